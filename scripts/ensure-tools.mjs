@@ -1,0 +1,63 @@
+// `pretest`: make sure ffmpeg, ffprobe and a Chromium are present before any test runs.
+// Debian/Ubuntu as root: installs what is missing with apt-get. Elsewhere: exits 1 with the command to run.
+// No test is silently skipped for want of a tool.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { findChromium } from './browser.mjs';
+
+/** @param {string} cmd */
+function onPath(cmd) {
+  const r = spawnSync(cmd, ['-version'], { stdio: 'ignore' });
+  return r.error === undefined && r.status === 0;
+}
+
+/** @returns {Promise<string[]>} Debian package names of the missing tools. */
+async function missingPackages() {
+  const missing = [];
+  if (!onPath('ffmpeg') || !onPath('ffprobe')) missing.push('ffmpeg');
+  if ((await findChromium()) === undefined) missing.push('chromium');
+  return missing;
+}
+
+async function describePresent() {
+  const ffmpeg = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+  const version = /ffmpeg version (\S+)/.exec(ffmpeg)?.[1] ?? 'unknown';
+  return `tools ok: ffmpeg/ffprobe ${version}, chromium ${await findChromium()}`;
+}
+
+const missing = await missingPackages();
+if (missing.length === 0) {
+  console.log(await describePresent());
+  process.exit(0);
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasApt = existsSync('/usr/bin/apt-get');
+const installCmd = `apt-get install -y ${missing.join(' ')}`;
+
+if (!(isRoot && hasApt)) {
+  const sudo = hasApt ? `sudo apt-get update && sudo ${installCmd}` : undefined;
+  console.error(`Missing test tools: ${missing.join(', ')}.`);
+  if (sudo) console.error(`Install them with:\n  ${sudo}`);
+  else {
+    if (missing.includes('ffmpeg')) console.error('Install ffmpeg (with ffprobe) from your package manager, e.g. `brew install ffmpeg`.');
+    if (missing.includes('chromium')) console.error('Install a Chromium for Playwright with:\n  npx playwright install chromium');
+  }
+  process.exit(1);
+}
+
+console.log(`Installing missing test tools: ${missing.join(', ')} (apt-get)`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+for (const args of [['update'], ['install', '-y', ...missing]]) {
+  const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    console.error(`\`apt-get ${args.join(' ')}\` failed (exit ${r.status}). Run it by hand:\n  apt-get update && ${installCmd}`);
+    process.exit(1);
+  }
+}
+const still = await missingPackages();
+if (still.length > 0) {
+  console.error(`Still missing after apt-get: ${still.join(', ')}. Run:\n  apt-get update && apt-get install -y ${still.join(' ')}`);
+  process.exit(1);
+}
+console.log(await describePresent());
