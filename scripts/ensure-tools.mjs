@@ -20,7 +20,8 @@ async function missingPackages() {
 }
 
 async function describePresent() {
-  const ffmpeg = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+  const ffmpeg =
+    spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   const version = /ffmpeg version (\S+)/.exec(ffmpeg)?.[1] ?? 'unknown';
   return `tools ok: ffmpeg/ffprobe ${version}, chromium ${await findChromium()}`;
 }
@@ -40,8 +41,12 @@ if (!(isRoot && hasApt)) {
   console.error(`Missing test tools: ${missing.join(', ')}.`);
   if (sudo) console.error(`Install them with:\n  ${sudo}`);
   else {
-    if (missing.includes('ffmpeg')) console.error('Install ffmpeg (with ffprobe) from your package manager, e.g. `brew install ffmpeg`.');
-    if (missing.includes('chromium')) console.error('Install a Chromium for Playwright with:\n  npx playwright install chromium');
+    if (missing.includes('ffmpeg'))
+      console.error(
+        'Install ffmpeg (with ffprobe) from your package manager, e.g. `brew install ffmpeg`.',
+      );
+    if (missing.includes('chromium'))
+      console.error('Install a Chromium for Playwright with:\n  npx playwright install chromium');
   }
   process.exit(1);
 }
@@ -51,13 +56,17 @@ const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 for (const args of [['update'], ['install', '-y', ...missing]]) {
   const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
   if (r.status !== 0) {
-    console.error(`\`apt-get ${args.join(' ')}\` failed (exit ${r.status}). Run it by hand:\n  apt-get update && ${installCmd}`);
+    console.error(
+      `\`apt-get ${args.join(' ')}\` failed (exit ${r.status}). Run it by hand:\n  apt-get update && ${installCmd}`,
+    );
     process.exit(1);
   }
 }
 const still = await missingPackages();
 if (still.length > 0) {
-  console.error(`Still missing after apt-get: ${still.join(', ')}. Run:\n  apt-get update && apt-get install -y ${still.join(' ')}`);
+  console.error(
+    `Still missing after apt-get: ${still.join(', ')}. Run:\n  apt-get update && apt-get install -y ${still.join(' ')}`,
+  );
   process.exit(1);
 }
 console.log(await describePresent());

@@ -1,0 +1,90 @@
+// The ffmpeg oracle: decode our fMP4 and the raw Annex-B stream with ffmpeg and collect what the
+// oracle tests compare (frame hashes, presentation times, decoder complaints, box structure).
+//
+// A stream whose parameter sets change mid-stream yields a second init segment. ffmpeg's mov demuxer
+// skips a second `moov` in one file ("found duplicated MOOV atom"), so each init-delimited part is
+// written as its own file and decoded on its own — exactly what an MSE player does when it appends a
+// new init segment. The raw stream is decoded once as a whole (with -autoscale 0 so every picture
+// keeps its own size), and the parts' hashes, concatenated, must equal it.
+import { join } from 'node:path';
+import { decodeErrors, framemd5, probeFrames, withTempDir, writeParts } from './ffmpeg.js';
+import type { FrameHash, ProbedFrames } from './ffmpeg.js';
+import type { Fixture } from './fixtures.js';
+import { fixturePath } from './fixtures.js';
+import { parseFragment, parseInit } from './mp4.js';
+import type { MuxedPart, ParsedFragment, ParsedInit } from './mp4.js';
+
+export interface OraclePart {
+  readonly init: ParsedInit;
+  readonly fragments: ParsedFragment[];
+  readonly hashes: FrameHash[];
+  readonly probed: ProbedFrames;
+  readonly decode: { code: number | null; stderr: string };
+}
+
+export interface OracleResult {
+  readonly raw: FrameHash[];
+  readonly parts: OraclePart[];
+}
+
+export async function runOracle(f: Fixture, parts: readonly MuxedPart[]): Promise<OracleResult> {
+  const rawOptions = f.oracleArgs.fps === undefined ? {} : { rate: f.oracleArgs.fps };
+  const raw = await framemd5(fixturePath(f.name), rawOptions);
+  return withTempDir(async (dir) => {
+    const out: OraclePart[] = [];
+    for (const [k, part] of parts.entries()) {
+      const file = join(dir, `part${k}.mp4`);
+      await writeParts(file, [part.init, ...part.media]);
+      const init = parseInit(part.init);
+      const [hashes, probed, decode] = await Promise.all([
+        framemd5(file),
+        probeFrames(file),
+        decodeErrors(file),
+      ]);
+      out.push({
+        init,
+        fragments: part.media.map((m) => parseFragment(m, init)),
+        hashes,
+        probed,
+        decode,
+      });
+    }
+    return { raw, parts: out };
+  });
+}
+
+/** Index of the first difference between two hash lists (or -1), for readable failures. */
+export function firstMismatch(a: readonly FrameHash[], b: readonly FrameHash[]): number {
+  const len = Math.min(a.length, b.length);
+  for (let i = 0; i < len; i++) if (a[i]?.md5 !== b[i]?.md5) return i;
+  return a.length === b.length ? -1 : len;
+}
+
+/** Presentation times of every decoded frame, all parts in order (ffprobe honours tfdt). */
+export function allPts(result: OracleResult): number[] {
+  return result.parts.flatMap((p) => p.probed.frames.map((fr) => fr.pts ?? Number.NaN));
+}
+
+/**
+ * Checks the frame grid: pts[i] - pts[0] == i * frameDuration within `tolerance` ticks.
+ * Returns a description of the first violation, or undefined.
+ */
+export function gridViolation(
+  pts: readonly number[],
+  frameDuration: number,
+  tolerance = 1,
+): string | undefined {
+  const p0 = pts[0];
+  if (p0 === undefined) return 'no frames';
+  for (let i = 0; i < pts.length; i++) {
+    const p = pts[i] ?? Number.NaN;
+    if (!Number.isFinite(p)) return `frame ${i} has no pts`;
+    if (i > 0 && !(p > (pts[i - 1] ?? Infinity)))
+      return `pts not increasing at frame ${i}: ${pts[i - 1]} then ${p}`;
+    const want = i * frameDuration;
+    if (Math.abs(p - p0 - want) > tolerance) {
+      return `frame ${i}: pts-pts0 = ${p - p0}, expected ${want} (frame duration ${frameDuration} ticks)`;
+    }
+  }
+  return undefined;
+}
