@@ -12,7 +12,6 @@ import {
   readFileSync,
   readSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
