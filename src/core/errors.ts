@@ -1,0 +1,42 @@
+/** Codes for errors the caller must act on. They cross worker/process boundaries as `{ code, message }`. */
+export type H264MuxErrorCode =
+  /** The input is not an H.264 Annex-B stream (`detail.container` names what it looks like, if known). */
+  | 'NOT_H264'
+  /** The stream ended without a single decodable access unit (no SPS/PPS, or no IDR/recovery point). */
+  | 'NO_DECODABLE_FRAMES'
+  /** A feature this transmuxer cannot carry into MP4 (e.g. SVC/MVC-only streams). */
+  | 'UNSUPPORTED'
+  /** An option passed by the caller is invalid. */
+  | 'INVALID_OPTION';
+
+/** Non-fatal conditions, reported as `warning` outputs; the stream goes on. */
+export type H264MuxWarningCode =
+  | 'NO_TIMING_INFO'
+  | 'GARBAGE_SKIPPED'
+  | 'WAITING_FOR_KEYFRAME'
+  | 'MISSING_PARAMETER_SET'
+  | 'CORRUPT_NAL'
+  | 'TRUNCATED_FRAME_DROPPED'
+  | 'LEADING_PICTURES_DROPPED'
+  | 'REORDER_VIOLATION'
+  | 'TIMING_OUT_OF_RANGE';
+
+export class H264MuxError extends Error {
+  override readonly name = 'H264MuxError';
+  constructor(
+    readonly code: H264MuxErrorCode,
+    message: string,
+    readonly detail: Readonly<Record<string, string | number | boolean>> = {},
+  ) {
+    super(message);
+  }
+
+  /** Plain data for `postMessage` / JSON. */
+  toJSON(): { code: H264MuxErrorCode; message: string; detail: Record<string, string | number | boolean> } {
+    return { code: this.code, message: this.message, detail: { ...this.detail } };
+  }
+}
+
+export function isH264MuxError(value: unknown): value is H264MuxError {
+  return value instanceof H264MuxError;
+}

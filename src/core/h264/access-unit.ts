@@ -1,0 +1,327 @@
+import type { H264MuxWarningCode } from '../errors.js';
+import type { PictureType } from '../types.js';
+import { isVcl, NalType, type NalUnit } from './nal.js';
+import type { ParameterSets } from './parameter-sets.js';
+import { PocDecoder } from './poc.js';
+import type { Pps } from './pps.js';
+import { findRecoveryPoint, type RecoveryPoint } from './sei.js';
+import { MissingParameterSetError, parseSliceHeader, SliceType, type SliceHeader } from './slice.js';
+import type { Sps } from './sps.js';
+
+/** One sample to be: a coded frame, or a complementary field pair, with everything that belongs to it. */
+export interface Picture {
+  /** All NAL units of the access unit(s), in decoding order. */
+  readonly nals: readonly NalUnit[];
+  /** First slice header of the (first) field. */
+  readonly header: SliceHeader;
+  readonly sps: Sps;
+  readonly pps: Pps;
+  readonly idr: boolean;
+  readonly recoveryPoint: RecoveryPoint | undefined;
+  /** Some field of the picture carries memory_management_control_operation 5. */
+  readonly mmco5: boolean;
+  /** PicOrderCnt of the frame (the smaller of the two fields' counts). */
+  readonly poc: number;
+  readonly pictureType: PictureType;
+  readonly nalRefIdc: number;
+  /** 1 for a frame or a lone field, 2 for a complementary field pair. */
+  readonly fields: number;
+  readonly size: number;
+}
+
+export type WarnFn = (code: H264MuxWarningCode, message: string) => void;
+
+/** NAL unit types that, after a VCL unit, start a new access unit (§7.4.1.2.3). */
+function startsAccessUnit(type: NalType): boolean {
+  return (
+    type === NalType.Aud ||
+    type === NalType.Sps ||
+    type === NalType.Pps ||
+    type === NalType.Sei ||
+    type === NalType.SpsExtension ||
+    type === NalType.PrefixNal ||
+    type === NalType.SubsetSps ||
+    type === NalType.Dps ||
+    type === NalType.Reserved17 ||
+    type === NalType.Reserved18
+  );
+}
+
+/** §7.4.1.2.4: does slice `b` begin a new primary coded picture after slice `a`? */
+export function isFirstSliceOfNewPicture(a: SliceHeader, b: SliceHeader, pocType: number): boolean {
+  if (b.redundantPicCnt > 0) return false; // redundant slices belong to the current access unit
+  return (
+    a.frameNum !== b.frameNum ||
+    a.ppsId !== b.ppsId ||
+    a.fieldPic !== b.fieldPic ||
+    a.bottomField !== b.bottomField ||
+    (a.nalRefIdc !== b.nalRefIdc && (a.nalRefIdc === 0 || b.nalRefIdc === 0)) ||
+    (pocType === 0 && (a.picOrderCntLsb !== b.picOrderCntLsb || a.deltaPicOrderCntBottom !== b.deltaPicOrderCntBottom)) ||
+    (pocType === 1 && (a.deltaPicOrderCnt0 !== b.deltaPicOrderCnt0 || a.deltaPicOrderCnt1 !== b.deltaPicOrderCnt1)) ||
+    a.idr !== b.idr ||
+    (a.idr && b.idr && a.idrPicId !== b.idrPicId)
+  );
+}
+
+interface OpenPicture {
+  readonly nals: NalUnit[];
+  readonly first: SliceHeader;
+  last: SliceHeader;
+  readonly sps: Sps;
+  readonly pps: Pps;
+  sliceTypes: number; // bit set of SliceType
+  sawFirstMb0: boolean;
+  size: number;
+}
+
+interface ClosedField {
+  readonly nals: NalUnit[];
+  readonly header: SliceHeader;
+  readonly sps: Sps;
+  readonly pps: Pps;
+  readonly poc: number;
+  readonly sliceTypes: number;
+  readonly recoveryPoint: RecoveryPoint | undefined;
+  readonly size: number;
+}
+
+/**
+ * Groups NAL units into access units (§7.4.1.2.3-7.4.1.2.4) without needing AUDs, decodes their picture
+ * order count, and pairs complementary fields into one picture.
+ */
+export class AccessUnitAssembler {
+  private prefix: NalUnit[] = [];
+  private open: OpenPicture | undefined;
+  private pendingField: ClosedField | undefined;
+  private readonly poc = new PocDecoder();
+  private missingWarned = false;
+
+  constructor(
+    private readonly sets: ParameterSets,
+    private readonly emit: (picture: Picture) => void,
+    private readonly warn: WarnFn,
+  ) {}
+
+  push(nal: NalUnit): void {
+    const type = nal.type;
+    if (isVcl(type)) {
+      this.pushSlice(nal);
+      return;
+    }
+    if (startsAccessUnit(type)) {
+      if (this.open) this.closePicture();
+      if (type === NalType.Sps) this.storeParameterSet(nal, 'SPS');
+      else if (type === NalType.Pps) this.storeParameterSet(nal, 'PPS');
+      this.prefix.push(nal);
+      return;
+    }
+    if (type === NalType.EndOfSequence || type === NalType.EndOfStream) {
+      if (this.open) {
+        this.open.nals.push(nal);
+        this.closePicture();
+      }
+      this.flushField();
+      return;
+    }
+    if (type === NalType.SliceDataB || type === NalType.SliceDataC || type === NalType.FillerData || type >= 19) {
+      if (this.open) {
+        this.open.nals.push(nal);
+        this.open.size += nal.size;
+      }
+      return;
+    }
+    // nal_unit_type 0 (or a forbidden_zero_bit set): not a NAL unit of this stream.
+    if (type === NalType.Unspecified) this.warn('CORRUPT_NAL', `skipped a corrupt or unspecified NAL unit (${nal.size} bytes)`);
+  }
+
+  /**
+   * Looks at the first bytes of the NAL unit still arriving: when it proves the open picture is complete
+   * (it starts a new access unit), the picture is closed now instead of when that unit ends.
+   */
+  peek(head: Uint8Array): void {
+    if (!this.open || head.length === 0) return;
+    const type = ((head[0] as number) & 0x1f) as NalType;
+    if ((head[0] as number) & 0x80) return;
+    if (startsAccessUnit(type)) {
+      this.closePicture();
+      return;
+    }
+    if (type !== NalType.SliceIdr && type !== NalType.SliceNonIdr) return;
+    try {
+      const header = parseSliceHeader(head, this.sets, false);
+      if (this.isNewPicture(header)) this.closePicture();
+    } catch {
+      // Not enough bytes yet, or a slice that will be dropped: decide when the unit is complete.
+    }
+  }
+
+  /** The transport proved the access unit ends here. */
+  endOfAccessUnit(): void {
+    if (this.open) this.closePicture();
+  }
+
+  /** End of stream. */
+  flush(): void {
+    if (this.open) this.closePicture();
+    this.flushField();
+    this.prefix = [];
+  }
+
+  /** Discard everything in progress (a discontinuity in the input). */
+  reset(): void {
+    this.prefix = [];
+    this.open = undefined;
+    this.pendingField = undefined;
+    this.poc.reset();
+  }
+
+  private storeParameterSet(nal: NalUnit, kind: 'SPS' | 'PPS'): void {
+    try {
+      if (kind === 'SPS') this.sets.addSps(nal);
+      else this.sets.addPps(nal);
+    } catch (error) {
+      this.warn('CORRUPT_NAL', `ignored a ${kind} that does not parse: ${(error as Error).message}`);
+    }
+  }
+
+  private isNewPicture(header: SliceHeader): boolean {
+    const open = this.open;
+    if (!open) return true;
+    if (header.firstMbInSlice === 0 && header.redundantPicCnt === 0 && open.sawFirstMb0) return true;
+    return isFirstSliceOfNewPicture(open.last, header, open.sps.picOrderCntType);
+  }
+
+  private pushSlice(nal: NalUnit): void {
+    let header: SliceHeader;
+    try {
+      header = parseSliceHeader(nal.head, this.sets);
+    } catch (error) {
+      if (this.open) this.closePicture();
+      this.prefix = [];
+      if (error instanceof MissingParameterSetError) {
+        if (!this.missingWarned) {
+          this.missingWarned = true;
+          this.warn('MISSING_PARAMETER_SET', `${error.message}; skipping slices until SPS/PPS arrive`);
+        }
+      } else {
+        this.warn('CORRUPT_NAL', `skipped a slice whose header does not parse (${(error as Error).message})`);
+      }
+      return;
+    }
+    if (this.open && this.isNewPicture(header)) this.closePicture();
+    const sliceBit = 1 << header.sliceType;
+    if (this.open) {
+      this.open.nals.push(nal);
+      this.open.last = header;
+      this.open.sliceTypes |= sliceBit;
+      this.open.size += nal.size;
+      if (header.firstMbInSlice === 0) this.open.sawFirstMb0 = true;
+      return;
+    }
+    const pps = this.sets.pps(header.ppsId) as Pps;
+    const sps = this.sets.sps(pps.spsId) as Sps;
+    const nals = this.prefix;
+    this.prefix = [];
+    nals.push(nal);
+    let size = 0;
+    for (const n of nals) size += n.size;
+    this.open = {
+      nals,
+      first: header,
+      last: header,
+      sps,
+      pps,
+      sliceTypes: sliceBit,
+      sawFirstMb0: header.firstMbInSlice === 0,
+      size,
+    };
+  }
+
+  private closePicture(): void {
+    const open = this.open;
+    if (!open) return;
+    this.open = undefined;
+    let recoveryPoint: RecoveryPoint | undefined;
+    for (const nal of open.nals) {
+      if (nal.type === NalType.Sei && !recoveryPoint) recoveryPoint = findRecoveryPoint(nal.head.length === nal.size ? nal.head : joinParts(nal));
+    }
+    // All slices of a picture carry the same dec_ref_pic_marking (§7.4.3.3): the first one speaks for all.
+    const header = open.first;
+    const poc = this.poc.decode(header, open.sps);
+    const field: ClosedField = {
+      nals: open.nals,
+      header,
+      sps: open.sps,
+      pps: open.pps,
+      poc,
+      sliceTypes: open.sliceTypes,
+      recoveryPoint,
+      size: open.size,
+    };
+    const pending = this.pendingField;
+    if (pending) {
+      this.pendingField = undefined;
+      if (header.fieldPic && pairs(pending.header, header)) {
+        this.emitPicture(pending, field);
+        return;
+      }
+      this.emitPicture(pending, undefined);
+    }
+    if (header.fieldPic) this.pendingField = field;
+    else this.emitPicture(field, undefined);
+  }
+
+  private flushField(): void {
+    const pending = this.pendingField;
+    this.pendingField = undefined;
+    if (pending) this.emitPicture(pending, undefined);
+  }
+
+  private emitPicture(first: ClosedField, second: ClosedField | undefined): void {
+    const sliceTypes = first.sliceTypes | (second?.sliceTypes ?? 0);
+    const idr = first.header.idr;
+    let pictureType: PictureType;
+    if (idr) pictureType = 'IDR';
+    else if (sliceTypes & (1 << SliceType.B)) pictureType = 'B';
+    else if (sliceTypes & (1 << SliceType.P)) pictureType = 'P';
+    else if (sliceTypes & (1 << SliceType.SP)) pictureType = 'SP';
+    else if (sliceTypes & (1 << SliceType.SI)) pictureType = 'SI';
+    else pictureType = 'I';
+    this.emit({
+      nals: second ? [...first.nals, ...second.nals] : first.nals,
+      header: first.header,
+      sps: first.sps,
+      pps: first.pps,
+      idr,
+      recoveryPoint: first.recoveryPoint ?? second?.recoveryPoint,
+      mmco5: first.header.mmco5 || (second?.header.mmco5 ?? false),
+      poc: second ? Math.min(first.poc, second.poc) : first.poc,
+      pictureType,
+      nalRefIdc: Math.max(first.header.nalRefIdc, second?.header.nalRefIdc ?? 0),
+      fields: second ? 2 : 1,
+      size: first.size + (second?.size ?? 0),
+    });
+  }
+}
+
+/** Second field of a complementary field pair (§3.30): opposite parity, same frame_num, not a new IDR. */
+function pairs(first: SliceHeader, second: SliceHeader): boolean {
+  return (
+    first.fieldPic &&
+    second.fieldPic &&
+    first.bottomField !== second.bottomField &&
+    first.frameNum === second.frameNum &&
+    !first.mmco5 &&
+    (!second.idr || first.idr)
+  );
+}
+
+function joinParts(nal: NalUnit): Uint8Array {
+  const out = new Uint8Array(nal.size);
+  let o = 0;
+  for (const part of nal.parts) {
+    out.set(part, o);
+    o += part.length;
+  }
+  return out;
+}

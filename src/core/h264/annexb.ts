@@ -1,0 +1,131 @@
+import { HEAD_BYTES, type NalType, type NalUnit } from './nal.js';
+
+/**
+ * Streaming Annex-B byte-stream splitter (H.264 Annex B.2): finds 3- and 4-byte start codes, also when
+ * they are split across chunks, drops trailing zero bytes and leading garbage, and hands out each NAL unit
+ * as views into the pushed chunks. Chunks must not be modified after `push`.
+ */
+export class AnnexBSplitter {
+  /** Parts of the NAL unit in progress (after its start code); empty before the first start code. */
+  private parts: Uint8Array[] = [];
+  private partsSize = 0;
+  private started = false;
+  /** Zero bytes seen at the very end of the previous chunk (a start code may continue in the next). */
+  private pendingZeros = 0;
+  /** Bytes skipped before the first start code. */
+  garbageBytes = 0;
+
+  /** Splits `chunk`; returns the NAL units it completed. */
+  push(chunk: Uint8Array): NalUnit[] {
+    const out: NalUnit[] = [];
+    const len = chunk.length;
+    let nalStart = 0; // first byte of this chunk not yet appended to the unit in progress
+    let searchFrom = 0;
+    for (;;) {
+      const one = chunk.indexOf(1, searchFrom);
+      if (one < 0) break;
+      searchFrom = one + 1;
+      // A start code is 00 00 01; its zeros may sit at the end of earlier chunks (pendingZeros).
+      let j = one - 1;
+      while (j >= nalStart && chunk[j] === 0) j--;
+      const zeros = one - 1 - j + (j < nalStart ? this.pendingZeros : 0);
+      if (zeros < 2) continue;
+      // Before the first start code everything up to its zeros is garbage; after it, trailing zeros are trimmed.
+      this.appendPart(chunk.subarray(nalStart, this.started ? one : Math.max(nalStart, j + 1)));
+      this.endUnit(out);
+      nalStart = one + 1;
+      this.pendingZeros = 0;
+      this.started = true;
+    }
+    if (nalStart < len) this.appendPart(chunk.subarray(nalStart));
+    // Trailing zeros may be the beginning of the next start code.
+    let k = len - 1;
+    while (k >= nalStart && chunk[k] === 0) k--;
+    this.pendingZeros = k < nalStart ? this.pendingZeros + (len - nalStart) : len - 1 - k;
+    return out;
+  }
+
+  /** End of stream (or a transport-proven unit end): the unit in progress is complete. */
+  flush(): NalUnit[] {
+    const out: NalUnit[] = [];
+    if (this.started) this.endUnit(out);
+    this.pendingZeros = 0;
+    return out;
+  }
+
+  /** Drops the unit in progress and waits for the next start code. */
+  reset(): void {
+    this.parts = [];
+    this.partsSize = 0;
+    this.pendingZeros = 0;
+    this.started = false;
+  }
+
+  /** The first bytes of the unit in progress (for deciding early that it starts a new access unit). */
+  peekHead(): Uint8Array | undefined {
+    if (!this.started || this.partsSize === 0) return undefined;
+    // Trailing zeros may be part of the next start code or of an escape sequence not yet complete.
+    const usable = this.partsSize - this.pendingZeros;
+    if (usable <= 0) return undefined;
+    return headOf(this.parts, Math.min(usable, HEAD_BYTES));
+  }
+
+  private appendPart(part: Uint8Array): void {
+    if (part.length === 0) return;
+    if (!this.started) {
+      this.garbageBytes += part.length;
+      return;
+    }
+    this.parts.push(part);
+    this.partsSize += part.length;
+  }
+
+  /** Closes the unit in progress, without the zero bytes that end it (start-code zeros, trailing_zero_8bits). */
+  private endUnit(out: NalUnit[]): void {
+    if (!this.started) return;
+    const parts = this.parts;
+    let size = this.partsSize;
+    this.parts = [];
+    this.partsSize = 0;
+    // A NAL unit never ends in a zero byte (§7.4.1: rbsp_trailing_bits or cabac_zero_word 0x0000 03).
+    while (parts.length > 0) {
+      const last = parts[parts.length - 1] as Uint8Array;
+      let end = last.length;
+      while (end > 0 && last[end - 1] === 0) end--;
+      size -= last.length - end;
+      if (end > 0) {
+        if (end < last.length) parts[parts.length - 1] = last.subarray(0, end);
+        break;
+      }
+      parts.pop();
+    }
+    if (size === 0) return;
+    const head = headOf(parts, HEAD_BYTES);
+    const header = head[0] as number;
+    // forbidden_zero_bit set (§7.4.1): not a NAL unit; handed on as type 0 so callers can count it.
+    const valid = (header & 0x80) === 0;
+    out.push({
+      type: (valid ? header & 0x1f : 0) as NalType,
+      refIdc: valid ? (header >> 5) & 3 : 0,
+      size,
+      parts,
+      head,
+    });
+  }
+}
+
+/** The first `n` bytes of a list of parts, contiguous (a view when the first part is long enough). */
+export function headOf(parts: readonly Uint8Array[], n: number): Uint8Array {
+  const first = parts[0];
+  if (first === undefined) return new Uint8Array(0);
+  if (first.length >= n || parts.length === 1) return first.subarray(0, Math.min(n, first.length));
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const part of parts) {
+    const take = Math.min(part.length, n - o);
+    out.set(part.subarray(0, take), o);
+    o += take;
+    if (o === n) break;
+  }
+  return out.subarray(0, o);
+}

@@ -1,0 +1,58 @@
+/** nal_unit_type values, H.264 Table 7-1. */
+export enum NalType {
+  Unspecified = 0,
+  SliceNonIdr = 1,
+  SliceDataA = 2,
+  SliceDataB = 3,
+  SliceDataC = 4,
+  SliceIdr = 5,
+  Sei = 6,
+  Sps = 7,
+  Pps = 8,
+  Aud = 9,
+  EndOfSequence = 10,
+  EndOfStream = 11,
+  FillerData = 12,
+  SpsExtension = 13,
+  PrefixNal = 14,
+  SubsetSps = 15,
+  Dps = 16,
+  Reserved17 = 17,
+  Reserved18 = 18,
+  AuxiliarySlice = 19,
+  SliceExtension = 20,
+  SliceExtensionDepth = 21,
+}
+
+/**
+ * One NAL unit without its start code. `parts` are views into the caller's chunks (a unit that spans
+ * chunks has several parts); the payload bytes are copied only once, into the mdat.
+ */
+export interface NalUnit {
+  readonly type: NalType;
+  readonly refIdc: number;
+  readonly size: number;
+  readonly parts: readonly Uint8Array[];
+  /** The first bytes of the unit, contiguous (the whole unit when it has one part), for header parsing. */
+  readonly head: Uint8Array;
+}
+
+/** Bytes of a unit's header parsing window: enough for any slice header we parse. */
+export const HEAD_BYTES = 256;
+
+/** NAL unit types that carry the slices of the primary coded picture (§7.4.1.2.4). */
+export function isVcl(type: NalType): boolean {
+  return type === NalType.SliceNonIdr || type === NalType.SliceIdr || type === NalType.SliceDataA;
+}
+
+/** A contiguous copy of a unit (only for small units such as SPS/PPS). */
+export function nalBytes(nal: NalUnit): Uint8Array {
+  if (nal.parts.length === 1) return nal.parts[0] as Uint8Array;
+  const out = new Uint8Array(nal.size);
+  let offset = 0;
+  for (const part of nal.parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,191 @@
+import { BitReader, EndOfDataError, unescapeRbsp } from '../bytes/bit-reader.js';
+import { NalType } from './nal.js';
+import type { Pps } from './pps.js';
+import type { Sps } from './sps.js';
+
+/** slice_type % 5, Table 7-6. */
+export enum SliceType {
+  P = 0,
+  B = 1,
+  I = 2,
+  SP = 3,
+  SI = 4,
+}
+
+/** The slice header fields used for access-unit detection, POC and reference marking, §7.3.3. */
+export interface SliceHeader {
+  readonly nalType: NalType;
+  readonly nalRefIdc: number;
+  readonly idr: boolean;
+  readonly firstMbInSlice: number;
+  readonly sliceType: SliceType;
+  readonly ppsId: number;
+  readonly spsId: number;
+  readonly frameNum: number;
+  readonly fieldPic: boolean;
+  readonly bottomField: boolean;
+  readonly idrPicId: number;
+  readonly picOrderCntLsb: number;
+  readonly deltaPicOrderCntBottom: number;
+  readonly deltaPicOrderCnt0: number;
+  readonly deltaPicOrderCnt1: number;
+  readonly redundantPicCnt: number;
+  /** memory_management_control_operation 5 present (§7.4.3.3): resets frame_num and POC like an IDR. */
+  readonly mmco5: boolean;
+}
+
+export interface ParameterSetLookup {
+  pps(id: number): Pps | undefined;
+  sps(id: number): Sps | undefined;
+}
+
+/** Thrown when the slice refers to a parameter set that has not been seen. */
+export class MissingParameterSetError extends Error {
+  override readonly name = 'MissingParameterSetError';
+}
+
+/** Parses a slice header from the first bytes of a slice NAL unit (header byte included). */
+export function parseSliceHeader(
+  head: Uint8Array,
+  sets: ParameterSetLookup,
+  /** false: stop after redundant_pic_cnt (enough for access-unit detection on a partial unit). */
+  marking = true,
+): SliceHeader {
+  const nalType = (head[0] as number) & 0x1f;
+  const nalRefIdc = ((head[0] as number) >> 5) & 3;
+  const idr = nalType === (NalType.SliceIdr as number);
+  const r = new BitReader(unescapeRbsp(head, head.length).subarray(1));
+  const firstMbInSlice = r.ue();
+  const rawSliceType = r.ue();
+  if (rawSliceType > 9) throw new RangeError('slice_type out of range');
+  const sliceType = (rawSliceType % 5) as SliceType;
+  const ppsId = r.ue();
+  const pps = sets.pps(ppsId);
+  if (!pps) throw new MissingParameterSetError(`slice refers to PPS ${ppsId}, which has not been received`);
+  const sps = sets.sps(pps.spsId);
+  if (!sps) throw new MissingParameterSetError(`PPS ${ppsId} refers to SPS ${pps.spsId}, which has not been received`);
+  if (sps.separateColourPlane) r.skip(2); // colour_plane_id
+  const frameNum = r.bits(sps.log2MaxFrameNum);
+  let fieldPic = false;
+  let bottomField = false;
+  if (!sps.frameMbsOnly) {
+    fieldPic = r.flag();
+    if (fieldPic) bottomField = r.flag();
+  }
+  const idrPicId = idr ? r.ue() : 0;
+  let picOrderCntLsb = 0;
+  let deltaPicOrderCntBottom = 0;
+  let deltaPicOrderCnt0 = 0;
+  let deltaPicOrderCnt1 = 0;
+  if (sps.picOrderCntType === 0) {
+    picOrderCntLsb = r.bits(sps.log2MaxPocLsb);
+    if (pps.bottomFieldPicOrderInFramePresent && !fieldPic) deltaPicOrderCntBottom = r.se();
+  }
+  if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) {
+    deltaPicOrderCnt0 = r.se();
+    if (pps.bottomFieldPicOrderInFramePresent && !fieldPic) deltaPicOrderCnt1 = r.se();
+  }
+  const redundantPicCnt = pps.redundantPicCntPresent ? r.ue() : 0;
+
+  let mmco5 = false;
+  if (marking && nalRefIdc !== 0) {
+    try {
+      mmco5 = parseUpToMarking(r, sliceType, pps, sps, idr);
+    } catch (error) {
+      // A header longer than the parsing window: the fields above are still right.
+      if (!(error instanceof EndOfDataError)) throw error;
+    }
+  }
+  return {
+    nalType,
+    nalRefIdc,
+    idr,
+    firstMbInSlice,
+    sliceType,
+    ppsId,
+    spsId: sps.id,
+    frameNum,
+    fieldPic,
+    bottomField,
+    idrPicId,
+    picOrderCntLsb,
+    deltaPicOrderCntBottom,
+    deltaPicOrderCnt0,
+    deltaPicOrderCnt1,
+    redundantPicCnt,
+    mmco5,
+  };
+}
+
+/** Reads the rest of the header up to dec_ref_pic_marking() and reports whether it holds MMCO 5. */
+function parseUpToMarking(r: BitReader, sliceType: SliceType, pps: Pps, sps: Sps, idr: boolean): boolean {
+  const isB = sliceType === SliceType.B;
+  const isP = sliceType === SliceType.P || sliceType === SliceType.SP;
+  if (isB) r.skip(1); // direct_spatial_mv_pred_flag
+  let numRefIdxL0 = pps.numRefIdxL0DefaultActive;
+  let numRefIdxL1 = pps.numRefIdxL1DefaultActive;
+  if (isP || isB) {
+    if (r.flag()) {
+      // num_ref_idx_active_override_flag
+      numRefIdxL0 = r.ue() + 1;
+      if (isB) numRefIdxL1 = r.ue() + 1;
+    }
+  }
+  if (numRefIdxL0 > 32 || numRefIdxL1 > 32) throw new RangeError('num_ref_idx_active out of range');
+  // ref_pic_list_modification(), §7.3.3.1
+  if (sliceType !== SliceType.I && sliceType !== SliceType.SI) {
+    skipRefPicListModification(r);
+    if (isB) skipRefPicListModification(r);
+  }
+  // pred_weight_table(), §7.3.3.2
+  if ((pps.weightedPredFlag && isP) || (pps.weightedBipredIdc === 1 && isB)) {
+    const chromaArrayType = sps.separateColourPlane ? 0 : sps.chromaFormatIdc;
+    r.ue(); // luma_log2_weight_denom
+    if (chromaArrayType !== 0) r.ue(); // chroma_log2_weight_denom
+    skipWeights(r, numRefIdxL0, chromaArrayType !== 0);
+    if (isB) skipWeights(r, numRefIdxL1, chromaArrayType !== 0);
+  }
+  // dec_ref_pic_marking(), §7.3.3.3
+  if (idr) {
+    r.skip(2); // no_output_of_prior_pics_flag, long_term_reference_flag
+    return false;
+  }
+  if (!r.flag()) return false; // adaptive_ref_pic_marking_mode_flag
+  let mmco5 = false;
+  for (let n = 0; n < 100; n++) {
+    const op = r.ue();
+    if (op === 0) break;
+    if (op === 1 || op === 3) r.ue(); // difference_of_pic_nums_minus1
+    if (op === 2) r.ue(); // long_term_pic_num
+    if (op === 3 || op === 6) r.ue(); // long_term_frame_idx
+    if (op === 4) r.ue(); // max_long_term_frame_idx_plus1
+    if (op === 5) mmco5 = true;
+    if (op > 6) throw new RangeError('memory_management_control_operation out of range');
+  }
+  return mmco5;
+}
+
+function skipRefPicListModification(r: BitReader): void {
+  if (!r.flag()) return;
+  for (let n = 0; n < 100; n++) {
+    const idc = r.ue();
+    if (idc === 3) return;
+    if (idc > 5) throw new RangeError('modification_of_pic_nums_idc out of range');
+    r.ue(); // abs_diff_pic_num_minus1 / long_term_pic_num / abs_diff_view_idx_minus1
+  }
+}
+
+function skipWeights(r: BitReader, count: number, chroma: boolean): void {
+  for (let i = 0; i < count; i++) {
+    if (r.flag()) {
+      r.se(); // luma_weight
+      r.se(); // luma_offset
+    }
+    if (chroma && r.flag()) {
+      r.se();
+      r.se();
+      r.se();
+      r.se();
+    }
+  }
+}

@@ -1,0 +1,520 @@
+import { containerName, SNIFF_BYTES, sniffContainer } from './detect.js';
+import { H264MuxError, type H264MuxWarningCode } from './errors.js';
+import { type Picture, AccessUnitAssembler } from './h264/access-unit.js';
+import { AnnexBSplitter } from './h264/annexb.js';
+import { NalType, type NalUnit } from './h264/nal.js';
+import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
+import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
+import { MAX_FPS, MIN_FPS, rateFromNumber, rateFromVui, timingFor, type Timing } from './h264/timing.js';
+import { mediaSegment, SampleFlags, type FragmentSample } from './mp4/fragment.js';
+import { displaySize, initSegment } from './mp4/init.js';
+import type {
+  FragmentMode,
+  InitSegment,
+  MediaSegment,
+  PushOptions,
+  SampleInfo,
+  StreamInfo,
+  TransmuxerOptions,
+  TransmuxerOutput,
+} from './types.js';
+
+/** Frame rate used when neither the stream nor the caller gives one. */
+export const DEFAULT_FPS = 30;
+/** Input without a single H.264 parameter set or slice after this many bytes is not H.264. */
+const NOT_H264_AFTER_BYTES = 4 * 1024 * 1024;
+
+interface Frame {
+  readonly picture: Picture;
+  readonly dts: number;
+  pts: number | undefined;
+  readonly keyframe: boolean;
+  readonly units: Uint8Array[][];
+  readonly nalTypes: number[];
+  readonly nalSizes: number[];
+  readonly size: number;
+  readonly index: number;
+}
+
+interface ActiveConfig {
+  readonly sps: Sps;
+  readonly spsBytes: Uint8Array;
+  readonly ppsBytes: readonly Uint8Array[];
+}
+
+/**
+ * Streaming H.264 Annex-B → fragmented MP4 transmuxer. Push chunks of any size; get init and media
+ * segments back. Pure: no DOM, no Node, usable in a worker, a page and Node alike.
+ */
+export class Transmuxer {
+  private readonly fragmentMode: FragmentMode;
+  private readonly sets = new ParameterSets();
+  private readonly splitter = new AnnexBSplitter();
+  private readonly assembler: AccessUnitAssembler;
+  private out: TransmuxerOutput[] = [];
+  private sniff: Uint8Array | undefined = new Uint8Array(0);
+  private bytesIn = 0;
+  private sawH264 = false;
+  private failed: H264MuxError | undefined;
+  private readonly warned = new Set<H264MuxWarningCode>();
+
+  // Random access and timing.
+  private started = false;
+  private startedAtRecovery = false;
+  private startPoc = 0;
+  private timing: Timing | undefined;
+  private reorder = 0;
+  private decodeIndex = 0;
+  private outputIndex = 0;
+  private framesOut = 0;
+  private readonly bumping: Frame[] = [];
+  private lastOutputPoc = -Infinity;
+
+  // Segments.
+  private config: ActiveConfig | undefined;
+  private initPending = false;
+  private sequence = 0;
+  private fragment: Frame[] = [];
+  private readonly closedFragments: Frame[][] = [];
+  private streamInfo: StreamInfo | undefined;
+  private gopCount = 0;
+  private gopLength = 0;
+  private hasBFrames = false;
+
+  constructor(private readonly options: TransmuxerOptions = {}) {
+    const { fps, fragment, defaultFps } = options;
+    if (fps !== undefined && !(fps >= MIN_FPS && fps <= MAX_FPS)) {
+      throw new H264MuxError('INVALID_OPTION', `fps must be between ${MIN_FPS} and ${MAX_FPS}, got ${fps}`);
+    }
+    if (defaultFps !== undefined && !(defaultFps >= MIN_FPS && defaultFps <= MAX_FPS)) {
+      throw new H264MuxError('INVALID_OPTION', `defaultFps must be between ${MIN_FPS} and ${MAX_FPS}, got ${defaultFps}`);
+    }
+    if (fragment !== undefined && fragment !== 'gop' && fragment !== 'frame') {
+      throw new H264MuxError('INVALID_OPTION', `fragment must be 'gop' or 'frame', got ${String(fragment)}`);
+    }
+    this.fragmentMode = fragment ?? 'gop';
+    this.assembler = new AccessUnitAssembler(
+      this.sets,
+      (picture) => this.onPicture(picture),
+      (code, message) => this.warn(code, message),
+    );
+  }
+
+  /** Stream facts, once the first keyframe has been seen. */
+  get info(): StreamInfo | undefined {
+    return this.streamInfo;
+  }
+
+  /**
+   * Feeds bytes. Returns the segments, warnings and info completed by them. Chunks are referenced, not
+   * copied, until their frame is written: do not modify a chunk after pushing it.
+   */
+  push(chunk: Uint8Array, options: PushOptions = {}): TransmuxerOutput[] {
+    if (this.failed) throw this.failed;
+    if (this.sniff) this.sniffInput(chunk);
+    this.bytesIn += chunk.length;
+    for (const nal of this.splitter.push(chunk)) this.onNal(nal);
+    if (options.endOfAccessUnit) {
+      for (const nal of this.splitter.flush()) this.onNal(nal);
+      this.assembler.endOfAccessUnit();
+    } else {
+      const head = this.splitter.peekHead();
+      if (head) this.assembler.peek(head);
+    }
+    if (!this.sawH264 && this.bytesIn > NOT_H264_AFTER_BYTES) {
+      this.fail(
+        new H264MuxError(
+          'NOT_H264',
+          `No H.264 data in the first ${Math.round(this.bytesIn / 1024)} KiB: this does not look like a raw H.264 (Annex B) stream.`,
+        ),
+      );
+    }
+    this.drain();
+    return this.take();
+  }
+
+  /** End of input: emits the last frame and every pending segment. */
+  flush(): TransmuxerOutput[] {
+    if (this.failed) throw this.failed;
+    if (this.sniff && this.sniff.length > 0) {
+      const guess = sniffContainer(this.sniff);
+      if (guess) this.failNotH264(guess);
+    }
+    for (const nal of this.splitter.flush()) this.onNal(nal);
+    this.assembler.flush();
+    this.bumpAll();
+    this.closeFragment();
+    this.drain();
+    if (this.framesOut === 0) {
+      if (!this.sawH264) {
+        this.fail(new H264MuxError('NOT_H264', 'No H.264 NAL units found: this is not a raw H.264 (Annex B) stream.'));
+      }
+      const why = this.sets.hasAny
+        ? 'the stream has no IDR picture or recovery point to start decoding from'
+        : 'no SPS/PPS (sequence and picture parameter sets) were found; cameras need an option such as --inline to repeat them';
+      this.fail(new H264MuxError('NO_DECODABLE_FRAMES', `No decodable frames: ${why}.`));
+    }
+    return this.take();
+  }
+
+  /**
+   * Drops partial input after a discontinuity (e.g. a reconnect). Output resumes at the next keyframe with a
+   * new init segment; the timeline continues after the last emitted frame.
+   */
+  reset(): void {
+    this.splitter.reset();
+    this.assembler.reset();
+    this.bumping.length = 0;
+    this.fragment = [];
+    this.closedFragments.length = 0;
+    this.started = false;
+    this.startedAtRecovery = false;
+    const next = Math.max(this.decodeIndex, this.outputIndex);
+    this.decodeIndex = next;
+    this.outputIndex = next;
+    this.lastOutputPoc = -Infinity;
+    this.config = undefined;
+    this.warned.delete('WAITING_FOR_KEYFRAME');
+  }
+
+  private take(): TransmuxerOutput[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  private fail(error: H264MuxError): never {
+    this.failed = error;
+    throw error;
+  }
+
+  private failNotH264(guess: ReturnType<typeof sniffContainer> & string): never {
+    const hint =
+      guess === 'hevc'
+        ? 'h264mux handles H.264 only; set the camera/encoder to H.264 (e.g. --codec h264).'
+        : guess === 'html' || guess === 'json'
+          ? 'check the URL: it returned a web page or API response instead of a raw .h264 stream.'
+          : 'it needs a raw H.264 Annex-B stream (.h264/.264), e.g. `ffmpeg -i in -c:v copy -bsf:v h264_mp4toannexb -f h264 out.h264`.';
+    this.fail(new H264MuxError('NOT_H264', `This is ${containerName(guess)}, not a raw H.264 stream: ${hint}`, { container: guess }));
+  }
+
+  private sniffInput(chunk: Uint8Array): void {
+    const prev = this.sniff as Uint8Array;
+    const need = SNIFF_BYTES - prev.length;
+    const joined = new Uint8Array(prev.length + Math.min(need, chunk.length));
+    joined.set(prev);
+    joined.set(chunk.subarray(0, need), prev.length);
+    if (joined.length < SNIFF_BYTES) {
+      this.sniff = joined;
+      return;
+    }
+    this.sniff = undefined;
+    const guess = sniffContainer(joined);
+    if (guess) this.failNotH264(guess);
+  }
+
+  private warn(code: H264MuxWarningCode, message: string): void {
+    // Each condition is reported once per stream (per reset for keyframe waits): callers show them to users.
+    if (this.warned.has(code)) return;
+    this.warned.add(code);
+    this.out.push({ type: 'warning', code, message });
+  }
+
+  private onNal(nal: NalUnit): void {
+    if (nal.type === NalType.Sps || nal.type === NalType.SliceIdr || nal.type === NalType.SliceNonIdr) {
+      if (!this.sawH264 && this.splitter.garbageBytes > 0) {
+        this.warn('GARBAGE_SKIPPED', `skipped ${this.splitter.garbageBytes} bytes before the first start code`);
+      }
+      this.sawH264 = true;
+    }
+    this.assembler.push(nal);
+  }
+
+  /** A complete picture in decoding order. */
+  private onPicture(picture: Picture): void {
+    const keyframe = picture.idr || picture.recoveryPoint !== undefined;
+    if (!this.started) {
+      if (!keyframe) {
+        this.warn('WAITING_FOR_KEYFRAME', 'skipping frames until the first keyframe (IDR or recovery point)');
+        return;
+      }
+      this.start(picture);
+    } else if (this.startedAtRecovery) {
+      if (picture.idr || picture.mmco5) this.startedAtRecovery = false;
+      else if (picture.poc < this.startPoc) {
+        // Leading pictures of the picture we started at reference frames before it, which we never had.
+        this.warn('LEADING_PICTURES_DROPPED', 'dropped leading frames that reference pictures before the start point');
+        return;
+      }
+    }
+    const timing = this.timing as Timing;
+    if (picture.pictureType === 'B' && !this.hasBFrames) {
+      this.hasBFrames = true;
+      this.updateInfo();
+    }
+
+    if (keyframe) {
+      const config = this.configFor(picture.sps);
+      if (!this.config || !sameConfig(this.config, config)) {
+        this.closeFragment();
+        this.config = config;
+        this.initPending = true;
+      } else if (this.fragmentMode === 'gop') {
+        this.closeFragment();
+      }
+      if (this.gopCount > 0) {
+        this.gopLength = this.gopCount;
+        this.updateInfo();
+      }
+      this.gopCount = 0;
+    }
+    this.gopCount++;
+
+    const units: Uint8Array[][] = [];
+    const nalTypes: number[] = [];
+    const nalSizes: number[] = [];
+    let size = 0;
+    for (const nal of picture.nals) {
+      if (!this.keepInSample(nal)) continue;
+      units.push(nal.parts as Uint8Array[]);
+      nalTypes.push(nal.type);
+      nalSizes.push(nal.size);
+      size += 4 + nal.size;
+    }
+    const frame: Frame = {
+      picture,
+      dts: this.decodeIndex * timing.frameDuration,
+      pts: undefined,
+      keyframe,
+      units,
+      nalTypes,
+      nalSizes,
+      size,
+      index: this.decodeIndex,
+    };
+    this.decodeIndex++;
+    // C.4.4/C.4.5.3 bumping: an IDR or MMCO 5 outputs every earlier picture first.
+    if (picture.idr || picture.mmco5) this.bumpAll();
+    this.bumping.push(frame);
+    while (this.bumping.length > this.reorder) this.bumpOne();
+    this.fragment.push(frame);
+    if (this.fragmentMode === 'frame') this.closeFragment();
+  }
+
+  private start(picture: Picture): void {
+    this.started = true;
+    this.startedAtRecovery = !picture.idr;
+    this.startPoc = picture.poc;
+    if (!this.timing) {
+      this.timing = this.chooseTiming(picture.sps);
+      this.reorder = reorderDepth(picture.sps);
+    }
+  }
+
+  private chooseTiming(sps: Sps): Timing {
+    if (this.options.fps !== undefined) return timingFor(rateFromNumber(this.options.fps), 'option');
+    const vui = rateFromVui(sps);
+    if (vui) {
+      const fps = vui.num / vui.den;
+      if (fps >= MIN_FPS && fps <= MAX_FPS) return timingFor(vui, 'vui');
+      this.warn('TIMING_OUT_OF_RANGE', `the stream's timing info gives ${fps.toFixed(3)} fps, which is not plausible; ignoring it`);
+    }
+    const fallback = this.options.defaultFps ?? DEFAULT_FPS;
+    this.warn(
+      'NO_TIMING_INFO',
+      `no timing info in the stream: assuming ${fallback} fps — set the frame rate (fps option, --fps, ?fps=) if that is wrong`,
+    );
+    return timingFor(rateFromNumber(fallback), 'default');
+  }
+
+  /** SPS/PPS go into avcC; AUD, filler, end-of-sequence and SVC/MVC units are not part of an avc1 sample. */
+  private keepInSample(nal: NalUnit): boolean {
+    switch (nal.type) {
+      case NalType.SliceNonIdr:
+      case NalType.SliceDataA:
+      case NalType.SliceDataB:
+      case NalType.SliceDataC:
+      case NalType.SliceIdr:
+      case NalType.Sei:
+        return true;
+      case NalType.Sps:
+      case NalType.Pps: {
+        // Parameter sets the init segment already carries are dropped; changed ones stay in-band.
+        const config = this.config;
+        if (!config) return true;
+        const bytes = nal.parts.length === 1 ? (nal.parts[0] as Uint8Array) : joinParts(nal.parts, nal.size);
+        if (nal.type === NalType.Sps) return !sameBytes(bytes, config.spsBytes);
+        return !config.ppsBytes.some((p) => sameBytes(p, bytes));
+      }
+      default:
+        return false;
+    }
+  }
+
+  private configFor(sps: Sps): ActiveConfig {
+    const stored = this.sets.storedSps(sps.id);
+    return {
+      sps,
+      spsBytes: stored?.bytes ?? new Uint8Array(0),
+      ppsBytes: this.sets.ppsFor(sps.id).map((p) => p.bytes),
+    };
+  }
+
+  private bumpOne(): void {
+    let best = 0;
+    for (let i = 1; i < this.bumping.length; i++) {
+      if ((this.bumping[i] as Frame).picture.poc < (this.bumping[best] as Frame).picture.poc) best = i;
+    }
+    const [frame] = this.bumping.splice(best, 1) as [Frame];
+    if (frame.picture.poc < this.lastOutputPoc) {
+      this.warn('REORDER_VIOLATION', 'frames arrive further out of order than the stream declares; some may show out of order');
+    }
+    this.lastOutputPoc = frame.picture.poc;
+    frame.pts = (this.outputIndex + this.reorder) * (this.timing as Timing).frameDuration;
+    this.outputIndex++;
+  }
+
+  private bumpAll(): void {
+    while (this.bumping.length > 0) this.bumpOne();
+    this.lastOutputPoc = -Infinity;
+  }
+
+  private closeFragment(): void {
+    if (this.fragment.length === 0) return;
+    this.closedFragments.push(this.fragment);
+    this.fragment = [];
+  }
+
+  /** Writes every closed fragment whose frames all have presentation times, in order. */
+  private drain(): void {
+    while (this.closedFragments.length > 0) {
+      const frames = this.closedFragments[0] as Frame[];
+      if (frames.some((f) => f.pts === undefined)) return;
+      this.closedFragments.shift();
+      this.writeFragment(frames);
+    }
+  }
+
+  private writeFragment(frames: Frame[]): void {
+    const timing = this.timing as Timing;
+    const first = frames[0] as Frame;
+    if (this.initPending) this.emitInit(first.picture.sps);
+    const samples: FragmentSample[] = [];
+    const infos: SampleInfo[] = [];
+    let startPts = Infinity;
+    let endPts = -Infinity;
+    for (const f of frames) {
+      const pts = f.pts as number;
+      const ref = f.picture.nalRefIdc !== 0;
+      const intra = f.picture.pictureType === 'IDR' || f.picture.pictureType === 'I';
+      const flags =
+        (intra ? SampleFlags.DependsOnNone : SampleFlags.DependsOnOthers) |
+        (f.keyframe ? 0 : SampleFlags.NonSync) |
+        (ref ? 0 : SampleFlags.NotDependedOn);
+      samples.push({ duration: timing.frameDuration, cts: pts - f.dts, flags, units: f.units, size: f.size });
+      startPts = Math.min(startPts, pts);
+      endPts = Math.max(endPts, pts + timing.frameDuration);
+      infos.push({
+        index: f.index,
+        size: f.size,
+        dts: f.dts,
+        pts,
+        keyframe: f.keyframe,
+        recoveryPoint: f.picture.recoveryPoint !== undefined,
+        pictureType: f.picture.pictureType,
+        nalRefIdc: f.picture.nalRefIdc,
+        frameNum: f.picture.header.frameNum,
+        poc: f.picture.poc,
+        nalTypes: f.nalTypes,
+        nalSizes: f.nalSizes,
+      });
+    }
+    this.sequence++;
+    const segment: MediaSegment = {
+      type: 'media',
+      data: mediaSegment(this.sequence, first.dts, samples),
+      sequence: this.sequence,
+      frames: frames.length,
+      keyframe: first.keyframe,
+      baseDecodeTime: first.dts,
+      duration: frames.length * timing.frameDuration,
+      startPts,
+      endPts,
+      timescale: timing.timescale,
+      samples: infos,
+    };
+    this.framesOut += frames.length;
+    this.out.push(segment);
+  }
+
+  private emitInit(sps: Sps): void {
+    const config = this.config as ActiveConfig;
+    const timing = this.timing as Timing;
+    this.initPending = false;
+    this.streamInfo = this.buildInfo(config.sps);
+    const codec = codecString(config.sps);
+    const init: InitSegment = {
+      type: 'init',
+      data: initSegment({ sps, spsUnits: [config.spsBytes], ppsUnits: config.ppsBytes, timescale: timing.timescale }),
+      codec,
+      mimeType: `video/mp4; codecs="${codec}"`,
+      info: this.streamInfo,
+    };
+    this.out.push(init);
+  }
+
+  private updateInfo(): void {
+    if (!this.config || !this.streamInfo) return;
+    this.streamInfo = this.buildInfo(this.config.sps);
+    this.out.push({ type: 'info', info: this.streamInfo });
+  }
+
+  private buildInfo(sps: Sps): StreamInfo {
+    const timing = this.timing as Timing;
+    const display = displaySize(sps);
+    return {
+      codec: codecString(sps),
+      profileIdc: sps.profileIdc,
+      profile: profileName(sps),
+      levelIdc: sps.levelIdc,
+      level: levelName(sps),
+      codedWidth: sps.codedWidth,
+      codedHeight: sps.codedHeight,
+      width: sps.width,
+      height: sps.height,
+      sarWidth: sps.vui?.sarWidth ?? 1,
+      sarHeight: sps.vui?.sarHeight ?? 1,
+      displayWidth: display.width,
+      displayHeight: display.height,
+      chromaFormatIdc: sps.chromaFormatIdc,
+      bitDepthLuma: sps.bitDepthLuma,
+      bitDepthChroma: sps.bitDepthChroma,
+      interlaced: !sps.frameMbsOnly,
+      fps: timing.fps,
+      fpsSource: timing.source,
+      timescale: timing.timescale,
+      frameDuration: timing.frameDuration,
+      reorderDepth: this.reorder,
+      hasBFrames: this.hasBFrames,
+      gopLength: this.gopLength,
+    };
+  }
+}
+
+function sameConfig(a: ActiveConfig, b: ActiveConfig): boolean {
+  return (
+    sameBytes(a.spsBytes, b.spsBytes) &&
+    a.ppsBytes.length === b.ppsBytes.length &&
+    a.ppsBytes.every((p, i) => sameBytes(p, b.ppsBytes[i] as Uint8Array))
+  );
+}
+
+function joinParts(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const part of parts) {
+    out.set(part, o);
+    o += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import type { H264MuxWarningCode } from './errors.js';
+
+/** How media segments are cut. */
+export type FragmentMode =
+  /** One `moof`+`mdat` per GOP (keyframe to keyframe): files, fewest boxes. */
+  | 'gop'
+  /** One `moof`+`mdat` per frame: live, lowest latency. */
+  | 'frame';
+
+export interface TransmuxerOptions {
+  /** Frame rate to use instead of the stream's VUI timing (e.g. 30, 29.97, 24000/1001 as 23.976). */
+  readonly fps?: number;
+  /** Default 'gop'. */
+  readonly fragment?: FragmentMode;
+  /** Frame rate assumed when the stream has no VUI timing and no `fps` is given. Default 30. */
+  readonly defaultFps?: number;
+}
+
+/** Where the frame rate came from. */
+export type FpsSource = 'option' | 'vui' | 'default';
+
+export interface StreamInfo {
+  /** RFC 6381 codec string, e.g. `avc1.64001F`. */
+  readonly codec: string;
+  readonly profileIdc: number;
+  /** Human name: Baseline, Constrained Baseline, Main, High, High 10, ... */
+  readonly profile: string;
+  readonly levelIdc: number;
+  /** Level as text, e.g. "3.1". */
+  readonly level: string;
+  /** Coded size (macroblock aligned). */
+  readonly codedWidth: number;
+  readonly codedHeight: number;
+  /** Size after cropping. */
+  readonly width: number;
+  readonly height: number;
+  /** Sample aspect ratio (1:1 when unknown). */
+  readonly sarWidth: number;
+  readonly sarHeight: number;
+  /** Display size (cropped size stretched by the sample aspect ratio). */
+  readonly displayWidth: number;
+  readonly displayHeight: number;
+  readonly chromaFormatIdc: number;
+  readonly bitDepthLuma: number;
+  readonly bitDepthChroma: number;
+  readonly interlaced: boolean;
+  /** Nominal frame rate as used for timestamps. */
+  readonly fps: number;
+  readonly fpsSource: FpsSource;
+  /** Media timescale (ticks per second) and frame duration in ticks: every frame time is exact. */
+  readonly timescale: number;
+  readonly frameDuration: number;
+  /** Frames of reordering the timestamps allow for (0: decode order is presentation order). */
+  readonly reorderDepth: number;
+  /** True once a B slice has been seen (or reordering is declared). */
+  readonly hasBFrames: boolean;
+  /** Length of the last complete GOP in frames (0 until known). */
+  readonly gopLength: number;
+}
+
+export interface InitSegment {
+  readonly type: 'init';
+  /** `ftyp` + `moov`. */
+  readonly data: Uint8Array;
+  readonly codec: string;
+  /** `video/mp4; codecs="avc1.PPCCLL"`. */
+  readonly mimeType: string;
+  readonly info: StreamInfo;
+}
+
+export interface MediaSegment {
+  readonly type: 'media';
+  /** `moof` + `mdat`. */
+  readonly data: Uint8Array;
+  /** moof sequence number. */
+  readonly sequence: number;
+  /** Number of samples (frames). */
+  readonly frames: number;
+  /** True when the first sample is a sync sample (IDR or recovery point). */
+  readonly keyframe: boolean;
+  /** Decode time of the first sample and summed duration, in ticks of `timescale`. */
+  readonly baseDecodeTime: number;
+  readonly duration: number;
+  /** Earliest presentation time in the segment, in ticks. */
+  readonly startPts: number;
+  /** Latest presentation time + frame duration, in ticks. */
+  readonly endPts: number;
+  readonly timescale: number;
+  /** Per-sample details for inspectors and statistics, in decode order. */
+  readonly samples: readonly SampleInfo[];
+}
+
+export type PictureType = 'IDR' | 'I' | 'P' | 'B' | 'SI' | 'SP';
+
+export interface SampleInfo {
+  /** Frame index in decode order over the whole output (0-based). */
+  readonly index: number;
+  readonly size: number;
+  readonly dts: number;
+  readonly pts: number;
+  readonly keyframe: boolean;
+  readonly recoveryPoint: boolean;
+  readonly pictureType: PictureType;
+  readonly nalRefIdc: number;
+  readonly frameNum: number;
+  readonly poc: number;
+  /** NAL units written to mdat, in order. */
+  readonly nalTypes: readonly number[];
+  readonly nalSizes: readonly number[];
+}
+
+export interface WarningOutput {
+  readonly type: 'warning';
+  readonly code: H264MuxWarningCode;
+  readonly message: string;
+}
+
+export interface InfoOutput {
+  readonly type: 'info';
+  readonly info: StreamInfo;
+}
+
+/** Everything `push`/`flush` hand back, in stream order. */
+export type TransmuxerOutput = InitSegment | MediaSegment | WarningOutput | InfoOutput;
+
+export interface PushOptions {
+  /**
+   * The caller knows this chunk ends exactly at an access-unit boundary (e.g. one WebSocket message per
+   * frame from a relay that proved it). The pending frame is then emitted without waiting for the next
+   * start code. Never set it on a guess.
+   */
+  readonly endOfAccessUnit?: boolean;
+}
