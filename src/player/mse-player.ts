@@ -1,0 +1,499 @@
+/**
+ * MSE controller: takes init and media segments from the transmuxer and feeds one SourceBuffer in
+ * 'segments' mode, one append at a time from a queue.
+ *
+ * - A new init segment with another MIME type switches the SourceBuffer with `changeType()`
+ *   (W3C MSE §3.3 changeType) without stopping playback; with the same type it is just appended.
+ * - `QuotaExceededError` on append (MSE §3.5.10 "coded frame eviction" failed): evict behind the
+ *   playhead and retry the same segment, so nothing is lost at the live edge.
+ * - Eviction never removes the range holding the last keyframe at or before the playhead: removals
+ *   end exactly at a keyframe time (MSE §3.5.9 removes dependent frames up to the next random access
+ *   point, so ending the range at a keyframe keeps that GOP whole).
+ * - Live: infinite duration; latency to the live edge held near the target with small playbackRate
+ *   changes, and a jump to the edge only when far behind. The buffer behind the playhead is trimmed
+ *   from a timer (not only from `timeupdate`), so it also happens while the tab is hidden.
+ * - Playback starts at the first buffered time (a B-frame stream without edit list starts at, e.g.,
+ *   0.067 s, not 0).
+ */
+import type { InitSegment, MediaSegment } from '../core/index.js';
+import { findMediaSource, isTypeSupported } from './media-source.js';
+import type { MediaSourceKind } from './media-source.js';
+
+export type PlayerErrorCode = 'NO_MSE' | 'CODEC_UNSUPPORTED' | 'APPEND_FAILED' | 'MEDIA_ERROR';
+
+export class PlayerError extends Error {
+  override readonly name = 'PlayerError';
+  constructor(
+    readonly code: PlayerErrorCode,
+    message: string,
+    readonly detail: Readonly<Record<string, string | number | boolean>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface PlayerOptions {
+  /** Live stream (infinite duration, latency control) or a file (endOfStream at the end). */
+  live: boolean;
+  /** Live: wanted distance from the playhead to the end of the buffer, in seconds. */
+  targetLatency: number;
+  /** Seconds of media kept behind the playhead (more is removed, up to a keyframe). */
+  keepBehind: number;
+  /** File: the source waits while more than this many seconds are buffered ahead of the playhead. */
+  maxAhead: number;
+  /** File: playback rate (tests play long fixtures fast). */
+  playbackRate: number;
+}
+
+export const DEFAULT_PLAYER_OPTIONS: PlayerOptions = {
+  live: false,
+  targetLatency: 0.1,
+  keepBehind: 20,
+  maxAhead: 20,
+  playbackRate: 1,
+};
+
+export interface PlayerStats {
+  readonly mediaSource: string;
+  readonly mimeType: string;
+  readonly bufferedStart: number;
+  readonly bufferedEnd: number;
+  /** Seconds buffered ahead of the playhead. */
+  readonly bufferedAhead: number;
+  /** Live: end of buffer minus playhead, in seconds. */
+  readonly latency: number;
+  readonly playbackRate: number;
+  readonly decodedFrames: number;
+  readonly droppedFrames: number;
+  readonly appendedSegments: number;
+  readonly appendedBytes: number;
+  readonly queuedSegments: number;
+  readonly evictions: number;
+  readonly quotaExceeded: number;
+  readonly jumps: number;
+  readonly typeChanges: number;
+}
+
+type QueueItem =
+  | { readonly kind: 'init'; readonly data: Uint8Array; readonly mimeType: string }
+  | {
+      readonly kind: 'media';
+      readonly data: Uint8Array;
+      readonly start: number;
+      readonly keyframes: readonly number[];
+    }
+  | { readonly kind: 'end' };
+
+/** Live: a playhead further than this behind the edge jumps instead of speeding up. */
+const JUMP_MIN_SECONDS = 3;
+/** Live: playbackRate never goes above this while catching up. */
+const MAX_CATCH_UP_RATE = 1.5;
+const MAINTENANCE_INTERVAL_MS = 250;
+
+export class MsePlayer {
+  onError: ((error: PlayerError) => void) | undefined;
+  /** Called once when the first frame can be shown. */
+  onStarted: (() => void) | undefined;
+
+  private options: PlayerOptions;
+  private readonly kind: MediaSourceKind | undefined;
+  private mediaSource: MediaSource | undefined;
+  private objectUrl: string | undefined;
+  private sourceBuffer: SourceBuffer | undefined;
+  private mimeType = '';
+  private readonly queue: QueueItem[] = [];
+  private appending: QueueItem | undefined;
+  private removing = false;
+  private pendingRemoval: [number, number] | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly timer: ReturnType<typeof setInterval>;
+  /** Presentation times (s) of buffered keyframes, ascending. */
+  private keyframes: number[] = [];
+  private startPositioned = false;
+  private started = false;
+  private failed = false;
+  private ended = false;
+  private roomWaiters: (() => void)[] = [];
+  private counters = {
+    appendedSegments: 0,
+    appendedBytes: 0,
+    evictions: 0,
+    quotaExceeded: 0,
+    jumps: 0,
+    typeChanges: 0,
+  };
+  private readonly onVideoError = (): void => {
+    const error = this.video.error;
+    this.fail(
+      new PlayerError(
+        'MEDIA_ERROR',
+        `The browser could not decode the video${error?.message ? `: ${error.message}` : ''}.`,
+        { mediaErrorCode: error?.code ?? 0 },
+      ),
+    );
+  };
+  private readonly onTimeUpdate = (): void => this.releaseRoomWaiters();
+  private readonly onVisibility = (): void => {
+    if (document.visibilityState === 'visible' && this.options.live) {
+      this.maintain();
+      void this.video.play().catch(() => undefined);
+    }
+  };
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    options: Partial<PlayerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_PLAYER_OPTIONS, ...options };
+    this.kind = findMediaSource();
+    video.muted = true;
+    video.playsInline = true;
+    // ManagedMediaSource only opens with remote playback disabled (WebKit).
+    video.disableRemotePlayback = true;
+    video.addEventListener('error', this.onVideoError);
+    video.addEventListener('timeupdate', this.onTimeUpdate);
+    document.addEventListener('visibilitychange', this.onVisibility);
+    this.timer = setInterval(() => this.maintain(), MAINTENANCE_INTERVAL_MS);
+  }
+
+  /** Creates the MediaSource and waits for `sourceopen`. */
+  open(): Promise<void> {
+    if (!this.kind) {
+      return Promise.reject(
+        new PlayerError(
+          'NO_MSE',
+          'This browser has no Media Source Extensions (MediaSource or ManagedMediaSource): it cannot play raw H.264 here.',
+        ),
+      );
+    }
+    const mediaSource = new this.kind.ctor();
+    this.mediaSource = mediaSource;
+    this.objectUrl = URL.createObjectURL(mediaSource);
+    return new Promise((resolve) => {
+      mediaSource.addEventListener('sourceopen', () => resolve(), { once: true });
+      this.video.src = this.objectUrl ?? '';
+    });
+  }
+
+  /** Live or file, latency target etc.; may change until the first segment (e.g. once HTTP headers say). */
+  configure(options: Partial<PlayerOptions>): void {
+    this.options = { ...this.options, ...options };
+    if (!this.options.live) {
+      this.video.defaultPlaybackRate = this.options.playbackRate;
+      this.video.playbackRate = this.options.playbackRate;
+    }
+  }
+
+  get live(): boolean {
+    return this.options.live;
+  }
+
+  appendInit(segment: InitSegment): void {
+    this.enqueue({ kind: 'init', data: segment.data, mimeType: segment.mimeType });
+  }
+
+  appendMedia(segment: MediaSegment): void {
+    const keyframes: number[] = [];
+    for (const sample of segment.samples) {
+      if (sample.keyframe) keyframes.push(sample.pts / segment.timescale);
+    }
+    this.enqueue({
+      kind: 'media',
+      data: segment.data,
+      start: segment.startPts / segment.timescale,
+      keyframes,
+    });
+  }
+
+  /** File done: end the MediaSource once everything queued is appended, so `ended` fires. */
+  endOfStream(): void {
+    this.enqueue({ kind: 'end' });
+  }
+
+  /** Resolves when the buffer ahead of the playhead is short enough to take more (file backpressure). */
+  waitForRoom(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  get stats(): PlayerStats {
+    const { start, end } = this.bufferedBounds();
+    const t = this.video.currentTime;
+    const quality = this.video.getVideoPlaybackQuality?.();
+    return {
+      mediaSource: this.kind?.name ?? 'none',
+      mimeType: this.mimeType,
+      bufferedStart: start,
+      bufferedEnd: end,
+      bufferedAhead: this.bufferedAhead(),
+      latency: end > 0 ? Math.max(0, end - t) : 0,
+      playbackRate: this.video.playbackRate,
+      decodedFrames: quality?.totalVideoFrames ?? 0,
+      droppedFrames: quality?.droppedVideoFrames ?? 0,
+      queuedSegments: this.queue.length,
+      ...this.counters,
+    };
+  }
+
+  destroy(): void {
+    clearInterval(this.timer);
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.video.removeEventListener('error', this.onVideoError);
+    this.video.removeEventListener('timeupdate', this.onTimeUpdate);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.queue.length = 0;
+    this.failed = true;
+    this.releaseRoomWaiters(true);
+    this.video.removeAttribute('src');
+    this.video.load();
+    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+  }
+
+  private enqueue(item: QueueItem): void {
+    if (this.failed || this.ended) return;
+    this.queue.push(item);
+    this.pump();
+  }
+
+  private pump(): void {
+    const ms = this.mediaSource;
+    if (this.failed || !ms || ms.readyState !== 'open') return;
+    if (this.appending || this.removing || this.sourceBuffer?.updating) return;
+    if (this.pendingRemoval && this.sourceBuffer) {
+      const [start, end] = this.pendingRemoval;
+      this.pendingRemoval = undefined;
+      this.removing = true;
+      this.sourceBuffer.remove(start, end);
+      return;
+    }
+    const item = this.queue[0];
+    if (!item) return;
+    try {
+      if (item.kind === 'end') {
+        this.queue.shift();
+        this.ended = true;
+        ms.endOfStream();
+        return;
+      }
+      if (item.kind === 'init' && !this.prepareSourceBuffer(ms, item.mimeType)) return;
+      if (item.kind === 'media' && !this.startPositioned) this.positionStart(item.start);
+      const sb = this.sourceBuffer;
+      if (!sb) return; // media before any init segment: cannot happen with the core's ordering
+      this.appending = item;
+      sb.appendBuffer(item.data as Uint8Array<ArrayBuffer>);
+    } catch (error) {
+      this.appending = undefined;
+      if (error instanceof DOMException && error.name === 'QuotaExceededError') {
+        this.onQuotaExceeded();
+        return;
+      }
+      this.fail(
+        new PlayerError(
+          'APPEND_FAILED',
+          `Could not append to the media buffer: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    }
+  }
+
+  /** Creates or switches the SourceBuffer for an init segment; false when it failed. */
+  private prepareSourceBuffer(ms: MediaSource, mimeType: string): boolean {
+    if (!this.sourceBuffer) {
+      if (!isTypeSupported(mimeType)) {
+        this.fail(unsupported(mimeType));
+        return false;
+      }
+      const sb = ms.addSourceBuffer(mimeType);
+      sb.mode = 'segments';
+      sb.addEventListener('updateend', () => this.onUpdateEnd());
+      this.sourceBuffer = sb;
+      this.mimeType = mimeType;
+      if (this.options.live) ms.duration = Infinity;
+      return true;
+    }
+    if (mimeType !== this.mimeType) {
+      if (!isTypeSupported(mimeType)) {
+        this.fail(unsupported(mimeType));
+        return false;
+      }
+      // Without changeType (old browsers), the same codec family usually accepts a new init segment.
+      if (typeof this.sourceBuffer.changeType === 'function') {
+        this.sourceBuffer.changeType(mimeType);
+        this.counters.typeChanges++;
+      }
+      this.mimeType = mimeType;
+    }
+    return true;
+  }
+
+  /** Before the first frame is appended: move the playhead to the first presentation time. */
+  private positionStart(start: number): void {
+    this.startPositioned = true;
+    if (start > this.video.currentTime + 1e-3) this.video.currentTime = start;
+  }
+
+  private onUpdateEnd(): void {
+    if (this.removing) {
+      this.removing = false;
+      this.pruneKeyframes();
+    }
+    const item = this.appending;
+    if (item) {
+      this.appending = undefined;
+      this.queue.shift();
+      if (item.kind !== 'end') {
+        this.counters.appendedSegments++;
+        this.counters.appendedBytes += item.data.byteLength;
+      }
+      if (item.kind === 'media') {
+        for (const k of item.keyframes) this.addKeyframe(k);
+        if (!this.started) {
+          this.started = true;
+          if (!this.options.live) this.configure({});
+          void this.video.play().catch(() => undefined);
+          this.onStarted?.();
+        }
+      }
+    }
+    this.pump();
+    this.releaseRoomWaiters();
+  }
+
+  private onQuotaExceeded(): void {
+    this.counters.quotaExceeded++;
+    // Free everything behind the playhead that is not needed to decode the current frame.
+    if (!this.scheduleEviction(0)) {
+      // Nothing can go: wait for the playhead to move (live jumps in maintain()).
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.scheduleEviction(0);
+        this.pump();
+      }, 500);
+    }
+    this.pump();
+  }
+
+  /**
+   * Plans a removal of everything before the last keyframe at or before `currentTime - behind`.
+   * Returns false when nothing can be removed.
+   */
+  private scheduleEviction(behind: number): boolean {
+    const sb = this.sourceBuffer;
+    if (!sb || this.pendingRemoval) return this.pendingRemoval !== undefined;
+    const { start } = this.bufferedBounds();
+    const limit = this.video.currentTime - behind;
+    let keyframe: number | undefined;
+    for (const k of this.keyframes) {
+      if (k <= limit) keyframe = k;
+      else break;
+    }
+    if (keyframe === undefined || keyframe - start < 0.5) return false;
+    this.pendingRemoval = [0, keyframe];
+    this.counters.evictions++;
+    return true;
+  }
+
+  private addKeyframe(time: number): void {
+    const last = this.keyframes[this.keyframes.length - 1];
+    if (last === undefined || time > last) this.keyframes.push(time);
+    else if (!this.keyframes.includes(time)) {
+      this.keyframes.push(time);
+      this.keyframes.sort((a, b) => a - b);
+    }
+  }
+
+  private pruneKeyframes(): void {
+    const { start } = this.bufferedBounds();
+    // Keep the keyframe the buffer starts at; drop the ones that were removed.
+    this.keyframes = this.keyframes.filter((k) => k >= start - 0.01);
+  }
+
+  /** Timer: live latency control, gap skipping, trimming; runs in hidden tabs too (throttled). */
+  private maintain(): void {
+    if (this.failed || !this.sourceBuffer || !this.started) return;
+    const video = this.video;
+    const ranges = video.buffered;
+    if (ranges.length === 0) return;
+    const t = video.currentTime;
+    // A playhead stuck before or between ranges (e.g. after a reconnect) moves to the next range.
+    let inRange = false;
+    let next: number | undefined;
+    for (let i = 0; i < ranges.length; i++) {
+      if (t >= ranges.start(i) - 0.01 && t < ranges.end(i)) inRange = true;
+      else if (ranges.start(i) > t && next === undefined) next = ranges.start(i);
+    }
+    if (!inRange && next !== undefined && !video.seeking) {
+      video.currentTime = next;
+      this.counters.jumps++;
+    }
+    if (this.options.live) this.holdLatency();
+    if (this.bufferedBounds().start < video.currentTime - this.options.keepBehind - 1) {
+      if (this.scheduleEviction(this.options.keepBehind)) this.pump();
+    }
+    this.releaseRoomWaiters();
+  }
+
+  private holdLatency(): void {
+    const video = this.video;
+    const { end } = this.bufferedBounds();
+    const latency = end - video.currentTime;
+    const target = this.options.targetLatency;
+    if (latency > Math.max(JUMP_MIN_SECONDS, target * 4 + 1)) {
+      // Far behind (hidden tab, long stall): jump, the decoder restarts from the previous keyframe.
+      video.currentTime = Math.max(end - target, 0);
+      video.playbackRate = 1;
+      this.counters.jumps++;
+      if (video.paused && document.visibilityState === 'visible') {
+        void video.play().catch(() => undefined);
+      }
+      return;
+    }
+    // Small distance: speed up a little (hls.js liveSync style), no seek, no decoder flush.
+    const excess = latency - target;
+    const rate = excess > 0.05 ? Math.min(MAX_CATCH_UP_RATE, 1 + excess * 0.5) : 1;
+    if (Math.abs(video.playbackRate - rate) > 0.01) video.playbackRate = rate;
+  }
+
+  private bufferedAhead(): number {
+    const ranges = this.video.buffered;
+    const t = this.video.currentTime;
+    for (let i = 0; i < ranges.length; i++) {
+      if (t >= ranges.start(i) - 0.1 && t < ranges.end(i)) return ranges.end(i) - t;
+    }
+    return 0;
+  }
+
+  private bufferedBounds(): { start: number; end: number } {
+    const ranges = this.sourceBuffer ? this.video.buffered : undefined;
+    if (!ranges || ranges.length === 0) return { start: 0, end: 0 };
+    return { start: ranges.start(0), end: ranges.end(ranges.length - 1) };
+  }
+
+  private hasRoom(): boolean {
+    if (this.failed) return true;
+    if (this.queue.length > 8) return false;
+    return !this.started || this.bufferedAhead() < this.options.maxAhead;
+  }
+
+  private releaseRoomWaiters(force = false): void {
+    if (this.roomWaiters.length === 0 || !(force || this.hasRoom())) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private fail(error: PlayerError): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.releaseRoomWaiters(true);
+    this.onError?.(error);
+  }
+}
+
+function unsupported(mimeType: string): PlayerError {
+  return new PlayerError(
+    'CODEC_UNSUPPORTED',
+    `This browser cannot play ${mimeType} (MediaSource.isTypeSupported says no). Try another browser, or re-encode with a lower profile/level.`,
+    { mimeType },
+  );
+}

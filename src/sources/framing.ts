@@ -1,0 +1,52 @@
+/**
+ * WebSocket framing: how a server tells the player that message boundaries are access-unit boundaries.
+ *
+ * Definition (h264mux relay <-> player, version 1):
+ * - A server MAY send, before any binary message, one text message holding the JSON object
+ *   `{"framing":"access-unit"}`. From then on every binary message carries exactly one complete H.264
+ *   access unit in Annex-B form (start codes included; parameter sets and SEI that belong to the
+ *   access unit travel in the same message). The player then pushes each message with
+ *   `{ endOfAccessUnit: true }`, so a frame is muxed as soon as it arrives instead of when the next
+ *   start code shows up (one frame of latency less).
+ * - Without that text message (or with `{"framing":"none"}`), binary messages are arbitrary slices
+ *   of the byte stream (RFC 6455 §5.6 data frames with no meaning at their edges), and frame ends
+ *   are found from the next start code, as for HTTP.
+ * - A viewer can force access-unit framing with the page option `?framing=au` (for a server that
+ *   sends one access unit per message but does not announce it); `?framing=none` ignores an
+ *   announcement. Text messages other than the announcement are ignored.
+ */
+
+/** Message boundaries carry no meaning / every binary message is one whole access unit. */
+export type WsFraming = 'none' | 'access-unit';
+
+/** The JSON a server sends as its first (text) message to announce its framing. */
+export interface FramingAnnouncement {
+  readonly framing: WsFraming;
+}
+
+/** The text message a relay sends first when each following binary message is one access unit. */
+export const ACCESS_UNIT_ANNOUNCEMENT = JSON.stringify({
+  framing: 'access-unit',
+} satisfies FramingAnnouncement);
+
+/** The framing announced by a text message, or undefined when the text is not an announcement. */
+export function parseFramingAnnouncement(text: string): WsFraming | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || !('framing' in value)) return undefined;
+  const framing = (value).framing;
+  return framing === 'access-unit' || framing === 'none' ? framing : undefined;
+}
+
+/** The page option `framing=` as a forced framing, or undefined for "as the server announces". */
+export function parseFramingOption(value: string | null): WsFraming | undefined {
+  if (value === null) return undefined;
+  const v = value.toLowerCase();
+  if (v === 'au' || v === 'access-unit') return 'access-unit';
+  if (v === 'none' || v === 'bytes') return 'none';
+  return undefined;
+}

@@ -1,0 +1,163 @@
+/**
+ * An HTTP(S) URL read with fetch + ReadableStream reader: a finite file (Content-Length present)
+ * or an endless chunked live stream. Live streams are watched for stalls and reconnected with
+ * backoff; a finite response is read with backpressure.
+ */
+import { SourceError, backoffDelay, isMixedContent, mixedContentError, sleep } from './source.js';
+import type { ByteSource, SourceSink } from './source.js';
+
+export interface HttpSourceOptions {
+  /** Force live (true) or file (false) handling; default: live when there is no Content-Length. */
+  readonly live?: boolean | undefined;
+  /** No bytes for this long on a live stream: reconnect. */
+  readonly stallTimeoutMs: number;
+}
+
+export class HttpSource implements ByteSource {
+  readonly kind = 'http';
+  reconnects = 0;
+  private readonly stopController = new AbortController();
+
+  constructor(
+    readonly label: string,
+    private readonly options: HttpSourceOptions,
+  ) {}
+
+  start(sink: SourceSink): void {
+    void this.run(sink);
+  }
+
+  stop(): void {
+    this.stopController.abort();
+  }
+
+  private get stopped(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async run(sink: SourceSink): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(this.label, location.href);
+    } catch {
+      sink.error(new SourceError('BAD_URL', `Not a valid URL: ${this.label}`));
+      return;
+    }
+    if (isMixedContent(url, location.protocol)) {
+      sink.error(mixedContentError(url));
+      return;
+    }
+    let connections = 0;
+    let attempt = 0;
+    let live = this.options.live ?? true;
+    while (!this.stopped) {
+      const connection = new AbortController();
+      const abort = (): void => connection.abort();
+      this.stopController.signal.addEventListener('abort', abort);
+      let reason = 'the server closed the stream';
+      let stalled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          stalled = true;
+          connection.abort();
+        }, this.options.stallTimeoutMs);
+      };
+      try {
+        let response: Response;
+        try {
+          response = await fetch(url, { signal: connection.signal, cache: 'no-store' });
+        } catch (error) {
+          throw await diagnoseFetchFailure(url, error);
+        }
+        if (!response.ok || !response.body) {
+          throw new SourceError(
+            'HTTP_STATUS',
+            `${url.href} answered ${response.status} ${response.statusText}`.trim() + '.',
+            { status: response.status },
+          );
+        }
+        live = this.options.live ?? !response.headers.has('content-length');
+        if (connections > 0) this.reconnects++;
+        connections++;
+        await sink.connected({ live, reconnect: connections > 1, accessUnitFraming: false });
+        const reader = response.body.getReader();
+        for (;;) {
+          if (live) arm();
+          const { done, value } = await reader.read();
+          clearTimeout(timer);
+          if (this.stopped) return;
+          if (done) break;
+          attempt = 0;
+          await sink.data(value, false);
+        }
+        if (!live) {
+          sink.end();
+          return;
+        }
+      } catch (error) {
+        clearTimeout(timer);
+        if (this.stopped) return;
+        if (connections === 0) {
+          sink.error(
+            error instanceof SourceError
+              ? error
+              : new SourceError('UNREACHABLE', `Could not load ${url.href}: ${String(error)}`),
+          );
+          return;
+        }
+        if (!live) {
+          sink.error(
+            new SourceError('READ_FAILED', `Reading ${url.href} failed: ${messageOf(error)}`),
+          );
+          return;
+        }
+        reason = stalled
+          ? `no data for ${(this.options.stallTimeoutMs / 1000).toFixed(1)} s`
+          : messageOf(error);
+      } finally {
+        this.stopController.signal.removeEventListener('abort', abort);
+      }
+      attempt++;
+      const delay = backoffDelay(attempt);
+      sink.reconnecting(attempt, delay, reason);
+      await sleep(delay, this.stopController.signal);
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * fetch() rejects with the same TypeError for "nothing there" and "CORS blocked". A second request
+ * in `no-cors` mode tells them apart: it succeeds (opaque response) when the server answered.
+ */
+async function diagnoseFetchFailure(url: URL, error: unknown): Promise<SourceError> {
+  if (error instanceof SourceError) return error;
+  const crossOrigin = url.origin !== location.origin;
+  if (crossOrigin) {
+    const probe = new AbortController();
+    const timer = setTimeout(() => probe.abort(), 3000);
+    try {
+      await fetch(url, { mode: 'no-cors', signal: probe.signal, cache: 'no-store' });
+      return new SourceError(
+        'CORS',
+        `${url.href} answered, but the browser blocked it (CORS): the server must send the header "Access-Control-Allow-Origin: ${location.origin}" (or "*").`,
+        { url: url.href, origin: location.origin },
+      );
+    } catch {
+      // Unreachable as well in no-cors mode.
+    } finally {
+      clearTimeout(timer);
+      probe.abort();
+    }
+  }
+  return new SourceError(
+    'UNREACHABLE',
+    `Could not reach ${url.href} (${messageOf(error)}): is the server running and the address right?`,
+    { url: url.href },
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * What every byte source (file, HTTP, WebSocket) offers the session: bytes in order, connection
+ * events, and errors as data with a code the page can explain.
+ */
+
+export type SourceKind = 'file' | 'http' | 'websocket';
+
+export type SourceErrorCode =
+  /** The URL is not valid or uses a scheme we cannot read. */
+  | 'BAD_URL'
+  /** Nothing answered (DNS, refused, reset, timeout). */
+  | 'UNREACHABLE'
+  /** The server answered but without `Access-Control-Allow-Origin` for this page. */
+  | 'CORS'
+  /** An http:// or ws:// stream on an https:// page: the browser blocks it. */
+  | 'MIXED_CONTENT'
+  /** The server answered with a non-2xx status. */
+  | 'HTTP_STATUS'
+  /** Reading the body or file failed. */
+  | 'READ_FAILED';
+
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(
+    readonly code: SourceErrorCode,
+    message: string,
+    readonly detail: Readonly<Record<string, string | number | boolean>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ConnectionInfo {
+  /** True for an endless stream (no Content-Length, WebSocket); false for a file. */
+  readonly live: boolean;
+  /** True from the second successful connection on. */
+  readonly reconnect: boolean;
+  /** True when every chunk is exactly one access unit (see ./framing.ts). */
+  readonly accessUnitFraming: boolean;
+}
+
+export interface SourceSink {
+  /** A connection is up (before its first bytes). May return a promise the source awaits. */
+  connected(info: ConnectionInfo): Promise<void> | void;
+  /**
+   * Bytes in stream order. A returned promise is backpressure: the source reads no more until it
+   * settles. `endOfAccessUnit` is set only under proven access-unit framing.
+   */
+  data(chunk: Uint8Array, endOfAccessUnit: boolean): Promise<void> | void;
+  /** A finite source ended normally. */
+  end(): void;
+  /** The connection was lost; the source will try again after `delayMs`. */
+  reconnecting(attempt: number, delayMs: number, reason: string): void;
+  /** Fatal: the source has stopped. */
+  error(error: SourceError): void;
+}
+
+export interface ByteSource {
+  readonly kind: SourceKind;
+  /** Human label (file name or URL). */
+  readonly label: string;
+  /** Successful reconnections so far. */
+  readonly reconnects: number;
+  start(sink: SourceSink): void;
+  stop(): void;
+}
+
+/** Reconnect delays: 0.25 s doubling up to `maxMs`, reset after data flows again. */
+export function backoffDelay(attempt: number, maxMs = 5000): number {
+  return Math.min(maxMs, 250 * 2 ** Math.max(0, attempt - 1));
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * An insecure stream URL on a secure page is blocked as mixed content (W3C Mixed Content §4.3).
+ * Loopback hosts are potentially trustworthy and allowed.
+ */
+export function isMixedContent(url: URL, pageProtocol: string): boolean {
+  if (pageProtocol !== 'https:') return false;
+  if (url.protocol !== 'http:' && url.protocol !== 'ws:') return false;
+  return !LOOPBACK_HOSTS.has(url.hostname) && !url.hostname.endsWith('.localhost');
+}
+
+export function mixedContentError(url: URL): SourceError {
+  const secure = url.protocol === 'ws:' ? 'wss://' : 'https://';
+  return new SourceError(
+    'MIXED_CONTENT',
+    `This page was loaded over https://, so the browser blocks the insecure stream ${url.href} (mixed content). Serve the stream over ${secure}, or open this page over http://.`,
+    { url: url.href },
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * A ws(s):// URL: binary messages (binaryType 'arraybuffer') are stream bytes, cut anywhere unless
+ * access-unit framing applies (./framing.ts). Reconnects with backoff when the socket closes or no
+ * message arrives for the stall timeout.
+ */
+import { parseFramingAnnouncement } from './framing.js';
+import type { WsFraming } from './framing.js';
+import { SourceError, backoffDelay, isMixedContent, mixedContentError, sleep } from './source.js';
+import type { ByteSource, SourceSink } from './source.js';
+
+export interface WebSocketSourceOptions {
+  /** Forced framing (page option `framing=`); undefined: as the server announces. */
+  readonly framing?: WsFraming | undefined;
+  readonly stallTimeoutMs: number;
+}
+
+export class WebSocketSource implements ByteSource {
+  readonly kind = 'websocket';
+  reconnects = 0;
+  private readonly stopController = new AbortController();
+  private socket: WebSocket | undefined;
+
+  constructor(
+    readonly label: string,
+    private readonly options: WebSocketSourceOptions,
+  ) {}
+
+  start(sink: SourceSink): void {
+    void this.run(sink);
+  }
+
+  stop(): void {
+    this.stopController.abort();
+    this.socket?.close();
+  }
+
+  private async run(sink: SourceSink): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(this.label, location.href);
+      if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error('scheme');
+    } catch {
+      sink.error(new SourceError('BAD_URL', `Not a valid WebSocket URL: ${this.label}`));
+      return;
+    }
+    if (isMixedContent(url, location.protocol)) {
+      sink.error(mixedContentError(url));
+      return;
+    }
+    let connections = 0;
+    let attempt = 0;
+    while (!this.stopController.signal.aborted) {
+      const outcome = await this.connectOnce(url, sink, connections > 0, () => {
+        if (connections > 0) this.reconnects++;
+        connections++;
+        attempt = 0;
+      });
+      if (this.stopController.signal.aborted) return;
+      if (connections === 0) {
+        sink.error(
+          new SourceError(
+            'UNREACHABLE',
+            `Could not connect to ${url.href}${outcome ? ` (${outcome})` : ''}: is the server running and the address right?`,
+            { url: url.href },
+          ),
+        );
+        return;
+      }
+      attempt++;
+      const delay = backoffDelay(attempt);
+      sink.reconnecting(attempt, delay, outcome || 'the connection closed');
+      await sleep(delay, this.stopController.signal);
+    }
+  }
+
+  /** One connection; resolves with a reason when it is over. */
+  private connectOnce(
+    url: URL,
+    sink: SourceSink,
+    reconnect: boolean,
+    onOpen: () => void,
+  ): Promise<string> {
+    return new Promise((resolve) => {
+      let socket: WebSocket;
+      try {
+        socket = new WebSocket(url.href);
+      } catch (error) {
+        resolve(error instanceof Error ? error.message : String(error));
+        return;
+      }
+      this.socket = socket;
+      socket.binaryType = 'arraybuffer';
+      const forced = this.options.framing;
+      let framing: WsFraming = forced ?? 'none';
+      let opened = false;
+      let stallReason = '';
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          stallReason = `no data for ${(this.options.stallTimeoutMs / 1000).toFixed(1)} s`;
+          socket.close();
+        }, this.options.stallTimeoutMs);
+      };
+      let announcedToSink = false;
+      const announce = (): void => {
+        if (announcedToSink) return;
+        announcedToSink = true;
+        void sink.connected({
+          live: true,
+          reconnect,
+          accessUnitFraming: framing === 'access-unit',
+        });
+      };
+      socket.onopen = () => {
+        opened = true;
+        onOpen();
+        arm();
+      };
+      socket.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
+        arm();
+        if (typeof event.data === 'string') {
+          // The announcement counts only before the first binary message (see ./framing.ts).
+          const announced = parseFramingAnnouncement(event.data);
+          if (announced && !announcedToSink && forced === undefined) framing = announced;
+          announce();
+          return;
+        }
+        announce();
+        void sink.data(new Uint8Array(event.data), framing === 'access-unit');
+      };
+      socket.onclose = (event: CloseEvent) => {
+        clearTimeout(timer);
+        if (this.socket === socket) this.socket = undefined;
+        if (!opened) resolve(event.reason || `closed with code ${event.code}`);
+        else
+          resolve(
+            stallReason || event.reason || `the server closed the connection (code ${event.code})`,
+          );
+      };
+    });
+  }
+}

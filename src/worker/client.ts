@@ -1,0 +1,103 @@
+/**
+ * Main-thread side of the transmuxer worker: one promise per command, resolved by the reply with
+ * the same id. Pushed buffers are transferred to the worker (the caller must not reuse them).
+ */
+import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
+import type { WorkerCommand, WorkerErrorData, WorkerResponse } from './protocol.js';
+
+type CommandBody<C extends WorkerCommand> = C extends WorkerCommand ? Omit<C, 'id'> : never;
+
+/** A failure reported by the worker, with the core's error code (e.g. NOT_H264). */
+export class TransmuxError extends Error {
+  override readonly name = 'TransmuxError';
+  readonly code: string;
+  readonly detail: Readonly<Record<string, string | number | boolean>>;
+  constructor(data: WorkerErrorData) {
+    super(data.message);
+    this.code = data.code;
+    this.detail = data.detail;
+  }
+}
+
+interface Pending {
+  resolve: (outputs: readonly TransmuxerOutput[]) => void;
+  reject: (error: TransmuxError) => void;
+}
+
+export class TransmuxWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private failure: TransmuxError | undefined;
+
+  constructor() {
+    this.worker = new Worker(new URL('./transmux.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'h264mux-transmuxer',
+    });
+    this.worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.onResponse(event.data);
+    this.worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.failAll({
+        code: 'INTERNAL',
+        message: `The transmuxer worker failed: ${event.message || 'could not load the worker script'}`,
+        detail: {},
+      });
+    };
+  }
+
+  configure(options: TransmuxerOptions): Promise<readonly TransmuxerOutput[]> {
+    return this.send({ type: 'configure', options });
+  }
+
+  /** Sends `data` (its buffer is transferred when the view spans all of it, else copied). */
+  push(data: Uint8Array, endOfAccessUnit = false): Promise<readonly TransmuxerOutput[]> {
+    const owned =
+      data.byteOffset === 0 &&
+      data.buffer instanceof ArrayBuffer &&
+      data.byteLength === data.buffer.byteLength
+        ? data
+        : data.slice();
+    return this.send({ type: 'push', data: owned, endOfAccessUnit }, [owned.buffer as ArrayBuffer]);
+  }
+
+  flush(): Promise<readonly TransmuxerOutput[]> {
+    return this.send({ type: 'flush' });
+  }
+
+  reset(): Promise<readonly TransmuxerOutput[]> {
+    return this.send({ type: 'reset' });
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+    this.failAll({ code: 'ABORTED', message: 'The transmuxer was stopped.', detail: {} });
+  }
+
+  private send(
+    body: CommandBody<WorkerCommand>,
+    transfer: Transferable[] = [],
+  ): Promise<readonly TransmuxerOutput[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const command = { ...body, id } as WorkerCommand;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(command, transfer);
+    });
+  }
+
+  private onResponse(response: WorkerResponse): void {
+    const pending = this.pending.get(response.id);
+    if (!pending) return;
+    this.pending.delete(response.id);
+    if (response.type === 'outputs') pending.resolve(response.outputs);
+    else pending.reject(new TransmuxError(response.error));
+  }
+
+  private failAll(data: WorkerErrorData): void {
+    this.failure = new TransmuxError(data);
+    for (const pending of this.pending.values()) pending.reject(this.failure);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,106 @@
+// Playwright fixtures: the built app served statically (under a sub-path, proving base './'), the
+// fixture manifest, and helpers to read the page's debug hook (window.__h264mux).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { startStaticServer } from './static-server.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const FIXTURES = join(ROOT, 'test/fixtures');
+
+export interface ManifestEntry {
+  readonly name: string;
+  readonly what: string;
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number | null;
+  readonly frames: number;
+  readonly hasBFrames: boolean;
+  readonly sizes: readonly string[];
+  readonly oracleArgs: { readonly fps?: number; readonly allowMissing?: number };
+}
+
+export function loadManifest(): ManifestEntry[] {
+  const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as
+    ManifestEntry[] | { files: ManifestEntry[] };
+  return Array.isArray(manifest) ? manifest : manifest.files;
+}
+
+export interface DebugSnapshot {
+  state: string;
+  stats:
+    | {
+        live: boolean;
+        accessUnitFraming: boolean;
+        reconnects: number;
+        reconnectAttempts: number;
+        framesMuxed: number;
+        firstSegmentKeyframe: boolean | undefined;
+        initSegments: number;
+        info: { width: number; height: number; codec: string; fps: number } | undefined;
+        player: { decodedFrames: number; droppedFrames: number; latency: number } | undefined;
+      }
+    | undefined;
+  errors: { code: string; message: string }[];
+  warnings: { code: string; message: string; count: number }[];
+}
+
+export function debug(page: Page): Promise<DebugSnapshot> {
+  return page.evaluate(() => {
+    const hook = (window as unknown as { __h264mux: DebugSnapshot }).__h264mux;
+    return JSON.parse(
+      JSON.stringify({
+        state: hook.state,
+        stats: hook.stats,
+        errors: hook.errors,
+        warnings: hook.warnings,
+      }),
+    ) as DebugSnapshot;
+  });
+}
+
+/** totalVideoFrames / droppedVideoFrames / currentTime / error of the page's <video>. */
+export function videoState(page: Page): Promise<{
+  total: number;
+  dropped: number;
+  currentTime: number;
+  ended: boolean;
+  error: string | null;
+  width: number;
+  height: number;
+}> {
+  return page.evaluate(() => {
+    const v = document.querySelector('video');
+    if (!v) throw new Error('no <video>');
+    const q = v.getVideoPlaybackQuality();
+    return {
+      total: q.totalVideoFrames,
+      dropped: q.droppedVideoFrames,
+      currentTime: v.currentTime,
+      ended: v.ended,
+      error: v.error ? `${v.error.code} ${v.error.message}` : null,
+      width: v.videoWidth,
+      height: v.videoHeight,
+    };
+  });
+}
+
+export const test = base.extend<object, { appUrl: string }>({
+  appUrl: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const dist = join(ROOT, 'dist');
+      if (!existsSync(join(dist, 'index.html'))) {
+        throw new Error('dist/ is missing: run `npm run build` (npm run test:e2e does it).');
+      }
+      const server = await startStaticServer(dist, { prefix: '/some/sub/path/' });
+      await use(server.url);
+      await server.close();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,28 @@
+export type Transport = 'http' | 'ws' | 'ws-au';
+export function nowMs(): number;
+export function prng(seed: number): () => number;
+export function splitAccessUnits(buf: Uint8Array): { data: Uint8Array; keyframe: boolean }[];
+export interface StreamServer {
+  readonly port: number;
+  readonly httpUrl: string;
+  readonly fileUrl: string;
+  readonly wsUrl: string;
+  readonly wsFramedUrl: string;
+  readonly units: readonly { data: Uint8Array; keyframe: boolean }[];
+  readonly connections: number;
+  currentFrame(): number;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+export function startStreamServer(options: {
+  file: string | Uint8Array;
+  fps: number;
+  port?: number;
+  loop?: boolean;
+  clock?: 'shared' | 'per-client';
+  randomChunks?: boolean;
+  seed?: number;
+  cors?: boolean;
+  onFrameSent?: (client: number, frame: number, timeMs: number, transport: Transport) => void;
+}): Promise<StreamServer>;
