@@ -1,0 +1,235 @@
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import type { ServeOptions } from './options.js';
+import { Relay } from './relay.js';
+import { SourceRunner, type SourceOptions } from './sources.js';
+import { StaticFiles } from './static.js';
+import { HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
+
+export interface ServeIo extends SourceOptions {
+  log(message: string): void;
+}
+
+export interface ServeHandle {
+  readonly port: number;
+  readonly host: string;
+  readonly relay: Relay;
+  readonly source: SourceRunner;
+  /** Resolves with the exit code when the source ends (0) or fails for good (1). */
+  readonly finished: Promise<number>;
+  status(): Record<string, unknown>;
+  /** URLs a person can open (LAN addresses + localhost). */
+  urls(): string[];
+  close(): Promise<void>;
+}
+
+/** The built web app: dist/ of the package (src/cli/serve and dist-lib/cli/serve are both 3 levels deep). */
+export function defaultStaticDir(): string {
+  return fileURLToPath(new URL('../../../dist/', import.meta.url));
+}
+
+export class PortInUseError extends Error {}
+
+/** Starts the relay: listens, then starts the source. */
+export async function startServe(options: ServeOptions, io: ServeIo): Promise<ServeHandle> {
+  const started = Date.now();
+  const relay = new Relay({
+    gopCache: options.gopCache,
+    ...(options.maxViewerBuffer !== undefined ? { maxViewerBuffer: options.maxViewerBuffer } : {}),
+  });
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const source = new SourceRunner(
+    options.source,
+    relay,
+    {
+      log: (message) => io.log(message),
+      fatal: (message) => {
+        io.log(`error: ${message}`);
+        finish(1);
+      },
+      ended: () => {
+        relay.closeAll('end of stream');
+        finish(0);
+      },
+    },
+    io,
+  );
+  const staticDir = options.staticDir ?? defaultStaticDir();
+  const files = new StaticFiles(staticDir);
+
+  const status = (): Record<string, unknown> => {
+    const mem = process.memoryUsage();
+    return {
+      uptime: Math.round((Date.now() - started) / 100) / 10,
+      source: { ...source.status, error: source.status.error ?? null },
+      ...relay.stats(),
+      process: { pid: process.pid, rss: mem.rss, heapUsed: mem.heapUsed, cpu: process.cpuUsage() },
+    };
+  };
+
+  const wsUrl = (req: IncomingMessage): string => {
+    const secure = req.headers['x-forwarded-proto'] === 'https';
+    return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}/stream`;
+  };
+
+  const server: Server = createServer(
+    { noDelay: true },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const pathname = q < 0 ? url : url.slice(0, q);
+      if (req.method === 'OPTIONS') {
+        res
+          .writeHead(204, {
+            'Access-Control-Allow-Origin': '*',
+            'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+            'Access-Control-Allow-Headers': '*',
+            'Access-Control-Max-Age': '86400',
+          })
+          .end();
+        return;
+      }
+      if (pathname === '/stream.h264') {
+        if (req.method === 'HEAD') {
+          res.writeHead(200, STREAM_HEADERS).end();
+          return;
+        }
+        const remove = relay.addViewer(new HttpViewer(res));
+        res.on('close', remove);
+        return;
+      }
+      if (pathname === '/status') {
+        res.writeHead(200, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Cache-Control': 'no-cache',
+          'Access-Control-Allow-Origin': '*',
+        });
+        res.end(JSON.stringify(status(), null, 2) + '\n');
+        return;
+      }
+      if (pathname === '/config.json') {
+        res.writeHead(200, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Cache-Control': 'no-cache',
+        });
+        res.end(
+          JSON.stringify({
+            defaultSrc: wsUrl(req),
+            streams: { ws: wsUrl(req), http: '/stream.h264' },
+          }) + '\n',
+        );
+        return;
+      }
+      if ((pathname === '/' || pathname === '/index.html') && q < 0 && req.method === 'GET') {
+        // The page plays what ?src= names: send a bare visit to the live stream (one access unit per
+        // WebSocket message, the lowest-latency path). A page with any query is served as is.
+        res.writeHead(302, {
+          Location: `/?src=${encodeURIComponent(wsUrl(req))}`,
+          'Cache-Control': 'no-cache',
+        });
+        res.end();
+        return;
+      }
+      if (!existsSync(staticDir)) {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(
+          `The web app is not built (${staticDir} is missing): run "npm run build". The stream is at /stream.h264.\n`,
+        );
+        return;
+      }
+      void files.handle(req, res, pathname).catch(() => res.destroy());
+    },
+  );
+
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://relay');
+    if (url.pathname !== '/stream') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.setNoDelay(true);
+      const framing = url.searchParams.get('framing');
+      const mode = framing === 'none' || framing === 'bytes' ? 'bytes' : 'au';
+      const remove = relay.addViewer(new WsViewer(ws, mode));
+      ws.on('close', remove);
+      ws.on('error', () => ws.terminate());
+    });
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (e.code === 'EADDRINUSE') {
+        reject(
+          new PortInUseError(
+            `port ${options.port} is already in use on ${options.host}: choose another with --port (e.g. --port ${options.port + 1}), or stop the program using it`,
+          ),
+        );
+      } else if (e.code === 'EACCES') {
+        reject(
+          new PortInUseError(
+            `no permission to listen on port ${options.port}: use --port 1024 or higher`,
+          ),
+        );
+      } else reject(e);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(options.port, options.host);
+  });
+  const port = (server.address() as AddressInfo).port;
+  source.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    host: options.host,
+    relay,
+    source,
+    finished,
+    status,
+    urls: () => openUrls(options.host, port),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        source.stop();
+        relay.closeAll('server shutting down');
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      })),
+  };
+}
+
+/** http://ADDRESS:PORT/ for each non-internal IPv4 address (when listening on all) and localhost. */
+export function openUrls(host: string, port: number): string[] {
+  const all = host === '0.0.0.0' || host === '::' || host === '';
+  const urls: string[] = [];
+  if (all) {
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) {
+        if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}/`);
+      }
+    }
+    urls.push(`http://localhost:${port}/`);
+  } else {
+    urls.push(`http://${host.includes(':') ? `[${host}]` : host}:${port}/`);
+  }
+  return urls;
+}

@@ -1,0 +1,451 @@
+import { createReadStream } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AccessUnitReader,
+  H264MuxError,
+  Transmuxer,
+  type RawAccessUnit,
+  type StreamInfo,
+} from '../../core/index.js';
+import type { Relay } from './relay.js';
+
+export type SourceSpec =
+  | { readonly kind: 'stdin' }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'file'; readonly path: string; readonly loop: boolean; readonly fps?: number }
+  | { readonly kind: 'url'; readonly url: string };
+
+export type SourceState =
+  /** Connecting to a camera or an upstream URL. */
+  | 'connecting'
+  /** Connected; holding the first bytes until they prove to be H.264. */
+  | 'validating'
+  | 'streaming'
+  /** Lost or unreachable; retrying after a pause. */
+  | 'retrying'
+  /** Not H.264 (tcp/url keep retrying; stdin and file exit). */
+  | 'error'
+  | 'ended';
+
+export interface SourceStatus {
+  readonly kind: SourceSpec['kind'];
+  readonly target: string;
+  state: SourceState;
+  error: string | undefined;
+  reconnects: number;
+  /** Wall-clock time (ms) the current connection delivered its first byte. */
+  connectedAt: number | undefined;
+  lastDataAt: number | undefined;
+  /** Nominal frame rate: `--fps`, the stream's VUI timing, or the assumed default. */
+  fps: number | undefined;
+  fpsSource: string | undefined;
+  stream:
+    | {
+        codec: string;
+        profile: string;
+        level: string;
+        width: number;
+        height: number;
+      }
+    | undefined;
+  /** File source: completed passes over the file. */
+  loops: number;
+}
+
+export interface SourceEvents {
+  log(message: string): void;
+  /** The source can not go on (stdin/file not H.264, unreadable file): the server exits with 1. */
+  fatal(message: string): void;
+  /** The source ended normally (stdin closed, file played once). */
+  ended(): void;
+}
+
+export interface SourceOptions {
+  /** Stdin stream to read (tests pass their own). */
+  readonly stdin?: NodeJS.ReadableStream;
+  /** Retry pauses: first, and cap (ms). */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  /** A connected tcp/url source silent this long is dropped and reconnected (ms). */
+  readonly stallTimeoutMs?: number;
+}
+
+/** First bytes held for the H.264 check at most; beyond this with no decodable frame the source is refused. */
+const VALIDATE_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Holds a connection's first bytes until the core recognises H.264 in them: a `Transmuxer` run on them
+ * either produces its init segment (SPS, PPS and a keyframe found) or throws NOT_H264 (naming the
+ * container it looks like). Nothing reaches viewers before that.
+ */
+export class H264Gate {
+  private transmuxer = new Transmuxer();
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  validated = false;
+  info: StreamInfo | undefined;
+
+  /** Returns the chunks to forward (held ones first once validated); throws H264MuxError when not H.264. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (this.validated) return [chunk];
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    const outs = this.transmuxer.push(chunk);
+    if (outs.some((o) => o.type === 'init')) {
+      this.validated = true;
+      this.info = this.transmuxer.info;
+      const ready = this.held;
+      this.held = [];
+      this.heldBytes = 0;
+      return ready;
+    }
+    if (this.heldBytes > VALIDATE_MAX_BYTES) {
+      throw new H264MuxError(
+        'NOT_H264',
+        `no decodable H.264 frame (SPS, PPS and keyframe) in the first ${VALIDATE_MAX_BYTES >> 20} MiB`,
+      );
+    }
+    return [];
+  }
+
+  reset(): void {
+    this.transmuxer = new Transmuxer();
+    this.held = [];
+    this.heldBytes = 0;
+    this.validated = false;
+  }
+}
+
+export function describeSource(spec: SourceSpec): string {
+  switch (spec.kind) {
+    case 'stdin':
+      return 'stdin';
+    case 'tcp':
+      return `tcp://${spec.host}:${spec.port}`;
+    case 'file':
+      return spec.path;
+    case 'url':
+      return spec.url;
+  }
+}
+
+export function notH264Message(error: unknown, target: string): string {
+  if (error instanceof H264MuxError) {
+    const container = error.detail.container;
+    const looks = typeof container === 'string' ? ` (it looks like ${container})` : '';
+    return `${target} is not a raw H.264 Annex-B stream${looks}: ${error.message}. Send raw H.264 (e.g. rpicam-vid --codec h264 --inline -o -, or ffmpeg ... -c:v libx264 -f h264 -).`;
+  }
+  return `${target}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Reads a file's access units with the core's AccessUnitReader (exact AU boundaries). */
+export async function* readAccessUnits(path: string): AsyncGenerator<RawAccessUnit> {
+  const reader = new AccessUnitReader();
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+    yield* reader.push(chunk as Buffer);
+  }
+  yield* reader.flush();
+}
+
+/**
+ * Checks a file before serving it and finds its frame rate: `--fps`, else the stream's VUI timing
+ * (the core's StreamInfo), else the core's default (with a warning).
+ */
+export async function probeFile(
+  path: string,
+  fps: number | undefined,
+): Promise<{ info: StreamInfo; fps: number; fpsSource: string }> {
+  const t = new Transmuxer(fps !== undefined ? { fps } : {});
+  let count = 0;
+  for await (const au of readAccessUnits(path)) {
+    t.push(au.data, { endOfAccessUnit: true });
+    if (t.info || ++count > 600) break;
+  }
+  if (!t.info) t.flush();
+  const info = t.info;
+  if (!info) throw new H264MuxError('NO_DECODABLE_FRAMES', 'no SPS/PPS and keyframe found');
+  return { info, fps: info.fps, fpsSource: info.fpsSource };
+}
+
+/** Runs one source into the relay: connection, H.264 check, retries and state for /status. */
+export class SourceRunner {
+  readonly status: SourceStatus;
+  private readonly gate = new H264Gate();
+  private readonly abort = new AbortController();
+  private socket: Socket | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private retryMs: number;
+  private readonly retryMinMs: number;
+  private readonly retryMaxMs: number;
+  private readonly stallTimeoutMs: number;
+  private stopped = false;
+
+  constructor(
+    private readonly spec: SourceSpec,
+    private readonly relay: Relay,
+    private readonly events: SourceEvents,
+    private readonly options: SourceOptions = {},
+  ) {
+    this.retryMinMs = options.retryMinMs ?? 500;
+    this.retryMaxMs = options.retryMaxMs ?? 5000;
+    this.stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
+    this.retryMs = this.retryMinMs;
+    this.status = {
+      kind: spec.kind,
+      target: describeSource(spec),
+      state: 'connecting',
+      error: undefined,
+      reconnects: 0,
+      connectedAt: undefined,
+      lastDataAt: undefined,
+      fps: spec.kind === 'file' ? spec.fps : undefined,
+      fpsSource: spec.kind === 'file' && spec.fps !== undefined ? 'option' : undefined,
+      stream: undefined,
+      loops: 0,
+    };
+  }
+
+  start(): void {
+    switch (this.spec.kind) {
+      case 'stdin':
+        this.runStdin(this.options.stdin ?? process.stdin);
+        break;
+      case 'tcp':
+        this.connectTcp(this.spec.host, this.spec.port);
+        break;
+      case 'url':
+        void this.runUrl(this.spec.url);
+        break;
+      case 'file':
+        void this.runFile(this.spec).catch((e: unknown) =>
+          this.events.fatal(notH264Message(e, this.status.target)),
+        );
+        break;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+    this.socket?.destroy();
+    clearTimeout(this.stallTimer);
+  }
+
+  /** Bytes from a live source (boundaries unknown). Returns false when the connection must be dropped. */
+  private onData(chunk: Uint8Array): boolean {
+    this.status.lastDataAt = Date.now();
+    let ready: Uint8Array[];
+    try {
+      ready = this.gate.push(chunk);
+    } catch (e) {
+      const message = notH264Message(e, this.status.target);
+      this.status.state = 'error';
+      this.status.error = message;
+      if (this.spec.kind === 'stdin') this.events.fatal(message);
+      else this.events.log(message);
+      return false;
+    }
+    if (ready.length === 0) {
+      this.status.state = 'validating';
+      return true;
+    }
+    if (this.status.state !== 'streaming') {
+      this.status.state = 'streaming';
+      this.status.error = undefined;
+      this.status.connectedAt = Date.now();
+      this.retryMs = this.retryMinMs;
+      this.noteInfo(this.gate.info);
+      this.events.log(`source ${this.status.target}: streaming ${this.describeInfo()}`);
+    }
+    for (const c of ready) this.relay.push(c);
+    return true;
+  }
+
+  private noteInfo(info: StreamInfo | undefined): void {
+    if (!info) return;
+    this.status.stream = {
+      codec: info.codec,
+      profile: info.profile,
+      level: info.level,
+      width: info.width,
+      height: info.height,
+    };
+    if (this.status.fpsSource !== 'option') {
+      this.status.fps = info.fps;
+      this.status.fpsSource = info.fpsSource;
+    }
+  }
+
+  private describeInfo(): string {
+    const s = this.status.stream;
+    if (!s) return '';
+    return `${s.width}x${s.height} ${s.profile} ${s.level} (${s.codec}), ${this.status.fps ?? '?'} fps (${this.status.fpsSource ?? '?'})`;
+  }
+
+  /** The connection ended or failed: forget partial data, then retry after a growing pause. */
+  private lost(reason: string): void {
+    clearTimeout(this.stallTimer);
+    this.relay.sourceReset();
+    this.gate.reset();
+    this.status.connectedAt = undefined;
+    if (this.stopped) return;
+    if (this.status.state !== 'error') {
+      this.status.state = 'retrying';
+      this.status.error = reason;
+    }
+    this.events.log(
+      `source ${this.status.target}: ${reason}; retrying in ${this.retryMs / 1000} s`,
+    );
+    const wait = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, this.retryMaxMs);
+    void sleep(wait, undefined, { signal: this.abort.signal })
+      .then(() => {
+        this.status.reconnects++;
+        if (this.spec.kind === 'tcp') this.connectTcp(this.spec.host, this.spec.port);
+        else if (this.spec.kind === 'url') void this.runUrl(this.spec.url);
+      })
+      .catch(() => undefined);
+  }
+
+  private armStall(onStall: () => void): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(onStall, this.stallTimeoutMs);
+  }
+
+  private runStdin(stdin: NodeJS.ReadableStream): void {
+    this.status.state = 'validating';
+    stdin.on('data', (chunk: Buffer) => {
+      if (this.stopped) return;
+      if (!this.onData(chunk)) stdin.pause();
+    });
+    stdin.on('end', () => {
+      if (this.stopped || this.status.state === 'error') return;
+      this.relay.end();
+      this.status.state = 'ended';
+      this.events.log('source stdin: end of stream');
+      this.events.ended();
+    });
+    stdin.on('error', (e: Error) => this.events.fatal(`stdin: ${e.message}`));
+  }
+
+  /** TCP client (e.g. `rpicam-vid --listen -o tcp://0.0.0.0:8888`); reconnects forever. */
+  private connectTcp(host: string, port: number): void {
+    if (this.stopped) return;
+    this.status.state = 'connecting';
+    const socket = connect({ host, port, noDelay: true });
+    this.socket = socket;
+    let failure: string | undefined;
+    socket.on('connect', () => {
+      this.status.state = 'validating';
+      this.armStall(() => socket.destroy(new Error(`no data for ${this.stallTimeoutMs / 1000} s`)));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.armStall(() => socket.destroy(new Error(`no data for ${this.stallTimeoutMs / 1000} s`)));
+      if (!this.onData(chunk)) socket.destroy();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      failure =
+        e.code === 'ECONNREFUSED' ||
+        e.code === 'EHOSTUNREACH' ||
+        e.code === 'ETIMEDOUT' ||
+        e.code === 'ENOTFOUND'
+          ? `camera unreachable at ${host}:${port} (${e.code})`
+          : e.message;
+    });
+    socket.on('close', () => {
+      if (this.socket === socket) this.socket = undefined;
+      this.lost(failure ?? 'connection closed by the camera');
+    });
+  }
+
+  /** Pulls another raw H.264 HTTP stream (e.g. another relay's /stream.h264); reconnects forever. */
+  private async runUrl(url: string): Promise<void> {
+    if (this.stopped) return;
+    this.status.state = 'connecting';
+    const local = new AbortController();
+    const onAbort = (): void => local.abort();
+    this.abort.signal.addEventListener('abort', onAbort);
+    let reason = 'upstream ended the stream';
+    try {
+      const res = await fetch(url, {
+        signal: local.signal,
+        headers: { 'Cache-Control': 'no-cache' },
+      });
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText} from ${url}`);
+      this.status.state = 'validating';
+      const reader = res.body.getReader();
+      this.armStall(() => local.abort(new Error(`no data for ${this.stallTimeoutMs / 1000} s`)));
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        this.armStall(() => local.abort(new Error(`no data for ${this.stallTimeoutMs / 1000} s`)));
+        if (!this.onData(value)) {
+          reason = 'not H.264';
+          local.abort();
+          break;
+        }
+      }
+    } catch (e) {
+      if (this.stopped) return;
+      const cause = local.signal.aborted ? (local.signal.reason as unknown) : e;
+      const err = cause instanceof Error ? cause : e;
+      reason =
+        err instanceof Error
+          ? err.message === 'fetch failed' && err.cause instanceof Error
+            ? `upstream unreachable: ${err.cause.message}`
+            : err.message
+          : String(err);
+    } finally {
+      this.abort.signal.removeEventListener('abort', onAbort);
+    }
+    this.lost(reason);
+  }
+
+  /** Plays a file in real time at its frame rate, AU by AU (exact boundaries), looped on request. */
+  private async runFile(spec: Extract<SourceSpec, { kind: 'file' }>): Promise<void> {
+    const probe = await probeFile(spec.path, spec.fps);
+    this.noteInfo(probe.info);
+    this.status.fps = probe.fps;
+    this.status.fpsSource = probe.fpsSource;
+    if (probe.fpsSource === 'default') {
+      this.events.log(
+        `${spec.path} has no timing info: playing at ${probe.fps} fps (set --fps to change it)`,
+      );
+    }
+    this.status.state = 'streaming';
+    this.status.connectedAt = Date.now();
+    const frameMs = 1000 / probe.fps;
+    let t0 = performance.now();
+    let n = 0;
+    const signal = this.abort.signal;
+    for (;;) {
+      let count = 0;
+      for await (const au of readAccessUnits(spec.path)) {
+        if (this.stopped) return;
+        const wait = t0 + n * frameMs - performance.now();
+        if (wait > 1) {
+          try {
+            await sleep(wait, undefined, { signal });
+          } catch {
+            return;
+          }
+        } else if (wait < -1000) {
+          t0 = performance.now(); // fell far behind (suspended): resume the schedule from now
+          n = 0;
+        }
+        this.status.lastDataAt = Date.now();
+        this.relay.push(au.data, true);
+        n++;
+        count++;
+      }
+      if (count === 0) throw new H264MuxError('NO_DECODABLE_FRAMES', 'no access units in the file');
+      this.status.loops++;
+      if (!spec.loop || this.stopped) break;
+    }
+    this.relay.end();
+    this.status.state = 'ended';
+    this.events.log(`source ${spec.path}: end of file`);
+    this.events.ended();
+  }
+}
