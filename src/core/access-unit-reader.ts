@@ -98,7 +98,9 @@ export class AccessUnitReader {
       pictureType: picture.pictureType,
       parameterSets: annexB(sets),
       vuiFps:
-        vui?.timingInfoPresent && vui.numUnitsInTick > 0 ? vui.timeScale / (2 * vui.numUnitsInTick) : undefined,
+        vui?.timingInfoPresent && vui.numUnitsInTick > 0
+          ? vui.timeScale / (2 * vui.numUnitsInTick)
+          : undefined,
     });
   }
 }

@@ -32,7 +32,11 @@ export class H264MuxError extends Error {
   }
 
   /** Plain data for `postMessage` / JSON. */
-  toJSON(): { code: H264MuxErrorCode; message: string; detail: Record<string, string | number | boolean> } {
+  toJSON(): {
+    code: H264MuxErrorCode;
+    message: string;
+    detail: Record<string, string | number | boolean>;
+  } {
     return { code: this.code, message: this.message, detail: { ...this.detail } };
   }
 }

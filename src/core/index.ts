@@ -1,12 +1,26 @@
 /** h264mux core: raw H.264 Annex-B → fragmented MP4. Pure TypeScript: no DOM, no Node. */
 export { Transmuxer, DEFAULT_FPS } from './transmuxer.js';
 export { AccessUnitReader, type RawAccessUnit } from './access-unit-reader.js';
-export { H264MuxError, isH264MuxError, type H264MuxErrorCode, type H264MuxWarningCode } from './errors.js';
+export {
+  H264MuxError,
+  isH264MuxError,
+  type H264MuxErrorCode,
+  type H264MuxWarningCode,
+} from './errors.js';
 export type * from './types.js';
 export { sniffContainer, containerName, type ContainerGuess } from './detect.js';
 export { AnnexBSplitter } from './h264/annexb.js';
 export { NalType, type NalUnit } from './h264/nal.js';
-export { parseSps, codecString, profileName, levelName, reorderDepth, maxDpbFrames, type Sps, type VuiParameters } from './h264/sps.js';
+export {
+  parseSps,
+  codecString,
+  profileName,
+  levelName,
+  reorderDepth,
+  maxDpbFrames,
+  type Sps,
+  type VuiParameters,
+} from './h264/sps.js';
 export { parsePps, type Pps } from './h264/pps.js';
 export { parseSliceHeader, SliceType, type SliceHeader } from './h264/slice.js';
 export { BitReader, unescapeRbsp } from './bytes/bit-reader.js';

@@ -5,7 +5,14 @@ import { AnnexBSplitter } from './h264/annexb.js';
 import { NalType, type NalUnit } from './h264/nal.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
-import { MAX_FPS, MIN_FPS, rateFromNumber, rateFromVui, timingFor, type Timing } from './h264/timing.js';
+import {
+  MAX_FPS,
+  MIN_FPS,
+  rateFromNumber,
+  rateFromVui,
+  timingFor,
+  type Timing,
+} from './h264/timing.js';
 import { mediaSegment, SampleFlags, type FragmentSample } from './mp4/fragment.js';
 import { displaySize, initSegment } from './mp4/init.js';
 import type {
@@ -84,13 +91,29 @@ export class Transmuxer {
   constructor(private readonly options: TransmuxerOptions = {}) {
     const { fps, fragment, defaultFps } = options;
     if (fps !== undefined && !(fps >= MIN_FPS && fps <= MAX_FPS)) {
-      throw new H264MuxError('INVALID_OPTION', `fps must be between ${MIN_FPS} and ${MAX_FPS}, got ${fps}`);
+      throw new H264MuxError(
+        'INVALID_OPTION',
+        `fps must be between ${MIN_FPS} and ${MAX_FPS}, got ${fps}`,
+      );
     }
     if (defaultFps !== undefined && !(defaultFps >= MIN_FPS && defaultFps <= MAX_FPS)) {
-      throw new H264MuxError('INVALID_OPTION', `defaultFps must be between ${MIN_FPS} and ${MAX_FPS}, got ${defaultFps}`);
+      throw new H264MuxError(
+        'INVALID_OPTION',
+        `defaultFps must be between ${MIN_FPS} and ${MAX_FPS}, got ${defaultFps}`,
+      );
+    }
+    const changes = options.parameterSetChanges;
+    if (changes !== undefined && changes !== 'init-segment' && changes !== 'in-band') {
+      throw new H264MuxError(
+        'INVALID_OPTION',
+        `parameterSetChanges must be 'init-segment' or 'in-band', got ${String(changes)}`,
+      );
     }
     if (fragment !== undefined && fragment !== 'gop' && fragment !== 'frame') {
-      throw new H264MuxError('INVALID_OPTION', `fragment must be 'gop' or 'frame', got ${String(fragment)}`);
+      throw new H264MuxError(
+        'INVALID_OPTION',
+        `fragment must be 'gop' or 'frame', got ${String(fragment)}`,
+      );
     }
     this.fragmentMode = fragment ?? 'gop';
     this.assembler = new AccessUnitAssembler(
@@ -147,7 +170,12 @@ export class Transmuxer {
     this.drain();
     if (this.framesOut === 0) {
       if (!this.sawH264) {
-        this.fail(new H264MuxError('NOT_H264', 'No H.264 NAL units found: this is not a raw H.264 (Annex B) stream.'));
+        this.fail(
+          new H264MuxError(
+            'NOT_H264',
+            'No H.264 NAL units found: this is not a raw H.264 (Annex B) stream.',
+          ),
+        );
       }
       const why = this.sets.hasAny
         ? 'the stream has no IDR picture or recovery point to start decoding from'
@@ -195,7 +223,13 @@ export class Transmuxer {
         : guess === 'html' || guess === 'json'
           ? 'check the URL: it returned a web page or API response instead of a raw .h264 stream.'
           : 'it needs a raw H.264 Annex-B stream (.h264/.264), e.g. `ffmpeg -i in -c:v copy -bsf:v h264_mp4toannexb -f h264 out.h264`.';
-    this.fail(new H264MuxError('NOT_H264', `This is ${containerName(guess)}, not a raw H.264 stream: ${hint}`, { container: guess }));
+    this.fail(
+      new H264MuxError(
+        'NOT_H264',
+        `This is ${containerName(guess)}, not a raw H.264 stream: ${hint}`,
+        { container: guess },
+      ),
+    );
   }
 
   private sniffInput(chunk: Uint8Array): void {
@@ -221,9 +255,16 @@ export class Transmuxer {
   }
 
   private onNal(nal: NalUnit): void {
-    if (nal.type === NalType.Sps || nal.type === NalType.SliceIdr || nal.type === NalType.SliceNonIdr) {
+    if (
+      nal.type === NalType.Sps ||
+      nal.type === NalType.SliceIdr ||
+      nal.type === NalType.SliceNonIdr
+    ) {
       if (!this.sawH264 && this.splitter.garbageBytes > 0) {
-        this.warn('GARBAGE_SKIPPED', `skipped ${this.splitter.garbageBytes} bytes before the first start code`);
+        this.warn(
+          'GARBAGE_SKIPPED',
+          `skipped ${this.splitter.garbageBytes} bytes before the first start code`,
+        );
       }
       this.sawH264 = true;
     }
@@ -235,7 +276,10 @@ export class Transmuxer {
     const keyframe = picture.idr || picture.recoveryPoint !== undefined;
     if (!this.started) {
       if (!keyframe) {
-        this.warn('WAITING_FOR_KEYFRAME', 'skipping frames until the first keyframe (IDR or recovery point)');
+        this.warn(
+          'WAITING_FOR_KEYFRAME',
+          'skipping frames until the first keyframe (IDR or recovery point)',
+        );
         return;
       }
       this.start(picture);
@@ -243,7 +287,10 @@ export class Transmuxer {
       if (picture.idr || picture.mmco5) this.startedAtRecovery = false;
       else if (picture.poc < this.startPoc) {
         // Leading pictures of the picture we started at reference frames before it, which we never had.
-        this.warn('LEADING_PICTURES_DROPPED', 'dropped leading frames that reference pictures before the start point');
+        this.warn(
+          'LEADING_PICTURES_DROPPED',
+          'dropped leading frames that reference pictures before the start point',
+        );
         return;
       }
     }
@@ -255,7 +302,8 @@ export class Transmuxer {
 
     if (keyframe) {
       const config = this.configFor(picture.sps);
-      if (!this.config || !sameConfig(this.config, config)) {
+      const inBand = this.options.parameterSetChanges === 'in-band' && this.config !== undefined;
+      if (!inBand && (!this.config || !sameConfig(this.config, config))) {
         this.closeFragment();
         this.config = config;
         this.initPending = true;
@@ -312,12 +360,16 @@ export class Transmuxer {
   }
 
   private chooseTiming(sps: Sps): Timing {
-    if (this.options.fps !== undefined) return timingFor(rateFromNumber(this.options.fps), 'option');
+    if (this.options.fps !== undefined)
+      return timingFor(rateFromNumber(this.options.fps), 'option');
     const vui = rateFromVui(sps);
     if (vui) {
       const fps = vui.num / vui.den;
       if (fps >= MIN_FPS && fps <= MAX_FPS) return timingFor(vui, 'vui');
-      this.warn('TIMING_OUT_OF_RANGE', `the stream's timing info gives ${fps.toFixed(3)} fps, which is not plausible; ignoring it`);
+      this.warn(
+        'TIMING_OUT_OF_RANGE',
+        `the stream's timing info gives ${fps.toFixed(3)} fps, which is not plausible; ignoring it`,
+      );
     }
     const fallback = this.options.defaultFps ?? DEFAULT_FPS;
     this.warn(
@@ -342,7 +394,8 @@ export class Transmuxer {
         // Parameter sets the init segment already carries are dropped; changed ones stay in-band.
         const config = this.config;
         if (!config) return true;
-        const bytes = nal.parts.length === 1 ? (nal.parts[0] as Uint8Array) : joinParts(nal.parts, nal.size);
+        const bytes =
+          nal.parts.length === 1 ? (nal.parts[0] as Uint8Array) : joinParts(nal.parts, nal.size);
         if (nal.type === NalType.Sps) return !sameBytes(bytes, config.spsBytes);
         return !config.ppsBytes.some((p) => sameBytes(p, bytes));
       }
@@ -363,11 +416,15 @@ export class Transmuxer {
   private bumpOne(): void {
     let best = 0;
     for (let i = 1; i < this.bumping.length; i++) {
-      if ((this.bumping[i] as Frame).picture.poc < (this.bumping[best] as Frame).picture.poc) best = i;
+      if ((this.bumping[i] as Frame).picture.poc < (this.bumping[best] as Frame).picture.poc)
+        best = i;
     }
     const [frame] = this.bumping.splice(best, 1) as [Frame];
     if (frame.picture.poc < this.lastOutputPoc) {
-      this.warn('REORDER_VIOLATION', 'frames arrive further out of order than the stream declares; some may show out of order');
+      this.warn(
+        'REORDER_VIOLATION',
+        'frames arrive further out of order than the stream declares; some may show out of order',
+      );
     }
     this.lastOutputPoc = frame.picture.poc;
     frame.pts = (this.outputIndex + this.reorder) * (this.timing as Timing).frameDuration;
@@ -411,7 +468,13 @@ export class Transmuxer {
         (intra ? SampleFlags.DependsOnNone : SampleFlags.DependsOnOthers) |
         (f.keyframe ? 0 : SampleFlags.NonSync) |
         (ref ? 0 : SampleFlags.NotDependedOn);
-      samples.push({ duration: timing.frameDuration, cts: pts - f.dts, flags, units: f.units, size: f.size });
+      samples.push({
+        duration: timing.frameDuration,
+        cts: pts - f.dts,
+        flags,
+        units: f.units,
+        size: f.size,
+      });
       startPts = Math.min(startPts, pts);
       endPts = Math.max(endPts, pts + timing.frameDuration);
       infos.push({
@@ -455,7 +518,12 @@ export class Transmuxer {
     const codec = codecString(config.sps);
     const init: InitSegment = {
       type: 'init',
-      data: initSegment({ sps, spsUnits: [config.spsBytes], ppsUnits: config.ppsBytes, timescale: timing.timescale }),
+      data: initSegment({
+        sps,
+        spsUnits: [config.spsBytes],
+        ppsUnits: config.ppsBytes,
+        timescale: timing.timescale,
+      }),
       codec,
       mimeType: `video/mp4; codecs="${codec}"`,
       info: this.streamInfo,

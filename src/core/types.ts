@@ -14,6 +14,12 @@ export interface TransmuxerOptions {
   readonly fragment?: FragmentMode;
   /** Frame rate assumed when the stream has no VUI timing and no `fps` is given. Default 30. */
   readonly defaultFps?: number;
+  /**
+   * What a new SPS/PPS (e.g. a resolution change) does. 'init-segment' (default, for MSE): a new init
+   * segment before the first fragment that needs it. 'in-band': one init segment for the whole output and
+   * changed parameter sets stay in the samples, as a single .mp4 file needs.
+   */
+  readonly parameterSetChanges?: 'init-segment' | 'in-band';
 }
 
 /** Where the frame rate came from. */

@@ -5,7 +5,12 @@ import type { ParameterSets } from './parameter-sets.js';
 import { PocDecoder } from './poc.js';
 import type { Pps } from './pps.js';
 import { findRecoveryPoint, type RecoveryPoint } from './sei.js';
-import { MissingParameterSetError, parseSliceHeader, SliceType, type SliceHeader } from './slice.js';
+import {
+  MissingParameterSetError,
+  parseSliceHeader,
+  SliceType,
+  type SliceHeader,
+} from './slice.js';
 import type { Sps } from './sps.js';
 
 /** One sample to be: a coded frame, or a complementary field pair, with everything that belongs to it. */
@@ -56,8 +61,12 @@ export function isFirstSliceOfNewPicture(a: SliceHeader, b: SliceHeader, pocType
     a.fieldPic !== b.fieldPic ||
     a.bottomField !== b.bottomField ||
     (a.nalRefIdc !== b.nalRefIdc && (a.nalRefIdc === 0 || b.nalRefIdc === 0)) ||
-    (pocType === 0 && (a.picOrderCntLsb !== b.picOrderCntLsb || a.deltaPicOrderCntBottom !== b.deltaPicOrderCntBottom)) ||
-    (pocType === 1 && (a.deltaPicOrderCnt0 !== b.deltaPicOrderCnt0 || a.deltaPicOrderCnt1 !== b.deltaPicOrderCnt1)) ||
+    (pocType === 0 &&
+      (a.picOrderCntLsb !== b.picOrderCntLsb ||
+        a.deltaPicOrderCntBottom !== b.deltaPicOrderCntBottom)) ||
+    (pocType === 1 &&
+      (a.deltaPicOrderCnt0 !== b.deltaPicOrderCnt0 ||
+        a.deltaPicOrderCnt1 !== b.deltaPicOrderCnt1)) ||
     a.idr !== b.idr ||
     (a.idr && b.idr && a.idrPicId !== b.idrPicId)
   );
@@ -123,7 +132,12 @@ export class AccessUnitAssembler {
       this.flushField();
       return;
     }
-    if (type === NalType.SliceDataB || type === NalType.SliceDataC || type === NalType.FillerData || type >= 19) {
+    if (
+      type === NalType.SliceDataB ||
+      type === NalType.SliceDataC ||
+      type === NalType.FillerData ||
+      type >= NalType.AuxiliarySlice
+    ) {
       if (this.open) {
         this.open.nals.push(nal);
         this.open.size += nal.size;
@@ -131,7 +145,8 @@ export class AccessUnitAssembler {
       return;
     }
     // nal_unit_type 0 (or a forbidden_zero_bit set): not a NAL unit of this stream.
-    if (type === NalType.Unspecified) this.warn('CORRUPT_NAL', `skipped a corrupt or unspecified NAL unit (${nal.size} bytes)`);
+    if (type === NalType.Unspecified)
+      this.warn('CORRUPT_NAL', `skipped a corrupt or unspecified NAL unit (${nal.size} bytes)`);
   }
 
   /**
@@ -180,14 +195,18 @@ export class AccessUnitAssembler {
       if (kind === 'SPS') this.sets.addSps(nal);
       else this.sets.addPps(nal);
     } catch (error) {
-      this.warn('CORRUPT_NAL', `ignored a ${kind} that does not parse: ${(error as Error).message}`);
+      this.warn(
+        'CORRUPT_NAL',
+        `ignored a ${kind} that does not parse: ${(error as Error).message}`,
+      );
     }
   }
 
   private isNewPicture(header: SliceHeader): boolean {
     const open = this.open;
     if (!open) return true;
-    if (header.firstMbInSlice === 0 && header.redundantPicCnt === 0 && open.sawFirstMb0) return true;
+    if (header.firstMbInSlice === 0 && header.redundantPicCnt === 0 && open.sawFirstMb0)
+      return true;
     return isFirstSliceOfNewPicture(open.last, header, open.sps.picOrderCntType);
   }
 
@@ -201,10 +220,16 @@ export class AccessUnitAssembler {
       if (error instanceof MissingParameterSetError) {
         if (!this.missingWarned) {
           this.missingWarned = true;
-          this.warn('MISSING_PARAMETER_SET', `${error.message}; skipping slices until SPS/PPS arrive`);
+          this.warn(
+            'MISSING_PARAMETER_SET',
+            `${error.message}; skipping slices until SPS/PPS arrive`,
+          );
         }
       } else {
-        this.warn('CORRUPT_NAL', `skipped a slice whose header does not parse (${(error as Error).message})`);
+        this.warn(
+          'CORRUPT_NAL',
+          `skipped a slice whose header does not parse (${(error as Error).message})`,
+        );
       }
       return;
     }
@@ -243,7 +268,8 @@ export class AccessUnitAssembler {
     this.open = undefined;
     let recoveryPoint: RecoveryPoint | undefined;
     for (const nal of open.nals) {
-      if (nal.type === NalType.Sei && !recoveryPoint) recoveryPoint = findRecoveryPoint(nal.head.length === nal.size ? nal.head : joinParts(nal));
+      if (nal.type === NalType.Sei && !recoveryPoint)
+        recoveryPoint = findRecoveryPoint(nal.head.length === nal.size ? nal.head : joinParts(nal));
     }
     // All slices of a picture carry the same dec_ref_pic_marking (§7.4.3.3): the first one speaks for all.
     const header = open.first;

@@ -1,4 +1,4 @@
-import { HEAD_BYTES, type NalType, type NalUnit } from './nal.js';
+import { HEAD_BYTES, type NalUnit } from './nal.js';
 
 /**
  * Streaming Annex-B byte-stream splitter (H.264 Annex B.2): finds 3- and 4-byte start codes, also when
@@ -105,7 +105,7 @@ export class AnnexBSplitter {
     // forbidden_zero_bit set (§7.4.1): not a NAL unit; handed on as type 0 so callers can count it.
     const valid = (header & 0x80) === 0;
     out.push({
-      type: (valid ? header & 0x1f : 0) as NalType,
+      type: (valid ? header & 0x1f : 0),
       refIdc: valid ? (header >> 5) & 3 : 0,
       size,
       parts,

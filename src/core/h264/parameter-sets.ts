@@ -42,7 +42,9 @@ export class ParameterSets implements ParameterSetLookup {
 
   /** PPS units that refer to SPS `spsId`, by ascending id. */
   ppsFor(spsId: number): StoredPps[] {
-    return [...this.ppsById.values()].filter((p) => p.pps.spsId === spsId).sort((a, b) => a.pps.id - b.pps.id);
+    return [...this.ppsById.values()]
+      .filter((p) => p.pps.spsId === spsId)
+      .sort((a, b) => a.pps.id - b.pps.id);
   }
 
   get hasAny(): boolean {

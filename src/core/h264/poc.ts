@@ -87,7 +87,11 @@ export class PocDecoder {
           top = bottom = expected + sps.offsetForTopToBottomField + h.deltaPicOrderCnt0;
         }
       } else {
-        const temp = h.idr ? 0 : h.nalRefIdc === 0 ? 2 * (frameNumOffset + h.frameNum) - 1 : 2 * (frameNumOffset + h.frameNum);
+        const temp = h.idr
+          ? 0
+          : h.nalRefIdc === 0
+            ? 2 * (frameNumOffset + h.frameNum) - 1
+            : 2 * (frameNumOffset + h.frameNum);
         top = bottom = temp;
       }
       this.prevFrameNumOffset = frameNumOffset;

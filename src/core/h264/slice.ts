@@ -61,9 +61,13 @@ export function parseSliceHeader(
   const sliceType = (rawSliceType % 5) as SliceType;
   const ppsId = r.ue();
   const pps = sets.pps(ppsId);
-  if (!pps) throw new MissingParameterSetError(`slice refers to PPS ${ppsId}, which has not been received`);
+  if (!pps)
+    throw new MissingParameterSetError(`slice refers to PPS ${ppsId}, which has not been received`);
   const sps = sets.sps(pps.spsId);
-  if (!sps) throw new MissingParameterSetError(`PPS ${ppsId} refers to SPS ${pps.spsId}, which has not been received`);
+  if (!sps)
+    throw new MissingParameterSetError(
+      `PPS ${ppsId} refers to SPS ${pps.spsId}, which has not been received`,
+    );
   if (sps.separateColourPlane) r.skip(2); // colour_plane_id
   const frameNum = r.bits(sps.log2MaxFrameNum);
   let fieldPic = false;
@@ -118,7 +122,13 @@ export function parseSliceHeader(
 }
 
 /** Reads the rest of the header up to dec_ref_pic_marking() and reports whether it holds MMCO 5. */
-function parseUpToMarking(r: BitReader, sliceType: SliceType, pps: Pps, sps: Sps, idr: boolean): boolean {
+function parseUpToMarking(
+  r: BitReader,
+  sliceType: SliceType,
+  pps: Pps,
+  sps: Sps,
+  idr: boolean,
+): boolean {
   const isB = sliceType === SliceType.B;
   const isP = sliceType === SliceType.P || sliceType === SliceType.SP;
   if (isB) r.skip(1); // direct_spatial_mv_pred_flag

@@ -57,8 +57,23 @@ const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 13
 
 /** Table E-1: sample aspect ratios for aspect_ratio_idc 1..16. */
 const SAR_TABLE: readonly (readonly [number, number])[] = [
-  [0, 0], [1, 1], [12, 11], [10, 11], [16, 11], [40, 33], [24, 11], [20, 11], [32, 11],
-  [80, 33], [18, 11], [15, 11], [64, 33], [160, 99], [4, 3], [3, 2], [2, 1],
+  [0, 0],
+  [1, 1],
+  [12, 11],
+  [10, 11],
+  [16, 11],
+  [40, 33],
+  [24, 11],
+  [20, 11],
+  [32, 11],
+  [80, 33],
+  [18, 11],
+  [15, 11],
+  [64, 33],
+  [160, 99],
+  [4, 3],
+  [3, 2],
+  [2, 1],
 ];
 
 /** Parses an SPS NAL unit (header byte included). Throws EndOfDataError on a short unit. */
@@ -281,14 +296,32 @@ function skipHrd(r: BitReader): void {
 
 /** Table A-1: MaxDpbMbs by level_idc (level 1b is level_idc 11 with constraint_set3, same value as 1.1's row is not: handled below). */
 const MAX_DPB_MBS: ReadonlyMap<number, number> = new Map([
-  [9, 396], [10, 396], [11, 900], [12, 2376], [13, 2376], [20, 2376], [21, 4752], [22, 8100],
-  [30, 8100], [31, 18000], [32, 20480], [40, 32768], [41, 32768], [42, 34816], [50, 110400],
-  [51, 184320], [52, 184320], [60, 696320], [61, 696320], [62, 696320],
+  [9, 396],
+  [10, 396],
+  [11, 900],
+  [12, 2376],
+  [13, 2376],
+  [20, 2376],
+  [21, 4752],
+  [22, 8100],
+  [30, 8100],
+  [31, 18000],
+  [32, 20480],
+  [40, 32768],
+  [41, 32768],
+  [42, 34816],
+  [50, 110400],
+  [51, 184320],
+  [52, 184320],
+  [60, 696320],
+  [61, 696320],
+  [62, 696320],
 ]);
 
 /** MaxDpbFrames, §A.3.1 item h: Min(MaxDpbMbs / (PicWidthInMbs * FrameHeightInMbs), 16). */
 export function maxDpbFrames(sps: Sps): number {
-  const level1b = sps.levelIdc === 11 && (sps.constraintFlags & 0x10) !== 0 && sps.profileIdc !== 100;
+  const level1b =
+    sps.levelIdc === 11 && (sps.constraintFlags & 0x10) !== 0 && sps.profileIdc !== 100;
   const mbs = level1b ? 396 : (MAX_DPB_MBS.get(sps.levelIdc) ?? 696320);
   const frameHeightInMbs = (sps.frameMbsOnly ? 1 : 2) * sps.picHeightInMapUnits;
   return Math.max(1, Math.min(16, Math.floor(mbs / (sps.picWidthInMbs * frameHeightInMbs))));
@@ -303,15 +336,25 @@ export function reorderDepth(sps: Sps): number {
   if (sps.vui?.maxNumReorderFrames !== undefined) return Math.min(16, sps.vui.maxNumReorderFrames);
   if (sps.picOrderCntType === 2) return 0;
   if (sps.profileIdc === 66) return 0;
-  const intraOnly = [44, 86, 100, 110, 122, 244].includes(sps.profileIdc) && (sps.constraintFlags & 0x10) !== 0;
+  const intraOnly =
+    [44, 86, 100, 110, 122, 244].includes(sps.profileIdc) && (sps.constraintFlags & 0x10) !== 0;
   if (intraOnly) return 0;
   return maxDpbFrames(sps);
 }
 
 const PROFILE_NAMES: ReadonlyMap<number, string> = new Map([
-  [44, 'CAVLC 4:4:4 Intra'], [66, 'Baseline'], [77, 'Main'], [83, 'Scalable Baseline'], [86, 'Scalable High'],
-  [88, 'Extended'], [100, 'High'], [110, 'High 10'], [118, 'Multiview High'], [122, 'High 4:2:2'],
-  [128, 'Stereo High'], [244, 'High 4:4:4 Predictive'],
+  [44, 'CAVLC 4:4:4 Intra'],
+  [66, 'Baseline'],
+  [77, 'Main'],
+  [83, 'Scalable Baseline'],
+  [86, 'Scalable High'],
+  [88, 'Extended'],
+  [100, 'High'],
+  [110, 'High 10'],
+  [118, 'Multiview High'],
+  [122, 'High 4:2:2'],
+  [128, 'Stereo High'],
+  [244, 'High 4:4:4 Predictive'],
 ]);
 
 /** Profile name as in Annex A, with the constrained/intra variants the constraint flags select. */
@@ -320,13 +363,15 @@ export function profileName(sps: Sps): string {
   if (sps.profileIdc === 66 && sps.constraintFlags & 0x40) return 'Constrained Baseline';
   if (sps.profileIdc === 100 && (sps.constraintFlags & 0x0c) === 0x0c) return 'Constrained High';
   if (sps.profileIdc === 100 && sps.constraintFlags & 0x08) return 'Progressive High';
-  if ([110, 122, 244].includes(sps.profileIdc) && sps.constraintFlags & 0x10) return `${base} Intra`;
+  if ([110, 122, 244].includes(sps.profileIdc) && sps.constraintFlags & 0x10)
+    return `${base} Intra`;
   return base;
 }
 
 /** Level as written in Annex A ("1b", "3.1", ...). */
 export function levelName(sps: Sps): string {
-  if (sps.levelIdc === 11 && sps.constraintFlags & 0x10 && [66, 77, 88].includes(sps.profileIdc)) return '1b';
+  if (sps.levelIdc === 11 && sps.constraintFlags & 0x10 && [66, 77, 88].includes(sps.profileIdc))
+    return '1b';
   if (sps.levelIdc === 9) return '1b';
   return (sps.levelIdc / 10).toFixed(1).replace(/\.0$/, '');
 }

@@ -15,7 +15,12 @@ export function box(type: string, ...children: Uint8Array[]): Uint8Array {
 }
 
 /** A FullBox with version, flags and a raw payload. */
-export function fullBox(type: string, version: number, flags: number, payload: Uint8Array): Uint8Array {
+export function fullBox(
+  type: string,
+  version: number,
+  flags: number,
+  payload: Uint8Array,
+): Uint8Array {
   const size = 12 + payload.length;
   return new ByteWriter(size).fullBox(size, type, version, flags).bytesOf(payload).bytes;
 }
@@ -86,13 +91,17 @@ export function vmhd(): Uint8Array {
 /** dinf with a self-contained url entry, §8.7.1-8.7.2. */
 export function dinf(): Uint8Array {
   const url = new ByteWriter(12).fullBox(12, 'url ', 0, 1).bytes;
-  const dref = new ByteWriter(16 + url.length).fullBox(16 + url.length, 'dref', 0, 0).u32(1).bytesOf(url).bytes;
+  const dref = new ByteWriter(16 + url.length)
+    .fullBox(16 + url.length, 'dref', 0, 0)
+    .u32(1)
+    .bytesOf(url).bytes;
   return box('dinf', dref);
 }
 
 /** Empty sample tables of a fragmented file's stbl: stts, stsc, stco (entry_count 0) and stsz, §8.6-8.7. */
 export function emptySampleTables(): Uint8Array[] {
-  const empty = (type: string): Uint8Array => new ByteWriter(16).fullBox(16, type, 0, 0).u32(0).bytes;
+  const empty = (type: string): Uint8Array =>
+    new ByteWriter(16).fullBox(16, type, 0, 0).u32(0).bytes;
   const stsz = new ByteWriter(20).fullBox(20, 'stsz', 0, 0).u32(0).u32(0).bytes;
   return [empty('stts'), empty('stsc'), stsz, empty('stco')];
 }
@@ -105,7 +114,13 @@ export function stsd(entry: Uint8Array): Uint8Array {
 
 /** mvex with trex for one track, §8.8.1, §8.8.3 (no mehd: duration unknown). */
 export function mvex(trackId: number): Uint8Array {
-  const trex = new ByteWriter(32).fullBox(32, 'trex', 0, 0).u32(trackId).u32(1).u32(0).u32(0).u32(0).bytes;
+  const trex = new ByteWriter(32)
+    .fullBox(32, 'trex', 0, 0)
+    .u32(trackId)
+    .u32(1)
+    .u32(0)
+    .u32(0)
+    .u32(0).bytes;
   return box('mvex', trex);
 }
 

@@ -37,7 +37,11 @@ const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
  * One moof + mdat (§8.8.4, §8.1.1) for consecutive samples, written into a single buffer whose size is
  * computed first: the only copy of the payload bytes.
  */
-export function mediaSegment(sequence: number, baseDecodeTime: number, samples: readonly FragmentSample[]): Uint8Array {
+export function mediaSegment(
+  sequence: number,
+  baseDecodeTime: number,
+  samples: readonly FragmentSample[],
+): Uint8Array {
   const withCts = samples.some((s) => s.cts !== 0);
   const perSample = withCts ? 16 : 12;
   const trunSize = 20 + perSample * samples.length;
@@ -52,7 +56,8 @@ export function mediaSegment(sequence: number, baseDecodeTime: number, samples: 
   w.box(trafSize, 'traf');
   w.fullBox(16, 'tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF).u32(TRACK_ID); // §8.8.7
   w.fullBox(20, 'tfdt', 1, 0).u64(baseDecodeTime); // §8.8.12, 64-bit
-  const trunFlags = TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS | (withCts ? TRUN_CTS : 0);
+  const trunFlags =
+    TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS | (withCts ? TRUN_CTS : 0);
   w.fullBox(trunSize, 'trun', 0, trunFlags).u32(samples.length);
   w.u32(moofSize + 8); // data_offset: from the moof start to the first mdat payload byte
   for (const s of samples) {

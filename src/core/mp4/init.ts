@@ -1,6 +1,19 @@
 import { ByteWriter } from '../bytes/byte-writer.js';
 import type { Sps } from '../h264/sps.js';
-import { box, dinf, emptySampleTables, ftyp, hdlr, mdhd, mvex, mvhd, pasp, stsd, tkhd, vmhd } from './boxes.js';
+import {
+  box,
+  dinf,
+  emptySampleTables,
+  ftyp,
+  hdlr,
+  mdhd,
+  mvex,
+  mvhd,
+  pasp,
+  stsd,
+  tkhd,
+  vmhd,
+} from './boxes.js';
 
 export const TRACK_ID = 1;
 
@@ -16,7 +29,11 @@ export interface InitSegmentParams {
 const AVCC_EXTENDED_PROFILES = new Set([100, 110, 122, 144]);
 
 /** AVCDecoderConfigurationRecord in an avcC box, ISO/IEC 14496-15 §5.3.3.1. */
-export function avcC(sps: Sps, spsUnits: readonly Uint8Array[], ppsUnits: readonly Uint8Array[]): Uint8Array {
+export function avcC(
+  sps: Sps,
+  spsUnits: readonly Uint8Array[],
+  ppsUnits: readonly Uint8Array[],
+): Uint8Array {
   const extended = AVCC_EXTENDED_PROFILES.has(sps.profileIdc);
   let size = 8 + 7;
   for (const unit of spsUnits) size += 2 + unit.length;

@@ -1,0 +1,103 @@
+import {
+  H264MuxError,
+  Transmuxer,
+  type FragmentMode,
+  type TransmuxerOutput,
+} from '../core/index.js';
+import { parseArgs, UsageError } from './args.js';
+import { inputSize, openInput, Output } from './io.js';
+
+export const CONVERT_HELP = `Usage: h264mux convert <in.h264|-> -o <out.mp4|-> [options]
+
+Converts a raw H.264 Annex-B stream to fragmented MP4, streaming (stdin/stdout with -).
+
+Options:
+  -o, --output <file|->   output file, or - for stdout (required)
+  --fps <n>               frame rate when the stream has none or it is wrong (e.g. 30, 29.97, 25)
+  --fragment gop|frame    one fragment per GOP (default, files) or per frame (live, lowest latency)
+  -q, --quiet             no progress line, no warnings
+
+Example (replaces ffmpeg -movflags frag_keyframe+empty_moov):
+  cat video.h264 | h264mux convert - -o - > video.mp4
+`;
+
+function parseFps(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const [num, den] = text.split('/');
+  const fps = den === undefined ? Number(num) : Number(num) / Number(den);
+  if (!Number.isFinite(fps) || fps <= 0)
+    throw new UsageError(`--fps must be a positive number, got "${text}"`);
+  return fps;
+}
+
+export async function runConvert(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(
+    argv,
+    ['-o', '--output', '--fps', '--fragment'],
+    ['-q', '--quiet', '-h', '--help'],
+  );
+  if (args.flags.has('-h') || args.flags.has('--help')) {
+    process.stdout.write(CONVERT_HELP);
+    return 0;
+  }
+  const input = args.positionals[0];
+  const output = args.values.get('-o') ?? args.values.get('--output');
+  if (!input) throw new UsageError('convert needs an input file (or - for stdin)');
+  if (!output) throw new UsageError('convert needs -o <out.mp4> (or -o - for stdout)');
+  if (args.positionals.length > 1)
+    throw new UsageError(`unexpected argument ${args.positionals[1]}`);
+  const fragment = (args.values.get('--fragment') ?? 'gop') as FragmentMode;
+  if (fragment !== 'gop' && fragment !== 'frame')
+    throw new UsageError('--fragment must be gop or frame');
+  const quiet = args.flags.has('-q') || args.flags.has('--quiet');
+  const fps = parseFps(args.values.get('--fps'));
+
+  const total = await inputSize(input);
+  const showProgress = !quiet && output !== '-' && process.stderr.isTTY && total !== undefined;
+  const transmuxer = new Transmuxer({
+    ...(fps !== undefined ? { fps } : {}),
+    fragment,
+    parameterSetChanges: 'in-band',
+  });
+  const sink = Output.open(output);
+  let bytesIn = 0;
+  let frames = 0;
+  let lastProgress = 0;
+  const emit = async (outputs: TransmuxerOutput[]): Promise<void> => {
+    for (const out of outputs) {
+      if (out.type === 'init' || out.type === 'media') {
+        if (out.type === 'media') frames += out.frames;
+        await sink.write(out.data);
+      } else if (out.type === 'warning' && !quiet) {
+        process.stderr.write(`${showProgress ? '\r\x1b[K' : ''}warning: ${out.message}\n`);
+      }
+    }
+  };
+  try {
+    for await (const chunk of openInput(input)) {
+      const bytes = chunk;
+      bytesIn += bytes.length;
+      await emit(transmuxer.push(bytes));
+      if (showProgress && Date.now() - lastProgress > 200) {
+        lastProgress = Date.now();
+        const pct = ((100 * bytesIn) / (total || 1)).toFixed(0);
+        process.stderr.write(
+          `\r\x1b[Kconverting: ${pct}% (${(bytesIn / 1e6).toFixed(1)} MB, ${frames} frames)`,
+        );
+      }
+    }
+    await emit(transmuxer.flush());
+  } finally {
+    await sink.close();
+  }
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  const info = transmuxer.info;
+  if (!quiet && output !== '-' && info) {
+    process.stderr.write(
+      `${output}: ${frames} frames, ${info.width}x${info.height} ${info.codec}, ${info.fps.toFixed(3).replace(/\.?0+$/, '')} fps (${info.fpsSource})\n`,
+    );
+  }
+  return 0;
+}
+
+export { H264MuxError };

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { isH264MuxError } from '../core/index.js';
+import { UsageError } from './args.js';
+import { runConvert } from './convert.js';
+import { runProbe } from './probe.js';
+
+const HELP = `h264mux — raw H.264 (Annex B) to fragmented MP4, in the browser and in Node
+
+Usage:
+  h264mux convert <in.h264|-> -o <out.mp4|-> [--fps N] [--fragment gop|frame]
+  h264mux probe <in.h264|-> [--json] [--frames]
+  h264mux serve (--stdin | --tcp host:port | --file x.h264 [--loop] | --url http://...) [--port 8080]
+  h264mux <command> --help
+
+Exit codes: 0 ok, 1 the input cannot be converted (the message says why), 2 usage error.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'convert':
+      return runConvert(rest);
+    case 'probe':
+      return runProbe(rest);
+    case 'serve': {
+      const { runServe } = await import('./serve/index.js');
+      return runServe(rest);
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(HELP);
+      return command === undefined ? 2 : 0;
+    case '-v':
+    case '--version': {
+      const { readFile } = await import('node:fs/promises');
+      const pkg = JSON.parse(
+        await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+      ) as { version: string };
+      process.stdout.write(`${pkg.version}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`h264mux: ${error.message}\nRun "h264mux --help" for usage.\n`);
+      process.exitCode = 2;
+    } else if (isH264MuxError(error)) {
+      process.stderr.write(`h264mux: ${error.message} [${error.code}]\n`);
+      process.exitCode = 1;
+    } else if (
+      error instanceof Error &&
+      'code' in error &&
+      typeof error.code === 'string' &&
+      error.code.startsWith('E')
+    ) {
+      // File-system errors: ENOENT, EACCES, EPIPE...
+      process.stderr.write(`h264mux: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(
+        `h264mux: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    }
+  },
+);
