@@ -89,6 +89,8 @@ const JUMP_MIN_SECONDS = 3;
 /** Live: playbackRate never goes above this while catching up. */
 const MAX_CATCH_UP_RATE = 1.5;
 const MAINTENANCE_INTERVAL_MS = 250;
+/** A playhead stuck before or between buffered ranges this long is moved to the next range. */
+const GAP_NUDGE_MS = 400;
 
 export class MsePlayer {
   onError: ((error: PlayerError) => void) | undefined;
@@ -110,6 +112,8 @@ export class MsePlayer {
   /** Presentation times (s) of buffered keyframes, ascending. */
   private keyframes: number[] = [];
   private startPositioned = false;
+  private waitingForMetadata = false;
+  private stuckSince: number | undefined;
   private started = false;
   private failed = false;
   private ended = false;
@@ -276,7 +280,18 @@ export class MsePlayer {
         return;
       }
       if (item.kind === 'init' && !this.prepareSourceBuffer(ms, item.mimeType)) return;
-      if (item.kind === 'media' && !this.startPositioned) this.positionStart(item.start);
+      if (item.kind === 'media' && !this.startPositioned) {
+        // Seek before the first frame is appended: a seek after decoding began would decode the
+        // first frames twice. Setting currentTime needs HAVE_METADATA (HTML §4.8.11.9).
+        if (this.video.readyState < HTMLMediaElement.HAVE_METADATA) {
+          if (!this.waitingForMetadata) {
+            this.waitingForMetadata = true;
+            this.video.addEventListener('loadedmetadata', () => this.pump(), { once: true });
+          }
+          return;
+        }
+        this.positionStart(item.start);
+      }
       const sb = this.sourceBuffer;
       if (!sb) return; // media before any init segment: cannot happen with the core's ordering
       this.appending = item;
@@ -326,10 +341,22 @@ export class MsePlayer {
     return true;
   }
 
-  /** Before the first frame is appended: move the playhead to the first presentation time. */
+  /**
+   * Before the first frame is appended: move the playhead to the first presentation time when the
+   * element allows it (the seekable range covers it). Otherwise Chromium plays through the small
+   * start gap by itself, and maintain() nudges a playhead that stays stuck before the buffer.
+   */
   private positionStart(start: number): void {
     this.startPositioned = true;
-    if (start > this.video.currentTime + 1e-3) this.video.currentTime = start;
+    const video = this.video;
+    if (start <= video.currentTime + 1e-3) return;
+    const seekable = video.seekable;
+    for (let i = 0; i < seekable.length; i++) {
+      if (seekable.start(i) <= start && start <= seekable.end(i)) {
+        video.currentTime = start;
+        return;
+      }
+    }
   }
 
   private onUpdateEnd(): void {
@@ -422,7 +449,15 @@ export class MsePlayer {
       if (t >= ranges.start(i) - 0.01 && t < ranges.end(i)) inRange = true;
       else if (ranges.start(i) > t && next === undefined) next = ranges.start(i);
     }
-    if (!inRange && next !== undefined && !video.seeking) {
+    const stuck =
+      !inRange &&
+      next !== undefined &&
+      !video.seeking &&
+      video.readyState < HTMLMediaElement.HAVE_FUTURE_DATA;
+    if (!stuck) this.stuckSince = undefined;
+    else if (this.stuckSince === undefined) this.stuckSince = performance.now();
+    else if (next !== undefined && performance.now() - this.stuckSince > GAP_NUDGE_MS) {
+      this.stuckSince = undefined;
       video.currentTime = next;
       this.counters.jumps++;
     }

@@ -38,7 +38,7 @@ export function parseFramingAnnouncement(text: string): WsFraming | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null || !('framing' in value)) return undefined;
-  const framing = (value).framing;
+  const framing = value.framing;
   return framing === 'access-unit' || framing === 'none' ? framing : undefined;
 }
 

@@ -1,0 +1,112 @@
+// Live streams from a test server sending a fixture in real time (one access unit per 1/fps s),
+// over chunked HTTP and WebSocket, with writes cut at random byte positions.
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
+import { startStreamServer } from './support/stream-server.mjs';
+import type { StreamServer } from './support/stream-server.mjs';
+
+const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
+const P10 = join(FIXTURES, 'p10_spschange_360p_to_720p.h264');
+
+async function decodedFrames(page: Page): Promise<number> {
+  return (await videoState(page)).total;
+}
+
+/** Waits until the page has decoded `count` more frames than now. */
+async function expectFramesAdvance(page: Page, count: number, timeout = 15_000): Promise<void> {
+  const start = await decodedFrames(page);
+  await expect.poll(() => decodedFrames(page), { timeout }).toBeGreaterThanOrEqual(start + count);
+}
+
+let server: StreamServer | undefined;
+test.afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+for (const transport of ['http', 'ws', 'ws-au'] as const) {
+  test(`live ${transport}: plays a real-time stream cut at random positions`, async ({
+    page,
+    appUrl,
+  }) => {
+    server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 7 });
+    const src =
+      transport === 'http'
+        ? server.httpUrl
+        : transport === 'ws'
+          ? server.wsUrl
+          : server.wsFramedUrl;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expectFramesAdvance(page, 60);
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.stats?.live).toBe(true);
+    expect(state.stats?.accessUnitFraming).toBe(transport === 'ws-au');
+    expect(state.stats?.info?.width).toBe(640);
+    expect(state.stats?.info?.height).toBe(480);
+    expect((await videoState(page)).error).toBeNull();
+    // Held near the live edge.
+    expect(state.stats?.player?.latency ?? Infinity).toBeLessThan(1);
+    await expect(page.locator('#stats')).toContainText('Live latency');
+  });
+}
+
+test('live: a mid-stream join starts at the next keyframe', async ({ page, appUrl }) => {
+  server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 3 });
+  // Join in the middle of a GOP (keyint 30): frame 10..20 of one.
+  await expect.poll(() => server?.currentFrame() ?? 0, { timeout: 5000 }).toBeGreaterThan(40);
+  while ((server.currentFrame() % 30) - 10 < 0 || server.currentFrame() % 30 > 20) {
+    await page.waitForTimeout(10);
+  }
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.httpUrl)}`);
+  await expectFramesAdvance(page, 30);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.stats?.firstSegmentKeyframe).toBe(true);
+  expect((await videoState(page)).error).toBeNull();
+});
+
+test('live: a parameter-set change (360p -> 720p) keeps playing', async ({ page, appUrl }) => {
+  server = await startStreamServer({ file: P10, fps: 30, randomChunks: true, seed: 11 });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsUrl)}`);
+  await expect.poll(async () => (await videoState(page)).width, { timeout: 15_000 }).toBe(640);
+  await expect.poll(async () => (await videoState(page)).width, { timeout: 15_000 }).toBe(1280);
+  await expectFramesAdvance(page, 20);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.stats?.initSegments).toBeGreaterThanOrEqual(2);
+  expect((await videoState(page)).height).toBe(720);
+});
+
+for (const transport of ['http', 'ws'] as const) {
+  test(`live ${transport}: server killed and restarted -> reconnect, playback resumes`, async ({
+    page,
+    appUrl,
+  }) => {
+    server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 5 });
+    const src = transport === 'http' ? server.httpUrl : server.wsUrl;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expectFramesAdvance(page, 30);
+    await server.stop();
+    await expect(page.locator('#notice')).toContainText('reconnecting', { timeout: 5000 });
+    await page.waitForTimeout(1000);
+    await server.restart();
+    await expect
+      .poll(async () => (await debug(page)).stats?.reconnects ?? 0, { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(1);
+    await expectFramesAdvance(page, 45);
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect((await videoState(page)).error).toBeNull();
+    await expect(page.locator('#stats')).toContainText('Reconnects');
+  });
+}
+
+test('http file URL (Content-Length) plays to the end like a file', async ({ page, appUrl }) => {
+  server = await startStreamServer({ file: P01, fps: 30 });
+  await page.goto(`${appUrl}?rate=4&src=${encodeURIComponent(server.fileUrl)}`);
+  await expect.poll(async () => (await debug(page)).state, { timeout: 20_000 }).toBe('ended');
+  expect((await videoState(page)).total).toBe(150);
+  expect((await debug(page)).stats?.live).toBe(false);
+});
