@@ -77,7 +77,7 @@ export class BitReader {
   /** se(v), §9.1.1 */
   se(): number {
     const k = this.ue();
-    return k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
+    return k % 2 === 1 ? (k + 1) / 2 : -k / 2 || 0;
   }
 
   /** more_rbsp_data(), §7.2: true while data remains before the rbsp_stop_one_bit. */

@@ -105,7 +105,7 @@ export class AnnexBSplitter {
     // forbidden_zero_bit set (§7.4.1): not a NAL unit; handed on as type 0 so callers can count it.
     const valid = (header & 0x80) === 0;
     out.push({
-      type: (valid ? header & 0x1f : 0),
+      type: valid ? header & 0x1f : 0,
       refIdc: valid ? (header >> 5) & 3 : 0,
       size,
       parts,

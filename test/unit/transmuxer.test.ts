@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
+import {
+  H264MuxError,
+  Transmuxer,
+  type MediaSegment,
+  type TransmuxerOutput,
+} from '../../src/core/index.js';
+import { rateFromNumber, timingFor } from '../../src/core/h264/timing.js';
+import { readFixture } from '../helpers/fixtures.js';
+
+function run(
+  data: Uint8Array,
+  options: ConstructorParameters<typeof Transmuxer>[0] = {},
+): TransmuxerOutput[] {
+  const t = new Transmuxer(options);
+  return [...t.push(data), ...t.flush()];
+}
+
+function media(outs: readonly TransmuxerOutput[]): MediaSegment[] {
+  return outs.filter((o): o is MediaSegment => o.type === 'media');
+}
+
+function errorOf(fn: () => unknown): H264MuxError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof H264MuxError) return error;
+    throw error;
+  }
+  throw new Error('expected an H264MuxError');
+}
+
+describe('Transmuxer errors', () => {
+  it('says an MP4 is an MP4', () => {
+    const mp4 = run(readFixture('p01_pi_baseline_vga30_inline.h264')).flatMap((o) =>
+      'data' in o ? [o.data] : [],
+    );
+    const bytes = new Uint8Array(mp4.reduce((n, d) => n + d.length, 0));
+    let o = 0;
+    for (const d of mp4) {
+      bytes.set(d, o);
+      o += d.length;
+    }
+    const e = errorOf(() => run(bytes));
+    expect(e.code).toBe('NOT_H264');
+    expect(e.detail.container).toBe('mp4');
+    expect(e.message).toMatch(/MP4/);
+  });
+
+  it('recognizes MPEG-TS, Matroska, HEVC and HTML, also when they arrive a byte at a time', () => {
+    const ts = new Uint8Array(188 * 3);
+    for (let i = 0; i < ts.length; i += 188) ts[i] = 0x47;
+    const mkv = new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, ...new Array<number>(200).fill(0x42)]);
+    const hevc = new Uint8Array([
+      0,
+      0,
+      0,
+      1,
+      0x40,
+      0x01,
+      0x0c,
+      ...new Array<number>(200).fill(0x11),
+    ]);
+    const html = new TextEncoder().encode('<!DOCTYPE html><html><body>' + 'x'.repeat(200));
+    for (const [bytes, container] of [
+      [ts, 'mpegts'],
+      [mkv, 'matroska'],
+      [hevc, 'hevc'],
+      [html, 'html'],
+    ] as const) {
+      const t = new Transmuxer();
+      const e = errorOf(() => {
+        for (let i = 0; i < bytes.length; i++) t.push(bytes.subarray(i, i + 1));
+        t.flush();
+      });
+      expect(e.code).toBe('NOT_H264');
+      expect(e.detail.container).toBe(container);
+      // Once failed, it stays failed with the same error.
+      expect(errorOf(() => t.push(new Uint8Array(1)))).toBe(e);
+    }
+  });
+
+  it('reports random bytes as not H.264 and a headerless stream as undecodable', () => {
+    let seed = 7;
+    const random = new Uint8Array(100_000).map(() => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return ((seed >>> 16) & 0xff) | 0x01; // no zero bytes: no start codes
+    });
+    expect(errorOf(() => run(random)).code).toBe('NOT_H264');
+    // p11's first 50 access units are P slices without SPS/PPS: cut them alone.
+    const p11 = readFixture('p11_midgop_start.h264');
+    const reader = new AccessUnitReader();
+    const decodable = [...reader.push(p11), ...reader.flush()];
+    const headless = p11.subarray(
+      0,
+      p11.length - decodable.reduce((n, a) => n + a.data.length, 0) - 64,
+    );
+    const e = errorOf(() => run(headless));
+    expect(e.code).toBe('NO_DECODABLE_FRAMES');
+    expect(e.message).toMatch(/SPS\/PPS/);
+  });
+
+  it('validates options with a message that says what is allowed', () => {
+    expect(errorOf(() => new Transmuxer({ fps: 0 })).code).toBe('INVALID_OPTION');
+    expect(errorOf(() => new Transmuxer({ fragment: 'x' as 'gop' })).message).toMatch(
+      /'gop' or 'frame'/,
+    );
+  });
+
+  it('warns once when it has to assume a frame rate', () => {
+    const outs = run(readFixture('p02_pi_baseline_vga30_notiming.h264'));
+    const warnings = outs.filter((o) => o.type === 'warning');
+    expect(warnings.map((w) => w.code)).toEqual(['NO_TIMING_INFO']);
+    const init = outs.find((o) => o.type === 'init');
+    expect(init?.type === 'init' && init.info.fpsSource).toBe('default');
+    const withFps = run(readFixture('p02_pi_baseline_vga30_notiming.h264'), { fps: 25 });
+    expect(withFps.filter((o) => o.type === 'warning')).toEqual([]);
+  });
+});
+
+describe('timing', () => {
+  it('keeps every frame on the exact grid after an hour, NTSC rates included', () => {
+    for (const fps of [30, 29.97, 23.976, 25, 59.94, 60, 24, 50, 15, 12.5]) {
+      const rate = rateFromNumber(fps);
+      const t = timingFor(rate, 'option');
+      expect(Number.isInteger(t.frameDuration)).toBe(true);
+      const n = Math.round(3600 * fps);
+      // frame n at n × den / num seconds, exactly: compare as integers.
+      expect(n * t.frameDuration * rate.num).toBe(n * rate.den * t.timescale);
+    }
+    expect(rateFromNumber(29.97)).toEqual({ num: 30000, den: 1001 });
+    expect(rateFromNumber(23.976)).toEqual({ num: 24000, den: 1001 });
+    expect(rateFromNumber(12.5)).toEqual({ num: 25, den: 2 });
+  });
+
+  it('gives decode times on the grid and presentation times in POC order for B-frames', () => {
+    const segs = media(run(readFixture('p03_main_bf3_pyramid_360p30.h264')));
+    const samples = segs.flatMap((s) => s.samples);
+    const dur = 3000;
+    expect(samples.map((s) => s.dts)).toEqual(samples.map((_, i) => i * dur));
+    const pts = samples.map((s) => s.pts).sort((a, b) => a - b);
+    expect(pts).toEqual(samples.map((_, i) => (i + 2) * dur)); // reorder depth 2: first frame at 2 × duration
+    for (const s of samples) expect(s.pts).toBeGreaterThanOrEqual(s.dts);
+    expect(segs.every((s) => s.keyframe)).toBe(true); // GOP fragments start at keyframes
+  });
+});
+
+describe('latency', () => {
+  it('emits each frame as soon as the next one starts (frame mode, no B-frames)', () => {
+    const data = readFixture('p01_pi_baseline_vga30_inline.h264'); // 4-byte start codes everywhere
+    const reader = new AccessUnitReader();
+    const ends: number[] = [];
+    let end = 0;
+    for (const au of [...reader.push(data), ...reader.flush()]) ends.push((end += au.data.length));
+    const t = new Transmuxer({ fragment: 'frame' });
+    const count = (outs: TransmuxerOutput[]): number =>
+      media(outs).reduce((n, s) => n + s.frames, 0);
+    let frames = 0;
+    let sent = 0;
+    for (let i = 0; i < 20; i++) {
+      const auEnd = ends[i] as number;
+      frames += count(t.push(data.subarray(sent, auEnd))); // the rest of access unit i
+      expect(frames).toBe(i); // its end is not proven yet
+      frames += count(t.push(data.subarray(auEnd, auEnd + 16))); // the first bytes of access unit i + 1
+      expect(frames).toBe(i + 1);
+      sent = auEnd + 16;
+    }
+  });
+
+  it('emits a frame at once when the transport marks the access-unit end', () => {
+    const data = readFixture('p01_pi_baseline_vga30_inline.h264');
+    const reader = new AccessUnitReader();
+    const aus = [...reader.push(data), ...reader.flush()];
+    const t = new Transmuxer({ fragment: 'frame' });
+    for (const au of aus.slice(0, 30)) {
+      const segs = media(t.push(au.data, { endOfAccessUnit: true }));
+      expect(segs.reduce((n, s) => n + s.frames, 0)).toBe(1);
+    }
+  });
+
+  it('resumes at the next keyframe with a fresh init segment and a continuing timeline after reset()', () => {
+    const data = readFixture('p01_pi_baseline_vga30_inline.h264');
+    const t = new Transmuxer({ fragment: 'frame' });
+    const first = media(t.push(data.subarray(0, 100_000)));
+    const lastPts = Math.max(...first.flatMap((s) => s.samples.map((x) => x.pts)));
+    t.reset();
+    const outs = [...t.push(data.subarray(200_000)), ...t.flush()];
+    expect(outs.find((o) => o.type === 'init' || o.type === 'media')?.type).toBe('init');
+    const after = media(outs);
+    expect(after[0]?.keyframe).toBe(true);
+    expect(Math.min(...after.flatMap((s) => s.samples.map((x) => x.pts)))).toBeGreaterThan(lastPts);
+    expect(after[0]?.baseDecodeTime).toBeGreaterThan(first.at(-1)?.baseDecodeTime ?? Infinity);
+  });
+});
