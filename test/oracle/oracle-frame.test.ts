@@ -1,0 +1,4 @@
+// ffmpeg oracle on every fixture with fragment: 'frame' (checks in oracle-suite.ts, see DEVELOPERS.md).
+import { defineOracleSuite } from './oracle-suite.js';
+
+defineOracleSuite('frame');

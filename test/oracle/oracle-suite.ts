@@ -1,0 +1,204 @@
+// Checks of the ffmpeg oracle, shared by oracle-gop.test.ts and oracle-frame.test.ts.
+// The ffmpeg oracle on every fixture: our fMP4 must decode (ffmpeg) to exactly the pictures of the
+// raw Annex-B stream, on the exact frame grid, without decoder complaints, and its boxes must read
+// right through an independent parser (mux.js's mp4-inspector). See DEVELOPERS.md.
+import { describe, it } from 'vitest';
+import type { ExpectStatic } from 'vitest';
+import { expectedFps, fixtures, readFixture } from '../helpers/fixtures.js';
+import type { Fixture } from '../helpers/fixtures.js';
+import { allPts, firstMismatch, gridViolation, runOracle } from '../helpers/oracle.js';
+import type { OracleResult } from '../helpers/oracle.js';
+import { optionsFor, transmux } from '../helpers/transmux.js';
+import type { FragmentMode } from '../../src/core/index.js';
+import type { Transmuxed } from '../helpers/transmux.js';
+
+function checkFrames(expect: ExpectStatic, f: Fixture, r: OracleResult): void {
+  const ours = r.parts.flatMap((p) => p.hashes);
+  const allowMissing = f.oracleArgs.allowMissing ?? 0;
+  expect(r.raw.length, 'ffmpeg decodes the raw fixture to the manifest frame count').toBe(f.frames);
+  expect(ours.length, 'frame count of our MP4').toBeGreaterThanOrEqual(r.raw.length - allowMissing);
+  expect(ours.length, 'frame count of our MP4').toBeLessThanOrEqual(r.raw.length);
+  const at = firstMismatch(ours, r.raw.slice(0, ours.length));
+  expect(at, `first frame whose hash differs from the raw decode (of ${ours.length})`).toBe(-1);
+}
+
+function checkTiming(expect: ExpectStatic, f: Fixture, tx: Transmuxed, r: OracleResult): void {
+  const fps = expectedFps(f);
+  for (const [k, part] of r.parts.entries()) {
+    const timescale = part.init.timescale;
+    expect(part.probed.timeBase, `part ${k}: ffprobe time base is 1/mdhd timescale`).toEqual([
+      1,
+      timescale,
+    ]);
+    const info = tx.parts[k]?.initSegment.info;
+    expect(info?.timescale, `part ${k}: info.timescale`).toBe(timescale);
+    const frameDuration = info?.frameDuration ?? 0;
+    expect(Number.isInteger(frameDuration), `part ${k}: integer frame duration`).toBe(true);
+    expect(
+      Math.abs(frameDuration - timescale / fps),
+      `part ${k}: info.frameDuration ${frameDuration} = timescale ${timescale} / fps ${fps}`,
+    ).toBeLessThan(1e-6);
+    expect(
+      Math.abs((info?.fps ?? 0) - fps),
+      `part ${k}: info.fps ${info?.fps} vs ${fps}`,
+    ).toBeLessThan(1e-6);
+    expect(info?.fpsSource).toBe(f.oracleArgs.fps === undefined ? 'vui' : 'option');
+  }
+  const timescale = r.parts[0]?.init.timescale ?? 0;
+  // Across parts too: ffprobe takes each part's times from its tfdt, and the timeline continues.
+  expect(
+    gridViolation(allPts(r), timescale / fps, 1),
+    'presentation times on the frame grid',
+  ).toBeUndefined();
+}
+
+function checkDecode(expect: ExpectStatic, r: OracleResult): void {
+  for (const [k, part] of r.parts.entries()) {
+    const printed = part.decode.stderr.trim().split('\n').slice(0, 4).join(' | ');
+    expect(printed === '', `part ${k}: \`ffmpeg -v error\` printed: ${printed}`).toBe(true);
+    expect(part.decode.code, `part ${k}: ffmpeg exit code`).toBe(0);
+  }
+}
+
+function checkBoxes(
+  expect: ExpectStatic,
+  f: Fixture,
+  tx: Transmuxed,
+  r: OracleResult,
+  mode: FragmentMode,
+): void {
+  expect(tx.orphanMedia, 'media segments before any init segment').toBe(0);
+  expect(r.parts.length, 'init segments (one per parameter-set change)').toBe(f.sizes.length);
+  expect(r.parts[0]?.init.codec, 'codec string of the first avcC').toBe(f.codec);
+  let decodeTime = 0;
+  let sequence: number | undefined;
+  let syncSamples = 0;
+  for (const [k, part] of r.parts.entries()) {
+    const ours = tx.parts[k];
+    if (ours === undefined) throw new Error('part mismatch');
+    const init = part.init;
+    expect(init.topTypes, `part ${k}: init boxes`).toEqual(['ftyp', 'moov']);
+    expect(init.sampleEntry).toBe('avc1');
+    expect(init.codec, `part ${k}: InitSegment.codec equals the avcC's`).toBe(
+      ours.initSegment.codec,
+    );
+    expect(ours.initSegment.mimeType).toContain(init.codec);
+    expect(`${init.width}x${init.height}`, `part ${k}: avc1 size`).toBe(f.sizes[k]);
+    expect(`${ours.initSegment.info.width}x${ours.initSegment.info.height}`).toBe(f.sizes[k]);
+    expect(init.spsCount).toBeGreaterThanOrEqual(1);
+    expect(init.ppsCount).toBeGreaterThanOrEqual(1);
+    expect(init.lengthSizeMinusOne, 'avcC NAL length size 4').toBe(3);
+    expect(part.fragments.length, `part ${k}: media segments`).toBeGreaterThan(0);
+    const frameDuration = ours.initSegment.info.frameDuration;
+
+    for (const [i, frag] of part.fragments.entries()) {
+      const seg = ours.mediaSegments[i];
+      if (seg === undefined) throw new Error('segment mismatch');
+      const where = `part ${k} segment ${i}`;
+      expect(frag.topTypes, `${where}: boxes`).toEqual(['moof', 'mdat']);
+      expect(frag.trackId).toBe(init.trackId);
+      if (sequence !== undefined)
+        expect(frag.sequence, `${where}: mfhd sequence`).toBe(sequence + 1);
+      sequence = frag.sequence;
+      expect(seg.sequence).toBe(frag.sequence);
+      expect(frag.defaultBaseIsMoof, `${where}: tfhd default-base-is-moof`).toBe(true);
+      expect(frag.tfdtVersion, `${where}: tfdt version`).toBe(1);
+      expect(frag.baseMediaDecodeTime, `${where}: tfdt = sum of prior sample durations`).toBe(
+        decodeTime,
+      );
+      expect(seg.baseDecodeTime).toBe(frag.baseMediaDecodeTime);
+      expect(seg.timescale).toBe(init.timescale);
+      expect(frag.dataOffset, `${where}: trun data offset points just past the mdat header`).toBe(
+        frag.moofSize + 8,
+      );
+      expect(frag.samples.length, `${where}: trun sample count`).toBe(seg.frames);
+      expect(seg.samples.length).toBe(seg.frames);
+      const sizes = frag.samples.map((s) => s.size);
+      expect(
+        sizes.reduce((a, b) => a + b, 0),
+        `${where}: trun sizes sum to the mdat payload`,
+      ).toBe(frag.mdatPayloadSize);
+      expect(sizes).toEqual(seg.samples.map((s) => s.size));
+      const durations = frag.samples.map((s) => s.duration);
+      expect(durations, `${where}: every sample lasts one frame`).toEqual(
+        durations.map(() => frameDuration),
+      );
+      expect(seg.duration).toBe(durations.reduce((a, b) => a + b, 0));
+      decodeTime += seg.duration;
+
+      // ISO/IEC 14496-12 §8.8.3.1: a sync sample has sample_is_non_sync_sample 0; sample_depends_on is 2
+      // for an I/IDR picture, 1 for a recovery-point P picture (intra refresh), which does reference others.
+      if (i === 0 || mode === 'gop') {
+        expect(seg.keyframe, `${where}: starts with a keyframe`).toBe(true);
+      }
+      for (const [j, s] of frag.samples.entries()) {
+        const info = seg.samples[j];
+        const at = `${where} sample ${j}`;
+        const key = mode === 'gop' ? j === 0 : info?.keyframe === true;
+        expect(info?.keyframe, `${at}: SampleInfo.keyframe`).toBe(key);
+        expect(s.flags.isNonSyncSample, `${at}: sample_is_non_sync_sample`).toBe(key ? 0 : 1);
+        if (key) {
+          const type = info?.pictureType;
+          expect(s.flags.dependsOn, `${at}: sync ${type} sample_depends_on`).toBe(
+            type === 'IDR' || type === 'I' || type === 'SI' ? 2 : 1,
+          );
+          syncSamples += 1;
+        } else {
+          expect(s.flags.dependsOn, `${at}: non-sync sample_depends_on`).toBe(1);
+        }
+        expect(s.compositionTimeOffset, `${at}: cts = pts - dts`).toBe(
+          (info?.pts ?? 0) - (info?.dts ?? 0),
+        );
+        if (!f.hasBFrames) expect(s.compositionTimeOffset, `${at}: no reordering`).toBe(0);
+        // The mdat holds each sample's NAL units as 4-byte length + payload (ISO/IEC 14496-15 §5.3.3).
+        const nalBytes = (info?.nalSizes ?? []).reduce((acc, n) => acc + 4 + n, 0);
+        expect(nalBytes, `${at}: NAL sizes + length fields = sample size`).toBe(s.size);
+      }
+      const nalCount = seg.samples.reduce((acc, x) => acc + x.nalSizes.length, 0);
+      expect(frag.mdatNalCount, `${where}: NAL units mux.js walks in the mdat`).toBe(nalCount);
+    }
+  }
+  // Every IDR and every recovery point is a sync sample (manifest counts); a truncated stream may lose one.
+  const missing = f.oracleArgs.allowMissing ?? 0;
+  expect(syncSamples, 'sync samples = IDRs + recovery points').toBeGreaterThanOrEqual(
+    f.idr + f.recoverySei - (missing > 0 ? 1 : 0),
+  );
+  expect(syncSamples).toBeLessThanOrEqual(f.idr + f.recoverySei);
+}
+
+/** Registers the oracle suite for one fragmentation mode (one test file per mode: they run in parallel). */
+export function defineOracleSuite(mode: FragmentMode): void {
+  describe(`ffmpeg oracle, fragment: '${mode}'`, () => {
+    for (const f of fixtures) {
+      it.concurrent(f.name, async ({ expect }) => {
+        const tx = transmux(readFixture(f.name), { ...optionsFor(f.oracleArgs), fragment: mode });
+        const r = await runOracle(f, tx.parts);
+        // Run every layer and report all failures at once, each with its own message.
+        const checks: [string, () => void][] = [
+          ['frames', () => checkFrames(expect, f, r)],
+          ['timing', () => checkTiming(expect, f, tx, r)],
+          ['decode', () => checkDecode(expect, r)],
+          ['boxes', () => checkBoxes(expect, f, tx, r, mode)],
+        ];
+        if (mode === 'frame') {
+          checks.push([
+            'one frame per segment',
+            () =>
+              expect(tx.parts.flatMap((p) => p.mediaSegments.map((m) => m.frames))).toEqual(
+                tx.parts.flatMap((p) => p.mediaSegments.map(() => 1)),
+              ),
+          ]);
+        }
+        const failures: string[] = [];
+        for (const [name, check] of checks) {
+          try {
+            check();
+          } catch (e) {
+            failures.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+        expect(failures, f.what).toEqual([]);
+      });
+    }
+  });
+}
