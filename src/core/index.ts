@@ -24,3 +24,4 @@ export {
 export { parsePps, type Pps } from './h264/pps.js';
 export { parseSliceHeader, SliceType, type SliceHeader } from './h264/slice.js';
 export { BitReader, unescapeRbsp } from './bytes/bit-reader.js';
+export { samplePayloads, keepFirstSamples } from './mp4/fragment.js';

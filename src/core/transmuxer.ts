@@ -14,7 +14,7 @@ import {
   type Timing,
 } from './h264/timing.js';
 import { mediaSegment, SampleFlags, type FragmentSample } from './mp4/fragment.js';
-import { displaySize, initSegment } from './mp4/init.js';
+import { avcC, displaySize, initSegment } from './mp4/init.js';
 import type {
   FragmentMode,
   InitSegment,
@@ -455,7 +455,7 @@ export class Transmuxer {
   private writeFragment(frames: Frame[]): void {
     const timing = this.timing as Timing;
     const first = frames[0] as Frame;
-    if (this.initPending) this.emitInit(first.picture.sps);
+    if (this.initPending) this.emitInit();
     const samples: FragmentSample[] = [];
     const infos: SampleInfo[] = [];
     let startPts = Infinity;
@@ -510,20 +510,22 @@ export class Transmuxer {
     this.out.push(segment);
   }
 
-  private emitInit(sps: Sps): void {
+  private emitInit(): void {
     const config = this.config as ActiveConfig;
     const timing = this.timing as Timing;
     this.initPending = false;
     this.streamInfo = this.buildInfo(config.sps);
     const codec = codecString(config.sps);
+    const params = {
+      sps: config.sps,
+      spsUnits: [config.spsBytes],
+      ppsUnits: config.ppsBytes,
+      timescale: timing.timescale,
+    };
     const init: InitSegment = {
       type: 'init',
-      data: initSegment({
-        sps,
-        spsUnits: [config.spsBytes],
-        ppsUnits: config.ppsBytes,
-        timescale: timing.timescale,
-      }),
+      data: initSegment(params),
+      description: avcC(params.sps, params.spsUnits, params.ppsUnits).subarray(8),
       codec,
       mimeType: `video/mp4; codecs="${codec}"`,
       info: this.streamInfo,

@@ -71,6 +71,8 @@ export interface InitSegment {
   readonly codec: string;
   /** `video/mp4; codecs="avc1.PPCCLL"`. */
   readonly mimeType: string;
+  /** The AVCDecoderConfigurationRecord (avcC payload): `description` for a WebCodecs VideoDecoder. */
+  readonly description: Uint8Array;
   readonly info: StreamInfo;
 }
 

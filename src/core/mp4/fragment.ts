@@ -83,3 +83,58 @@ export function mediaSegment(
   }
   return out;
 }
+
+/** Where each sample's bytes sit inside a segment written by `mediaSegment`. */
+export function samplePayloads(segment: Uint8Array): Uint8Array[] {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  const moofSize = view.getUint32(0);
+  // moof > mfhd (16) > traf header (8) > tfhd (16) > tfdt (20) > trun
+  const trun = 8 + 16 + 8 + 16 + 20;
+  const flags = view.getUint32(trun + 8) & 0xffffff;
+  const count = view.getUint32(trun + 12);
+  const perSample = flags & TRUN_CTS ? 16 : 12;
+  const out: Uint8Array[] = [];
+  let offset = moofSize + 8;
+  for (let i = 0; i < count; i++) {
+    const size = view.getUint32(trun + 20 + i * perSample + 4);
+    out.push(segment.subarray(offset, offset + size));
+    offset += size;
+  }
+  return out;
+}
+
+/**
+ * The same fragment with only its first `keep` samples (e.g. without a damaged last frame). Rewrites the
+ * moof and copies the kept payload once.
+ */
+export function keepFirstSamples(segment: Uint8Array, keep: number): Uint8Array {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  const trun = 8 + 16 + 8 + 16 + 20;
+  const sequence = view.getUint32(8 + 12);
+  const baseDecodeTime =
+    view.getUint32(8 + 16 + 8 + 16 + 12) * 2 ** 32 + view.getUint32(8 + 16 + 8 + 16 + 16);
+  const flags = view.getUint32(trun + 8) & 0xffffff;
+  const perSample = flags & TRUN_CTS ? 16 : 12;
+  const payloads = samplePayloads(segment);
+  const samples: FragmentSample[] = [];
+  for (let i = 0; i < Math.min(keep, payloads.length); i++) {
+    const at = trun + 20 + i * perSample;
+    const payload = payloads[i] as Uint8Array;
+    samples.push({
+      duration: view.getUint32(at),
+      size: payload.length,
+      flags: view.getUint32(at + 8),
+      cts: perSample === 16 ? view.getUint32(at + 12) : 0,
+      units: [],
+    });
+  }
+  // Payloads are already length-prefixed: write them as they are.
+  const rebuilt = mediaSegment(sequence, baseDecodeTime, samples);
+  let o = rebuilt.length - samples.reduce((n, s) => n + s.size, 0);
+  for (let i = 0; i < samples.length; i++) {
+    const payload = payloads[i] as Uint8Array;
+    rebuilt.set(payload, o);
+    o += payload.length;
+  }
+  return rebuilt;
+}
