@@ -20,12 +20,22 @@ export class AnnexBSplitter {
     const out: NalUnit[] = [];
     const len = chunk.length;
     let nalStart = 0; // first byte of this chunk not yet appended to the unit in progress
-    let searchFrom = 0;
-    for (;;) {
-      const one = chunk.indexOf(1, searchFrom);
-      if (one < 0) break;
-      searchFrom = one + 1;
-      // A start code is 00 00 01; its zeros may sit at the end of earlier chunks (pendingZeros).
+    // Scan for the 01 of 00 00 01, three bytes at a time where possible (as FFmpeg's start-code search):
+    // a byte > 1 cannot be any of the three bytes of a start code that ends at or before i + 2.
+    let i = 0;
+    while (i < len) {
+      const b = chunk[i] as number;
+      if (b > 1) {
+        i += 3;
+        continue;
+      }
+      if (b === 0) {
+        i++;
+        continue;
+      }
+      // A start code's zeros may sit at the end of earlier chunks (pendingZeros).
+      const one = i;
+      i += 3;
       let j = one - 1;
       while (j >= nalStart && chunk[j] === 0) j--;
       const zeros = one - 1 - j + (j < nalStart ? this.pendingZeros : 0);
