@@ -58,8 +58,26 @@ export interface RelayOptions {
   readonly now?: () => number;
 }
 
+export interface ViewerStatus {
+  readonly transport: 'http' | 'ws';
+  readonly mode: 'bytes' | 'au';
+  readonly state: string;
+  readonly skips: number;
+  readonly bytesOut: number;
+  readonly buffered: number;
+  readonly seconds: number;
+}
+
 export interface RelayStats {
-  readonly viewers: { readonly http: number; readonly ws: number; readonly total: number };
+  readonly viewers: {
+    readonly http: number;
+    readonly ws: number;
+    readonly total: number;
+    /** Largest queue of any viewer now (bytes): stays under the bound, whatever the clients do. */
+    readonly maxBuffered: number;
+    /** The first 100 viewers, for inspection. */
+    readonly list: readonly ViewerStatus[];
+  };
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly accessUnits: number;
@@ -185,14 +203,29 @@ export class Relay implements ScannerSink {
     this.prune(t);
     let http = 0;
     let ws = 0;
+    let maxBuffered = 0;
+    const list: ViewerStatus[] = [];
     for (const e of this.viewers) {
       if (e.viewer.transport === 'http') http++;
       else ws++;
+      const buffered = e.viewer.buffered();
+      maxBuffered = Math.max(maxBuffered, buffered);
+      if (list.length < 100) {
+        list.push({
+          transport: e.viewer.transport,
+          mode: e.viewer.mode,
+          state: e.state,
+          skips: e.skips,
+          bytesOut: e.bytesOut,
+          buffered,
+          seconds: Math.round(t - e.joinedAt) / 1000,
+        });
+      }
     }
     let windowBytes = 0;
     for (const b of this.byteTimes) windowBytes += b.n;
     return {
-      viewers: { http, ws, total: http + ws },
+      viewers: { http, ws, total: http + ws, maxBuffered, list },
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       accessUnits: this.scanner.accessUnits,

@@ -150,19 +150,23 @@ export async function* readAccessUnits(path: string): AsyncGenerator<RawAccessUn
 
 /**
  * Checks a file before serving it and finds its frame rate: `--fps`, else the stream's VUI timing
- * (the core's StreamInfo), else the core's default (with a warning).
+ * (the core's StreamInfo), else the core's default (with a warning). The first bytes go through a core
+ * Transmuxer as they are, so a file in another container is named (NOT_H264 with detail.container).
  */
 export async function probeFile(
   path: string,
   fps: number | undefined,
 ): Promise<{ info: StreamInfo; fps: number; fpsSource: string }> {
   const t = new Transmuxer(fps !== undefined ? { fps } : {});
-  let count = 0;
-  for await (const au of readAccessUnits(path)) {
-    t.push(au.data, { endOfAccessUnit: true });
-    if (t.info || ++count > 600) break;
+  let done = false;
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+    const outs = t.push(chunk as Buffer);
+    if (outs.some((o) => o.type === 'init')) {
+      done = true;
+      break;
+    }
   }
-  if (!t.info) t.flush();
+  if (!done) t.flush();
   const info = t.info;
   if (!info) throw new H264MuxError('NO_DECODABLE_FRAMES', 'no SPS/PPS and keyframe found');
   return { info, fps: info.fps, fpsSource: info.fpsSource };

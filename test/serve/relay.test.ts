@@ -1,0 +1,250 @@
+// The relay end to end: a real server on 127.0.0.1 (port 0), real HTTP and WebSocket viewers, the core
+// transmuxer and ffmpeg judging what each viewer received.
+import { createServer, type Server, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { AccessUnitReader } from '../../src/core/index.js';
+import { concat } from '../../src/cli/serve/au-scanner.js';
+import {
+  completeAus,
+  ffmpegDecode,
+  firstNalTypes,
+  fixture,
+  fixturePath,
+  getJson,
+  grabHttp,
+  grabWs,
+  muxCheck,
+  startRelay,
+  waitFor,
+  type TestRelay,
+} from './helpers.js';
+
+interface Status {
+  source: { state: string; error: string | null; reconnects: number; fps?: number };
+  viewers: {
+    total: number;
+    maxBuffered: number;
+    list: { transport: string; skips: number; bytesOut: number; state: string }[];
+  };
+  accessUnits: number;
+  skips: number;
+  fps: number;
+  gopCache: { frames: number; bytes: number };
+}
+
+const relays: TestRelay[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  await Promise.all(relays.splice(0).map((r) => r.close()));
+});
+
+async function relay(...args: Parameters<typeof startRelay>): Promise<TestRelay> {
+  const r = await startRelay(...args);
+  relays.push(r);
+  return r;
+}
+
+const status = (r: TestRelay): Promise<Status> => getJson<Status>(`${r.base}/status`);
+const P01 = 'p01_pi_baseline_vga30_inline.h264'; // 640x480 Baseline, keyint 30, SPS/PPS inline
+
+/** A viewer's stream is a valid start: SPS/PPS first, a keyframe, transmuxes with no keyframe wait, decodes. */
+async function expectDecodableStart(bytes: Uint8Array): Promise<number> {
+  const aus = completeAus(bytes);
+  expect(aus.length).toBeGreaterThan(5);
+  expect(firstNalTypes(bytes, 2)).toEqual([7, 8]); // SPS, PPS
+  expect(aus[0]!.keyframe).toBe(true);
+  const whole = concat(aus.map((a) => a.data));
+  const mux = muxCheck([whole], false);
+  expect(mux.warnings.filter((w) => w.startsWith('WAITING_FOR_KEYFRAME'))).toEqual([]);
+  expect(mux.firstIsInit).toBe(true);
+  expect(mux.media).toBeGreaterThan(0);
+  const decoded = await ffmpegDecode(whole);
+  expect(decoded.errors).toBe('');
+  expect(decoded.frames).toBe(aus.length);
+  return aus.length;
+}
+
+describe('h264mux serve', () => {
+  it('a viewer joining mid-GOP gets SPS/PPS + keyframe at once (HTTP) and decodes', async () => {
+    const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
+    // Mid-GOP: 45 AUs in (keyframes every 30).
+    await waitFor('45 access units', async () => (await status(r)).accessUnits >= 45);
+    const grab = await grabHttp(`${r.base}/stream.h264`, (n) => n > 250_000);
+    expect(grab.res.headers['access-control-allow-origin']).toBe('*');
+    expect(grab.res.headers['cache-control']).toContain('no-cache');
+    expect(grab.res.headers['content-type']).toBe('video/h264');
+    await expectDecodableStart(grab.bytes);
+  });
+
+  it('WebSocket: announces access-unit framing, one whole AU per message, starting at a keyframe', async () => {
+    const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
+    await waitFor('40 access units', async () => (await status(r)).accessUnits >= 40);
+    const grab = await grabWs(`ws://127.0.0.1:${r.port}/stream`, (n) => n >= 40);
+    expect(grab.texts).toEqual(['{"framing":"access-unit"}']);
+    // Each message is exactly one AU: the core, told nothing, finds the same boundaries.
+    const reader = new AccessUnitReader();
+    const found = [...reader.push(concat(grab.messages)), ...reader.flush()];
+    expect(found.length).toBe(grab.messages.length);
+    found.forEach((au, i) => expect(au.data.length).toBeLessThanOrEqual(grab.messages[i]!.length));
+    expect(found[0]!.keyframe).toBe(true);
+    expect(firstNalTypes(grab.messages[0]!, 2)).toEqual([7, 8]);
+    const mux = muxCheck(grab.messages, true);
+    expect(mux.warnings).toEqual([]);
+    expect(mux.frames).toBe(40);
+    expect((await ffmpegDecode(concat(grab.messages))).errors).toBe('');
+  });
+
+  it('chained relays: serve --url from another serve', async () => {
+    const a = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
+    const b = await relay({ kind: 'url', url: `${a.base}/stream.h264` });
+    await waitFor('b streaming', async () => (await status(b)).source.state === 'streaming');
+    await waitFor('b 20 AUs', async () => (await status(b)).accessUnits >= 20);
+    const grab = await grabHttp(`${b.base}/stream.h264`, (n) => n > 200_000);
+    await expectDecodableStart(grab.bytes);
+    expect((await status(a)).viewers.total).toBe(1); // b is a's only viewer
+  });
+
+  it('tcp source: drop and recovery, reconnects in /status, viewers resume at a keyframe', async () => {
+    // A camera-like TCP server: sends AUs at 100 fps in chunks cut at arbitrary points.
+    const aus = new AccessUnitReader().push(fixture(P01));
+    const data = concat(aus.map((a) => a.data));
+    let server: Server | undefined;
+    const sockets = new Set<Socket>();
+    const startCamera = (port: number): Promise<number> =>
+      new Promise((resolve) => {
+        server = createServer((s) => {
+          sockets.add(s);
+          let at = 0;
+          const timer = setInterval(() => {
+            const n = 1500 + Math.floor(Math.random() * 9000);
+            s.write(data.subarray(at, Math.min(data.length, at + n)));
+            at = at + n >= data.length ? 0 : at + n;
+          }, 5);
+          s.on('close', () => {
+            clearInterval(timer);
+            sockets.delete(s);
+          });
+          s.on('error', () => undefined);
+        });
+        server.listen(port, '127.0.0.1', () => {
+          const address = server!.address();
+          resolve(typeof address === 'object' && address ? address.port : 0);
+        });
+      });
+    const stopCamera = (): Promise<void> =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server!.close(() => resolve());
+      });
+    cleanups.push(() => (server?.listening ? stopCamera() : undefined));
+    const port = await startCamera(0);
+    const r = await relay({ kind: 'tcp', host: '127.0.0.1', port });
+    await waitFor('streaming', async () => (await status(r)).source.state === 'streaming');
+    const ws = grabWs(`ws://127.0.0.1:${r.port}/stream`, () => false);
+    const wsClient = ws; // kept open across the drop
+    const before = await grabHttp(`${r.base}/stream.h264`, (n) => n > 100_000);
+    await expectDecodableStart(before.bytes);
+
+    await stopCamera();
+    await waitFor('retrying', async () => {
+      const s = await status(r);
+      return s.source.state === 'retrying' || s.source.state === 'connecting';
+    });
+    expect((await status(r)).source.error).toBeTruthy();
+    await new Promise((res) => setTimeout(res, 500)); // a few failed attempts
+    await startCamera(port);
+    await waitFor('recovered', async () => {
+      const s = await status(r);
+      return s.source.state === 'streaming' && s.source.reconnects >= 1;
+    });
+    const after = await grabHttp(`${r.base}/stream.h264`, (n) => n > 100_000);
+    await expectDecodableStart(after.bytes);
+    // The WebSocket viewer stayed connected and got whole AUs on both sides of the gap.
+    const s = await status(r);
+    expect(s.viewers.list.some((v) => v.transport === 'ws' && v.bytesOut > 0)).toBe(true);
+    void wsClient;
+  });
+
+  it('slow consumer: skipped to keyframes, counted, bounded; the other viewers keep receiving', async () => {
+    const maxViewerBuffer = 256 * 1024;
+    // High bitrate (38 KB/frame) played 10x fast so loopback buffers fill quickly.
+    const r = await relay(
+      { kind: 'file', path: fixturePath('p19_high_bitrate_qp10.h264'), loop: true, fps: 300 },
+      { maxViewerBuffer },
+    );
+    await waitFor('streaming', async () => (await status(r)).accessUnits > 2);
+    // A client that asks for the stream and never reads.
+    const stuck = connect({ host: '127.0.0.1', port: r.port });
+    stuck.on('connect', () => {
+      stuck.write('GET /stream.h264 HTTP/1.1\r\nHost: x\r\n\r\n');
+      stuck.pause();
+    });
+    stuck.on('error', () => undefined);
+    cleanups.push(() => void stuck.destroy());
+    // And a WebSocket viewer that never reads.
+    const stuckWs = new WebSocket(`ws://127.0.0.1:${r.port}/stream`);
+    stuckWs.on('open', () => stuckWs.pause());
+    stuckWs.on('error', () => undefined);
+    cleanups.push(() => stuckWs.terminate());
+    const fast = grabHttp(`${r.base}/stream.h264`, () => false);
+    const fastWs = grabWs(`ws://127.0.0.1:${r.port}/stream`, (n) => n >= 600);
+    await waitFor('a skip', async () => (await status(r)).skips >= 2, 60_000);
+    const s1 = await status(r);
+    const gopMax = 1_200_000; // the whole file is one GOP of 1.16 MB
+    expect(s1.viewers.maxBuffered).toBeLessThan(maxViewerBuffer + gopMax + 200_000);
+    const busiest = s1.viewers.list.filter((v) => v.skips > 0);
+    expect(busiest.map((v) => v.transport).sort()).toEqual(['http', 'ws']); // only the stuck clients
+    // It stays bounded while the stream goes on.
+    const out1 = s1.viewers.list.find((v) => v.skips > 0 && v.transport === 'http')!.bytesOut;
+    await waitFor('more AUs', async () => (await status(r)).accessUnits > s1.accessUnits + 120);
+    const s2 = await status(r);
+    expect(s2.viewers.maxBuffered).toBeLessThan(maxViewerBuffer + gopMax + 200_000);
+    expect(
+      s2.viewers.list.find((v) => v.skips > 0 && v.transport === 'http')!.bytesOut - out1,
+    ).toBeLessThan(maxViewerBuffer + gopMax + 200_000);
+    const ws = await fastWs;
+    expect(muxCheck(ws.messages, true).warnings).toEqual([]);
+    expect(ws.messages.length).toBe(600);
+    const fastStatus = (await status(r)).viewers.list.filter(
+      (v) => v.transport === 'http' && v.skips === 0,
+    );
+    expect(fastStatus.length).toBe(1);
+    void fast;
+  });
+
+  it('bad source: random bytes over tcp -> error state with a clear message, keeps retrying', async () => {
+    const junk = new Uint8Array(6 * 1024 * 1024);
+    for (let i = 0; i < junk.length; i += 65536) {
+      crypto.getRandomValues(junk.subarray(i, i + 65536));
+    }
+    const server = createServer((s) => {
+      s.on('error', () => undefined);
+      s.end(junk);
+    });
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    cleanups.push(() => new Promise<void>((res) => server.close(() => res())));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const r = await relay({ kind: 'tcp', host: '127.0.0.1', port });
+    await waitFor('error state', async () => (await status(r)).source.state === 'error');
+    const s = await status(r);
+    expect(s.source.error).toMatch(/not a raw H\.264 Annex-B stream/);
+    expect(s.accessUnits).toBe(0);
+  });
+
+  it('camera unreachable: keeps retrying, /status says so', async () => {
+    // A port nobody listens on (bound then released).
+    const probe = createServer();
+    await new Promise<void>((res) => probe.listen(0, '127.0.0.1', res));
+    const address = probe.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    await new Promise<void>((res) => probe.close(() => res()));
+    const r = await relay({ kind: 'tcp', host: '127.0.0.1', port });
+    await waitFor('retries', async () => (await status(r)).source.reconnects >= 2);
+    const s = await status(r);
+    expect(s.source.error).toMatch(/camera unreachable at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+  });
+});
