@@ -7,8 +7,15 @@
 // new init segment. The raw stream is decoded once as a whole (with -autoscale 0 so every picture
 // keeps its own size), and the parts' hashes, concatenated, must equal it.
 import { join } from 'node:path';
-import { decodeErrors, framemd5, probeFrames, withTempDir, writeParts } from './ffmpeg.js';
-import type { FrameHash, ProbedFrames } from './ffmpeg.js';
+import {
+  decodeErrors,
+  framemd5,
+  probeFrames,
+  probeStream,
+  withTempDir,
+  writeParts,
+} from './ffmpeg.js';
+import type { FrameHash, ProbedFrames, ProbedStream } from './ffmpeg.js';
 import type { Fixture } from './fixtures.js';
 import { fixturePath } from './fixtures.js';
 import { parseFragment, parseInit } from './mp4.js';
@@ -19,26 +26,33 @@ export interface OraclePart {
   readonly fragments: ParsedFragment[];
   readonly hashes: FrameHash[];
   readonly probed: ProbedFrames;
+  readonly stream: ProbedStream;
   readonly decode: { code: number | null; stderr: string };
 }
 
 export interface OracleResult {
   readonly raw: FrameHash[];
+  /** ffprobe's view of the raw stream (its first SPS). */
+  readonly rawStream: ProbedStream;
   readonly parts: OraclePart[];
 }
 
 export async function runOracle(f: Fixture, parts: readonly MuxedPart[]): Promise<OracleResult> {
   const rawOptions = f.oracleArgs.fps === undefined ? {} : { rate: f.oracleArgs.fps };
-  const raw = await framemd5(fixturePath(f.name), rawOptions);
+  const [raw, rawStream] = await Promise.all([
+    framemd5(fixturePath(f.name), rawOptions),
+    probeStream(fixturePath(f.name)),
+  ]);
   return withTempDir(async (dir) => {
     const out: OraclePart[] = [];
     for (const [k, part] of parts.entries()) {
       const file = join(dir, `part${k}.mp4`);
       await writeParts(file, [part.init, ...part.media]);
       const init = parseInit(part.init);
-      const [hashes, probed, decode] = await Promise.all([
+      const [hashes, probed, stream, decode] = await Promise.all([
         framemd5(file),
         probeFrames(file),
+        probeStream(file),
         decodeErrors(file),
       ]);
       out.push({
@@ -46,10 +60,11 @@ export async function runOracle(f: Fixture, parts: readonly MuxedPart[]): Promis
         fragments: part.media.map((m) => parseFragment(m, init)),
         hashes,
         probed,
+        stream,
         decode,
       });
     }
-    return { raw, parts: out };
+    return { raw, rawStream, parts: out };
   });
 }
 

@@ -52,6 +52,34 @@ function checkTiming(expect: ExpectStatic, f: Fixture, tx: Transmuxed, r: Oracle
   ).toBeUndefined();
 }
 
+/** ffprobe's stream facts of each part agree with the raw stream's (same SPS) and the manifest. */
+function checkStream(expect: ExpectStatic, f: Fixture, r: OracleResult): void {
+  const fps = expectedFps(f);
+  for (const [k, part] of r.parts.entries()) {
+    const s = part.stream;
+    expect(s.codecName, `part ${k}: codec`).toBe('h264');
+    expect(`${s.width}x${s.height}`, `part ${k}: ffprobe size`).toBe(f.sizes[k]);
+    const [num, den] = s.rFrameRate;
+    expect(
+      Math.abs(num / den - fps),
+      `part ${k}: r_frame_rate ${num}/${den} vs ${fps}`,
+    ).toBeLessThan(1e-6);
+    if (k > 0) continue; // the raw stream's ffprobe reports only its first SPS
+    const raw = r.rawStream;
+    const pick = (x: typeof s) => ({
+      profile: x.profile,
+      level: x.level,
+      codedWidth: x.codedWidth,
+      codedHeight: x.codedHeight,
+      sampleAspectRatio: x.sampleAspectRatio,
+      fieldOrder: x.fieldOrder,
+      pixFmt: x.pixFmt,
+      hasBFrames: x.hasBFrames,
+    });
+    expect(pick(s), 'ffprobe stream facts of our MP4 vs the raw stream').toEqual(pick(raw));
+  }
+}
+
 function checkDecode(expect: ExpectStatic, r: OracleResult): void {
   for (const [k, part] of r.parts.entries()) {
     const printed = part.decode.stderr.trim().split('\n').slice(0, 4).join(' | ');
@@ -178,6 +206,7 @@ export function defineOracleSuite(mode: FragmentMode): void {
           ['frames', () => checkFrames(expect, f, r)],
           ['timing', () => checkTiming(expect, f, tx, r)],
           ['decode', () => checkDecode(expect, r)],
+          ['stream', () => checkStream(expect, f, r)],
           ['boxes', () => checkBoxes(expect, f, tx, r, mode)],
         ];
         if (mode === 'frame') {
