@@ -1,7 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   H264MuxError,
+  progressiveHeader,
+  SampleTable,
+  segmentPayload,
   Transmuxer,
   type FragmentMode,
+  type InitSegment,
   type TransmuxerOutput,
 } from '../core/index.js';
 import { parseArgs, UsageError } from './args.js';
@@ -15,6 +22,8 @@ Options:
   -o, --output <file|->   output file, or - for stdout (required)
   --fps <n>               frame rate when the stream has none or it is wrong (e.g. 30, 29.97, 25)
   --fragment gop|frame    one fragment per GOP (default, files) or per frame (live, lowest latency)
+  --faststart             classic MP4 instead of fragmented: one moov with full sample tables before
+                          the mdat, for editors and players that dislike fragmented files
   -q, --quiet             no progress line, no warnings
 
 Example (replaces ffmpeg -movflags frag_keyframe+empty_moov):
@@ -34,7 +43,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
   const args = parseArgs(
     argv,
     ['-o', '--output', '--fps', '--fragment'],
-    ['-q', '--quiet', '-h', '--help'],
+    ['-q', '--quiet', '-h', '--help', '--faststart'],
   );
   if (args.flags.has('-h') || args.flags.has('--help')) {
     process.stdout.write(CONVERT_HELP);
@@ -52,6 +61,11 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
   const quiet = args.flags.has('-q') || args.flags.has('--quiet');
   const fps = parseFps(args.values.get('--fps'));
 
+  if (args.flags.has('--faststart')) {
+    if (args.values.has('--fragment'))
+      throw new UsageError('--faststart writes no fragments: drop --fragment');
+    return convertFaststart(input, output, { ...(fps !== undefined ? { fps } : {}), quiet });
+  }
   const total = await inputSize(input);
   const showProgress = !quiet && output !== '-' && process.stderr.isTTY && total !== undefined;
   const transmuxer = new Transmuxer({
@@ -96,6 +110,78 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
     process.stderr.write(
       `${output}: ${frames} frames, ${info.width}x${info.height} ${info.codec}, ${info.fps.toFixed(3).replace(/\.?0+$/, '')} fps (${info.fpsSource})\n`,
     );
+  }
+  return 0;
+}
+
+/**
+ * Classic MP4 with moov before mdat. A file is read twice (first the sample table, then the media); stdin is
+ * spooled to a temporary file of media payload. Memory holds the sample table only.
+ */
+async function convertFaststart(
+  input: string,
+  output: string,
+  options: { fps?: number; quiet: boolean },
+): Promise<number> {
+  const make = (): Transmuxer =>
+    new Transmuxer({
+      ...(options.fps !== undefined ? { fps: options.fps } : {}),
+      parameterSetChanges: 'in-band',
+    });
+  const table = new SampleTable();
+  let init: InitSegment | undefined;
+  let spool: { path: string; out: Output; dir: string } | undefined;
+  if (input === '-') {
+    const dir = await mkdtemp(join(tmpdir(), 'h264mux-'));
+    const path = join(dir, 'mdat.bin');
+    spool = { path, out: Output.open(path), dir };
+  }
+  const collect = async (outputs: TransmuxerOutput[]): Promise<void> => {
+    for (const out of outputs) {
+      if (out.type === 'init') init ??= out;
+      else if (out.type === 'media') {
+        table.add(out);
+        if (spool) await spool.out.write(segmentPayload(out));
+      } else if (out.type === 'warning' && !options.quiet)
+        process.stderr.write(`warning: ${out.message}\n`);
+    }
+  };
+  try {
+    const first = make();
+    for await (const chunk of openInput(input)) await collect(first.push(chunk as Uint8Array));
+    await collect(first.flush());
+    if (spool) await spool.out.close();
+    if (!init) throw new Error('internal: no init segment');
+    const sink = Output.open(output);
+    try {
+      await sink.write(progressiveHeader(init, table));
+      if (spool) {
+        for await (const chunk of openInput(spool.path)) await sink.write(chunk as Uint8Array);
+      } else {
+        // Second pass: the transmuxer is deterministic, so the media comes out exactly as counted.
+        const second = make();
+        let written = 0;
+        const write = async (outputs: TransmuxerOutput[]): Promise<void> => {
+          for (const out of outputs) {
+            if (out.type !== 'media') continue;
+            const payload = segmentPayload(out);
+            written += payload.length;
+            await sink.write(payload);
+          }
+        };
+        for await (const chunk of openInput(input)) await write(second.push(chunk as Uint8Array));
+        await write(second.flush());
+        if (written !== table.payloadBytes)
+          throw new Error(`${input} changed while it was being converted`);
+      }
+    } finally {
+      await sink.close();
+    }
+  } finally {
+    if (spool) await rm(spool.dir, { recursive: true, force: true });
+  }
+  if (!options.quiet && output !== '-') {
+    process.stderr.write(`${output}: ${table.count} frames, faststart MP4 (moov before mdat)\n`);
   }
   return 0;
 }

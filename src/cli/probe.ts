@@ -82,7 +82,7 @@ export async function probeInput(
     }
   };
   for await (const chunk of openInput(path)) {
-    bytes += (chunk).length;
+    bytes += chunk.length;
     take(transmuxer.push(chunk));
   }
   take(transmuxer.flush());

@@ -25,3 +25,4 @@ export { parsePps, type Pps } from './h264/pps.js';
 export { parseSliceHeader, SliceType, type SliceHeader } from './h264/slice.js';
 export { BitReader, unescapeRbsp } from './bytes/bit-reader.js';
 export { samplePayloads, keepFirstSamples } from './mp4/fragment.js';
+export { SampleTable, progressiveHeader, segmentPayload } from './mp4/progressive.js';

@@ -38,12 +38,13 @@ function matrix(w: ByteWriter): void {
   for (const v of [0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000]) w.u32(v);
 }
 
-/** mvhd version 0, §8.2.2. Duration 0: unknown (fragmented, live). */
-export function mvhd(timescale: number, nextTrackId: number): Uint8Array {
-  const size = 108;
-  const w = new ByteWriter(size).fullBox(size, 'mvhd', 0, 0);
-  w.u32(0).u32(0); // creation_time, modification_time
-  w.u32(timescale).u32(0); // timescale, duration
+/** mvhd, §8.2.2: duration 0 means unknown (fragmented, live); version 1 when it needs 64 bits. */
+export function mvhd(timescale: number, nextTrackId: number, duration = 0): Uint8Array {
+  const v1 = duration > 0xffffffff;
+  const size = v1 ? 120 : 108;
+  const w = new ByteWriter(size).fullBox(size, 'mvhd', v1 ? 1 : 0, 0);
+  if (v1) w.u64(0).u64(0).u32(timescale).u64(duration);
+  else w.u32(0).u32(0).u32(timescale).u32(duration); // creation, modification, timescale, duration
   w.u32(0x00010000).u16(0x0100).zeros(10); // rate 1.0, volume 1.0, reserved
   matrix(w);
   w.zeros(24); // pre_defined
@@ -51,12 +52,13 @@ export function mvhd(timescale: number, nextTrackId: number): Uint8Array {
   return w.bytes;
 }
 
-/** tkhd version 0, §8.3.2: flags 3 = enabled and in movie; width/height in 16.16 fixed point. */
-export function tkhd(trackId: number, width: number, height: number): Uint8Array {
-  const size = 92;
-  const w = new ByteWriter(size).fullBox(size, 'tkhd', 0, 3);
-  w.u32(0).u32(0); // creation_time, modification_time
-  w.u32(trackId).u32(0).u32(0); // track_ID, reserved, duration
+/** tkhd, §8.3.2: flags 3 = enabled and in movie; width/height in 16.16 fixed point. */
+export function tkhd(trackId: number, width: number, height: number, duration = 0): Uint8Array {
+  const v1 = duration > 0xffffffff;
+  const size = v1 ? 104 : 92;
+  const w = new ByteWriter(size).fullBox(size, 'tkhd', v1 ? 1 : 0, 3);
+  if (v1) w.u64(0).u64(0).u32(trackId).u32(0).u64(duration);
+  else w.u32(0).u32(0).u32(trackId).u32(0).u32(duration); // creation, modification, track_ID, reserved, duration
   w.zeros(8); // reserved
   w.u16(0).u16(0).u16(0).u16(0); // layer, alternate_group, volume (0 for video), reserved
   matrix(w);
@@ -64,11 +66,13 @@ export function tkhd(trackId: number, width: number, height: number): Uint8Array
   return w.bytes;
 }
 
-/** mdhd version 0, §8.4.2: language 'und'. */
-export function mdhd(timescale: number): Uint8Array {
-  const size = 32;
-  const w = new ByteWriter(size).fullBox(size, 'mdhd', 0, 0);
-  w.u32(0).u32(0).u32(timescale).u32(0); // creation, modification, timescale, duration
+/** mdhd, §8.4.2: language 'und'. */
+export function mdhd(timescale: number, duration = 0): Uint8Array {
+  const v1 = duration > 0xffffffff;
+  const size = v1 ? 44 : 32;
+  const w = new ByteWriter(size).fullBox(size, 'mdhd', v1 ? 1 : 0, 0);
+  if (v1) w.u64(0).u64(0).u32(timescale).u64(duration);
+  else w.u32(0).u32(0).u32(timescale).u32(duration); // creation, modification, timescale, duration
   w.u16(0x55c4).u16(0); // language 'und' (ISO-639-2/T packed), pre_defined
   return w.bytes;
 }

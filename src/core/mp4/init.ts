@@ -55,25 +55,43 @@ export function avcC(
   return w.bytes;
 }
 
+export interface Avc1Params {
+  /** Cropped picture size. */
+  readonly width: number;
+  readonly height: number;
+  readonly sarWidth: number;
+  readonly sarHeight: number;
+  /** The avcC box. */
+  readonly avcC: Uint8Array;
+}
+
 /** VisualSampleEntry 'avc1', ISO/IEC 14496-12 §12.1.3 and 14496-15 §5.4.2. */
-function avc1(params: InitSegmentParams): Uint8Array {
-  const { sps } = params;
-  const children = [avcC(sps, params.spsUnits, params.ppsUnits)];
-  const sarW = sps.vui?.sarWidth ?? 1;
-  const sarH = sps.vui?.sarHeight ?? 1;
-  if (sarW !== sarH) children.push(pasp(sarW, sarH));
+export function avc1(params: Avc1Params): Uint8Array {
+  const children = [params.avcC];
+  if (params.sarWidth !== params.sarHeight) children.push(pasp(params.sarWidth, params.sarHeight));
   let size = 86;
   for (const child of children) size += child.length;
   const w = new ByteWriter(size).box(size, 'avc1');
   w.zeros(6).u16(1); // reserved, data_reference_index
   w.zeros(16); // pre_defined, reserved
-  w.u16(sps.width).u16(sps.height);
+  w.u16(params.width).u16(params.height);
   w.u32(0x00480000).u32(0x00480000); // 72 dpi
   w.u32(0).u16(1); // reserved, frame_count
   w.zeros(32); // compressorname
   w.u16(0x0018).u16(0xffff); // depth, pre_defined = -1
   for (const child of children) w.bytesOf(child);
   return w.bytes;
+}
+
+function avc1For(params: InitSegmentParams): Uint8Array {
+  const { sps } = params;
+  return avc1({
+    width: sps.width,
+    height: sps.height,
+    sarWidth: sps.vui?.sarWidth ?? 1,
+    sarHeight: sps.vui?.sarHeight ?? 1,
+    avcC: avcC(sps, params.spsUnits, params.ppsUnits),
+  });
 }
 
 /** Display size: the cropped size stretched horizontally by the sample aspect ratio. */
@@ -86,7 +104,7 @@ export function displaySize(sps: Sps): { width: number; height: number } {
 /** ftyp + moov for one fragmented AVC track. */
 export function initSegment(params: InitSegmentParams): Uint8Array {
   const display = displaySize(params.sps);
-  const stbl = box('stbl', stsd(avc1(params)), ...emptySampleTables());
+  const stbl = box('stbl', stsd(avc1For(params)), ...emptySampleTables());
   const minf = box('minf', vmhd(), dinf(), stbl);
   const mdia = box('mdia', mdhd(params.timescale), hdlr('vide', 'VideoHandler'), minf);
   const trak = box('trak', tkhd(TRACK_ID, display.width, display.height), mdia);
