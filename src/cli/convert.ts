@@ -148,7 +148,7 @@ async function convertFaststart(
   };
   try {
     const first = make();
-    for await (const chunk of openInput(input)) await collect(first.push(chunk as Uint8Array));
+    for await (const chunk of openInput(input)) await collect(first.push(chunk));
     await collect(first.flush());
     if (spool) await spool.out.close();
     if (!init) throw new Error('internal: no init segment');
@@ -156,7 +156,7 @@ async function convertFaststart(
     try {
       await sink.write(progressiveHeader(init, table));
       if (spool) {
-        for await (const chunk of openInput(spool.path)) await sink.write(chunk as Uint8Array);
+        for await (const chunk of openInput(spool.path)) await sink.write(chunk);
       } else {
         // Second pass: the transmuxer is deterministic, so the media comes out exactly as counted.
         const second = make();
@@ -169,7 +169,7 @@ async function convertFaststart(
             await sink.write(payload);
           }
         };
-        for await (const chunk of openInput(input)) await write(second.push(chunk as Uint8Array));
+        for await (const chunk of openInput(input)) await write(second.push(chunk));
         await write(second.flush());
         if (written !== table.payloadBytes)
           throw new Error(`${input} changed while it was being converted`);
