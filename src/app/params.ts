@@ -7,7 +7,7 @@ export interface PageParams {
   readonly src: string | undefined;
   /** Frame rate override. */
   readonly fps: number | undefined;
-  /** Live latency target, seconds. */
+  /** Live: seconds the playhead may lag the newest frame before catching up (0: at the edge). */
   readonly latency: number;
   /** WebSocket framing override (see src/sources/framing.ts). */
   readonly framing: WsFraming | undefined;
@@ -27,6 +27,12 @@ function positive(value: string | null): number | undefined {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
+function nonNegative(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 export function readParams(search: string): PageParams {
   const q = new URLSearchParams(search);
   const src = q.get('src')?.trim();
@@ -34,7 +40,7 @@ export function readParams(search: string): PageParams {
   return {
     src: src ? src : undefined,
     fps: positive(q.get('fps')),
-    latency: positive(q.get('latency')) ?? 0.1,
+    latency: nonNegative(q.get('latency')) ?? 0,
     framing: parseFramingOption(q.get('framing')),
     rate: Math.min(16, positive(q.get('rate')) ?? 1),
     stallSeconds: positive(q.get('stall')) ?? 5,

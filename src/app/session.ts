@@ -54,6 +54,19 @@ export interface SessionStats {
   readonly reconnectAttempts: number;
   readonly firstSegmentKeyframe: boolean | undefined;
   readonly initSegments: number;
+  /** Milestones in ms since navigation start (performance.now()): startup cost at a glance. */
+  readonly timeline: Readonly<
+    Record<
+      | 'created'
+      | 'sourceOpen'
+      | 'workerReady'
+      | 'connected'
+      | 'firstBytes'
+      | 'firstInit'
+      | 'firstMedia',
+      number | undefined
+    >
+  >;
   readonly player: PlayerStats | undefined;
 }
 
@@ -77,6 +90,7 @@ export class Session {
   private readonly worker = new TransmuxWorker();
   private readonly player: MsePlayer;
   private readonly opened: Promise<void>;
+  private readonly openMediaSource: () => void;
   private chain: Promise<void>;
   private configured = false;
   private live = false;
@@ -88,6 +102,15 @@ export class Session {
   private reconnectAttempts = 0;
   private firstSegmentKeyframe: boolean | undefined;
   private samples: Sample[] = [];
+  private readonly timeline: {
+    created: number;
+    sourceOpen?: number;
+    workerReady?: number;
+    connected?: number;
+    firstBytes?: number;
+    firstInit?: number;
+    firstMedia?: number;
+  } = { created: performance.now() };
   private readonly sampler: ReturnType<typeof setInterval>;
 
   constructor(
@@ -97,8 +120,14 @@ export class Session {
   ) {
     this.player = new MsePlayer(video, { playbackRate: options.playbackRate });
     this.player.onError = (error) => this.fail(error);
-    this.opened = this.player.open();
-    this.chain = this.opened.catch((error: unknown) => this.fail(error));
+    let open: () => void = () => undefined;
+    this.opened = new Promise<void>((resolve) => (open = resolve)).then(() => this.player.open());
+    this.openMediaSource = open;
+    this.chain = this.opened
+      .then(() => {
+        this.timeline.sourceOpen = performance.now();
+      })
+      .catch((error: unknown) => this.fail(error));
     for (const type of ['playing', 'waiting', 'pause', 'ended'] as const) {
       video.addEventListener(type, this.onMediaEvent);
     }
@@ -118,7 +147,9 @@ export class Session {
       },
       error: (error) => this.fail(error),
     };
+    // The connection goes first: it is in flight while the media element sets up its pipeline.
     this.source.start(sink);
+    this.openMediaSource();
   }
 
   /** A transient, non-error message (reconnecting, stream ended). */
@@ -157,11 +188,21 @@ export class Session {
       reconnectAttempts: this.reconnectAttempts,
       firstSegmentKeyframe: this.firstSegmentKeyframe,
       initSegments: this.initSegments,
+      timeline: {
+        created: this.timeline.created,
+        sourceOpen: this.timeline.sourceOpen,
+        workerReady: this.timeline.workerReady,
+        connected: this.timeline.connected,
+        firstBytes: this.timeline.firstBytes,
+        firstInit: this.timeline.firstInit,
+        firstMedia: this.timeline.firstMedia,
+      },
       player: this.stopped ? undefined : this.player.stats,
     };
   }
 
   private onConnected(info: ConnectionInfo): Promise<void> {
+    this.timeline.connected ??= performance.now();
     this.live = info.live;
     this.accessUnitFraming = info.accessUnitFraming;
     if (!this.configured) {
@@ -177,6 +218,7 @@ export class Session {
           fragment: info.live ? 'frame' : 'gop',
           ...(this.options.fps !== undefined ? { fps: this.options.fps } : {}),
         })
+        .then(() => (this.timeline.workerReady = performance.now()))
         .catch((error: unknown) => this.fail(error));
       this.player.configure({ targetLatency: this.options.targetLatency });
     } else if (info.reconnect) {
@@ -191,6 +233,7 @@ export class Session {
 
   private onData(chunk: Uint8Array, endOfAccessUnit: boolean): Promise<void> | undefined {
     if (this.stopped || this.state === 'error') return undefined;
+    this.timeline.firstBytes ??= performance.now();
     this.bytesReceived += chunk.byteLength;
     const pushed = this.worker.push(chunk, endOfAccessUnit);
     // The push is posted now (the worker keeps order); outputs are handled in order on the chain.
@@ -224,12 +267,14 @@ export class Session {
       switch (out.type) {
         case 'init':
           this.initSegments++;
+          this.timeline.firstInit ??= performance.now();
           this.info = out.info;
           this.player.appendInit(out);
           changed = true;
           break;
         case 'media':
           this.firstSegmentKeyframe ??= out.keyframe;
+          this.timeline.firstMedia ??= performance.now();
           this.framesMuxed += out.frames;
           this.player.appendMedia(out);
           break;

@@ -35,7 +35,10 @@ export class PlayerError extends Error {
 export interface PlayerOptions {
   /** Live stream (infinite duration, latency control) or a file (endOfStream at the end). */
   live: boolean;
-  /** Live: wanted distance from the playhead to the end of the buffer, in seconds. */
+  /**
+   * Live: how far (s) the playhead may fall behind the newest frame before playback speeds up to
+   * catch up. 0 (default) holds it at the live edge; more absorbs network jitter without stalls.
+   */
   targetLatency: number;
   /** Seconds of media kept behind the playhead (more is removed, up to a keyframe). */
   keepBehind: number;
@@ -47,7 +50,7 @@ export interface PlayerOptions {
 
 export const DEFAULT_PLAYER_OPTIONS: PlayerOptions = {
   live: false,
-  targetLatency: 0.1,
+  targetLatency: 0,
   keepBehind: 20,
   maxAhead: 20,
   playbackRate: 1,
@@ -87,7 +90,7 @@ type QueueItem =
 /** Live: a playhead further than this behind the edge jumps instead of speeding up. */
 const JUMP_MIN_SECONDS = 3;
 /** Live: playbackRate never goes above this while catching up. */
-const MAX_CATCH_UP_RATE = 1.5;
+const MAX_CATCH_UP_RATE = 2;
 const MAINTENANCE_INTERVAL_MS = 250;
 /** A playhead stuck before or between buffered ranges this long is moved to the next range. */
 const GAP_NUDGE_MS = 400;
@@ -114,6 +117,8 @@ export class MsePlayer {
   private startPositioned = false;
   private waitingForMetadata = false;
   private stuckSince: number | undefined;
+  /** Duration of one frame (s), from the latest media segment. */
+  private frameDuration = 0;
   private started = false;
   private failed = false;
   private ended = false;
@@ -201,6 +206,8 @@ export class MsePlayer {
     for (const sample of segment.samples) {
       if (sample.keyframe) keyframes.push(sample.pts / segment.timescale);
     }
+    if (segment.frames > 0)
+      this.frameDuration = segment.duration / segment.frames / segment.timescale;
     this.enqueue({
       kind: 'media',
       data: segment.data,
@@ -374,6 +381,7 @@ export class MsePlayer {
       }
       if (item.kind === 'media') {
         for (const k of item.keyframes) this.addKeyframe(k);
+        if (this.started && this.options.live) this.holdLatency();
         if (!this.started) {
           this.started = true;
           if (!this.options.live) this.configure({});
@@ -473,7 +481,7 @@ export class MsePlayer {
     const { end } = this.bufferedBounds();
     const latency = end - video.currentTime;
     const target = this.options.targetLatency;
-    if (latency > Math.max(JUMP_MIN_SECONDS, target * 4 + 1)) {
+    if (latency > Math.max(JUMP_MIN_SECONDS, target * 2 + 1)) {
       // Far behind (hidden tab, long stall): jump, the decoder restarts from the previous keyframe.
       video.currentTime = Math.max(end - target, 0);
       video.playbackRate = 1;
@@ -483,9 +491,10 @@ export class MsePlayer {
       }
       return;
     }
-    // Small distance: speed up a little (hls.js liveSync style), no seek, no decoder flush.
-    const excess = latency - target;
-    const rate = excess > 0.05 ? Math.min(MAX_CATCH_UP_RATE, 1 + excess * 0.5) : 1;
+    // Small distance: speed up a little (hls.js liveSync style), no seek, no decoder flush. The
+    // newest frame's own duration is part of the distance to the buffer end, so it is allowed for.
+    const excess = latency - this.frameDuration - target;
+    const rate = excess > 0.005 ? Math.min(MAX_CATCH_UP_RATE, 1 + excess * 8) : 1;
     if (Math.abs(video.playbackRate - rate) > 0.01) video.playbackRate = rate;
   }
 

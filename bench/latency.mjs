@@ -1,0 +1,318 @@
+// Latency benchmark: sent -> presented for every frame, ours vs jmuxer, same stream, same browser,
+// same run.
+//
+//   npm run bench:latency            (BENCH_SECONDS=30 by default; --json out.json to save)
+//
+// 1. ffmpeg makes a 640x480 Baseline 30 fps stream (testsrc2, -tune zerolatency -g 30) with the
+//    frame number drawn as an 11-bit barcode in the top 24 rows (white/black 40 px boxes).
+// 2. test/e2e/support/stream-server.mjs sends it in real time, every client from frame 0 when it
+//    connects, and records when each frame's last byte was handed to the socket.
+// 3. Each player runs in a fresh page of one headless Chromium: the page reads the barcode of each
+//    presented frame in requestVideoFrameCallback (metadata.presentationTime) and records it.
+// 4. Latency of frame n = presented(n) - sent(n) (same machine, both on the wall clock:
+//    performance.timeOrigin + now()). Time to first frame = first presentation - navigation start.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../scripts/browser.mjs';
+import { startStaticServer } from '../test/e2e/support/static-server.mjs';
+import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const FPS = 30;
+const BITS = 11;
+const BOX = 40;
+const jsonOut = process.argv.includes('--json')
+  ? process.argv[process.argv.indexOf('--json') + 1]
+  : undefined;
+
+const TARGETS = { http: 60, framed: 40, firstFrame: 250 };
+
+function makeStream(dir) {
+  const boxes = Array.from(
+    { length: BITS },
+    (_, b) =>
+      `drawbox=x=${b * BOX}:y=0:w=${BOX}:h=24:color=white:t=fill:enable='mod(floor(n/${2 ** b}),2)'`,
+  );
+  const filter = ['drawbox=x=0:y=0:w=640:h=24:color=black:t=fill', ...boxes].join(',');
+  const out = join(dir, 'bench.h264');
+  const r = spawnSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x480:rate=30',
+      '-t',
+      String(SECONDS + 8),
+      '-vf',
+      filter,
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'baseline',
+      '-tune',
+      'zerolatency',
+      '-g',
+      '30',
+      '-f',
+      'h264',
+      out,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+  return out;
+}
+
+// Runs in every page before its scripts: hooks the first <video> and records presented frames.
+function measureScript({ bits, box }) {
+  const w = /** @type {any} */ (window);
+  w.__bench = { frames: [], firstFrameMs: undefined };
+  const canvas = document.createElement('canvas');
+  canvas.width = bits * box;
+  canvas.height = 24;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const attach = (video) => {
+    const onFrame = (_now, meta) => {
+      ctx.drawImage(video, 0, 0, canvas.width, 24, 0, 0, canvas.width, 24);
+      const data = ctx.getImageData(0, 0, canvas.width, 24).data;
+      let n = 0;
+      for (let b = 0; b < bits; b++) {
+        const i = (12 * canvas.width + b * box + box / 2) * 4;
+        if (data[i] > 128) n |= 1 << b;
+      }
+      const presented = performance.timeOrigin + meta.presentationTime;
+      w.__bench.firstFrameMs ??= meta.presentationTime;
+      w.__bench.frames.push({
+        n,
+        presented,
+        expected: performance.timeOrigin + meta.expectedDisplayTime,
+      });
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  };
+  const find = () => {
+    const video = document.querySelector('video');
+    if (video) attach(video);
+    else requestAnimationFrame(find);
+  };
+  find();
+}
+
+const JMUXER_PAGE = `<!doctype html><meta charset="utf-8"><title>jmuxer</title>
+<video id="v" muted autoplay playsinline></video>
+<script src="./jmuxer.min.js"></script>
+<script>
+const q = new URLSearchParams(location.search);
+const framed = q.get('framed') === '1';
+// jmuxer's live settings from its README: flush at once (flushingTime 0), fixed fps.
+const jm = new JMuxer({ node: 'v', mode: 'video', flushingTime: 0, fps: 30, clearBuffer: true, debug: false });
+const src = q.get('src');
+if (src.startsWith('ws')) {
+  const ws = new WebSocket(src);
+  ws.binaryType = 'arraybuffer';
+  ws.onmessage = (e) => {
+    if (typeof e.data === 'string') return;
+    jm.feed({ video: new Uint8Array(e.data), isLastVideoFrameComplete: framed });
+  };
+} else {
+  fetch(src).then(async (r) => {
+    const reader = r.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      jm.feed({ video: value });
+    }
+  });
+}
+</script>`;
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+async function main() {
+  const vite = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (vite.status !== 0) throw new Error('vite build failed');
+  const dir = mkdtempSync(join(tmpdir(), 'h264mux-latency-'));
+  const file = makeStream(dir);
+  /** @type {Map<number, number>} frame -> time its last byte was sent, for the current run */
+  let sent = new Map();
+  const stream = await startStreamServer({
+    file,
+    fps: FPS,
+    clock: 'per-client',
+    loop: false,
+    onFrameSent: (_client, frame, time) => {
+      if (!sent.has(frame)) sent.set(frame, time);
+    },
+  });
+  const app = await startStaticServer(join(ROOT, 'dist'), {
+    prefix: '/',
+    routes: {
+      '/jmuxer.html': { type: 'text/html; charset=utf-8', body: JMUXER_PAGE },
+      '/jmuxer.min.js': {
+        type: 'text/javascript; charset=utf-8',
+        body: readFileSync(join(ROOT, 'node_modules/jmuxer/dist/jmuxer.min.js')),
+      },
+    },
+  });
+  const enc = encodeURIComponent;
+  const runs = [
+    { name: 'h264mux, HTTP', kind: 'http', url: `${app.url}?src=${enc(stream.httpUrl)}` },
+    {
+      name: 'h264mux, WebSocket AU-framed',
+      kind: 'framed',
+      url: `${app.url}?src=${enc(stream.wsFramedUrl)}`,
+    },
+    {
+      name: 'jmuxer, fetch',
+      kind: 'http',
+      url: `${app.origin}/jmuxer.html?src=${enc(stream.httpUrl)}`,
+    },
+    {
+      name: 'jmuxer, WebSocket frame/msg',
+      kind: 'framed',
+      url: `${app.origin}/jmuxer.html?framed=1&src=${enc(stream.wsFramedUrl)}`,
+    },
+  ];
+  if (process.argv.includes('--all')) {
+    runs.splice(2, 0, {
+      name: 'h264mux, WebSocket unframed',
+      kind: 'http',
+      url: `${app.url}?src=${enc(stream.wsUrl)}`,
+    });
+  }
+  const browser = await chromium.launch(await chromiumLaunchOptions());
+  const results = [];
+  try {
+    // Warm-up (not measured): the first page of a fresh browser pays for process start-up.
+    for (const run of runs) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(run.url);
+      await page.waitForTimeout(1500);
+      await context.close();
+    }
+    for (const run of runs) {
+      sent = new Map();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      await page.addInitScript(measureScript, { bits: BITS, box: BOX });
+      const pageErrors = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(run.url);
+      await page.waitForFunction(() => window.__bench.frames.length > 0, null, { timeout: 15000 });
+      await page.waitForTimeout(SECONDS * 1000);
+      const data = await page.evaluate(() => window.__bench);
+      const timeline = await page.evaluate(() => window.__h264mux?.stats?.timeline);
+      if (process.argv.includes('--trace')) {
+        console.log(
+          run.name,
+          'timeline',
+          JSON.stringify(timeline),
+          'first frame',
+          data.firstFrameMs,
+        );
+        console.log(
+          data.frames
+            .slice(0, 400)
+            .map((f) => `${f.n}:${(f.presented - (sent.get(f.n) ?? NaN)).toFixed(0)}`)
+            .join(' '),
+        );
+      }
+      await context.close();
+      const first = data.frames[0]?.presented ?? 0;
+      const inWindow = data.frames.filter((f) => f.presented - first <= SECONDS * 1000);
+      const latencies = [];
+      const byTime = [];
+      let unknown = 0;
+      for (const f of inWindow) {
+        const t = sent.get(f.n);
+        if (t === undefined || f.presented < t) {
+          unknown++;
+          continue;
+        }
+        latencies.push(f.presented - t);
+        byTime.push({ at: f.presented - first, latency: f.presented - t });
+      }
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const median = (xs) =>
+        percentile(
+          [...xs].sort((a, b) => a - b),
+          50,
+        );
+      const early = byTime.filter((x) => x.at < 5000).map((x) => x.latency);
+      const late = byTime.filter((x) => x.at > SECONDS * 1000 - 5000).map((x) => x.latency);
+      results.push({
+        name: run.name,
+        kind: run.kind,
+        frames: latencies.length,
+        unidentified: unknown,
+        p50: percentile(sorted, 50),
+        p95: percentile(sorted, 95),
+        max: sorted[sorted.length - 1] ?? NaN,
+        firstFrame: data.firstFrameMs ?? NaN,
+        driftMs: median(late) - median(early),
+        pageErrors,
+      });
+    }
+  } finally {
+    await browser.close();
+    await stream.close();
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const f = (n) => (Number.isFinite(n) ? n.toFixed(1).padStart(7) : '    n/a');
+  console.log(
+    `\nsent -> presented over ${SECONDS} s, 640x480 Baseline 30 fps, headless Chromium (${(await chromiumLaunchOptions()).executablePath})`,
+  );
+  console.log(
+    'player                          frames    p50 ms   p95 ms   max ms  first-frame ms  drift ms',
+  );
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(32)}${String(r.frames).padStart(6)}  ${f(r.p50)}  ${f(r.p95)}  ${f(r.max)}  ${f(r.firstFrame).padStart(14)}  ${f(r.driftMs)}` +
+        (r.pageErrors.length ? `  page errors: ${r.pageErrors.join('; ')}` : ''),
+    );
+  }
+  console.log(
+    `\ntargets (h264mux): HTTP p95 <= ${TARGETS.http} ms, framed WebSocket p95 <= ${TARGETS.framed} ms, first frame <= ${TARGETS.firstFrame} ms, no drift`,
+  );
+  let ok = true;
+  for (const r of results.filter((x) => x.name.startsWith('h264mux'))) {
+    const limit = r.kind === 'framed' ? TARGETS.framed : TARGETS.http;
+    const pass = r.p95 <= limit && r.firstFrame <= TARGETS.firstFrame && Math.abs(r.driftMs) < 20;
+    ok &&= pass;
+    console.log(
+      `  ${pass ? 'PASS' : 'FAIL'}  ${r.name}: p95 ${r.p95.toFixed(1)} ms (<= ${limit}), first frame ${r.firstFrame.toFixed(0)} ms (<= ${TARGETS.firstFrame}), drift ${r.driftMs.toFixed(1)} ms`,
+    );
+  }
+  if (jsonOut)
+    writeFileSync(
+      jsonOut,
+      JSON.stringify({ seconds: SECONDS, targets: TARGETS, results }, null, 2),
+    );
+  if (!ok) process.exitCode = 1;
+}
+
+if (!existsSync(join(ROOT, 'node_modules/jmuxer/dist/jmuxer.min.js'))) {
+  console.error('node_modules/jmuxer is missing: run npm ci');
+  process.exit(1);
+}
+await main();
