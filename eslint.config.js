@@ -4,7 +4,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-lib', 'node_modules', 'test-results', 'playwright-report', '.tmp', 'public'] },
+  {
+    ignores: [
+      'dist',
+      'dist-lib',
+      'node_modules',
+      'test-results',
+      'playwright-report',
+      '.tmp',
+      'public',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -12,7 +22,10 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -26,9 +39,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': [
         'error',
-        ...['window', 'document', 'self', 'navigator', 'process', 'Buffer', 'require', 'postMessage'].map(
-          (name) => ({ name, message: 'src/core runs in a worker, a page and Node: no environment globals.' }),
-        ),
+        ...[
+          'window',
+          'document',
+          'self',
+          'navigator',
+          'process',
+          'Buffer',
+          'require',
+          'postMessage',
+        ].map((name) => ({
+          name,
+          message: 'src/core runs in a worker, a page and Node: no environment globals.',
+        })),
       ],
       'no-restricted-imports': ['error', { patterns: ['node:*', '../../*', '../../../*'] }],
     },

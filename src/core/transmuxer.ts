@@ -41,6 +41,8 @@ interface Frame {
   readonly nalSizes: number[];
   readonly size: number;
   readonly index: number;
+  /** Parameter sets of the init segment this frame's fragment needs. */
+  readonly config: ActiveConfig;
 }
 
 interface ActiveConfig {
@@ -79,7 +81,8 @@ export class Transmuxer {
 
   // Segments.
   private config: ActiveConfig | undefined;
-  private initPending = false;
+  /** The configuration of the last init segment written (undefined: the next fragment needs one). */
+  private emittedConfig: ActiveConfig | undefined;
   private sequence = 0;
   private fragment: Frame[] = [];
   private readonly closedFragments: Frame[][] = [];
@@ -202,6 +205,7 @@ export class Transmuxer {
     this.outputIndex = next;
     this.lastOutputPoc = -Infinity;
     this.config = undefined;
+    this.emittedConfig = undefined;
     this.warned.delete('WAITING_FOR_KEYFRAME');
   }
 
@@ -306,7 +310,6 @@ export class Transmuxer {
       if (!inBand && (!this.config || !sameConfig(this.config, config))) {
         this.closeFragment();
         this.config = config;
-        this.initPending = true;
       } else if (this.fragmentMode === 'gop') {
         this.closeFragment();
       }
@@ -339,6 +342,7 @@ export class Transmuxer {
       nalSizes,
       size,
       index: this.decodeIndex,
+      config: this.config as ActiveConfig,
     };
     this.decodeIndex++;
     // C.4.4/C.4.5.3 bumping: an IDR or MMCO 5 outputs every earlier picture first.
@@ -455,7 +459,7 @@ export class Transmuxer {
   private writeFragment(frames: Frame[]): void {
     const timing = this.timing as Timing;
     const first = frames[0] as Frame;
-    if (this.initPending) this.emitInit();
+    if (first.config !== this.emittedConfig) this.emitInit(first.config);
     const samples: FragmentSample[] = [];
     const infos: SampleInfo[] = [];
     let startPts = Infinity;
@@ -510,10 +514,9 @@ export class Transmuxer {
     this.out.push(segment);
   }
 
-  private emitInit(): void {
-    const config = this.config as ActiveConfig;
+  private emitInit(config: ActiveConfig): void {
     const timing = this.timing as Timing;
-    this.initPending = false;
+    this.emittedConfig = config;
     this.streamInfo = this.buildInfo(config.sps);
     const codec = codecString(config.sps);
     const params = {
@@ -534,8 +537,8 @@ export class Transmuxer {
   }
 
   private updateInfo(): void {
-    if (!this.config || !this.streamInfo) return;
-    this.streamInfo = this.buildInfo(this.config.sps);
+    if (!this.emittedConfig || !this.streamInfo) return;
+    this.streamInfo = this.buildInfo(this.emittedConfig.sps);
     this.out.push({ type: 'info', info: this.streamInfo });
   }
 
