@@ -34,14 +34,17 @@ export interface OracleResult {
   readonly raw: FrameHash[];
   /** ffprobe's view of the raw stream (its first SPS). */
   readonly rawStream: ProbedStream;
+  /** ffmpeg's complaints when it decodes the raw stream itself (a truncated input has some). */
+  readonly rawDecode: { code: number | null; stderr: string };
   readonly parts: OraclePart[];
 }
 
 export async function runOracle(f: Fixture, parts: readonly MuxedPart[]): Promise<OracleResult> {
   const rawOptions = f.oracleArgs.fps === undefined ? {} : { rate: f.oracleArgs.fps };
-  const [raw, rawStream] = await Promise.all([
+  const [raw, rawStream, rawDecode] = await Promise.all([
     framemd5(fixturePath(f.name), rawOptions),
     probeStream(fixturePath(f.name)),
+    decodeErrors(fixturePath(f.name)),
   ]);
   return withTempDir(async (dir) => {
     const out: OraclePart[] = [];
@@ -64,7 +67,7 @@ export async function runOracle(f: Fixture, parts: readonly MuxedPart[]): Promis
         decode,
       });
     }
-    return { raw, rawStream, parts: out };
+    return { raw, rawStream, rawDecode, parts: out };
   });
 }
 

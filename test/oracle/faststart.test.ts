@@ -48,9 +48,18 @@ describe('faststart MP4 passes the ffmpeg oracle', () => {
         const missing = f.oracleArgs.allowMissing ?? 0;
         expect(ours.length).toBeGreaterThanOrEqual(raw.length - missing);
         expect(ours.map((h) => h.md5)).toEqual(raw.slice(0, ours.length).map((h) => h.md5));
-        // A stream cut mid-NAL (allowMissing) keeps its damaged last frame in Node, where no decoder can
-        // verify it; ffmpeg conceals it. Every other file must decode without a single complaint.
-        if (!missing) expect((await decodeErrors(file)).stderr.trim()).toBe('');
+        // Silent, or (a stream cut mid-NAL, whose damaged last frame Node cannot verify without a decoder)
+        // only ffmpeg's own complaints about the raw stream.
+        const strip = (text: string): string[] =>
+          text
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.replace(/ @ 0x[0-9a-f]+\]/, ']'));
+        const fromSource = new Set(strip((await decodeErrors(fixturePath(f.name))).stderr));
+        expect(strip((await decodeErrors(file)).stderr).filter((l) => !fromSource.has(l))).toEqual(
+          [],
+        );
         const probed = await probeFrames(file);
         const [num, den] = probed.timeBase;
         const step = den / num / expectedFps(f);
