@@ -97,6 +97,14 @@ describe('h264mux serve', () => {
     expect((await ffmpegDecode(concat(grab.messages))).errors).toBe('');
   });
 
+  it('WebSocket ?framing=none: raw bytes as they arrive, no announcement, still from a keyframe', async () => {
+    const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
+    await waitFor('40 access units', async () => (await status(r)).accessUnits >= 40);
+    const grab = await grabWs(`ws://127.0.0.1:${r.port}/stream?framing=none`, (n) => n >= 60);
+    expect(grab.texts).toEqual([]);
+    await expectDecodableStart(concat(grab.messages));
+  });
+
   it('chained relays: serve --url from another serve', async () => {
     const a = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
     const b = await relay({ kind: 'url', url: `${a.base}/stream.h264` });
