@@ -172,12 +172,14 @@ async function main() {
     },
   });
   const enc = encodeURIComponent;
+  // Extra page options for our player (e.g. BENCH_OURS_QUERY='&latency=0.02').
+  const ours = process.env.BENCH_OURS_QUERY ?? '';
   const runs = [
-    { name: 'h264mux, HTTP', kind: 'http', url: `${app.url}?src=${enc(stream.httpUrl)}` },
+    { name: 'h264mux, HTTP', kind: 'http', url: `${app.url}?src=${enc(stream.httpUrl)}${ours}` },
     {
       name: 'h264mux, WebSocket AU-framed',
       kind: 'framed',
-      url: `${app.url}?src=${enc(stream.wsFramedUrl)}`,
+      url: `${app.url}?src=${enc(stream.wsFramedUrl)}${ours}`,
     },
     {
       name: 'jmuxer, fetch',
@@ -194,7 +196,7 @@ async function main() {
     runs.splice(2, 0, {
       name: 'h264mux, WebSocket unframed',
       kind: 'http',
-      url: `${app.url}?src=${enc(stream.wsUrl)}`,
+      url: `${app.url}?src=${enc(stream.wsUrl)}${ours}`,
     });
   }
   const browser = await chromium.launch(await chromiumLaunchOptions());
@@ -219,6 +221,10 @@ async function main() {
       await page.waitForFunction(() => window.__bench.frames.length > 0, null, { timeout: 15000 });
       await page.waitForTimeout(SECONDS * 1000);
       const data = await page.evaluate(() => window.__bench);
+      const quality = await page.evaluate(() => {
+        const q = document.querySelector('video')?.getVideoPlaybackQuality();
+        return { decoded: q?.totalVideoFrames ?? 0, dropped: q?.droppedVideoFrames ?? 0 };
+      });
       const timeline = await page.evaluate(() => window.__h264mux?.stats?.timeline);
       if (process.argv.includes('--trace')) {
         console.log(
@@ -241,12 +247,17 @@ async function main() {
       const latencies = [];
       const byTime = [];
       let unknown = 0;
+      let lastN = -1;
       for (const f of inWindow) {
         const t = sent.get(f.n);
-        if (t === undefined || f.presented < t) {
+        // A barcode misread (e.g. a frame blended by scaling) must not count as a late frame:
+        // accept only frame numbers that move forward by less than 2 s of frames.
+        const plausible = lastN < 0 || (f.n > lastN && f.n - lastN < 2 * FPS);
+        if (t === undefined || f.presented < t || !plausible) {
           unknown++;
           continue;
         }
+        lastN = f.n;
         latencies.push(f.presented - t);
         byTime.push({ at: f.presented - first, latency: f.presented - t });
       }
@@ -262,6 +273,9 @@ async function main() {
         name: run.name,
         kind: run.kind,
         frames: latencies.length,
+        distinct: new Set(inWindow.map((x) => x.n)).size,
+        decoded: quality.decoded,
+        dropped: quality.dropped,
         unidentified: unknown,
         p50: percentile(sorted, 50),
         p95: percentile(sorted, 95),
@@ -287,7 +301,7 @@ async function main() {
   );
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(32)}${String(r.frames).padStart(6)}  ${f(r.p50)}  ${f(r.p95)}  ${f(r.max)}  ${f(r.firstFrame).padStart(14)}  ${f(r.driftMs)}` +
+      `${r.name.padEnd(32)}${String(r.frames).padStart(6)}  ${f(r.p50)}  ${f(r.p95)}  ${f(r.max)}  ${f(r.firstFrame).padStart(14)}  ${f(r.driftMs)}  ${r.decoded}/${r.dropped}` +
         (r.pageErrors.length ? `  page errors: ${r.pageErrors.join('; ')}` : ''),
     );
   }

@@ -493,8 +493,17 @@ export class MsePlayer {
     }
     // Small distance: speed up a little (hls.js liveSync style), no seek, no decoder flush. The
     // newest frame's own duration is part of the distance to the buffer end, so it is allowed for.
+    // Hysteresis: start catching up 10 ms beyond the target, stop at the target; gentle rates for
+    // small distances (a fast playhead runs into the edge and stalls), up to 2x for large ones.
     const excess = latency - this.frameDuration - target;
-    const rate = excess > 0.005 ? Math.min(MAX_CATCH_UP_RATE, 1 + excess * 8) : 1;
+    const catchingUp = video.playbackRate > 1;
+    let rate = 1;
+    if (excess > (catchingUp ? 0 : 0.01)) {
+      rate = Math.min(
+        MAX_CATCH_UP_RATE,
+        1 + Math.min(0.25, excess * 2) + Math.max(0, excess - 0.2) * 4,
+      );
+    }
     if (Math.abs(video.playbackRate - rate) > 0.01) video.playbackRate = rate;
   }
 
