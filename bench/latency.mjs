@@ -150,15 +150,19 @@ async function main() {
   if (vite.status !== 0) throw new Error('vite build failed');
   const dir = mkdtempSync(join(tmpdir(), 'h264mux-latency-'));
   const file = makeStream(dir);
-  /** @type {Map<number, number>} frame -> time its last byte was sent, for the current run */
+  /** @type {Map<number, Map<number, number>>} client -> frame -> time its last byte was sent */
+  const sentByClient = new Map();
+  /** @type {Map<number, number>} frame -> time, for the client of the current run */
   let sent = new Map();
   const stream = await startStreamServer({
     file,
     fps: FPS,
     clock: 'per-client',
     loop: false,
-    onFrameSent: (_client, frame, time) => {
-      if (!sent.has(frame)) sent.set(frame, time);
+    onFrameSent: (client, frame, time) => {
+      let frames = sentByClient.get(client);
+      if (!frames) sentByClient.set(client, (frames = new Map()));
+      if (!frames.has(frame)) frames.set(frame, time);
     },
   });
   const app = await startStaticServer(join(ROOT, 'dist'), {
@@ -211,7 +215,8 @@ async function main() {
       await context.close();
     }
     for (const run of runs) {
-      sent = new Map();
+      // Only the connection this page opens counts (warm-up pages may still be draining).
+      const known = new Set(sentByClient.keys());
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
       await page.addInitScript(measureScript, { bits: BITS, box: BOX });
@@ -242,22 +247,27 @@ async function main() {
         );
       }
       await context.close();
+      const mine = [...sentByClient.entries()].filter(([id]) => !known.has(id));
+      if (mine.length !== 1) console.warn(`${run.name}: ${mine.length} connections during the run`);
+      sent = mine[0]?.[1] ?? new Map();
       const first = data.frames[0]?.presented ?? 0;
       const inWindow = data.frames.filter((f) => f.presented - first <= SECONDS * 1000);
       const latencies = [];
       const byTime = [];
       let unknown = 0;
-      let lastN = -1;
+      // A barcode misread (e.g. a frame blended by scaling) must not count as a late frame: accept
+      // only frame numbers within 1 s of the run's own n-versus-time line (median offset).
+      const offsets = inWindow
+        .map((x) => x.n - ((x.presented - first) * FPS) / 1000)
+        .sort((a, b) => a - b);
+      const offset = offsets[offsets.length >> 1] ?? 0;
       for (const f of inWindow) {
         const t = sent.get(f.n);
-        // A barcode misread (e.g. a frame blended by scaling) must not count as a late frame:
-        // accept only frame numbers that move forward by less than 2 s of frames.
-        const plausible = lastN < 0 || (f.n > lastN && f.n - lastN < 2 * FPS);
+        const plausible = Math.abs(f.n - ((f.presented - first) * FPS) / 1000 - offset) < FPS;
         if (t === undefined || f.presented < t || !plausible) {
           unknown++;
           continue;
         }
-        lastN = f.n;
         latencies.push(f.presented - t);
         byTime.push({ at: f.presented - first, latency: f.presented - t });
       }

@@ -119,3 +119,27 @@ test('http file URL (Content-Length) plays to the end like a file', async ({ pag
   expect((await videoState(page)).total).toBe(150);
   expect((await debug(page)).stats?.live).toBe(false);
 });
+
+test('live: the buffer behind the playhead is trimmed (from a timer, at keyframes)', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30, seed: 9 });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsUrl)}`);
+  const buffered = (): Promise<{ start: number; end: number; t: number }> =>
+    page.evaluate(() => {
+      const v = document.querySelector('video');
+      if (!v || v.buffered.length === 0) return { start: 0, end: 0, t: 0 };
+      return {
+        start: v.buffered.start(0),
+        end: v.buffered.end(v.buffered.length - 1),
+        t: v.currentTime,
+      };
+    });
+  // Live keeps 4 s behind the playhead, cut at a keyframe (1 s GOPs here).
+  await expect.poll(async () => (await buffered()).start, { timeout: 20_000 }).toBeGreaterThan(1);
+  const b = await buffered();
+  expect(b.end - b.start).toBeLessThan(7);
+  expect(b.t - b.start).toBeGreaterThanOrEqual(3);
+  expect((await debug(page)).errors).toEqual([]);
+});
