@@ -1,0 +1,105 @@
+/// <reference lib="webworker" />
+/**
+ * A stream cut mid-NAL ends in a damaged frame that no syntax check can spot without decoding it, and
+ * Chromium's MSE pipeline fails on it (PIPELINE_ERROR_DECODE). At the end of a file the worker decodes the
+ * last GOP with this browser's own decoder (WebCodecs) and drops a final frame that does not decode.
+ */
+import { keepFirstSamples, samplePayloads } from '../core/index.js';
+import type { InitSegment, MediaSegment, TransmuxerOutput } from '../core/index.js';
+
+/** Decodes the samples of `segment` (which starts at a keyframe); true when every one decodes. */
+async function decodes(init: InitSegment, segment: MediaSegment, count: number): Promise<boolean> {
+  const config: VideoDecoderConfig = {
+    codec: init.codec,
+    description: init.description,
+    codedWidth: init.info.codedWidth,
+    codedHeight: init.info.codedHeight,
+    hardwareAcceleration: 'prefer-software',
+  };
+  let failed = false;
+  const decoder = new VideoDecoder({
+    output: (frame) => frame.close(),
+    error: () => {
+      failed = true;
+    },
+  });
+  try {
+    decoder.configure(config);
+    const payloads = samplePayloads(segment.data);
+    for (let i = 0; i < count; i++) {
+      const sample = segment.samples[i];
+      const data = payloads[i];
+      if (!sample || !data) break;
+      decoder.decode(
+        new EncodedVideoChunk({
+          type: i === 0 ? 'key' : 'delta',
+          timestamp: Math.round((sample.pts * 1e6) / segment.timescale),
+          data,
+        }),
+      );
+    }
+    await decoder.flush();
+  } catch {
+    failed = true;
+  } finally {
+    if (decoder.state !== 'closed') decoder.close();
+  }
+  return !failed;
+}
+
+/**
+ * Checks the final media segment of a file's outputs; when its last frame does not decode but the rest
+ * does, replaces the segment with one without that frame and adds a warning. Where WebCodecs is missing
+ * or cannot decode this codec the outputs are returned as they are.
+ */
+export async function dropUndecodableLastFrame(
+  outputs: readonly TransmuxerOutput[],
+  lastInit: InitSegment | undefined,
+): Promise<TransmuxerOutput[]> {
+  const result = [...outputs];
+  let index = -1;
+  let init = lastInit;
+  for (let i = 0; i < result.length; i++) {
+    const out = result[i];
+    if (out?.type === 'media') index = i;
+  }
+  for (let i = 0; i <= index; i++) {
+    const out = result[i];
+    if (out?.type === 'init') init = out;
+  }
+  const segment = result[index];
+  if (!init || segment?.type !== 'media' || !segment.keyframe) return result;
+  if (typeof VideoDecoder === 'undefined') return result;
+  try {
+    const support = await VideoDecoder.isConfigSupported({
+      codec: init.codec,
+      description: init.description,
+      hardwareAcceleration: 'prefer-software',
+    });
+    if (!support.supported) return result;
+  } catch {
+    return result;
+  }
+  if (await decodes(init, segment, segment.frames)) return result;
+  // Only a damaged final frame is a truncation; anything else is left to the player's error handling.
+  if (segment.frames < 2 || !(await decodes(init, segment, segment.frames - 1))) return result;
+  const data = keepFirstSamples(segment.data, segment.frames - 1);
+  const last = segment.samples[segment.samples.length - 1];
+  const kept: MediaSegment = {
+    ...segment,
+    data,
+    frames: segment.frames - 1,
+    duration: segment.duration - segment.duration / segment.frames,
+    endPts:
+      Math.max(...segment.samples.slice(0, -1).map((s) => s.pts)) +
+      segment.duration / segment.frames,
+    samples: segment.samples.slice(0, -1),
+  };
+  result[index] = kept;
+  result.push({
+    type: 'warning',
+    code: 'TRUNCATED_FRAME_DROPPED',
+    message: `the stream ends in the middle of frame ${last?.index ?? '?'}: dropped that damaged frame, kept every complete one`,
+  });
+  return result;
+}
