@@ -10,6 +10,7 @@ export {
 export type * from './types.js';
 export { sniffContainer, containerName, type ContainerGuess } from './detect.js';
 export { AnnexBSplitter } from './h264/annexb.js';
+export { findRecoveryPoint, type RecoveryPoint } from './h264/sei.js';
 export { NalType, type NalUnit } from './h264/nal.js';
 export {
   parseSps,

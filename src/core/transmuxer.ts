@@ -2,7 +2,7 @@ import { containerName, SNIFF_BYTES, sniffContainer } from './detect.js';
 import { H264MuxError, type H264MuxWarningCode } from './errors.js';
 import { type Picture, AccessUnitAssembler } from './h264/access-unit.js';
 import { AnnexBSplitter } from './h264/annexb.js';
-import { NalType, type NalUnit } from './h264/nal.js';
+import { nalBytes, NalType, type NalUnit } from './h264/nal.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
 import {
@@ -398,8 +398,7 @@ export class Transmuxer {
         // Parameter sets the init segment already carries are dropped; changed ones stay in-band.
         const config = this.config;
         if (!config) return true;
-        const bytes =
-          nal.parts.length === 1 ? (nal.parts[0] as Uint8Array) : joinParts(nal.parts, nal.size);
+        const bytes = nalBytes(nal);
         if (nal.type === NalType.Sps) return !sameBytes(bytes, config.spsBytes);
         return !config.ppsBytes.some((p) => sameBytes(p, bytes));
       }
@@ -580,14 +579,4 @@ function sameConfig(a: ActiveConfig, b: ActiveConfig): boolean {
     a.ppsBytes.length === b.ppsBytes.length &&
     a.ppsBytes.every((p, i) => sameBytes(p, b.ppsBytes[i] as Uint8Array))
   );
-}
-
-function joinParts(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const part of parts) {
-    out.set(part, o);
-    o += part.length;
-  }
-  return out;
 }

@@ -16,16 +16,7 @@
  * slice order or redundant pictures, i.e. all cameras and encoders we target.
  */
 
-/** NAL unit types used here (H.264 Table 7-1). */
-export const NalType = {
-  Slice: 1,
-  SliceDataPartitionA: 2,
-  SliceIdr: 5,
-  Sei: 6,
-  Sps: 7,
-  Pps: 8,
-  Aud: 9,
-} as const;
+import { BitReader, findRecoveryPoint, NalType, unescapeRbsp } from '../../core/index.js';
 
 /** Handed to the sink when the current AU turns out to be a keyframe. */
 export interface KeyframeInfo {
@@ -57,7 +48,7 @@ export class AccessUnitScanner {
   /** Bytes of a possible start code (and NAL header) held from the end of the previous chunk. */
   private held: Uint8Array = new Uint8Array(0);
   /** NAL unit in progress: type (-1 before the first start code). */
-  private nalType = -1;
+  private nalType: NalType | -1 = -1;
   /** Bytes of the NAL in progress (after its start code) when it is an SPS, PPS or SEI. */
   private collect: Uint8Array[] | null = null;
   private collectSize = 0;
@@ -67,7 +58,7 @@ export class AccessUnitScanner {
   private auHasSps = false;
   private auHasPps = false;
   private auKeyframe = false;
-  private auFirstNal = -1;
+  private auFirstNal: NalType | -1 = -1;
   private auSecondNalAt = 0;
   private auNalCount = 0;
   private readonly sps = new Map<number, Uint8Array>();
@@ -98,9 +89,10 @@ export class AccessUnitScanner {
         continue;
       }
       const s = j - z; // the NAL (with its zero_byte, §B.1.1) starts here
-      const type = j + 1 < n ? buf[j + 1]! & 0x1f : -1;
-      const vcl = type === 1 || type === 2 || type === 5;
-      if (!endOfAccessUnit && (type < 0 || (vcl && j + 2 >= n))) {
+      const type = (j + 1 < n ? buf[j + 1]! & 0x1f : -1) as NalType | -1;
+      const vcl =
+        type === NalType.SliceNonIdr || type === NalType.SliceDataA || type === NalType.SliceIdr;
+      if (!endOfAccessUnit && (type === -1 || (vcl && j + 2 >= n))) {
         holdFrom = s; // header bytes not here yet: decide with the next chunk
         break;
       }
@@ -116,7 +108,7 @@ export class AccessUnitScanner {
         type === NalType.Sps ||
         type === NalType.Pps ||
         type === NalType.Aud ||
-        (type >= 14 && type <= 18) ||
+        (type >= NalType.PrefixNal && type <= NalType.Reserved18) ||
         firstMbZero;
       if (this.auHasVcl && startsAu) this.endAccessUnit();
       this.beginNal(type);
@@ -173,7 +165,7 @@ export class AccessUnitScanner {
     this.sink.bytes(buf.subarray(from, to));
   }
 
-  private beginNal(type: number): void {
+  private beginNal(type: NalType | -1): void {
     this.nalType = type;
     if (this.auNalCount === 1) this.auSecondNalAt = this.auBytes;
     if (this.auNalCount === 0) this.auFirstNal = type;
@@ -181,7 +173,7 @@ export class AccessUnitScanner {
     const collect = type === NalType.Sei || type === NalType.Sps || type === NalType.Pps;
     this.collect = collect ? [] : null;
     this.collectSize = 0;
-    if (type === NalType.Slice || type === NalType.SliceDataPartitionA || type === NalType.SliceIdr)
+    if (type === NalType.SliceNonIdr || type === NalType.SliceDataA || type === NalType.SliceIdr)
       this.auHasVcl = true;
     if (type === NalType.Sps) this.auHasSps = true;
     if (type === NalType.Pps) this.auHasPps = true;
@@ -208,10 +200,10 @@ export class AccessUnitScanner {
     nal = nal.subarray(0, end);
     try {
       if (this.nalType === NalType.Sps) {
-        this.sps.set(readUe(unescapeRbsp(nal.subarray(0, 32)), 4 * 8), withStartCode(nal));
+        this.sps.set(parameterSetId(nal, 3), withStartCode(nal));
       } else if (this.nalType === NalType.Pps) {
-        this.pps.set(readUe(unescapeRbsp(nal.subarray(0, 16)), 8), withStartCode(nal));
-      } else if (this.nalType === NalType.Sei && hasRecoveryPoint(unescapeRbsp(nal))) {
+        this.pps.set(parameterSetId(nal, 0), withStartCode(nal));
+      } else if (this.nalType === NalType.Sei && findRecoveryPoint(nal) !== undefined) {
         this.markKeyframe(false);
       }
     } catch {
@@ -267,60 +259,8 @@ function withStartCode(nal: Uint8Array): Uint8Array {
   return concat([START_CODE, nal]);
 }
 
-/** NAL payload without emulation prevention bytes (§7.4.1: 00 00 03 -> 00 00). */
-function unescapeRbsp(nal: Uint8Array): Uint8Array {
-  const out = new Uint8Array(nal.length);
-  let n = 0;
-  let zeros = 0;
-  for (let i = 0; i < nal.length; i++) {
-    const b = nal[i]!;
-    if (zeros >= 2 && b === 3) {
-      zeros = 0;
-      continue;
-    }
-    zeros = b === 0 ? zeros + 1 : 0;
-    out[n++] = b;
-  }
-  return out.subarray(0, n);
-}
-
-/** Reads one ue(v) (§9.1) at bit offset `bit` of `rbsp`. */
-function readUe(rbsp: Uint8Array, bit: number): number {
-  const at = (k: number): number => {
-    const byte = rbsp[k >> 3];
-    if (byte === undefined) throw new RangeError('ue(v) past the end');
-    return (byte >> (7 - (k & 7))) & 1;
-  };
-  let leading = 0;
-  while (at(bit) === 0) {
-    bit++;
-    if (++leading > 31) throw new RangeError('ue(v) too long');
-  }
-  bit++;
-  let value = 0;
-  for (let k = 0; k < leading; k++) value = value * 2 + at(bit++);
-  return 2 ** leading - 1 + value;
-}
-
-/** True when an SEI NAL (header included) holds a recovery point message (payloadType 6, §D.1.8). */
-function hasRecoveryPoint(rbsp: Uint8Array): boolean {
-  let pos = 1;
-  // sei_message() loop, §7.3.2.3.1: ff-extended payloadType and payloadSize.
-  while (pos < rbsp.length && !(pos === rbsp.length - 1 && rbsp[pos] === 0x80)) {
-    let type = 0;
-    while (rbsp[pos] === 0xff) {
-      type += 255;
-      pos++;
-    }
-    type += rbsp[pos++] ?? 0;
-    let size = 0;
-    while (rbsp[pos] === 0xff) {
-      size += 255;
-      pos++;
-    }
-    size += rbsp[pos++] ?? 0;
-    if (type === 6) return true;
-    pos += size;
-  }
-  return false;
+/** seq_/pic_parameter_set_id: the first ue(v) after `skip` bytes of an SPS (profile, flags, level) or PPS. */
+function parameterSetId(nal: Uint8Array, skip: number): number {
+  const reader = new BitReader(unescapeRbsp(nal, 32).subarray(1 + skip));
+  return reader.ue();
 }

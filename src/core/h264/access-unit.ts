@@ -1,6 +1,6 @@
 import type { H264MuxWarningCode } from '../errors.js';
 import type { PictureType } from '../types.js';
-import { isVcl, NalType, type NalUnit } from './nal.js';
+import { isVcl, nalBytes, NalType, type NalUnit } from './nal.js';
 import type { ParameterSets } from './parameter-sets.js';
 import { PocDecoder } from './poc.js';
 import type { Pps } from './pps.js';
@@ -269,7 +269,7 @@ export class AccessUnitAssembler {
     let recoveryPoint: RecoveryPoint | undefined;
     for (const nal of open.nals) {
       if (nal.type === NalType.Sei && !recoveryPoint)
-        recoveryPoint = findRecoveryPoint(nal.head.length === nal.size ? nal.head : joinParts(nal));
+        recoveryPoint = findRecoveryPoint(nalBytes(nal));
     }
     // All slices of a picture carry the same dec_ref_pic_marking (§7.4.3.3): the first one speaks for all.
     const header = open.first;
@@ -340,14 +340,4 @@ function pairs(first: SliceHeader, second: SliceHeader): boolean {
     !first.mmco5 &&
     (!second.idr || first.idr)
   );
-}
-
-function joinParts(nal: NalUnit): Uint8Array {
-  const out = new Uint8Array(nal.size);
-  let o = 0;
-  for (const part of nal.parts) {
-    out.set(part, o);
-    o += part.length;
-  }
-  return out;
 }
