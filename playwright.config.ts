@@ -2,8 +2,7 @@
 // headless Chromium: Debian's /usr/bin/chromium when present, else Playwright's own build.
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
-
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM_ARGS, SYSTEM_CHROMIUM } from './scripts/browser.mjs';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -19,15 +18,7 @@ export default defineConfig({
     headless: true,
     launchOptions: {
       ...(existsSync(SYSTEM_CHROMIUM) ? { executablePath: SYSTEM_CHROMIUM } : {}),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
+      args: [...CHROMIUM_ARGS],
     },
     trace: 'retain-on-failure',
   },
