@@ -1,5 +1,5 @@
 /** h264mux core: raw H.264 Annex-B → fragmented MP4. Pure TypeScript: no DOM, no Node. */
-export { Transmuxer, DEFAULT_FPS } from './transmuxer.js';
+export { Transmuxer, DEFAULT_FPS, transmux } from './transmuxer.js';
 export { AccessUnitReader, type RawAccessUnit } from './access-unit-reader.js';
 export {
   H264MuxError,

@@ -580,3 +580,16 @@ function sameConfig(a: ActiveConfig, b: ActiveConfig): boolean {
     a.ppsBytes.every((p, i) => sameBytes(p, b.ppsBytes[i] as Uint8Array))
   );
 }
+
+/**
+ * The transmuxer as an async iterator: reads chunks from `source` (a Node stream, a ReadableStream in
+ * browsers that make it iterable, or any async iterable) and yields every output, ending with flush().
+ */
+export async function* transmux(
+  source: AsyncIterable<Uint8Array>,
+  options: TransmuxerOptions = {},
+): AsyncGenerator<TransmuxerOutput, void, undefined> {
+  const transmuxer = new Transmuxer(options);
+  for await (const chunk of source) yield* transmuxer.push(chunk);
+  yield* transmuxer.flush();
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import {
   H264MuxError,
+  transmux,
   Transmuxer,
   type MediaSegment,
   type TransmuxerOutput,
@@ -191,5 +192,24 @@ describe('latency', () => {
     expect(after[0]?.keyframe).toBe(true);
     expect(Math.min(...after.flatMap((s) => s.samples.map((x) => x.pts)))).toBeGreaterThan(lastPts);
     expect(after[0]?.baseDecodeTime).toBeGreaterThan(first.at(-1)?.baseDecodeTime ?? Infinity);
+  });
+});
+
+describe('transmux() async iterator', () => {
+  it('yields the same outputs as push/flush', async () => {
+    const data = readFixture('p06_aud_main_bf2_vga25.h264');
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let o = 0; o < data.length; o += 10_000) {
+        await Promise.resolve();
+        yield data.subarray(o, o + 10_000);
+      }
+    }
+    const viaIterator: TransmuxerOutput[] = [];
+    for await (const out of transmux(chunks())) viaIterator.push(out);
+    const direct = run(data);
+    expect(viaIterator.map((o) => o.type)).toEqual(direct.map((o) => o.type));
+    const bytes = (outs: TransmuxerOutput[]): number[] =>
+      outs.flatMap((o) => ('data' in o ? [...o.data.subarray(0, 64), o.data.length] : []));
+    expect(bytes(viaIterator)).toEqual(bytes(direct));
   });
 });
