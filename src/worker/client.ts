@@ -3,7 +3,13 @@
  * the same id. Pushed buffers are transferred to the worker (the caller must not reuse them).
  */
 import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
-import type { WorkerCommand, WorkerErrorData, WorkerResponse } from './protocol.js';
+import type {
+  RecordOptions,
+  Recording,
+  WorkerCommand,
+  WorkerErrorData,
+  WorkerResponse,
+} from './protocol.js';
 
 type CommandBody<C extends WorkerCommand> = C extends WorkerCommand ? Omit<C, 'id'> : never;
 
@@ -19,8 +25,10 @@ export class TransmuxError extends Error {
   }
 }
 
+type Answer = Exclude<WorkerResponse, { type: 'error' }>;
+
 interface Pending {
-  resolve: (outputs: readonly TransmuxerOutput[]) => void;
+  resolve: (answer: Answer) => void;
   reject: (error: TransmuxError) => void;
 }
 
@@ -69,15 +77,37 @@ export class TransmuxWorker {
     return this.send({ type: 'reset' });
   }
 
+  /** Records every byte pushed from now on (from the next keyframe) into an in-memory MP4. */
+  async recordStart(options: RecordOptions): Promise<void> {
+    await this.send({ type: 'record-start', options });
+  }
+
+  /** Ends the recording and hands back the file. */
+  async recordStop(): Promise<Recording> {
+    const answer = await this.request({ type: 'record-stop' });
+    if (answer.type !== 'recording') throw new Error('internal: record-stop answered with outputs');
+    return answer.recording;
+  }
+
   terminate(): void {
     this.worker.terminate();
     this.failAll({ code: 'ABORTED', message: 'The transmuxer was stopped.', detail: {} });
   }
 
-  private send(
+  private async send(
     body: CommandBody<WorkerCommand>,
     transfer: Transferable[] = [],
   ): Promise<readonly TransmuxerOutput[]> {
+    const answer = await this.request(body, transfer);
+    if (answer.type !== 'outputs')
+      throw new Error(`internal: ${body.type} answered with ${answer.type}`);
+    return answer.outputs;
+  }
+
+  private request(
+    body: CommandBody<WorkerCommand>,
+    transfer: Transferable[] = [],
+  ): Promise<Answer> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const command = { ...body, id } as WorkerCommand;
@@ -91,8 +121,8 @@ export class TransmuxWorker {
     const pending = this.pending.get(response.id);
     if (!pending) return;
     this.pending.delete(response.id);
-    if (response.type === 'outputs') pending.resolve(response.outputs);
-    else pending.reject(new TransmuxError(response.error));
+    if (response.type === 'error') pending.reject(new TransmuxError(response.error));
+    else pending.resolve(response);
   }
 
   private failAll(data: WorkerErrorData): void {

@@ -6,6 +6,7 @@
  * the same id (`outputs` or `error`). Byte buffers are transferred, not copied, in both directions.
  */
 import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
+import type { Mp4Layout } from './mp4-file.js';
 
 /** An error as plain data: the worker never lets an exception become a lost log line. */
 export interface WorkerErrorData {
@@ -28,7 +29,35 @@ export type WorkerCommand =
   /** End of stream: emit the last frame and the pending fragment. */
   | { readonly type: 'flush'; readonly id: number }
   /** Discard partial input (after a reconnect); output resumes at the next keyframe. */
-  | { readonly type: 'reset'; readonly id: number };
+  | { readonly type: 'reset'; readonly id: number }
+  /**
+   * Start recording: a second transmuxer sees every byte pushed after this command and keeps an MP4
+   * file in memory from the next keyframe on (answered with empty `outputs`).
+   */
+  | { readonly type: 'record-start'; readonly id: number; readonly options: RecordOptions }
+  /** Stop recording: flush the recording's transmuxer and answer with `recording` (or `error`). */
+  | { readonly type: 'record-stop'; readonly id: number };
+
+export interface RecordOptions {
+  readonly layout: Mp4Layout;
+  /** Media bytes kept in memory at most; the recording ends at the last whole GOP below it. */
+  readonly maxBytes: number;
+  readonly fps?: number;
+}
+
+/** A finished recording: a standalone .mp4 file that starts at a keyframe. */
+export interface Recording {
+  readonly blob: Blob;
+  readonly layout: Mp4Layout;
+  readonly frames: number;
+  readonly durationSeconds: number;
+  /** True when the first recorded frame is a keyframe (always, unless the core misbehaves). */
+  readonly firstKeyframe: boolean;
+  /** True when `maxBytes` cut the recording short. */
+  readonly capped: boolean;
+  /** Warnings of the recording's transmuxer (e.g. a damaged last frame dropped). */
+  readonly warnings: readonly string[];
+}
 
 export type WorkerResponse =
   | {
@@ -36,6 +65,7 @@ export type WorkerResponse =
       readonly id: number;
       readonly outputs: readonly TransmuxerOutput[];
     }
+  | { readonly type: 'recording'; readonly id: number; readonly recording: Recording }
   | { readonly type: 'error'; readonly id: number; readonly error: WorkerErrorData };
 
 /** Buffers to transfer with a set of outputs (each output owns its buffer). */
