@@ -7,11 +7,15 @@ import { HttpSource } from '../sources/http-source.js';
 import { SourceError } from '../sources/source.js';
 import type { ByteSource } from '../sources/source.js';
 import { WebSocketSource } from '../sources/websocket-source.js';
+import { Inspector } from './inspector.js';
+import type { InspectorSnapshot } from './inspector.js';
 import { describeError } from './messages.js';
 import { readParams } from './params.js';
 import type { PageParams } from './params.js';
 import { Session, toSessionError } from './session.js';
 import type { SessionError, SessionState, SessionStats, SessionWarning } from './session.js';
+import { SaveControls } from './save-view.js';
+import type { SaveStatus } from './save-view.js';
 import { renderStats } from './stats-view.js';
 
 /** Read-only debug view for tests and the console: real values from the running session. */
@@ -20,6 +24,10 @@ export interface DebugHook {
   readonly stats: SessionStats | undefined;
   readonly errors: readonly SessionError[];
   readonly warnings: readonly SessionWarning[];
+  /** Save / record progress and result. */
+  readonly save: SaveStatus;
+  /** What the inspector holds and last drew. */
+  readonly inspector: InspectorSnapshot;
 }
 
 declare global {
@@ -41,6 +49,22 @@ const errorBox = byId('error');
 const notice = byId('notice');
 const params = readParams(location.search);
 let session: Session | undefined;
+const saveControls = new SaveControls({
+  saveGroup: byId('save-group'),
+  recordGroup: byId('record-group'),
+  saveButton: byId<HTMLButtonElement>('save-button'),
+  recordButton: byId<HTMLButtonElement>('record-button'),
+  stopButton: byId<HTMLButtonElement>('stop-button'),
+  cancelButton: byId<HTMLButtonElement>('cancel-button'),
+  layout: byId<HTMLSelectElement>('layout-select'),
+  target: byId<HTMLSelectElement>('target-select'),
+  progress: byId<HTMLProgressElement>('save-progress'),
+  status: byId('save-status'),
+});
+const inspectorPanel = byId('inspector');
+const inspectorToggle = byId<HTMLButtonElement>('inspector-toggle');
+// Collects from the start (cheap while closed: capped arrays, no drawing), so opening it shows history.
+const inspector = new Inspector(inspectorPanel);
 /** Errors raised before a session exists (e.g. a bad `?src=`). */
 const pageErrors: SessionError[] = [];
 
@@ -57,6 +81,12 @@ Object.defineProperty(window, '__h264mux', {
     },
     get warnings() {
       return (session?.warnings ?? []).map((w) => ({ ...w }));
+    },
+    get save() {
+      return { ...saveControls.status };
+    },
+    get inspector() {
+      return inspector.snapshot();
     },
   } satisfies DebugHook),
 });
@@ -88,7 +118,7 @@ function sourceForUrl(src: string, p: PageParams): ByteSource {
   }
 }
 
-function play(source: ByteSource): void {
+function play(source: ByteSource, file?: File): void {
   session?.stop();
   pageErrors.length = 0;
   const s = new Session(video, source, {
@@ -98,6 +128,9 @@ function play(source: ByteSource): void {
   });
   session = s;
   s.onChange = render;
+  inspector.reset();
+  s.onOutputs = (outputs) => inspector.addOutputs(outputs);
+  saveControls.attach(s, file, params.fps);
   playerSection.hidden = false;
   s.start();
   render();
@@ -118,11 +151,30 @@ function render(): void {
   notice.textContent = text;
   notice.hidden = text === '';
   if (session) renderStats(byId('stats-list'), byId('warnings'), session.stats, session.warnings);
+  saveControls.update();
 }
+
+function toggleInspector(): void {
+  const open = inspectorPanel.hidden;
+  playerSection.classList.toggle('inspecting', open);
+  inspectorToggle.setAttribute('aria-pressed', String(open));
+  inspector.setOpen(open);
+}
+inspectorToggle.addEventListener('click', toggleInspector);
+
+// Latency and buffer sparklines: 4 samples a second from the running session.
+setInterval(() => {
+  const player = session?.stats.player;
+  if (!player) return;
+  inspector.addLiveSample({
+    latency: session?.stats.live ? player.latency : undefined,
+    bufferedAhead: player.bufferedAhead,
+  });
+}, 250);
 
 fileInput.addEventListener('change', () => {
   const file = fileInput.files?.[0];
-  if (file) play(new FileSource(file));
+  if (file) play(new FileSource(file), file);
 });
 
 // Drop anywhere on the page.
@@ -137,7 +189,7 @@ document.addEventListener('drop', (event) => {
   event.preventDefault();
   document.body.classList.remove('dragging');
   const file = event.dataTransfer?.files[0];
-  if (file) play(new FileSource(file));
+  if (file) play(new FileSource(file), file);
 });
 
 setInterval(render, 500);

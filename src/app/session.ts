@@ -2,12 +2,13 @@
  * One playback: a byte source feeding the transmuxer worker, whose segments feed the MSE player.
  * Outputs are handled strictly in stream order; a finite source is paced by the player (backpressure).
  */
-import type { StreamInfo, TransmuxerOutput } from '../core/index.js';
+import type { StreamInfo, TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
 import { MsePlayer, PlayerError } from '../player/mse-player.js';
 import type { PlayerStats } from '../player/mse-player.js';
-import { SourceError } from '../sources/source.js';
+import { SourceError, isSeekable } from '../sources/source.js';
 import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
 import { TransmuxError, TransmuxWorker } from '../worker/client.js';
+import type { RecordOptions, Recording } from '../worker/protocol.js';
 
 export type SessionState =
   'connecting' | 'buffering' | 'playing' | 'paused' | 'reconnecting' | 'ended' | 'error';
@@ -86,6 +87,8 @@ export class Session {
   info: StreamInfo | undefined;
   /** Called on every state change, error and warning. */
   onChange: (() => void) | undefined;
+  /** Every batch of transmuxer outputs, in stream order, as the player gets it (for the inspector). */
+  onOutputs: ((outputs: readonly TransmuxerOutput[]) => void) | undefined;
 
   private readonly worker = new TransmuxWorker();
   private readonly player: MsePlayer;
@@ -93,6 +96,12 @@ export class Session {
   private readonly openMediaSource: () => void;
   private chain: Promise<void>;
   private configured = false;
+  /** The transmuxer options, for a fresh transmuxer after a file seek. */
+  private transmuxerOptions: TransmuxerOptions = {};
+  /** Bumped by a file seek: outputs of earlier pushes are dropped. */
+  private generation = 0;
+  /** Errors shown while a live source keeps trying to connect; gone once it does. */
+  private transientErrors = new Set<SessionError>();
   private live = false;
   private accessUnitFraming = false;
   private stopped = false;
@@ -120,6 +129,7 @@ export class Session {
   ) {
     this.player = new MsePlayer(video, { playbackRate: options.playbackRate });
     this.player.onError = (error) => this.fail(error);
+    this.player.onSeekOutsideBuffer = (time) => this.seekSource(time);
     let open: () => void = () => undefined;
     this.opened = new Promise<void>((resolve) => (open = resolve)).then(() => this.player.open());
     this.openMediaSource = open;
@@ -146,6 +156,19 @@ export class Session {
         this.onChange?.();
       },
       error: (error) => this.fail(error),
+      unreachable: (error, attempt, delayMs) => {
+        // Shown as an error, but the source keeps trying (a camera that is not up yet).
+        this.reconnectAttempts++;
+        if (this.transientErrors.size === 0) {
+          const shown = toSessionError(error);
+          this.transientErrors.add(shown);
+          this.errors.push(shown);
+        }
+        this.setState('reconnecting');
+        this.notice = `Trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt}); playback starts when the stream is up.`;
+        this.onChange?.();
+      },
+      restarted: (frame) => this.onRestarted(frame),
     };
     // The connection goes first: it is in flight while the media element sets up its pipeline.
     this.source.start(sink);
@@ -164,6 +187,19 @@ export class Session {
     for (const type of ['playing', 'waiting', 'pause', 'ended'] as const) {
       this.video.removeEventListener(type, this.onMediaEvent);
     }
+  }
+
+  /**
+   * Records the bytes received from now on into an MP4 that starts at the next keyframe (a second
+   * transmuxer in the same worker, fed in order with the playback's pushes).
+   */
+  recordStart(options: RecordOptions): Promise<void> {
+    return this.worker.recordStart(options);
+  }
+
+  /** Ends the recording started by `recordStart`. */
+  recordStop(): Promise<Recording> {
+    return this.worker.recordStop();
   }
 
   get stats(): SessionStats {
@@ -201,8 +237,15 @@ export class Session {
     };
   }
 
-  private onConnected(info: ConnectionInfo): Promise<void> {
+  private onConnected(info: ConnectionInfo): void {
     this.timeline.connected ??= performance.now();
+    if (this.transientErrors.size > 0) {
+      const kept = this.errors.filter((e) => !this.transientErrors.has(e));
+      this.errors.length = 0;
+      this.errors.push(...kept);
+      this.transientErrors.clear();
+      this.notice = '';
+    }
     this.live = info.live;
     this.accessUnitFraming = info.accessUnitFraming;
     if (!this.configured) {
@@ -213,11 +256,12 @@ export class Session {
           : { live: false, keepBehind: 30, maxAhead: 20 },
       );
       // Per-frame fragments for live (latency), one fragment per GOP for files (fewer boxes).
+      this.transmuxerOptions = {
+        fragment: info.live ? 'frame' : 'gop',
+        ...(this.options.fps !== undefined ? { fps: this.options.fps } : {}),
+      };
       void this.worker
-        .configure({
-          fragment: info.live ? 'frame' : 'gop',
-          ...(this.options.fps !== undefined ? { fps: this.options.fps } : {}),
-        })
+        .configure(this.transmuxerOptions)
         .then(() => (this.timeline.workerReady = performance.now()))
         .catch((error: unknown) => this.fail(error));
       this.player.configure({ targetLatency: this.options.targetLatency });
@@ -228,7 +272,33 @@ export class Session {
     }
     if (this.state === 'reconnecting') this.setState('buffering');
     this.onChange?.();
-    return this.opened.catch(() => undefined);
+    // Bytes flow to the worker at once; appends wait for the MediaSource on the chain.
+  }
+
+  /** The file source restarts at keyframe `frame` (a seek): a fresh transmuxer, placed at that frame. */
+  private onRestarted(frame: number): void {
+    if (this.stopped || this.state === 'error') return;
+    this.generation++;
+    const info = this.info;
+    const frameSeconds = info ? info.frameDuration / info.timescale : 0;
+    // Worker commands run in order: pushes after this one go to the fresh transmuxer.
+    void this.worker.configure(this.transmuxerOptions).catch((error: unknown) => this.fail(error));
+    this.player.restart(frame * frameSeconds);
+    this.notice = '';
+    if (this.state === 'ended') this.setState('buffering');
+    this.onChange?.();
+  }
+
+  /** A seek outside the buffer: the file source restarts at the keyframe before `time` if useful. */
+  private seekSource(time: number): void {
+    const info = this.info;
+    if (!isSeekable(this.source) || !info || this.stopped || this.state === 'error') return;
+    const frameSeconds = info.frameDuration / info.timescale;
+    // Presentation time -> decode-order frame: B-frame streams present reorderDepth frames late.
+    const frame = Math.max(0, Math.floor(time / frameSeconds + 1e-6) - info.reorderDepth);
+    // Before the buffer's end but not buffered: it was evicted (or never read): read it again.
+    const rewind = time < (this.player.stats.bufferedEnd || 0);
+    this.source.seek(frame, rewind);
   }
 
   private onData(chunk: Uint8Array, endOfAccessUnit: boolean): Promise<void> | undefined {
@@ -236,10 +306,13 @@ export class Session {
     this.timeline.firstBytes ??= performance.now();
     this.bytesReceived += chunk.byteLength;
     const pushed = this.worker.push(chunk, endOfAccessUnit);
+    const generation = this.generation;
     // The push is posted now (the worker keeps order); outputs are handled in order on the chain.
     this.chain = this.chain
       .then(() => pushed)
-      .then((outputs) => this.handle(outputs))
+      .then((outputs) => {
+        if (generation === this.generation) this.handle(outputs);
+      })
       .catch((error: unknown) => this.fail(error));
     if (this.live) return undefined;
     return this.chain.then(() => this.player.waitForRoom());
@@ -248,9 +321,11 @@ export class Session {
   private onEnd(): void {
     if (this.stopped) return;
     const flushed = this.worker.flush();
+    const generation = this.generation;
     this.chain = this.chain
       .then(() => flushed)
       .then((outputs) => {
+        if (generation !== this.generation) return;
         this.handle(outputs);
         if (this.state === 'error') return;
         this.player.endOfStream();
@@ -262,6 +337,7 @@ export class Session {
 
   private handle(outputs: readonly TransmuxerOutput[]): void {
     if (this.stopped || this.state === 'error') return;
+    this.onOutputs?.(outputs);
     let changed = false;
     for (const out of outputs) {
       switch (out.type) {
@@ -277,6 +353,11 @@ export class Session {
           this.timeline.firstMedia ??= performance.now();
           this.framesMuxed += out.frames;
           this.player.appendMedia(out);
+          if (isSeekable(this.source)) {
+            // A file is seekable to its (estimated) end before it has all been read.
+            const seconds = (this.source.estimateFrames() * out.duration) / out.frames;
+            this.player.setDurationEstimate(seconds / out.timescale);
+          }
           break;
         case 'info':
           this.info = out.info;

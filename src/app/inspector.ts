@@ -1,0 +1,448 @@
+/**
+ * The stream inspector: a panel beside the video with the frame sizes (bars coloured by picture type),
+ * the bitrate, the GOP structure, live latency and buffer sparklines, one frame's NAL units and
+ * parameter sets, and the MP4 box trees of the init segment and the latest fragment (mux.js inspector).
+ *
+ * Cheap by construction: outputs only append to capped arrays; charts redraw at most REDRAW_HZ times a
+ * second, and only while the panel is open; box trees are rebuilt at most once a second.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import muxInspector from 'mux.js/lib/tools/mp4-inspector.js';
+import type { InitSegment, MediaSegment, SampleInfo, TransmuxerOutput } from '../core/index.js';
+import { describeFrame, describeParameterSets, nalTypeName } from './h264-details.js';
+
+/** Frames kept for the charts and the frame view. */
+export const MAX_FRAMES = 600;
+/** Latency/buffer samples kept (60 s at 4 Hz). */
+const MAX_LIVE_SAMPLES = 240;
+const REDRAW_HZ = 4;
+const BOX_TREE_INTERVAL_MS = 1000;
+
+export type BarKind = 'IDR' | 'recovery' | 'I' | 'P' | 'B';
+export const BAR_KINDS: readonly BarKind[] = ['IDR', 'recovery', 'I', 'P', 'B'];
+const BAR_LABELS: Record<BarKind, string> = {
+  IDR: 'IDR',
+  recovery: 'Recovery point',
+  I: 'I',
+  P: 'P',
+  B: 'B',
+};
+const BAR_COLORS: Record<BarKind, string> = {
+  IDR: '#d62728',
+  recovery: '#ff7f0e',
+  I: '#9467bd',
+  P: '#1f77b4',
+  B: '#2ca02c',
+};
+
+/** The bar colour of a frame: IDR, else recovery point (SEI), else its slice type. */
+export function barKind(s: SampleInfo): BarKind {
+  if (s.pictureType === 'IDR') return 'IDR';
+  if (s.recoveryPoint) return 'recovery';
+  if (s.pictureType === 'I' || s.pictureType === 'SI') return 'I';
+  if (s.pictureType === 'B') return 'B';
+  return 'P';
+}
+
+interface Frame {
+  readonly sample: SampleInfo;
+  readonly timescale: number;
+  readonly init: InitSegment | undefined;
+}
+
+export interface InspectorSnapshot {
+  readonly open: boolean;
+  /** Frames held (at most MAX_FRAMES). */
+  readonly frames: number;
+  /** Bars uPlot drew in its last redraw, per picture type. */
+  readonly drawnBars: Readonly<Record<BarKind, number>>;
+  readonly selectedFrame: number | undefined;
+  readonly gopText: string;
+}
+
+export interface LiveSample {
+  readonly latency: number | undefined;
+  readonly bufferedAhead: number;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function table(rows: readonly (readonly [string, string])[]): HTMLDListElement {
+  const dl = el('dl');
+  for (const [key, value] of rows)
+    dl.append(el('dt', { textContent: key }), el('dd', { textContent: value }));
+  return dl;
+}
+
+export class Inspector {
+  private frames: Frame[] = [];
+  private init: InitSegment | undefined;
+  private latest: MediaSegment | undefined;
+  private liveStart: number | undefined;
+  private readonly live: { t: number[]; latency: (number | null)[]; buffered: number[] } = {
+    t: [],
+    latency: [],
+    buffered: [],
+  };
+  private dirty = false;
+  private isOpen = false;
+  private selected: Frame | undefined;
+  private drawn: Record<BarKind, number> = { IDR: 0, recovery: 0, I: 0, P: 0, B: 0 };
+  private lastBoxTree = 0;
+  private boxTreeOf: { init?: InitSegment; media?: MediaSegment } = {};
+  private readonly frameChart: uPlot;
+  private readonly bitrateChart: uPlot;
+  private readonly liveChart: uPlot;
+  private readonly gopText: HTMLElement;
+  private readonly frameView: HTMLElement;
+  private readonly initTree: HTMLElement;
+  private readonly mediaTree: HTMLElement;
+  private gop = '';
+
+  constructor(private readonly root: HTMLElement) {
+    const ink = getComputedStyle(root).color || '#222';
+    const grid = { stroke: 'rgba(128,128,128,0.2)', width: 1 };
+    const axis = (label?: string): uPlot.Axis => ({
+      stroke: ink,
+      grid,
+      ticks: grid,
+      size: 44,
+      ...(label !== undefined ? { label, labelSize: 18 } : {}),
+    });
+    const width = Math.max(280, root.clientWidth - 24);
+    const bars = uPlot.paths.bars?.({
+      size: [0.85, 24, 1],
+      each: (_u, seriesIdx) => {
+        const kind = BAR_KINDS[seriesIdx - 1];
+        if (kind) this.drawn[kind]++;
+      },
+    });
+
+    const frameHost = el('div', { className: 'chart' });
+    const bitrateHost = el('div', { className: 'chart' });
+    const liveHost = el('div', { className: 'chart' });
+    this.gopText = el('p', { className: 'gop' });
+    this.frameView = el('div', { className: 'frame-view' });
+    this.frameView.append(
+      el('p', { className: 'hint', textContent: 'Click a bar to see that frame.' }),
+    );
+    this.initTree = el('pre', { className: 'box-tree' });
+    this.mediaTree = el('pre', { className: 'box-tree' });
+    root.replaceChildren(
+      el('h2', { textContent: 'Frame sizes' }),
+      frameHost,
+      this.gopText,
+      el('h2', { textContent: 'Bitrate' }),
+      bitrateHost,
+      el('h2', { textContent: 'Live latency and buffer' }),
+      liveHost,
+      el('h2', { textContent: 'Frame' }),
+      this.frameView,
+      el('h2', { textContent: 'MP4 boxes' }),
+      el('details', {}, el('summary', { textContent: 'Init segment' }), this.initTree),
+      el('details', {}, el('summary', { textContent: 'Latest fragment' }), this.mediaTree),
+    );
+
+    this.frameChart = new uPlot(
+      {
+        width,
+        height: 170,
+        scales: { x: { time: false } },
+        legend: { live: false },
+        cursor: { drag: { x: false, y: false }, points: { show: false } },
+        hooks: {
+          drawClear: [
+            () => {
+              this.drawn = { IDR: 0, recovery: 0, I: 0, P: 0, B: 0 };
+            },
+          ],
+        },
+        axes: [axis(), { ...axis('bytes'), size: 56 }],
+        series: [
+          { label: 'frame' },
+          ...BAR_KINDS.map((kind): uPlot.Series => ({
+            label: BAR_LABELS[kind],
+            fill: BAR_COLORS[kind],
+            stroke: BAR_COLORS[kind],
+            ...(bars ? { paths: bars } : {}),
+            points: { show: false },
+          })),
+        ],
+      },
+      [[], [], [], [], [], []],
+      frameHost,
+    );
+    this.frameChart.over.addEventListener('click', () => this.selectAtCursor());
+
+    this.bitrateChart = new uPlot(
+      {
+        width,
+        height: 120,
+        scales: { x: { time: false } },
+        legend: { show: false },
+        cursor: { show: false },
+        axes: [axis('media time (s)'), { ...axis('kbit/s'), size: 56 }],
+        series: [{}, { label: 'kbit/s (1 s window)', stroke: '#2a7ae2', width: 1.5 }],
+      },
+      [[], []],
+      bitrateHost,
+    );
+
+    this.liveChart = new uPlot(
+      {
+        width,
+        height: 110,
+        scales: { x: { time: false } },
+        legend: { live: false },
+        cursor: { show: false },
+        axes: [axis('wall time (s)'), { ...axis('s'), size: 56 }],
+        series: [
+          {},
+          { label: 'latency', stroke: '#d62728', width: 1.5, spanGaps: false },
+          { label: 'buffered ahead', stroke: '#2ca02c', width: 1.5 },
+        ],
+      },
+      [[], [], []],
+      liveHost,
+    );
+
+    new ResizeObserver(() => {
+      const w = Math.max(280, this.root.clientWidth - 24);
+      for (const chart of [this.frameChart, this.bitrateChart, this.liveChart]) {
+        if (chart.width !== w) chart.setSize({ width: w, height: chart.height });
+      }
+    }).observe(root);
+    setInterval(() => this.redraw(), 1000 / REDRAW_HZ);
+  }
+
+  /** Forgets everything (a new session). */
+  reset(): void {
+    this.frames = [];
+    this.init = undefined;
+    this.latest = undefined;
+    this.selected = undefined;
+    this.liveStart = undefined;
+    this.live.t.length = 0;
+    this.live.latency.length = 0;
+    this.live.buffered.length = 0;
+    this.boxTreeOf = {};
+    this.frameView.replaceChildren(
+      el('p', { className: 'hint', textContent: 'Click a bar to see that frame.' }),
+    );
+    this.initTree.textContent = '';
+    this.mediaTree.textContent = '';
+    this.dirty = true;
+  }
+
+  setOpen(open: boolean): void {
+    this.isOpen = open;
+    this.root.hidden = !open;
+    if (open) {
+      this.dirty = true;
+      this.redraw();
+    }
+  }
+
+  /** Session outputs, in order. Only appends: O(samples). */
+  addOutputs(outputs: readonly TransmuxerOutput[]): void {
+    for (const out of outputs) {
+      if (out.type === 'init') {
+        this.init = out;
+      } else if (out.type === 'media') {
+        this.latest = out;
+        for (const sample of out.samples)
+          this.frames.push({ sample, timescale: out.timescale, init: this.init });
+        this.dirty = true;
+      }
+    }
+    // Trim in batches: no per-frame shifting of a 600-element array.
+    if (this.frames.length > MAX_FRAMES * 1.25) this.frames = this.frames.slice(-MAX_FRAMES);
+  }
+
+  /** Latency and buffer level, sampled by the page a few times a second. */
+  addLiveSample(sample: LiveSample): void {
+    const now = performance.now() / 1000;
+    this.liveStart ??= now;
+    this.live.t.push(now - this.liveStart);
+    this.live.latency.push(sample.latency ?? null);
+    this.live.buffered.push(sample.bufferedAhead);
+    if (this.live.t.length > MAX_LIVE_SAMPLES) {
+      this.live.t.shift();
+      this.live.latency.shift();
+      this.live.buffered.shift();
+    }
+    this.dirty = true;
+  }
+
+  snapshot(): InspectorSnapshot {
+    return {
+      open: this.isOpen,
+      frames: Math.min(this.frames.length, MAX_FRAMES),
+      drawnBars: { ...this.drawn },
+      selectedFrame: this.selected?.sample.index,
+      gopText: this.gop,
+    };
+  }
+
+  private visible(): Frame[] {
+    return this.frames.length > MAX_FRAMES ? this.frames.slice(-MAX_FRAMES) : this.frames;
+  }
+
+  private redraw(): void {
+    if (!this.isOpen || !this.dirty) return;
+    this.dirty = false;
+    const frames = this.visible();
+    const x = frames.map((f) => f.sample.index);
+    const series = BAR_KINDS.map((kind) =>
+      frames.map((f) => (barKind(f.sample) === kind ? f.sample.size : null)),
+    );
+    this.frameChart.setData([x, ...series]);
+    this.bitrateChart.setData(bitrateSeries(frames));
+    this.liveChart.setData([this.live.t, this.live.latency, this.live.buffered]);
+    this.gop = gopSummary(frames);
+    this.gopText.textContent = this.gop;
+    this.updateBoxTrees();
+  }
+
+  private updateBoxTrees(): void {
+    const now = performance.now();
+    if (now - this.lastBoxTree < BOX_TREE_INTERVAL_MS) return;
+    this.lastBoxTree = now;
+    if (this.init && this.boxTreeOf.init !== this.init) {
+      this.boxTreeOf.init = this.init;
+      this.initTree.textContent = boxTree(this.init.data);
+    }
+    if (this.latest && this.boxTreeOf.media !== this.latest) {
+      this.boxTreeOf.media = this.latest;
+      this.mediaTree.textContent = boxTree(this.latest.data);
+    }
+  }
+
+  private selectAtCursor(): void {
+    const idx = this.frameChart.cursor.idx;
+    const frameIndex = idx === null || idx === undefined ? undefined : this.frameChart.data[0][idx];
+    const frame = this.frames.find((f) => f.sample.index === frameIndex);
+    if (frame) this.select(frame);
+  }
+
+  private select(frame: Frame): void {
+    this.selected = frame;
+    const s = frame.sample;
+    const nals = el('table', { className: 'nals' });
+    nals.append(
+      el(
+        'thead',
+        {},
+        el('tr', {}, el('th', { textContent: 'NAL type' }), el('th', { textContent: 'bytes' })),
+      ),
+    );
+    const body = el('tbody');
+    s.nalTypes.forEach((type, i) => {
+      body.append(
+        el(
+          'tr',
+          {},
+          el('td', { textContent: `${type} ${nalTypeName(type)}` }),
+          el('td', { textContent: String(s.nalSizes[i] ?? '?') }),
+        ),
+      );
+    });
+    nals.append(body);
+    const parts: Node[] = [table(describeFrame(s, frame.timescale)), nals];
+    if (frame.init) {
+      parts.push(
+        el('h3', { textContent: 'SPS / PPS' }),
+        table(describeParameterSets(frame.init).rows),
+      );
+    }
+    this.frameView.replaceChildren(...parts);
+  }
+}
+
+/** kbit/s over the last second of media time (decode times in (t − 1 s, t]), at each frame. */
+export function bitrateSeries(frames: readonly Frame[]): [number[], number[]] {
+  const t: number[] = [];
+  const kbps: number[] = [];
+  const first = frames[0];
+  if (!first) return [t, kbps];
+  const origin = first.sample.dts / first.timescale;
+  let start = 0;
+  let sum = 0;
+  let step = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (!f) continue;
+    const now = f.sample.dts / f.timescale;
+    const previous = frames[i - 1];
+    if (previous) step = now - previous.sample.dts / previous.timescale;
+    sum += f.sample.size;
+    for (let head = frames[start]; head && now - head.sample.dts / head.timescale >= 1;) {
+      sum -= head.sample.size;
+      head = frames[++start];
+    }
+    // Before a whole second of history, divide by the time the frames held cover.
+    const covered = Math.min(1, now - origin + step) || 1;
+    t.push(now);
+    kbps.push((sum * 8) / 1000 / covered);
+  }
+  return [t, kbps];
+}
+
+/** GOP length and structure of the frames held: "GOP 30 frames (1.00 s): I P P P …". */
+export function gopSummary(frames: readonly Frame[]): string {
+  const starts: number[] = [];
+  frames.forEach((f, i) => {
+    if (f.sample.keyframe) starts.push(i);
+  });
+  if (starts.length === 0) return frames.length > 0 ? 'No keyframe among the frames shown.' : '';
+  const lengths: number[] = [];
+  for (let i = 1; i < starts.length; i++) lengths.push((starts[i] ?? 0) - (starts[i - 1] ?? 0));
+  const first = starts.length >= 2 ? (starts[starts.length - 2] ?? 0) : (starts[0] ?? 0);
+  const end = starts.length >= 2 ? (starts[starts.length - 1] ?? 0) : frames.length;
+  const gop = frames.slice(first, end);
+  const letter = (s: SampleInfo): string =>
+    s.pictureType === 'IDR' ? 'I' : s.recoveryPoint ? 'R' : (s.pictureType[0] ?? '?');
+  const pattern = gop.map((f) => letter(f.sample)).join('');
+  const shown = pattern.length > 48 ? `${pattern.slice(0, 48)}…` : pattern;
+  const f0 = gop[0];
+  const seconds =
+    f0 && gop.length > 1
+      ? ((gop[gop.length - 1]?.sample.dts ?? 0) - f0.sample.dts) / f0.timescale +
+        ((gop[1]?.sample.dts ?? 0) - f0.sample.dts) / f0.timescale
+      : 0;
+  const counts = BAR_KINDS.map(
+    (k) => [k, gop.filter((f) => barKind(f.sample) === k).length] as const,
+  )
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${BAR_LABELS[k]}`)
+    .join(', ');
+  const range =
+    lengths.length > 1
+      ? `; GOPs shown: ${Math.min(...lengths)}–${Math.max(...lengths)} frames`
+      : '';
+  const complete = starts.length >= 2 ? 'Last GOP' : 'Current GOP (open)';
+  return `${complete}: ${gop.length} frames${seconds > 0 ? ` (${seconds.toFixed(2)} s)` : ''} — ${counts}${range}. Decode order: ${shown}`;
+}
+
+/** mux.js's text dump of the boxes, without the long per-NAL lists of mdat. */
+export function boxTree(data: Uint8Array): string {
+  try {
+    const boxes = muxInspector
+      .inspect(data)
+      .map((b) =>
+        b.type === 'mdat' ? { type: 'mdat', size: b.size, byteLength: b['byteLength'] } : b,
+      );
+    return muxInspector.textify(boxes);
+  } catch (error) {
+    return `mux.js could not parse these boxes: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
