@@ -12,8 +12,15 @@
  * - Live: infinite duration; latency to the live edge held near the target with small playbackRate
  *   changes, and a jump to the edge only when far behind. The buffer behind the playhead is trimmed
  *   from a timer (not only from `timeupdate`), so it also happens while the tab is hidden.
+ * - Live join: a relay's GOP cache arrives as one burst (a whole GOP at once); once it has settled,
+ *   the playhead jumps once to the live edge (a seek within the GOP just decoded is cheap), then the
+ *   gentle rate control takes over.
  * - Playback starts at the first buffered time (a B-frame stream without edit list starts at, e.g.,
  *   0.067 s, not 0).
+ * - File seeking: a seek outside the buffer is reported (`onSeekOutsideBuffer`); the session then
+ *   restarts the source at a keyframe and calls `restart(timestampOffset)`, which drops the buffer and
+ *   places the new segments on the file's timeline (MSE §3.1 timestampOffset). The duration is an
+ *   estimate until the end (so that the whole file is seekable), exact after `endOfStream`.
  */
 import type { InitSegment, MediaSegment } from '../core/index.js';
 import { findMediaSource, isTypeSupported } from './media-source.js';
@@ -75,6 +82,8 @@ export interface PlayerStats {
   readonly quotaExceeded: number;
   readonly jumps: number;
   readonly typeChanges: number;
+  /** File seeks that restarted the stream at a keyframe. */
+  readonly restarts: number;
 }
 
 type QueueItem =
@@ -89,6 +98,12 @@ type QueueItem =
 
 /** Live: a playhead further than this behind the edge jumps instead of speeding up. */
 const JUMP_MIN_SECONDS = 3;
+/** Live join: appends are a burst (a relay's GOP cache) until none came for this long. */
+const JOIN_SETTLE_MS = 12;
+/** Live join: the one jump to the edge happens only this soon after the first frame... */
+const JOIN_WINDOW_MS = 3000;
+/** ...and only when the playhead is this far (s) behind where the latency target puts it. */
+const JOIN_JUMP_MIN_SECONDS = 0.1;
 /** Live: playbackRate never goes above this while catching up. */
 const MAX_CATCH_UP_RATE = 2;
 const MAINTENANCE_INTERVAL_MS = 250;
@@ -99,6 +114,8 @@ export class MsePlayer {
   onError: ((error: PlayerError) => void) | undefined;
   /** Called once when the first frame can be shown. */
   onStarted: (() => void) | undefined;
+  /** File: the user sought to a time that is not buffered (the source may restart there). */
+  onSeekOutsideBuffer: ((time: number) => void) | undefined;
 
   private options: PlayerOptions;
   private readonly kind: MediaSourceKind | undefined;
@@ -120,6 +137,13 @@ export class MsePlayer {
   /** Duration of one frame (s), from the latest media segment. */
   private frameDuration = 0;
   private started = false;
+  private startedAt = 0;
+  private joinJumped = false;
+  private joinTimer: ReturnType<typeof setTimeout> | undefined;
+  /** File restart: timestampOffset for the segments that follow. */
+  private pendingOffset: number | undefined;
+  /** File: duration (s) to set when the MediaSource is idle. */
+  private pendingDuration: number | undefined;
   private failed = false;
   private ended = false;
   private roomWaiters: (() => void)[] = [];
@@ -130,6 +154,7 @@ export class MsePlayer {
     quotaExceeded: 0,
     jumps: 0,
     typeChanges: 0,
+    restarts: 0,
   };
   private readonly onVideoError = (): void => {
     const error = this.video.error;
@@ -142,6 +167,11 @@ export class MsePlayer {
     );
   };
   private readonly onTimeUpdate = (): void => this.releaseRoomWaiters();
+  private readonly onSeeking = (): void => {
+    if (this.options.live || !this.started || this.failed) return;
+    const t = this.video.currentTime;
+    if (!this.isBuffered(t)) this.onSeekOutsideBuffer?.(t);
+  };
   private readonly onVisibility = (): void => {
     if (document.visibilityState === 'visible' && this.options.live) {
       this.maintain();
@@ -161,6 +191,7 @@ export class MsePlayer {
     video.disableRemotePlayback = true;
     video.addEventListener('error', this.onVideoError);
     video.addEventListener('timeupdate', this.onTimeUpdate);
+    video.addEventListener('seeking', this.onSeeking);
     document.addEventListener('visibilitychange', this.onVisibility);
     this.timer = setInterval(() => this.maintain(), MAINTENANCE_INTERVAL_MS);
   }
@@ -216,6 +247,30 @@ export class MsePlayer {
     });
   }
 
+  /**
+   * File seek: the segments that follow start a new stream at `timestampOffset` seconds of the file's
+   * timeline. Everything queued and buffered is dropped (memory stays bounded whatever the seeks).
+   */
+  restart(timestampOffset: number): void {
+    if (this.failed) return;
+    this.queue.length = 0;
+    this.ended = false;
+    this.keyframes = [];
+    this.pendingOffset = timestampOffset;
+    this.pendingRemoval = [0, Infinity];
+    this.counters.restarts++;
+    this.pump();
+  }
+
+  /** File: the expected duration (s) while the file is read; the real one is set at the end. */
+  setDurationEstimate(seconds: number): void {
+    if (this.options.live || this.ended || !(seconds > 0)) return;
+    const current = this.mediaSource?.duration;
+    if (current !== undefined && Math.abs(current - seconds) < 0.5) return;
+    this.pendingDuration = seconds;
+    this.pump();
+  }
+
   /** File done: end the MediaSource once everything queued is appended, so `ended` fires. */
   endOfStream(): void {
     this.enqueue({ kind: 'end' });
@@ -249,8 +304,10 @@ export class MsePlayer {
   destroy(): void {
     clearInterval(this.timer);
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    clearTimeout(this.joinTimer);
     this.video.removeEventListener('error', this.onVideoError);
     this.video.removeEventListener('timeupdate', this.onTimeUpdate);
+    this.video.removeEventListener('seeking', this.onSeeking);
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.queue.length = 0;
     this.failed = true;
@@ -268,21 +325,35 @@ export class MsePlayer {
 
   private pump(): void {
     const ms = this.mediaSource;
-    if (this.failed || !ms || ms.readyState !== 'open') return;
+    // 'ended' too: after a file restart, an append or removal re-opens it (MSE §3.5.5 step 5).
+    if (this.failed || !ms || ms.readyState === 'closed') return;
     if (this.appending || this.removing || this.sourceBuffer?.updating) return;
     if (this.pendingRemoval && this.sourceBuffer) {
       const [start, end] = this.pendingRemoval;
       this.pendingRemoval = undefined;
-      this.removing = true;
-      this.sourceBuffer.remove(start, end);
-      return;
+      if (this.sourceBuffer.buffered.length > 0) {
+        this.removing = true;
+        this.sourceBuffer.remove(start, end);
+        return;
+      }
+    }
+    if (this.pendingDuration !== undefined && ms.readyState === 'open' && !this.ended) {
+      // Never below what is buffered (MSE §2.4.6 would refuse).
+      const { end } = this.bufferedBounds();
+      ms.duration = Math.max(this.pendingDuration, end);
+      this.pendingDuration = undefined;
     }
     const item = this.queue[0];
     if (!item) return;
+    if (item.kind !== 'end' && this.pendingOffset !== undefined && this.sourceBuffer) {
+      this.sourceBuffer.timestampOffset = this.pendingOffset;
+      this.pendingOffset = undefined;
+    }
     try {
       if (item.kind === 'end') {
         this.queue.shift();
         this.ended = true;
+        this.pendingDuration = undefined;
         ms.endOfStream();
         return;
       }
@@ -374,16 +445,22 @@ export class MsePlayer {
     const item = this.appending;
     if (item) {
       this.appending = undefined;
-      this.queue.shift();
+      // A restart may have emptied the queue meanwhile.
+      if (this.queue[0] === item) this.queue.shift();
       if (item.kind !== 'end') {
         this.counters.appendedSegments++;
         this.counters.appendedBytes += item.data.byteLength;
       }
       if (item.kind === 'media') {
         for (const k of item.keyframes) this.addKeyframe(k);
-        if (this.started && this.options.live) this.holdLatency();
+        if (this.started && this.options.live) {
+          this.holdLatency();
+          this.watchJoinBurst();
+        }
         if (!this.started) {
           this.started = true;
+          this.startedAt = performance.now();
+          if (this.options.live) this.watchJoinBurst();
           if (!this.options.live) this.configure({});
           void this.video.play().catch(() => undefined);
           this.onStarted?.();
@@ -474,6 +551,41 @@ export class MsePlayer {
       if (this.scheduleEviction(this.options.keepBehind)) this.pump();
     }
     this.releaseRoomWaiters();
+  }
+
+  /**
+   * Live join: a relay's GOP cache arrives at once, so the first frame shown is up to a GOP behind
+   * the edge. When the appends settle, jump once to where the latency target puts the playhead: the
+   * frames since the keyframe are still in the buffer, so the decoder only re-decodes this one GOP.
+   */
+  private watchJoinBurst(): void {
+    if (this.joinJumped || performance.now() - this.startedAt > JOIN_WINDOW_MS) return;
+    clearTimeout(this.joinTimer);
+    this.joinTimer = setTimeout(() => {
+      this.joinTimer = undefined;
+      if (this.failed || this.joinJumped || !this.queueIsEmpty()) return;
+      const video = this.video;
+      const { end } = this.bufferedBounds();
+      const edge = end - this.frameDuration - this.options.targetLatency;
+      if (edge - video.currentTime > JOIN_JUMP_MIN_SECONDS && this.isBuffered(edge)) {
+        this.joinJumped = true;
+        video.currentTime = edge;
+        this.counters.jumps++;
+      }
+    }, JOIN_SETTLE_MS);
+  }
+
+  private queueIsEmpty(): boolean {
+    return this.queue.length === 0 && this.appending === undefined;
+  }
+
+  private isBuffered(time: number): boolean {
+    const ranges = this.sourceBuffer ? this.video.buffered : undefined;
+    if (!ranges) return false;
+    for (let i = 0; i < ranges.length; i++) {
+      if (time >= ranges.start(i) - 0.01 && time < ranges.end(i)) return true;
+    }
+    return false;
   }
 
   private holdLatency(): void {

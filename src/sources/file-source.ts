@@ -1,15 +1,33 @@
 /**
  * A local file read with `File.stream()`. Backpressure: the next chunk is read only after the sink's
  * promise for the previous one settles, so a GB file is never read far ahead of the playhead.
+ *
+ * Seeking: every byte read goes through a KeyframeIndex (byte offset and frame number of each
+ * keyframe). A seek past what was read first indexes ahead (reading without muxing), then reading
+ * restarts at the keyframe before the target with `File.slice`, announced to the sink with
+ * `restarted(frame)` so that the stream's timeline can be placed at that frame.
  */
+import { KeyframeIndex } from './keyframe-index.js';
 import { SourceError } from './source.js';
-import type { ByteSource, SourceSink } from './source.js';
+import type { SeekableSource, SourceSink } from './source.js';
 
-export class FileSource implements ByteSource {
+export class FileSource implements SeekableSource {
   readonly kind = 'file';
   readonly reconnects = 0;
+  readonly index = new KeyframeIndex();
+  /** Seeks that restarted reading at a keyframe. */
+  restarts = 0;
+  private sink: SourceSink | undefined;
   private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** Bumped to stop the running read (or index scan) loop. */
+  private generation = 0;
+  /** Offset of the next byte the read loop hands to the sink. */
+  private readOffset = 0;
+  /** The read loop reached the end of the file (and told the sink). */
+  private finished = false;
   private stopped = false;
+  /** Start and seeks run one after the other. */
+  private control: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: Blob & { readonly name?: string }) {}
 
@@ -17,36 +35,135 @@ export class FileSource implements ByteSource {
     return this.file.name ?? 'file';
   }
 
+  get size(): number {
+    return this.file.size;
+  }
+
+  estimateFrames(): number {
+    return this.index.estimateFrames(this.file.size);
+  }
+
   start(sink: SourceSink): void {
-    void this.run(sink);
+    this.sink = sink;
+    this.control = this.control
+      .then(async () => {
+        await sink.connected({ live: false, reconnect: false, accessUnitFraming: false });
+        if (!this.stopped) this.startReading(0, undefined);
+      })
+      .catch((error: unknown) => this.fail(error));
   }
 
   stop(): void {
     this.stopped = true;
-    void this.reader?.cancel().catch(() => undefined);
+    this.halt();
   }
 
-  private async run(sink: SourceSink): Promise<void> {
+  seek(frame: number, rewind: boolean): void {
+    if (this.stopped || !this.sink) return;
+    this.control = this.control
+      .then(() => this.seekNow(frame, rewind))
+      .catch((error: unknown) => this.fail(error));
+  }
+
+  private async seekNow(frame: number, rewind: boolean): Promise<void> {
+    const sink = this.sink;
+    if (this.stopped || !sink) return;
+    const scanned = !this.index.covers(frame);
+    if (scanned) {
+      // Index ahead from where the index ends, without muxing (the read loop pauses meanwhile).
+      this.halt();
+      await this.scan(frame);
+      if (this.stopped) return;
+    }
+    const entry = this.index.keyframeBefore(frame);
+    const skips = entry !== undefined && entry.offset > this.readOffset;
+    if (entry && (skips || rewind)) {
+      this.halt();
+      this.restarts++;
+      await sink.restarted?.(entry.frame);
+      if (this.stopped) return;
+      this.startReading(entry.offset, entry.parameterSets);
+    } else if (scanned && !this.finished) {
+      // No keyframe between the read position and the target: reading just goes on.
+      this.startReading(this.readOffset, undefined);
+    }
+  }
+
+  /** Stops the running loop; what it handed to the sink stays handed. */
+  private halt(): void {
+    this.generation++;
+    const reader = this.reader;
+    this.reader = undefined;
+    void reader?.cancel().catch(() => undefined);
+  }
+
+  private startReading(offset: number, prefix: Uint8Array | undefined): void {
+    this.halt();
+    void this.read(offset, prefix, this.generation);
+  }
+
+  private async read(
+    offset: number,
+    prefix: Uint8Array | undefined,
+    generation: number,
+  ): Promise<void> {
+    const sink = this.sink as SourceSink;
+    const reader = this.file.slice(offset).stream().getReader();
+    this.reader = reader;
+    this.readOffset = offset;
+    this.finished = false;
     try {
-      await sink.connected({ live: false, reconnect: false, accessUnitFraming: false });
-      const reader = this.file.stream().getReader();
-      this.reader = reader;
+      // Parameter sets the keyframe does not carry itself (a copy: pushed buffers are transferred).
+      if (prefix) await sink.data(prefix.slice(), false);
       for (;;) {
-        if (this.stopped) return;
+        if (generation !== this.generation) return;
         const { done, value } = await reader.read();
-        if (this.stopped) return;
+        if (generation !== this.generation) return;
         if (done) break;
+        // Index first: the sink may transfer the chunk's buffer away.
+        this.index.pushAt(this.readOffset, value);
+        this.readOffset += value.length;
         await sink.data(value, false);
       }
+      if (this.index.position === this.file.size) this.index.end();
+      this.finished = true;
       sink.end();
     } catch (error) {
-      if (this.stopped) return;
-      sink.error(
-        new SourceError(
-          'READ_FAILED',
-          `Could not read ${this.label}: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      );
+      if (generation !== this.generation) return;
+      this.fail(error);
     }
+  }
+
+  /** Indexes (reads without muxing) until the index knows the keyframe before `frame`. */
+  private async scan(frame: number): Promise<void> {
+    const generation = this.generation;
+    const reader = this.file.slice(this.index.position).stream().getReader();
+    this.reader = reader;
+    try {
+      while (!this.index.covers(frame)) {
+        const { done, value } = await reader.read();
+        if (generation !== this.generation) return;
+        if (done) {
+          this.index.end();
+          break;
+        }
+        this.index.push(value);
+      }
+    } finally {
+      if (this.reader === reader) this.reader = undefined;
+      void reader.cancel().catch(() => undefined);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.halt();
+    this.sink?.error(
+      new SourceError(
+        'READ_FAILED',
+        `Could not read ${this.label}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
   }
 }

@@ -1,7 +1,8 @@
 /**
  * An HTTP(S) URL read with fetch + ReadableStream reader: a finite file (Content-Length present)
  * or an endless chunked live stream. Live streams are watched for stalls and reconnected with
- * backoff; a finite response is read with backpressure.
+ * backoff; a finite response is read with backpressure. A first connection that finds nothing there
+ * (or a 5xx) is retried too, with the error visible meanwhile: a live camera may not be up yet.
  */
 import { SourceError, backoffDelay, isMixedContent, mixedContentError, sleep } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
@@ -33,6 +34,20 @@ export class HttpSource implements ByteSource {
 
   private get stopped(): boolean {
     return this.stopController.signal.aborted;
+  }
+
+  /**
+   * Whether a first connection that failed this way is worth retrying: nothing answered, or the
+   * server said "not now" (5xx, 408, 429; RFC 9110 §15.6). A URL forced to file handling, CORS,
+   * mixed content and other 4xx answers (e.g. a file URL that 404s) are fatal; with `live` forced,
+   * every HTTP status is retried.
+   */
+  private mayComeUp(error: SourceError): boolean {
+    if (this.options.live === false) return false;
+    if (error.code === 'UNREACHABLE') return true;
+    if (error.code !== 'HTTP_STATUS') return false;
+    const status = Number(error.detail['status']);
+    return this.options.live === true || status >= 500 || status === 408 || status === 429;
   }
 
   private async run(sink: SourceSink): Promise<void> {
@@ -100,12 +115,20 @@ export class HttpSource implements ByteSource {
         clearTimeout(timer);
         if (this.stopped) return;
         if (connections === 0) {
-          sink.error(
+          const failure =
             error instanceof SourceError
               ? error
-              : new SourceError('UNREACHABLE', `Could not load ${url.href}: ${String(error)}`),
-          );
-          return;
+              : new SourceError('UNREACHABLE', `Could not load ${url.href}: ${String(error)}`);
+          if (!sink.unreachable || !this.mayComeUp(failure)) {
+            sink.error(failure);
+            return;
+          }
+          // A live stream that is not up yet (camera booting, relay restarting): keep trying.
+          attempt++;
+          const delay = backoffDelay(attempt);
+          sink.unreachable(failure, attempt, delay);
+          await sleep(delay, this.stopController.signal);
+          continue;
         }
         if (!live) {
           sink.error(

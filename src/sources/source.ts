@@ -51,6 +51,17 @@ export interface SourceSink {
   end(): void;
   /** The connection was lost; the source will try again after `delayMs`. */
   reconnecting(attempt: number, delayMs: number, reason: string): void;
+  /**
+   * A live source could not connect at all yet (e.g. the camera is not up): `error` says why, in the
+   * same words as a fatal error would, and the source tries again after `delayMs`.
+   */
+  unreachable?(error: SourceError, attempt: number, delayMs: number): void;
+  /**
+   * A seekable source restarts reading at a keyframe (a seek): the bytes that follow are a new
+   * stream whose first frame is frame number `frame` (decode order, 0 = the first keyframe) of the
+   * source. May return a promise the source awaits before sending them.
+   */
+  restarted?(frame: number): Promise<void> | void;
   /** Fatal: the source has stopped. */
   error(error: SourceError): void;
 }
@@ -63,6 +74,24 @@ export interface ByteSource {
   readonly reconnects: number;
   start(sink: SourceSink): void;
   stop(): void;
+}
+
+/** A source that can restart reading at a keyframe (a local file). */
+export interface SeekableSource extends ByteSource {
+  /** Bytes of the whole source. */
+  readonly size: number;
+  /** Frames in the source, exact once it has been read or indexed to the end, else estimated. */
+  estimateFrames(): number;
+  /**
+   * Makes frame `frame` (decode order) arrive soon: restarts reading at the keyframe at or before it
+   * when that skips bytes, or when `rewind` says the frame was read before and is gone (evicted);
+   * otherwise reading just goes on. A restart is announced with `SourceSink.restarted`.
+   */
+  seek(frame: number, rewind: boolean): void;
+}
+
+export function isSeekable(source: ByteSource): source is SeekableSource {
+  return 'seek' in source && typeof source.seek === 'function';
 }
 
 /** Reconnect delays: 0.25 s doubling up to `maxMs`, reset after data flows again. */

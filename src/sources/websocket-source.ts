@@ -1,7 +1,8 @@
 /**
  * A ws(s):// URL: binary messages (binaryType 'arraybuffer') are stream bytes, cut anywhere unless
  * access-unit framing applies (./framing.ts). Reconnects with backoff when the socket closes or no
- * message arrives for the stall timeout.
+ * message arrives for the stall timeout. A first connection that fails is retried the same way (the
+ * error stays visible meanwhile): a live stream may simply not be up yet.
  */
 import { parseFramingAnnouncement } from './framing.js';
 import type { WsFraming } from './framing.js';
@@ -57,14 +58,21 @@ export class WebSocketSource implements ByteSource {
       });
       if (this.stopController.signal.aborted) return;
       if (connections === 0) {
-        sink.error(
-          new SourceError(
-            'UNREACHABLE',
-            `Could not connect to ${url.href}${outcome ? ` (${outcome})` : ''}: is the server running and the address right?`,
-            { url: url.href },
-          ),
+        const error = new SourceError(
+          'UNREACHABLE',
+          `Could not connect to ${url.href}${outcome ? ` (${outcome})` : ''}: is the server running and the address right?`,
+          { url: url.href },
         );
-        return;
+        if (!sink.unreachable) {
+          sink.error(error);
+          return;
+        }
+        // Live: the camera or relay may not be up yet; keep trying with backoff.
+        attempt++;
+        const delay = backoffDelay(attempt);
+        sink.unreachable(error, attempt, delay);
+        await sleep(delay, this.stopController.signal);
+        continue;
       }
       attempt++;
       const delay = backoffDelay(attempt);

@@ -44,13 +44,38 @@ test('random bytes are refused with an error in the page', async ({ page, appUrl
 });
 
 for (const src of ['http://127.0.0.1:9/stream.h264', 'ws://127.0.0.1:9/stream']) {
-  test(`unreachable ${src.split(':')[0]} URL shows an error`, async ({ page, appUrl }) => {
+  test(`unreachable ${src.split(':')[0]} URL shows an error and keeps trying`, async ({
+    page,
+    appUrl,
+  }) => {
     await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
     await expect(page.locator('#error')).toContainText('URL unreachable');
     await expect(page.locator('#error')).toContainText('127.0.0.1:9');
-    expect((await debug(page)).state).toBe('error');
+    // A live source that is not up yet is retried in the background, the error stays visible.
+    await expect(page.locator('#notice')).toContainText('Trying again');
+    await expect
+      .poll(async () => (await debug(page)).stats?.reconnectAttempts ?? 0)
+      .toBeGreaterThanOrEqual(2);
+    const state = await debug(page);
+    expect(state.state).toBe('reconnecting');
+    expect(state.errors.map((e) => e.code)).toEqual(['UNREACHABLE']);
+    await expect(page.locator('#error')).toBeVisible();
   });
 }
+
+test('a file URL that answers 404 is fatal (no retry)', async ({ page, appUrl }) => {
+  const server = await startStreamServer({ file: P01, fps: 30 });
+  try {
+    const src = `http://127.0.0.1:${server.port}/missing.h264`;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expect(page.locator('#error')).toContainText('404');
+    await expect.poll(async () => (await debug(page)).state).toBe('error');
+    await page.waitForTimeout(1500);
+    expect((await debug(page)).stats?.reconnectAttempts).toBe(0);
+  } finally {
+    await server.close();
+  }
+});
 
 test('a server without CORS headers: the page names the missing header', async ({
   page,

@@ -1,5 +1,6 @@
 // Live streams from a test server sending a fixture in real time (one access unit per 1/fps s),
 // over chunked HTTP and WebSocket, with writes cut at random byte positions.
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
@@ -17,6 +18,15 @@ async function decodedFrames(page: Page): Promise<number> {
 async function expectFramesAdvance(page: Page, count: number, timeout = 15_000): Promise<void> {
   const start = await decodedFrames(page);
   await expect.poll(() => decodedFrames(page), { timeout }).toBeGreaterThanOrEqual(start + count);
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const address = s.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
 }
 
 let server: StreamServer | undefined;
@@ -109,6 +119,30 @@ for (const transport of ['http', 'ws'] as const) {
     expect(state.errors).toEqual([]);
     expect((await videoState(page)).error).toBeNull();
     await expect(page.locator('#stats')).toContainText('Reconnects');
+  });
+}
+
+for (const transport of ['http', 'ws'] as const) {
+  test(`live ${transport}: a server that is not up yet -> error shown, retried, plays once it is up`, async ({
+    page,
+    appUrl,
+  }) => {
+    const port = await freePort();
+    const src =
+      transport === 'http'
+        ? `http://127.0.0.1:${port}/stream.h264`
+        : `ws://127.0.0.1:${port}/stream`;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expect(page.locator('#error')).toContainText('URL unreachable');
+    await expect(page.locator('#notice')).toContainText('Trying again');
+    await page.waitForTimeout(1000);
+    server = await startStreamServer({ file: P01, fps: 30, port, randomChunks: true, seed: 13 });
+    await expectFramesAdvance(page, 30);
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.stats?.reconnectAttempts).toBeGreaterThanOrEqual(1);
+    await expect(page.locator('#error')).toBeHidden();
+    expect((await videoState(page)).error).toBeNull();
   });
 }
 

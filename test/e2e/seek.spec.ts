@@ -1,0 +1,133 @@
+// Seeking in a dropped file beyond what has been read: the file source indexes keyframe offsets
+// while reading and restarts at the keyframe before the target (File.slice), on the file's timeline.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
+
+interface Media {
+  currentTime: number;
+  duration: number;
+  ranges: [number, number][];
+  seeking: boolean;
+  paused: boolean;
+}
+
+function media(page: Page): Promise<Media> {
+  return page.evaluate(() => {
+    const v = document.querySelector('video');
+    if (!v) throw new Error('no <video>');
+    const ranges: [number, number][] = [];
+    for (let i = 0; i < v.buffered.length; i++)
+      ranges.push([v.buffered.start(i), v.buffered.end(i)]);
+    return {
+      currentTime: v.currentTime,
+      duration: v.duration,
+      ranges,
+      seeking: v.seeking,
+      paused: v.paused,
+    };
+  });
+}
+
+async function restarts(page: Page): Promise<number> {
+  const stats = (await debug(page)).stats as { player?: { restarts?: number } } | undefined;
+  return stats?.player?.restarts ?? 0;
+}
+
+function seek(page: Page, time: number): Promise<void> {
+  return page.evaluate((t) => {
+    const v = document.querySelector('video');
+    if (v) v.currentTime = t;
+  }, time);
+}
+
+async function watchEnded(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __ended: boolean };
+    w.__ended = false;
+    document.querySelector('video')?.addEventListener('ended', () => (w.__ended = true));
+  });
+}
+
+test('file p16 (21 s, one 20 s GOP): seek to 15 s at once, playback resumes there', async ({
+  page,
+  appUrl,
+}) => {
+  await page.goto(`${appUrl}?rate=2`);
+  await watchEnded(page);
+  await page.setInputFiles('input[type=file]', join(FIXTURES, 'p16_longgop_keyint600.h264'));
+  // As soon as the page knows the file is longer than 15 s (estimated from the bytes read).
+  await expect
+    .poll(async () => (await media(page)).duration, { timeout: 15_000 })
+    .toBeGreaterThan(15);
+  await seek(page, 15);
+  await expect
+    .poll(async () => (await media(page)).currentTime, { timeout: 15_000 })
+    .toBeGreaterThan(15.5);
+  const m = await media(page);
+  expect(m.currentTime).toBeLessThan(19);
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __ended: boolean }).__ended), {
+      timeout: 20_000,
+    })
+    .toBe(true);
+  const end = await media(page);
+  expect(end.duration).toBeCloseTo(21, 1);
+  expect((await debug(page)).errors).toEqual([]);
+  expect((await videoState(page)).error).toBeNull();
+});
+
+test('file of 60 s: seek far ahead restarts at a keyframe (bytes between skipped), then back', async ({
+  page,
+  appUrl,
+}) => {
+  // p01 (5 s, keyframe every second, SPS/PPS in front of each) twelve times: 60 s, 1800 frames.
+  const p01 = readFileSync(join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264'));
+  const long = Buffer.concat(Array.from({ length: 12 }, () => p01));
+  await page.goto(`${appUrl}?rate=2`);
+  await watchEnded(page);
+  await page.setInputFiles('input[type=file]', {
+    name: 'long.h264',
+    mimeType: 'application/octet-stream',
+    buffer: long,
+  });
+  await expect
+    .poll(async () => (await media(page)).duration, { timeout: 15_000 })
+    .toBeGreaterThan(55);
+  const before = await media(page);
+  // Read ahead is bounded (20 s): 50 s is not buffered yet.
+  expect(before.ranges.every(([, e]) => e < 45)).toBe(true);
+  await seek(page, 50);
+  await expect
+    .poll(async () => (await media(page)).currentTime, { timeout: 15_000 })
+    .toBeGreaterThan(50.5);
+  expect(await restarts(page)).toBe(1);
+  // Reading restarted at the keyframe at 50 s: nothing between was read into the buffer.
+  const after = await media(page);
+  expect(after.ranges[0]?.[0]).toBeGreaterThanOrEqual(49.9);
+  expect(after.ranges[0]?.[0]).toBeLessThanOrEqual(50.01);
+  // On the file's timeline: the end is exactly 1800 frames / 30 fps.
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __ended: boolean }).__ended), {
+      timeout: 20_000,
+    })
+    .toBe(true);
+  const end = await media(page);
+  expect(end.duration).toBeCloseTo(60, 2);
+  expect(end.ranges.at(-1)?.[1]).toBeCloseTo(60, 2);
+
+  // Back to a part that was never read into this buffer: a second restart, from the keyframe at 5 s.
+  // (The element paused at the end, as media elements do: play again.)
+  await seek(page, 5.5);
+  await page.evaluate(() => document.querySelector('video')?.play());
+  await expect
+    .poll(async () => (await media(page)).currentTime, { timeout: 15_000 })
+    .toBeGreaterThan(6);
+  expect(await restarts(page)).toBe(2);
+  const back = await media(page);
+  expect(back.ranges[0]?.[0]).toBeCloseTo(5, 2);
+  expect(back.paused).toBe(false);
+  expect((await debug(page)).errors).toEqual([]);
+  expect((await videoState(page)).error).toBeNull();
+});
