@@ -59,6 +59,8 @@ export interface InspectorSnapshot {
   readonly drawnBars: Readonly<Record<BarKind, number>>;
   readonly selectedFrame: number | undefined;
   readonly gopText: string;
+  /** Longest chart redraw so far, in ms (main-thread cost of the panel). */
+  readonly maxRedrawMs: number;
 }
 
 export interface LiveSample {
@@ -107,6 +109,7 @@ export class Inspector {
   private readonly initTree: HTMLElement;
   private readonly mediaTree: HTMLElement;
   private gop = '';
+  private maxRedrawMs = 0;
 
   constructor(private readonly root: HTMLElement) {
     const ink = getComputedStyle(root).color || '#222';
@@ -141,9 +144,9 @@ export class Inspector {
       el('h2', { textContent: 'Frame sizes' }),
       frameHost,
       this.gopText,
-      el('h2', { textContent: 'Bitrate' }),
+      el('h2', { textContent: 'Bitrate (kbit/s over 1 s of media time)' }),
       bitrateHost,
-      el('h2', { textContent: 'Live latency and buffer' }),
+      el('h2', { textContent: 'Live latency and buffered seconds (wall clock)' }),
       liveHost,
       el('h2', { textContent: 'Frame' }),
       this.frameView,
@@ -151,11 +154,18 @@ export class Inspector {
       el('details', {}, el('summary', { textContent: 'Init segment' }), this.initTree),
       el('details', {}, el('summary', { textContent: 'Latest fragment' }), this.mediaTree),
     );
+    // A tree is parsed only while its <details> is open; opening one fills it at once.
+    for (const tree of [this.initTree, this.mediaTree]) {
+      tree.parentElement?.addEventListener('toggle', () => {
+        this.lastBoxTree = 0;
+        this.updateBoxTrees();
+      });
+    }
 
     this.frameChart = new uPlot(
       {
         width,
-        height: 170,
+        height: 190,
         scales: { x: { time: false } },
         legend: { live: false },
         cursor: { drag: { x: false, y: false }, points: { show: false } },
@@ -166,7 +176,10 @@ export class Inspector {
             },
           ],
         },
-        axes: [axis(), { ...axis('bytes'), size: 56 }],
+        axes: [
+          { ...axis(), size: 30 },
+          { ...axis('bytes'), size: 56 },
+        ],
         series: [
           { label: 'frame' },
           ...BAR_KINDS.map((kind): uPlot.Series => ({
@@ -186,11 +199,14 @@ export class Inspector {
     this.bitrateChart = new uPlot(
       {
         width,
-        height: 120,
+        height: 150,
         scales: { x: { time: false } },
         legend: { show: false },
         cursor: { show: false },
-        axes: [axis('media time (s)'), { ...axis('kbit/s'), size: 56 }],
+        axes: [
+          { ...axis(), size: 30 },
+          { ...axis(), size: 56 },
+        ],
         series: [{}, { label: 'kbit/s (1 s window)', stroke: '#2a7ae2', width: 1.5 }],
       },
       [[], []],
@@ -200,15 +216,18 @@ export class Inspector {
     this.liveChart = new uPlot(
       {
         width,
-        height: 110,
-        scales: { x: { time: false } },
+        height: 150,
+        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(0.5, max)] } },
         legend: { live: false },
         cursor: { show: false },
-        axes: [axis('wall time (s)'), { ...axis('s'), size: 56 }],
+        axes: [
+          { ...axis(), size: 30 },
+          { ...axis(), size: 56 },
+        ],
         series: [
           {},
-          { label: 'latency', stroke: '#d62728', width: 1.5, spanGaps: false },
-          { label: 'buffered ahead', stroke: '#2ca02c', width: 1.5 },
+          { label: 'latency (s)', stroke: '#d62728', width: 2, spanGaps: false },
+          { label: 'buffered ahead (s)', stroke: '#2ca02c', width: 1.5, dash: [4, 3] },
         ],
       },
       [[], [], []],
@@ -238,6 +257,7 @@ export class Inspector {
     this.frameView.replaceChildren(
       el('p', { className: 'hint', textContent: 'Click a bar to see that frame.' }),
     );
+    this.maxRedrawMs = 0;
     this.initTree.textContent = '';
     this.mediaTree.textContent = '';
     this.dirty = true;
@@ -290,6 +310,7 @@ export class Inspector {
       drawnBars: { ...this.drawn },
       selectedFrame: this.selected?.sample.index,
       gopText: this.gop,
+      maxRedrawMs: this.maxRedrawMs,
     };
   }
 
@@ -300,6 +321,7 @@ export class Inspector {
   private redraw(): void {
     if (!this.isOpen || !this.dirty) return;
     this.dirty = false;
+    const start = performance.now();
     const frames = this.visible();
     const x = frames.map((f) => f.sample.index);
     const series = BAR_KINDS.map((kind) =>
@@ -311,17 +333,19 @@ export class Inspector {
     this.gop = gopSummary(frames);
     this.gopText.textContent = this.gop;
     this.updateBoxTrees();
+    this.maxRedrawMs = Math.max(this.maxRedrawMs, performance.now() - start);
   }
 
   private updateBoxTrees(): void {
     const now = performance.now();
     if (now - this.lastBoxTree < BOX_TREE_INTERVAL_MS) return;
     this.lastBoxTree = now;
-    if (this.init && this.boxTreeOf.init !== this.init) {
+    const shown = (tree: HTMLElement): boolean => (tree.parentElement as HTMLDetailsElement).open;
+    if (this.init && this.boxTreeOf.init !== this.init && shown(this.initTree)) {
       this.boxTreeOf.init = this.init;
       this.initTree.textContent = boxTree(this.init.data);
     }
-    if (this.latest && this.boxTreeOf.media !== this.latest) {
+    if (this.latest && this.boxTreeOf.media !== this.latest && shown(this.mediaTree)) {
       this.boxTreeOf.media = this.latest;
       this.mediaTree.textContent = boxTree(this.latest.data);
     }

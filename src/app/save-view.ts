@@ -96,6 +96,8 @@ export class SaveControls {
   private recordStartBytes = 0;
   private recordStartTime = 0;
   private recordTimer: ReturnType<typeof setInterval> | undefined;
+  /** Object URL behind the "Download again" link (revoked when replaced). */
+  private linkUrl: string | undefined;
   private current: SaveStatus = {
     state: 'idle',
     message: '',
@@ -337,8 +339,10 @@ export class SaveControls {
 
   /** A visible link too, in case the browser blocked the automatic download. */
   private offerLink(blob: Blob, name: string): void {
+    if (this.linkUrl !== undefined) URL.revokeObjectURL(this.linkUrl);
+    this.linkUrl = URL.createObjectURL(blob);
     const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
+    a.href = this.linkUrl;
     a.download = name;
     a.textContent = 'Download again';
     a.className = 'again';
