@@ -2,6 +2,8 @@
 // same run.
 //
 //   npm run bench:latency            (BENCH_SECONDS=30 by default; --json out.json to save)
+//   --ours-only: skip the jmuxer runs (quick experiments); --all: add h264mux over unframed
+//   WebSocket; --trace: per-frame latencies; BENCH_OURS_QUERY='&latency=0.02': page options.
 //
 // 1. ffmpeg makes a 640x480 Baseline 30 fps stream (testsrc2, -tune zerolatency -g 30) with the
 //    frame number drawn as an 11-bit barcode in the top 24 rows (white/black 40 px boxes).
@@ -196,6 +198,10 @@ async function main() {
       url: `${app.origin}/jmuxer.html?framed=1&src=${enc(stream.wsFramedUrl)}`,
     },
   ];
+  if (process.argv.includes('--ours-only')) {
+    for (let i = runs.length - 1; i >= 0; i--)
+      if (!runs[i].name.startsWith('h264mux')) runs.splice(i, 1);
+  }
   if (process.argv.includes('--all')) {
     runs.splice(2, 0, {
       name: 'h264mux, WebSocket unframed',
@@ -231,14 +237,11 @@ async function main() {
         return { decoded: q?.totalVideoFrames ?? 0, dropped: q?.droppedVideoFrames ?? 0 };
       });
       const timeline = await page.evaluate(() => window.__h264mux?.stats?.timeline);
+      await context.close();
+      const mine = [...sentByClient.entries()].filter(([id]) => !known.has(id));
+      if (mine.length !== 1) console.warn(`${run.name}: ${mine.length} connections during the run`);
+      sent = mine[0]?.[1] ?? new Map();
       if (process.argv.includes('--trace')) {
-        console.log(
-          run.name,
-          'timeline',
-          JSON.stringify(timeline),
-          'first frame',
-          data.firstFrameMs,
-        );
         console.log(
           data.frames
             .slice(0, 400)
@@ -246,10 +249,6 @@ async function main() {
             .join(' '),
         );
       }
-      await context.close();
-      const mine = [...sentByClient.entries()].filter(([id]) => !known.has(id));
-      if (mine.length !== 1) console.warn(`${run.name}: ${mine.length} connections during the run`);
-      sent = mine[0]?.[1] ?? new Map();
       const first = data.frames[0]?.presented ?? 0;
       const inWindow = data.frames.filter((f) => f.presented - first <= SECONDS * 1000);
       const latencies = [];
@@ -291,6 +290,7 @@ async function main() {
         p95: percentile(sorted, 95),
         max: sorted[sorted.length - 1] ?? NaN,
         firstFrame: data.firstFrameMs ?? NaN,
+        timeline,
         driftMs: median(late) - median(early),
         pageErrors,
       });
@@ -307,12 +307,20 @@ async function main() {
     `\nsent -> presented over ${SECONDS} s, 640x480 Baseline 30 fps, headless Chromium (${(await chromiumLaunchOptions()).executablePath})`,
   );
   console.log(
-    'player                          frames    p50 ms   p95 ms   max ms  first-frame ms  drift ms',
+    'player                          frames    p50 ms   p95 ms   max ms  first-frame ms  drift ms  decoded/dropped',
   );
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(32)}${String(r.frames).padStart(6)}  ${f(r.p50)}  ${f(r.p95)}  ${f(r.max)}  ${f(r.firstFrame).padStart(14)}  ${f(r.driftMs)}  ${r.decoded}/${r.dropped}` +
+      `${r.name.padEnd(32)}${String(r.frames).padStart(6)}  ${f(r.p50)}  ${f(r.p95)}  ${f(r.max)}  ${f(r.firstFrame).padStart(14)}  ${f(r.driftMs)}  ${r.decoded}/${r.dropped} (${((100 * r.dropped) / Math.max(1, r.decoded)).toFixed(0)}%)` +
         (r.pageErrors.length ? `  page errors: ${r.pageErrors.join('; ')}` : ''),
+    );
+  }
+  console.log('\nstartup of h264mux (ms since navigation start; the page: session created, ...)');
+  for (const r of results.filter((x) => x.timeline)) {
+    const t = r.timeline;
+    const ms = (v) => (v === undefined || v === null ? '-' : v.toFixed(0));
+    console.log(
+      `  ${r.name.padEnd(30)} created ${ms(t.created)}, connected ${ms(t.connected)}, source open ${ms(t.sourceOpen)}, worker ready ${ms(t.workerReady)}, first bytes ${ms(t.firstBytes)}, first init ${ms(t.firstInit)}, first media ${ms(t.firstMedia)}, first frame ${ms(r.firstFrame)}`,
     );
   }
   console.log(

@@ -98,6 +98,8 @@ type QueueItem =
 
 /** Live: a playhead further than this behind the edge jumps instead of speeding up. */
 const JUMP_MIN_SECONDS = 3;
+/** Live: back in a visible tab, a playhead this far (s) behind the target jumps to the edge. */
+const VISIBLE_JUMP_SECONDS = 0.3;
 /** Live join: appends are a burst (a relay's GOP cache) until none came for this long. */
 const JOIN_SETTLE_MS = 12;
 /** Live join: the one jump to the edge happens only this soon after the first frame... */
@@ -173,10 +175,13 @@ export class MsePlayer {
     if (!this.isBuffered(t)) this.onSeekOutsideBuffer?.(t);
   };
   private readonly onVisibility = (): void => {
-    if (document.visibilityState === 'visible' && this.options.live) {
-      this.maintain();
-      void this.video.play().catch(() => undefined);
-    }
+    if (document.visibilityState !== 'visible' || !this.options.live || !this.started) return;
+    // Back from a hidden tab (where the video did not advance): straight to the edge.
+    const { end } = this.bufferedBounds();
+    const behind = end - this.video.currentTime - this.frameDuration - this.options.targetLatency;
+    if (behind > VISIBLE_JUMP_SECONDS) this.jumpToEdge();
+    this.maintain();
+    void this.video.play().catch(() => undefined);
   };
 
   constructor(
@@ -360,8 +365,10 @@ export class MsePlayer {
       if (item.kind === 'init' && !this.prepareSourceBuffer(ms, item.mimeType)) return;
       if (item.kind === 'media' && !this.startPositioned) {
         // Seek before the first frame is appended: a seek after decoding began would decode the
-        // first frames twice. Setting currentTime needs HAVE_METADATA (HTML §4.8.11.9).
-        if (this.video.readyState < HTMLMediaElement.HAVE_METADATA) {
+        // first frames twice. Setting currentTime needs HAVE_METADATA (HTML §4.8.11.9). A stream
+        // that starts at the playhead (no B-frame delay) needs no seek: append at once.
+        const needsSeek = item.start > this.video.currentTime + 1e-3;
+        if (needsSeek && this.video.readyState < HTMLMediaElement.HAVE_METADATA) {
           if (!this.waitingForMetadata) {
             this.waitingForMetadata = true;
             this.video.addEventListener('loadedmetadata', () => this.pump(), { once: true });
@@ -588,6 +595,15 @@ export class MsePlayer {
     return false;
   }
 
+  /** Live: moves the playhead to the newest frame (less the latency target). */
+  private jumpToEdge(): void {
+    const { end } = this.bufferedBounds();
+    const edge = Math.max(end - this.frameDuration - this.options.targetLatency, 0);
+    this.video.currentTime = this.isBuffered(edge) ? edge : Math.max(end - 0.001, 0);
+    this.video.playbackRate = 1;
+    this.counters.jumps++;
+  }
+
   private holdLatency(): void {
     const video = this.video;
     const { end } = this.bufferedBounds();
@@ -595,9 +611,7 @@ export class MsePlayer {
     const target = this.options.targetLatency;
     if (latency > Math.max(JUMP_MIN_SECONDS, target * 2 + 1)) {
       // Far behind (hidden tab, long stall): jump, the decoder restarts from the previous keyframe.
-      video.currentTime = Math.max(end - target, 0);
-      video.playbackRate = 1;
-      this.counters.jumps++;
+      this.jumpToEdge();
       if (video.paused && document.visibilityState === 'visible') {
         void video.play().catch(() => undefined);
       }

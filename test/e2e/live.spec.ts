@@ -177,3 +177,60 @@ test('live: the buffer behind the playhead is trimmed (from a timer, at keyframe
   expect(b.t - b.start).toBeGreaterThanOrEqual(3);
   expect((await debug(page)).errors).toEqual([]);
 });
+
+test('live, hidden tab: trimming goes on from the timer while the video does not advance', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30, seed: 17 });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await expectFramesAdvance(page, 30);
+  const buffered = (): Promise<{ start: number; end: number; t: number; paused: boolean }> =>
+    page.evaluate(() => {
+      const v = document.querySelector('video');
+      if (!v || v.buffered.length === 0) return { start: 0, end: 0, t: 0, paused: true };
+      return {
+        start: v.buffered.start(0),
+        end: v.buffered.end(v.buffered.length - 1),
+        t: v.currentTime,
+        paused: v.paused,
+      };
+    });
+  // Hide the page as a tab switch does (headless Chromium has no real hidden tab): visibilityState
+  // 'hidden' + visibilitychange, and the video stops advancing, as Chromium pauses a muted
+  // video-only element in a background tab (so no timeupdate either).
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    document.dispatchEvent(new Event('visibilitychange'));
+    document.querySelector('video')?.pause();
+  });
+  const hiddenAt = await buffered();
+  let widest = 0;
+  for (let i = 0; i < 10; i++) {
+    await page.waitForTimeout(1000);
+    const b = await buffered();
+    widest = Math.max(widest, b.end - b.start);
+    expect(b.paused).toBe(true);
+  }
+  const last = await buffered();
+  // The stream kept arriving for 10 s...
+  expect(last.end - hiddenAt.end).toBeGreaterThan(8);
+  // ...and what is kept stays bounded: 4 s behind + a 1 s GOP + the 3 s jump threshold.
+  expect(widest).toBeLessThan(9.5);
+  expect(last.start).toBeGreaterThan(hiddenAt.start + 5);
+  // Visible again: back at the live edge, playing.
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => 'visible',
+    });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await expectFramesAdvance(page, 30);
+  const back = await buffered();
+  expect(back.paused).toBe(false);
+  expect(back.end - back.t).toBeLessThan(1);
+  expect((await debug(page)).errors).toEqual([]);
+});
