@@ -68,6 +68,9 @@ async function openSink(target: SaveTarget): Promise<Sink> {
       },
       async abort() {
         await writable.abort().catch(() => undefined);
+        // The picker created the file; a cancelled save leaves nothing behind (Chromium 110+).
+        const removable = target.handle as { remove?: () => Promise<void> };
+        await removable.remove?.().catch(() => undefined);
       },
       get written() {
         return written;
