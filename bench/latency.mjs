@@ -237,6 +237,7 @@ async function main() {
         return { decoded: q?.totalVideoFrames ?? 0, dropped: q?.droppedVideoFrames ?? 0 };
       });
       const timeline = await page.evaluate(() => window.__h264mux?.stats?.timeline);
+      const player = await page.evaluate(() => window.__h264mux?.stats?.player);
       await context.close();
       const mine = [...sentByClient.entries()].filter(([id]) => !known.has(id));
       if (mine.length !== 1) console.warn(`${run.name}: ${mine.length} connections during the run`);
@@ -291,6 +292,8 @@ async function main() {
         max: sorted[sorted.length - 1] ?? NaN,
         firstFrame: data.firstFrameMs ?? NaN,
         timeline,
+        underflows: player?.underflows,
+        guardMs: player?.guardMs,
         driftMs: median(late) - median(early),
         pageErrors,
       });
@@ -320,7 +323,7 @@ async function main() {
     const t = r.timeline;
     const ms = (v) => (v === undefined || v === null ? '-' : v.toFixed(0));
     console.log(
-      `  ${r.name.padEnd(30)} created ${ms(t.created)}, connected ${ms(t.connected)}, source open ${ms(t.sourceOpen)}, worker ready ${ms(t.workerReady)}, first bytes ${ms(t.firstBytes)}, first init ${ms(t.firstInit)}, first media ${ms(t.firstMedia)}, first frame ${ms(r.firstFrame)}`,
+      `  ${r.name.padEnd(30)} stalls at the edge ${r.underflows ?? '-'}, guard ${ms(r.guardMs)} ms; created ${ms(t.created)}, connected ${ms(t.connected)}, source open ${ms(t.sourceOpen)}, worker ready ${ms(t.workerReady)}, first bytes ${ms(t.firstBytes)}, first init ${ms(t.firstInit)}, first media ${ms(t.firstMedia)}, first frame ${ms(r.firstFrame)}`,
     );
   }
   console.log(

@@ -131,7 +131,13 @@ export class Session {
     this.player.onError = (error) => this.fail(error);
     this.player.onSeekOutsideBuffer = (time) => this.seekSource(time);
     let open: () => void = () => undefined;
-    this.opened = new Promise<void>((resolve) => (open = resolve)).then(() => this.player.open());
+    // player.open() runs inside start(), not in a microtask: a microtask would wait for the rest of
+    // the page's startup script, and the media element needs tens of ms to open the MediaSource.
+    this.opened = new Promise<void>((resolve, reject) => {
+      open = () => {
+        this.player.open().then(resolve, reject);
+      };
+    });
     this.openMediaSource = open;
     this.chain = this.opened
       .then(() => {

@@ -75,6 +75,10 @@ export interface PlayerStats {
   readonly playbackRate: number;
   readonly decodedFrames: number;
   readonly droppedFrames: number;
+  /** Live: stalls at the live edge ('waiting' while playing). */
+  readonly underflows: number;
+  /** Live: the underflow guard (ms kept behind the newest frame beyond the target). */
+  readonly guardMs: number;
   readonly appendedSegments: number;
   readonly appendedBytes: number;
   readonly queuedSegments: number;
@@ -98,6 +102,21 @@ type QueueItem =
 
 /** Live: a playhead further than this behind the edge jumps instead of speeding up. */
 const JUMP_MIN_SECONDS = 3;
+/**
+ * Live underflow guard: every stall at the edge ('waiting': the playhead ran past the newest frame
+ * before the next one arrived) keeps the playhead GUARD_STEP further behind the newest frame, up to
+ * GUARD_MAX_FRAMES frames; after GUARD_RELAX_MS without a stall it comes GUARD_RELAX_STEP closer
+ * again. Chromium counts the frames around each such stall as dropped (though it shows them), and
+ * each stall delays the next frame. It starts at its maximum (stalls are the rule at a bare edge:
+ * Chromium stalls as soon as the newest frame starts showing) so latency does not creep up during a
+ * run, and relaxes towards 0 for a stream that arrives without jitter.
+ */
+const GUARD_STEP = 0.004;
+const GUARD_MAX_FRAMES = 0.6;
+const GUARD_RELAX_MS = 3000;
+const GUARD_RELAX_STEP = 0.001;
+/** Stalls this soon after the first frame (joining, catching up) do not count. */
+const GUARD_SETTLE_MS = 1000;
 /** Live: back in a visible tab, a playhead this far (s) behind the target jumps to the edge. */
 const VISIBLE_JUMP_SECONDS = 0.3;
 /** Live join: appends are a burst (a relay's GOP cache) until none came for this long. */
@@ -109,6 +128,8 @@ const JOIN_JUMP_MIN_SECONDS = 0.1;
 /** Live: playbackRate never goes above this while catching up. */
 const MAX_CATCH_UP_RATE = 2;
 const MAINTENANCE_INTERVAL_MS = 250;
+/** Consecutive media segments are appended together up to this many bytes. */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** A playhead stuck before or between buffered ranges this long is moved to the next range. */
 const GAP_NUDGE_MS = 400;
 
@@ -126,7 +147,8 @@ export class MsePlayer {
   private sourceBuffer: SourceBuffer | undefined;
   private mimeType = '';
   private readonly queue: QueueItem[] = [];
-  private appending: QueueItem | undefined;
+  /** The items of the append in progress (consecutive media segments go in one append). */
+  private appending: QueueItem[] | undefined;
   private removing = false;
   private pendingRemoval: [number, number] | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -140,6 +162,10 @@ export class MsePlayer {
   private frameDuration = 0;
   private started = false;
   private startedAt = 0;
+  /** Live underflow guard (s), see GUARD_STEP. */
+  private guard = 0;
+  private lastGuardChange = 0;
+  private underflows = 0;
   private joinJumped = false;
   private joinTimer: ReturnType<typeof setTimeout> | undefined;
   /** File restart: timestampOffset for the segments that follow. */
@@ -169,6 +195,15 @@ export class MsePlayer {
     );
   };
   private readonly onTimeUpdate = (): void => this.releaseRoomWaiters();
+  private readonly onWaiting = (): void => {
+    const video = this.video;
+    if (!this.options.live || !this.started || video.seeking || video.paused) return;
+    if (document.visibilityState !== 'visible') return;
+    this.underflows++;
+    if (performance.now() - this.startedAt < GUARD_SETTLE_MS) return;
+    this.guard = Math.min(this.frameDuration * GUARD_MAX_FRAMES, this.guard + GUARD_STEP);
+    this.lastGuardChange = performance.now();
+  };
   private readonly onSeeking = (): void => {
     if (this.options.live || !this.started || this.failed) return;
     const t = this.video.currentTime;
@@ -197,6 +232,7 @@ export class MsePlayer {
     video.addEventListener('error', this.onVideoError);
     video.addEventListener('timeupdate', this.onTimeUpdate);
     video.addEventListener('seeking', this.onSeeking);
+    video.addEventListener('waiting', this.onWaiting);
     document.addEventListener('visibilitychange', this.onVisibility);
     this.timer = setInterval(() => this.maintain(), MAINTENANCE_INTERVAL_MS);
   }
@@ -301,6 +337,8 @@ export class MsePlayer {
       playbackRate: this.video.playbackRate,
       decodedFrames: quality?.totalVideoFrames ?? 0,
       droppedFrames: quality?.droppedVideoFrames ?? 0,
+      underflows: this.underflows,
+      guardMs: this.guard * 1000,
       queuedSegments: this.queue.length,
       ...this.counters,
     };
@@ -313,6 +351,7 @@ export class MsePlayer {
     this.video.removeEventListener('error', this.onVideoError);
     this.video.removeEventListener('timeupdate', this.onTimeUpdate);
     this.video.removeEventListener('seeking', this.onSeeking);
+    this.video.removeEventListener('waiting', this.onWaiting);
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.queue.length = 0;
     this.failed = true;
@@ -379,8 +418,20 @@ export class MsePlayer {
       }
       const sb = this.sourceBuffer;
       if (!sb) return; // media before any init segment: cannot happen with the core's ordering
-      this.appending = item;
-      sb.appendBuffer(item.data as Uint8Array<ArrayBuffer>);
+      // Media segments queued behind this one (a burst, e.g. a relay's GOP cache) go in the same
+      // append: one parse and one updateend instead of one per frame.
+      const batch: QueueItem[] = [item];
+      let bytes = item.kind === 'init' || item.kind === 'media' ? item.data.byteLength : 0;
+      if (item.kind === 'media' && this.started) {
+        for (let i = 1; i < this.queue.length && bytes < MAX_BATCH_BYTES; i++) {
+          const next = this.queue[i];
+          if (next?.kind !== 'media') break;
+          batch.push(next);
+          bytes += next.data.byteLength;
+        }
+      }
+      this.appending = batch;
+      sb.appendBuffer(joinData(batch, bytes) as Uint8Array<ArrayBuffer>);
     } catch (error) {
       this.appending = undefined;
       if (error instanceof DOMException && error.name === 'QuotaExceededError') {
@@ -449,17 +500,21 @@ export class MsePlayer {
       this.removing = false;
       this.pruneKeyframes();
     }
-    const item = this.appending;
-    if (item) {
+    const batch = this.appending;
+    if (batch) {
       this.appending = undefined;
-      // A restart may have emptied the queue meanwhile.
-      if (this.queue[0] === item) this.queue.shift();
-      if (item.kind !== 'end') {
+      let media = false;
+      for (const item of batch) {
+        // A restart may have emptied the queue meanwhile.
+        if (this.queue[0] === item) this.queue.shift();
+        if (item.kind === 'end') continue;
         this.counters.appendedSegments++;
         this.counters.appendedBytes += item.data.byteLength;
-      }
-      if (item.kind === 'media') {
+        if (item.kind !== 'media') continue;
+        media = true;
         for (const k of item.keyframes) this.addKeyframe(k);
+      }
+      if (media) {
         if (this.started && this.options.live) {
           this.holdLatency();
           this.watchJoinBurst();
@@ -467,6 +522,8 @@ export class MsePlayer {
         if (!this.started) {
           this.started = true;
           this.startedAt = performance.now();
+          this.guard = this.frameDuration * GUARD_MAX_FRAMES;
+          this.lastGuardChange = this.startedAt;
           if (this.options.live) this.watchJoinBurst();
           if (!this.options.live) this.configure({});
           void this.video.play().catch(() => undefined);
@@ -553,7 +610,14 @@ export class MsePlayer {
       video.currentTime = next;
       this.counters.jumps++;
     }
-    if (this.options.live) this.holdLatency();
+    if (this.options.live) {
+      const now = performance.now();
+      if (this.guard > 0 && now - this.lastGuardChange > GUARD_RELAX_MS) {
+        this.guard = Math.max(0, this.guard - GUARD_RELAX_STEP);
+        this.lastGuardChange = now;
+      }
+      this.holdLatency();
+    }
     if (this.bufferedBounds().start < video.currentTime - this.options.keepBehind - 1) {
       if (this.scheduleEviction(this.options.keepBehind)) this.pump();
     }
@@ -621,7 +685,7 @@ export class MsePlayer {
     // newest frame's own duration is part of the distance to the buffer end, so it is allowed for.
     // Hysteresis: start catching up 10 ms beyond the target, stop at the target; gentle rates for
     // small distances (a fast playhead runs into the edge and stalls), up to 2x for large ones.
-    const excess = latency - this.frameDuration - target;
+    const excess = latency - this.frameDuration - target - this.guard;
     const catchingUp = video.playbackRate > 1;
     let rate = 1;
     if (excess > (catchingUp ? 0 : 0.01)) {
@@ -667,6 +731,20 @@ export class MsePlayer {
     this.releaseRoomWaiters(true);
     this.onError?.(error);
   }
+}
+
+/** The data of queued segments as one buffer (no copy for a single one). */
+function joinData(items: readonly QueueItem[], bytes: number): Uint8Array {
+  const first = items[0];
+  if (items.length === 1 && first && first.kind !== 'end') return first.data;
+  const out = new Uint8Array(bytes);
+  let offset = 0;
+  for (const item of items) {
+    if (item.kind === 'end') continue;
+    out.set(item.data, offset);
+    offset += item.data.byteLength;
+  }
+  return out;
 }
 
 function unsupported(mimeType: string): PlayerError {

@@ -218,7 +218,8 @@ test('live, hidden tab: trimming goes on from the timer while the video does not
   expect(last.end - hiddenAt.end).toBeGreaterThan(8);
   // ...and what is kept stays bounded: 4 s behind + a 1 s GOP + the 3 s jump threshold.
   expect(widest).toBeLessThan(9.5);
-  expect(last.start).toBeGreaterThan(hiddenAt.start + 5);
+  // (trimmed at keyframes, 1 s apart, each time the playhead jumped; without trimming: no move)
+  expect(last.start).toBeGreaterThanOrEqual(hiddenAt.start + 4);
   // Visible again: back at the live edge, playing.
   await page.evaluate(() => {
     Object.defineProperty(document, 'visibilityState', {
