@@ -270,7 +270,12 @@ export class Session {
         .configure(this.transmuxerOptions)
         .then(() => (this.timeline.workerReady = performance.now()))
         .catch((error: unknown) => this.fail(error));
-      this.player.configure({ targetLatency: this.options.targetLatency });
+      this.player.configure({
+        targetLatency: this.options.targetLatency,
+        // Unframed bytes already cost a frame (a frame ends at the next start code): a smaller
+        // underflow guard keeps HTTP within its latency budget.
+        maxGuardFrames: info.accessUnitFraming ? 0.6 : 0.3,
+      });
     } else if (info.reconnect) {
       // Partial input from the lost connection is dropped; output resumes at the next keyframe.
       void this.worker.reset().catch((error: unknown) => this.fail(error));
