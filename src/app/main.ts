@@ -9,6 +9,7 @@ import type { ByteSource } from '../sources/source.js';
 import { WebSocketSource } from '../sources/websocket-source.js';
 import { Inspector } from './inspector.js';
 import type { InspectorSnapshot } from './inspector.js';
+import type { TransmuxerOutput } from '../core/index.js';
 import { describeError } from './messages.js';
 import { readParams } from './params.js';
 import type { PageParams } from './params.js';
@@ -63,8 +64,21 @@ const saveControls = new SaveControls({
 });
 const inspectorPanel = byId('inspector');
 const inspectorToggle = byId<HTMLButtonElement>('inspector-toggle');
-// Collects from the start (cheap while closed: capped arrays, no drawing), so opening it shows history.
-const inspector = new Inspector(inspectorPanel);
+/**
+ * The inspector (DOM, three uPlot charts) is built once playback has started, not before: its
+ * construction would otherwise delay the first frame. Outputs that arrive earlier are kept and handed
+ * over, so opening it still shows the whole history.
+ */
+let inspectorInstance: Inspector | undefined;
+let earlyOutputs: (readonly TransmuxerOutput[])[] = [];
+function inspector(): Inspector {
+  if (!inspectorInstance) {
+    inspectorInstance = new Inspector(inspectorPanel);
+    for (const outputs of earlyOutputs) inspectorInstance.addOutputs(outputs);
+    earlyOutputs = [];
+  }
+  return inspectorInstance;
+}
 /** Errors raised before a session exists (e.g. a bad `?src=`). */
 const pageErrors: SessionError[] = [];
 
@@ -86,7 +100,7 @@ Object.defineProperty(window, '__h264mux', {
       return { ...saveControls.status };
     },
     get inspector() {
-      return inspector.snapshot();
+      return inspector().snapshot();
     },
   } satisfies DebugHook),
 });
@@ -128,12 +142,20 @@ function play(source: ByteSource, file?: File): void {
   });
   session = s;
   s.onChange = render;
-  inspector.reset();
-  s.onOutputs = (outputs) => inspector.addOutputs(outputs);
+  inspectorInstance?.reset();
+  earlyOutputs = [];
+  s.onOutputs = (outputs) => {
+    if (inspectorInstance) inspectorInstance.addOutputs(outputs);
+    else earlyOutputs.push(outputs);
+  };
   saveControls.attach(s, file, params.fps);
   playerSection.hidden = false;
   s.start();
   render();
+  if (!inspectorInstance) {
+    video.addEventListener('playing', () => inspector(), { once: true });
+    setTimeout(() => inspector(), 1500);
+  }
 }
 
 function render(): void {
@@ -158,7 +180,7 @@ function toggleInspector(): void {
   const open = inspectorPanel.hidden;
   playerSection.classList.toggle('inspecting', open);
   inspectorToggle.setAttribute('aria-pressed', String(open));
-  inspector.setOpen(open);
+  inspector().setOpen(open);
 }
 inspectorToggle.addEventListener('click', toggleInspector);
 
@@ -166,7 +188,7 @@ inspectorToggle.addEventListener('click', toggleInspector);
 setInterval(() => {
   const player = session?.stats.player;
   if (!player) return;
-  inspector.addLiveSample({
+  inspectorInstance?.addLiveSample({
     latency: session?.stats.live ? player.latency : undefined,
     bufferedAhead: player.bufferedAhead,
   });
