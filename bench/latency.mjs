@@ -22,93 +22,16 @@ import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../scripts/browser.mjs';
 import { startStaticServer } from '../test/e2e/support/static-server.mjs';
 import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
+import { BITS, BOX, makeStream, measureScript, percentile } from './latency-harness.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const FPS = 30;
-const BITS = 11;
-const BOX = 40;
 const jsonOut = process.argv.includes('--json')
   ? process.argv[process.argv.indexOf('--json') + 1]
   : undefined;
 
 const TARGETS = { http: 60, framed: 40, firstFrame: 250 };
-
-function makeStream(dir) {
-  const boxes = Array.from(
-    { length: BITS },
-    (_, b) =>
-      `drawbox=x=${b * BOX}:y=0:w=${BOX}:h=24:color=white:t=fill:enable='mod(floor(n/${2 ** b}),2)'`,
-  );
-  const filter = ['drawbox=x=0:y=0:w=640:h=24:color=black:t=fill', ...boxes].join(',');
-  const out = join(dir, 'bench.h264');
-  const r = spawnSync(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x480:rate=30',
-      '-t',
-      String(SECONDS + 8),
-      '-vf',
-      filter,
-      '-c:v',
-      'libx264',
-      '-profile:v',
-      'baseline',
-      '-tune',
-      'zerolatency',
-      '-g',
-      '30',
-      '-f',
-      'h264',
-      out,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
-  return out;
-}
-
-// Runs in every page before its scripts: hooks the first <video> and records presented frames.
-function measureScript({ bits, box }) {
-  const w = /** @type {any} */ (window);
-  w.__bench = { frames: [], firstFrameMs: undefined };
-  const canvas = document.createElement('canvas');
-  canvas.width = bits * box;
-  canvas.height = 24;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const attach = (video) => {
-    const onFrame = (_now, meta) => {
-      ctx.drawImage(video, 0, 0, canvas.width, 24, 0, 0, canvas.width, 24);
-      const data = ctx.getImageData(0, 0, canvas.width, 24).data;
-      let n = 0;
-      for (let b = 0; b < bits; b++) {
-        const i = (12 * canvas.width + b * box + box / 2) * 4;
-        if (data[i] > 128) n |= 1 << b;
-      }
-      const presented = performance.timeOrigin + meta.presentationTime;
-      w.__bench.firstFrameMs ??= meta.presentationTime;
-      w.__bench.frames.push({
-        n,
-        presented,
-        expected: performance.timeOrigin + meta.expectedDisplayTime,
-      });
-      video.requestVideoFrameCallback(onFrame);
-    };
-    video.requestVideoFrameCallback(onFrame);
-  };
-  const find = () => {
-    const video = document.querySelector('video');
-    if (video) attach(video);
-    else requestAnimationFrame(find);
-  };
-  find();
-}
 
 const JMUXER_PAGE = `<!doctype html><meta charset="utf-8"><title>jmuxer</title>
 <video id="v" muted autoplay playsinline></video>
@@ -138,12 +61,6 @@ if (src.startsWith('ws')) {
 }
 </script>`;
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
 async function main() {
   const vite = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], {
     cwd: ROOT,
@@ -151,7 +68,7 @@ async function main() {
   });
   if (vite.status !== 0) throw new Error('vite build failed');
   const dir = mkdtempSync(join(tmpdir(), 'h264mux-latency-'));
-  const file = makeStream(dir);
+  const file = makeStream(dir, SECONDS + 8);
   /** @type {Map<number, Map<number, number>>} client -> frame -> time its last byte was sent */
   const sentByClient = new Map();
   /** @type {Map<number, number>} frame -> time, for the client of the current run */

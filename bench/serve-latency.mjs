@@ -17,11 +17,10 @@ import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../scripts/browser.mjs';
 import { startStaticServer } from '../test/e2e/support/static-server.mjs';
 import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
+import { BITS, BOX, makeStream, measureScript, percentile } from './latency-harness.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const BITS = 11;
-const BOX = 40;
 
 if (
   !existsSync(join(ROOT, 'dist/index.html')) ||
@@ -32,84 +31,8 @@ if (
 }
 const { startServe } = await import(pathToFileURL(join(ROOT, 'dist-lib/cli/serve/index.js')).href);
 
-function makeStream(dir) {
-  const boxes = Array.from(
-    { length: BITS },
-    (_, b) =>
-      `drawbox=x=${b * BOX}:y=0:w=${BOX}:h=24:color=white:t=fill:enable='mod(floor(n/${2 ** b}),2)'`,
-  );
-  const filter = ['drawbox=x=0:y=0:w=640:h=24:color=black:t=fill', ...boxes].join(',');
-  const out = join(dir, 'bench.h264');
-  const r = spawnSync(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x480:rate=30',
-      '-t',
-      '60',
-      '-vf',
-      filter,
-      '-c:v',
-      'libx264',
-      '-profile:v',
-      'baseline',
-      '-tune',
-      'zerolatency',
-      '-g',
-      '30',
-      '-f',
-      'h264',
-      out,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
-  return out;
-}
-
-// Runs in every page before its scripts: records each presented frame's barcode and time.
-function measureScript({ bits, box }) {
-  const w = /** @type {any} */ (window);
-  w.__bench = { frames: [], firstFrameMs: undefined };
-  const canvas = document.createElement('canvas');
-  canvas.width = bits * box;
-  canvas.height = 24;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const attach = (video) => {
-    const onFrame = (_now, meta) => {
-      ctx.drawImage(video, 0, 0, canvas.width, 24, 0, 0, canvas.width, 24);
-      const data = ctx.getImageData(0, 0, canvas.width, 24).data;
-      let n = 0;
-      for (let b = 0; b < bits; b++) {
-        const i = (12 * canvas.width + b * box + box / 2) * 4;
-        if (data[i] > 128) n |= 1 << b;
-      }
-      w.__bench.firstFrameMs ??= meta.presentationTime;
-      w.__bench.frames.push({ n, presented: performance.timeOrigin + meta.presentationTime });
-      video.requestVideoFrameCallback(onFrame);
-    };
-    video.requestVideoFrameCallback(onFrame);
-  };
-  const find = () => {
-    const video = document.querySelector('video');
-    if (video) attach(video);
-    else requestAnimationFrame(find);
-  };
-  find();
-}
-
-const pct = (sorted, p) =>
-  sorted.length === 0
-    ? NaN
-    : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-
 const dir = mkdtempSync(join(tmpdir(), 'h264mux-serve-latency-'));
-const file = makeStream(dir);
+const file = makeStream(dir, 60);
 let sent = new Map();
 const stream = await startStreamServer({
   file,
@@ -179,11 +102,11 @@ try {
     results.push({
       name: run.name,
       frames: lat.length,
-      p50: pct(lat, 50),
-      p95: pct(lat, 95),
+      p50: percentile(lat, 50),
+      p95: percentile(lat, 95),
       max: lat.at(-1) ?? NaN,
-      steadyP50: pct(steady, 50),
-      steadyP95: pct(steady, 95),
+      steadyP50: percentile(steady, 50),
+      steadyP95: percentile(steady, 95),
       firstFrame: data.firstFrameMs ?? NaN,
       errors: errors.length,
     });
