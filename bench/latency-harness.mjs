@@ -89,3 +89,14 @@ export function percentile(sorted, p) {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i];
 }
+
+/** Opens each run's page once, unmeasured: the first pages of a fresh browser pay for process start-up. */
+export async function warmUp(browser, runs) {
+  for (const run of runs) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(run.url);
+    await page.waitForTimeout(1500);
+    await context.close();
+  }
+}

@@ -22,7 +22,7 @@ import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../scripts/browser.mjs';
 import { startStaticServer } from '../test/e2e/support/static-server.mjs';
 import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
-import { BITS, BOX, makeStream, measureScript, percentile } from './latency-harness.mjs';
+import { BITS, BOX, makeStream, measureScript, percentile, warmUp } from './latency-harness.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -129,14 +129,7 @@ async function main() {
   const browser = await chromium.launch(await chromiumLaunchOptions());
   const results = [];
   try {
-    // Warm-up (not measured): the first page of a fresh browser pays for process start-up.
-    for (const run of runs) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(run.url);
-      await page.waitForTimeout(1500);
-      await context.close();
-    }
+    await warmUp(browser, runs);
     for (const run of runs) {
       // Only the connection this page opens counts (warm-up pages may still be draining).
       const known = new Set(sentByClient.keys());

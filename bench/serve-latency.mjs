@@ -17,7 +17,7 @@ import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../scripts/browser.mjs';
 import { startStaticServer } from '../test/e2e/support/static-server.mjs';
 import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
-import { BITS, BOX, makeStream, measureScript, percentile } from './latency-harness.mjs';
+import { BITS, BOX, makeStream, measureScript, percentile, warmUp } from './latency-harness.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -69,13 +69,7 @@ const runs = [
 const browser = await chromium.launch(await chromiumLaunchOptions());
 const results = [];
 try {
-  for (const run of runs) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(run.url);
-    await page.waitForTimeout(1500);
-    await context.close();
-  }
+  await warmUp(browser, runs);
   for (const run of runs) {
     sent = new Map();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
