@@ -5,14 +5,14 @@ import {
   H264MuxError,
   progressiveHeader,
   SampleTable,
-  segmentPayload,
+  segmentPayloadParts,
   Transmuxer,
   type FragmentMode,
   type InitSegment,
   type TransmuxerOutput,
 } from '../core/index.js';
 import { parseArgs, UsageError } from './args.js';
-import { inputSize, openInput, Output } from './io.js';
+import { ChunkPool, inputSize, openInput, Output, readSize } from './io.js';
 
 export const CONVERT_HELP = `Usage: h264mux convert <in.h264|-> -o <out.mp4|-> [options]
 
@@ -72,8 +72,12 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
     ...(fps !== undefined ? { fps } : {}),
     fragment,
     parameterSetChanges: 'in-band',
+    segmentParts: true,
   });
   const sink = Output.open(output);
+  // Input chunks go back to the pool once the transmuxer no longer references them and their bytes are written.
+  const pool = sink.ownsWrites ? new ChunkPool(readSize()) : undefined;
+  const held: { chunk: Uint8Array; end: number }[] = [];
   let bytesIn = 0;
   let frames = 0;
   let lastProgress = 0;
@@ -81,17 +85,24 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
     for (const out of outputs) {
       if (out.type === 'init' || out.type === 'media') {
         if (out.type === 'media') frames += out.frames;
-        await sink.write(out.data);
+        await sink.write(out.type === 'media' && out.parts ? out.parts : [out.data]);
       } else if (out.type === 'warning' && !quiet) {
         process.stderr.write(`${showProgress ? '\r\x1b[K' : ''}warning: ${out.message}\n`);
       }
     }
   };
   try {
-    for await (const chunk of openInput(input)) {
-      const bytes = chunk;
-      bytesIn += bytes.length;
-      await emit(transmuxer.push(bytes));
+    for await (const chunk of openInput(input, pool)) {
+      bytesIn += chunk.length;
+      await emit(transmuxer.push(chunk));
+      if (pool) {
+        held.push({ chunk, end: bytesIn });
+        const from = transmuxer.retainedFrom;
+        const done: Uint8Array[] = [];
+        while (held[0] && held[0].end <= from)
+          done.push((held.shift() as { chunk: Uint8Array }).chunk);
+        if (done.length > 0) sink.afterWrites(() => done.forEach((c) => pool.give(c)));
+      }
       if (showProgress && Date.now() - lastProgress > 200) {
         lastProgress = Date.now();
         const pct = ((100 * bytesIn) / (total || 1)).toFixed(0);
@@ -127,6 +138,7 @@ async function convertFaststart(
     new Transmuxer({
       ...(options.fps !== undefined ? { fps: options.fps } : {}),
       parameterSetChanges: 'in-band',
+      segmentParts: true,
     });
   const table = new SampleTable();
   let init: InitSegment | undefined;
@@ -141,7 +153,7 @@ async function convertFaststart(
       if (out.type === 'init') init ??= out;
       else if (out.type === 'media') {
         table.add(out);
-        if (spool) await spool.out.write(segmentPayload(out));
+        if (spool) await spool.out.write(segmentPayloadParts(out));
       } else if (out.type === 'warning' && !options.quiet)
         process.stderr.write(`warning: ${out.message}\n`);
     }
@@ -154,9 +166,9 @@ async function convertFaststart(
     if (!init) throw new Error('internal: no init segment');
     const sink = Output.open(output);
     try {
-      await sink.write(progressiveHeader(init, table));
+      await sink.write([progressiveHeader(init, table)]);
       if (spool) {
-        for await (const chunk of openInput(spool.path)) await sink.write(chunk);
+        for await (const chunk of openInput(spool.path)) await sink.write([chunk]);
       } else {
         // Second pass: the transmuxer is deterministic, so the media comes out exactly as counted.
         const second = make();
@@ -164,8 +176,8 @@ async function convertFaststart(
         const write = async (outputs: TransmuxerOutput[]): Promise<void> => {
           for (const out of outputs) {
             if (out.type !== 'media') continue;
-            const payload = segmentPayload(out);
-            written += payload.length;
+            const payload = segmentPayloadParts(out);
+            for (const p of payload) written += p.length;
             await sink.write(payload);
           }
         };

@@ -1,30 +1,71 @@
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
+/** Bytes of written-but-not-yet-flushed output before a writer makes its caller wait. */
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
 /**
- * Reads a file or stdin (`-`) as a stream of chunks. Files are read synchronously in large fresh buffers
- * (the transmuxer keeps views into them): a converter has nothing else to do while it waits, and the
- * event-loop round trips of a read stream cost more than the reads.
+ * Chunk buffers a file reader takes and its consumer gives back once nothing references them any more.
+ * Reading into memory already touched avoids a page fault per 4 KiB, the main cost of reading fresh buffers.
  */
-export function openInput(path: string, chunkSize = 4 * 1024 * 1024): AsyncIterable<Uint8Array> {
-  if (path === '-') return process.stdin;
-  return readFileChunks(path, chunkSize);
+export class ChunkPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(readonly chunkSize: number) {}
+
+  take(): Uint8Array {
+    const buffer = this.free.pop();
+    // Uninitialised memory is safe here: readers hand on only the bytes a read filled.
+    return buffer ? new Uint8Array(buffer) : Buffer.allocUnsafeSlow(this.chunkSize);
+  }
+
+  /** Returns a chunk taken from this pool (any view of it). */
+  give(chunk: Uint8Array): void {
+    this.free.push(chunk.buffer as ArrayBuffer);
+  }
 }
 
-async function* readFileChunks(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
-  const fd = openSync(path, 'r');
+/**
+ * Reads a file or stdin (`-`) as a stream of chunks. A file is read ahead: the next read runs in libuv's
+ * thread pool while the caller works on the current chunk. Chunks come from `pool` when given (the caller
+ * gives them back), else each is a fresh buffer.
+ */
+export function openInput(
+  path: string,
+  pool: ChunkPool = new ChunkPool(readSize()),
+): AsyncIterable<Uint8Array> {
+  if (path === '-') return process.stdin;
+  return readFileChunks(path, pool);
+}
+
+/** Read size for files: 2 MiB, or H264MUX_READ_SIZE (tests use small reads to exercise buffer reuse). */
+export function readSize(): number {
+  return Number(process.env.H264MUX_READ_SIZE) || 2 * 1024 * 1024;
+}
+
+async function* readFileChunks(path: string, pool: ChunkPool): AsyncGenerator<Uint8Array> {
+  const file = await open(path, 'r');
+  const readChunk = async (): Promise<Uint8Array> => {
+    const buffer = pool.take();
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+    return bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+  };
+  let next: Promise<Uint8Array> | undefined = readChunk();
   try {
     for (;;) {
-      const buffer = new Uint8Array(chunkSize);
-      const n = readSync(fd, buffer, 0, chunkSize, null);
-      if (n === 0) return;
-      yield n === chunkSize ? buffer : buffer.subarray(0, n);
-      await Promise.resolve();
+      const chunk = await next;
+      if (chunk.length === 0) {
+        next = undefined;
+        return;
+      }
+      next = readChunk();
+      yield chunk;
     }
   } finally {
-    closeSync(fd);
+    // An abandoned read-ahead (the consumer stopped early or failed) must end before the file closes.
+    await next?.catch(() => undefined);
+    await file.close();
   }
 }
 
@@ -33,30 +74,104 @@ export async function inputSize(path: string): Promise<number | undefined> {
   return (await stat(path)).size;
 }
 
-/** An output sink: stdout with backpressure, or a file written synchronously. */
+/**
+ * An output sink for lists of buffers: a file written with positioned `writev` calls that run in the thread
+ * pool one after another while the caller goes on (at most MAX_PENDING_BYTES behind), or stdout with
+ * backpressure. Buffers must not change until `close()` resolves.
+ */
 export class Output {
+  private position = 0;
+  private pendingBytes = 0;
+  private tail: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+
   private constructor(
     private readonly stream: Writable | undefined,
-    private readonly fd: number | undefined,
+    private readonly file: Promise<FileHandle> | undefined,
   ) {}
 
+  /**
+   * Opens `path` (or stdout for `-`). The open (which truncates an existing file, slow for a big one) runs
+   * in the thread pool while the caller starts reading; errors surface at the first write or at close.
+   */
   static open(path: string): Output {
-    return path === '-'
-      ? new Output(process.stdout, undefined)
-      : new Output(undefined, openSync(path, 'w'));
+    if (path === '-') return new Output(process.stdout, undefined);
+    const file = open(path, 'w');
+    file.catch(() => undefined); // handled where it is awaited
+    return new Output(undefined, file);
   }
 
-  async write(data: Uint8Array): Promise<void> {
-    if (this.fd !== undefined) {
-      let offset = 0;
-      while (offset < data.length) offset += writeSync(this.fd, data, offset, data.length - offset);
+  /** True when written buffers are done with once `afterWrites` callbacks run (a file, not a stream). */
+  get ownsWrites(): boolean {
+    return this.file !== undefined;
+  }
+
+  /** Runs `fn` once every write queued so far has finished. */
+  afterWrites(fn: () => void): void {
+    this.tail = this.tail.then(fn);
+  }
+
+  /** Queues `parts`; resolves at once unless too much output is still in flight. */
+  async write(parts: readonly Uint8Array[]): Promise<void> {
+    this.throwFailure();
+    if (this.file) {
+      const opened = this.file;
+      let size = 0;
+      for (const p of parts) size += p.length;
+      const at = this.position;
+      this.position += size;
+      this.pendingBytes += size;
+      this.tail = this.tail.then(async () => {
+        if (this.failure !== undefined) return;
+        try {
+          await writeAll(await opened, parts, at);
+        } catch (e) {
+          this.failure = e instanceof Error ? e : new Error(String(e));
+        }
+        this.pendingBytes -= size;
+      });
+      if (this.pendingBytes > MAX_PENDING_BYTES) {
+        await this.tail;
+        this.throwFailure();
+      }
       return;
     }
-    if (this.stream && !this.stream.write(data)) await once(this.stream, 'drain');
+    const stream = this.stream as Writable;
+    let ok = true;
+    for (const p of parts) ok = stream.write(p);
+    if (!ok) await once(stream, 'drain');
   }
 
-  close(): Promise<void> {
-    if (this.fd !== undefined) closeSync(this.fd);
-    return Promise.resolve();
+  private throwFailure(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Waits for every queued write, then closes the file. Throws the first write error. */
+  async close(): Promise<void> {
+    if (!this.file) return;
+    await this.tail;
+    await (await this.file).close();
+    this.throwFailure();
+  }
+}
+
+/** writev at `position` until every byte is written (a write may be short). */
+async function writeAll(
+  file: FileHandle,
+  parts: readonly Uint8Array[],
+  position: number,
+): Promise<void> {
+  let rest = parts;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await file.writev(rest as Uint8Array[], at);
+    if (bytesWritten === 0) throw new Error('write made no progress');
+    at += bytesWritten;
+    let i = 0;
+    let skip = bytesWritten;
+    while (i < rest.length && skip >= (rest[i] as Uint8Array).length)
+      skip -= (rest[i++] as Uint8Array).length;
+    if (i === rest.length) return;
+    rest = [(rest[i] as Uint8Array).subarray(skip), ...rest.slice(i + 1)];
   }
 }

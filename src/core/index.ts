@@ -25,5 +25,10 @@ export {
 export { parsePps, type Pps } from './h264/pps.js';
 export { parseSliceHeader, SliceType, type SliceHeader } from './h264/slice.js';
 export { BitReader, unescapeRbsp } from './bytes/bit-reader.js';
-export { samplePayloads, keepFirstSamples } from './mp4/fragment.js';
-export { SampleTable, progressiveHeader, segmentPayload } from './mp4/progressive.js';
+export { samplePayloads, keepFirstSamples, mediaSegmentParts } from './mp4/fragment.js';
+export {
+  SampleTable,
+  progressiveHeader,
+  segmentPayload,
+  segmentPayloadParts,
+} from './mp4/progressive.js';

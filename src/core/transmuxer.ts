@@ -13,7 +13,12 @@ import {
   timingFor,
   type Timing,
 } from './h264/timing.js';
-import { mediaSegment, SampleFlags, type FragmentSample } from './mp4/fragment.js';
+import {
+  mediaSegment,
+  mediaSegmentParts,
+  SampleFlags,
+  type FragmentSample,
+} from './mp4/fragment.js';
 import { avcC, displaySize, initSegment } from './mp4/init.js';
 import type {
   FragmentMode,
@@ -41,6 +46,8 @@ interface Frame {
   readonly nalSizes: number[];
   readonly size: number;
   readonly index: number;
+  /** Stream position of the picture's first NAL unit. */
+  readonly offset: number;
   /** Parameter sets of the init segment this frame's fragment needs. */
   readonly config: ActiveConfig;
 }
@@ -129,6 +136,20 @@ export class Transmuxer {
   /** Stream facts, once the first keyframe has been seen. */
   get info(): StreamInfo | undefined {
     return this.streamInfo;
+  }
+
+  /**
+   * Position in the bytes pushed so far before which no input is referenced any more: every output that
+   * needs earlier bytes has been returned. With `segmentParts`, a caller that has also finished writing
+   * those outputs may reuse the memory of chunks that end at or before it.
+   */
+  get retainedFrom(): number {
+    let from = this.splitter.heldFrom;
+    const held = this.assembler.heldFrom;
+    if (held !== undefined) from = Math.min(from, held);
+    const oldest = (this.closedFragments[0] ?? this.fragment)[0];
+    if (oldest) from = Math.min(from, oldest.offset);
+    return from;
   }
 
   /**
@@ -342,6 +363,7 @@ export class Transmuxer {
       nalSizes,
       size,
       index: this.decodeIndex,
+      offset: picture.nals[0]?.offset ?? 0,
       config: this.config as ActiveConfig,
     };
     this.decodeIndex++;
@@ -496,10 +518,10 @@ export class Transmuxer {
       });
     }
     this.sequence++;
-    const segment: MediaSegment = {
-      type: 'media',
-      data: mediaSegment(this.sequence, first.dts, samples),
-      sequence: this.sequence,
+    const sequence = this.sequence;
+    const common = {
+      type: 'media' as const,
+      sequence,
       frames: frames.length,
       keyframe: first.keyframe,
       baseDecodeTime: first.dts,
@@ -509,6 +531,20 @@ export class Transmuxer {
       timescale: timing.timescale,
       samples: infos,
     };
+    let segment: MediaSegment;
+    if (this.options.segmentParts) {
+      const parts = mediaSegmentParts(sequence, first.dts, samples);
+      let data: Uint8Array | undefined;
+      segment = {
+        ...common,
+        parts,
+        get data(): Uint8Array {
+          return (data ??= concatParts(parts));
+        },
+      };
+    } else {
+      segment = { ...common, data: mediaSegment(sequence, first.dts, samples) };
+    }
     this.framesOut += frames.length;
     this.out.push(segment);
   }
@@ -571,6 +607,18 @@ export class Transmuxer {
       gopLength: this.gopLength,
     };
   }
+}
+
+function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function sameConfig(a: ActiveConfig, b: ActiveConfig): boolean {

@@ -20,6 +20,12 @@ export interface TransmuxerOptions {
    * changed parameter sets stay in the samples, as a single .mp4 file needs.
    */
   readonly parameterSetChanges?: 'init-segment' | 'in-band';
+  /**
+   * true: media segments also carry `parts`, the segment as a list of views (moof and mdat header, each NAL
+   * unit's length and its bytes inside the pushed chunks), and `data` is only assembled when first read.
+   * Saves one copy of every byte for writers that take a list of buffers (e.g. `fs.writev`). Default false.
+   */
+  readonly segmentParts?: boolean;
 }
 
 /** Where the frame rate came from. */
@@ -80,6 +86,8 @@ export interface MediaSegment {
   readonly type: 'media';
   /** `moof` + `mdat`. */
   readonly data: Uint8Array;
+  /** The same bytes as views, without a copy (only with the `segmentParts` option). */
+  readonly parts?: readonly Uint8Array[];
   /** moof sequence number. */
   readonly sequence: number;
   /** Number of samples (frames). */

@@ -124,7 +124,7 @@ export class AccessUnitScanner {
     this.emit(buf, emitted, holdFrom);
     if (collectFrom >= 0 && collectFrom < holdFrom)
       this.addCollect(buf.subarray(collectFrom, holdFrom));
-    if (holdFrom < n) this.held = buf.slice(holdFrom);
+    if (holdFrom < n) this.held = new Uint8Array(buf.subarray(holdFrom)); // a copy (Buffer#slice is a view)
     if (endOfAccessUnit) {
       this.endNal();
       if (this.auBytes > 0) this.endAccessUnit();
@@ -187,7 +187,7 @@ export class AccessUnitScanner {
       this.collect = null;
       return;
     }
-    this.collect.push(part.slice());
+    this.collect.push(new Uint8Array(part)); // a copy (Buffer#slice is a view)
   }
 
   private endNal(): void {

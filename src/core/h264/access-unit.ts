@@ -111,6 +111,15 @@ export class AccessUnitAssembler {
     private readonly warn: WarnFn,
   ) {}
 
+  /** Stream position of the first NAL unit held for a picture not yet emitted (undefined: none). */
+  get heldFrom(): number | undefined {
+    let from: number | undefined;
+    for (const nal of [this.pendingField?.nals[0], this.open?.nals[0], this.prefix[0]]) {
+      if (nal && (from === undefined || nal.offset < from)) from = nal.offset;
+    }
+    return from;
+  }
+
   push(nal: NalUnit): void {
     const type = nal.type;
     if (isVcl(type)) {

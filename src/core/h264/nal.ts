@@ -35,6 +35,8 @@ export interface NalUnit {
   readonly parts: readonly Uint8Array[];
   /** The first bytes of the unit, contiguous (the whole unit when it has one part), for header parsing. */
   readonly head: Uint8Array;
+  /** Position of the unit's first byte (its header byte) in the bytes pushed so far. */
+  readonly offset: number;
 }
 
 /** Bytes of a unit's header parsing window: enough for any slice header we parse. */

@@ -53,7 +53,8 @@ export class ParameterSets implements ParameterSetLookup {
 
   /** Stores an SPS unit; throws when it does not parse. Copies its (small) bytes. */
   addSps(nal: NalUnit): StoredSps {
-    const bytes = nalBytes(nal).slice();
+    // A real copy: `slice` of a Node Buffer is a view, and callers may reuse their chunks.
+    const bytes = new Uint8Array(nalBytes(nal));
     const sps = parseSps(bytes);
     const old = this.spsById.get(sps.id);
     if (old && sameBytes(old.bytes, bytes)) return old;
@@ -63,7 +64,7 @@ export class ParameterSets implements ParameterSetLookup {
   }
 
   addPps(nal: NalUnit): StoredPps {
-    const bytes = nalBytes(nal).slice();
+    const bytes = new Uint8Array(nalBytes(nal));
     const pps = parsePps(bytes);
     const old = this.ppsById.get(pps.id);
     if (old && sameBytes(old.bytes, bytes)) return old;

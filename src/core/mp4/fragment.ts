@@ -42,38 +42,16 @@ export function mediaSegment(
   baseDecodeTime: number,
   samples: readonly FragmentSample[],
 ): Uint8Array {
-  const withCts = samples.some((s) => s.cts !== 0);
-  const perSample = withCts ? 16 : 12;
-  const trunSize = 20 + perSample * samples.length;
-  const trafSize = 8 + 16 + 20 + trunSize;
-  const moofSize = 8 + 16 + trafSize;
-  let payload = 0;
-  for (const s of samples) payload += s.size;
-  const w = new ByteWriter(moofSize + 8 + payload);
-
-  w.box(moofSize, 'moof');
-  w.fullBox(16, 'mfhd', 0, 0).u32(sequence); // §8.8.5
-  w.box(trafSize, 'traf');
-  w.fullBox(16, 'tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF).u32(TRACK_ID); // §8.8.7
-  w.fullBox(20, 'tfdt', 1, 0).u64(baseDecodeTime); // §8.8.12, 64-bit
-  const trunFlags =
-    TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS | (withCts ? TRUN_CTS : 0);
-  w.fullBox(trunSize, 'trun', 0, trunFlags).u32(samples.length);
-  w.u32(moofSize + 8); // data_offset: from the moof start to the first mdat payload byte
-  for (const s of samples) {
-    w.u32(s.duration).u32(s.size).u32(s.flags);
-    if (withCts) w.u32(s.cts);
-  }
-
-  w.box(8 + payload, 'mdat');
+  const payload = payloadSize(samples);
+  const w = new ByteWriter(moofSize(samples) + 8 + payload);
+  writeHeader(w, sequence, baseDecodeTime, samples, payload);
   const out = w.bytes;
-  const view = new DataView(out.buffer);
   let o = w.offset;
   for (const s of samples) {
     for (const unit of s.units) {
       let unitSize = 0;
       for (const part of unit) unitSize += part.length;
-      view.setUint32(o, unitSize); // 4-byte NAL length (avcC lengthSizeMinusOne = 3)
+      writeLength(out, o, unitSize); // 4-byte NAL length (avcC lengthSizeMinusOne = 3)
       o += 4;
       for (const part of unit) {
         out.set(part, o);
@@ -82,6 +60,85 @@ export function mediaSegment(
     }
   }
   return out;
+}
+
+/**
+ * The same bytes as `mediaSegment`, without copying the payload: the moof and mdat header, then for each NAL
+ * unit its 4-byte length and its views. For writers that take a list of buffers (writev).
+ */
+export function mediaSegmentParts(
+  sequence: number,
+  baseDecodeTime: number,
+  samples: readonly FragmentSample[],
+): Uint8Array[] {
+  const payload = payloadSize(samples);
+  let units = 0;
+  for (const s of samples) units += s.units.length;
+  const headerSize = moofSize(samples) + 8;
+  // One buffer holds the header and every length prefix; the parts list points into it.
+  const w = new ByteWriter(headerSize + 4 * units);
+  writeHeader(w, sequence, baseDecodeTime, samples, payload);
+  const bytes = w.bytes;
+  const parts: Uint8Array[] = [bytes.subarray(0, headerSize)];
+  let o = headerSize;
+  for (const s of samples) {
+    for (const unit of s.units) {
+      let unitSize = 0;
+      for (const part of unit) unitSize += part.length;
+      writeLength(bytes, o, unitSize);
+      parts.push(bytes.subarray(o, o + 4));
+      o += 4;
+      for (const part of unit) parts.push(part);
+    }
+  }
+  return parts;
+}
+
+function payloadSize(samples: readonly FragmentSample[]): number {
+  let payload = 0;
+  for (const s of samples) payload += s.size;
+  return payload;
+}
+
+function moofSize(samples: readonly FragmentSample[]): number {
+  const perSample = samples.some((s) => s.cts !== 0) ? 16 : 12;
+  return 8 + 16 + 8 + 16 + 20 + 20 + perSample * samples.length;
+}
+
+function writeLength(out: Uint8Array, o: number, size: number): void {
+  out[o] = size >>> 24;
+  out[o + 1] = (size >>> 16) & 0xff;
+  out[o + 2] = (size >>> 8) & 0xff;
+  out[o + 3] = size & 0xff;
+}
+
+/** moof (§8.8.4) and the mdat box header. */
+function writeHeader(
+  w: ByteWriter,
+  sequence: number,
+  baseDecodeTime: number,
+  samples: readonly FragmentSample[],
+  payload: number,
+): void {
+  const withCts = samples.some((s) => s.cts !== 0);
+  const perSample = withCts ? 16 : 12;
+  const trunSize = 20 + perSample * samples.length;
+  const trafSize = 8 + 16 + 20 + trunSize;
+  const moof = 8 + 16 + trafSize;
+  w.box(moof, 'moof');
+  w.fullBox(16, 'mfhd', 0, 0).u32(sequence); // §8.8.5
+  w.box(trafSize, 'traf');
+  w.fullBox(16, 'tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF).u32(TRACK_ID); // §8.8.7
+  w.fullBox(20, 'tfdt', 1, 0).u64(baseDecodeTime); // §8.8.12, 64-bit
+  const trunFlags =
+    TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS | (withCts ? TRUN_CTS : 0);
+  w.fullBox(trunSize, 'trun', 0, trunFlags).u32(samples.length); // §8.8.8
+  w.u32(moof + 8); // data_offset: from the moof start to the first mdat payload byte
+  for (const s of samples) {
+    w.u32(s.duration).u32(s.size).u32(s.flags);
+    if (withCts) w.u32(s.cts);
+  }
+  w.box(8 + payload, 'mdat');
 }
 
 /** Where each sample's bytes sit inside a segment written by `mediaSegment`. */

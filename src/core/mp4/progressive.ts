@@ -198,6 +198,13 @@ export function progressiveHeader(init: InitSegment, table: SampleTable): Uint8A
 
 /** The mdat payload of a media segment written by the transmuxer (its samples, length-prefixed). */
 export function segmentPayload(segment: MediaSegment): Uint8Array {
+  if (segment.parts) return segment.data.subarray(segment.parts[0]?.length ?? 0);
   const view = new DataView(segment.data.buffer, segment.data.byteOffset, segment.data.byteLength);
   return segment.data.subarray(view.getUint32(0) + 8);
+}
+
+/** The mdat payload as views: without a copy when the segment carries `parts`. */
+export function segmentPayloadParts(segment: MediaSegment): readonly Uint8Array[] {
+  // parts[0] is the moof and the mdat header (see mediaSegmentParts).
+  return segment.parts ? segment.parts.slice(1) : [segmentPayload(segment)];
 }
