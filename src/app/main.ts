@@ -1,23 +1,27 @@
 /**
- * Page wiring: file picker / drop zone / URL form / `?src=` start a Session; the page shows its
- * state, statistics and errors, and exposes them read-only as `window.__h264mux` for tests.
+ * Page entry, kept small because it decides the time to the first frame: a `?src=` session starts
+ * here at once (the transmuxer worker, the MediaSource and the connection all start in parallel),
+ * the file picker and the drop zone are wired, and `window.__h264mux` is defined for tests.
+ *
+ * The rest of the page (./page.ts: statistics, errors, save and record, the inspector with uPlot and
+ * mux.js) is a dynamic import. With a `?src=` it is loaded once the first frame shows (or at the first
+ * error, or after LATE_PAGE_MS), so that neither its download nor its evaluation competes with the
+ * startup; without one it is loaded at once. It then takes over the running session, including the
+ * transmuxer outputs seen so far (the inspector shows the whole history).
  */
 import { FileSource } from '../sources/file-source.js';
 import { HttpSource } from '../sources/http-source.js';
 import { SourceError } from '../sources/source.js';
 import type { ByteSource } from '../sources/source.js';
 import { WebSocketSource } from '../sources/websocket-source.js';
-import { Inspector } from './inspector.js';
-import type { InspectorSnapshot } from './inspector.js';
 import type { TransmuxerOutput } from '../core/index.js';
-import { describeError } from './messages.js';
 import { readParams } from './params.js';
 import type { PageParams } from './params.js';
 import { Session, toSessionError } from './session.js';
 import type { SessionError, SessionState, SessionStats, SessionWarning } from './session.js';
-import { SaveControls } from './save-view.js';
+import type { InspectorSnapshot } from './inspector.js';
+import type { PageHost, PageView } from './page.js';
 import type { SaveStatus } from './save-view.js';
-import { renderStats } from './stats-view.js';
 
 /** Read-only debug view for tests and the console: real values from the running session. */
 export interface DebugHook {
@@ -25,10 +29,10 @@ export interface DebugHook {
   readonly stats: SessionStats | undefined;
   readonly errors: readonly SessionError[];
   readonly warnings: readonly SessionWarning[];
-  /** Save / record progress and result. */
-  readonly save: SaveStatus;
-  /** What the inspector holds and last drew. */
-  readonly inspector: InspectorSnapshot;
+  /** Save / record progress and result (undefined until the page UI has loaded). */
+  readonly save: SaveStatus | undefined;
+  /** What the inspector holds and last drew (undefined until the page UI has loaded). */
+  readonly inspector: InspectorSnapshot | undefined;
 }
 
 declare global {
@@ -37,6 +41,9 @@ declare global {
   }
 }
 
+/** With a `?src=`, the page UI loads at the latest this long after the session started. */
+const LATE_PAGE_MS = 1000;
+
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
   if (!el) throw new Error(`index.html lacks #${id}`);
@@ -44,43 +51,49 @@ function byId<T extends HTMLElement>(id: string): T {
 }
 
 const video = byId<HTMLVideoElement>('video');
-const fileInput = byId<HTMLInputElement>('file-input');
 const playerSection = byId('player');
-const errorBox = byId('error');
-const notice = byId('notice');
 const params = readParams(location.search);
+
 let session: Session | undefined;
-const saveControls = new SaveControls({
-  saveGroup: byId('save-group'),
-  recordGroup: byId('record-group'),
-  saveButton: byId<HTMLButtonElement>('save-button'),
-  recordButton: byId<HTMLButtonElement>('record-button'),
-  stopButton: byId<HTMLButtonElement>('stop-button'),
-  cancelButton: byId<HTMLButtonElement>('cancel-button'),
-  layout: byId<HTMLSelectElement>('layout-select'),
-  target: byId<HTMLSelectElement>('target-select'),
-  progress: byId<HTMLProgressElement>('save-progress'),
-  status: byId('save-status'),
-});
-const inspectorPanel = byId('inspector');
-const inspectorToggle = byId<HTMLButtonElement>('inspector-toggle');
-/**
- * The inspector (DOM, three uPlot charts) is built once playback has started, not before: its
- * construction would otherwise delay the first frame. Outputs that arrive earlier are kept and handed
- * over, so opening it still shows the whole history.
- */
-let inspectorInstance: Inspector | undefined;
-let earlyOutputs: (readonly TransmuxerOutput[])[] = [];
-function inspector(): Inspector {
-  if (!inspectorInstance) {
-    inspectorInstance = new Inspector(inspectorPanel);
-    for (const outputs of earlyOutputs) inspectorInstance.addOutputs(outputs);
-    earlyOutputs = [];
-  }
-  return inspectorInstance;
-}
+let file: File | undefined;
 /** Errors raised before a session exists (e.g. a bad `?src=`). */
 const pageErrors: SessionError[] = [];
+/** Transmuxer outputs of the current session not yet taken by the page (inspector history). */
+let earlyOutputs: (readonly TransmuxerOutput[])[] = [];
+let view: PageView | undefined;
+let viewLoading: Promise<void> | undefined;
+
+const host: PageHost = {
+  params,
+  video,
+  get session() {
+    return session;
+  },
+  get file() {
+    return file;
+  },
+  get pageErrors() {
+    return pageErrors;
+  },
+  takeEarlyOutputs() {
+    const taken = earlyOutputs;
+    earlyOutputs = [];
+    return taken;
+  },
+};
+
+/** Loads ./page.ts once and lets it take over the current session. */
+function loadPage(): void {
+  viewLoading ??= import('./page.js')
+    .then((page) => {
+      view = page.mountPage(host);
+    })
+    .catch((error: unknown) => {
+      // Playback goes on without the page UI; the error is visible in the hook and the console.
+      pageErrors.push(toSessionError(error));
+      console.error(error);
+    });
+}
 
 Object.defineProperty(window, '__h264mux', {
   value: Object.freeze({
@@ -97,20 +110,13 @@ Object.defineProperty(window, '__h264mux', {
       return (session?.warnings ?? []).map((w) => ({ ...w }));
     },
     get save() {
-      return { ...saveControls.status };
+      return view?.save;
     },
     get inspector() {
-      return inspector().snapshot();
+      return view?.inspector;
     },
   } satisfies DebugHook),
 });
-
-function fillForm(p: PageParams): void {
-  byId<HTMLInputElement>('src-input').value = p.src ?? '';
-  const q = new URLSearchParams(location.search);
-  byId<HTMLInputElement>('fps-input').value = q.get('fps') ?? '';
-  byId<HTMLInputElement>('latency-input').value = q.get('latency') ?? '';
-}
 
 function sourceForUrl(src: string, p: PageParams): ByteSource {
   let url: URL;
@@ -132,71 +138,35 @@ function sourceForUrl(src: string, p: PageParams): ByteSource {
   }
 }
 
-function play(source: ByteSource, file?: File): void {
+function play(source: ByteSource, picked?: File): void {
   session?.stop();
   pageErrors.length = 0;
+  earlyOutputs = [];
   const s = new Session(video, source, {
     fps: params.fps,
     targetLatency: params.latency,
     playbackRate: params.rate,
   });
   session = s;
-  s.onChange = render;
-  inspectorInstance?.reset();
-  earlyOutputs = [];
-  s.onOutputs = (outputs) => {
-    if (inspectorInstance) inspectorInstance.addOutputs(outputs);
-    else earlyOutputs.push(outputs);
+  file = picked;
+  s.onOutputs = (outputs) => earlyOutputs.push(outputs);
+  s.onChange = () => {
+    if (view) view.render();
+    else if (s.errors.length > 0) loadPage();
   };
-  saveControls.attach(s, file, params.fps);
+  // Visible before the first frame: a hidden <video> presents nothing.
   playerSection.hidden = false;
+  view?.sessionStarted();
   s.start();
-  render();
-  if (!inspectorInstance) {
-    video.addEventListener('playing', () => inspector(), { once: true });
-    setTimeout(() => inspector(), 1500);
-  }
+  view?.render();
 }
 
-function render(): void {
-  const errors = [...pageErrors, ...(session?.errors ?? [])];
-  const last = errors[errors.length - 1];
-  if (last) {
-    const shown = describeError(last);
-    byId('error-title').textContent = shown.title;
-    byId('error-message').textContent = shown.message;
-    errorBox.hidden = false;
-  } else {
-    errorBox.hidden = true;
-  }
-  const text = session?.notice ?? '';
-  notice.textContent = text;
-  notice.hidden = text === '';
-  if (session) renderStats(byId('stats-list'), byId('warnings'), session.stats, session.warnings);
-  saveControls.update();
+function playFile(picked: File | undefined): void {
+  if (picked) play(new FileSource(picked), picked);
 }
 
-function toggleInspector(): void {
-  const open = inspectorPanel.hidden;
-  playerSection.classList.toggle('inspecting', open);
-  inspectorToggle.setAttribute('aria-pressed', String(open));
-  inspector().setOpen(open);
-}
-inspectorToggle.addEventListener('click', toggleInspector);
-
-// Latency and buffer sparklines: 4 samples a second from the running session.
-setInterval(() => {
-  const player = session?.stats.player;
-  if (!player) return;
-  inspectorInstance?.addLiveSample({
-    latency: session?.stats.live ? player.latency : undefined,
-    bufferedAhead: player.bufferedAhead,
-  });
-}, 250);
-
-fileInput.addEventListener('change', () => {
-  const file = fileInput.files?.[0];
-  if (file) play(new FileSource(file), file);
+byId<HTMLInputElement>('file-input').addEventListener('change', (event) => {
+  playFile((event.target as HTMLInputElement).files?.[0]);
 });
 
 // Drop anywhere on the page.
@@ -210,17 +180,18 @@ document.addEventListener('dragleave', (event) => {
 document.addEventListener('drop', (event) => {
   event.preventDefault();
   document.body.classList.remove('dragging');
-  const file = event.dataTransfer?.files[0];
-  if (file) play(new FileSource(file), file);
+  playFile(event.dataTransfer?.files[0]);
 });
 
-setInterval(render, 500);
-fillForm(params);
 if (params.src) {
   try {
     play(sourceForUrl(params.src, params));
+    video.addEventListener('playing', loadPage, { once: true });
+    setTimeout(loadPage, LATE_PAGE_MS);
   } catch (error) {
     pageErrors.push(toSessionError(error));
-    render();
+    loadPage();
   }
+} else {
+  loadPage();
 }
