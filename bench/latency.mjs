@@ -3,7 +3,9 @@
 //
 //   npm run bench:latency            (BENCH_SECONDS=30 by default; --json out.json to save)
 //   --ours-only: skip the jmuxer runs (quick experiments); --all: add h264mux over unframed
-//   WebSocket; --trace: per-frame latencies; BENCH_OURS_QUERY='&latency=0.02': page options.
+//   WebSocket; --trace: per-frame latencies; BENCH_OURS_QUERY='&latency=0.02': page options;
+//   BENCH_DIST=/path/to/dist: serve that build of the app instead of building dist/ (A/B runs
+//   against another checkout).
 //
 // 1. ffmpeg makes a 640x480 Baseline 30 fps stream (testsrc2, -tune zerolatency -g 30) with the
 //    frame number drawn as an 11-bit barcode in the top 24 rows (white/black 40 px boxes).
@@ -22,7 +24,15 @@ import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../scripts/browser.mjs';
 import { startStaticServer } from '../test/e2e/support/static-server.mjs';
 import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
-import { BITS, BOX, makeStream, measureScript, percentile, warmUp } from './latency-harness.mjs';
+import {
+  BITS,
+  BOX,
+  firstFrame,
+  makeStream,
+  measureScript,
+  percentile,
+  warmUp,
+} from './latency-harness.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -62,11 +72,14 @@ if (src.startsWith('ws')) {
 </script>`;
 
 async function main() {
-  const vite = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (vite.status !== 0) throw new Error('vite build failed');
+  const dist = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROOT, 'dist');
+  if (!process.env.BENCH_DIST) {
+    const vite = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (vite.status !== 0) throw new Error('vite build failed');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'h264mux-latency-'));
   const file = makeStream(dir, SECONDS + 8);
   /** @type {Map<number, Map<number, number>>} client -> frame -> time its last byte was sent */
@@ -84,7 +97,7 @@ async function main() {
       if (!frames.has(frame)) frames.set(frame, time);
     },
   });
-  const app = await startStaticServer(join(ROOT, 'dist'), {
+  const app = await startStaticServer(dist, {
     prefix: '/',
     routes: {
       '/jmuxer.html': { type: 'text/html; charset=utf-8', body: JMUXER_PAGE },
@@ -138,8 +151,9 @@ async function main() {
       await page.addInitScript(measureScript, { bits: BITS, box: BOX });
       const pageErrors = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
+      const shown = firstFrame(page);
       await page.goto(run.url);
-      await page.waitForFunction(() => window.__bench.frames.length > 0, null, { timeout: 15000 });
+      await shown;
       await page.waitForTimeout(SECONDS * 1000);
       const data = await page.evaluate(() => window.__bench);
       const quality = await page.evaluate(() => {

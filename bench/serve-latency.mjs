@@ -17,7 +17,15 @@ import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../scripts/browser.mjs';
 import { startStaticServer } from '../test/e2e/support/static-server.mjs';
 import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
-import { BITS, BOX, makeStream, measureScript, percentile, warmUp } from './latency-harness.mjs';
+import {
+  BITS,
+  BOX,
+  firstFrame,
+  makeStream,
+  measureScript,
+  percentile,
+  warmUp,
+} from './latency-harness.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -75,8 +83,9 @@ try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.addInitScript(measureScript, { bits: BITS, box: BOX });
+    const shown = firstFrame(page);
     await page.goto(run.url);
-    await page.waitForFunction(() => window.__bench.frames.length > 0, null, { timeout: 15000 });
+    await shown;
     await page.waitForTimeout(SECONDS * 1000);
     const data = await page.evaluate(() => window.__bench);
     const errors = await page.evaluate(() => window.__h264mux?.errors ?? []);
