@@ -4,6 +4,7 @@ import { type Picture, AccessUnitAssembler } from './h264/access-unit.js';
 import { AnnexBSplitter } from './h264/annexb.js';
 import { nalBytes, NalType, type NalUnit } from './h264/nal.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
+import { lastPictureDamage } from './h264/truncation.js';
 import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
 import {
   MAX_FPS,
@@ -72,6 +73,7 @@ export class Transmuxer {
   private bytesIn = 0;
   private sawH264 = false;
   private failed: H264MuxError | undefined;
+  private truncatedLast = false;
   private readonly warned = new Set<H264MuxWarningCode>();
 
   // Random access and timing.
@@ -188,7 +190,17 @@ export class Transmuxer {
       if (guess) this.failNotH264(guess);
     }
     for (const nal of this.splitter.flush()) this.onNal(nal);
-    this.assembler.flush();
+    // Incomplete trailing data (a stream cut mid-NAL) must not become a sample.
+    this.truncatedLast = this.assembler.flush((picture) => {
+      const damage = lastPictureDamage(picture, this.sets);
+      if (damage !== undefined) {
+        this.warn(
+          'TRUNCATED_FRAME_DROPPED',
+          `dropped the last frame: the stream ends inside it (${damage})`,
+        );
+      }
+      return damage === undefined;
+    });
     this.bumpAll();
     this.closeFragment();
     this.drain();
@@ -201,9 +213,11 @@ export class Transmuxer {
           ),
         );
       }
-      const why = this.sets.hasAny
-        ? 'the stream has no IDR picture or recovery point to start decoding from'
-        : 'no SPS/PPS (sequence and picture parameter sets) were found; cameras need an option such as --inline to repeat them';
+      const why = this.truncatedLast
+        ? 'its only frame is cut short by the end of the stream'
+        : this.sets.hasAny
+          ? 'the stream has no IDR picture or recovery point to start decoding from'
+          : 'no SPS/PPS (sequence and picture parameter sets) were found; cameras need an option such as --inline to repeat them';
       this.fail(new H264MuxError('NO_DECODABLE_FRAMES', `No decodable frames: ${why}.`));
     }
     return this.take();

@@ -213,3 +213,79 @@ describe('transmux() async iterator', () => {
     expect(bytes(viaIterator)).toEqual(bytes(direct));
   });
 });
+
+describe('a stream cut inside its last frame', () => {
+  /** Slice NAL units of `data`: header offset, end (where the next start code begins), first_mb == 0. */
+  function slices(data: Uint8Array): { start: number; end: number; firstOfPicture: boolean }[] {
+    const out: { start: number; end: number; firstOfPicture: boolean }[] = [];
+    const starts: number[] = [];
+    for (let i = 0; i + 3 < data.length; i++) {
+      if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) starts.push(i + 3);
+    }
+    for (const [k, start] of starts.entries()) {
+      const type = (data[start] as number) & 0x1f;
+      if (type !== 1 && type !== 5) continue;
+      let end = k + 1 < starts.length ? (starts[k + 1] as number) - 3 : data.length;
+      while (data[end - 1] === 0) end--; // a 4-byte start code's leading zero
+      // ue(v) first_mb_in_slice is 0 exactly when its first bit is 1.
+      out.push({ start, end, firstOfPicture: ((data[start + 1] as number) & 0x80) !== 0 });
+    }
+    return out;
+  }
+
+  function framesAndWarnings(data: Uint8Array): { frames: number; truncated: string[] } {
+    const outs = run(data);
+    return {
+      frames: media(outs).reduce((n, s) => n + s.frames, 0),
+      truncated: outs.flatMap((o) =>
+        o.type === 'warning' && o.code === 'TRUNCATED_FRAME_DROPPED' ? [o.message] : [],
+      ),
+    };
+  }
+
+  // CAVLC Baseline, CABAC Main with B-frames, CABAC High 8x8 with B-frames, CABAC MBAFF, 4 slices.
+  for (const name of [
+    'p01_pi_baseline_vga30_inline.h264',
+    'p03_main_bf3_pyramid_360p30.h264',
+    'p04_high_bf3_1080p30.h264',
+    'p15_interlaced_mbaff_tff_576i25.h264',
+    'p05_high_slices4_720p30.h264',
+  ]) {
+    const data = readFixture(name);
+    const all = slices(data);
+    const pictureStarts = all.flatMap((s, i) => (s.firstOfPicture ? [i] : []));
+    const k = Math.min(20, pictureStarts.length - 2);
+    const lastSlice = all[(pictureStarts[k + 1] as number) - 1] as { start: number; end: number };
+
+    it(`${name}: cut mid-slice, the damaged frame is dropped with a warning`, () => {
+      for (const fraction of [0.25, 0.5, 0.9]) {
+        const cut = lastSlice.start + Math.floor((lastSlice.end - lastSlice.start) * fraction);
+        const r = framesAndWarnings(data.subarray(0, cut));
+        expect(r.frames, `cut at ${fraction} of the slice`).toBe(k);
+        expect(r.truncated).toHaveLength(1);
+      }
+    });
+
+    it(`${name}: cut right after a whole frame, nothing is dropped`, () => {
+      const r = framesAndWarnings(data.subarray(0, lastSlice.end));
+      expect(r.frames).toBe(k + 1);
+      expect(r.truncated).toEqual([]);
+    });
+  }
+
+  it('a picture missing its last slices is dropped', () => {
+    const data = readFixture('p05_high_slices4_720p30.h264');
+    const all = slices(data);
+    const pictureStarts = all.flatMap((s, i) => (s.firstOfPicture ? [i] : []));
+    const second = all[(pictureStarts[10] as number) + 1] as { end: number };
+    const r = framesAndWarnings(data.subarray(0, second.end));
+    expect(r.frames).toBe(10);
+    expect(r.truncated[0]).toMatch(/macroblocks/);
+  });
+
+  it('the truncated fixture keeps exactly every complete frame', () => {
+    const r = framesAndWarnings(readFixture('p12_truncated_mid_nal.h264'));
+    expect(r.frames).toBe(67);
+    expect(r.truncated).toHaveLength(1);
+  });
+});

@@ -72,6 +72,13 @@ export function isFirstSliceOfNewPicture(a: SliceHeader, b: SliceHeader, pocType
   );
 }
 
+/** The picture still open when the stream ends. */
+export interface LastPicture {
+  readonly slices: readonly NalUnit[];
+  readonly sps: Sps;
+  readonly fieldPic: boolean;
+}
+
 interface OpenPicture {
   readonly nals: NalUnit[];
   readonly first: SliceHeader;
@@ -185,10 +192,24 @@ export class AccessUnitAssembler {
   }
 
   /** End of stream. */
-  flush(): void {
+  /**
+   * End of the stream: emits what is held. `isWhole` may veto the last picture (e.g. its last slice was cut
+   * short); a vetoed picture is dropped and `flush` returns true.
+   */
+  flush(isWhole?: (picture: LastPicture) => boolean): boolean {
+    let dropped = false;
+    const open = this.open;
+    if (open && isWhole) {
+      const slices = open.nals.filter((n) => isVcl(n.type));
+      if (!isWhole({ slices, sps: open.sps, fieldPic: open.first.fieldPic })) {
+        this.open = undefined;
+        dropped = true;
+      }
+    }
     if (this.open) this.closePicture();
     this.flushField();
     this.prefix = [];
+    return dropped;
   }
 
   /** Discard everything in progress (a discontinuity in the input). */
