@@ -45,6 +45,7 @@ export function mountPage(host: PageHost): PageView {
   // Chromium's media controls (a shadow tree of SVG icons) cost a long style pass: added only now,
   // after the startup.
   video.controls = true;
+  byId('toolbar').hidden = false;
   const playerSection = byId('player');
   const errorBox = byId('error');
   const notice = byId('notice');
