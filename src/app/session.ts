@@ -305,8 +305,10 @@ export class Session {
     const info = this.info;
     if (!isSeekable(this.source) || !info || this.stopped || this.state === 'error') return;
     const frameSeconds = info.frameDuration / info.timescale;
-    // Presentation time -> decode-order frame: B-frame streams present reorderDepth frames late.
-    const frame = Math.max(0, Math.floor(time / frameSeconds + 1e-6) - info.reorderDepth);
+    // Media time -> the stream's PTS -> decode-order frame: B-frame streams present reorderDepth
+    // frames late.
+    const pts = time + this.player.timelineShift;
+    const frame = Math.max(0, Math.floor(pts / frameSeconds + 1e-6) - info.reorderDepth);
     // Before the buffer's end but not buffered: it was evicted (or never read): read it again.
     const rewind = time < (this.player.stats.bufferedEnd || 0);
     this.source.seek(frame, rewind);

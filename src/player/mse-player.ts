@@ -15,12 +15,17 @@
  * - Live join: a relay's GOP cache arrives as one burst (a whole GOP at once); once it has settled,
  *   the playhead jumps once to the live edge (a seek within the GOP just decoded is cheap), then the
  *   gentle rate control takes over.
- * - Playback starts at the first buffered time (a B-frame stream without edit list starts at, e.g.,
- *   0.067 s, not 0).
+ * - A file's timeline starts at its first presented frame: a B-frame stream without edit list has
+ *   its first PTS at, e.g., 0.067 s; the SourceBuffer's timestampOffset is set to minus that before
+ *   the first media segment (MSE §3.1 timestampOffset, applied in coded frame processing §3.5.8), so
+ *   the buffer starts at 0, where the playhead is: no start gap, no seek and no nudge at the start
+ *   (a nudge made Chromium decode a frame twice). A live stream starts at its first buffered time
+ *   instead (the playhead is moved there before the first frame is appended).
  * - File seeking: a seek outside the buffer is reported (`onSeekOutsideBuffer`); the session then
  *   restarts the source at a keyframe and calls `restart(timestampOffset)`, which drops the buffer and
- *   places the new segments on the file's timeline (MSE §3.1 timestampOffset). The duration is an
- *   estimate until the end (so that the whole file is seekable), exact after `endOfStream`.
+ *   places the new segments on the file's timeline (MSE §3.1 timestampOffset, less the start shift).
+ *   The duration is an estimate until the end (so that the whole file is seekable), exact after
+ *   `endOfStream`.
  */
 import type { InitSegment, MediaSegment } from '../core/index.js';
 import { findMediaSource, isTypeSupported } from './media-source.js';
@@ -176,6 +181,10 @@ export class MsePlayer {
   private joinTimer: ReturnType<typeof setTimeout> | undefined;
   /** File restart: timestampOffset for the segments that follow. */
   private pendingOffset: number | undefined;
+  /** The SourceBuffer's timestampOffset for the append in progress (keyframe times). */
+  private appendOffset = 0;
+  /** File: the first presentation time of the stream (s), moved to 0; set at the first media. */
+  private shift: number | undefined;
   /** File: duration (s) to set when the MediaSource is idle. */
   private pendingDuration: number | undefined;
   private failed = false;
@@ -278,6 +287,14 @@ export class MsePlayer {
     return this.options.live;
   }
 
+  /**
+   * Seconds the buffer's timeline is ahead of the stream's own PTS timeline (file: the first PTS,
+   * 0 without B-frame delay; live: 0). Stream time = media time + timelineShift.
+   */
+  get timelineShift(): number {
+    return this.shift ?? 0;
+  }
+
   appendInit(segment: InitSegment): void {
     this.enqueue({ kind: 'init', data: segment.data, mimeType: segment.mimeType });
   }
@@ -299,14 +316,15 @@ export class MsePlayer {
 
   /**
    * File seek: the segments that follow start a new stream at `timestampOffset` seconds of the file's
-   * timeline. Everything queued and buffered is dropped (memory stays bounded whatever the seeks).
+   * own timeline (its first frame's DTS there). Everything queued and buffered is dropped (memory
+   * stays bounded whatever the seeks).
    */
   restart(timestampOffset: number): void {
     if (this.failed) return;
     this.queue.length = 0;
     this.ended = false;
     this.keyframes = [];
-    this.pendingOffset = timestampOffset;
+    this.pendingOffset = timestampOffset - this.timelineShift;
     this.pendingRemoval = [0, Infinity];
     this.counters.restarts++;
     this.pump();
@@ -411,11 +429,17 @@ export class MsePlayer {
         return;
       }
       if (item.kind === 'init' && !this.prepareSourceBuffer(ms, item.mimeType)) return;
-      if (item.kind === 'media' && !this.startPositioned) {
+      if (item.kind === 'media' && !this.startPositioned && this.sourceBuffer) {
+        if (!this.options.live && this.shift === undefined) {
+          // File: its first presented frame goes to 0 (see the header).
+          this.shift = Math.max(0, item.start);
+          if (this.shift > 0) this.sourceBuffer.timestampOffset = -this.shift;
+        }
+        const start = item.start + this.sourceBuffer.timestampOffset;
         // Seek before the first frame is appended: a seek after decoding began would decode the
         // first frames twice. Setting currentTime needs HAVE_METADATA (HTML §4.8.11.9). A stream
-        // that starts at the playhead (no B-frame delay) needs no seek: append at once.
-        const needsSeek = item.start > this.video.currentTime + 1e-3;
+        // that starts at the playhead (no B-frame delay, or a file) needs no seek: append at once.
+        const needsSeek = start > this.video.currentTime + 1e-3;
         if (needsSeek && this.video.readyState < HTMLMediaElement.HAVE_METADATA) {
           if (!this.waitingForMetadata) {
             this.waitingForMetadata = true;
@@ -423,7 +447,7 @@ export class MsePlayer {
           }
           return;
         }
-        this.positionStart(item.start);
+        this.positionStart(start);
       }
       const sb = this.sourceBuffer;
       if (!sb) return; // media before any init segment: cannot happen with the core's ordering
@@ -440,6 +464,7 @@ export class MsePlayer {
         }
       }
       this.appending = batch;
+      this.appendOffset = sb.timestampOffset;
       sb.appendBuffer(joinData(batch, bytes) as Uint8Array<ArrayBuffer>);
     } catch (error) {
       this.appending = undefined;
@@ -521,7 +546,7 @@ export class MsePlayer {
         this.counters.appendedBytes += item.data.byteLength;
         if (item.kind !== 'media') continue;
         media = true;
-        for (const k of item.keyframes) this.addKeyframe(k);
+        for (const k of item.keyframes) this.addKeyframe(k + this.appendOffset);
       }
       if (media) {
         if (this.started && this.options.live) {

@@ -37,6 +37,11 @@ for (const fixture of loadManifest()) {
     const allowMissing = fixture.oracleArgs.allowMissing ?? 0;
     expect(video.total).toBeGreaterThanOrEqual(fixture.frames - allowMissing);
     expect(video.total).toBeLessThanOrEqual(fixture.frames);
+    // The file's timeline starts at its first presented frame (B-frame streams too): no start gap,
+    // so the player never had to move a stuck playhead (such a nudge decoded a frame twice).
+    const player = state.stats?.player as { jumps: number; bufferedStart: number } | undefined;
+    expect(player?.jumps).toBe(0);
+    expect(player?.bufferedStart).toBe(0);
     const [lastSize] = fixture.sizes.slice(-1);
     expect(`${video.width}x${video.height}`).toBe(lastSize);
     expect(state.stats?.info?.codec).toMatch(/^avc1\.[0-9A-F]{6}$/i);
