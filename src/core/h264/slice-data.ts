@@ -773,7 +773,8 @@ class Walker {
 
     if (cbpLuma > 0 || cbpChroma > 0 || i16) {
       const delta = this.cabac ? this.qpDeltaCabac() : this.se();
-      if (delta < -32 || delta > 31) throw new BadSyntax('mb_qp_delta out of range');
+      // §7.4.5: -(26 + QpBdOffsetY / 2) .. 25 + QpBdOffsetY / 2, QpBdOffsetY <= 48 (14-bit video)
+      if (delta < -50 || delta > 49) throw new BadSyntax('mb_qp_delta out of range');
       this.prevQpDeltaNonZero = delta !== 0;
       this.residual(i16, cbpLuma, cbpChroma, transform8x8);
     } else {
