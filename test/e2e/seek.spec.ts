@@ -131,3 +131,45 @@ test('file of 60 s: seek far ahead restarts at a keyframe (bytes between skipped
   expect((await debug(page)).errors).toEqual([]);
   expect((await videoState(page)).error).toBeNull();
 });
+
+test('B-frame file of 60 s: the timeline starts at 0 and a far seek restarts on the same timeline', async ({
+  page,
+  appUrl,
+}) => {
+  // p03 (4 s, Main, pyramid B-frames: its first frame is presented 2 frames after its first DTS)
+  // fifteen times: 60 s, 1800 frames. The player moves the first presented frame to 0; a restart
+  // must be placed on that same shifted timeline, or the buffer would end 2 frames past 60 s.
+  const p03 = readFileSync(join(FIXTURES, 'p03_main_bf3_pyramid_360p30.h264'));
+  const long = Buffer.concat(Array.from({ length: 15 }, () => p03));
+  await page.goto(`${appUrl}?rate=2`);
+  await watchEnded(page);
+  await page.setInputFiles('input[type=file]', {
+    name: 'long-b.h264',
+    mimeType: 'application/octet-stream',
+    buffer: long,
+  });
+  await expect
+    .poll(async () => (await media(page)).duration, { timeout: 15_000 })
+    .toBeGreaterThan(55);
+  const before = await media(page);
+  expect(before.ranges[0]?.[0]).toBe(0);
+  await seek(page, 50);
+  await expect
+    .poll(async () => (await media(page)).currentTime, { timeout: 15_000 })
+    .toBeGreaterThan(50.5);
+  expect(await restarts(page)).toBe(1);
+  const after = await media(page);
+  // Restarted at the keyframe before 50 s (p03 has one every 4 s at most).
+  expect(after.ranges[0]?.[0]).toBeGreaterThanOrEqual(45.9);
+  expect(after.ranges[0]?.[0]).toBeLessThanOrEqual(50.01);
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __ended: boolean }).__ended), {
+      timeout: 20_000,
+    })
+    .toBe(true);
+  const end = await media(page);
+  expect(end.duration).toBeCloseTo(60, 2);
+  expect(end.ranges.at(-1)?.[1]).toBeCloseTo(60, 2);
+  expect((await debug(page)).errors).toEqual([]);
+  expect((await videoState(page)).error).toBeNull();
+});
