@@ -55,7 +55,9 @@ describe('KeyframeIndex', () => {
       const options = fixture.oracleArgs.fps !== undefined ? { fps: fixture.oracleArgs.fps } : {};
       const samples = samplesOf(data, options);
       const index = indexOf(data, undefined);
-      expect(index.frames).toBe(samples.length);
+      // The index does not walk slice data: it counts a frame the file ends inside, which the
+      // transmuxer drops (TRUNCATED_FRAME_DROPPED).
+      expect(index.frames).toBe(samples.length + (fixture.oracleArgs.allowMissing ?? 0));
       expect(index.keyframes.map((k) => k.frame)).toEqual(
         samples.filter((s) => s.keyframe).map((s) => s.index),
       );
