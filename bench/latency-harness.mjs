@@ -109,6 +109,13 @@ export function percentile(sorted, p) {
   return sorted[i];
 }
 
+/** Pause before each measured page: the previous page's renderer shuts down in it, not mid-startup. */
+export const SETTLE_MS = 1000;
+
+export function settle() {
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+
 /** Opens each run's page once, unmeasured: the first pages of a fresh browser pay for process start-up. */
 export async function warmUp(browser, runs) {
   for (const run of runs) {

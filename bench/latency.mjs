@@ -31,6 +31,7 @@ import {
   makeStream,
   measureScript,
   percentile,
+  settle,
   warmUp,
 } from './latency-harness.mjs';
 
@@ -144,6 +145,7 @@ async function main() {
   try {
     await warmUp(browser, runs);
     for (const run of runs) {
+      await settle();
       // Only the connection this page opens counts (warm-up pages may still be draining).
       const known = new Set(sentByClient.keys());
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

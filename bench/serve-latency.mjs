@@ -24,6 +24,7 @@ import {
   makeStream,
   measureScript,
   percentile,
+  settle,
   warmUp,
 } from './latency-harness.mjs';
 
@@ -79,6 +80,7 @@ const results = [];
 try {
   await warmUp(browser, runs);
   for (const run of runs) {
+    await settle();
     sent = new Map();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
