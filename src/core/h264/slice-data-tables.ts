@@ -326,6 +326,27 @@ export const TRANS_IDX_LPS = Uint8Array.from([
 ]);
 
 /**
+ * The CABAC state after decoding a bin, indexed by the state before it (pStateIdx << 1 | valMPS), §9.3.3.2.1.1:
+ * after the most probable symbol, pStateIdx = transIdxMPS (Min(pStateIdx + 1, 62), unchanged at 62 and 63)
+ */
+export const NEXT_STATE_MPS = Uint8Array.from({ length: 128 }, (_, s) => {
+  const pState = s >> 1;
+  return pState < 62 ? ((pState + 1) << 1) | (s & 1) : s;
+});
+/** ... and after the least probable one, pStateIdx = transIdxLPS, valMPS switching at pStateIdx 0. */
+export const NEXT_STATE_LPS = Uint8Array.from({ length: 128 }, (_, s) => {
+  const pState = s >> 1;
+  return ((TRANS_IDX_LPS[pState] as number) << 1) | (pState === 0 ? 1 - (s & 1) : s & 1);
+});
+/**
+ * RenormD (§9.3.3.2.2, Figure 9-8) shifts codIRange left until it is at least 256: the number of bits it reads,
+ * indexed by codIRange (1..255; codIRange stays >= 2).
+ */
+export const RENORM_SHIFT = Uint8Array.from({ length: 256 }, (_, range) =>
+  range === 0 ? 0 : Math.clz32(range) - 23,
+);
+
+/**
  * ctxIdxInc of significant_coeff_flag for 8x8 blocks by levelListIdx, H.264 Table 9-43: frame coded and
  * field coded macroblocks.
  */

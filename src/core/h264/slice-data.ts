@@ -1,4 +1,4 @@
-import { BitReader, EndOfDataError, unescapeRbsp } from '../bytes/bit-reader.js';
+import { BitReader, EndOfDataError } from '../bytes/bit-reader.js';
 import type { Pps } from './pps.js';
 import type { Sps } from './sps.js';
 import { parseFullSliceHeader, ppsExtra, spsExtra } from './slice-data-header.js';
@@ -14,14 +14,16 @@ import {
   COEFF_TOKEN_CHROMA_DC,
   COEFF_TOKEN_CHROMA_DC_422,
   LAST_8X8,
+  NEXT_STATE_LPS,
+  NEXT_STATE_MPS,
   RANGE_TAB_LPS,
+  RENORM_SHIFT,
   RUN_BEFORE,
   SIG_8X8_FIELD,
   SIG_8X8_FRAME,
   TOTAL_ZEROS,
   TOTAL_ZEROS_CHROMA_DC,
   TOTAL_ZEROS_CHROMA_DC_422,
-  TRANS_IDX_LPS,
 } from './slice-data-tables.js';
 import type { VlcTable } from './slice-data-tables.js';
 
@@ -61,6 +63,7 @@ export interface WalkOptions {
 
 /** The bits ran out before the slice ended. */
 class OutOfBits extends Error {}
+const PAST_THE_END = 'read past the end of the slice data';
 /** A syntax element out of its range: the data is not a valid slice (damaged). */
 class BadSyntax extends Error {}
 class Unsupported extends Error {}
@@ -138,6 +141,15 @@ const B_SUB: readonly (readonly [readonly Part[], number])[] = [
   [S4x4, 3],
 ];
 
+/** Prediction list use of a sub-macroblock type (P: list 0). */
+function subMbPredOf(isB: boolean, t: number): number {
+  return isB ? (B_SUB[t] as [readonly Part[], number])[1] : 1;
+}
+
+function subMbShape(isB: boolean, t: number): readonly Part[] {
+  return isB ? (B_SUB[t] as [readonly Part[], number])[0] : (P_SUB[t] as readonly Part[]);
+}
+
 // ctxIdxOffset (+ ctxBlockCatOffset) of the residual syntax elements by ctxBlockCat 0..13 (Tables 9-34, 9-40).
 const CBF_BASE = [85, 89, 93, 97, 101, 1012, 460, 464, 468, 1016, 472, 476, 480, 1020];
 const SIG_FRAME = [105, 120, 134, 149, 152, 402, 484, 499, 513, 660, 528, 543, 557, 718];
@@ -145,6 +157,17 @@ const SIG_FIELD = [277, 292, 306, 321, 324, 436, 776, 791, 805, 675, 820, 835, 8
 const LAST_FRAME = [166, 181, 195, 210, 213, 417, 572, 587, 601, 690, 616, 631, 645, 748];
 const LAST_FIELD = [338, 353, 367, 382, 385, 451, 864, 879, 893, 699, 908, 923, 937, 757];
 const ABS_BASE = [227, 237, 247, 257, 266, 426, 952, 962, 972, 708, 982, 992, 1002, 766];
+
+// ctxIdxInc of significant_coeff_flag and last_significant_coeff_flag by levelListIdx, §9.3.3.1.3: the index
+// itself for 4x4 blocks, Table 9-43 for 8x8 blocks, Min(levelListIdx / NumC8x8, 2) for chroma DC.
+const INC_4X4 = Uint8Array.from({ length: 16 }, (_, i) => i);
+const INC_CHROMA_DC_420 = Uint8Array.of(0, 1, 2, 2);
+const INC_CHROMA_DC_422 = Uint8Array.of(0, 0, 1, 1, 2, 2, 2, 2);
+/** residual_luma() ctxBlockCat of colour component 0..2 (Y, Cb, Cr of 4:4:4), Table 9-42. */
+const CAT_DC = [0, 6, 10];
+const CAT_AC = [1, 7, 11];
+const CAT_4X4 = [2, 8, 12];
+const CAT_8X8 = [5, 9, 13];
 
 /** luma4x4BlkIdx → raster index (x4 + 4 * y4) of its 4x4 block, §6.4.3. */
 const BLK_RASTER = [0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15];
@@ -174,7 +197,8 @@ class Walker {
   private readonly pcmBits: number;
   private readonly numC8x8: number;
 
-  // Bits: RBSP without the NAL header byte; `limit` is the first bit the walker may not read.
+  // Bits: RBSP without the NAL header byte, followed by 2 zero bytes (the CABAC engine reads 16-bit windows);
+  // `limit` is the first bit the walker may not read.
   private readonly data: Uint8Array;
   private pos: number;
   private readonly limit: number;
@@ -196,6 +220,9 @@ class Walker {
   private readonly mvd: Uint16Array; // 64 per MB: (list * 16 + raster) * 2 + component, absolute values
 
   private curr = 0;
+  /** Outside MBAFF: mbAddrA / mbAddrB of the current macroblock (§6.4.9), -1 when not available. */
+  private mbAddrA = -1;
+  private mbAddrB = -1;
   /** xW / yW of the last `neighbour` call. */
   private nxW = 0;
   private nyW = 0;
@@ -203,8 +230,10 @@ class Walker {
   private readonly onMacroblock: ((info: MacroblockInfo) => void) | undefined;
   count = 0;
 
+  /** `rbsp`: `length` bytes of RBSP and at least 2 bytes of zero padding. */
   constructor(
     rbsp: Uint8Array,
+    length: number,
     startBit: number,
     header: FullSliceHeader,
     sps: Sps,
@@ -237,10 +266,10 @@ class Walker {
 
     this.data = rbsp;
     this.pos = startBit;
-    let last = rbsp.length - 1;
+    let last = length - 1;
     while (last >= 0 && rbsp[last] === 0) last--;
     if (last < 0) {
-      this.stopBit = rbsp.length * 8;
+      this.stopBit = length * 8;
     } else {
       const byte = rbsp[last] as number;
       let b = 7;
@@ -264,7 +293,7 @@ class Walker {
 
   private bit(): number {
     const p = this.pos;
-    if (p >= this.limit) throw new OutOfBits('read past the end of the slice data');
+    if (p >= this.limit) throw new OutOfBits(PAST_THE_END);
     this.pos = p + 1;
     return ((this.data[p >> 3] as number) >> (7 - (p & 7))) & 1;
   }
@@ -324,46 +353,65 @@ class Walker {
     if (this.offset >= 510) throw new BadSyntax('codIOffset 510 or 511');
   }
 
+  /** DecodeDecision, §9.3.3.2.1 (the coefficient loops of `blockCabac` inline the same steps). */
   private decision(ctx: number): number {
-    const s = this.states[ctx] as number;
-    const pState = s >> 1;
-    let mps = s & 1;
-    const lps = RANGE_TAB_LPS[(pState << 2) | ((this.range >> 6) & 3)] as number;
-    this.range -= lps;
-    let bin: number;
-    if (this.offset >= this.range) {
-      bin = mps ^ 1;
-      this.offset -= this.range;
-      this.range = lps;
-      if (pState === 0) mps ^= 1;
-      this.states[ctx] = ((TRANS_IDX_LPS[pState] as number) << 1) | mps;
+    const states = this.states;
+    const s = states[ctx] as number;
+    let range = this.range;
+    const lps = RANGE_TAB_LPS[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
+    range -= lps;
+    let bin = s & 1;
+    if (this.offset < range) {
+      states[ctx] = NEXT_STATE_MPS[s] as number;
+      if (range >= 256) {
+        this.range = range;
+        return bin;
+      }
     } else {
-      bin = mps;
-      if (pState < 62) this.states[ctx] = ((pState + 1) << 1) | mps;
+      this.offset -= range;
+      range = lps;
+      bin ^= 1;
+      states[ctx] = NEXT_STATE_LPS[s] as number;
     }
-    while (this.range < 256) {
-      this.range <<= 1;
-      this.offset = (this.offset << 1) | this.bit();
-    }
+    this.renorm(range);
     return bin;
   }
 
+  /** RenormD, §9.3.3.2.2: shifts codIRange (< 256) up to 256..510 and reads as many bits into codIOffset at once. */
+  private renorm(range: number): void {
+    const n = RENORM_SHIFT[range] as number;
+    const p = this.pos;
+    if (p + n > this.limit) throw new OutOfBits(PAST_THE_END);
+    const i = p >> 3;
+    const window = ((this.data[i] as number) << 8) | (this.data[i + 1] as number);
+    this.offset = (this.offset << n) | ((window >> (16 - (p & 7) - n)) & ((1 << n) - 1));
+    this.pos = p + n;
+    this.range = range << n;
+  }
+
+  /** DecodeBypass, §9.3.3.2.3. */
   private bypass(): number {
-    this.offset = (this.offset << 1) | this.bit();
-    if (this.offset >= this.range) {
-      this.offset -= this.range;
+    const p = this.pos;
+    if (p >= this.limit) throw new OutOfBits(PAST_THE_END);
+    this.pos = p + 1;
+    const offset = (this.offset << 1) | (((this.data[p >> 3] as number) >> (7 - (p & 7))) & 1);
+    if (offset >= this.range) {
+      this.offset = offset - this.range;
       return 1;
     }
+    this.offset = offset;
     return 0;
   }
 
+  /** DecodeTerminate, §9.3.3.2.2.3. */
   private terminate(): number {
-    this.range -= 2;
-    if (this.offset >= this.range) return 1; // no renormalization: the last bit read was the final 1 bit
-    while (this.range < 256) {
-      this.range <<= 1;
-      this.offset = (this.offset << 1) | this.bit();
+    const range = this.range - 2;
+    if (this.offset >= range) {
+      this.range = range;
+      return 1; // no renormalization: the last bit read was the final 1 bit
     }
+    if (range < 256) this.renorm(range);
+    else this.range = range;
     return 0;
   }
 
@@ -386,13 +434,13 @@ class Walker {
       // §6.4.12.1
       let mb: number;
       if (xN < 0) {
-        if (yN < 0 || curr % W === 0) return -1;
-        mb = curr - 1;
+        if (yN < 0) return -1;
+        mb = this.mbAddrA;
       } else {
         if (xN >= maxW) return -1;
-        mb = curr - W;
+        mb = this.mbAddrB;
       }
-      if (mb < 0 || ((this.flags[mb] as number) & AVAIL) === 0) return -1;
+      if (mb < 0) return -1;
       this.nxW = xN < 0 ? xN + maxW : xN;
       this.nyW = yN < 0 ? yN + maxH : yN;
       return mb;
@@ -505,7 +553,14 @@ class Walker {
     if (addr >= this.picSize) throw new BadSyntax('slice runs past the end of the picture');
     this.curr = addr;
     let field = this.fieldPic;
-    if (this.mbaff) {
+    if (!this.mbaff) {
+      // §6.4.9: available when decoded in this slice (and in the picture, not across its left edge).
+      const W = this.widthMbs;
+      const a = addr - 1;
+      const b = addr - W;
+      this.mbAddrA = addr % W !== 0 && ((this.flags[a] as number) & AVAIL) !== 0 ? a : -1;
+      this.mbAddrB = b >= 0 && ((this.flags[b] as number) & AVAIL) !== 0 ? b : -1;
+    } else {
       if ((addr & 1) === 0) {
         // §7.4.4: inferred from the left pair, else the pair above, else frame.
         const pair = addr >> 1;
@@ -530,7 +585,7 @@ class Walker {
 
   private setPairField(field: boolean): void {
     const top = this.curr & ~1;
-    for (const mb of [top, top + 1]) {
+    for (let mb = top; mb <= top + 1; mb++) {
       const f = this.flags[mb] as number;
       this.flags[mb] = field ? f | FIELD : f & ~FIELD;
     }
@@ -713,13 +768,11 @@ class Walker {
 
     if (!intra && (isP8x8 || isB8x8)) {
       subTypes = this.subMbPred(isB8x8, slice === Slice.P && mbType === 4);
-      for (const t of subTypes) {
+      for (let i = 0; i < subTypes.length; i++) {
+        const t = subTypes[i] as number;
         if (isB8x8 && t === 0) {
           if (!this.direct8x8Inference) noSubMbPartSizeLessThan8x8 = false;
-        } else if (
-          (isB8x8 ? (B_SUB[t] as [readonly Part[], number])[0] : (P_SUB[t] as readonly Part[])) !==
-          S8x8
-        ) {
+        } else if (subMbShape(isB8x8, t) !== S8x8) {
           noSubMbPartSizeLessThan8x8 = false;
         }
       }
@@ -827,25 +880,29 @@ class Walker {
     let pred: number[];
     if (this.sliceType === Slice.P) {
       parts = mbType === 0 ? P16x16 : mbType === 1 ? P16x8 : P8x16;
-      pred = parts.map(() => 1);
+      pred = parts.length === 1 ? [1] : [1, 1];
     } else if (mbType <= 3) {
       parts = P16x16;
       pred = [mbType];
     } else {
       parts = mbType % 2 === 0 ? P16x8 : P8x16;
-      pred = [...(B_PAIR_PRED[(mbType - 4) >> 1] as readonly [number, number])];
+      const pair = B_PAIR_PRED[(mbType - 4) >> 1] as readonly [number, number];
+      pred = [pair[0], pair[1]];
     }
     for (let list = 0; list < 2; list++) {
-      parts.forEach((part, i) => {
-        if (((pred[i] as number) & (1 << list)) === 0) return;
+      for (let i = 0; i < parts.length; i++) {
+        if (((pred[i] as number) & (1 << list)) === 0) continue;
+        const part = parts[i] as Part;
         const r = this.refPresent(list) ? this.refIdx(list, part[0], part[1]) : 0;
-        this.fillRef(list, part, r);
-      });
+        this.fillRef(list, part[0], part[1], part[2], part[3], r);
+      }
     }
     for (let list = 0; list < 2; list++) {
-      parts.forEach((part, i) => {
-        if (((pred[i] as number) & (1 << list)) !== 0) this.mvdPart(list, part);
-      });
+      for (let i = 0; i < parts.length; i++) {
+        if (((pred[i] as number) & (1 << list)) === 0) continue;
+        const part = parts[i] as Part;
+        this.mvdPart(list, part[0], part[1], part[2], part[3]);
+      }
     }
     return pred;
   }
@@ -858,26 +915,27 @@ class Walker {
       if (t > (isB ? 12 : 3)) throw new BadSyntax('sub_mb_type out of range');
       types.push(t);
     }
-    const predOf = (t: number): number => (isB ? (B_SUB[t] as [readonly Part[], number])[1] : 1);
-    const shapeOf = (t: number): readonly Part[] =>
-      isB ? (B_SUB[t] as [readonly Part[], number])[0] : (P_SUB[t] as readonly Part[]);
     for (let list = 0; list < 2; list++) {
       for (let i = 0; i < 4; i++) {
         const t = types[i] as number;
-        if ((predOf(t) & (1 << list)) === 0) continue;
+        if ((subMbPredOf(isB, t) & (1 << list)) === 0) continue;
         const x = (i & 1) * 8;
         const y = (i >> 1) * 8;
         const r = this.refPresent(list) && !ref0 ? this.refIdx(list, x, y) : 0;
-        this.fillRef(list, [x, y, 8, 8], r);
+        this.fillRef(list, x, y, 8, 8, r);
       }
     }
     for (let list = 0; list < 2; list++) {
       for (let i = 0; i < 4; i++) {
         const t = types[i] as number;
-        if ((predOf(t) & (1 << list)) === 0) continue;
+        if ((subMbPredOf(isB, t) & (1 << list)) === 0) continue;
         const x = (i & 1) * 8;
         const y = (i >> 1) * 8;
-        for (const s of shapeOf(t)) this.mvdPart(list, [x + s[0], y + s[1], s[2], s[3]]);
+        const shape = subMbShape(isB, t);
+        for (let j = 0; j < shape.length; j++) {
+          const sub = shape[j] as Part;
+          this.mvdPart(list, x + sub[0], y + sub[1], sub[2], sub[3]);
+        }
       }
     }
     return types;
@@ -888,11 +946,10 @@ class Walker {
     return (this.numRefIdx[list] as number) > 1 || this.isField(this.curr) !== this.fieldPic;
   }
 
-  private fillRef(list: number, part: Part, r: number): void {
+  private fillRef(list: number, x0: number, y0: number, w: number, h: number, r: number): void {
     const base = this.curr * 32 + list * 16;
-    for (let y = part[1]; y < part[1] + part[3]; y += 4) {
-      for (let x = part[0]; x < part[0] + part[2]; x += 4)
-        this.ref[base + (y >> 2) * 4 + (x >> 2)] = r;
+    for (let y = y0; y < y0 + h; y += 4) {
+      for (let x = x0; x < x0 + w; x += 4) this.ref[base + (y >> 2) * 4 + (x >> 2)] = r;
     }
   }
 
@@ -902,14 +959,8 @@ class Walker {
     let v: number;
     if (this.cabac) {
       // ctxIdxInc §9.3.3.1.1.6
-      const cond = (mb: number): number => {
-        if (mb < 0) return 0;
-        const r = this.ref[mb * 32 + list * 16 + (this.nyW >> 2) * 4 + (this.nxW >> 2)] as number;
-        const threshold = this.mbaff && !field && this.isField(mb) ? 1 : 0;
-        return r > threshold ? 1 : 0;
-      };
-      let inc = cond(this.neighbour(x - 1, y, 16, 16));
-      inc += 2 * cond(this.neighbour(x, y - 1, 16, 16));
+      let inc = this.refIdxCond(this.neighbour(x - 1, y, 16, 16), list, field);
+      inc += 2 * this.refIdxCond(this.neighbour(x, y - 1, 16, 16), list, field);
       v = 0;
       while (this.decision(54 + inc) === 1) {
         v++;
@@ -923,37 +974,47 @@ class Walker {
     return v;
   }
 
-  private mvdPart(list: number, part: Part): void {
-    const [x, y, w, h] = part;
+  private refIdxCond(mb: number, list: number, field: boolean): number {
+    if (mb < 0) return 0;
+    const r = this.ref[mb * 32 + list * 16 + (this.nyW >> 2) * 4 + (this.nxW >> 2)] as number;
+    const threshold = this.mbaff && !field && this.isField(mb) ? 1 : 0;
+    return r > threshold ? 1 : 0;
+  }
+
+  private mvdPart(list: number, x: number, y: number, w: number, h: number): void {
     const base = this.curr * 64 + list * 32;
     for (let comp = 0; comp < 2; comp++) {
       let abs: number;
       if (this.cabac) {
-        const field = this.isField(this.curr);
-        const absOf = (mb: number): number => {
-          if (mb < 0) return 0;
-          const v = this.mvd[
-            mb * 64 + list * 32 + ((this.nyW >> 2) * 4 + (this.nxW >> 2)) * 2 + comp
-          ] as number;
-          if (comp === 1 && this.mbaff) {
-            const nField = this.isField(mb);
-            if (!field && nField) return v * 2;
-            if (field && !nField) return v >> 1;
-          }
-          return v;
-        };
+        // ctxIdxInc §9.3.3.1.1.7: absMvdComp of A plus B
         const sum =
-          absOf(this.neighbour(x - 1, y, 16, 16)) + absOf(this.neighbour(x, y - 1, 16, 16));
+          this.mvdAbsOf(this.neighbour(x - 1, y, 16, 16), list, comp) +
+          this.mvdAbsOf(this.neighbour(x, y - 1, 16, 16), list, comp);
         abs = this.mvdCabac(comp === 0 ? 40 : 47, sum < 3 ? 0 : sum <= 32 ? 1 : 2);
       } else {
         abs = Math.abs(this.se());
       }
-      const stored = Math.min(abs, 0xffff);
+      const stored = abs < 0xffff ? abs : 0xffff;
       for (let yy = y; yy < y + h; yy += 4) {
         for (let xx = x; xx < x + w; xx += 4)
           this.mvd[base + ((yy >> 2) * 4 + (xx >> 2)) * 2 + comp] = stored;
       }
     }
+  }
+
+  /** absMvdComp of the neighbouring partition at (nxW, nyW) of `mb` (0 when not available), field-scaled. */
+  private mvdAbsOf(mb: number, list: number, comp: number): number {
+    if (mb < 0) return 0;
+    const v = this.mvd[
+      mb * 64 + list * 32 + ((this.nyW >> 2) * 4 + (this.nxW >> 2)) * 2 + comp
+    ] as number;
+    if (comp === 1 && this.mbaff) {
+      const field = this.isField(this.curr);
+      const nField = this.isField(mb);
+      if (!field && nField) return v * 2;
+      if (field && !nField) return v >> 1;
+    }
+    return v;
   }
 
   // ---- CABAC syntax elements, §9.3.2 / §9.3.3.1 ----
@@ -1046,54 +1107,64 @@ class Walker {
   }
 
   private chromaPredCabac(): number {
-    const cond = (mb: number): number =>
-      mb >= 0 &&
-      ((this.flags[mb] as number) & (INTRA | PCM)) === INTRA &&
-      (this.chromaPred[mb] as number) !== 0
-        ? 1
-        : 0;
-    const inc = cond(this.mbA()) + cond(this.mbB());
+    const inc = this.chromaPredCond(this.mbA()) + this.chromaPredCond(this.mbB());
     if (this.decision(64 + inc) === 0) return 0;
     if (this.decision(67) === 0) return 1;
     return this.decision(67) === 0 ? 2 : 3;
   }
 
+  /** condTermFlagN of intra_chroma_pred_mode, §9.3.3.1.1.8. */
+  private chromaPredCond(mb: number): number {
+    return mb >= 0 &&
+      ((this.flags[mb] as number) & (INTRA | PCM)) === INTRA &&
+      (this.chromaPred[mb] as number) !== 0
+      ? 1
+      : 0;
+  }
+
   private cbpCabac(): number {
-    const addr = this.curr;
     let luma = 0;
     for (let b8 = 0; b8 < 4; b8++) {
       const x = (b8 & 1) * 8;
       const y = (b8 >> 1) * 8;
-      const cond = (mb: number): number => {
-        if (mb < 0) return 0;
-        const bN = ((this.nyW >> 3) << 1) | (this.nxW >> 3);
-        if (mb === addr) return ((luma >> bN) & 1) === 0 ? 1 : 0;
-        const f = this.flags[mb] as number;
-        if ((f & PCM) !== 0) return 0;
-        if ((f & SKIP) === 0 && (((this.cbp[mb] as number) >> bN) & 1) !== 0) return 0;
-        return 1;
-      };
       const inc =
-        cond(this.neighbour(x - 1, y, 16, 16)) + 2 * cond(this.neighbour(x, y - 1, 16, 16));
+        this.cbpLumaCond(this.neighbour(x - 1, y, 16, 16), luma) +
+        2 * this.cbpLumaCond(this.neighbour(x, y - 1, 16, 16), luma);
       luma |= this.decision(73 + inc) << b8;
     }
     let chroma = 0;
     if (this.chromaArrayType === 1 || this.chromaArrayType === 2) {
       const a = this.mbA();
       const b = this.mbB();
-      const cond = (mb: number, two: boolean): number => {
-        if (mb < 0) return 0;
-        const f = this.flags[mb] as number;
-        if ((f & PCM) !== 0) return 1;
-        if ((f & SKIP) !== 0) return 0;
-        const c = (this.cbp[mb] as number) >> 4;
-        return (two ? c === 2 : c !== 0) ? 1 : 0;
-      };
-      if (this.decision(77 + cond(a, false) + 2 * cond(b, false)) === 1) {
-        chroma = 1 + this.decision(77 + 4 + cond(a, true) + 2 * cond(b, true));
+      if (
+        this.decision(77 + this.cbpChromaCond(a, false) + 2 * this.cbpChromaCond(b, false)) === 1
+      ) {
+        chroma =
+          1 + this.decision(77 + 4 + this.cbpChromaCond(a, true) + 2 * this.cbpChromaCond(b, true));
       }
     }
     return luma | (chroma << 4);
+  }
+
+  /** condTermFlagN of the luma prefix of coded_block_pattern, §9.3.3.1.1.4 (`luma`: this MB's bins so far). */
+  private cbpLumaCond(mb: number, luma: number): number {
+    if (mb < 0) return 0;
+    const bN = ((this.nyW >> 3) << 1) | (this.nxW >> 3);
+    if (mb === this.curr) return ((luma >> bN) & 1) === 0 ? 1 : 0;
+    const f = this.flags[mb] as number;
+    if ((f & PCM) !== 0) return 0;
+    if ((f & SKIP) === 0 && (((this.cbp[mb] as number) >> bN) & 1) !== 0) return 0;
+    return 1;
+  }
+
+  /** condTermFlagN of the chroma suffix bins (`two`: the second bin), §9.3.3.1.1.4. */
+  private cbpChromaCond(mb: number, two: boolean): number {
+    if (mb < 0) return 0;
+    const f = this.flags[mb] as number;
+    if ((f & PCM) !== 0) return 1;
+    if ((f & SKIP) !== 0) return 0;
+    const c = (this.cbp[mb] as number) >> 4;
+    return (two ? c === 2 : c !== 0) ? 1 : 0;
   }
 
   private cbpCavlc(intra: boolean): number {
@@ -1156,10 +1227,10 @@ class Walker {
   /** residual_luma() for colour component p (0 Y, 1 Cb, 2 Cr of 4:4:4). */
   private residualLuma(p: number, i16: boolean, cbpLuma: number, t8x8: boolean): void {
     const addr = this.curr;
-    const catDc = [0, 6, 10][p] as number;
-    const catAc = [1, 7, 11][p] as number;
-    const cat4x4 = [2, 8, 12][p] as number;
-    const cat8x8 = [5, 9, 13][p] as number;
+    const catDc = CAT_DC[p] as number;
+    const catAc = CAT_AC[p] as number;
+    const cat4x4 = CAT_4X4[p] as number;
+    const cat8x8 = CAT_8X8[p] as number;
     if (i16) {
       const n = this.cabac
         ? this.blockCabac(catDc, this.dcCbfInc(p), 0, 15)
@@ -1221,13 +1292,15 @@ class Walker {
   private chromaNc(c: number, x: number, y: number): number {
     const w = this.mbWidthC;
     const h = this.mbHeightC;
-    const at = (mb: number): number =>
-      mb < 0
-        ? -1
-        : (this.nz[mb * 48 + 16 * (1 + c) + (this.nyW >> 2) * 2 + (this.nxW >> 2)] as number);
-    const nA = at(this.neighbour(x - 1, y, w, h));
-    const nB = at(this.neighbour(x, y - 1, w, h));
+    const nA = this.chromaNzAt(this.neighbour(x - 1, y, w, h), c, -1);
+    const nB = this.chromaNzAt(this.neighbour(x, y - 1, w, h), c, -1);
     return combineNc(nA, nB);
+  }
+
+  /** nz of the chroma 4x4 block of component c at (nxW, nyW) in macroblock `mb`, or `none` when mb < 0. */
+  private chromaNzAt(mb: number, c: number, none: number): number {
+    if (mb < 0) return none;
+    return this.nz[mb * 48 + 16 * (1 + c) + (this.nyW >> 2) * 2 + (this.nxW >> 2)] as number;
   }
 
   /** Parses one CAVLC block; returns TotalCoeff. nC -1 / -2: chroma DC of 4:2:0 / 4:2:2. */
@@ -1310,118 +1383,252 @@ class Walker {
   }
 
   private dcCbfInc(p: number): number {
-    const cond = (mb: number): number => {
-      const c = this.cbfCommon(mb);
-      if (c >= 0) return c;
-      if (((this.flags[mb] as number) & I16) === 0) return 0;
-      return ((this.dcCbf[mb] as number) >> p) & 1;
-    };
-    return cond(this.mbA()) + 2 * cond(this.mbB());
+    return this.dcCbfCond(this.mbA(), p) + 2 * this.dcCbfCond(this.mbB(), p);
+  }
+
+  private dcCbfCond(mb: number, p: number): number {
+    const c = this.cbfCommon(mb);
+    if (c >= 0) return c;
+    if (((this.flags[mb] as number) & I16) === 0) return 0;
+    return ((this.dcCbf[mb] as number) >> p) & 1;
   }
 
   private chromaDcCbfInc(c: number): number {
-    const cond = (mb: number): number => {
-      const k = this.cbfCommon(mb);
-      if (k >= 0) return k;
-      if ((this.cbp[mb] as number) >> 4 === 0) return 0;
-      return ((this.dcCbf[mb] as number) >> (1 + c)) & 1;
-    };
-    return cond(this.mbA()) + 2 * cond(this.mbB());
+    return this.chromaDcCbfCond(this.mbA(), c) + 2 * this.chromaDcCbfCond(this.mbB(), c);
+  }
+
+  private chromaDcCbfCond(mb: number, c: number): number {
+    const k = this.cbfCommon(mb);
+    if (k >= 0) return k;
+    if ((this.cbp[mb] as number) >> 4 === 0) return 0;
+    return ((this.dcCbf[mb] as number) >> (1 + c)) & 1;
   }
 
   private chromaAcCbfInc(c: number, x: number, y: number): number {
-    const w = this.mbWidthC;
-    const h = this.mbHeightC;
-    const cond = (mb: number): number => {
-      const k = this.cbfCommon(mb);
-      if (k >= 0) return k;
-      if ((this.cbp[mb] as number) >> 4 !== 2) return 0;
-      return this.nz[mb * 48 + 16 * (1 + c) + (this.nyW >> 2) * 2 + (this.nxW >> 2)] as number;
-    };
-    return cond(this.neighbour(x - 1, y, w, h)) + 2 * cond(this.neighbour(x, y - 1, w, h));
+    // A block inside the macroblock (its AC blocks are all present: CodedBlockPatternChroma 2): its own flag.
+    const own = this.curr * 48 + 16 * (1 + c) + (y >> 2) * 2 + (x >> 2);
+    const a =
+      x > 0
+        ? (this.nz[own - 1] as number)
+        : this.chromaAcCbfCond(this.neighbour(x - 1, y, this.mbWidthC, this.mbHeightC), c);
+    const b =
+      y > 0
+        ? (this.nz[own - 2] as number)
+        : this.chromaAcCbfCond(this.neighbour(x, y - 1, this.mbWidthC, this.mbHeightC), c);
+    return a + 2 * b;
+  }
+
+  private chromaAcCbfCond(mb: number, c: number): number {
+    const k = this.cbfCommon(mb);
+    if (k >= 0) return k;
+    if ((this.cbp[mb] as number) >> 4 !== 2) return 0;
+    return this.chromaNzAt(mb, c, 0);
   }
 
   private cbf4x4Inc(p: number, x: number, y: number): number {
-    const cond = (mb: number): number => {
-      const k = this.cbfCommon(mb);
-      if (k >= 0) return k;
-      const b8 = ((this.nyW >> 3) << 1) | (this.nxW >> 3);
-      const luma = mb === this.curr ? 15 : (this.cbp[mb] as number) & 15; // own blocks: checked below
-      if (((luma >> b8) & 1) === 0) return 0;
-      return this.nzAt(mb, p * 16) > 0 ? 1 : 0;
-    };
-    return cond(this.neighbour(x - 1, y, 16, 16)) + 2 * cond(this.neighbour(x, y - 1, 16, 16));
+    // A block inside the macroblock: its own coded_block_flag (0 for the blocks of uncoded 8x8 quadrants).
+    const own = this.curr * 48 + p * 16 + (y >> 2) * 4 + (x >> 2);
+    const a =
+      x > 0 ? (this.nz[own - 1] as number) : this.cbf4x4Cond(this.neighbour(x - 1, y, 16, 16), p);
+    const b =
+      y > 0 ? (this.nz[own - 4] as number) : this.cbf4x4Cond(this.neighbour(x, y - 1, 16, 16), p);
+    return a + 2 * b;
+  }
+
+  private cbf4x4Cond(mb: number, p: number): number {
+    const k = this.cbfCommon(mb);
+    if (k >= 0) return k;
+    const b8 = ((this.nyW >> 3) << 1) | (this.nxW >> 3);
+    const luma = mb === this.curr ? 15 : (this.cbp[mb] as number) & 15; // own blocks: nz is 0 when uncoded
+    if (((luma >> b8) & 1) === 0) return 0;
+    return this.nzAt(mb, p * 16) > 0 ? 1 : 0;
   }
 
   private cbf8x8Inc(p: number, x: number, y: number): number {
-    const cond = (mb: number): number => {
-      const k = this.cbfCommon(mb);
-      if (k >= 0) return k;
-      const b8 = ((this.nyW >> 3) << 1) | (this.nxW >> 3);
-      const f = this.flags[mb] as number;
-      const luma = mb === this.curr ? 15 : (this.cbp[mb] as number) & 15;
-      if (((luma >> b8) & 1) === 0 || (f & T8X8) === 0) return 0;
-      return this.nzAt(mb, p * 16) > 0 ? 1 : 0;
-    };
-    return cond(this.neighbour(x - 1, y, 16, 16)) + 2 * cond(this.neighbour(x, y - 1, 16, 16));
+    return (
+      this.cbf8x8Cond(this.neighbour(x - 1, y, 16, 16), p) +
+      2 * this.cbf8x8Cond(this.neighbour(x, y - 1, 16, 16), p)
+    );
+  }
+
+  private cbf8x8Cond(mb: number, p: number): number {
+    const k = this.cbfCommon(mb);
+    if (k >= 0) return k;
+    const b8 = ((this.nyW >> 3) << 1) | (this.nxW >> 3);
+    const f = this.flags[mb] as number;
+    const luma = mb === this.curr ? 15 : (this.cbp[mb] as number) & 15;
+    if (((luma >> b8) & 1) === 0 || (f & T8X8) === 0) return 0;
+    return this.nzAt(mb, p * 16) > 0 ? 1 : 0;
   }
 
   /**
-   * Parses one CABAC block of ctxBlockCat `cat` with coefficients startIdx..endIdx; `cbfInc` < 0: the
+   * residual_block_cabac() of ctxBlockCat `cat` with coefficients startIdx..endIdx; `cbfInc` < 0: the
    * coded_block_flag is inferred 1. Returns the number of non-zero coefficients.
    */
   private blockCabac(cat: number, cbfInc: number, startIdx: number, endIdx: number): number {
     if (cbfInc >= 0 && this.decision((CBF_BASE[cat] as number) + cbfInc) === 0) return 0;
+    const count = this.significanceMap(cat, startIdx, endIdx);
+    this.levels(cat, count);
+    return count;
+  }
+
+  // The significance map and the levels are most of a slice's bins. In a fresh process their loops run
+  // interpreted until V8 optimises them, so they keep the arithmetic decoder in locals and inline
+  // DecodeDecision (§9.3.3.2.1) with RenormD (§9.3.3.2.2) and DecodeBypass (§9.3.3.2.3): the same steps as
+  // `decision` / `renorm` / `bypass`.
+
+  /**
+   * significant_coeff_flag[i] for i in startIdx..endIdx - 1, each 1 followed by last_significant_coeff_flag[i];
+   * returns the number of significant coefficients (numDecodAbsLevel).
+   */
+  private significanceMap(cat: number, startIdx: number, endIdx: number): number {
     const field = this.fieldPic || this.isField(this.curr);
     const sigBase = (field ? SIG_FIELD : SIG_FRAME)[cat] as number;
     const lastBase = (field ? LAST_FIELD : LAST_FRAME)[cat] as number;
-    const is8x8 = cat === 5 || cat === 9 || cat === 13;
-    const sig8x8 = field ? SIG_8X8_FIELD : SIG_8X8_FRAME;
-    const numCoeff = endIdx + 1;
+    let sigInc: Uint8Array;
+    let lastInc: Uint8Array;
+    if (cat === 3) sigInc = lastInc = this.numC8x8 === 1 ? INC_CHROMA_DC_420 : INC_CHROMA_DC_422;
+    else if (cat === 5 || cat === 9 || cat === 13) {
+      sigInc = field ? SIG_8X8_FIELD : SIG_8X8_FRAME;
+      lastInc = LAST_8X8;
+    } else sigInc = lastInc = INC_4X4;
+
+    const states = this.states;
+    const data = this.data;
+    const limit = this.limit;
+    let range = this.range;
+    let offset = this.offset;
+    let pos = this.pos;
+    let bin: number;
     let count = 0;
-    let lastSeen = false;
-    for (let i = startIdx; i < numCoeff - 1; i++) {
-      let sigInc: number;
-      let lastInc: number;
-      if (cat === 3) sigInc = lastInc = Math.min((i / this.numC8x8) | 0, 2);
-      else if (is8x8) {
-        sigInc = sig8x8[i] as number;
-        lastInc = LAST_8X8[i] as number;
-      } else sigInc = lastInc = i;
-      if (this.decision(sigBase + sigInc) === 1) {
-        count++;
-        if (this.decision(lastBase + lastInc) === 1) {
-          lastSeen = true;
-          break;
+    let i = startIdx;
+    for (; i < endIdx; i++) {
+      {
+        const ctx = sigBase + (sigInc[i] as number);
+        const s = states[ctx] as number;
+        const lps = RANGE_TAB_LPS[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
+        range -= lps;
+        bin = s & 1;
+        if (offset < range) {
+          states[ctx] = NEXT_STATE_MPS[s] as number;
+        } else {
+          offset -= range;
+          range = lps;
+          bin ^= 1;
+          states[ctx] = NEXT_STATE_LPS[s] as number;
+        }
+        if (range < 256) {
+          const n = RENORM_SHIFT[range] as number;
+          if (pos + n > limit) throw new OutOfBits(PAST_THE_END);
+          const window = ((data[pos >> 3] as number) << 8) | (data[(pos >> 3) + 1] as number);
+          offset = (offset << n) | ((window >> (16 - (pos & 7) - n)) & ((1 << n) - 1));
+          range <<= n;
+          pos += n;
         }
       }
+      if (bin === 0) continue;
+      count++;
+      {
+        const ctx = lastBase + (lastInc[i] as number);
+        const s = states[ctx] as number;
+        const lps = RANGE_TAB_LPS[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
+        range -= lps;
+        bin = s & 1;
+        if (offset < range) {
+          states[ctx] = NEXT_STATE_MPS[s] as number;
+        } else {
+          offset -= range;
+          range = lps;
+          bin ^= 1;
+          states[ctx] = NEXT_STATE_LPS[s] as number;
+        }
+        if (range < 256) {
+          const n = RENORM_SHIFT[range] as number;
+          if (pos + n > limit) throw new OutOfBits(PAST_THE_END);
+          const window = ((data[pos >> 3] as number) << 8) | (data[(pos >> 3) + 1] as number);
+          offset = (offset << n) | ((window >> (16 - (pos & 7) - n)) & ((1 << n) - 1));
+          range <<= n;
+          pos += n;
+        }
+      }
+      if (bin === 1) break;
     }
-    if (!lastSeen) count++; // the coefficient at endIdx is significant without flags
+    this.range = range;
+    this.offset = offset;
+    this.pos = pos;
+    // Without a last flag of 1, the coefficient at endIdx is significant.
+    return i === endIdx ? count + 1 : count;
+  }
+
+  /** coeff_abs_level_minus1 (prefix TU with cMax 14, then a UEG0 suffix) and coeff_sign_flag of `count` coefficients. */
+  private levels(cat: number, count: number): void {
+    const states = this.states;
+    const data = this.data;
+    const limit = this.limit;
+    let range = this.range;
+    let offset = this.offset;
+    let pos = this.pos;
+    let bin: number;
     const absBase = ABS_BASE[cat] as number;
     const gt1Max = cat === 3 ? 3 : 4;
     let eq1 = 0;
     let gt1 = 0;
     for (let k = 0; k < count; k++) {
+      // ctxIdxInc §9.3.3.1.3: the first bin from the levels decoded so far, the others 5 + Min(gt1, gt1Max).
+      let ctx = absBase + (gt1 !== 0 ? 0 : eq1 < 3 ? 1 + eq1 : 4);
+      const ctxRest = absBase + 5 + (gt1 < gt1Max ? gt1 : gt1Max);
       let value = 0;
-      if (this.decision(absBase + (gt1 !== 0 ? 0 : Math.min(4, 1 + eq1))) === 1) {
-        value = 1;
-        const ctx = absBase + 5 + Math.min(gt1Max, gt1);
-        while (value < 14 && this.decision(ctx) === 1) value++;
-        if (value === 14) {
-          // UEG0 suffix, bypass coded
-          let e = 0;
-          while (this.bypass() === 1) {
-            value += 1 << e;
-            if (++e > 30) throw new BadSyntax('coeff_abs_level_minus1 suffix too long');
-          }
-          while (e-- > 0) value += this.bypass() << e;
+      for (;;) {
+        const s = states[ctx] as number;
+        const lps = RANGE_TAB_LPS[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
+        range -= lps;
+        bin = s & 1;
+        if (offset < range) {
+          states[ctx] = NEXT_STATE_MPS[s] as number;
+        } else {
+          offset -= range;
+          range = lps;
+          bin ^= 1;
+          states[ctx] = NEXT_STATE_LPS[s] as number;
         }
+        if (range < 256) {
+          const n = RENORM_SHIFT[range] as number;
+          if (pos + n > limit) throw new OutOfBits(PAST_THE_END);
+          const window = ((data[pos >> 3] as number) << 8) | (data[(pos >> 3) + 1] as number);
+          offset = (offset << n) | ((window >> (16 - (pos & 7) - n)) & ((1 << n) - 1));
+          range <<= n;
+          pos += n;
+        }
+        if (bin === 0) break;
+        value++;
+        if (value === 14) break;
+        ctx = ctxRest;
       }
-      this.bypass(); // coeff_sign_flag
+      if (value === 14) {
+        // UEG0 suffix, bypass coded (rare): through the engine's methods
+        this.range = range;
+        this.offset = offset;
+        this.pos = pos;
+        let e = 0;
+        while (this.bypass() === 1) {
+          value += 1 << e;
+          if (++e > 30) throw new BadSyntax('coeff_abs_level_minus1 suffix too long');
+        }
+        while (e-- > 0) value += this.bypass() << e;
+        offset = this.offset;
+        pos = this.pos;
+      }
+      // coeff_sign_flag, bypass
+      if (pos >= limit) throw new OutOfBits(PAST_THE_END);
+      offset = (offset << 1) | (((data[pos >> 3] as number) >> (7 - (pos & 7))) & 1);
+      pos++;
+      if (offset >= range) offset -= range;
       if (value === 0) eq1++;
       else gt1++;
     }
-    return count;
+    this.range = range;
+    this.offset = offset;
+    this.pos = pos;
   }
 }
 
@@ -1453,7 +1660,7 @@ export function walkSliceData(
       return unsupported(firstMb, `data partitioning (nal_unit_type ${nalType})`);
     }
     if (nalType !== 1 && nalType !== 5) return unsupported(firstMb, `nal_unit_type ${nalType}`);
-    const rbsp = unescapeRbsp(nal).subarray(1);
+    const { rbsp, padded } = sliceRbsp(nal);
     const r = new BitReader(rbsp);
     firstMb = r.ue();
     const sliceType = r.ue() % 5;
@@ -1471,7 +1678,8 @@ export function walkSliceData(
     const headerReader = new BitReader(rbsp);
     const header = parseFullSliceHeader(headerReader, nalType, nalRefIdc, sps, pps, ppsX);
     walker = new Walker(
-      rbsp,
+      padded,
+      rbsp.length,
       headerReader.bitOffset,
       header,
       sps,
@@ -1493,6 +1701,26 @@ export function walkSliceData(
           : `walker error: ${String(error)}`;
     return { status: 'truncated', macroblocks, firstMb, reason };
   }
+}
+
+/**
+ * The RBSP of a slice NAL unit after its header byte: emulation_prevention_three_byte removed (00 00 03 → 00 00,
+ * §7.4.1), as `rbsp` and as `padded`, the same bytes followed by 2 zero bytes. Finds the 03 bytes with the native
+ * `indexOf` and copies the runs between them.
+ */
+function sliceRbsp(nal: Uint8Array): { rbsp: Uint8Array; padded: Uint8Array } {
+  const padded = new Uint8Array(nal.length + 1);
+  let o = 0;
+  let from = 1; // first byte not yet copied
+  for (let i = nal.indexOf(3, 2); i >= 0; i = nal.indexOf(3, i + 1)) {
+    if (nal[i - 1] !== 0 || nal[i - 2] !== 0) continue;
+    padded.set(nal.subarray(from, i), o);
+    o += i - from;
+    from = i + 1;
+  }
+  padded.set(nal.subarray(from), o);
+  o += nal.length - from;
+  return { rbsp: padded.subarray(0, o), padded };
 }
 
 function unsupported(firstMb: number, reason: string, macroblocks = 0): SliceDataResult {
