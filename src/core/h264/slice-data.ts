@@ -429,23 +429,26 @@ class Walker {
       this.nyW = yN;
       return curr;
     }
-    const W = this.widthMbs;
-    if (!this.mbaff) {
-      // §6.4.12.1
-      let mb: number;
-      if (xN < 0) {
-        if (yN < 0) return -1;
-        mb = this.mbAddrA;
-      } else {
-        if (xN >= maxW) return -1;
-        mb = this.mbAddrB;
-      }
-      if (mb < 0) return -1;
-      this.nxW = xN < 0 ? xN + maxW : xN;
-      this.nyW = yN < 0 ? yN + maxH : yN;
-      return mb;
+    if (this.mbaff) return this.neighbourMbaff(xN, yN, maxW, maxH);
+    // §6.4.12.1
+    let mb: number;
+    if (xN < 0) {
+      if (yN < 0) return -1;
+      mb = this.mbAddrA;
+    } else {
+      if (xN >= maxW) return -1;
+      mb = this.mbAddrB;
     }
-    // §6.4.12.2, Table 6-4.
+    if (mb < 0) return -1;
+    this.nxW = xN < 0 ? xN + maxW : xN;
+    this.nyW = yN < 0 ? yN + maxH : yN;
+    return mb;
+  }
+
+  /** `neighbour` in an MBAFF frame, §6.4.12.2 and Table 6-4 (kept apart: V8 inlines the short frame case). */
+  private neighbourMbaff(xN: number, yN: number, maxW: number, maxH: number): number {
+    const curr = this.curr;
+    const W = this.widthMbs;
     const pair = curr >> 1;
     const top = (curr & 1) === 0;
     const currFrame = !this.isField(curr);
@@ -1496,6 +1499,10 @@ class Walker {
     const states = this.states;
     const data = this.data;
     const limit = this.limit;
+    const rangeTabLps = RANGE_TAB_LPS;
+    const nextMps = NEXT_STATE_MPS;
+    const nextLps = NEXT_STATE_LPS;
+    const renormShift = RENORM_SHIFT;
     let range = this.range;
     let offset = this.offset;
     let pos = this.pos;
@@ -1506,19 +1513,19 @@ class Walker {
       {
         const ctx = sigBase + (sigInc[i] as number);
         const s = states[ctx] as number;
-        const lps = RANGE_TAB_LPS[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
+        const lps = rangeTabLps[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
         range -= lps;
         bin = s & 1;
         if (offset < range) {
-          states[ctx] = NEXT_STATE_MPS[s] as number;
+          states[ctx] = nextMps[s] as number;
         } else {
           offset -= range;
           range = lps;
           bin ^= 1;
-          states[ctx] = NEXT_STATE_LPS[s] as number;
+          states[ctx] = nextLps[s] as number;
         }
         if (range < 256) {
-          const n = RENORM_SHIFT[range] as number;
+          const n = renormShift[range] as number;
           if (pos + n > limit) throw new OutOfBits(PAST_THE_END);
           const window = ((data[pos >> 3] as number) << 8) | (data[(pos >> 3) + 1] as number);
           offset = (offset << n) | ((window >> (16 - (pos & 7) - n)) & ((1 << n) - 1));
@@ -1531,19 +1538,19 @@ class Walker {
       {
         const ctx = lastBase + (lastInc[i] as number);
         const s = states[ctx] as number;
-        const lps = RANGE_TAB_LPS[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
+        const lps = rangeTabLps[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
         range -= lps;
         bin = s & 1;
         if (offset < range) {
-          states[ctx] = NEXT_STATE_MPS[s] as number;
+          states[ctx] = nextMps[s] as number;
         } else {
           offset -= range;
           range = lps;
           bin ^= 1;
-          states[ctx] = NEXT_STATE_LPS[s] as number;
+          states[ctx] = nextLps[s] as number;
         }
         if (range < 256) {
-          const n = RENORM_SHIFT[range] as number;
+          const n = renormShift[range] as number;
           if (pos + n > limit) throw new OutOfBits(PAST_THE_END);
           const window = ((data[pos >> 3] as number) << 8) | (data[(pos >> 3) + 1] as number);
           offset = (offset << n) | ((window >> (16 - (pos & 7) - n)) & ((1 << n) - 1));
@@ -1562,73 +1569,78 @@ class Walker {
 
   /** coeff_abs_level_minus1 (prefix TU with cMax 14, then a UEG0 suffix) and coeff_sign_flag of `count` coefficients. */
   private levels(cat: number, count: number): void {
-    const states = this.states;
-    const data = this.data;
-    const limit = this.limit;
-    let range = this.range;
-    let offset = this.offset;
-    let pos = this.pos;
-    let bin: number;
     const absBase = ABS_BASE[cat] as number;
     const gt1Max = cat === 3 ? 3 : 4;
     let eq1 = 0;
     let gt1 = 0;
     for (let k = 0; k < count; k++) {
       // ctxIdxInc §9.3.3.1.3: the first bin from the levels decoded so far, the others 5 + Min(gt1, gt1Max).
-      let ctx = absBase + (gt1 !== 0 ? 0 : eq1 < 3 ? 1 + eq1 : 4);
-      const ctxRest = absBase + 5 + (gt1 < gt1Max ? gt1 : gt1Max);
-      let value = 0;
-      for (;;) {
-        const s = states[ctx] as number;
-        const lps = RANGE_TAB_LPS[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
-        range -= lps;
-        bin = s & 1;
-        if (offset < range) {
-          states[ctx] = NEXT_STATE_MPS[s] as number;
-        } else {
-          offset -= range;
-          range = lps;
-          bin ^= 1;
-          states[ctx] = NEXT_STATE_LPS[s] as number;
-        }
-        if (range < 256) {
-          const n = RENORM_SHIFT[range] as number;
-          if (pos + n > limit) throw new OutOfBits(PAST_THE_END);
-          const window = ((data[pos >> 3] as number) << 8) | (data[(pos >> 3) + 1] as number);
-          offset = (offset << n) | ((window >> (16 - (pos & 7) - n)) & ((1 << n) - 1));
-          range <<= n;
-          pos += n;
-        }
-        if (bin === 0) break;
-        value++;
-        if (value === 14) break;
-        ctx = ctxRest;
-      }
+      let value = this.levelPrefix(
+        absBase + (gt1 !== 0 ? 0 : eq1 < 3 ? 1 + eq1 : 4),
+        absBase + 5 + (gt1 < gt1Max ? gt1 : gt1Max),
+      );
       if (value === 14) {
-        // UEG0 suffix, bypass coded (rare): through the engine's methods
-        this.range = range;
-        this.offset = offset;
-        this.pos = pos;
+        // UEG0 suffix, bypass coded
         let e = 0;
         while (this.bypass() === 1) {
           value += 1 << e;
           if (++e > 30) throw new BadSyntax('coeff_abs_level_minus1 suffix too long');
         }
         while (e-- > 0) value += this.bypass() << e;
-        offset = this.offset;
-        pos = this.pos;
       }
-      // coeff_sign_flag, bypass
-      if (pos >= limit) throw new OutOfBits(PAST_THE_END);
-      offset = (offset << 1) | (((data[pos >> 3] as number) >> (7 - (pos & 7))) & 1);
-      pos++;
-      if (offset >= range) offset -= range;
+      this.bypass(); // coeff_sign_flag
       if (value === 0) eq1++;
       else gt1++;
+    }
+  }
+
+  /**
+   * The prefix of coeff_abs_level_minus1, truncated unary with cMax 14 (§9.3.2.3): the first bin with context
+   * `ctx`, the others with `ctxRest`. Most bins of a high-rate slice are these.
+   */
+  private levelPrefix(ctx: number, ctxRest: number): number {
+    const states = this.states;
+    const data = this.data;
+    const limit = this.limit;
+    const rangeTabLps = RANGE_TAB_LPS;
+    const nextMps = NEXT_STATE_MPS;
+    const nextLps = NEXT_STATE_LPS;
+    const renormShift = RENORM_SHIFT;
+    let range = this.range;
+    let offset = this.offset;
+    let pos = this.pos;
+    let bin: number;
+    let value = 0;
+    for (;;) {
+      const s = states[ctx] as number;
+      const lps = rangeTabLps[((s >> 1) << 2) | ((range >> 6) & 3)] as number;
+      range -= lps;
+      bin = s & 1;
+      if (offset < range) {
+        states[ctx] = nextMps[s] as number;
+      } else {
+        offset -= range;
+        range = lps;
+        bin ^= 1;
+        states[ctx] = nextLps[s] as number;
+      }
+      if (range < 256) {
+        const n = renormShift[range] as number;
+        if (pos + n > limit) throw new OutOfBits(PAST_THE_END);
+        const window = ((data[pos >> 3] as number) << 8) | (data[(pos >> 3) + 1] as number);
+        offset = (offset << n) | ((window >> (16 - (pos & 7) - n)) & ((1 << n) - 1));
+        range <<= n;
+        pos += n;
+      }
+      if (bin === 0) break;
+      value++;
+      if (value === 14) break;
+      ctx = ctxRest;
     }
     this.range = range;
     this.offset = offset;
     this.pos = pos;
+    return value;
   }
 }
 
