@@ -563,19 +563,17 @@ class Walker {
       const b = addr - W;
       this.mbAddrA = addr % W !== 0 && ((this.flags[a] as number) & AVAIL) !== 0 ? a : -1;
       this.mbAddrB = b >= 0 && ((this.flags[b] as number) & AVAIL) !== 0 ? b : -1;
+    } else if ((addr & 1) === 0) {
+      // §7.4.4: inferred from the left pair, else the pair above, else frame.
+      const pair = addr >> 1;
+      const W = this.widthMbs;
+      const a = 2 * (pair - 1);
+      const b = 2 * (pair - W);
+      if (pair % W !== 0 && ((this.flags[a] as number) & AVAIL) !== 0) field = this.isField(a);
+      else if (pair >= W && ((this.flags[b] as number) & AVAIL) !== 0) field = this.isField(b);
+      else field = false;
     } else {
-      if ((addr & 1) === 0) {
-        // §7.4.4: inferred from the left pair, else the pair above, else frame.
-        const pair = addr >> 1;
-        const W = this.widthMbs;
-        const a = 2 * (pair - 1);
-        const b = 2 * (pair - W);
-        if (pair % W !== 0 && ((this.flags[a] as number) & AVAIL) !== 0) field = this.isField(a);
-        else if (pair >= W && ((this.flags[b] as number) & AVAIL) !== 0) field = this.isField(b);
-        else field = false;
-      } else {
-        field = this.isField(addr - 1);
-      }
+      field = this.isField(addr - 1);
     }
     this.flags[addr] = AVAIL | (field ? FIELD : 0);
     this.cbp[addr] = 0;
