@@ -1,6 +1,39 @@
 // Static web app: `vite build` writes dist/ with relative URLs (base './'), so the built page works
 // from any path (file server, GitHub Pages, the relay). The transmuxer worker is an ES module.
 import { defineConfig } from 'vite';
+import type { Plugin } from 'vite';
+
+/** The built transmuxer worker, e.g. assets/transmux.worker-DQgXFntv.js. */
+const TRANSMUX_WORKER_FILE = /^assets\/transmux\.worker-[\w-]+\.js$/;
+
+/**
+ * Starts the transmuxer worker from an inline script at the top of the built index.html when the
+ * page has a `?src=`: the worker thread, its script fetch and compile then run while the page's own
+ * bundle is still loading, instead of after it (under load the worker was the last part of the
+ * startup to be ready, up to ~45 ms after the first bytes). src/worker/client.ts takes it over
+ * (`takeEarlyWorker`); `vite dev` has no such script and starts the worker from the bundle.
+ */
+function earlyTransmuxWorker(): Plugin {
+  return {
+    name: 'h264mux-early-transmux-worker',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const worker = Object.values(ctx.bundle ?? {}).find((out) =>
+          TRANSMUX_WORKER_FILE.test(out.fileName),
+        );
+        if (!worker) throw new Error('vite.config.ts: the transmuxer worker was not built');
+        const script = `if (/[?&]src=/.test(location.search)) {
+  const early = { worker: new Worker(${JSON.stringify(`./${worker.fileName}`)}, { type: 'module', name: 'h264mux-transmuxer' }), error: undefined };
+  early.worker.addEventListener('error', (e) => { early.error ??= e.message || 'could not load the worker script'; });
+  window.__h264muxEarlyWorker = early;
+}`;
+        return [{ tag: 'script', children: script, injectTo: 'head-prepend' }];
+      },
+    },
+  };
+}
 
 export default defineConfig({
   base: './',
@@ -12,6 +45,7 @@ export default defineConfig({
   worker: {
     format: 'es',
   },
+  plugins: [earlyTransmuxWorker()],
   server: {
     host: '127.0.0.1',
     port: 5173,

@@ -27,6 +27,21 @@ export class TransmuxError extends Error {
 
 type Answer = Exclude<WorkerResponse, { type: 'error' }>;
 
+/** A worker the built page started before its bundle loaded (see vite.config.ts). */
+interface EarlyWorker {
+  readonly worker: Worker;
+  /** Its error event's message, if it failed meanwhile. */
+  readonly error: string | undefined;
+}
+
+/** The early worker, once: the first TransmuxWorker (the `?src=` session) takes it. */
+function takeEarlyWorker(): EarlyWorker | undefined {
+  const w = globalThis as { __h264muxEarlyWorker?: EarlyWorker };
+  const early = w.__h264muxEarlyWorker;
+  delete w.__h264muxEarlyWorker;
+  return early;
+}
+
 interface Pending {
   resolve: (answer: Answer) => void;
   reject: (error: TransmuxError) => void;
@@ -39,19 +54,20 @@ export class TransmuxWorker {
   private failure: TransmuxError | undefined;
 
   constructor() {
-    this.worker = new Worker(new URL('./transmux.worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'h264mux-transmuxer',
-    });
+    const early = takeEarlyWorker();
+    this.worker =
+      early?.worker ??
+      new Worker(new URL('./transmux.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'h264mux-transmuxer',
+      });
     this.worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.onResponse(event.data);
     this.worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      this.failAll({
-        code: 'INTERNAL',
-        message: `The transmuxer worker failed: ${event.message || 'could not load the worker script'}`,
-        detail: {},
-      });
+      this.failed(event.message || 'could not load the worker script');
     };
+    // It may have failed before this object existed.
+    if (early?.error !== undefined) this.failed(early.error);
   }
 
   configure(options: TransmuxerOptions): Promise<readonly TransmuxerOutput[]> {
@@ -123,6 +139,14 @@ export class TransmuxWorker {
     this.pending.delete(response.id);
     if (response.type === 'error') pending.reject(new TransmuxError(response.error));
     else pending.resolve(response);
+  }
+
+  private failed(message: string): void {
+    this.failAll({
+      code: 'INTERNAL',
+      message: `The transmuxer worker failed: ${message}`,
+      detail: {},
+    });
   }
 
   private failAll(data: WorkerErrorData): void {

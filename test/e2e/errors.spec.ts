@@ -1,9 +1,10 @@
 // Errors are shown in the page, in words that say what to do.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, debug, expect, test } from './support/fixtures.js';
+import { FIXTURES, ROOT, debug, expect, test } from './support/fixtures.js';
+import { startStaticServer } from './support/static-server.mjs';
 import { prng, startStreamServer } from './support/stream-server.mjs';
 
 const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
@@ -94,4 +95,27 @@ test('a server without CORS headers: the page names the missing header', async (
 test('a bad URL scheme is explained', async ({ page, appUrl }) => {
   await page.goto(`${appUrl}?src=${encodeURIComponent('ftp://example.invalid/x.h264')}`);
   await expect(page.locator('#error')).toContainText('Bad URL');
+});
+
+test('a transmuxer worker that cannot load is reported in the page', async ({ page }) => {
+  // The built page starts the worker from an inline script before its bundle (see vite.config.ts);
+  // its load error happens before the session exists and must still reach the page.
+  const dir = mkdtempSync(join(tmpdir(), 'h264mux-e2e-'));
+  cpSync(join(ROOT, 'dist'), dir, { recursive: true });
+  const worker = readdirSync(join(dir, 'assets')).find((f) => /^transmux\.worker-.*\.js$/.test(f));
+  expect(worker).toBeDefined();
+  rmSync(join(dir, 'assets', worker ?? ''));
+  const app = await startStaticServer(dir);
+  const server = await startStreamServer({ file: P01, fps: 30 });
+  try {
+    await page.goto(`${app.url}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+    await expect(page.locator('#error')).toContainText('The transmuxer worker failed');
+    const state = await debug(page);
+    expect(state.state).toBe('error');
+    expect(state.errors.map((e) => e.code)).toEqual(['INTERNAL']);
+  } finally {
+    await server.close();
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
