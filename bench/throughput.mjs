@@ -25,7 +25,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(ROOT, 'package.json'));
 const MiB = 1 << 20;
 const TARGET_BYTES = Number(process.env.BENCH_MB ?? 80) * 1e6;
-const ITER = Math.max(5, Number(process.env.BENCH_ITER ?? 5));
+const ITER = Math.max(5, Number(process.env.BENCH_ITER ?? 7));
 const CORE = join(ROOT, 'dist-lib/core/index.js');
 // The CLI as `npx h264mux` runs it: the bundled bin (package.json "bin").
 const CLI = join(ROOT, 'dist-lib/bin/main.js');
@@ -148,11 +148,17 @@ console.log(`node ${process.version}, ${ITER} iterations each, medians\n`);
 /** @type {{ name: string, mbps?: number, note?: string, group: 'in-process' | 'process' }[]} */
 const rows = [];
 
+/** Unmeasured runs before the measured ones, for every in-process contender alike: V8 settles its
+ * optimised code and heap sizes over the first few runs of an 80 MB input. */
+const WARMUP_RUNS = 3;
+
 async function timeIt(fn, { warmup = true } = {}) {
-  if (warmup) await fn();
+  // One forced GC per contender, not per run: a forced full GC discards optimised code that embedded
+  // objects of the previous run ("weak objects" deopts), so every run would measure re-optimisation.
+  gc();
+  if (warmup) for (let i = 0; i < WARMUP_RUNS; i++) await fn();
   const times = [];
   for (let i = 0; i < ITER; i++) {
-    gc();
     const t0 = performance.now();
     await fn();
     times.push((performance.now() - t0) / 1000);
