@@ -80,7 +80,13 @@ for (const prefix of ['p01', 'p03', 'p10', 'p12']) {
       expect(facts.newErrors).toEqual([]);
       const status = await saveStatus(page);
       expect(status.frames).toBe(facts.hashes.length);
-      if (missing > 0) expect(status.message).toContain('dropped that damaged frame');
+      // The core drops a frame the stream ends inside (its warning); the worker's decoder check
+      // words it differently when it is the one that finds it.
+      if (missing > 0) {
+        expect(status.message).toMatch(
+          /dropped (the last frame: the stream ends inside it|that damaged frame)/,
+        );
+      }
     });
   }
 }
