@@ -150,7 +150,7 @@ const rows = [];
 
 /** Unmeasured runs before the measured ones, for every in-process contender alike: V8 settles its
  * optimised code and heap sizes over the first few runs of an 80 MB input. */
-const WARMUP_RUNS = 3;
+const WARMUP_RUNS = 5;
 
 async function timeIt(fn, { warmup = true } = {}) {
   // One forced GC per contender, not per run: a forced full GC discards optimised code that embedded
