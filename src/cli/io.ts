@@ -44,28 +44,54 @@ export function readSize(): number {
   return Number(process.env.H264MUX_READ_SIZE) || 2 * 1024 * 1024;
 }
 
+/** Reads in flight at once: the thread pool fills the next chunks while the caller works on this one. */
+const READ_AHEAD = 3;
+
 async function* readFileChunks(path: string, pool: ChunkPool): AsyncGenerator<Uint8Array> {
   const file = await open(path, 'r');
-  const readChunk = async (): Promise<Uint8Array> => {
+  interface PendingRead {
+    readonly buffer: Uint8Array;
+    readonly start: number;
+    readonly done: Promise<number>;
+  }
+  let position = 0;
+  const queue: PendingRead[] = [];
+  const issue = (): void => {
     const buffer = pool.take();
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-    return bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    const done = file.read(buffer, 0, buffer.length, position).then((r) => r.bytesRead);
+    done.catch(() => undefined); // awaited below, or dropped with the queue
+    queue.push({ buffer, start: position, done });
+    position += buffer.length;
   };
-  let next: Promise<Uint8Array> | undefined = readChunk();
   try {
+    while (queue.length < READ_AHEAD) issue();
     for (;;) {
-      const chunk = await next;
-      if (chunk.length === 0) {
-        next = undefined;
-        return;
+      const read = queue.shift() as PendingRead;
+      const n = await read.done;
+      if (n === 0) return;
+      if (n < read.buffer.length) {
+        // A short read (end of file, or a file still growing): the reads queued behind it started
+        // at positions past a gap. Drop them and go on from here.
+        await dropQueue(queue, pool);
+        position = read.start + n;
       }
-      next = readChunk();
-      yield chunk;
+      issue();
+      yield n === read.buffer.length ? read.buffer : read.buffer.subarray(0, n);
     }
   } finally {
-    // An abandoned read-ahead (the consumer stopped early or failed) must end before the file closes.
-    await next?.catch(() => undefined);
+    // Reads still in flight (the consumer stopped early or failed) must end before the file closes.
+    await dropQueue(queue, pool);
     await file.close();
+  }
+}
+
+async function dropQueue(
+  queue: { buffer: Uint8Array; done: Promise<number> }[],
+  pool: ChunkPool,
+): Promise<void> {
+  for (const read of queue.splice(0)) {
+    await read.done.catch(() => undefined);
+    pool.give(read.buffer);
   }
 }
 
