@@ -1,6 +1,6 @@
 import { BitReader, EndOfDataError } from '../bytes/bit-reader.js';
 import type { Pps } from './pps.js';
-import type { Sps } from './sps.js';
+import { picSizeInMbs, type Sps } from './sps.js';
 import { parseFullSliceHeader, ppsExtra, spsExtra } from './slice-data-header.js';
 import type { FullSliceHeader } from './slice-data-header.js';
 import {
@@ -254,8 +254,7 @@ class Walker {
     this.mbHeightC = hasChroma ? 16 / subH : 0;
     this.numC8x8 = hasChroma && this.chromaArrayType !== 3 ? 4 / (subW * subH) : 0;
     this.widthMbs = sps.picWidthInMbs;
-    const frameHeightInMbs = (sps.frameMbsOnly ? 1 : 2) * sps.picHeightInMapUnits;
-    this.picSize = sps.picWidthInMbs * (header.fieldPic ? frameHeightInMbs / 2 : frameHeightInMbs);
+    this.picSize = picSizeInMbs(sps, header.fieldPic);
     this.numRefIdx = [header.numRefIdxL0, header.numRefIdxL1];
     this.transform8x8Mode = transform8x8Mode;
     this.direct8x8Inference = direct8x8Inference;

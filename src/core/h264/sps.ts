@@ -318,13 +318,21 @@ const MAX_DPB_MBS: ReadonlyMap<number, number> = new Map([
   [62, 696320],
 ]);
 
+/**
+ * PicSizeInMbs (§7.4.3): PicWidthInMbs * FrameHeightInMbs (§7.4.2.1.1), halved for a field picture.
+ * In an MBAFF frame this counts macroblocks, not pairs.
+ */
+export function picSizeInMbs(sps: Sps, fieldPic = false): number {
+  const frameHeightInMbs = (sps.frameMbsOnly ? 1 : 2) * sps.picHeightInMapUnits;
+  return (sps.picWidthInMbs * frameHeightInMbs) / (fieldPic ? 2 : 1);
+}
+
 /** MaxDpbFrames, §A.3.1 item h: Min(MaxDpbMbs / (PicWidthInMbs * FrameHeightInMbs), 16). */
 export function maxDpbFrames(sps: Sps): number {
   const level1b =
     sps.levelIdc === 11 && (sps.constraintFlags & 0x10) !== 0 && sps.profileIdc !== 100;
   const mbs = level1b ? 396 : (MAX_DPB_MBS.get(sps.levelIdc) ?? 696320);
-  const frameHeightInMbs = (sps.frameMbsOnly ? 1 : 2) * sps.picHeightInMapUnits;
-  return Math.max(1, Math.min(16, Math.floor(mbs / (sps.picWidthInMbs * frameHeightInMbs))));
+  return Math.max(1, Math.min(16, Math.floor(mbs / picSizeInMbs(sps))));
 }
 
 /**

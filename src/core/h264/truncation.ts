@@ -1,6 +1,7 @@
 import type { LastPicture } from './access-unit.js';
 import { nalBytes } from './nal.js';
 import { walkSliceData, type SliceDataParameterSets } from './slice-data.js';
+import { picSizeInMbs } from './sps.js';
 
 /**
  * Why the stream's last picture is not whole, or undefined when it is whole or that cannot be told.
@@ -16,14 +17,13 @@ export function lastPictureDamage(
   const last = picture.slices.at(-1);
   if (!last) return undefined;
   const sps = picture.sps;
-  const frameHeightInMbs = (sps.frameMbsOnly ? 1 : 2) * sps.picHeightInMapUnits;
-  const picSizeInMbs = (sps.picWidthInMbs * frameHeightInMbs) / (picture.fieldPic ? 2 : 1);
+  const picSize = picSizeInMbs(sps, picture.fieldPic);
   const result = walkSliceData(nalBytes(last), sets);
   if (result.status === 'unsupported') return undefined;
   if (result.status === 'truncated') return result.reason ?? 'its last slice is cut short';
   // first_mb_in_slice counts macroblock pairs in an MBAFF frame (§7.4.3).
   const mbaff = sps.mbAdaptiveFrameField && !picture.fieldPic;
-  if (result.firstMb * (mbaff ? 2 : 1) + result.macroblocks >= picSizeInMbs) return undefined;
+  if (result.firstMb * (mbaff ? 2 : 1) + result.macroblocks >= picSize) return undefined;
   // The last slice stops short of the picture's end: earlier slices may still cover the rest (arbitrary
   // slice order, §7.4.3): count them all.
   let macroblocks = result.macroblocks;
@@ -32,7 +32,7 @@ export function lastPictureDamage(
     if (r.status !== 'complete') return undefined;
     macroblocks += r.macroblocks;
   }
-  return macroblocks < picSizeInMbs
-    ? `its slices cover ${macroblocks} of ${picSizeInMbs} macroblocks`
+  return macroblocks < picSize
+    ? `its slices cover ${macroblocks} of ${picSize} macroblocks`
     : undefined;
 }
