@@ -25,6 +25,7 @@ export {
 export { parsePps, type Pps } from './h264/pps.js';
 export { parseSliceHeader, SliceType, type SliceHeader } from './h264/slice.js';
 export { BitReader, unescapeRbsp } from './bytes/bit-reader.js';
+export { concatBytes } from './bytes/concat.js';
 export { samplePayloads, keepFirstSamples, mediaSegmentParts } from './mp4/fragment.js';
 export {
   SampleTable,

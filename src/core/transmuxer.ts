@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes/concat.js';
 import { containerName, SNIFF_BYTES, sniffContainer } from './detect.js';
 import { H264MuxError, type H264MuxWarningCode } from './errors.js';
 import { type Picture, AccessUnitAssembler } from './h264/access-unit.js';
@@ -553,7 +554,7 @@ export class Transmuxer {
         ...common,
         parts,
         get data(): Uint8Array {
-          return (data ??= concatParts(parts));
+          return (data ??= concatBytes(parts));
         },
       };
     } else {
@@ -621,18 +622,6 @@ export class Transmuxer {
       gopLength: this.gopLength,
     };
   }
-}
-
-function concatParts(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function sameConfig(a: ActiveConfig, b: ActiveConfig): boolean {

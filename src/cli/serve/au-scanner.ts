@@ -16,7 +16,13 @@
  * slice order or redundant pictures, i.e. all cameras and encoders we target.
  */
 
-import { BitReader, findRecoveryPoint, NalType, unescapeRbsp } from '../../core/index.js';
+import {
+  BitReader,
+  concatBytes,
+  findRecoveryPoint,
+  NalType,
+  unescapeRbsp,
+} from '../../core/index.js';
 
 /** Handed to the sink when the current AU turns out to be a keyframe. */
 export interface KeyframeInfo {
@@ -241,18 +247,9 @@ export class AccessUnitScanner {
   }
 }
 
-/** Concatenates byte arrays (one allocation). */
+/** Concatenates byte arrays (one allocation; a single part is returned as it is). */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts);
 }
 
 function withStartCode(nal: Uint8Array): Uint8Array {

@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes/concat.js';
 /** nal_unit_type values, H.264 Table 7-1. */
 export enum NalType {
   Unspecified = 0,
@@ -47,14 +48,7 @@ export function isVcl(type: NalType): boolean {
   return type === NalType.SliceNonIdr || type === NalType.SliceIdr || type === NalType.SliceDataA;
 }
 
-/** A contiguous copy of a unit (only for small units such as SPS/PPS). */
+/** The unit's bytes, contiguous: a view when it has one part, else a copy. */
 export function nalBytes(nal: NalUnit): Uint8Array {
-  if (nal.parts.length === 1) return nal.parts[0] as Uint8Array;
-  const out = new Uint8Array(nal.size);
-  let offset = 0;
-  for (const part of nal.parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return nal.parts.length === 1 ? (nal.parts[0] as Uint8Array) : concatBytes(nal.parts);
 }
