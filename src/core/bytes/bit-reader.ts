@@ -98,30 +98,25 @@ export class BitReader {
 }
 
 /**
- * Removes emulation-prevention bytes (00 00 03 → 00 00), H.264 §7.4.1, for header parsing only.
- * `limit` bounds the output length: headers need only the first bytes of a slice.
+ * Removes emulation-prevention bytes (00 00 03 → 00 00), H.264 §7.4.1: finds the 03 bytes with the
+ * native `indexOf` and copies the runs between them (a view when there are none). `limit` bounds the
+ * output length: headers need only the first bytes of a slice.
  */
 export function unescapeRbsp(nal: Uint8Array, limit = nal.length): Uint8Array {
+  // Enough input for `limit` output bytes: at most one escape byte per two others.
   const end = Math.min(nal.length, limit + Math.ceil(limit / 2) + 3);
-  let firstEscape = -1;
-  for (let i = 2; i < end; i++) {
-    if (nal[i] === 3 && nal[i - 1] === 0 && nal[i - 2] === 0) {
-      firstEscape = i;
-      break;
-    }
-  }
-  if (firstEscape < 0) return nal.subarray(0, Math.min(limit, nal.length));
-  const out = new Uint8Array(Math.min(limit, end));
+  let out: Uint8Array | undefined;
   let o = 0;
-  let zeros = 0;
-  for (let i = 0; i < end && o < out.length; i++) {
-    const byte = nal[i] as number;
-    if (byte === 3 && zeros >= 2) {
-      zeros = 0;
-      continue;
-    }
-    out[o++] = byte;
-    zeros = byte === 0 ? zeros + 1 : 0;
+  let from = 0; // first input byte not yet copied
+  for (let i = nal.indexOf(3, 2); i >= 0 && i < end; i = nal.indexOf(3, i + 1)) {
+    if (nal[i - 1] !== 0 || nal[i - 2] !== 0) continue;
+    out ??= new Uint8Array(end);
+    out.set(nal.subarray(from, i), o);
+    o += i - from;
+    from = i + 1;
   }
-  return out.subarray(0, o);
+  if (!out) return nal.subarray(0, Math.min(limit, nal.length));
+  out.set(nal.subarray(from, end), o);
+  o += end - from;
+  return out.subarray(0, Math.min(o, limit));
 }

@@ -1,4 +1,4 @@
-import { BitReader, EndOfDataError } from '../bytes/bit-reader.js';
+import { BitReader, EndOfDataError, unescapeRbsp } from '../bytes/bit-reader.js';
 import type { Pps } from './pps.js';
 import { picSizeInMbs, type Sps } from './sps.js';
 import { parseFullSliceHeader, ppsExtra, spsExtra } from './slice-data-header.js';
@@ -1713,23 +1713,14 @@ export function walkSliceData(
 }
 
 /**
- * The RBSP of a slice NAL unit after its header byte: emulation_prevention_three_byte removed (00 00 03 → 00 00,
- * §7.4.1), as `rbsp` and as `padded`, the same bytes followed by 2 zero bytes. Finds the 03 bytes with the native
- * `indexOf` and copies the runs between them.
+ * The RBSP of a slice NAL unit after its header byte (emulation prevention removed, §7.4.1), as `rbsp`
+ * and as `padded`, the same bytes followed by 2 zero bytes: the CABAC engine reads two bytes at a time.
  */
 function sliceRbsp(nal: Uint8Array): { rbsp: Uint8Array; padded: Uint8Array } {
-  const padded = new Uint8Array(nal.length + 1);
-  let o = 0;
-  let from = 1; // first byte not yet copied
-  for (let i = nal.indexOf(3, 2); i >= 0; i = nal.indexOf(3, i + 1)) {
-    if (nal[i - 1] !== 0 || nal[i - 2] !== 0) continue;
-    padded.set(nal.subarray(from, i), o);
-    o += i - from;
-    from = i + 1;
-  }
-  padded.set(nal.subarray(from), o);
-  o += nal.length - from;
-  return { rbsp: padded.subarray(0, o), padded };
+  const rbsp = unescapeRbsp(nal.subarray(1));
+  const padded = new Uint8Array(rbsp.length + 2);
+  padded.set(rbsp);
+  return { rbsp: padded.subarray(0, rbsp.length), padded };
 }
 
 function unsupported(firstMb: number, reason: string, macroblocks = 0): SliceDataResult {
