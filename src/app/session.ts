@@ -2,12 +2,17 @@
  * One playback: a byte source feeding the transmuxer worker, whose segments feed the MSE player.
  * Outputs are handled strictly in stream order; a finite source is paced by the player (backpressure).
  */
-import type { StreamInfo, TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
-import { MsePlayer, PlayerError } from '../player/mse-player.js';
+import {
+  CodedError,
+  type StreamInfo,
+  type TransmuxerOptions,
+  type TransmuxerOutput,
+} from '../core/index.js';
+import { MsePlayer } from '../player/mse-player.js';
 import type { PlayerStats } from '../player/mse-player.js';
-import { SourceError, isSeekable } from '../sources/source.js';
+import { isSeekable } from '../sources/source.js';
 import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
-import { TransmuxError, TransmuxWorker } from '../worker/client.js';
+import { TransmuxWorker } from '../worker/client.js';
 import type { RecordOptions, Recording } from '../worker/protocol.js';
 
 export type SessionState =
@@ -437,13 +442,8 @@ export class Session {
 }
 
 export function toSessionError(error: unknown): SessionError {
-  if (
-    error instanceof TransmuxError ||
-    error instanceof PlayerError ||
-    error instanceof SourceError
-  ) {
-    return { code: error.code, message: error.message, detail: { ...error.detail } };
-  }
+  // TransmuxError, PlayerError, SourceError.
+  if (error instanceof CodedError) return error.toJSON();
   return {
     code: 'INTERNAL',
     message: error instanceof Error ? error.message : String(error),

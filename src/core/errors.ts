@@ -21,24 +21,37 @@ export type H264MuxWarningCode =
   | 'REORDER_VIOLATION'
   | 'TIMING_OUT_OF_RANGE';
 
-export class H264MuxError extends Error {
-  override readonly name = 'H264MuxError';
+/** Plain detail of an error: survives postMessage and JSON. */
+export type ErrorDetail = Readonly<Record<string, string | number | boolean>>;
+
+/** An error as plain data, e.g. for postMessage. */
+export interface ErrorData<C extends string = string> {
+  code: C;
+  message: string;
+  detail: Record<string, string | number | boolean>;
+}
+
+/**
+ * An error with a machine-readable code and plain detail: what every layer (core, player, sources,
+ * workers) throws across its boundary, so callers branch on `code`, not on message text.
+ */
+export class CodedError<C extends string = string> extends Error {
   constructor(
-    readonly code: H264MuxErrorCode,
+    readonly code: C,
     message: string,
-    readonly detail: Readonly<Record<string, string | number | boolean>> = {},
+    readonly detail: ErrorDetail = {},
   ) {
     super(message);
   }
 
   /** Plain data for `postMessage` / JSON. */
-  toJSON(): {
-    code: H264MuxErrorCode;
-    message: string;
-    detail: Record<string, string | number | boolean>;
-  } {
+  toJSON(): ErrorData<C> {
     return { code: this.code, message: this.message, detail: { ...this.detail } };
   }
+}
+
+export class H264MuxError extends CodedError<H264MuxErrorCode> {
+  override readonly name = 'H264MuxError';
 }
 
 export function isH264MuxError(value: unknown): value is H264MuxError {

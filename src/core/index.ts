@@ -2,10 +2,13 @@
 export { Transmuxer, DEFAULT_FPS, transmux } from './transmuxer.js';
 export { AccessUnitReader, type RawAccessUnit } from './access-unit-reader.js';
 export {
+  CodedError,
   H264MuxError,
   isH264MuxError,
   type H264MuxErrorCode,
   type H264MuxWarningCode,
+  type ErrorData,
+  type ErrorDetail,
 } from './errors.js';
 export type * from './types.js';
 export { sniffContainer, containerName, type ContainerGuess } from './detect.js';

@@ -27,21 +27,14 @@
  *   The duration is an estimate until the end (so that the whole file is seekable), exact after
  *   `endOfStream`.
  */
-import type { InitSegment, MediaSegment } from '../core/index.js';
+import { CodedError, type InitSegment, type MediaSegment } from '../core/index.js';
 import { findMediaSource, isTypeSupported } from './media-source.js';
 import type { MediaSourceKind } from './media-source.js';
 
 export type PlayerErrorCode = 'NO_MSE' | 'CODEC_UNSUPPORTED' | 'APPEND_FAILED' | 'MEDIA_ERROR';
 
-export class PlayerError extends Error {
+export class PlayerError extends CodedError<PlayerErrorCode> {
   override readonly name = 'PlayerError';
-  constructor(
-    readonly code: PlayerErrorCode,
-    message: string,
-    readonly detail: Readonly<Record<string, string | number | boolean>> = {},
-  ) {
-    super(message);
-  }
 }
 
 export interface PlayerOptions {

@@ -2,6 +2,7 @@
  * What every byte source (file, HTTP, WebSocket) offers the session: bytes in order, connection
  * events, and errors as data with a code the page can explain.
  */
+import { CodedError } from '../core/index.js';
 
 export type SourceKind = 'file' | 'http' | 'websocket';
 
@@ -19,15 +20,8 @@ export type SourceErrorCode =
   /** Reading the body or file failed. */
   | 'READ_FAILED';
 
-export class SourceError extends Error {
+export class SourceError extends CodedError<SourceErrorCode> {
   override readonly name = 'SourceError';
-  constructor(
-    readonly code: SourceErrorCode,
-    message: string,
-    readonly detail: Readonly<Record<string, string | number | boolean>> = {},
-  ) {
-    super(message);
-  }
 }
 
 export interface ConnectionInfo {

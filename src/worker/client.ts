@@ -2,7 +2,7 @@
  * Main-thread side of the transmuxer worker: one promise per command, resolved by the reply with
  * the same id. Pushed buffers are transferred to the worker (the caller must not reuse them).
  */
-import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
+import { CodedError, type TransmuxerOptions, type TransmuxerOutput } from '../core/index.js';
 import type {
   RecordOptions,
   Recording,
@@ -14,14 +14,10 @@ import type {
 type CommandBody<C extends WorkerCommand> = C extends WorkerCommand ? Omit<C, 'id'> : never;
 
 /** A failure reported by the worker, with the core's error code (e.g. NOT_H264). */
-export class TransmuxError extends Error {
+export class TransmuxError extends CodedError {
   override readonly name = 'TransmuxError';
-  readonly code: string;
-  readonly detail: Readonly<Record<string, string | number | boolean>>;
   constructor(data: WorkerErrorData) {
-    super(data.message);
-    this.code = data.code;
-    this.detail = data.detail;
+    super(data.code, data.message, data.detail);
   }
 }
 

@@ -9,6 +9,7 @@
  * produces exactly the bytes pass 1 counted.
  */
 import {
+  CodedError,
   H264MuxError,
   SampleTable,
   segmentPayload,
@@ -30,14 +31,7 @@ import { dropUndecodableLastFrame } from './tail-check.js';
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const PROGRESS_INTERVAL_MS = 100;
 
-class SaveError extends Error {
-  constructor(
-    readonly code: 'CANCELLED' | 'TOO_LARGE' | 'FILE_CHANGED' | 'WRITE_FAILED',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+class SaveError extends CodedError<'CANCELLED' | 'TOO_LARGE' | 'FILE_CHANGED' | 'WRITE_FAILED'> {}
 
 let cancelled = false;
 
@@ -227,8 +221,8 @@ async function save(command: Extract<SaveCommand, { type: 'save' }>): Promise<Sa
 }
 
 function toErrorData(error: unknown): WorkerErrorData {
-  if (error instanceof H264MuxError) return error.toJSON();
-  if (error instanceof SaveError) return { code: error.code, message: error.message, detail: {} };
+  // H264MuxError from the core, SaveError from here.
+  if (error instanceof CodedError) return error.toJSON();
   const message = error instanceof Error ? error.message : String(error);
   // A failing writable (disk full, permission revoked) surfaces as a DOMException.
   if (error instanceof DOMException) return { code: 'WRITE_FAILED', message, detail: {} };

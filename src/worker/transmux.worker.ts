@@ -3,7 +3,7 @@
  * Worker entry: owns one Transmuxer and answers the commands of ./protocol.ts in order.
  * The main thread only feeds MSE. While recording, a second transmuxer sees the same bytes.
  */
-import { H264MuxError, Transmuxer } from '../core/index.js';
+import { CodedError, Transmuxer } from '../core/index.js';
 import type { InitSegment, TransmuxerOutput } from '../core/index.js';
 import { fileTransmuxerOptions, Mp4Recording } from './mp4-file.js';
 import { transferablesOf } from './protocol.js';
@@ -30,19 +30,11 @@ interface Recorder {
 let recorder: Recorder | undefined;
 
 /** A failure of a worker command outside the core (e.g. Stop with nothing recorded). */
-class CommandError extends Error {
-  constructor(
-    readonly code: 'NOT_RECORDING' | 'NOTHING_RECORDED',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+class CommandError extends CodedError<'NOT_RECORDING' | 'NOTHING_RECORDED'> {}
 
 function toErrorData(error: unknown): WorkerErrorData {
-  if (error instanceof H264MuxError) return error.toJSON();
-  if (error instanceof CommandError)
-    return { code: error.code, message: error.message, detail: {} };
+  // H264MuxError from the core, CommandError from here.
+  if (error instanceof CodedError) return error.toJSON();
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', message, detail: {} };
 }
