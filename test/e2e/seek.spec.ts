@@ -60,6 +60,33 @@ async function watchEnded(page: Page): Promise<void> {
   });
 }
 
+/** Waits for the 'ended' event that `watchEnded` listens for. */
+async function untilEnded(page: Page): Promise<void> {
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __ended: boolean }).__ended), {
+      timeout: 20_000,
+    })
+    .toBe(true);
+}
+
+/** Opens `times` copies of a fixture, back to back, as one dropped file (rate 2, 'ended' watched). */
+async function openRepeated(
+  page: Page,
+  appUrl: string,
+  fixture: string,
+  times: number,
+  name: string,
+): Promise<void> {
+  const one = readFileSync(join(FIXTURES, fixture));
+  await page.goto(`${appUrl}?rate=2`);
+  await watchEnded(page);
+  await page.setInputFiles('input[type=file]', {
+    name,
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.concat(Array.from({ length: times }, () => one)),
+  });
+}
+
 test('file p16 (21 s, one 20 s GOP): seek to 15 s at once, playback resumes there', async ({
   page,
   appUrl,
@@ -75,11 +102,7 @@ test('file p16 (21 s, one 20 s GOP): seek to 15 s at once, playback resumes ther
     .toBeGreaterThan(15.5);
   const m = await media(page);
   expect(m.currentTime).toBeLessThan(19);
-  await expect
-    .poll(() => page.evaluate(() => (window as unknown as { __ended: boolean }).__ended), {
-      timeout: 20_000,
-    })
-    .toBe(true);
+  await untilEnded(page);
   const end = await media(page);
   expect(end.duration).toBeCloseTo(21, 1);
   expect((await debug(page)).errors).toEqual([]);
@@ -91,15 +114,7 @@ test('file of 60 s: seek far ahead restarts at a keyframe (bytes between skipped
   appUrl,
 }) => {
   // p01 (5 s, keyframe every second, SPS/PPS in front of each) twelve times: 60 s, 1800 frames.
-  const p01 = readFileSync(join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264'));
-  const long = Buffer.concat(Array.from({ length: 12 }, () => p01));
-  await page.goto(`${appUrl}?rate=2`);
-  await watchEnded(page);
-  await page.setInputFiles('input[type=file]', {
-    name: 'long.h264',
-    mimeType: 'application/octet-stream',
-    buffer: long,
-  });
+  await openRepeated(page, appUrl, 'p01_pi_baseline_vga30_inline.h264', 12, 'long.h264');
   await expect.poll(() => estimatedDuration(page), { timeout: 15_000 }).toBeGreaterThan(55);
   const before = await media(page);
   // Read ahead is bounded (20 s): 50 s is not buffered yet.
@@ -114,11 +129,7 @@ test('file of 60 s: seek far ahead restarts at a keyframe (bytes between skipped
   expect(after.ranges[0]?.[0]).toBeGreaterThanOrEqual(49.9);
   expect(after.ranges[0]?.[0]).toBeLessThanOrEqual(50.01);
   // On the file's timeline: the end is exactly 1800 frames / 30 fps.
-  await expect
-    .poll(() => page.evaluate(() => (window as unknown as { __ended: boolean }).__ended), {
-      timeout: 20_000,
-    })
-    .toBe(true);
+  await untilEnded(page);
   const end = await media(page);
   expect(end.duration).toBeCloseTo(60, 2);
   expect(end.ranges.at(-1)?.[1]).toBeCloseTo(60, 2);
@@ -145,15 +156,7 @@ test('B-frame file of 60 s: the timeline starts at 0 and a far seek restarts on 
   // p03 (4 s, Main, pyramid B-frames: its first frame is presented 2 frames after its first DTS)
   // fifteen times: 60 s, 1800 frames. The player moves the first presented frame to 0; a restart
   // must be placed on that same shifted timeline, or the buffer would end 2 frames past 60 s.
-  const p03 = readFileSync(join(FIXTURES, 'p03_main_bf3_pyramid_360p30.h264'));
-  const long = Buffer.concat(Array.from({ length: 15 }, () => p03));
-  await page.goto(`${appUrl}?rate=2`);
-  await watchEnded(page);
-  await page.setInputFiles('input[type=file]', {
-    name: 'long-b.h264',
-    mimeType: 'application/octet-stream',
-    buffer: long,
-  });
+  await openRepeated(page, appUrl, 'p03_main_bf3_pyramid_360p30.h264', 15, 'long-b.h264');
   await expect.poll(() => estimatedDuration(page), { timeout: 15_000 }).toBeGreaterThan(55);
   const before = await media(page);
   expect(before.ranges[0]?.[0]).toBe(0);
@@ -167,11 +170,7 @@ test('B-frame file of 60 s: the timeline starts at 0 and a far seek restarts on 
   // Restarted at the keyframe before 50 s (p03 has one every 4 s at most).
   expect(after.ranges[0]?.[0]).toBeGreaterThanOrEqual(45.9);
   expect(after.ranges[0]?.[0]).toBeLessThanOrEqual(50.01);
-  await expect
-    .poll(() => page.evaluate(() => (window as unknown as { __ended: boolean }).__ended), {
-      timeout: 20_000,
-    })
-    .toBe(true);
+  await untilEnded(page);
   const end = await media(page);
   expect(end.duration).toBeCloseTo(60, 2);
   expect(end.ranges.at(-1)?.[1]).toBeCloseTo(60, 2);
