@@ -52,23 +52,23 @@ function runs(values: readonly number[]): [number, number][] {
   return out;
 }
 
-/** stts, §8.6.1.2 */
-function stts(table: SampleTable): Uint8Array {
-  const entries = runs(table.durations);
+/** A table of (sample_count, value) runs: stts §8.6.1.2 (sample_delta), ctts v0 §8.6.1.3 (sample_offset). */
+function runsBox(type: 'stts' | 'ctts', values: readonly number[]): Uint8Array {
+  const entries = runs(values);
   const size = 16 + 8 * entries.length;
-  const w = new ByteWriter(size).fullBox(size, 'stts', 0, 0).u32(entries.length);
-  for (const [count, delta] of entries) w.u32(count).u32(delta);
+  const w = new ByteWriter(size).fullBox(size, type, 0, 0).u32(entries.length);
+  for (const [count, value] of entries) w.u32(count).u32(value);
   return w.bytes;
 }
 
-/** ctts version 0 (offsets are never negative here), §8.6.1.3 */
+function stts(table: SampleTable): Uint8Array {
+  return runsBox('stts', table.durations);
+}
+
+/** ctts version 0 (offsets are never negative here); absent when no sample is reordered. */
 function ctts(table: SampleTable): Uint8Array | undefined {
   if (table.ctsOffsets.every((c) => c === 0)) return undefined;
-  const entries = runs(table.ctsOffsets);
-  const size = 16 + 8 * entries.length;
-  const w = new ByteWriter(size).fullBox(size, 'ctts', 0, 0).u32(entries.length);
-  for (const [count, offset] of entries) w.u32(count).u32(offset);
-  return w.bytes;
+  return runsBox('ctts', table.ctsOffsets);
 }
 
 /** stss, §8.6.2: absent when every sample is a sync sample. */
