@@ -1,31 +1,21 @@
 // Playwright fixtures: the built app served statically (under a sub-path, proving base './'), the
 // fixture manifest, and helpers to read the page's debug hook (window.__h264mux).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
 import type { Page } from '@playwright/test';
+import { fixtures, type Fixture } from '../../helpers/fixtures.js';
 import { startStaticServer } from './static-server.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const FIXTURES = join(ROOT, 'test/fixtures');
 
-export interface ManifestEntry {
-  readonly name: string;
-  readonly what: string;
-  readonly width: number;
-  readonly height: number;
-  readonly fps: number | null;
-  readonly frames: number;
-  readonly hasBFrames: boolean;
-  readonly sizes: readonly string[];
-  readonly oracleArgs: { readonly fps?: number; readonly allowMissing?: number };
-}
+export type ManifestEntry = Fixture;
 
-export function loadManifest(): ManifestEntry[] {
-  const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as
-    ManifestEntry[] | { files: ManifestEntry[] };
-  return Array.isArray(manifest) ? manifest : manifest.files;
+/** The fixture manifest (test/fixtures/manifest.json), as the unit and oracle tests read it. */
+export function loadManifest(): readonly ManifestEntry[] {
+  return fixtures;
 }
 
 export interface DebugSnapshot {
