@@ -4,7 +4,7 @@
  * backoff; a finite response is read with backpressure. A first connection that finds nothing there
  * (or a 5xx) is retried too, with the error visible meanwhile: a live camera may not be up yet.
  */
-import { SourceError, backoffDelay, isMixedContent, mixedContentError, sleep } from './source.js';
+import { SourceError, isMixedContent, mixedContentError, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
 
 export interface HttpSourceOptions {
@@ -124,10 +124,7 @@ export class HttpSource implements ByteSource {
             return;
           }
           // A live stream that is not up yet (camera booting, relay restarting): keep trying.
-          attempt++;
-          const delay = backoffDelay(attempt);
-          sink.unreachable(failure, attempt, delay);
-          await sleep(delay, this.stopController.signal);
+          await retryAfter(sink, ++attempt, failure, this.stopController.signal);
           continue;
         }
         if (!live) {
@@ -142,10 +139,7 @@ export class HttpSource implements ByteSource {
       } finally {
         this.stopController.signal.removeEventListener('abort', abort);
       }
-      attempt++;
-      const delay = backoffDelay(attempt);
-      sink.reconnecting(attempt, delay, reason);
-      await sleep(delay, this.stopController.signal);
+      await retryAfter(sink, ++attempt, reason, this.stopController.signal);
     }
   }
 }

@@ -93,6 +93,23 @@ export function backoffDelay(attempt: number, maxMs = 5000): number {
   return Math.min(maxMs, 250 * 2 ** Math.max(0, attempt - 1));
 }
 
+/**
+ * Waits before connection attempt `attempt + 1`, with backoff, after telling the sink why: a first
+ * connection that failed (`why` is the error; the sink takes `unreachable`) or a lost connection (`why`
+ * is the reason).
+ */
+export async function retryAfter(
+  sink: SourceSink,
+  attempt: number,
+  why: SourceError | string,
+  signal: AbortSignal,
+): Promise<void> {
+  const delay = backoffDelay(attempt);
+  if (typeof why === 'string') sink.reconnecting(attempt, delay, why);
+  else sink.unreachable?.(why, attempt, delay);
+  await sleep(delay, signal);
+}
+
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);

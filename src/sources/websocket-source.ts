@@ -6,7 +6,7 @@
  */
 import { parseFramingAnnouncement } from './framing.js';
 import type { WsFraming } from './framing.js';
-import { SourceError, backoffDelay, isMixedContent, mixedContentError, sleep } from './source.js';
+import { SourceError, isMixedContent, mixedContentError, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
 
 export interface WebSocketSourceOptions {
@@ -68,16 +68,15 @@ export class WebSocketSource implements ByteSource {
           return;
         }
         // Live: the camera or relay may not be up yet; keep trying with backoff.
-        attempt++;
-        const delay = backoffDelay(attempt);
-        sink.unreachable(error, attempt, delay);
-        await sleep(delay, this.stopController.signal);
+        await retryAfter(sink, ++attempt, error, this.stopController.signal);
         continue;
       }
-      attempt++;
-      const delay = backoffDelay(attempt);
-      sink.reconnecting(attempt, delay, outcome || 'the connection closed');
-      await sleep(delay, this.stopController.signal);
+      await retryAfter(
+        sink,
+        ++attempt,
+        outcome || 'the connection closed',
+        this.stopController.signal,
+      );
     }
   }
 
