@@ -145,7 +145,7 @@ console.log(
 );
 console.log(`node ${process.version}, ${ITER} iterations each, medians\n`);
 
-/** @type {{ name: string, mbps?: number, note?: string, group: 'in-process' | 'process' }[]} */
+/** @type {{ name: string, mbps?: number, ms?: number, note?: string, group: 'in-process' | 'process' }[]} */
 const rows = [];
 
 /** Unmeasured runs before the measured ones, for every in-process contender alike: V8 settles its
@@ -356,13 +356,15 @@ function timeProcess(cmd, args) {
       );
     });
 }
-console.log('whole process (start-up and file I/O included):');
-const outPath = join(dir, 'out.mp4');
+console.log('whole process (start-up and file I/O included), run in turn so load hits all alike:');
+/** @type {{ name: string, cmd: string, args: string[], out: string }[]} */
+const processes = [];
 if (haveFfmpeg) {
-  await bench(
-    'ffmpeg -c copy -> fMP4',
-    'process',
-    timeProcess('ffmpeg', [
+  const out = join(dir, 'ffmpeg.mp4');
+  processes.push({
+    name: 'ffmpeg -c copy -> fMP4',
+    cmd: 'ffmpeg',
+    args: [
       '-v',
       'error',
       '-y',
@@ -372,19 +374,55 @@ if (haveFfmpeg) {
       'copy',
       '-movflags',
       'frag_keyframe+empty_moov+default_base_moof',
-      outPath,
-    ]),
-    { warmup: false },
-  );
+      out,
+    ],
+    out,
+  });
 } else skip('ffmpeg -c copy -> fMP4', 'process', 'ffmpeg not installed');
 if (existsSync(CLI)) {
-  await bench(
-    'h264mux convert (CLI)',
-    'process',
-    timeProcess(process.execPath, [CLI, 'convert', inputPath, '-o', outPath]),
-    { warmup: false },
-  );
+  const out = join(dir, 'ours.mp4');
+  processes.push({
+    name: 'h264mux convert (CLI)',
+    cmd: process.execPath,
+    args: [CLI, 'convert', inputPath, '-o', out],
+    out,
+  });
 } else skip('h264mux convert (CLI)', 'process', 'dist-lib/bin/main.js not built yet');
+// What no Node CLI can beat on this machine: Node's start-up, and start-up plus copying the file.
+processes.push({
+  name: 'floor: node, copy the file, no muxing',
+  cmd: process.execPath,
+  args: [join(ROOT, 'bench/copy-floor.mjs'), inputPath, join(dir, 'copy.bin')],
+  out: join(dir, 'copy.bin'),
+});
+processes.push({ name: 'floor: node start-up alone', cmd: process.execPath, args: ['-e', '0'] });
+{
+  const times = processes.map(() => []);
+  const failed = processes.map(() => undefined);
+  for (let i = 0; i < ITER; i++) {
+    for (const [j, p] of processes.entries()) {
+      if (failed[j]) continue;
+      const t0 = performance.now();
+      try {
+        await timeProcess(p.cmd, p.args)();
+        times[j].push(performance.now() - t0);
+      } catch (e) {
+        failed[j] = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      }
+    }
+  }
+  for (const [j, p] of processes.entries()) {
+    if (failed[j]) {
+      rows.push({ name: p.name, group: 'process', note: `failed: ${failed[j]}` });
+      console.log(`  ${p.name}: failed (${failed[j]})`);
+      continue;
+    }
+    const ms = median(times[j]);
+    rows.push({ name: p.name, group: 'process', mbps: MB / (ms / 1000), ms });
+    console.log(`  ${p.name}: ${ms.toFixed(0)} ms (${(MB / (ms / 1000)).toFixed(0)} MB/s)`);
+  }
+  for (const p of processes) if (p.out) rmSync(p.out, { force: true });
+}
 
 // ---- memory: stream from disk, full input vs a quarter of it ----
 let memory = 'not measured (core not built)';
@@ -414,18 +452,33 @@ const ours = rows.find((r) => r.name === 'ours (1 MiB chunks)')?.mbps;
 const cli = rows.find((r) => r.name === 'h264mux convert (CLI)')?.mbps;
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
-console.log(`\n${pad('name', 44)}${lpad('MB/s', 8)}   ${pad('ours/peer', 26)}`);
-console.log('-'.repeat(82));
+console.log(`\n${pad('name', 44)}${lpad('MB/s', 8)}${lpad('ms', 7)}   ${pad('ours/peer', 26)}`);
+console.log('-'.repeat(89));
 for (const r of rows) {
   let ratio = '';
-  if (r.mbps !== undefined && !r.name.startsWith('ours') && r.name !== 'h264mux convert (CLI)') {
+  const floor = r.name.startsWith('floor');
+  if (
+    r.mbps !== undefined &&
+    !r.name.startsWith('ours') &&
+    r.name !== 'h264mux convert (CLI)' &&
+    !floor
+  ) {
     const parts = [];
     if (ours !== undefined) parts.push(`${(ours / r.mbps).toFixed(2)}x in-process`);
-    if (r.group === 'process' && cli !== undefined && r.name !== 'h264mux convert (CLI)')
-      parts.push(`${(cli / r.mbps).toFixed(2)}x CLI`);
+    if (r.group === 'process' && cli !== undefined) parts.push(`${(cli / r.mbps).toFixed(2)}x CLI`);
     ratio = parts.join(', ');
   }
-  const val = r.mbps !== undefined ? r.mbps.toFixed(0) : '-';
-  console.log(`${pad(r.name, 44)}${lpad(val, 8)}   ${ratio}${r.note ? r.note : ''}`);
+  const val =
+    r.mbps !== undefined && r.name !== 'floor: node start-up alone' ? r.mbps.toFixed(0) : '-';
+  const ms = r.ms !== undefined ? r.ms.toFixed(0) : '';
+  console.log(`${pad(r.name, 44)}${lpad(val, 8)}${lpad(ms, 7)}   ${ratio}${r.note ? r.note : ''}`);
+}
+const ffmpegRow = rows.find((r) => r.name === 'ffmpeg -c copy -> fMP4');
+const copyRow = rows.find((r) => r.name === 'floor: node, copy the file, no muxing');
+if (ffmpegRow?.ms !== undefined && copyRow?.ms !== undefined) {
+  console.log(
+    `\nceiling for a Node CLI here: copying the file without muxing is ${(ffmpegRow.ms / copyRow.ms).toFixed(2)}x ffmpeg` +
+      (cli !== undefined ? `; our CLI is ${(cli / ffmpegRow.mbps).toFixed(2)}x` : ''),
+  );
 }
 console.log(`\nmemory of ours: ${memory}`);
