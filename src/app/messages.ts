@@ -42,6 +42,8 @@ export function describeError(error: SessionError): ShownError {
       };
     }
     case 'NO_DECODABLE_FRAMES':
+      if (error.detail['empty'] === true)
+        return { title: 'Empty input', message: 'The file or stream had no bytes at all.' };
       return {
         title: 'No decodable frames',
         message: `No frame could be decoded: ${error.message} A stream needs SPS and PPS and a keyframe (IDR or recovery point).`,

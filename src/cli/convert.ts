@@ -12,7 +12,7 @@ import {
   type TransmuxerOutput,
 } from '../core/index.js';
 import { parseArgs, UsageError } from './args.js';
-import { ChunkPool, inputSize, openInput, Output, readSize } from './io.js';
+import { assertNotInput, ChunkPool, inputSize, openInput, Output, readSize } from './io.js';
 
 export const CONVERT_HELP = `Usage: h264mux convert <in.h264|-> -o <out.mp4|-> [options]
 
@@ -61,12 +61,12 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
   const quiet = args.flags.has('-q') || args.flags.has('--quiet');
   const fps = parseFps(args.values.get('--fps'));
 
-  if (args.flags.has('--faststart')) {
-    if (args.values.has('--fragment'))
-      throw new UsageError('--faststart writes no fragments: drop --fragment');
+  if (args.flags.has('--faststart') && args.values.has('--fragment'))
+    throw new UsageError('--faststart writes no fragments: drop --fragment');
+  // Both checks stat the input (a missing input fails here, before any output exists).
+  const [total] = await Promise.all([inputSize(input), assertNotInput(input, output)]);
+  if (args.flags.has('--faststart'))
     return convertFaststart(input, output, { ...(fps !== undefined ? { fps } : {}), quiet });
-  }
-  const total = await inputSize(input);
   const showProgress = !quiet && output !== '-' && process.stderr.isTTY && total !== undefined;
   const transmuxer = new Transmuxer({
     ...(fps !== undefined ? { fps } : {}),
@@ -91,6 +91,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
       }
     }
   };
+  let failed = true;
   try {
     for await (const chunk of openInput(input, pool)) {
       bytesIn += chunk.length;
@@ -112,8 +113,10 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
       }
     }
     await emit(transmuxer.flush());
-  } finally {
     await sink.close();
+    failed = false;
+  } finally {
+    if (failed) await sink.discard(output);
   }
   if (showProgress) process.stderr.write('\r\x1b[K');
   const info = transmuxer.info;
@@ -165,6 +168,7 @@ async function convertFaststart(
     if (spool) await spool.out.close();
     if (!init) throw new Error('internal: no init segment');
     const sink = Output.open(output);
+    let failed = true;
     try {
       await sink.write([progressiveHeader(init, table)]);
       if (spool) {
@@ -186,8 +190,10 @@ async function convertFaststart(
         if (written !== table.payloadBytes)
           throw new Error(`${input} changed while it was being converted`);
       }
-    } finally {
       await sink.close();
+      failed = false;
+    } finally {
+      if (failed) await sink.discard(output);
     }
   } finally {
     if (spool) await rm(spool.dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { UsageError } from './args.js';
 
 /** Bytes of written-but-not-yet-flushed output before a writer makes its caller wait. */
 const MAX_PENDING_BYTES = 32 * 1024 * 1024;
@@ -101,6 +102,17 @@ export async function inputSize(path: string): Promise<number | undefined> {
 }
 
 /**
+ * A usage error when `output` names the input file (also through another path or a link): opening it
+ * for writing would erase the input before it is read.
+ */
+export async function assertNotInput(input: string, output: string): Promise<void> {
+  if (input === '-' || output === '-') return;
+  const [a, b] = await Promise.all([stat(input), stat(output).catch(() => undefined)]);
+  if (b && a.dev === b.dev && a.ino === b.ino)
+    throw new UsageError(`the output ${output} is the input file: choose another -o`);
+}
+
+/**
  * An output sink for lists of buffers: a file written with positioned `writev` calls that run in the thread
  * pool one after another while the caller goes on (at most MAX_PENDING_BYTES behind), or stdout with
  * backpressure. Buffers must not change until `close()` resolves.
@@ -170,6 +182,19 @@ export class Output {
 
   private throwFailure(): void {
     if (this.failure !== undefined) throw this.failure;
+  }
+
+  /**
+   * After a failed conversion: waits for queued writes, closes the file and deletes it, so that no
+   * empty or partial output is left behind. Nothing happens to a file that could not be opened.
+   */
+  async discard(path: string): Promise<void> {
+    if (!this.file) return;
+    const opened = await this.file.catch(() => undefined);
+    if (!opened) return;
+    await this.tail;
+    await opened.close().catch(() => undefined);
+    await rm(path, { force: true });
   }
 
   /** Waits for every queued write, then closes the file. Throws the first write error. */

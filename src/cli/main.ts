@@ -46,6 +46,27 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+interface SystemError extends Error {
+  readonly code: string;
+  readonly path?: string;
+}
+
+function isSystemError(error: unknown): error is SystemError {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code.startsWith('E')
+  );
+}
+
+/** "nope.h264: no such file or directory" from Node's "ENOENT: no such file or directory, stat 'nope.h264'". */
+export function describeSystemError(error: SystemError): string {
+  const match = /^[A-Z0-9_]+: ([^,]+)/.exec(error.message);
+  const reason = match?.[1] ?? error.message;
+  return error.path !== undefined ? `${error.path}: ${reason}` : reason;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -57,14 +78,9 @@ main(process.argv.slice(2)).then(
     } else if (isH264MuxError(error)) {
       process.stderr.write(`h264mux: ${error.message} [${error.code}]\n`);
       process.exitCode = 1;
-    } else if (
-      error instanceof Error &&
-      'code' in error &&
-      typeof error.code === 'string' &&
-      error.code.startsWith('E')
-    ) {
-      // File-system errors: ENOENT, EACCES, EPIPE...
-      process.stderr.write(`h264mux: ${error.message}\n`);
+    } else if (isSystemError(error)) {
+      // File-system errors (ENOENT, EACCES, EISDIR, ENOSPC, EPIPE...), as `cat` words them.
+      process.stderr.write(`h264mux: ${describeSystemError(error)}\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(

@@ -21,6 +21,7 @@ Options:
 export interface ProbeReport {
   readonly file: string;
   readonly bytes: number;
+  /** The stream as it starts: its first configuration (later ones are in `configurations`). */
   readonly stream: StreamInfo | undefined;
   /** Every distinct codec configuration (a parameter-set change adds one). */
   readonly configurations: readonly {
@@ -57,7 +58,7 @@ export async function probeInput(
   const take = (outs: TransmuxerOutput[]): void => {
     for (const out of outs) {
       if (out.type === 'init') {
-        stream = out.info;
+        stream ??= out.info;
         timescale = out.info.timescale;
         frameDuration = out.info.frameDuration;
         configurations.push({
@@ -67,7 +68,8 @@ export async function probeInput(
           firstFrame: frames,
         });
       } else if (out.type === 'info') {
-        stream = out.info;
+        // Updates (e.g. B-frames seen) describe the configuration in force: keep those of the first.
+        if (configurations.length <= 1) stream = out.info;
       } else if (out.type === 'warning') {
         warnings.push({ code: out.code, message: out.message });
       } else {
@@ -86,7 +88,7 @@ export async function probeInput(
     take(transmuxer.push(chunk));
   }
   take(transmuxer.flush());
-  stream = transmuxer.info ?? stream;
+  if (configurations.length <= 1) stream = transmuxer.info ?? stream;
   const gops = keyframeIndexes.slice(1).map((k, i) => k - (keyframeIndexes[i] as number));
   const durationSeconds = (frames * frameDuration) / timescale;
   return {
@@ -130,11 +132,15 @@ function formatReport(r: ProbeReport): string {
   const types = Object.entries(r.pictureTypes)
     .map(([t, n]) => `${t} ${n}`)
     .join(', ');
-  lines.push(`  frames       ${r.frames} (${types}), ${r.keyframes} keyframes`);
+  lines.push(
+    `  frames       ${r.frames} (${types}), ${r.keyframes} keyframe${r.keyframes === 1 ? '' : 's'}`,
+  );
   if (r.gop)
     lines.push(
       `  GOP          ${r.gop.min === r.gop.max ? r.gop.min : `${r.gop.min}-${r.gop.max} (mean ${r.gop.mean.toFixed(1)})`} frames`,
     );
+  else if (r.keyframes === 1)
+    lines.push(`  GOP          one keyframe, then ${r.frames - 1} frames`);
   lines.push(
     `  duration     ${r.durationSeconds.toFixed(3)} s, ${r.bitrateKbps.toFixed(0)} kbit/s`,
   );

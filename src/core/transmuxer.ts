@@ -206,6 +206,12 @@ export class Transmuxer {
     this.closeFragment();
     this.drain();
     if (this.framesOut === 0) {
+      if (this.bytesIn === 0)
+        this.fail(
+          new H264MuxError('NO_DECODABLE_FRAMES', 'No decodable frames: the input is empty.', {
+            empty: true,
+          }),
+        );
       if (!this.sawH264) {
         this.fail(
           new H264MuxError(
