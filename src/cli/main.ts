@@ -12,7 +12,8 @@ Usage:
   h264mux serve (--stdin | --tcp host:port | --file x.h264 [--loop] | --url http://...) [--port 8080]
   h264mux <command> --help
 
-Exit codes: 0 ok, 1 the input cannot be converted (the message says why), 2 usage error.
+Exit codes: 0 ok, 1 the input cannot be converted (the message says why), 2 usage error,
+141 the reader of the output went away (e.g. | head).
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -78,6 +79,10 @@ main(process.argv.slice(2)).then(
     } else if (isH264MuxError(error)) {
       process.stderr.write(`h264mux: ${error.message} [${error.code}]\n`);
       process.exitCode = 1;
+    } else if (isSystemError(error) && error.code === 'EPIPE') {
+      // The reader of our output went away (e.g. `| head`): quiet, with the status a shell reports
+      // for a process that SIGPIPE ended (128 + 13), as `cat` would.
+      process.exitCode = 141;
     } else if (isSystemError(error)) {
       // File-system errors (ENOENT, EACCES, EISDIR, ENOSPC, EPIPE...), as `cat` words them.
       process.stderr.write(`h264mux: ${describeSystemError(error)}\n`);

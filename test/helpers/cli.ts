@@ -36,7 +36,7 @@ export interface CliResult {
 /** Runs `h264mux …args` with `stdin` piped in (or nothing), collecting everything it prints. */
 export function runCli(
   args: readonly string[],
-  options: { stdin?: Uint8Array; cwd?: string } = {},
+  options: { stdin?: Uint8Array; cwd?: string; closeStdoutAfter?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -45,7 +45,14 @@ export function runCli(
     });
     const out: Buffer[] = [];
     let err = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    let got = 0;
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      got += b.length;
+      // A reader that goes away early, as `| head -c N` does.
+      if (options.closeStdoutAfter !== undefined && got >= options.closeStdoutAfter)
+        child.stdout.destroy();
+    });
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));

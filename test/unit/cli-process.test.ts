@@ -50,6 +50,16 @@ describe('convert', () => {
     expect(Buffer.compare(piped.stdout, await readFile(out))).toBe(0);
   });
 
+  it('a reader that stops early (| head) ends it quietly with the SIGPIPE status', async () => {
+    const f = fixture('p04');
+    const r = await runCli(['convert', '-', '-o', '-'], {
+      stdin: readFixture(f.name),
+      closeStdoutAfter: 1000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(141);
+  });
+
   it('reports frames, size and codec for a file; a truncated stream warns and keeps the whole frames', async () => {
     const f = fixture('p12');
     const out = join(dir, 'p12.mp4');
