@@ -130,6 +130,26 @@ describe('picture order count (§8.2.1)', () => {
     expect(out).toEqual([0, 4, 8, 12, 16, 20, 24]);
   });
 
+  it('type 0: a bottom reference field passes its own lsb on (no false wrap after it)', () => {
+    // Field pairs with lsb 2n / 2n + 1 and MaxPicOrderCntLsb 16: after the bottom field of lsb 9
+    // comes lsb 10, which is no wrap (a bottom field counts as lsb 0 only after an MMCO 5).
+    const s = sps({ picOrderCntType: 0, log2MaxPocLsb: 4, frameMbsOnly: false });
+    const poc = new PocDecoder();
+    const out: number[] = [];
+    for (let n = 0; n < 12; n++) {
+      const lsb = (2 * n) % 16;
+      const top = { fieldPic: true, idr: n === 0, nalType: n === 0 ? 5 : 1, frameNum: n };
+      out.push(poc.decode(slice({ ...top, picOrderCntLsb: lsb }), s));
+      out.push(
+        poc.decode(
+          slice({ fieldPic: true, bottomField: true, frameNum: n, picOrderCntLsb: lsb + 1 }),
+          s,
+        ),
+      );
+    }
+    expect(out).toEqual(Array.from({ length: 24 }, (_, i) => i));
+  });
+
   it('type 0: an IDR and MMCO 5 start counting again', () => {
     const s = sps({ picOrderCntType: 0, log2MaxPocLsb: 8 });
     const poc = new PocDecoder();

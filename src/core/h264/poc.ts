@@ -53,9 +53,12 @@ export class PocDecoder {
       else msb = prevMsb;
       top = msb + lsb;
       bottom = h.fieldPic ? msb + lsb : top + h.deltaPicOrderCntBottom;
+      // §8.2.1.1: the next picture continues from this reference picture's PicOrderCntMsb and
+      // pic_order_cnt_lsb, whether it is a frame or a field of either parity (only after an MMCO 5
+      // does a bottom field count as 0, above).
       if (h.nalRefIdc !== 0) {
         this.prevPocMsb = msb;
-        this.prevPocLsb = h.bottomField ? 0 : lsb;
+        this.prevPocLsb = lsb;
       }
     } else {
       const prevFrameNumOffset = this.prevHadMmco5 ? 0 : this.prevFrameNumOffset;
