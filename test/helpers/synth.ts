@@ -1,0 +1,228 @@
+// Hand-built H.264 streams for what no encoder here makes: field pictures (PAFF, §7.3.3 field_pic_flag)
+// mixed with frame pictures, I_PCM macroblocks (§7.3.5), all-skip P fields. Written bit by bit from the
+// syntax tables; ffmpeg decoding them cleanly is what proves them valid.
+
+/** MSB-first bit writer with the Exp-Golomb codes of §9.1. */
+export class BitWriter {
+  private readonly bytes: number[] = [];
+  private current = 0;
+  private count = 0;
+
+  u(bits: number, value: number): this {
+    for (let i = bits - 1; i >= 0; i--) this.bit(Math.floor(value / 2 ** i) & 1);
+    return this;
+  }
+
+  /** ue(v), §9.1 */
+  ue(value: number): this {
+    const code = value + 1;
+    const len = Math.floor(Math.log2(code));
+    return this.u(len, 0).u(len + 1, code);
+  }
+
+  /** se(v), §9.1.1 */
+  se(value: number): this {
+    return this.ue(value > 0 ? 2 * value - 1 : -2 * value);
+  }
+
+  get aligned(): boolean {
+    return this.count === 0;
+  }
+
+  /** Zero bits up to the next byte boundary (pcm_alignment_zero_bit). */
+  align(): this {
+    while (this.count !== 0) this.bit(0);
+    return this;
+  }
+
+  bytesOut(data: ArrayLike<number>): this {
+    if (!this.aligned) throw new Error('bytesOut needs byte alignment');
+    for (let i = 0; i < data.length; i++) this.bytes.push(data[i] as number);
+    return this;
+  }
+
+  /** rbsp_trailing_bits(), §7.3.2.11, and the RBSP. */
+  finish(): Uint8Array {
+    this.bit(1);
+    this.align();
+    return Uint8Array.from(this.bytes);
+  }
+
+  private bit(b: number): void {
+    this.current = (this.current << 1) | b;
+    if (++this.count === 8) {
+      this.bytes.push(this.current);
+      this.current = 0;
+      this.count = 0;
+    }
+  }
+}
+
+/** A NAL unit with its 4-byte start code, emulation prevention applied (§7.4.1). */
+export function nalUnit(type: number, refIdc: number, rbsp: Uint8Array): Uint8Array {
+  const out: number[] = [0, 0, 0, 1, (refIdc << 5) | type];
+  let zeros = 0;
+  for (const b of rbsp) {
+    if (zeros >= 2 && b <= 3) {
+      out.push(3);
+      zeros = 0;
+    }
+    out.push(b);
+    zeros = b === 0 ? zeros + 1 : 0;
+  }
+  return Uint8Array.from(out);
+}
+
+export type PictureKind = 'fields' | 'frame';
+
+export interface PaffOptions {
+  /** Width in macroblocks. */
+  readonly widthMbs: number;
+  /** Height in field macroblock rows (a frame is twice as many MB rows). */
+  readonly fieldHeightMbs: number;
+  /** One entry per coded frame: a top + bottom field pair, or a frame picture. The first must be 'fields'. */
+  readonly pictures: readonly PictureKind[];
+  /** VUI frame rate (time_scale / (2 * num_units_in_tick)). */
+  readonly fps: number;
+}
+
+const LOG2_MAX_FRAME_NUM = 4;
+const LOG2_MAX_POC_LSB = 4; // pic_order_cnt_lsb wraps every 8 frames: the wrap is part of the test
+
+/** Main-profile SPS with frame_mbs_only_flag 0 and no MBAFF (§7.3.2.1.1), VUI timing only. */
+function sps(o: PaffOptions): Uint8Array {
+  const w = new BitWriter()
+    .u(8, 77) // profile_idc: Main
+    .u(8, 0) // constraint_set flags
+    .u(8, 30) // level_idc 3.0
+    .ue(0) // seq_parameter_set_id
+    .ue(LOG2_MAX_FRAME_NUM - 4)
+    .ue(0) // pic_order_cnt_type
+    .ue(LOG2_MAX_POC_LSB - 4)
+    .ue(2) // max_num_ref_frames
+    .u(1, 0) // gaps_in_frame_num_value_allowed_flag
+    .ue(o.widthMbs - 1)
+    .ue(o.fieldHeightMbs - 1) // pic_height_in_map_units_minus1
+    .u(1, 0) // frame_mbs_only_flag
+    .u(1, 0) // mb_adaptive_frame_field_flag
+    .u(1, 1) // direct_8x8_inference_flag
+    .u(1, 0) // frame_cropping_flag
+    .u(1, 1); // vui_parameters_present_flag
+  // vui_parameters() (E.1.1): timing only
+  w.u(1, 0).u(1, 0).u(1, 0).u(1, 0); // aspect ratio, overscan, video signal, chroma loc
+  w.u(1, 1)
+    .u(32, 1)
+    .u(32, 2 * o.fps)
+    .u(1, 1); // timing_info: num_units_in_tick 1, time_scale, fixed
+  w.u(1, 0).u(1, 0).u(1, 0).u(1, 0); // nal/vcl HRD, pic_struct_present, bitstream_restriction
+  return nalUnit(7, 3, w.finish());
+}
+
+/** CAVLC PPS, one reference index, deblocking control present (§7.3.2.2). */
+function pps(): Uint8Array {
+  const w = new BitWriter()
+    .ue(0) // pic_parameter_set_id
+    .ue(0) // seq_parameter_set_id
+    .u(1, 0) // entropy_coding_mode_flag: CAVLC
+    .u(1, 0) // bottom_field_pic_order_in_frame_present_flag
+    .ue(0) // num_slice_groups_minus1
+    .ue(0) // num_ref_idx_l0_default_active_minus1
+    .ue(0) // num_ref_idx_l1_default_active_minus1
+    .u(1, 0) // weighted_pred_flag
+    .u(2, 0) // weighted_bipred_idc
+    .se(0) // pic_init_qp_minus26
+    .se(0) // pic_init_qs_minus26
+    .se(0) // chroma_qp_index_offset
+    .u(1, 1) // deblocking_filter_control_present_flag
+    .u(1, 0) // constrained_intra_pred_flag
+    .u(1, 0); // redundant_pic_cnt_present_flag
+  return nalUnit(8, 3, w.finish());
+}
+
+interface SliceSpec {
+  readonly idr: boolean;
+  readonly intra: boolean;
+  readonly frameNum: number;
+  /** undefined: a frame picture; else the field's parity. */
+  readonly bottom: boolean | undefined;
+  readonly pocLsb: number;
+}
+
+/** slice_header() (§7.3.3) of a whole-picture slice. */
+function sliceHeader(w: BitWriter, s: SliceSpec): void {
+  w.ue(0) // first_mb_in_slice
+    .ue(s.intra ? 7 : 5) // slice_type: I or P, all slices alike
+    .ue(0) // pic_parameter_set_id
+    .u(LOG2_MAX_FRAME_NUM, s.frameNum)
+    .u(1, s.bottom === undefined ? 0 : 1); // field_pic_flag
+  if (s.bottom !== undefined) w.u(1, s.bottom ? 1 : 0); // bottom_field_flag
+  if (s.idr) w.ue(0); // idr_pic_id
+  w.u(LOG2_MAX_POC_LSB, s.pocLsb);
+  if (!s.intra) w.u(1, 0).u(1, 0); // num_ref_idx_active_override_flag, ref_pic_list_modification_flag_l0
+  // dec_ref_pic_marking(): every picture here is a reference
+  if (s.idr)
+    w.u(1, 0).u(1, 0); // no_output_of_prior_pics_flag, long_term_reference_flag
+  else w.u(1, 0); // adaptive_ref_pic_marking_mode_flag: sliding window
+  w.se(0) // slice_qp_delta
+    .ue(1); // disable_deblocking_filter_idc: off
+}
+
+/** A slice of I_PCM macroblocks (mb_type 25, §7.3.5) with a picture that moves from frame to frame. */
+function pcmSlice(s: SliceSpec, o: PaffOptions, seed: number): Uint8Array {
+  const w = new BitWriter();
+  sliceHeader(w, s);
+  const mbs = o.widthMbs * o.fieldHeightMbs * (s.bottom === undefined ? 2 : 1);
+  for (let mb = 0; mb < mbs; mb++) {
+    w.ue(25).align(); // mb_type I_PCM, pcm_alignment_zero_bits
+    const mx = mb % o.widthMbs;
+    const my = Math.floor(mb / o.widthMbs);
+    const luma = new Uint8Array(256);
+    for (let i = 0; i < 256; i++) {
+      const x = mx * 16 + (i % 16);
+      const y = my * 16 + (i >> 4);
+      luma[i] = 16 + ((x * 3 + y * 5 + seed * 11) % 200);
+    }
+    const chroma = new Uint8Array(128);
+    for (let i = 0; i < 128; i++) chroma[i] = 64 + ((i + mb * 7 + seed * 13) % 128);
+    w.bytesOut(luma).bytesOut(chroma);
+  }
+  return w.finish();
+}
+
+/** A P slice whose every macroblock is skipped (one mb_skip_run): a copy of reference index 0. */
+function skipSlice(s: SliceSpec, o: PaffOptions): Uint8Array {
+  const w = new BitWriter();
+  sliceHeader(w, s);
+  w.ue(o.widthMbs * o.fieldHeightMbs * (s.bottom === undefined ? 2 : 1)); // mb_skip_run
+  return w.finish();
+}
+
+/**
+ * A PAFF stream: SPS, PPS, then per coded frame either a top field (I_PCM; IDR for the first frame)
+ * followed by a bottom field (P, all skipped), or an I_PCM frame picture. POC counts 2 per frame.
+ */
+export function paffStream(o: PaffOptions): Uint8Array {
+  const units: Uint8Array[] = [sps(o), pps()];
+  const maxPoc = 1 << LOG2_MAX_POC_LSB;
+  o.pictures.forEach((kind, n) => {
+    const frameNum = n % (1 << LOG2_MAX_FRAME_NUM);
+    const poc = (2 * n) % maxPoc;
+    if (kind === 'frame') {
+      const s = { idr: n === 0, intra: true, frameNum, bottom: undefined, pocLsb: poc };
+      units.push(nalUnit(n === 0 ? 5 : 1, 2, pcmSlice(s, o, n)));
+      return;
+    }
+    const top = { idr: n === 0, intra: true, frameNum, bottom: false, pocLsb: poc };
+    units.push(nalUnit(n === 0 ? 5 : 1, 2, pcmSlice(top, o, n)));
+    const bottom = { idr: false, intra: false, frameNum, bottom: true, pocLsb: poc + 1 };
+    units.push(nalUnit(1, 2, skipSlice(bottom, o)));
+  });
+  const size = units.reduce((a, u) => a + u.length, 0);
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const u of units) {
+    out.set(u, at);
+    at += u.length;
+  }
+  return out;
+}

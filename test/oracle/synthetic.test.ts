@@ -1,0 +1,109 @@
+// Field-coded (PAFF) streams, which no encoder here makes, built bit by bit (test/helpers/synth.ts):
+// top fields of I_PCM macroblocks, bottom fields of skipped P macroblocks, frame pictures in between,
+// pic_order_cnt_lsb wrapping. ffmpeg must decode the raw stream cleanly (that proves it valid); then
+// our MP4 must hold one sample per field pair or frame, decode to the same frame hashes with a silent
+// `ffmpeg -v error`, on the exact frame grid, the same whatever the chunking; a cut inside the final
+// field drops that frame alone.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeErrors, framemd5, probeFrames, writeParts } from '../helpers/ffmpeg.js';
+import { gridViolation } from '../helpers/oracle.js';
+import { paffStream, type PictureKind } from '../helpers/synth.js';
+import { concatSegments, transmux } from '../helpers/transmux.js';
+
+const PICTURES: readonly PictureKind[] = [
+  'fields',
+  'fields',
+  'fields',
+  'frame',
+  'fields',
+  'frame',
+  'frame',
+  'fields',
+  'fields',
+  'fields',
+  'fields',
+  'fields',
+];
+const FPS = 25;
+const stream = paffStream({ widthMbs: 4, fieldHeightMbs: 2, pictures: PICTURES, fps: FPS });
+
+let dir = '';
+let raw = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'h264mux-synth-'));
+  raw = join(dir, 'paff.h264');
+  await writeFile(raw, stream);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Start of the last NAL unit's header byte. */
+function lastNalStart(data: Uint8Array): number {
+  for (let i = data.length - 4; i >= 0; i--)
+    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) return i + 3;
+  throw new Error('no start code');
+}
+
+describe('PAFF: field pairs and frame pictures mixed', () => {
+  it('the hand-built stream is valid: ffmpeg decodes every frame, its decoder silent', async () => {
+    const { code, stderr } = await decodeErrors(raw);
+    expect(code).toBe(0);
+    // ffmpeg's raw H.264 demuxer guesses timestamps per field and repeats one at each frame picture,
+    // which its muxer then reports; the decoder itself must say nothing.
+    const decoderLines = stderr
+      .split('\n')
+      .filter((l) => l !== '' && !/non monotonically increasing dts to muxer/.test(l));
+    expect(decoderLines).toEqual([]);
+    expect((await framemd5(raw)).length).toBe(PICTURES.length);
+  });
+
+  it('one sample per field pair or frame, the same pictures, on the frame grid', async () => {
+    const tx = transmux(stream);
+    expect(tx.warnings).toEqual([]);
+    const samples = tx.parts.flatMap((p) => p.mediaSegments).reduce((n, s) => n + s.frames, 0);
+    expect(samples).toBe(PICTURES.length);
+    const out = join(dir, 'paff.mp4');
+    await writeParts(out, [concatSegments(tx.outputs)]);
+    const [ours, theirs] = await Promise.all([framemd5(out), framemd5(raw)]);
+    expect(ours.map((h) => h.md5)).toEqual(theirs.map((h) => h.md5));
+    expect(await decodeErrors(out)).toEqual({ code: 0, stderr: '' });
+    const probed = await probeFrames(out);
+    const [num, den] = probed.timeBase;
+    const pts = probed.frames.map((f) => f.pts ?? Number.NaN);
+    expect(pts.length).toBe(PICTURES.length);
+    expect(gridViolation(pts, den / (FPS * num), 0)).toBeUndefined();
+  });
+
+  it('the same bytes out whatever the chunking (a field split anywhere)', () => {
+    const whole = concatSegments(transmux(stream).outputs);
+    for (const size of [1, 7, 333])
+      expect(Buffer.compare(concatSegments(transmux(stream, {}, size).outputs), whole)).toBe(0);
+  });
+
+  it("a cut inside the final bottom field's header: the whole top field stays that frame", async () => {
+    // The header does not parse, so the slice is skipped (as ffmpeg skips it); what is left is a
+    // complete top field, which decodes without an error.
+    const start = lastNalStart(stream);
+    const cut = transmux(stream.subarray(0, start + 3));
+    const samples = cut.parts.flatMap((p) => p.mediaSegments).reduce((n, s) => n + s.frames, 0);
+    expect(samples).toBe(PICTURES.length);
+    expect(cut.warnings.map((w) => w.code)).toEqual(['CORRUPT_NAL']);
+    const out = join(dir, 'paff-cut.mp4');
+    await writeParts(out, [concatSegments(cut.outputs)]);
+    expect(await decodeErrors(out)).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('a cut inside a final top field of I_PCM macroblocks drops that frame', () => {
+    // The stream up to the middle of the last top field's PCM samples.
+    const data = stream.subarray(0, lastNalStart(stream) - 4);
+    const start = lastNalStart(data);
+    const cut = transmux(data.subarray(0, start + Math.floor((data.length - start) / 2)));
+    const samples = cut.parts.flatMap((p) => p.mediaSegments).reduce((n, s) => n + s.frames, 0);
+    expect(samples).toBe(PICTURES.length - 1);
+    expect(cut.warnings.map((w) => w.code)).toEqual(['TRUNCATED_FRAME_DROPPED']);
+  });
+});
