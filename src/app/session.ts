@@ -266,9 +266,11 @@ export class Session {
           ? { live: true, keepBehind: 4, maxAhead: Infinity }
           : { live: false, keepBehind: 30, maxAhead: 20 },
       );
-      // Per-frame fragments for live (latency), one fragment per GOP for files (fewer boxes).
+      // Live: per-frame fragments, and frames out as they arrive when the stream declares no
+      // reordering bound (cameras that write no bitstream_restriction). Files: one fragment per GOP.
       this.transmuxerOptions = {
         fragment: info.live ? 'frame' : 'gop',
+        ...(info.live ? { lowLatency: true } : {}),
         ...(this.options.fps !== undefined ? { fps: this.options.fps } : {}),
       };
       void this.worker

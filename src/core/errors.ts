@@ -19,6 +19,7 @@ export type H264MuxWarningCode =
   | 'TRUNCATED_FRAME_DROPPED'
   | 'LEADING_PICTURES_DROPPED'
   | 'REORDER_VIOLATION'
+  | 'REORDER_DETECTED'
   | 'TIMING_OUT_OF_RANGE';
 
 /** Plain detail of an error: survives postMessage and JSON. */

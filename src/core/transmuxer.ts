@@ -83,6 +83,8 @@ export class Transmuxer {
   private startPoc = 0;
   private timing: Timing | undefined;
   private reorder = 0;
+  /** lowLatency: the stream's reordering bound, held back until frames prove they need it (0: none). */
+  private reorderOnDemand = 0;
   private decodeIndex = 0;
   private outputIndex = 0;
   private framesOut = 0;
@@ -340,6 +342,15 @@ export class Transmuxer {
         return;
       }
     }
+    if (
+      this.reorderOnDemand > 0 &&
+      !picture.idr &&
+      !picture.mmco5 &&
+      picture.poc < this.lastOutputPoc
+    ) {
+      this.startReordering();
+      return;
+    }
     const timing = this.timing as Timing;
     if (picture.pictureType === 'B' && !this.hasBFrames) {
       this.hasBFrames = true;
@@ -403,7 +414,30 @@ export class Transmuxer {
     if (!this.timing) {
       this.timing = this.chooseTiming(picture.sps);
       this.reorder = reorderDepth(picture.sps);
+      if (this.options.lowLatency && picture.sps.vui?.maxNumReorderFrames === undefined) {
+        this.reorderOnDemand = this.reorder;
+        this.reorder = 0;
+      }
     }
+  }
+
+  /**
+   * lowLatency: a frame came after one with a higher picture order count had gone out, so the stream
+   * does reorder. Its slot has passed: output stops until the next keyframe and then holds the spec's
+   * bound. The presentation timeline leaves that many frame times free (PTS must not fall below DTS).
+   */
+  private startReordering(): void {
+    this.reorder = this.reorderOnDemand;
+    this.reorderOnDemand = 0;
+    this.warn(
+      'REORDER_DETECTED',
+      `frames arrive out of order and the stream does not say how far: from the next keyframe on, up to ${this.reorder} frames are held for reordering`,
+    );
+    this.bumpAll();
+    this.closeFragment();
+    this.started = false;
+    this.startedAtRecovery = false;
+    this.updateInfo();
   }
 
   private chooseTiming(sps: Sps): Timing {

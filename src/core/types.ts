@@ -26,6 +26,14 @@ export interface TransmuxerOptions {
    * Saves one copy of every byte for writers that take a list of buffers (e.g. `fs.writev`). Default false.
    */
   readonly segmentParts?: boolean;
+  /**
+   * Live streams: when the stream does not bound its frame reordering (no VUI bitstream_restriction on
+   * a profile that allows B-frames, as many cameras and hardware encoders write it), assume none, so each
+   * frame comes out as soon as it is complete instead of after MaxDpbFrames more (§E.2.1, up to 16
+   * frames). Should frames then arrive out of order, output restarts at the next keyframe holding the
+   * spec's bound (warning REORDER_DETECTED). Default false: files keep the spec's bound from the start.
+   */
+  readonly lowLatency?: boolean;
 }
 
 /** Where the frame rate came from. */

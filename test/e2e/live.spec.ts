@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
 import { startStreamServer } from './support/stream-server.mjs';
+import { progressiveStream, type CodedFrame } from '../helpers/synth.js';
 import type { StreamServer } from './support/stream-server.mjs';
 
 const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
@@ -307,4 +308,38 @@ test('live at the edge: few frames counted as dropped (underflow guard)', async 
   expect(dropped).toBeLessThan(0.25);
   expect((await debug(page)).stats?.player?.latency ?? Infinity).toBeLessThan(0.2);
   expect((await debug(page)).errors).toEqual([]);
+});
+
+test('live: a camera stream with no declared reordering bound is not held back', async ({
+  page,
+  appUrl,
+}) => {
+  // Main profile without VUI bitstream_restriction, as many cameras write it: the spec's inference
+  // (MaxDpbFrames, 16 here) would keep 16 frames (533 ms) in the transmuxer before the first left.
+  // One IDR in 10 s (an IDR would push the held frames out).
+  const frames: CodedFrame[] = Array.from({ length: 300 }, (_, i) => ({
+    type: i % 30 === 0 ? 'I' : 'P',
+    idr: i === 0,
+    poc: 2 * i,
+  }));
+  let sent = 0;
+  server = await startStreamServer({
+    file: progressiveStream({ widthMbs: 20, heightMbs: 15, fps: 30, frames }),
+    fps: 30,
+    clock: 'per-client',
+    onFrameSent: () => sent++,
+  });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await expectFramesAdvance(page, 45);
+  // Frames sent but not yet decoded: network, worker and MSE only (a few), never the 16 held.
+  const inFlight: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    inFlight.push(sent - (await decodedFrames(page)));
+    await page.waitForTimeout(200);
+  }
+  inFlight.sort((a, b) => a - b);
+  expect(inFlight[2]).toBeLessThan(8);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.warnings.map((w) => w.code)).not.toContain('REORDER_DETECTED');
 });

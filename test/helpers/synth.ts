@@ -226,3 +226,117 @@ export function paffStream(o: PaffOptions): Uint8Array {
   }
   return out;
 }
+
+/** One coded frame of a progressive stream, in decoding order. */
+export interface CodedFrame {
+  /** I: I_PCM macroblocks (an IDR when `idr`); P and B: every macroblock skipped. */
+  readonly type: 'I' | 'P' | 'B';
+  readonly idr?: boolean;
+  /** nal_ref_idc != 0. I and P frames are references whatever this says. */
+  readonly ref?: boolean;
+  /** PicOrderCnt (2 per frame); pic_order_cnt_lsb is its low 8 bits, so it may grow without end. */
+  readonly poc: number;
+}
+
+export interface ProgressiveOptions {
+  readonly widthMbs: number;
+  readonly heightMbs: number;
+  readonly frames: readonly CodedFrame[];
+  readonly fps: number;
+  /** Profile: 77 Main (default) or 100 High. */
+  readonly profileIdc?: 77 | 100;
+  /** Writes VUI bitstream_restriction with this max_num_reorder_frames; absent: no bitstream_restriction. */
+  readonly maxNumReorderFrames?: number;
+}
+
+const PROG_LOG2_MAX_FRAME_NUM = 8;
+const PROG_LOG2_MAX_POC_LSB = 8;
+const PROG_MAX_REFS = 4;
+
+function progressiveSps(o: ProgressiveOptions): Uint8Array {
+  const profile = o.profileIdc ?? 77;
+  const w = new BitWriter().u(8, profile).u(8, 0).u(8, 40).ue(0); // level 4.0, sps id 0
+  if (profile === 100) w.ue(1).ue(0).ue(0).u(1, 0).u(1, 0); // 4:2:0, 8-bit, no bypass, no scaling lists
+  w.ue(PROG_LOG2_MAX_FRAME_NUM - 4)
+    .ue(0) // pic_order_cnt_type
+    .ue(PROG_LOG2_MAX_POC_LSB - 4)
+    .ue(PROG_MAX_REFS)
+    .u(1, 0) // gaps_in_frame_num_value_allowed_flag
+    .ue(o.widthMbs - 1)
+    .ue(o.heightMbs - 1)
+    .u(1, 1) // frame_mbs_only_flag
+    .u(1, 1) // direct_8x8_inference_flag
+    .u(1, 0) // frame_cropping_flag
+    .u(1, 1); // vui_parameters_present_flag
+  w.u(1, 0).u(1, 0).u(1, 0).u(1, 0);
+  w.u(1, 1)
+    .u(32, 1)
+    .u(32, 2 * o.fps)
+    .u(1, 1);
+  w.u(1, 0).u(1, 0).u(1, 0); // nal/vcl HRD, pic_struct_present
+  if (o.maxNumReorderFrames === undefined) w.u(1, 0);
+  else {
+    // bitstream_restriction (E.1.1)
+    w.u(1, 1).u(1, 1).ue(2).ue(1).ue(16).ue(16).ue(o.maxNumReorderFrames).ue(PROG_MAX_REFS);
+  }
+  return nalUnit(7, 3, w.finish());
+}
+
+/**
+ * A progressive Main/High stream of I_PCM, all-skip P and all-skip B frames (B_Skip: spatial direct,
+ * the average of the nearest reference before and after), frame_num and POC as the spec wants them.
+ */
+export function progressiveStream(o: ProgressiveOptions): Uint8Array {
+  const units: Uint8Array[] = [progressiveSps(o), pps()];
+  let frameNum = 0;
+  let seed = 0;
+  for (const f of o.frames) {
+    const ref = f.type !== 'B' || f.ref === true;
+    if (f.idr) frameNum = 0;
+    const w = new BitWriter();
+    w.ue(0) // first_mb_in_slice
+      .ue(f.type === 'I' ? 7 : f.type === 'P' ? 5 : 6)
+      .ue(0) // pic_parameter_set_id
+      .u(PROG_LOG2_MAX_FRAME_NUM, frameNum % (1 << PROG_LOG2_MAX_FRAME_NUM));
+    if (f.idr) w.ue(0); // idr_pic_id
+    w.u(PROG_LOG2_MAX_POC_LSB, f.poc % (1 << PROG_LOG2_MAX_POC_LSB));
+    if (f.type === 'B') w.u(1, 1); // direct_spatial_mv_pred_flag
+    if (f.type !== 'I') w.u(1, 0).u(1, 0); // num_ref_idx_active_override_flag, list modification l0
+    if (f.type === 'B') w.u(1, 0); // ref_pic_list_modification_flag_l1
+    if (ref) {
+      if (f.idr) w.u(1, 0).u(1, 0);
+      else w.u(1, 0);
+    }
+    w.se(0).ue(1); // slice_qp_delta, deblocking off
+    const mbs = o.widthMbs * o.heightMbs;
+    if (f.type === 'I') {
+      seed++;
+      for (let mb = 0; mb < mbs; mb++) {
+        w.ue(25).align(); // mb_type I_PCM
+        const mx = mb % o.widthMbs;
+        const my = Math.floor(mb / o.widthMbs);
+        const luma = new Uint8Array(256);
+        for (let i = 0; i < 256; i++) {
+          const x = mx * 16 + (i % 16);
+          const y = my * 16 + (i >> 4);
+          luma[i] = 16 + ((x * 3 + y * 5 + seed * 37) % 200);
+        }
+        const chroma = new Uint8Array(128);
+        for (let i = 0; i < 128; i++) chroma[i] = 64 + ((i + mb * 7 + seed * 29) % 128);
+        w.bytesOut(luma).bytesOut(chroma);
+      }
+    } else {
+      w.ue(mbs); // mb_skip_run: the whole picture
+    }
+    units.push(nalUnit(f.idr ? 5 : 1, ref ? 2 : 0, w.finish()));
+    if (ref) frameNum++;
+  }
+  const size = units.reduce((a, u) => a + u.length, 0);
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const u of units) {
+    out.set(u, at);
+    at += u.length;
+  }
+  return out;
+}
