@@ -119,10 +119,10 @@ function sps(o: PaffOptions): Uint8Array {
 }
 
 /** CAVLC PPS, one reference index, deblocking control present (§7.3.2.2). */
-function pps(): Uint8Array {
+function pps(id = 0, spsId = 0, chromaQpOffset = 0): Uint8Array {
   const w = new BitWriter()
-    .ue(0) // pic_parameter_set_id
-    .ue(0) // seq_parameter_set_id
+    .ue(id) // pic_parameter_set_id
+    .ue(spsId) // seq_parameter_set_id
     .u(1, 0) // entropy_coding_mode_flag: CAVLC
     .u(1, 0) // bottom_field_pic_order_in_frame_present_flag
     .ue(0) // num_slice_groups_minus1
@@ -132,7 +132,7 @@ function pps(): Uint8Array {
     .u(2, 0) // weighted_bipred_idc
     .se(0) // pic_init_qp_minus26
     .se(0) // pic_init_qs_minus26
-    .se(0) // chroma_qp_index_offset
+    .se(chromaQpOffset) // chroma_qp_index_offset
     .u(1, 1) // deblocking_filter_control_present_flag
     .u(1, 0) // constrained_intra_pred_flag
     .u(1, 0); // redundant_pic_cnt_present_flag
@@ -236,6 +236,15 @@ export interface CodedFrame {
   readonly ref?: boolean;
   /** PicOrderCnt (2 per frame); pic_order_cnt_lsb is its low 8 bits, so it may grow without end. */
   readonly poc: number;
+  /** Slices the picture is cut into (default 1); with `mixed`, every other slice is a skipped P slice. */
+  readonly slices?: number;
+  readonly mixed?: boolean;
+  /** PPS 0 or 1 of the active SPS (they differ in chroma_qp_index_offset). */
+  readonly pps?: 0 | 1;
+  /** memory_management_control_operation 5 (§8.2.5.4.8): afterwards the picture counts as frame_num 0, POC 0. */
+  readonly mmco5?: boolean;
+  /** At an IDR: switch to SPS id 1 (another max_num_ref_frames) with its PPS ids 2 and 3, sent before it. */
+  readonly sps1?: boolean;
 }
 
 export interface ProgressiveOptions {
@@ -251,16 +260,15 @@ export interface ProgressiveOptions {
 
 const PROG_LOG2_MAX_FRAME_NUM = 8;
 const PROG_LOG2_MAX_POC_LSB = 8;
-const PROG_MAX_REFS = 4;
 
-function progressiveSps(o: ProgressiveOptions): Uint8Array {
+function progressiveSps(o: ProgressiveOptions, id: number, maxRefs: number): Uint8Array {
   const profile = o.profileIdc ?? 77;
-  const w = new BitWriter().u(8, profile).u(8, 0).u(8, 40).ue(0); // level 4.0, sps id 0
+  const w = new BitWriter().u(8, profile).u(8, 0).u(8, 40).ue(id); // level 4.0
   if (profile === 100) w.ue(1).ue(0).ue(0).u(1, 0).u(1, 0); // 4:2:0, 8-bit, no bypass, no scaling lists
   w.ue(PROG_LOG2_MAX_FRAME_NUM - 4)
     .ue(0) // pic_order_cnt_type
     .ue(PROG_LOG2_MAX_POC_LSB - 4)
-    .ue(PROG_MAX_REFS)
+    .ue(maxRefs)
     .u(1, 0) // gaps_in_frame_num_value_allowed_flag
     .ue(o.widthMbs - 1)
     .ue(o.heightMbs - 1)
@@ -277,7 +285,7 @@ function progressiveSps(o: ProgressiveOptions): Uint8Array {
   if (o.maxNumReorderFrames === undefined) w.u(1, 0);
   else {
     // bitstream_restriction (E.1.1)
-    w.u(1, 1).u(1, 1).ue(2).ue(1).ue(16).ue(16).ue(o.maxNumReorderFrames).ue(PROG_MAX_REFS);
+    w.u(1, 1).u(1, 1).ue(2).ue(1).ue(16).ue(16).ue(o.maxNumReorderFrames).ue(maxRefs);
   }
   return nalUnit(7, 3, w.finish());
 }
@@ -285,50 +293,65 @@ function progressiveSps(o: ProgressiveOptions): Uint8Array {
 /**
  * A progressive Main/High stream of I_PCM, all-skip P and all-skip B frames (B_Skip: spatial direct,
  * the average of the nearest reference before and after), frame_num and POC as the spec wants them.
+ * SPS 0 with PPS 0 and 1 lead the stream.
  */
 export function progressiveStream(o: ProgressiveOptions): Uint8Array {
-  const units: Uint8Array[] = [progressiveSps(o), pps()];
+  const units: Uint8Array[] = [progressiveSps(o, 0, 4), pps(0, 0, 0), pps(1, 0, 2)];
   let frameNum = 0;
   let seed = 0;
+  let ppsBase = 0;
+  const mbs = o.widthMbs * o.heightMbs;
   for (const f of o.frames) {
     const ref = f.type !== 'B' || f.ref === true;
     if (f.idr) frameNum = 0;
-    const w = new BitWriter();
-    w.ue(0) // first_mb_in_slice
-      .ue(f.type === 'I' ? 7 : f.type === 'P' ? 5 : 6)
-      .ue(0) // pic_parameter_set_id
-      .u(PROG_LOG2_MAX_FRAME_NUM, frameNum % (1 << PROG_LOG2_MAX_FRAME_NUM));
-    if (f.idr) w.ue(0); // idr_pic_id
-    w.u(PROG_LOG2_MAX_POC_LSB, f.poc % (1 << PROG_LOG2_MAX_POC_LSB));
-    if (f.type === 'B') w.u(1, 1); // direct_spatial_mv_pred_flag
-    if (f.type !== 'I') w.u(1, 0).u(1, 0); // num_ref_idx_active_override_flag, list modification l0
-    if (f.type === 'B') w.u(1, 0); // ref_pic_list_modification_flag_l1
-    if (ref) {
-      if (f.idr) w.u(1, 0).u(1, 0);
-      else w.u(1, 0);
+    if (f.sps1) {
+      units.push(progressiveSps(o, 1, 3), pps(2, 1, 0), pps(3, 1, 2));
+      ppsBase = 2;
     }
-    w.se(0).ue(1); // slice_qp_delta, deblocking off
-    const mbs = o.widthMbs * o.heightMbs;
-    if (f.type === 'I') {
-      seed++;
-      for (let mb = 0; mb < mbs; mb++) {
-        w.ue(25).align(); // mb_type I_PCM
-        const mx = mb % o.widthMbs;
-        const my = Math.floor(mb / o.widthMbs);
-        const luma = new Uint8Array(256);
-        for (let i = 0; i < 256; i++) {
-          const x = mx * 16 + (i % 16);
-          const y = my * 16 + (i >> 4);
-          luma[i] = 16 + ((x * 3 + y * 5 + seed * 37) % 200);
-        }
-        const chroma = new Uint8Array(128);
-        for (let i = 0; i < 128; i++) chroma[i] = 64 + ((i + mb * 7 + seed * 29) % 128);
-        w.bytesOut(luma).bytesOut(chroma);
+    const slices = f.slices ?? 1;
+    if (f.type === 'I') seed++;
+    for (let k = 0; k < slices; k++) {
+      const first = Math.floor((k * mbs) / slices);
+      const end = Math.floor(((k + 1) * mbs) / slices);
+      const type = f.mixed && k % 2 === 1 ? 'P' : f.type;
+      const w = new BitWriter();
+      w.ue(first)
+        .ue(type === 'I' ? 2 : type === 'P' ? 0 : 1) // slice_type (not "all alike" with mixed slices)
+        .ue(ppsBase + (f.pps ?? 0))
+        .u(PROG_LOG2_MAX_FRAME_NUM, frameNum % (1 << PROG_LOG2_MAX_FRAME_NUM));
+      if (f.idr) w.ue(0); // idr_pic_id
+      w.u(PROG_LOG2_MAX_POC_LSB, f.poc % (1 << PROG_LOG2_MAX_POC_LSB));
+      if (type === 'B') w.u(1, 1); // direct_spatial_mv_pred_flag
+      if (type !== 'I') w.u(1, 0).u(1, 0); // num_ref_idx_active_override_flag, list modification l0
+      if (type === 'B') w.u(1, 0); // ref_pic_list_modification_flag_l1
+      if (ref) {
+        if (f.idr) w.u(1, 0).u(1, 0);
+        else if (f.mmco5)
+          w.u(1, 1).ue(5).ue(0); // adaptive marking: MMCO 5, end
+        else w.u(1, 0);
       }
-    } else {
-      w.ue(mbs); // mb_skip_run: the whole picture
+      w.se(0).ue(1); // slice_qp_delta, deblocking off
+      if (type === 'I') {
+        for (let mb = first; mb < end; mb++) {
+          w.ue(25).align(); // mb_type I_PCM
+          const mx = mb % o.widthMbs;
+          const my = Math.floor(mb / o.widthMbs);
+          const luma = new Uint8Array(256);
+          for (let i = 0; i < 256; i++) {
+            const x = mx * 16 + (i % 16);
+            const y = my * 16 + (i >> 4);
+            luma[i] = 16 + ((x * 3 + y * 5 + seed * 37) % 200);
+          }
+          const chroma = new Uint8Array(128);
+          for (let i = 0; i < 128; i++) chroma[i] = 64 + ((i + mb * 7 + seed * 29) % 128);
+          w.bytesOut(luma).bytesOut(chroma);
+        }
+      } else {
+        w.ue(end - first); // mb_skip_run: the whole slice
+      }
+      units.push(nalUnit(f.idr ? 5 : 1, ref ? 2 : 0, w.finish()));
     }
-    units.push(nalUnit(f.idr ? 5 : 1, ref ? 2 : 0, w.finish()));
+    if (f.mmco5) frameNum = 0;
     if (ref) frameNum++;
   }
   const size = units.reduce((a, u) => a + u.length, 0);

@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeErrors, framemd5, probeFrames, writeParts } from '../helpers/ffmpeg.js';
 import { gridViolation } from '../helpers/oracle.js';
-import { paffStream, type PictureKind } from '../helpers/synth.js';
+import {
+  paffStream,
+  progressiveStream,
+  type CodedFrame,
+  type PictureKind,
+} from '../helpers/synth.js';
 import { concatSegments, transmux } from '../helpers/transmux.js';
 
 const PICTURES: readonly PictureKind[] = [
@@ -105,5 +110,69 @@ describe('PAFF: field pairs and frame pictures mixed', () => {
     const samples = cut.parts.flatMap((p) => p.mediaSegments).reduce((n, s) => n + s.frames, 0);
     expect(samples).toBe(PICTURES.length - 1);
     expect(cut.warnings.map((w) => w.code)).toEqual(['TRUNCATED_FRAME_DROPPED']);
+  });
+});
+
+describe('parameter-set ids, slices and MMCO 5 (progressive Main)', () => {
+  // Decode order. GOP 1 on SPS 0, pictures alternating PPS 0 and 1, some cut into 3 slices of which
+  // the middle one is a skipped P slice inside an I picture, an MMCO 5 that restarts frame_num and the
+  // picture order count; GOP 2 switches to SPS 1 (its PPS 2 and 3) at its IDR, with B-frames.
+  const frames: CodedFrame[] = [
+    { type: 'I', idr: true, poc: 0 },
+    { type: 'P', poc: 2, pps: 1 },
+    { type: 'I', poc: 4, slices: 3, mixed: true },
+    { type: 'P', poc: 6, pps: 1, slices: 2 },
+    { type: 'P', poc: 8, mmco5: true },
+    { type: 'P', poc: 2, pps: 1 },
+    { type: 'I', poc: 8, slices: 3, mixed: true, pps: 1 },
+    { type: 'B', poc: 4 },
+    { type: 'B', poc: 6, pps: 1 },
+    { type: 'I', idr: true, sps1: true, poc: 0 },
+    { type: 'I', poc: 6, pps: 1, slices: 2 },
+    { type: 'B', poc: 2, slices: 2 },
+    { type: 'B', poc: 4, pps: 1 },
+    { type: 'P', poc: 8 },
+    { type: 'P', poc: 10, pps: 1 },
+  ];
+  const data = progressiveStream({ widthMbs: 4, heightMbs: 3, fps: 30, frames });
+  let rawPath = '';
+  beforeAll(async () => {
+    rawPath = join(dir, 'ids.h264');
+    await writeFile(rawPath, data);
+  });
+
+  it('is valid for ffmpeg, and ours decodes to the same frames in the same order', async () => {
+    expect(await decodeErrors(rawPath)).toEqual({ code: 0, stderr: '' });
+    // One file: the switched SPS and its PPS stay in-band (as `h264mux convert` writes it).
+    const tx = transmux(data, { parameterSetChanges: 'in-band' });
+    expect(tx.warnings).toEqual([]);
+    expect(tx.parts.flatMap((p) => p.mediaSegments).reduce((n, s) => n + s.frames, 0)).toBe(
+      frames.length,
+    );
+    const out = join(dir, 'ids.mp4');
+    await writeParts(out, [concatSegments(tx.outputs)]);
+    const [ours, theirs] = await Promise.all([framemd5(out), framemd5(rawPath)]);
+    expect(theirs.length).toBe(frames.length);
+    expect(ours.map((h) => h.md5)).toEqual(theirs.map((h) => h.md5));
+    expect(await decodeErrors(out)).toEqual({ code: 0, stderr: '' });
+    const probed = await probeFrames(out);
+    const [num, den] = probed.timeBase;
+    const pts = probed.frames.map((f) => f.pts ?? Number.NaN);
+    expect(gridViolation(pts, den / (30 * num), 0)).toBeUndefined();
+  });
+
+  it('both PPS of each SPS go into its avcC; the SPS switch brings a new init segment', () => {
+    const tx = transmux(data);
+    const inits = tx.parts.map((p) => p.init);
+    expect(inits.length).toBe(2);
+    for (const [i, boxes] of inits.entries()) {
+      // avcC: numOfPictureParameterSets after the one SPS
+      const at = Buffer.from(boxes).indexOf('avcC') + 4;
+      const spsLength = (boxes[at + 6] as number) * 256 + (boxes[at + 7] as number);
+      expect(boxes[at + 5]! & 0x1f).toBe(1);
+      expect(boxes[at + 8 + spsLength]).toBe(2);
+      // seq_parameter_set_id of the SPS in this avcC: ue(v) right after profile, flags and level
+      expect((boxes[at + 8 + 4] as number) >> 7).toBe(i === 0 ? 1 : 0);
+    }
   });
 });
