@@ -24,6 +24,9 @@ Options:
   --fragment gop|frame    one fragment per GOP (default, files) or per frame (live, lowest latency)
   --faststart             classic MP4 instead of fragmented: one moov with full sample tables before
                           the mdat, for editors and players that dislike fragmented files
+  --low-latency           live pipes: when the stream does not declare how far its frames are
+                          reordered (no VUI bitstream_restriction), pass frames on at once instead of
+                          holding up to 16; should B-frames appear, output restarts at a keyframe
   -q, --quiet             no progress line, no warnings
 
 Example (replaces ffmpeg -movflags frag_keyframe+empty_moov):
@@ -43,7 +46,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
   const args = parseArgs(
     argv,
     ['-o', '--output', '--fps', '--fragment'],
-    ['-q', '--quiet', '-h', '--help', '--faststart'],
+    ['-q', '--quiet', '-h', '--help', '--faststart', '--low-latency'],
   );
   if (args.flags.has('-h') || args.flags.has('--help')) {
     process.stdout.write(CONVERT_HELP);
@@ -63,6 +66,9 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
 
   if (args.flags.has('--faststart') && args.values.has('--fragment'))
     throw new UsageError('--faststart writes no fragments: drop --fragment');
+  if (args.flags.has('--faststart') && args.flags.has('--low-latency'))
+    throw new UsageError('--low-latency is for live fragmented output, not --faststart');
+  const lowLatency = args.flags.has('--low-latency');
   // Both checks stat the input (a missing input fails here, before any output exists).
   const [total] = await Promise.all([inputSize(input), assertNotInput(input, output)]);
   if (args.flags.has('--faststart'))
@@ -73,6 +79,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
     fragment,
     parameterSetChanges: 'in-band',
     segmentParts: true,
+    lowLatency,
   });
   const sink = Output.open(output);
   // Input chunks go back to the pool once the transmuxer no longer references them and their bytes are written.

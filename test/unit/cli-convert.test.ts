@@ -1,11 +1,12 @@
 // `h264mux convert` as the CLI runs it (in-process): file reads into reused buffers, zero-copy positioned
 // writes, faststart. Its bytes must equal the library's for the same options, however the file is read.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConvert } from '../../src/cli/convert.js';
 import { fixture, fixturePath, readFixture } from '../helpers/fixtures.js';
+import { progressiveStream } from '../helpers/synth.js';
 import { concatSegments, transmux } from '../helpers/transmux.js';
 
 let dir = '';
@@ -56,6 +57,25 @@ describe('convert writes exactly what the library produces', () => {
     const a = await readFile(small);
     expect(a.byteLength).toBeGreaterThan(f.bytes * 0.9);
     expect(Buffer.compare(a, await readFile(large))).toBe(0);
+  });
+
+  it("--low-latency gives the library's lowLatency output (a Main stream that declares no bound)", async () => {
+    const frames = Array.from({ length: 30 }, (_, i) => ({
+      type: i % 10 === 0 ? ('I' as const) : ('P' as const),
+      idr: i === 0,
+      poc: 2 * i,
+    }));
+    const input = join(dir, 'main-nobound.h264');
+    const data = progressiveStream({ widthMbs: 4, heightMbs: 3, fps: 30, frames });
+    await writeFile(input, data);
+    const options = { parameterSetChanges: 'in-band' as const, fragment: 'frame' as const };
+    const expected = concatSegments(transmux(data, { ...options, lowLatency: true }).outputs);
+    const held = concatSegments(transmux(data, options).outputs);
+    expect(Buffer.compare(expected, held)).not.toBe(0);
+    const out = join(dir, 'main-nobound.mp4');
+    const args = [input, '-o', out, '-q', '--fragment', 'frame', '--low-latency'];
+    expect(await convert(args, 65_536)).toBe(0);
+    expect(Buffer.compare(await readFile(out), expected)).toBe(0);
   });
 
   it('an output that cannot be opened is an error, not a hang', async () => {
