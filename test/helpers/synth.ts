@@ -1,6 +1,7 @@
 // Hand-built H.264 streams for what no encoder here makes: field pictures (PAFF, §7.3.3 field_pic_flag)
-// mixed with frame pictures, I_PCM macroblocks (§7.3.5), all-skip P fields. Written bit by bit from the
+// mixed with frame pictures, I_PCM macroblocks (§7.3.5), all-skip P and B pictures, several SPS/PPS ids, MMCO 5. Written bit by bit from the
 // syntax tables; ffmpeg decoding them cleanly is what proves them valid.
+import { concatBytes } from '../../src/core/bytes/concat.js';
 
 /** MSB-first bit writer with the Exp-Golomb codes of §9.1. */
 export class BitWriter {
@@ -167,25 +168,44 @@ function sliceHeader(w: BitWriter, s: SliceSpec): void {
     .ue(1); // disable_deblocking_filter_idc: off
 }
 
-/** A slice of I_PCM macroblocks (mb_type 25, §7.3.5) with a picture that moves from frame to frame. */
-function pcmSlice(s: SliceSpec, o: PaffOptions, seed: number): Uint8Array {
-  const w = new BitWriter();
-  sliceHeader(w, s);
-  const mbs = o.widthMbs * o.fieldHeightMbs * (s.bottom === undefined ? 2 : 1);
-  for (let mb = 0; mb < mbs; mb++) {
-    w.ue(25).align(); // mb_type I_PCM, pcm_alignment_zero_bits
-    const mx = mb % o.widthMbs;
-    const my = Math.floor(mb / o.widthMbs);
+/**
+ * Macroblocks first..end - 1 as I_PCM (mb_type 25, pcm_alignment_zero_bits, 384 samples of 4:2:0):
+ * a pattern that moves with `seed`, samples never 0.
+ */
+function pcmMacroblocks(
+  w: BitWriter,
+  first: number,
+  end: number,
+  widthMbs: number,
+  seed: number,
+): void {
+  for (let mb = first; mb < end; mb++) {
+    w.ue(25).align();
+    const mx = mb % widthMbs;
+    const my = Math.floor(mb / widthMbs);
     const luma = new Uint8Array(256);
     for (let i = 0; i < 256; i++) {
       const x = mx * 16 + (i % 16);
       const y = my * 16 + (i >> 4);
-      luma[i] = 16 + ((x * 3 + y * 5 + seed * 11) % 200);
+      luma[i] = 16 + ((x * 3 + y * 5 + seed * 37) % 200);
     }
     const chroma = new Uint8Array(128);
-    for (let i = 0; i < 128; i++) chroma[i] = 64 + ((i + mb * 7 + seed * 13) % 128);
+    for (let i = 0; i < 128; i++) chroma[i] = 64 + ((i + mb * 7 + seed * 29) % 128);
     w.bytesOut(luma).bytesOut(chroma);
   }
+}
+
+/** A slice of I_PCM macroblocks (mb_type 25, §7.3.5) with a picture that moves from frame to frame. */
+function pcmSlice(s: SliceSpec, o: PaffOptions, seed: number): Uint8Array {
+  const w = new BitWriter();
+  sliceHeader(w, s);
+  pcmMacroblocks(
+    w,
+    0,
+    o.widthMbs * o.fieldHeightMbs * (s.bottom === undefined ? 2 : 1),
+    o.widthMbs,
+    seed,
+  );
   return w.finish();
 }
 
@@ -217,14 +237,7 @@ export function paffStream(o: PaffOptions): Uint8Array {
     const bottom = { idr: false, intra: false, frameNum, bottom: true, pocLsb: poc + 1 };
     units.push(nalUnit(1, 2, skipSlice(bottom, o)));
   });
-  const size = units.reduce((a, u) => a + u.length, 0);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const u of units) {
-    out.set(u, at);
-    at += u.length;
-  }
-  return out;
+  return concatBytes(units);
 }
 
 /** One coded frame of a progressive stream, in decoding order. */
@@ -332,20 +345,7 @@ export function progressiveStream(o: ProgressiveOptions): Uint8Array {
       }
       w.se(0).ue(1); // slice_qp_delta, deblocking off
       if (type === 'I') {
-        for (let mb = first; mb < end; mb++) {
-          w.ue(25).align(); // mb_type I_PCM
-          const mx = mb % o.widthMbs;
-          const my = Math.floor(mb / o.widthMbs);
-          const luma = new Uint8Array(256);
-          for (let i = 0; i < 256; i++) {
-            const x = mx * 16 + (i % 16);
-            const y = my * 16 + (i >> 4);
-            luma[i] = 16 + ((x * 3 + y * 5 + seed * 37) % 200);
-          }
-          const chroma = new Uint8Array(128);
-          for (let i = 0; i < 128; i++) chroma[i] = 64 + ((i + mb * 7 + seed * 29) % 128);
-          w.bytesOut(luma).bytesOut(chroma);
-        }
+        pcmMacroblocks(w, first, end, o.widthMbs, seed);
       } else {
         w.ue(end - first); // mb_skip_run: the whole slice
       }
@@ -354,12 +354,5 @@ export function progressiveStream(o: ProgressiveOptions): Uint8Array {
     if (f.mmco5) frameNum = 0;
     if (ref) frameNum++;
   }
-  const size = units.reduce((a, u) => a + u.length, 0);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const u of units) {
-    out.set(u, at);
-    at += u.length;
-  }
-  return out;
+  return concatBytes(units);
 }
