@@ -1,6 +1,7 @@
-// Hand-built H.264 streams for what no encoder here makes: field pictures (PAFF, §7.3.3 field_pic_flag)
-// mixed with frame pictures, I_PCM macroblocks (§7.3.5), all-skip P and B pictures, several SPS/PPS ids, MMCO 5. Written bit by bit from the
-// syntax tables; ffmpeg decoding them cleanly is what proves them valid.
+// Hand-built H.264 streams for what no encoder here makes: field pictures (PAFF, §7.3.3
+// field_pic_flag) mixed with frame pictures, I_PCM macroblocks (§7.3.5), all-skip P and B pictures,
+// several SPS/PPS ids, MMCO 5. Written bit by bit from the syntax tables; ffmpeg decoding them
+// cleanly is what proves them valid.
 import { concatBytes } from '../../src/core/bytes/concat.js';
 
 /** MSB-first bit writer with the Exp-Golomb codes of §9.1. */
