@@ -343,3 +343,34 @@ test('live: a camera stream with no declared reordering bound is not held back',
   expect(state.errors).toEqual([]);
   expect(state.warnings.map((w) => w.code)).not.toContain('REORDER_DETECTED');
 });
+
+test('live: B-frames in a stream that declared no bound -> one restart at a keyframe, then plays on', async ({
+  page,
+  appUrl,
+}) => {
+  // IDR every 30 frames; I P B B groups in decode order (P before the two B-frames it follows).
+  const frames: CodedFrame[] = [];
+  for (let i = 0; i < 90; i += 3) {
+    const gopStart = i % 30 === 0;
+    frames.push({ type: 'I', idr: gopStart, poc: 2 * (i % 30) + (gopStart ? 0 : 4) });
+    if (gopStart) {
+      frames.push({ type: 'P', poc: 2 });
+      frames.push({ type: 'P', poc: 4 });
+    } else {
+      frames.push({ type: 'B', poc: 2 * (i % 30) });
+      frames.push({ type: 'B', poc: 2 * (i % 30) + 2 });
+    }
+  }
+  server = await startStreamServer({
+    file: progressiveStream({ widthMbs: 20, heightMbs: 15, fps: 30, frames }),
+    fps: 30,
+    clock: 'per-client',
+  });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  // The first GOP's B-frames prove reordering; output resumes at the IDR 1 s in, then goes on.
+  await expectFramesAdvance(page, 60, 20_000);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.warnings.map((w) => w.code)).toContain('REORDER_DETECTED');
+  expect((await videoState(page)).error).toBeNull();
+});
