@@ -1,8 +1,13 @@
 // Hand-built streams no encoder here makes (test/helpers/synth.ts), played in Chromium, which is
-// stricter than ffmpeg: field pairs (PAFF) mixed with frame pictures, and several SPS/PPS ids with
+// stricter than ffmpeg: field pairs (PAFF: top or bottom first, reference or not) mixed with frame pictures, and several SPS/PPS ids with
 // multi-slice pictures and an MMCO 5. Each plays to `ended` with every frame decoded.
 import { expect, test, debug, videoState } from './support/fixtures.js';
-import { paffStream, progressiveStream, type CodedFrame } from '../helpers/synth.js';
+import {
+  paffStream,
+  progressiveStream,
+  type CodedFrame,
+  type PictureKind,
+} from '../helpers/synth.js';
 
 const STREAMS: Record<string, { data: Uint8Array; frames: number; fps: number }> = {
   paff: {
@@ -10,7 +15,9 @@ const STREAMS: Record<string, { data: Uint8Array; frames: number; fps: number }>
       widthMbs: 8,
       fieldHeightMbs: 4,
       fps: 25,
-      pictures: [...'ffffFfFFffffffffffff'].map((c) => (c === 'f' ? 'fields' : 'frame')),
+      pictures: [...'fnbfFbFFnbffnffbnfbf'].map((c): PictureKind =>
+        c === 'f' ? 'fields' : c === 'b' ? 'bff' : c === 'n' ? 'nonref' : 'frame',
+      ),
     }),
     frames: 20,
     fps: 25,

@@ -75,14 +75,19 @@ export function nalUnit(type: number, refIdc: number, rbsp: Uint8Array): Uint8Ar
   return Uint8Array.from(out);
 }
 
-export type PictureKind = 'fields' | 'frame';
+/**
+ * 'fields': an I_PCM top field then a skipped P bottom field; 'bff': the same bottom field first;
+ * 'nonref': two skipped non-reference P fields (a complementary non-reference field pair);
+ * 'frame': an I_PCM frame picture.
+ */
+export type PictureKind = 'fields' | 'bff' | 'nonref' | 'frame';
 
 export interface PaffOptions {
   /** Width in macroblocks. */
   readonly widthMbs: number;
   /** Height in field macroblock rows (a frame is twice as many MB rows). */
   readonly fieldHeightMbs: number;
-  /** One entry per coded frame: a top + bottom field pair, or a frame picture. The first must be 'fields'. */
+  /** One entry per coded frame, in decoding order. The first must be 'fields' or 'bff' (its first field is the IDR). */
   readonly pictures: readonly PictureKind[];
   /** VUI frame rate (time_scale / (2 * num_units_in_tick)). */
   readonly fps: number;
@@ -143,6 +148,8 @@ function pps(id = 0, spsId = 0, chromaQpOffset = 0): Uint8Array {
 
 interface SliceSpec {
   readonly idr: boolean;
+  /** nal_ref_idc != 0 */
+  readonly ref: boolean;
   readonly intra: boolean;
   readonly frameNum: number;
   /** undefined: a frame picture; else the field's parity. */
@@ -161,10 +168,10 @@ function sliceHeader(w: BitWriter, s: SliceSpec): void {
   if (s.idr) w.ue(0); // idr_pic_id
   w.u(LOG2_MAX_POC_LSB, s.pocLsb);
   if (!s.intra) w.u(1, 0).u(1, 0); // num_ref_idx_active_override_flag, ref_pic_list_modification_flag_l0
-  // dec_ref_pic_marking(): every picture here is a reference
+  // dec_ref_pic_marking(), for reference pictures only
   if (s.idr)
     w.u(1, 0).u(1, 0); // no_output_of_prior_pics_flag, long_term_reference_flag
-  else w.u(1, 0); // adaptive_ref_pic_marking_mode_flag: sliding window
+  else if (s.ref) w.u(1, 0); // adaptive_ref_pic_marking_mode_flag: sliding window
   w.se(0) // slice_qp_delta
     .ue(1); // disable_deblocking_filter_idc: off
 }
@@ -225,18 +232,42 @@ function skipSlice(s: SliceSpec, o: PaffOptions): Uint8Array {
 export function paffStream(o: PaffOptions): Uint8Array {
   const units: Uint8Array[] = [sps(o), pps()];
   const maxPoc = 1 << LOG2_MAX_POC_LSB;
+  let frameNum = 0; // PrevRefFrameNum + 1 (§7.4.3): non-reference pictures do not advance it
   o.pictures.forEach((kind, n) => {
-    const frameNum = n % (1 << LOG2_MAX_FRAME_NUM);
+    const fn = frameNum % (1 << LOG2_MAX_FRAME_NUM);
     const poc = (2 * n) % maxPoc;
+    const idr = n === 0;
     if (kind === 'frame') {
-      const s = { idr: n === 0, intra: true, frameNum, bottom: undefined, pocLsb: poc };
-      units.push(nalUnit(n === 0 ? 5 : 1, 2, pcmSlice(s, o, n)));
-      return;
+      const s = { idr, ref: true, intra: true, frameNum: fn, bottom: undefined, pocLsb: poc };
+      units.push(nalUnit(idr ? 5 : 1, 2, pcmSlice(s, o, n)));
+    } else if (kind === 'nonref') {
+      for (const bottom of [false, true]) {
+        const s = {
+          idr: false,
+          ref: false,
+          intra: false,
+          frameNum: fn,
+          bottom,
+          pocLsb: poc + (bottom ? 1 : 0),
+        };
+        units.push(nalUnit(1, 0, skipSlice(s, o)));
+      }
+    } else {
+      // The first field in decoding order is shown first: it has the lower count.
+      const firstBottom = kind === 'bff';
+      const first = { idr, ref: true, intra: true, frameNum: fn, bottom: firstBottom, pocLsb: poc };
+      units.push(nalUnit(idr ? 5 : 1, 2, pcmSlice(first, o, n)));
+      const second = {
+        idr: false,
+        ref: true,
+        intra: false,
+        frameNum: fn,
+        bottom: !firstBottom,
+        pocLsb: poc + 1,
+      };
+      units.push(nalUnit(1, 2, skipSlice(second, o)));
     }
-    const top = { idr: n === 0, intra: true, frameNum, bottom: false, pocLsb: poc };
-    units.push(nalUnit(n === 0 ? 5 : 1, 2, pcmSlice(top, o, n)));
-    const bottom = { idr: false, intra: false, frameNum, bottom: true, pocLsb: poc + 1 };
-    units.push(nalUnit(1, 2, skipSlice(bottom, o)));
+    if (kind !== 'nonref') frameNum++;
   });
   return concatBytes(units);
 }

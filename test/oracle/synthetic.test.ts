@@ -1,6 +1,6 @@
 // Field-coded (PAFF) streams, which no encoder here makes, built bit by bit (test/helpers/synth.ts):
-// top fields of I_PCM macroblocks, bottom fields of skipped P macroblocks, frame pictures in between,
-// pic_order_cnt_lsb wrapping. ffmpeg must decode the raw stream cleanly (that proves it valid); then
+// first fields of I_PCM macroblocks, second fields of skipped P macroblocks (top or bottom first),
+// pairs of non-reference skipped fields, frame pictures in between, pic_order_cnt_lsb wrapping. ffmpeg must decode the raw stream cleanly (that proves it valid); then
 // our MP4 must hold one sample per field pair or frame, decode to the same frame hashes with a silent
 // `ffmpeg -v error`, on the exact frame grid, the same whatever the chunking; a cut inside the final
 // field drops that frame alone.
@@ -18,17 +18,18 @@ import {
 } from '../helpers/synth.js';
 import { concatSegments, transmux } from '../helpers/transmux.js';
 
+// Top-first and bottom-first reference pairs, non-reference pairs, frame pictures; ends top-first.
 const PICTURES: readonly PictureKind[] = [
   'fields',
-  'fields',
+  'nonref',
+  'bff',
   'fields',
   'frame',
-  'fields',
+  'bff',
+  'nonref',
   'frame',
-  'frame',
   'fields',
-  'fields',
-  'fields',
+  'nonref',
   'fields',
   'fields',
 ];
@@ -53,7 +54,7 @@ function lastNalStart(data: Uint8Array): number {
   throw new Error('no start code');
 }
 
-describe('PAFF: field pairs and frame pictures mixed', () => {
+describe('PAFF: field pairs (top or bottom first, reference or not) and frame pictures mixed', () => {
   it('the hand-built stream is valid: ffmpeg decodes every frame, its decoder silent', async () => {
     const { code, stderr } = await decodeErrors(raw);
     expect(code).toBe(0);
