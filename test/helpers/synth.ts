@@ -301,6 +301,12 @@ export interface ProgressiveOptions {
   readonly profileIdc?: 77 | 100;
   /** Writes VUI bitstream_restriction with this max_num_reorder_frames; absent: no bitstream_restriction. */
   readonly maxNumReorderFrames?: number;
+  /**
+   * pic_order_cnt_type (§8.2.1), default 0. 1: a cycle of one reference frame 2 apart, each picture's
+   * `poc` reached through delta_pic_order_cnt[0]. 2: output order is decoding order (no B-frames; a
+   * non-reference picture counts one less than the next reference one, so give it that `poc`).
+   */
+  readonly pocType?: 0 | 1 | 2;
 }
 
 const PROG_LOG2_MAX_FRAME_NUM = 8;
@@ -310,10 +316,16 @@ function progressiveSps(o: ProgressiveOptions, id: number, maxRefs: number): Uin
   const profile = o.profileIdc ?? 77;
   const w = new BitWriter().u(8, profile).u(8, 0).u(8, 40).ue(id); // level 4.0
   if (profile === 100) w.ue(1).ue(0).ue(0).u(1, 0).u(1, 0); // 4:2:0, 8-bit, no bypass, no scaling lists
-  w.ue(PROG_LOG2_MAX_FRAME_NUM - 4)
-    .ue(0) // pic_order_cnt_type
-    .ue(PROG_LOG2_MAX_POC_LSB - 4)
-    .ue(maxRefs)
+  w.ue(PROG_LOG2_MAX_FRAME_NUM - 4).ue(o.pocType ?? 0); // pic_order_cnt_type
+  if ((o.pocType ?? 0) === 0) w.ue(PROG_LOG2_MAX_POC_LSB - 4);
+  else if (o.pocType === 1) {
+    w.u(1, 0) // delta_pic_order_always_zero_flag
+      .se(0) // offset_for_non_ref_pic
+      .se(0) // offset_for_top_to_bottom_field
+      .ue(1) // num_ref_frames_in_pic_order_cnt_cycle
+      .se(2); // offset_for_ref_frame[0]
+  }
+  w.ue(maxRefs)
     .u(1, 0) // gaps_in_frame_num_value_allowed_flag
     .ue(o.widthMbs - 1)
     .ue(o.heightMbs - 1)
@@ -365,7 +377,13 @@ export function progressiveStream(o: ProgressiveOptions): Uint8Array {
         .ue(ppsBase + (f.pps ?? 0))
         .u(PROG_LOG2_MAX_FRAME_NUM, frameNum % (1 << PROG_LOG2_MAX_FRAME_NUM));
       if (f.idr) w.ue(0); // idr_pic_id
-      w.u(PROG_LOG2_MAX_POC_LSB, f.poc % (1 << PROG_LOG2_MAX_POC_LSB));
+      if ((o.pocType ?? 0) === 0) w.u(PROG_LOG2_MAX_POC_LSB, f.poc % (1 << PROG_LOG2_MAX_POC_LSB));
+      else if (o.pocType === 1) {
+        // §8.2.1.2 with a one-frame cycle of offset 2: expectedPicOrderCnt = 2 * absFrameNum, where
+        // absFrameNum = FrameNumOffset + frame_num, one less for a non-reference picture.
+        const abs = frameNum + (ref || frameNum === 0 ? 0 : -1);
+        w.se(f.poc - 2 * abs); // delta_pic_order_cnt[0]
+      }
       if (type === 'B') w.u(1, 1); // direct_spatial_mv_pred_flag
       if (type !== 'I') w.u(1, 0).u(1, 0); // num_ref_idx_active_override_flag, list modification l0
       if (type === 'B') w.u(1, 0); // ref_pic_list_modification_flag_l1

@@ -177,3 +177,45 @@ describe('parameter-set ids, slices and MMCO 5 (progressive Main)', () => {
     }
   });
 });
+
+describe('picture order count types 1 and 2 (progressive Main)', () => {
+  const type1: CodedFrame[] = [];
+  for (let g = 0; g < 2; g++) {
+    type1.push({ type: 'I', idr: true, poc: 0 });
+    for (let k = 1; k <= 4; k++) {
+      type1.push({ type: 'P', poc: 6 * k });
+      type1.push({ type: 'B', poc: 6 * k - 4 });
+      type1.push({ type: 'B', poc: 6 * k - 2, ref: k % 2 === 0 });
+    }
+  }
+  // Type 2: output order is decoding order; non-reference P pictures between reference ones.
+  const type2: CodedFrame[] = Array.from({ length: 24 }, (_, i) => ({
+    type: i % 8 === 0 ? 'I' : 'P',
+    idr: i === 0,
+    ref: i % 3 !== 2,
+    poc: 2 * i,
+  }));
+  for (const [name, frames, pocType] of [
+    ['type 1 with B-frames (one a reference)', type1, 1],
+    ['type 2 with non-reference P pictures', type2, 2],
+  ] as const) {
+    it(`${name}: valid for ffmpeg; ours gives the same frames in order on the grid`, async () => {
+      const data = progressiveStream({ widthMbs: 4, heightMbs: 3, fps: 30, frames, pocType });
+      const raw = join(dir, `poc${pocType}.h264`);
+      await writeFile(raw, data);
+      expect(await decodeErrors(raw)).toEqual({ code: 0, stderr: '' });
+      const tx = transmux(data);
+      expect(tx.warnings).toEqual([]);
+      const out = join(dir, `poc${pocType}.mp4`);
+      await writeParts(out, [concatSegments(tx.outputs)]);
+      const [ours, theirs] = await Promise.all([framemd5(out), framemd5(raw)]);
+      expect(theirs.length).toBe(frames.length);
+      expect(ours.map((h) => h.md5)).toEqual(theirs.map((h) => h.md5));
+      expect(await decodeErrors(out)).toEqual({ code: 0, stderr: '' });
+      const probed = await probeFrames(out);
+      const [num, den] = probed.timeBase;
+      const pts = probed.frames.map((f) => f.pts ?? Number.NaN);
+      expect(gridViolation(pts, den / (30 * num), 0)).toBeUndefined();
+    });
+  }
+});
