@@ -1,6 +1,7 @@
 import { BitReader, unescapeRbsp } from '../bytes/bit-reader.js';
 import type { Pps } from './pps.js';
 import type { Sps } from './sps.js';
+import { readPictureFields, readRefListsAndMarking, SliceType } from './slice.js';
 
 /** SPS fields the slice data depends on that `Sps` does not carry (§7.3.2.1.1). */
 export interface SpsExtra {
@@ -147,72 +148,25 @@ export function parseFullSliceHeader(
   const firstMbInSlice = r.ue();
   const rawType = r.ue();
   if (rawType > 9) throw new RangeError('slice_type out of range');
-  const sliceType = rawType % 5;
+  const sliceType = (rawType % 5) as SliceType;
   r.ue(); // pic_parameter_set_id
-  if (sps.separateColourPlane) r.skip(2); // colour_plane_id
-  r.skip(sps.log2MaxFrameNum); // frame_num
-  let fieldPic = false;
-  let bottomField = false;
-  if (!sps.frameMbsOnly) {
-    fieldPic = r.flag();
-    if (fieldPic) bottomField = r.flag();
-  }
-  if (nalType === 5) r.ue(); // idr_pic_id
-  if (sps.picOrderCntType === 0) {
-    r.skip(sps.log2MaxPocLsb);
-    if (pps.bottomFieldPicOrderInFramePresent && !fieldPic) r.se();
-  }
-  if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) {
-    r.se();
-    if (pps.bottomFieldPicOrderInFramePresent && !fieldPic) r.se();
-  }
-  if (pps.redundantPicCntPresent) r.ue();
-  const isB = sliceType === 1;
-  const isP = sliceType === 0 || sliceType === 3;
-  if (isB) r.skip(1); // direct_spatial_mv_pred_flag
-  let numRefIdxL0 = pps.numRefIdxL0DefaultActive;
-  let numRefIdxL1 = pps.numRefIdxL1DefaultActive;
-  if ((isP || isB) && r.flag()) {
-    numRefIdxL0 = r.ue() + 1;
-    if (isB) numRefIdxL1 = r.ue() + 1;
-  }
-  if (numRefIdxL0 > 32 || numRefIdxL1 > 32) throw new RangeError('num_ref_idx_active out of range');
-  if (sliceType !== 2 && sliceType !== 4) {
-    refPicListModification(r); // §7.3.3.1
-    if (isB) refPicListModification(r);
-  }
-  const chromaArrayType = sps.separateColourPlane ? 0 : sps.chromaFormatIdc;
-  if ((pps.weightedPredFlag && isP) || (pps.weightedBipredIdc === 1 && isB)) {
-    // pred_weight_table(), §7.3.3.2
-    r.ue(); // luma_log2_weight_denom
-    if (chromaArrayType !== 0) r.ue(); // chroma_log2_weight_denom
-    weights(r, numRefIdxL0, chromaArrayType !== 0);
-    if (isB) weights(r, numRefIdxL1, chromaArrayType !== 0);
-  }
-  if (nalRefIdc !== 0) {
-    // dec_ref_pic_marking(), §7.3.3.3
-    if (nalType === 5) r.skip(2);
-    else if (r.flag()) {
-      for (let n = 0; ; n++) {
-        if (n > 100) throw new RangeError('too many memory_management_control_operations');
-        const op = r.ue();
-        if (op === 0) break;
-        if (op > 6) throw new RangeError('memory_management_control_operation out of range');
-        if (op === 1 || op === 3) r.ue();
-        if (op === 2) r.ue();
-        if (op === 3 || op === 6) r.ue();
-        if (op === 4) r.ue();
-      }
-    }
-  }
+  const { fieldPic, bottomField } = readPictureFields(r, sps, pps, nalType === 5);
+  const { numRefIdxL0, numRefIdxL1 } = readRefListsAndMarking(
+    r,
+    sliceType,
+    pps,
+    sps,
+    nalType,
+    nalRefIdc,
+  );
   let cabacInitIdc = 0;
-  if (pps.entropyCodingModeFlag && sliceType !== 2 && sliceType !== 4) {
+  if (pps.entropyCodingModeFlag && sliceType !== SliceType.I && sliceType !== SliceType.SI) {
     cabacInitIdc = r.ue();
     if (cabacInitIdc > 2) throw new RangeError('cabac_init_idc out of range');
   }
   const sliceQp = ppsX.picInitQp + r.se(); // slice_qp_delta
-  if (sliceType === 3 || sliceType === 4) {
-    if (sliceType === 3) r.skip(1); // sp_for_switch_flag
+  if (sliceType === SliceType.SP || sliceType === SliceType.SI) {
+    if (sliceType === SliceType.SP) r.skip(1); // sp_for_switch_flag
     r.se(); // slice_qs_delta
   }
   if (ppsX.deblockingFilterControlPresent) {
@@ -232,30 +186,4 @@ export function parseFullSliceHeader(
     cabacInitIdc,
     sliceQp,
   };
-}
-
-function refPicListModification(r: BitReader): void {
-  if (!r.flag()) return;
-  for (let n = 0; n < 100; n++) {
-    const idc = r.ue();
-    if (idc === 3) return;
-    if (idc > 5) throw new RangeError('modification_of_pic_nums_idc out of range');
-    r.ue();
-  }
-  throw new RangeError('ref_pic_list_modification does not end');
-}
-
-function weights(r: BitReader, count: number, chroma: boolean): void {
-  for (let i = 0; i < count; i++) {
-    if (r.flag()) {
-      r.se();
-      r.se();
-    }
-    if (chroma && r.flag()) {
-      r.se();
-      r.se();
-      r.se();
-      r.se();
-    }
-  }
 }

@@ -68,6 +68,44 @@ export function parseSliceHeader(
     throw new MissingParameterSetError(
       `PPS ${ppsId} refers to SPS ${pps.spsId}, which has not been received`,
     );
+  const fields = readPictureFields(r, sps, pps, idr);
+  let mmco5 = false;
+  if (marking && nalRefIdc !== 0) {
+    try {
+      mmco5 = readRefListsAndMarking(r, sliceType, pps, sps, nalType, nalRefIdc).mmco5;
+    } catch (error) {
+      // A header longer than the parsing window: the fields above are still right.
+      if (!(error instanceof EndOfDataError)) throw error;
+    }
+  }
+  return {
+    nalType,
+    nalRefIdc,
+    idr,
+    firstMbInSlice,
+    sliceType,
+    ppsId,
+    spsId: sps.id,
+    ...fields,
+    mmco5,
+  };
+}
+
+/** The slice header fields from colour_plane_id to redundant_pic_cnt (§7.3.3). */
+export interface PictureFields {
+  readonly frameNum: number;
+  readonly fieldPic: boolean;
+  readonly bottomField: boolean;
+  readonly idrPicId: number;
+  readonly picOrderCntLsb: number;
+  readonly deltaPicOrderCntBottom: number;
+  readonly deltaPicOrderCnt0: number;
+  readonly deltaPicOrderCnt1: number;
+  readonly redundantPicCnt: number;
+}
+
+/** Reads slice_header() from colour_plane_id to redundant_pic_cnt (after pic_parameter_set_id), §7.3.3. */
+export function readPictureFields(r: BitReader, sps: Sps, pps: Pps, idr: boolean): PictureFields {
   if (sps.separateColourPlane) r.skip(2); // colour_plane_id
   const frameNum = r.bits(sps.log2MaxFrameNum);
   let fieldPic = false;
@@ -90,24 +128,7 @@ export function parseSliceHeader(
     if (pps.bottomFieldPicOrderInFramePresent && !fieldPic) deltaPicOrderCnt1 = r.se();
   }
   const redundantPicCnt = pps.redundantPicCntPresent ? r.ue() : 0;
-
-  let mmco5 = false;
-  if (marking && nalRefIdc !== 0) {
-    try {
-      mmco5 = parseUpToMarking(r, sliceType, pps, sps, idr);
-    } catch (error) {
-      // A header longer than the parsing window: the fields above are still right.
-      if (!(error instanceof EndOfDataError)) throw error;
-    }
-  }
   return {
-    nalType,
-    nalRefIdc,
-    idr,
-    firstMbInSlice,
-    sliceType,
-    ppsId,
-    spsId: sps.id,
     frameNum,
     fieldPic,
     bottomField,
@@ -117,37 +138,45 @@ export function parseSliceHeader(
     deltaPicOrderCnt0,
     deltaPicOrderCnt1,
     redundantPicCnt,
-    mmco5,
   };
 }
 
-/** Reads the rest of the header up to dec_ref_pic_marking() and reports whether it holds MMCO 5. */
-function parseUpToMarking(
+/** What slice_header() says between redundant_pic_cnt and the entropy-coding fields. */
+export interface RefListsAndMarking {
+  readonly numRefIdxL0: number;
+  readonly numRefIdxL1: number;
+  /** memory_management_control_operation 5 present. */
+  readonly mmco5: boolean;
+}
+
+/**
+ * Reads slice_header() from direct_spatial_mv_pred_flag through dec_ref_pic_marking(): reference
+ * counts, ref_pic_list_modification() (§7.3.3.1), pred_weight_table() (§7.3.3.2) and the marking
+ * (§7.3.3.3, only in reference pictures).
+ */
+export function readRefListsAndMarking(
   r: BitReader,
   sliceType: SliceType,
   pps: Pps,
   sps: Sps,
-  idr: boolean,
-): boolean {
+  nalType: number,
+  nalRefIdc: number,
+): RefListsAndMarking {
   const isB = sliceType === SliceType.B;
   const isP = sliceType === SliceType.P || sliceType === SliceType.SP;
   if (isB) r.skip(1); // direct_spatial_mv_pred_flag
   let numRefIdxL0 = pps.numRefIdxL0DefaultActive;
   let numRefIdxL1 = pps.numRefIdxL1DefaultActive;
-  if (isP || isB) {
-    if (r.flag()) {
-      // num_ref_idx_active_override_flag
-      numRefIdxL0 = r.ue() + 1;
-      if (isB) numRefIdxL1 = r.ue() + 1;
-    }
+  if ((isP || isB) && r.flag()) {
+    // num_ref_idx_active_override_flag
+    numRefIdxL0 = r.ue() + 1;
+    if (isB) numRefIdxL1 = r.ue() + 1;
   }
   if (numRefIdxL0 > 32 || numRefIdxL1 > 32) throw new RangeError('num_ref_idx_active out of range');
-  // ref_pic_list_modification(), §7.3.3.1
   if (sliceType !== SliceType.I && sliceType !== SliceType.SI) {
     skipRefPicListModification(r);
     if (isB) skipRefPicListModification(r);
   }
-  // pred_weight_table(), §7.3.3.2
   if ((pps.weightedPredFlag && isP) || (pps.weightedBipredIdc === 1 && isB)) {
     const chromaArrayType = sps.separateColourPlane ? 0 : sps.chromaFormatIdc;
     r.ue(); // luma_log2_weight_denom
@@ -155,24 +184,26 @@ function parseUpToMarking(
     skipWeights(r, numRefIdxL0, chromaArrayType !== 0);
     if (isB) skipWeights(r, numRefIdxL1, chromaArrayType !== 0);
   }
-  // dec_ref_pic_marking(), §7.3.3.3
-  if (idr) {
-    r.skip(2); // no_output_of_prior_pics_flag, long_term_reference_flag
-    return false;
-  }
-  if (!r.flag()) return false; // adaptive_ref_pic_marking_mode_flag
   let mmco5 = false;
-  for (let n = 0; n < 100; n++) {
-    const op = r.ue();
-    if (op === 0) break;
-    if (op === 1 || op === 3) r.ue(); // difference_of_pic_nums_minus1
-    if (op === 2) r.ue(); // long_term_pic_num
-    if (op === 3 || op === 6) r.ue(); // long_term_frame_idx
-    if (op === 4) r.ue(); // max_long_term_frame_idx_plus1
-    if (op === 5) mmco5 = true;
-    if (op > 6) throw new RangeError('memory_management_control_operation out of range');
+  if (nalRefIdc !== 0) {
+    if (nalType === (NalType.SliceIdr as number)) {
+      r.skip(2); // no_output_of_prior_pics_flag, long_term_reference_flag
+    } else if (r.flag()) {
+      // adaptive_ref_pic_marking_mode_flag
+      for (let n = 0; ; n++) {
+        if (n > 100) throw new RangeError('too many memory_management_control_operations');
+        const op = r.ue();
+        if (op === 0) break;
+        if (op > 6) throw new RangeError('memory_management_control_operation out of range');
+        if (op === 1 || op === 3) r.ue(); // difference_of_pic_nums_minus1
+        if (op === 2) r.ue(); // long_term_pic_num
+        if (op === 3 || op === 6) r.ue(); // long_term_frame_idx
+        if (op === 4) r.ue(); // max_long_term_frame_idx_plus1
+        if (op === 5) mmco5 = true;
+      }
+    }
   }
-  return mmco5;
+  return { numRefIdxL0, numRefIdxL1, mmco5 };
 }
 
 function skipRefPicListModification(r: BitReader): void {
@@ -183,6 +214,7 @@ function skipRefPicListModification(r: BitReader): void {
     if (idc > 5) throw new RangeError('modification_of_pic_nums_idc out of range');
     r.ue(); // abs_diff_pic_num_minus1 / long_term_pic_num / abs_diff_view_idx_minus1
   }
+  throw new RangeError('ref_pic_list_modification does not end');
 }
 
 function skipWeights(r: BitReader, count: number, chroma: boolean): void {
