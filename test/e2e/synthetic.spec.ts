@@ -5,7 +5,7 @@ import { expect, test, debug, videoState } from './support/fixtures.js';
 import {
   paffStream,
   progressiveStream,
-  type CodedFrame,
+  MULTI_ID_FRAMES,
   type PictureKind,
 } from '../helpers/synth.js';
 
@@ -22,30 +22,11 @@ const STREAMS: Record<string, { data: Uint8Array; frames: number; fps: number }>
     frames: 20,
     fps: 25,
   },
-  'ids-slices-mmco5': (() => {
-    const frames: CodedFrame[] = [
-      { type: 'I', idr: true, poc: 0 },
-      { type: 'P', poc: 2, pps: 1 },
-      { type: 'I', poc: 4, slices: 3, mixed: true },
-      { type: 'P', poc: 6, pps: 1, slices: 2 },
-      { type: 'P', poc: 8, mmco5: true },
-      { type: 'P', poc: 2, pps: 1 },
-      { type: 'I', poc: 8, slices: 3, mixed: true, pps: 1 },
-      { type: 'B', poc: 4 },
-      { type: 'B', poc: 6, pps: 1 },
-      { type: 'I', idr: true, sps1: true, poc: 0 },
-      { type: 'I', poc: 6, pps: 1, slices: 2 },
-      { type: 'B', poc: 2, slices: 2 },
-      { type: 'B', poc: 4, pps: 1 },
-      { type: 'P', poc: 8 },
-      { type: 'P', poc: 10, pps: 1 },
-    ];
-    return {
-      data: progressiveStream({ widthMbs: 8, heightMbs: 6, fps: 30, frames }),
-      frames: frames.length,
-      fps: 30,
-    };
-  })(),
+  'ids-slices-mmco5': {
+    data: progressiveStream({ widthMbs: 8, heightMbs: 6, fps: 30, frames: MULTI_ID_FRAMES }),
+    frames: MULTI_ID_FRAMES.length,
+    fps: 30,
+  },
 };
 
 for (const [name, stream] of Object.entries(STREAMS)) {

@@ -106,3 +106,39 @@ export function gridViolation(
   }
   return undefined;
 }
+
+/** What ffmpeg makes of our one-file MP4 beside the raw stream it came from. */
+export interface FileComparison {
+  /** Frame MD5s in presentation order: ours, then the raw stream's. */
+  readonly ours: string[];
+  readonly theirs: string[];
+  /** `ffmpeg -v error` on our file. */
+  readonly errors: { code: number | null; stderr: string };
+  /** Our file's frame PTS as ffprobe reports them, in ticks of its time base. */
+  readonly pts: number[];
+  /** The first frame-grid violation of our file's PTS at `fps` (exact ticks), or undefined. */
+  readonly grid: string | undefined;
+}
+
+/** Decodes `ours` (a single-init MP4) and `raw` with ffmpeg and checks our PTS against the `fps` grid. */
+export async function compareWithRaw(
+  ours: string,
+  raw: string,
+  fps: number,
+): Promise<FileComparison> {
+  const [a, b, errors, probed] = await Promise.all([
+    framemd5(ours),
+    framemd5(raw),
+    decodeErrors(ours),
+    probeFrames(ours),
+  ]);
+  const [num, den] = probed.timeBase;
+  const pts = probed.frames.map((f) => f.pts ?? Number.NaN);
+  return {
+    ours: a.map((h) => h.md5),
+    theirs: b.map((h) => h.md5),
+    errors,
+    pts,
+    grid: gridViolation(pts, den / (fps * num), 0),
+  };
+}

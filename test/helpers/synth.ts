@@ -309,6 +309,30 @@ export interface ProgressiveOptions {
   readonly pocType?: 0 | 1 | 2;
 }
 
+/**
+ * Decoding order of a stream that exercises parameter-set ids, slices and MMCO 5: GOP 1 on SPS 0 with
+ * pictures alternating PPS 0 and 1, some cut into 3 slices of which the middle one is a skipped P slice
+ * inside an I picture, an MMCO 5 that restarts frame_num and the picture order count; GOP 2 switches
+ * to SPS 1 (its PPS 2 and 3) at its IDR, with B-frames.
+ */
+export const MULTI_ID_FRAMES: readonly CodedFrame[] = [
+  { type: 'I', idr: true, poc: 0 },
+  { type: 'P', poc: 2, pps: 1 },
+  { type: 'I', poc: 4, slices: 3, mixed: true },
+  { type: 'P', poc: 6, pps: 1, slices: 2 },
+  { type: 'P', poc: 8, mmco5: true },
+  { type: 'P', poc: 2, pps: 1 },
+  { type: 'I', poc: 8, slices: 3, mixed: true, pps: 1 },
+  { type: 'B', poc: 4 },
+  { type: 'B', poc: 6, pps: 1 },
+  { type: 'I', idr: true, sps1: true, poc: 0 },
+  { type: 'I', poc: 6, pps: 1, slices: 2 },
+  { type: 'B', poc: 2, slices: 2 },
+  { type: 'B', poc: 4, pps: 1 },
+  { type: 'P', poc: 8 },
+  { type: 'P', poc: 10, pps: 1 },
+];
+
 const PROG_LOG2_MAX_FRAME_NUM = 8;
 const PROG_LOG2_MAX_POC_LSB = 8;
 

@@ -86,3 +86,8 @@ export function concatSegments(outputs: readonly TransmuxerOutput[]): Uint8Array
 export function optionsFor(oracleArgs: { readonly fps?: number }): TransmuxerOptions {
   return oracleArgs.fps === undefined ? {} : { fps: oracleArgs.fps };
 }
+
+/** Frames in all media segments of a run. */
+export function frameCount(t: Transmuxed): number {
+  return t.parts.flatMap((p) => p.mediaSegments).reduce((n, s) => n + s.frames, 0);
+}
