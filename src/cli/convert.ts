@@ -12,7 +12,7 @@ import {
   type TransmuxerOutput,
 } from '../core/index.js';
 import { parseArgs, UsageError } from './args.js';
-import { assertNotInput, ChunkPool, inputSize, openInput, Output, readSize } from './io.js';
+import { ChunkPool, inputSize, openInput, Output, readSize } from './io.js';
 
 export const CONVERT_HELP = `Usage: h264mux convert <in.h264|-> -o <out.mp4|-> [options]
 
@@ -69,8 +69,8 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
   if (args.flags.has('--faststart') && args.flags.has('--low-latency'))
     throw new UsageError('--low-latency is for live fragmented output, not --faststart');
   const lowLatency = args.flags.has('--low-latency');
-  // Both checks stat the input (a missing input fails here, before any output exists).
-  const [total] = await Promise.all([inputSize(input), assertNotInput(input, output)]);
+  // A missing input fails here, before any output exists.
+  const total = await inputSize(input, output);
   if (args.flags.has('--faststart'))
     return convertFaststart(input, output, { ...(fps !== undefined ? { fps } : {}), quiet });
   const showProgress = !quiet && output !== '-' && process.stderr.isTTY && total !== undefined;

@@ -96,20 +96,20 @@ async function dropQueue(
   }
 }
 
-export async function inputSize(path: string): Promise<number | undefined> {
-  if (path === '-') return undefined;
-  return (await stat(path)).size;
-}
-
 /**
- * A usage error when `output` names the input file (also through another path or a link): opening it
- * for writing would erase the input before it is read.
+ * The input's size (undefined for stdin), from one stat of it. A usage error when `output` names the
+ * input file (also through another path or a link): opening it for writing would erase the input
+ * before it is read.
  */
-export async function assertNotInput(input: string, output: string): Promise<void> {
-  if (input === '-' || output === '-') return;
-  const [a, b] = await Promise.all([stat(input), stat(output).catch(() => undefined)]);
+export async function inputSize(input: string, output: string): Promise<number | undefined> {
+  if (input === '-') return undefined;
+  const [a, b] = await Promise.all([
+    stat(input),
+    output === '-' ? undefined : stat(output).catch(() => undefined),
+  ]);
   if (b && a.dev === b.dev && a.ino === b.ino)
     throw new UsageError(`the output ${output} is the input file: choose another -o`);
+  return a.size;
 }
 
 /**
