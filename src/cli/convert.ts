@@ -81,25 +81,23 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
     segmentParts: true,
     lowLatency,
   });
-  const sink = Output.open(output);
-  // Input chunks go back to the pool once the transmuxer no longer references them and their bytes are written.
-  const pool = sink.ownsWrites ? new ChunkPool(readSize()) : undefined;
-  const held: { chunk: Uint8Array; end: number }[] = [];
-  let bytesIn = 0;
   let frames = 0;
-  let lastProgress = 0;
-  const emit = async (outputs: TransmuxerOutput[]): Promise<void> => {
-    for (const out of outputs) {
-      if (out.type === 'init' || out.type === 'media') {
-        if (out.type === 'media') frames += out.frames;
-        await sink.write(out.type === 'media' && out.parts ? out.parts : [out.data]);
-      } else if (out.type === 'warning' && !quiet) {
-        process.stderr.write(`${showProgress ? '\r\x1b[K' : ''}warning: ${out.message}\n`);
+  await Output.write(output, async (sink) => {
+    // Input chunks go back to the pool once the transmuxer no longer references them and their bytes are written.
+    const pool = sink.ownsWrites ? new ChunkPool(readSize()) : undefined;
+    const held: { chunk: Uint8Array; end: number }[] = [];
+    let bytesIn = 0;
+    let lastProgress = 0;
+    const emit = async (outputs: TransmuxerOutput[]): Promise<void> => {
+      for (const out of outputs) {
+        if (out.type === 'init' || out.type === 'media') {
+          if (out.type === 'media') frames += out.frames;
+          await sink.write(out.type === 'media' && out.parts ? out.parts : [out.data]);
+        } else if (out.type === 'warning' && !quiet) {
+          process.stderr.write(`${showProgress ? '\r\x1b[K' : ''}warning: ${out.message}\n`);
+        }
       }
-    }
-  };
-  let failed = true;
-  try {
+    };
     for await (const chunk of openInput(input, pool)) {
       bytesIn += chunk.length;
       await emit(transmuxer.push(chunk));
@@ -120,11 +118,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
       }
     }
     await emit(transmuxer.flush());
-    await sink.close();
-    failed = false;
-  } finally {
-    if (failed) await sink.discard(output);
-  }
+  });
   if (showProgress) process.stderr.write('\r\x1b[K');
   const info = transmuxer.info;
   if (!quiet && output !== '-' && info) {
@@ -174,10 +168,9 @@ async function convertFaststart(
     await collect(first.flush());
     if (spool) await spool.out.close();
     if (!init) throw new Error('internal: no init segment');
-    const sink = Output.open(output);
-    let failed = true;
-    try {
-      await sink.write([progressiveHeader(init, table)]);
+    const header = progressiveHeader(init, table);
+    await Output.write(output, async (sink) => {
+      await sink.write([header]);
       if (spool) {
         for await (const chunk of openInput(spool.path)) await sink.write([chunk]);
       } else {
@@ -197,11 +190,7 @@ async function convertFaststart(
         if (written !== table.payloadBytes)
           throw new Error(`${input} changed while it was being converted`);
       }
-      await sink.close();
-      failed = false;
-    } finally {
-      if (failed) await sink.discard(output);
-    }
+    });
   } finally {
     if (spool) await rm(spool.dir, { recursive: true, force: true });
   }

@@ -139,6 +139,22 @@ export class Output {
     return new Output(undefined, file);
   }
 
+  /**
+   * Opens `path`, lets `fill` write to it and closes it. When `fill` or the close fails, the file is
+   * deleted (no empty or partial output is left behind) and the error goes on.
+   */
+  static async write(path: string, fill: (sink: Output) => Promise<void>): Promise<void> {
+    const sink = Output.open(path);
+    let failed = true;
+    try {
+      await fill(sink);
+      await sink.close();
+      failed = false;
+    } finally {
+      if (failed) await sink.discard(path);
+    }
+  }
+
   /** True when written buffers are done with once `afterWrites` callbacks run (a file, not a stream). */
   get ownsWrites(): boolean {
     return this.file !== undefined;
@@ -184,11 +200,8 @@ export class Output {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /**
-   * After a failed conversion: waits for queued writes, closes the file and deletes it, so that no
-   * empty or partial output is left behind. Nothing happens to a file that could not be opened.
-   */
-  async discard(path: string): Promise<void> {
+  /** Waits for queued writes, closes the file and deletes it. Nothing happens to a file that could not be opened. */
+  private async discard(path: string): Promise<void> {
     if (!this.file) return;
     const opened = await this.file.catch(() => undefined);
     if (!opened) return;
