@@ -96,32 +96,62 @@ export interface PaffOptions {
 const LOG2_MAX_FRAME_NUM = 4;
 const LOG2_MAX_POC_LSB = 4; // pic_order_cnt_lsb wraps every 8 frames: the wrap is part of the test
 
-/** Main-profile SPS with frame_mbs_only_flag 0 and no MBAFF (§7.3.2.1.1), VUI timing only. */
-function sps(o: PaffOptions): Uint8Array {
-  const w = new BitWriter()
-    .u(8, 77) // profile_idc: Main
-    .u(8, 0) // constraint_set flags
-    .u(8, 30) // level_idc 3.0
-    .ue(0) // seq_parameter_set_id
-    .ue(LOG2_MAX_FRAME_NUM - 4)
-    .ue(0) // pic_order_cnt_type
-    .ue(LOG2_MAX_POC_LSB - 4)
-    .ue(2) // max_num_ref_frames
+interface SpsParams {
+  readonly profileIdc: 77 | 100;
+  readonly levelIdc: number;
+  readonly id: number;
+  readonly log2MaxFrameNum: number;
+  readonly pocType: 0 | 1 | 2;
+  /** Type 0 only. */
+  readonly log2MaxPocLsb: number;
+  readonly maxRefs: number;
+  readonly widthMbs: number;
+  /** pic_height_in_map_units: macroblock rows of a frame, or of a field when not frameMbsOnly. */
+  readonly heightMapUnits: number;
+  readonly frameMbsOnly: boolean;
+  /** VUI frame rate (time_scale / (2 * num_units_in_tick)). */
+  readonly fps: number;
+  /** Writes VUI bitstream_restriction with this max_num_reorder_frames; absent: none. */
+  readonly maxNumReorderFrames?: number | undefined;
+}
+
+/**
+ * seq_parameter_set_rbsp() (§7.3.2.1.1) of 4:2:0 8-bit video without cropping or MBAFF, VUI with
+ * timing only (and bitstream_restriction when asked). POC type 1 is a one-frame cycle of offset 2.
+ */
+function spsUnit(p: SpsParams): Uint8Array {
+  const w = new BitWriter().u(8, p.profileIdc).u(8, 0).u(8, p.levelIdc).ue(p.id); // constraint flags 0
+  if (p.profileIdc === 100) w.ue(1).ue(0).ue(0).u(1, 0).u(1, 0); // 4:2:0, 8-bit, no bypass, no scaling lists
+  w.ue(p.log2MaxFrameNum - 4).ue(p.pocType); // pic_order_cnt_type
+  if (p.pocType === 0) w.ue(p.log2MaxPocLsb - 4);
+  else if (p.pocType === 1) {
+    w.u(1, 0) // delta_pic_order_always_zero_flag
+      .se(0) // offset_for_non_ref_pic
+      .se(0) // offset_for_top_to_bottom_field
+      .ue(1) // num_ref_frames_in_pic_order_cnt_cycle
+      .se(2); // offset_for_ref_frame[0]
+  }
+  w.ue(p.maxRefs)
     .u(1, 0) // gaps_in_frame_num_value_allowed_flag
-    .ue(o.widthMbs - 1)
-    .ue(o.fieldHeightMbs - 1) // pic_height_in_map_units_minus1
-    .u(1, 0) // frame_mbs_only_flag
-    .u(1, 0) // mb_adaptive_frame_field_flag
-    .u(1, 1) // direct_8x8_inference_flag
+    .ue(p.widthMbs - 1)
+    .ue(p.heightMapUnits - 1)
+    .u(1, p.frameMbsOnly ? 1 : 0);
+  if (!p.frameMbsOnly) w.u(1, 0); // mb_adaptive_frame_field_flag
+  w.u(1, 1) // direct_8x8_inference_flag
     .u(1, 0) // frame_cropping_flag
     .u(1, 1); // vui_parameters_present_flag
-  // vui_parameters() (E.1.1): timing only
+  // vui_parameters() (E.1.1)
   w.u(1, 0).u(1, 0).u(1, 0).u(1, 0); // aspect ratio, overscan, video signal, chroma loc
   w.u(1, 1)
     .u(32, 1)
-    .u(32, 2 * o.fps)
+    .u(32, 2 * p.fps)
     .u(1, 1); // timing_info: num_units_in_tick 1, time_scale, fixed
-  w.u(1, 0).u(1, 0).u(1, 0).u(1, 0); // nal/vcl HRD, pic_struct_present, bitstream_restriction
+  w.u(1, 0).u(1, 0).u(1, 0); // nal/vcl HRD, pic_struct_present
+  if (p.maxNumReorderFrames === undefined) w.u(1, 0);
+  else {
+    // bitstream_restriction
+    w.u(1, 1).u(1, 1).ue(2).ue(1).ue(16).ue(16).ue(p.maxNumReorderFrames).ue(p.maxRefs);
+  }
   return nalUnit(7, 3, w.finish());
 }
 
@@ -230,7 +260,22 @@ function skipSlice(s: SliceSpec, o: PaffOptions): Uint8Array {
  * followed by a bottom field (P, all skipped), or an I_PCM frame picture. POC counts 2 per frame.
  */
 export function paffStream(o: PaffOptions): Uint8Array {
-  const units: Uint8Array[] = [sps(o), pps()];
+  const units: Uint8Array[] = [
+    spsUnit({
+      profileIdc: 77,
+      levelIdc: 30,
+      id: 0,
+      log2MaxFrameNum: LOG2_MAX_FRAME_NUM,
+      pocType: 0,
+      log2MaxPocLsb: LOG2_MAX_POC_LSB,
+      maxRefs: 2,
+      widthMbs: o.widthMbs,
+      heightMapUnits: o.fieldHeightMbs,
+      frameMbsOnly: false,
+      fps: o.fps,
+    }),
+    pps(),
+  ];
   const maxPoc = 1 << LOG2_MAX_POC_LSB;
   let frameNum = 0; // PrevRefFrameNum + 1 (§7.4.3): non-reference pictures do not advance it
   o.pictures.forEach((kind, n) => {
@@ -336,48 +381,28 @@ export const MULTI_ID_FRAMES: readonly CodedFrame[] = [
 const PROG_LOG2_MAX_FRAME_NUM = 8;
 const PROG_LOG2_MAX_POC_LSB = 8;
 
-function progressiveSps(o: ProgressiveOptions, id: number, maxRefs: number): Uint8Array {
-  const profile = o.profileIdc ?? 77;
-  const w = new BitWriter().u(8, profile).u(8, 0).u(8, 40).ue(id); // level 4.0
-  if (profile === 100) w.ue(1).ue(0).ue(0).u(1, 0).u(1, 0); // 4:2:0, 8-bit, no bypass, no scaling lists
-  w.ue(PROG_LOG2_MAX_FRAME_NUM - 4).ue(o.pocType ?? 0); // pic_order_cnt_type
-  if ((o.pocType ?? 0) === 0) w.ue(PROG_LOG2_MAX_POC_LSB - 4);
-  else if (o.pocType === 1) {
-    w.u(1, 0) // delta_pic_order_always_zero_flag
-      .se(0) // offset_for_non_ref_pic
-      .se(0) // offset_for_top_to_bottom_field
-      .ue(1) // num_ref_frames_in_pic_order_cnt_cycle
-      .se(2); // offset_for_ref_frame[0]
-  }
-  w.ue(maxRefs)
-    .u(1, 0) // gaps_in_frame_num_value_allowed_flag
-    .ue(o.widthMbs - 1)
-    .ue(o.heightMbs - 1)
-    .u(1, 1) // frame_mbs_only_flag
-    .u(1, 1) // direct_8x8_inference_flag
-    .u(1, 0) // frame_cropping_flag
-    .u(1, 1); // vui_parameters_present_flag
-  w.u(1, 0).u(1, 0).u(1, 0).u(1, 0);
-  w.u(1, 1)
-    .u(32, 1)
-    .u(32, 2 * o.fps)
-    .u(1, 1);
-  w.u(1, 0).u(1, 0).u(1, 0); // nal/vcl HRD, pic_struct_present
-  if (o.maxNumReorderFrames === undefined) w.u(1, 0);
-  else {
-    // bitstream_restriction (E.1.1)
-    w.u(1, 1).u(1, 1).ue(2).ue(1).ue(16).ue(16).ue(o.maxNumReorderFrames).ue(maxRefs);
-  }
-  return nalUnit(7, 3, w.finish());
-}
-
 /**
  * A progressive Main/High stream of I_PCM, all-skip P and all-skip B frames (B_Skip: spatial direct,
  * the average of the nearest reference before and after), frame_num and POC as the spec wants them.
  * SPS 0 with PPS 0 and 1 lead the stream.
  */
 export function progressiveStream(o: ProgressiveOptions): Uint8Array {
-  const units: Uint8Array[] = [progressiveSps(o, 0, 4), pps(0, 0, 0), pps(1, 0, 2)];
+  const sps = (id: number, maxRefs: number): Uint8Array =>
+    spsUnit({
+      profileIdc: o.profileIdc ?? 77,
+      levelIdc: 40,
+      id,
+      log2MaxFrameNum: PROG_LOG2_MAX_FRAME_NUM,
+      pocType: o.pocType ?? 0,
+      log2MaxPocLsb: PROG_LOG2_MAX_POC_LSB,
+      maxRefs,
+      widthMbs: o.widthMbs,
+      heightMapUnits: o.heightMbs,
+      frameMbsOnly: true,
+      fps: o.fps,
+      maxNumReorderFrames: o.maxNumReorderFrames,
+    });
+  const units: Uint8Array[] = [sps(0, 4), pps(0, 0, 0), pps(1, 0, 2)];
   let frameNum = 0;
   let seed = 0;
   let ppsBase = 0;
@@ -386,7 +411,7 @@ export function progressiveStream(o: ProgressiveOptions): Uint8Array {
     const ref = f.type !== 'B' || f.ref === true;
     if (f.idr) frameNum = 0;
     if (f.sps1) {
-      units.push(progressiveSps(o, 1, 3), pps(2, 1, 0), pps(3, 1, 2));
+      units.push(sps(1, 3), pps(2, 1, 0), pps(3, 1, 2));
       ppsBase = 2;
     }
     const slices = f.slices ?? 1;
