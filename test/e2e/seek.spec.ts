@@ -109,6 +109,26 @@ test('file p16 (21 s, one 20 s GOP): seek to 15 s at once, playback resumes ther
   expect((await videoState(page)).error).toBeNull();
 });
 
+/**
+ * A 60 s file, 50 s not read yet: seek there. Reading restarts once, at the keyframe at or before
+ * 50 s (not before `keyframeFrom`), and the file ends exactly at 60 s on the same timeline.
+ */
+async function seekTo50AndPlayOut(page: Page, keyframeFrom: number): Promise<void> {
+  await seek(page, 50);
+  await expect
+    .poll(async () => (await media(page)).currentTime, { timeout: 15_000 })
+    .toBeGreaterThan(50.5);
+  expect(await restarts(page)).toBe(1);
+  // Nothing between was read into the buffer.
+  const after = await media(page);
+  expect(after.ranges[0]?.[0]).toBeGreaterThanOrEqual(keyframeFrom);
+  expect(after.ranges[0]?.[0]).toBeLessThanOrEqual(50.01);
+  await untilEnded(page);
+  const end = await media(page);
+  expect(end.duration).toBeCloseTo(60, 2);
+  expect(end.ranges.at(-1)?.[1]).toBeCloseTo(60, 2);
+}
+
 test('file of 60 s: seek far ahead restarts at a keyframe (bytes between skipped), then back', async ({
   page,
   appUrl,
@@ -119,20 +139,8 @@ test('file of 60 s: seek far ahead restarts at a keyframe (bytes between skipped
   const before = await media(page);
   // Read ahead is bounded (20 s): 50 s is not buffered yet.
   expect(before.ranges.every(([, e]) => e < 45)).toBe(true);
-  await seek(page, 50);
-  await expect
-    .poll(async () => (await media(page)).currentTime, { timeout: 15_000 })
-    .toBeGreaterThan(50.5);
-  expect(await restarts(page)).toBe(1);
-  // Reading restarted at the keyframe at 50 s: nothing between was read into the buffer.
-  const after = await media(page);
-  expect(after.ranges[0]?.[0]).toBeGreaterThanOrEqual(49.9);
-  expect(after.ranges[0]?.[0]).toBeLessThanOrEqual(50.01);
-  // On the file's timeline: the end is exactly 1800 frames / 30 fps.
-  await untilEnded(page);
-  const end = await media(page);
-  expect(end.duration).toBeCloseTo(60, 2);
-  expect(end.ranges.at(-1)?.[1]).toBeCloseTo(60, 2);
+  // The keyframe is at 50 s; on the file's timeline the end is exactly 1800 frames / 30 fps.
+  await seekTo50AndPlayOut(page, 49.9);
 
   // Back to a part that was never read into this buffer: a second restart, from the keyframe at 5 s.
   // (The element paused at the end, as media elements do: play again.)
@@ -161,19 +169,8 @@ test('B-frame file of 60 s: the timeline starts at 0 and a far seek restarts on 
   const before = await media(page);
   expect(before.ranges[0]?.[0]).toBe(0);
   expect(before.ranges.every(([, e]) => e < 45)).toBe(true);
-  await seek(page, 50);
-  await expect
-    .poll(async () => (await media(page)).currentTime, { timeout: 15_000 })
-    .toBeGreaterThan(50.5);
-  expect(await restarts(page)).toBe(1);
-  const after = await media(page);
-  // Restarted at the keyframe before 50 s (p03 has one every 4 s at most).
-  expect(after.ranges[0]?.[0]).toBeGreaterThanOrEqual(45.9);
-  expect(after.ranges[0]?.[0]).toBeLessThanOrEqual(50.01);
-  await untilEnded(page);
-  const end = await media(page);
-  expect(end.duration).toBeCloseTo(60, 2);
-  expect(end.ranges.at(-1)?.[1]).toBeCloseTo(60, 2);
+  // p03 has a keyframe every 4 s at most.
+  await seekTo50AndPlayOut(page, 45.9);
   expect((await debug(page)).errors).toEqual([]);
   expect((await videoState(page)).error).toBeNull();
 });
