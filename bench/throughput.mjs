@@ -11,8 +11,6 @@ import {
   openSync,
   readFileSync,
   readSync,
-  readdirSync,
-  statSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -20,15 +18,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureLibBuilt, LIB_CLI, LIB_CORE } from '../scripts/lib-build.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(ROOT, 'package.json'));
 const MiB = 1 << 20;
 const TARGET_BYTES = Number(process.env.BENCH_MB ?? 80) * 1e6;
 const ITER = Math.max(5, Number(process.env.BENCH_ITER ?? 7));
-const CORE = join(ROOT, 'dist-lib/core/index.js');
-// The CLI as `npx h264mux` runs it: the bundled bin (package.json "bin").
-const CLI = join(ROOT, 'dist-lib/bin/main.js');
+// The library, and the CLI as `npx h264mux` runs it: the bundled bin (package.json "bin").
+const CORE = LIB_CORE;
+const CLI = LIB_CLI;
 
 const gc = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
 const median = (xs) => {
@@ -187,26 +186,7 @@ function skip(name, group, note) {
 }
 
 // ---- ours ----
-/** Newest modification time of the .ts files under `d` (0 when none). */
-function newestTs(d) {
-  let newest = 0;
-  for (const e of readdirSync(d, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name.endsWith('.ts'))
-      newest = Math.max(newest, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs);
-  }
-  return newest;
-}
-const sources = Math.max(
-  newestTs(join(ROOT, 'src/core')),
-  existsSync(join(ROOT, 'src/cli')) ? newestTs(join(ROOT, 'src/cli')) : 0,
-);
-const stale = (f) => !existsSync(f) || statSync(f).mtimeMs < sources;
-if (stale(CORE) || stale(CLI)) {
-  console.log(
-    'dist-lib is missing or older than src/core, src/cli: running `npm run build:lib` first',
-  );
-  run('npm', ['run', 'build:lib'], { cwd: ROOT, stdio: 'inherit' });
-}
+ensureLibBuilt({ log: (line) => console.log(line) });
 let Transmuxer;
 if (existsSync(CORE)) ({ Transmuxer } = await import(pathToFileURL(CORE).href));
 

@@ -1,31 +1,12 @@
-// The `h264mux` command as users run it: the bundled bin of package.json, rebuilt first when a source
-// file is newer (so a local run never tests a stale build; CI builds it at `npm ci`).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// The `h264mux` command as users run it: the bundled bin of package.json (call ensureLibBuilt() from
+// scripts/lib-build.mjs first, so that a local run never tests a stale build).
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LIB_CLI } from '../../scripts/lib-build.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'dist-lib', 'bin', 'main.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name.endsWith('.ts'))
-      newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist-lib (`npm run build:lib`) when the bin is missing or older than src/core or src/cli. */
-export function ensureCliBuilt(): void {
-  const sources = Math.max(
-    newestSource(join(ROOT, 'src/core')),
-    newestSource(join(ROOT, 'src/cli')),
-  );
-  if (existsSync(CLI) && statSync(CLI).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', 'build:lib'], { cwd: ROOT, stdio: 'ignore' });
-}
+export const CLI = LIB_CLI;
 
 export interface CliResult {
   readonly code: number | null;

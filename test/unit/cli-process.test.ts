@@ -5,12 +5,13 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCliBuilt, runCli } from '../helpers/cli.js';
+import { ensureLibBuilt } from '../../scripts/lib-build.mjs';
+import { runCli } from '../helpers/cli.js';
 import { fixture, fixturePath, readFixture } from '../helpers/fixtures.js';
 
 let dir = '';
 beforeAll(async () => {
-  ensureCliBuilt();
+  ensureLibBuilt();
   dir = await mkdtemp(join(tmpdir(), 'h264mux-cli-'));
 }, 180_000);
 afterAll(async () => {
