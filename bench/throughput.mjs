@@ -364,7 +364,7 @@ if (existsSync(CLI)) {
   processes.push({
     name: 'h264mux convert (CLI)',
     cmd: process.execPath,
-    args: [CLI, 'convert', inputPath, '-o', out],
+    args: [CLI, 'convert', inputPath, '-o', out, '-y'],
     out,
   });
 } else skip('h264mux convert (CLI)', 'process', 'dist-lib/bin/main.js not built yet');

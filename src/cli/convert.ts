@@ -11,16 +11,21 @@ import {
   type InitSegment,
   type TransmuxerOutput,
 } from '../core/index.js';
-import { parseArgs, UsageError } from './args.js';
-import { ChunkPool, inputSize, openInput, Output, readSize } from './io.js';
+import { oneOf, parseCommandArgs, parseFps } from './args.js';
+import { UsageError } from './errors.js';
+import { checkPaths, ChunkPool, openInput, Output, readSize } from './io.js';
+
+const FRAGMENT_MODES = ['gop', 'frame'] as const satisfies readonly FragmentMode[];
 
 export const CONVERT_HELP = `Usage: h264mux convert <in.h264|-> -o <out.mp4|-> [options]
 
 Converts a raw H.264 Annex-B stream to fragmented MP4, streaming (stdin/stdout with -).
 
 Options:
-  -o, --output <file|->   output file, or - for stdout (required)
-  --fps <n>               frame rate when the stream has none or it is wrong (e.g. 30, 29.97, 25)
+  -o, --output <file|->   output file, or - for stdout (required; not a terminal)
+  -y, --overwrite         overwrite the output file if it exists (without -y an existing file is refused)
+  -n, --no-overwrite      never overwrite: exit with status 1 if the output file exists (the default)
+  --fps <rate>            frame rate when the stream has none or it is wrong (e.g. 30, 29.97, 30000/1001)
   --fragment gop|frame    one fragment per GOP (default, files) or per frame (live, lowest latency)
   --faststart             classic MP4 instead of fragmented: one moov with full sample tables before
                           the mdat, for editors and players that dislike fragmented files
@@ -33,46 +38,58 @@ Example (replaces ffmpeg -movflags frag_keyframe+empty_moov):
   cat video.h264 | h264mux convert - -o - > video.mp4
 `;
 
-function parseFps(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const [num, den] = text.split('/');
-  const fps = den === undefined ? Number(num) : Number(num) / Number(den);
-  if (!Number.isFinite(fps) || fps <= 0)
-    throw new UsageError(`--fps must be a positive number, got "${text}"`);
-  return fps;
-}
+const CONVERT_OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  overwrite: { type: 'boolean', short: 'y' },
+  'no-overwrite': { type: 'boolean', short: 'n' },
+  fps: { type: 'string' },
+  fragment: { type: 'string' },
+  faststart: { type: 'boolean' },
+  'low-latency': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export async function runConvert(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(
-    argv,
-    ['-o', '--output', '--fps', '--fragment'],
-    ['-q', '--quiet', '-h', '--help', '--faststart', '--low-latency'],
-  );
-  if (args.flags.has('-h') || args.flags.has('--help')) {
+  const { values, positionals } = parseCommandArgs(argv, CONVERT_OPTIONS);
+  if (values.help) {
     process.stdout.write(CONVERT_HELP);
     return 0;
   }
-  const input = args.positionals[0];
-  const output = args.values.get('-o') ?? args.values.get('--output');
+  const [input, extra] = positionals;
+  const output = values.output;
   if (!input) throw new UsageError('convert needs an input file (or - for stdin)');
   if (!output) throw new UsageError('convert needs -o <out.mp4> (or -o - for stdout)');
-  if (args.positionals.length > 1)
-    throw new UsageError(`unexpected argument ${args.positionals[1]}`);
-  const fragment = (args.values.get('--fragment') ?? 'gop') as FragmentMode;
-  if (fragment !== 'gop' && fragment !== 'frame')
-    throw new UsageError('--fragment must be gop or frame');
-  const quiet = args.flags.has('-q') || args.flags.has('--quiet');
-  const fps = parseFps(args.values.get('--fps'));
-
-  if (args.flags.has('--faststart') && args.values.has('--fragment'))
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+  if (values.overwrite && values['no-overwrite'])
+    throw new UsageError('-y (overwrite) and -n (never overwrite) contradict each other');
+  if (output === '-' && process.stdout.isTTY)
+    throw new UsageError(
+      'not writing binary MP4 to a terminal: redirect it (-o - > out.mp4), pipe it (-o - | ffplay -), or name a file',
+    );
+  const fragment =
+    values.fragment === undefined ? 'gop' : oneOf(values.fragment, '--fragment', FRAGMENT_MODES);
+  const quiet = values.quiet === true;
+  const fps = values.fps === undefined ? undefined : parseFps(values.fps);
+  const faststart = values.faststart === true;
+  const lowLatency = values['low-latency'] === true;
+  if (faststart && values.fragment !== undefined)
     throw new UsageError('--faststart writes no fragments: drop --fragment');
-  if (args.flags.has('--faststart') && args.flags.has('--low-latency'))
+  if (faststart && lowLatency)
     throw new UsageError('--low-latency is for live fragmented output, not --faststart');
-  const lowLatency = args.flags.has('--low-latency');
-  // A missing input fails here, before any output exists.
-  const total = await inputSize(input, output);
-  if (args.flags.has('--faststart'))
-    return convertFaststart(input, output, { ...(fps !== undefined ? { fps } : {}), quiet });
+  // A missing input or an existing output fails here, before any output exists.
+  const paths = await checkPaths(input, output, {
+    yes: values.overwrite === true,
+    never: values['no-overwrite'] === true,
+  });
+  const total = paths.inputSize;
+  const create = { create: paths.createOutput };
+  if (faststart)
+    return convertFaststart(input, output, {
+      ...(fps !== undefined ? { fps } : {}),
+      quiet,
+      create: paths.createOutput,
+    });
   const showProgress = !quiet && output !== '-' && process.stderr.isTTY && total !== undefined;
   const transmuxer = new Transmuxer({
     ...(fps !== undefined ? { fps } : {}),
@@ -82,7 +99,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
     lowLatency,
   });
   let frames = 0;
-  await Output.write(output, async (sink) => {
+  await Output.write(output, create, async (sink) => {
     // Input chunks go back to the pool once the transmuxer no longer references them and their bytes are written.
     const pool = sink.ownsWrites ? new ChunkPool(readSize()) : undefined;
     const held: { chunk: Uint8Array; end: number }[] = [];
@@ -136,7 +153,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
 async function convertFaststart(
   input: string,
   output: string,
-  options: { fps?: number; quiet: boolean },
+  options: { fps?: number; quiet: boolean; create: boolean },
 ): Promise<number> {
   const make = (): Transmuxer =>
     new Transmuxer({
@@ -169,7 +186,7 @@ async function convertFaststart(
     if (spool) await spool.out.close();
     if (!init) throw new Error('internal: no init segment');
     const header = progressiveHeader(init, table);
-    await Output.write(output, async (sink) => {
+    await Output.write(output, { create: options.create }, async (sink) => {
       await sink.write([header]);
       if (spool) {
         for await (const chunk of openInput(spool.path)) await sink.write([chunk]);

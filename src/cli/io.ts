@@ -1,7 +1,7 @@
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { UsageError } from './args.js';
+import { CommandError, UsageError } from './errors.js';
 
 /** Bytes of written-but-not-yet-flushed output before a writer makes its caller wait. */
 const MAX_PENDING_BYTES = 32 * 1024 * 1024;
@@ -96,20 +96,37 @@ async function dropQueue(
   }
 }
 
+export interface CheckedPaths {
+  /** The input's size; undefined for stdin. */
+  readonly inputSize: number | undefined;
+  /** True when the output file did not exist: open it exclusively, so that one made since is not overwritten. */
+  readonly createOutput: boolean;
+}
+
 /**
- * The input's size (undefined for stdin), from one stat of it. A usage error when `output` names the
- * input file (also through another path or a link): opening it for writing would erase the input
- * before it is read.
+ * Checks input and output before anything is written, from one stat of each: a UsageError when `output`
+ * names the input file (also through another path or a link: opening it for writing would erase the
+ * input before it is read), a CommandError when it is an existing file and `overwrite` (-y) is not given,
+ * as ffmpeg refuses. Devices (/dev/null) and pipes are written to as they are.
  */
-export async function inputSize(input: string, output: string): Promise<number | undefined> {
-  if (input === '-') return undefined;
+export async function checkPaths(
+  input: string,
+  output: string,
+  overwrite: { readonly yes: boolean; readonly never: boolean },
+): Promise<CheckedPaths> {
   const [a, b] = await Promise.all([
-    stat(input),
+    input === '-' ? undefined : stat(input),
     output === '-' ? undefined : stat(output).catch(() => undefined),
   ]);
-  if (b && a.dev === b.dev && a.ino === b.ino)
+  if (a && b && a.dev === b.dev && a.ino === b.ino)
     throw new UsageError(`the output ${output} is the input file: choose another -o`);
-  return a.size;
+  if (b?.isFile() && !overwrite.yes)
+    throw new CommandError(
+      overwrite.never
+        ? `${output} already exists: not overwriting it (-n)`
+        : `${output} already exists: add -y to overwrite it`,
+    );
+  return { inputSize: a?.size, createOutput: output !== '-' && b === undefined };
 }
 
 /**
@@ -126,15 +143,23 @@ export class Output {
   private constructor(
     private readonly stream: Writable | undefined,
     private readonly file: Promise<FileHandle> | undefined,
-  ) {}
+  ) {
+    // A stream's write errors (EPIPE when the reader goes away, ENOSPC into a full disk or /dev/full)
+    // arrive as 'error' events: the first one is kept and thrown by the next write or by close(), instead
+    // of Node's crash on an unhandled 'error' event.
+    stream?.on('error', (e: Error) => {
+      this.failure ??= e;
+    });
+  }
 
   /**
    * Opens `path` (or stdout for `-`). The open (which truncates an existing file, slow for a big one) runs
    * in the thread pool while the caller starts reading; errors surface at the first write or at close.
+   * `create`: the file must not exist yet (it did not when checkPaths looked).
    */
-  static open(path: string): Output {
+  static open(path: string, options: { readonly create?: boolean } = {}): Output {
     if (path === '-') return new Output(process.stdout, undefined);
-    const file = open(path, 'w');
+    const file = open(path, options.create ? 'wx' : 'w');
     file.catch(() => undefined); // handled where it is awaited
     return new Output(undefined, file);
   }
@@ -143,8 +168,12 @@ export class Output {
    * Opens `path`, lets `fill` write to it and closes it. When `fill` or the close fails, the file is
    * deleted (no empty or partial output is left behind) and the error goes on.
    */
-  static async write(path: string, fill: (sink: Output) => Promise<void>): Promise<void> {
-    const sink = Output.open(path);
+  static async write(
+    path: string,
+    options: { readonly create?: boolean },
+    fill: (sink: Output) => Promise<void>,
+  ): Promise<void> {
+    const sink = Output.open(path, options);
     let failed = true;
     try {
       await fill(sink);
@@ -192,8 +221,21 @@ export class Output {
     }
     const stream = this.stream as Writable;
     let ok = true;
-    for (const p of parts) ok = stream.write(p);
-    if (!ok) await once(stream, 'drain');
+    for (const [i, p] of parts.entries()) {
+      if (i < parts.length - 1) {
+        ok = stream.write(p);
+        continue;
+      }
+      // close() waits for the last write to be done with and throws its error (the 'error' event comes later).
+      this.tail = new Promise<void>((resolve) => {
+        ok = stream.write(p, (error) => {
+          if (error) this.failure ??= error;
+          resolve();
+        });
+      });
+    }
+    if (!ok && this.failure === undefined) await once(stream, 'drain'); // rejects on an 'error' event
+    this.throwFailure();
   }
 
   private throwFailure(): void {
@@ -212,9 +254,8 @@ export class Output {
 
   /** Waits for every queued write, then closes the file. Throws the first write error. */
   async close(): Promise<void> {
-    if (!this.file) return;
     await this.tail;
-    await (await this.file).close();
+    if (this.file) await (await this.file).close();
     this.throwFailure();
   }
 }

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 import { isH264MuxError } from '../core/index.js';
-import { UsageError } from './args.js';
 import { runConvert } from './convert.js';
+import { CommandError, describeSystemError, isSystemError, UsageError } from './errors.js';
+import { packageJson } from './package-root.js';
 import { runProbe } from './probe.js';
 
 const HELP = `h264mux — raw H.264 (Annex B) to fragmented MP4, in the browser and in Node
 
 Usage:
-  h264mux convert <in.h264|-> -o <out.mp4|-> [--fps N] [--fragment gop|frame]
-  h264mux probe <in.h264|-> [--json] [--frames]
+  h264mux convert <in.h264|-> -o <out.mp4|-> [-y] [--fps N] [--fragment gop|frame]
+  h264mux probe <in.h264|->... [--json] [--frames]
   h264mux serve (--stdin | --tcp host:port | --file x.h264 [--loop] | --url http://...) [--port 8080]
   h264mux <command> --help
+  h264mux --version
 
-Exit codes: 0 ok, 1 the input cannot be converted (the message says why), 2 usage error,
-141 the reader of the output went away (e.g. | head).
+Exit codes: 0 ok, 1 the input cannot be converted or the output not written (the message says why),
+2 usage error, 141 the reader of the output went away (e.g. | head).
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -28,44 +30,22 @@ async function main(argv: string[]): Promise<number> {
       return runServe(rest);
     }
     case undefined:
+      // No command is a usage error: the usage goes where errors go, as with other CLIs.
+      process.stderr.write(HELP);
+      return 2;
     case '-h':
     case '--help':
     case 'help':
       process.stdout.write(HELP);
-      return command === undefined ? 2 : 0;
-    case '-v':
-    case '--version': {
-      const { readFile } = await import('node:fs/promises');
-      const pkg = JSON.parse(
-        await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
-      ) as { version: string };
-      process.stdout.write(`${pkg.version}\n`);
       return 0;
-    }
+    case '-V':
+    case '-v':
+    case '--version':
+      process.stdout.write(`${packageJson().version}\n`);
+      return 0;
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
-}
-
-interface SystemError extends Error {
-  readonly code: string;
-  readonly path?: string;
-}
-
-function isSystemError(error: unknown): error is SystemError {
-  return (
-    error instanceof Error &&
-    'code' in error &&
-    typeof error.code === 'string' &&
-    error.code.startsWith('E')
-  );
-}
-
-/** "nope.h264: no such file or directory" from Node's "ENOENT: no such file or directory, stat 'nope.h264'". */
-export function describeSystemError(error: SystemError): string {
-  const match = /^[A-Z0-9_]+: ([^,]+)/.exec(error.message);
-  const reason = match?.[1] ?? error.message;
-  return error.path !== undefined ? `${error.path}: ${reason}` : reason;
 }
 
 main(process.argv.slice(2)).then(
@@ -76,6 +56,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(`h264mux: ${error.message}\nRun "h264mux --help" for usage.\n`);
       process.exitCode = 2;
+    } else if (error instanceof CommandError) {
+      process.stderr.write(`h264mux: ${error.message}\n`);
+      process.exitCode = 1;
     } else if (isH264MuxError(error)) {
       process.stderr.write(`h264mux: ${error.message} [${error.code}]\n`);
       process.exitCode = 1;
@@ -84,7 +67,7 @@ main(process.argv.slice(2)).then(
       // for a process that SIGPIPE ended (128 + 13), as `cat` would.
       process.exitCode = 141;
     } else if (isSystemError(error)) {
-      // File-system errors (ENOENT, EACCES, EISDIR, ENOSPC, EPIPE...), as `cat` words them.
+      // File-system errors (ENOENT, EACCES, EISDIR, ENOSPC...), as `cat` words them.
       process.stderr.write(`h264mux: ${describeSystemError(error)}\n`);
       process.exitCode = 1;
     } else {

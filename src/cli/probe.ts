@@ -1,22 +1,31 @@
 import {
+  isH264MuxError,
   Transmuxer,
   type SampleInfo,
   type StreamInfo,
   type TransmuxerOutput,
 } from '../core/index.js';
-import { parseArgs, UsageError } from './args.js';
-import { openInput } from './io.js';
+import { parseCommandArgs, parseFps } from './args.js';
+import { describeSystemError, isSystemError, UsageError } from './errors.js';
+import { openInput, Output } from './io.js';
 
-export const PROBE_HELP = `Usage: h264mux probe <in.h264|-> [--json] [--frames] [--fps n]
+export const PROBE_HELP = `Usage: h264mux probe <in.h264|-> [more inputs...] [--json] [--frames] [--fps rate]
 
 Prints what a raw H.264 stream holds: profile, level, codec string, size, frame rate and its source,
-B-frames, GOP structure, frame count, duration and bitrate.
+B-frames, GOP structure, frame count, duration and bitrate. Several inputs are probed one after the
+other, each under its own header line; an input that fails is reported and the others still probed
+(exit status 1 if any failed).
 
 Options:
-  --json      machine-readable output
-  --frames    also list every frame (type, size, POC, PTS/DTS, NAL units), in decode order
-  --fps <n>   frame rate to assume when the stream has no timing info
+  --json         machine-readable output: one object per input (an array of them for several inputs).
+                 Counts end in "Count" (frameCount, keyframeCount); lists are plural nouns (frames,
+                 configurations, warnings)
+  --frames       also list every frame (type, size, POC, PTS/DTS, NAL units), in decode order
+  --fps <rate>   frame rate to assume when the stream has no timing info (e.g. 25 or 30000/1001)
 `;
+
+/** One frame of \`probe --frames\`: the core's SampleInfo with its times in seconds. */
+export type ProbedFrame = SampleInfo & { readonly ptsSeconds: number; readonly dtsSeconds: number };
 
 export interface ProbeReport {
   readonly file: string;
@@ -30,14 +39,16 @@ export interface ProbeReport {
     height: number;
     firstFrame: number;
   }[];
-  readonly frames: number;
-  readonly keyframes: number;
-  readonly pictureTypes: Record<string, number>;
+  readonly frameCount: number;
+  readonly keyframeCount: number;
+  /** Frames per picture type (IDR, I, P, B...). */
+  readonly pictureTypeCounts: Record<string, number>;
   readonly gop: { readonly min: number; readonly max: number; readonly mean: number } | undefined;
   readonly durationSeconds: number;
   readonly bitrateKbps: number;
   readonly warnings: readonly { code: string; message: string }[];
-  readonly frameList?: readonly (SampleInfo & { ptsSeconds: number; dtsSeconds: number })[];
+  /** Every frame in decode order (with --frames). */
+  readonly frames?: readonly ProbedFrame[];
 }
 
 export async function probeInput(
@@ -50,7 +61,7 @@ export async function probeInput(
   const configurations: { codec: string; width: number; height: number; firstFrame: number }[] = [];
   const pictureTypes: Record<string, number> = {};
   const warnings: { code: string; message: string }[] = [];
-  const frameList: (SampleInfo & { ptsSeconds: number; dtsSeconds: number })[] = [];
+  const frameList: ProbedFrame[] = [];
   const keyframeIndexes: number[] = [];
   let frames = 0;
   let timescale = 1;
@@ -96,9 +107,9 @@ export async function probeInput(
     bytes,
     stream,
     configurations,
-    frames,
-    keyframes: keyframeIndexes.length,
-    pictureTypes,
+    frameCount: frames,
+    keyframeCount: keyframeIndexes.length,
+    pictureTypeCounts: pictureTypes,
     gop:
       gops.length > 0
         ? {
@@ -110,7 +121,7 @@ export async function probeInput(
     durationSeconds,
     bitrateKbps: durationSeconds > 0 ? (bytes * 8) / durationSeconds / 1000 : 0,
     warnings,
-    ...(options.frames ? { frameList } : {}),
+    ...(options.frames ? { frames: frameList } : {}),
   };
 }
 
@@ -129,28 +140,28 @@ function formatReport(r: ProbeReport): string {
   }
   for (const c of r.configurations.slice(1))
     lines.push(`  change       at frame ${c.firstFrame}: ${c.codec} ${c.width}x${c.height}`);
-  const types = Object.entries(r.pictureTypes)
+  const types = Object.entries(r.pictureTypeCounts)
     .map(([t, n]) => `${t} ${n}`)
     .join(', ');
   lines.push(
-    `  frames       ${r.frames} (${types}), ${r.keyframes} keyframe${r.keyframes === 1 ? '' : 's'}`,
+    `  frames       ${r.frameCount} (${types}), ${r.keyframeCount} keyframe${r.keyframeCount === 1 ? '' : 's'}`,
   );
   if (r.gop)
     lines.push(
       `  GOP          ${r.gop.min === r.gop.max ? r.gop.min : `${r.gop.min}-${r.gop.max} (mean ${r.gop.mean.toFixed(1)})`} frames`,
     );
-  else if (r.keyframes === 1)
-    lines.push(`  GOP          one keyframe, then ${r.frames - 1} frames`);
+  else if (r.keyframeCount === 1)
+    lines.push(`  GOP          one keyframe, then ${r.frameCount - 1} frames`);
   lines.push(
     `  duration     ${r.durationSeconds.toFixed(3)} s, ${r.bitrateKbps.toFixed(0)} kbit/s`,
   );
   for (const w of r.warnings) lines.push(`  warning      ${w.message}`);
-  if (r.frameList) {
+  if (r.frames) {
     lines.push(
       '',
       '  #      type  key  size      ref  frame_num  POC    DTS(s)     PTS(s)     NAL units',
     );
-    for (const f of r.frameList) {
+    for (const f of r.frames) {
       lines.push(
         `  ${String(f.index).padEnd(6)} ${f.pictureType.padEnd(5)} ${f.keyframe ? (f.recoveryPoint ? 'RP ' : 'yes') : '   '}  ${String(f.size).padEnd(9)} ${f.nalRefIdc}    ${String(f.frameNum).padEnd(10)} ${String(f.poc).padEnd(6)} ${f.dtsSeconds.toFixed(4).padEnd(10)} ${f.ptsSeconds.toFixed(4).padEnd(10)} ${f.nalTypes.join(',')}`,
       );
@@ -159,24 +170,49 @@ function formatReport(r: ProbeReport): string {
   return lines.join('\n') + '\n';
 }
 
+const PROBE_OPTIONS = {
+  json: { type: 'boolean' },
+  frames: { type: 'boolean' },
+  fps: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runProbe(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv, ['--fps'], ['--json', '--frames', '-h', '--help']);
-  if (args.flags.has('-h') || args.flags.has('--help')) {
+  const { values, positionals: inputs } = parseCommandArgs(argv, PROBE_OPTIONS);
+  if (values.help) {
     process.stdout.write(PROBE_HELP);
     return 0;
   }
-  const input = args.positionals[0];
-  if (!input) throw new UsageError('probe needs an input file (or - for stdin)');
-  const fpsText = args.values.get('--fps');
-  const fps = fpsText === undefined ? undefined : Number(fpsText);
-  if (fps !== undefined && !(fps > 0))
-    throw new UsageError(`--fps must be a positive number, got "${fpsText}"`);
-  const report = await probeInput(input, {
-    ...(fps !== undefined ? { fps } : {}),
-    frames: args.flags.has('--frames'),
-  });
-  process.stdout.write(
-    args.flags.has('--json') ? JSON.stringify(report, null, 2) + '\n' : formatReport(report),
-  );
-  return 0;
+  if (inputs.length === 0) throw new UsageError('probe needs an input file (or - for stdin)');
+  if (inputs.filter((i) => i === '-').length > 1)
+    throw new UsageError('stdin (-) can be probed only once');
+  const fps = values.fps === undefined ? undefined : parseFps(values.fps);
+  const reports: ProbeReport[] = [];
+  let failed = false;
+  for (const input of inputs) {
+    try {
+      reports.push(
+        await probeInput(input, {
+          ...(fps !== undefined ? { fps } : {}),
+          frames: values.frames === true,
+        }),
+      );
+    } catch (error) {
+      // One input that cannot be read or is not H.264 does not stop the others.
+      if (inputs.length === 1) throw error;
+      failed = true;
+      const reason = isSystemError(error)
+        ? describeSystemError(error)
+        : isH264MuxError(error)
+          ? `${input}: ${error.message} [${error.code}]`
+          : `${input}: ${error instanceof Error ? error.message : String(error)}`;
+      process.stderr.write(`h264mux: ${reason}\n`);
+    }
+  }
+  const text = values.json
+    ? JSON.stringify(inputs.length === 1 ? reports[0] : reports, null, 2) + '\n'
+    : reports.map(formatReport).join('\n');
+  // Written through Output: a full disk or a closed pipe is an error with an exit status, not a crash.
+  await Output.write('-', {}, (sink) => sink.write([Buffer.from(text)]));
+  return failed ? 1 : 0;
 }

@@ -1,5 +1,7 @@
 /** h264mux core: raw H.264 Annex-B → fragmented MP4. Pure TypeScript: no DOM, no Node. */
 export { Transmuxer, DEFAULT_FPS, transmux } from './transmuxer.js';
+/** The frame rates the transmuxer accepts (`fps` option; VUI timing outside them counts as missing). */
+export { MIN_FPS, MAX_FPS } from './h264/timing.js';
 export { AccessUnitReader, type RawAccessUnit } from './access-unit-reader.js';
 export {
   CodedError,

@@ -42,13 +42,13 @@ interface Snapshot {
 
 /** The CLI's per-frame table (dist-lib is built by `npm run build`). */
 function probeFrames(file: string): ProbeFrame[] {
-  const cli = join(ROOT, 'dist-lib/cli/main.js');
+  const cli = join(ROOT, 'dist-lib/bin/main.js');
   if (!existsSync(cli)) throw new Error('dist-lib/ is missing: run `npm run build`.');
   const out = execFileSync(process.execPath, [cli, 'probe', '--frames', '--json', file], {
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
   });
-  return (JSON.parse(out) as { frameList: ProbeFrame[] }).frameList;
+  return (JSON.parse(out) as { frames: ProbeFrame[] }).frames;
 }
 
 /** Bar colour classes as the issue names them: IDR, recovery point, else the slice type. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runServe } from '../../src/cli/serve/index.js';
+import { parseServeArgs, runServe } from '../../src/cli/serve/index.js';
 import { fixturePath, waitFor } from './helpers.js';
 
 /** Runs `runServe` in-process; `during` gets the port, then the server is stopped. */
@@ -95,6 +95,28 @@ describe('runServe', () => {
     const bad = await serve(['--tcp', 'camera']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('HOST:PORT');
+  });
+
+  it('reads flags as convert and probe do: --fps 30000/1001, --opt=value; positionals and unknown flags are refused', () => {
+    const options = parseServeArgs(['--file', demo, '--fps', '30000/1001', '--port=9000']);
+    expect(options).toMatchObject({
+      source: { kind: 'file', path: demo, fps: 30000 / 1001 },
+      port: 9000,
+      host: '0.0.0.0',
+    });
+    expect(() => parseServeArgs(['--file', demo, '--fps', 'thirty'])).toThrow(
+      /--fps must be a frame rate from 0\.5 to 1000, such as 30, 29\.97 or 30000\/1001; got "thirty"/,
+    );
+    expect(() => parseServeArgs([demo])).toThrow(/unexpected argument .* e\.g\. --file /);
+    expect(() => parseServeArgs(['--file', demo, '--bogus'])).toThrow(/^unknown option --bogus$/);
+    expect(() => parseServeArgs(['--file', '--loop'])).toThrow(/--file needs a value/);
+  });
+
+  it('a missing --file: one line naming the file, status 1', async () => {
+    const missing = join(base, 'missing.h264');
+    const r = await serve(['--file', missing, '--host', '127.0.0.1', '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`h264mux serve: error: ${missing}: no such file or directory\n`);
   });
 
   it('serves the app with the right types and refuses path traversal', async () => {
@@ -199,6 +221,8 @@ describe('runServe', () => {
     const r = await serve(['--file', mp4, '--host', '127.0.0.1', '--port', '0']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/is not a raw H\.264 Annex-B stream \(it looks like .*MP4/);
+    // One full stop between the reason and the advice.
+    expect(r.err).toMatch(/[^.]\. Send raw H\.264/);
   });
 
   it('stdin H.264: relays it, and exits 0 at the end of the stream', async () => {

@@ -4,11 +4,16 @@ import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pro
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSync, closeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLibBuilt } from '../../scripts/lib-build.mjs';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { run } from '../helpers/ffmpeg.js';
 import { fixture, fixturePath, readFixture } from '../helpers/fixtures.js';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let dir = '';
 beforeAll(async () => {
   ensureLibBuilt();
@@ -19,23 +24,80 @@ afterAll(async () => {
 });
 
 describe('usage', () => {
-  it('--help prints the commands and exits 0; no command is a usage error (2)', async () => {
+  it('--help prints the commands and exits 0; no command prints the usage on stderr with status 2', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout.toString()).toMatch(/h264mux convert .*-o/);
     expect(help.stdout.toString()).toMatch(/h264mux probe/);
     const none = await runCli([]);
     expect(none.code).toBe(2);
-    expect(none.stdout.toString()).toMatch(/Usage:/);
+    expect(none.stdout.length).toBe(0);
+    expect(none.stderr).toMatch(/^Usage:/m);
   });
 
-  it('an unknown command or a missing -o is a usage error that says what is wrong', async () => {
-    const unknown = await runCli(['frobnicate']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
-    const noOutput = await runCli(['convert', fixturePath(fixture('p01').name)]);
-    expect(noOutput.code).toBe(2);
-    expect(noOutput.stderr).toMatch(/needs -o/);
+  it('--version and -V print the version of package.json', async () => {
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const r = await runCli([flag]);
+      expect(r.code, flag).toBe(0);
+      expect(r.stdout.toString(), flag).toBe(`${version}\n`);
+    }
+  });
+
+  it('an unknown command or option, a missing value or -o is a usage error that says what is wrong', async () => {
+    const p01 = fixturePath(fixture('p01').name);
+    const cases: [string[], RegExp][] = [
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['convert', p01], /needs -o/],
+      [['convert', p01, '-o', join(dir, 'x.mp4'), '--bogus'], /unknown option --bogus/],
+      [['probe', p01, '--fps'], /--fps needs a value/],
+      [
+        ['convert', p01, '-o', join(dir, 'x.mp4'), '--fragment', 'slice'],
+        /--fragment must be gop or frame/,
+      ],
+      [['convert', p01, '-o', join(dir, 'x.mp4'), '-y', '-n'], /contradict/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr, args.join(' ')).toContain('Run "h264mux --help" for usage.');
+    }
+    expect(existsSync(join(dir, 'x.mp4'))).toBe(false);
+  });
+
+  it('convert and probe read --fps alike: 30000/1001 is NTSC, anything else a usage error with the same words', async () => {
+    const f = fixture('p02'); // no timing in the stream
+    const probe = await runCli(['probe', '--json', '--fps', '30000/1001', fixturePath(f.name)]);
+    expect(probe.code).toBe(0);
+    const report = JSON.parse(probe.stdout.toString()) as {
+      stream: { fps: number; fpsSource: string; frameDuration: number; timescale: number };
+    };
+    expect(report.stream.fpsSource).toBe('option');
+    expect(report.stream.timescale / report.stream.frameDuration).toBeCloseTo(30000 / 1001, 9);
+    const out = join(dir, 'ntsc.mp4');
+    const convert = await runCli([
+      'convert',
+      fixturePath(f.name),
+      '-o',
+      out,
+      '-q',
+      '--fps',
+      '30000/1001',
+    ]);
+    expect(convert.code).toBe(0);
+    for (const command of [
+      ['probe', fixturePath(f.name)],
+      ['convert', fixturePath(f.name), '-o', out, '-y'],
+    ]) {
+      const bad = await runCli([...command, '--fps', '30/0']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(
+        /--fps must be a frame rate from 0\.5 to 1000, such as 30, 29\.97 or 30000\/1001; got "30\/0"/,
+      );
+    }
   });
 });
 
@@ -132,6 +194,61 @@ describe('convert', () => {
   });
 });
 
+describe('convert: where the output goes', () => {
+  it('an existing output file is refused without -y (and with -n) and left as it was; -y overwrites it', async () => {
+    const f = fixture('p01');
+    const out = join(dir, 'exists.mp4');
+    await writeFile(out, 'keep me');
+    for (const extra of [[], ['-n'], ['--faststart']]) {
+      const r = await runCli(['convert', fixturePath(f.name), '-o', out, ...extra]);
+      expect(r.code, extra.join(' ')).toBe(1);
+      expect(r.stderr, extra.join(' ')).toBe(
+        extra[0] === '-n'
+          ? `h264mux: ${out} already exists: not overwriting it (-n)\n`
+          : `h264mux: ${out} already exists: add -y to overwrite it\n`,
+      );
+      expect(await readFile(out, 'utf8')).toBe('keep me');
+    }
+    const fresh = join(dir, 'fresh.mp4');
+    expect((await runCli(['convert', fixturePath(f.name), '-o', fresh, '-q'])).code).toBe(0);
+    const y = await runCli(['convert', fixturePath(f.name), '-o', out, '-y', '-q']);
+    expect(y.code).toBe(0);
+    expect(Buffer.compare(await readFile(out), await readFile(fresh))).toBe(0);
+    // A device is not a file to protect: /dev/null needs no -y.
+    expect((await runCli(['convert', fixturePath(f.name), '-o', '/dev/null', '-q'])).code).toBe(0);
+  });
+
+  it('-o - refuses to write binary to a terminal and says how to redirect it', async () => {
+    // `script` (util-linux) runs the command with a pseudo-terminal as its stdout.
+    const command = `${CLI} convert ${fixturePath(fixture('p01').name)} -o -`;
+    const r = await run('script', ['-qec', command, '/dev/null']);
+    expect(r.code).toBe(2);
+    const printed = r.stdout.toString();
+    expect(printed).toContain('not writing binary MP4 to a terminal');
+    expect(printed.length).toBeLessThan(1000); // the message, no MP4 bytes
+  });
+
+  it('a full disk (stdout on /dev/full) fails with status 1 and "no space left on device", for convert and probe', async () => {
+    const f = fixture('p03');
+    const commands = [
+      ['convert', fixturePath(f.name), '-o', '-'],
+      ['convert', fixturePath(f.name), '-o', '-', '--faststart'],
+      ['probe', '--frames', fixturePath(f.name)],
+      ['probe', '--json', fixturePath(f.name)],
+    ];
+    for (const args of commands) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const r = await runCli(args, { stdoutFd: full });
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.stderr, args.join(' ')).toBe('h264mux: no space left on device\n');
+      } finally {
+        closeSync(full);
+      }
+    }
+  });
+});
+
 describe('probe', () => {
   // p08: 60 fps VUI; p10: an SPS change; p14: open GOP started at a recovery point.
   for (const name of ['p03', 'p08', 'p10', 'p14']) {
@@ -141,7 +258,7 @@ describe('probe', () => {
       expect(json.code).toBe(0);
       const info = JSON.parse(json.stdout.toString()) as {
         stream: { codec: string; width: number; height: number; fps: number; hasBFrames: boolean };
-        frames: number;
+        frameCount: number;
         configurations: { width: number; height: number }[];
       };
       expect(info.stream.codec).toBe(f.codec);
@@ -149,11 +266,53 @@ describe('probe', () => {
       expect(info.configurations.map((c) => `${c.width}x${c.height}`)).toEqual(f.sizes);
       expect(info.stream.hasBFrames).toBe(f.hasBFrames);
       if (f.fps !== null) expect(info.stream.fps).toBeCloseTo(f.fps, 3);
-      expect(info.frames).toBe(f.frames);
+      expect(info.frameCount).toBe(f.frames);
       const text = await runCli(['probe', fixturePath(f.name)]);
       expect(text.code).toBe(0);
       expect(text.stdout.toString()).toContain(`codec        ${f.codec}`);
       expect(text.stdout.toString()).toMatch(new RegExp(`frames +${f.frames} \\(`));
     });
   }
+
+  it('--json: counts end in Count, lists are plural nouns (--frames lists every frame)', async () => {
+    const f = fixture('p03');
+    const r = await runCli(['probe', '--json', '--frames', fixturePath(f.name)]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout.toString()) as Record<string, unknown> & {
+      frameCount: number;
+      keyframeCount: number;
+      pictureTypeCounts: Record<string, number>;
+      frames: { index: number; pictureType: string; ptsSeconds: number }[];
+    };
+    expect(report.frameCount).toBe(f.frames);
+    expect(report.keyframeCount).toBe(f.idr + f.recoverySei);
+    expect(Object.values(report.pictureTypeCounts).reduce((a, b) => a + b, 0)).toBe(f.frames);
+    expect(report.frames.map((x) => x.index)).toEqual([...Array(f.frames).keys()]);
+    expect(Object.keys(report).filter((k) => /list|^keyframes$|^pictureTypes$/i.test(k))).toEqual(
+      [],
+    );
+    const plain = await runCli(['probe', '--json', fixturePath(f.name)]);
+    expect(JSON.parse(plain.stdout.toString())).not.toHaveProperty('frames');
+  });
+
+  it('several inputs: each is probed under its own header; one that fails is reported and the rest still probed', async () => {
+    const a = fixture('p01');
+    const b = fixture('p08');
+    const missing = join(dir, 'missing.h264');
+    const text = await runCli(['probe', fixturePath(a.name), missing, fixturePath(b.name)]);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toBe(`h264mux: ${missing}: no such file or directory\n`);
+    const printed = text.stdout.toString();
+    expect(printed).toMatch(new RegExp(`^${fixturePath(a.name)}: raw H\\.264`, 'm'));
+    expect(printed).toMatch(new RegExp(`^${fixturePath(b.name)}: raw H\\.264`, 'm'));
+    expect(printed).toMatch(new RegExp(`frames +${a.frames} \\(`));
+    expect(printed).toMatch(new RegExp(`frames +${b.frames} \\(`));
+    const json = await runCli(['probe', '--json', fixturePath(a.name), fixturePath(b.name)]);
+    expect(json.code).toBe(0);
+    const reports = JSON.parse(json.stdout.toString()) as { file: string; frameCount: number }[];
+    expect(reports.map((r) => [r.file, r.frameCount])).toEqual([
+      [fixturePath(a.name), a.frames],
+      [fixturePath(b.name), b.frames],
+    ]);
+  });
 });

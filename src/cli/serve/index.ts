@@ -1,4 +1,5 @@
-import { parseServeArgs, SERVE_USAGE, UsageError } from './options.js';
+import { describeSystemError, isSystemError, UsageError } from '../errors.js';
+import { parseServeArgs, SERVE_USAGE } from './options.js';
 import { PortInUseError, startServe } from './server.js';
 import { notH264Message, probeFile } from './sources.js';
 
@@ -40,7 +41,10 @@ export async function runServe(argv: string[], io: RunServeIo = {}): Promise<num
     try {
       await probeFile(options.source.path, options.source.fps);
     } catch (e) {
-      log(`error: ${notH264Message(e, options.source.path)}`);
+      // A missing or unreadable file in one line, as `cat` words it; else what the stream is instead.
+      log(
+        `error: ${isSystemError(e) ? describeSystemError(e) : notH264Message(e, options.source.path)}`,
+      );
       return 1;
     }
   }

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { packageRoot } from '../package-root.js';
 import type { ServeOptions } from './options.js';
 import { Relay } from './relay.js';
 import { SourceRunner, type SourceOptions } from './sources.js';
@@ -27,9 +28,9 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-/** The built web app: dist/ of the package (src/cli/serve and dist-lib/cli/serve are both 3 levels deep). */
+/** The built web app: dist/ of the package, wherever this file runs from (source, tsc output or bundle). */
 export function defaultStaticDir(): string {
-  return fileURLToPath(new URL('../../../dist/', import.meta.url));
+  return join(packageRoot(), 'dist');
 }
 
 export class PortInUseError extends Error {}

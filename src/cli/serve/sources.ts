@@ -134,7 +134,7 @@ export function notH264Message(error: unknown, target: string): string {
   if (error instanceof H264MuxError) {
     const container = error.detail.container;
     const looks = typeof container === 'string' ? ` (it looks like ${container})` : '';
-    return `${target} is not a raw H.264 Annex-B stream${looks}: ${error.message}. Send raw H.264 (e.g. rpicam-vid --codec h264 --inline -o -, or ffmpeg ... -c:v libx264 -f h264 -).`;
+    return `${target} is not a raw H.264 Annex-B stream${looks}: ${error.message.replace(/\.$/, '')}. Send raw H.264 (e.g. rpicam-vid --codec h264 --inline -o -, or ffmpeg ... -c:v libx264 -f h264 -).`;
   }
   return `${target}: ${error instanceof Error ? error.message : String(error)}`;
 }
