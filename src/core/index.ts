@@ -1,5 +1,6 @@
 /** h264mux core: raw H.264 Annex-B → fragmented MP4. Pure TypeScript: no DOM, no Node. */
 export { Transmuxer, DEFAULT_FPS, transmux } from './transmuxer.js';
+export { H264ToMp4Stream } from './stream.js';
 /** The frame rates the transmuxer accepts (`fps` option; VUI timing outside them counts as missing). */
 export { MIN_FPS, MAX_FPS } from './h264/timing.js';
 export { AccessUnitReader, type RawAccessUnit } from './access-unit-reader.js';
@@ -29,12 +30,18 @@ export {
 } from './h264/sps.js';
 export { parsePps, type Pps } from './h264/pps.js';
 export { parseSliceHeader, SliceType, type SliceHeader } from './h264/slice.js';
-export { BitReader, unescapeRbsp } from './bytes/bit-reader.js';
-export { concatBytes } from './bytes/concat.js';
-export { samplePayloads, keepFirstSamples, mediaSegmentParts } from './mp4/fragment.js';
 export {
   SampleTable,
   progressiveHeader,
   segmentPayload,
   segmentPayloadParts,
 } from './mp4/progressive.js';
+
+// Building blocks of this project's worker, CLI and relay, not part of the package's API: @internal
+// keeps them out of the published .d.ts (stripInternal), and `exports` offers no deeper import.
+/** @internal */
+export { BitReader, unescapeRbsp } from './bytes/bit-reader.js';
+/** @internal */
+export { concatBytes } from './bytes/concat.js';
+/** @internal */
+export { samplePayloads, keepFirstSamples, mediaSegmentParts } from './mp4/fragment.js';

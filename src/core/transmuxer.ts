@@ -185,7 +185,11 @@ export class Transmuxer {
     return this.take();
   }
 
-  /** End of input: emits the last frame and every pending segment. */
+  /**
+   * End of input. Returns the tail of the stream: the last frames (held until now for reordering or the
+   * next start code) and every pending segment. Use what it returns, as with `push()`: dropping it loses
+   * the end of every stream (`H264ToMp4Stream` does this for you).
+   */
   flush(): TransmuxerOutput[] {
     if (this.failed) throw this.failed;
     if (this.sniff && this.sniff.length > 0) {
@@ -589,11 +593,11 @@ export class Transmuxer {
     let segment: MediaSegment;
     if (this.options.segmentParts) {
       const parts = mediaSegmentParts(sequence, first.dts, samples);
-      let data: Uint8Array | undefined;
+      let data: Uint8Array<ArrayBuffer> | undefined;
       segment = {
         ...common,
         parts,
-        get data(): Uint8Array {
+        get data(): Uint8Array<ArrayBuffer> {
           return (data ??= concatBytes(parts));
         },
       };

@@ -80,20 +80,20 @@ export interface StreamInfo {
 
 export interface InitSegment {
   readonly type: 'init';
-  /** `ftyp` + `moov`. */
-  readonly data: Uint8Array;
+  /** `ftyp` + `moov`, in a buffer of its own (an `ArrayBuffer`: MSE's `appendBuffer` takes it as is). */
+  readonly data: Uint8Array<ArrayBuffer>;
   readonly codec: string;
   /** `video/mp4; codecs="avc1.PPCCLL"`. */
   readonly mimeType: string;
   /** The AVCDecoderConfigurationRecord (avcC payload): `description` for a WebCodecs VideoDecoder. */
-  readonly description: Uint8Array;
+  readonly description: Uint8Array<ArrayBuffer>;
   readonly info: StreamInfo;
 }
 
 export interface MediaSegment {
   readonly type: 'media';
-  /** `moof` + `mdat`. */
-  readonly data: Uint8Array;
+  /** `moof` + `mdat`, in a buffer of its own (an `ArrayBuffer`: MSE's `appendBuffer` takes it as is). */
+  readonly data: Uint8Array<ArrayBuffer>;
   /** The same bytes as views, without a copy (only with the `segmentParts` option). */
   readonly parts?: readonly Uint8Array[];
   /** moof sequence number. */

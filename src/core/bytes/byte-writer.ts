@@ -1,6 +1,6 @@
 /** Big-endian writer into a buffer whose size was computed up front (ISO BMFF boxes). */
 export class ByteWriter {
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array<ArrayBuffer>;
   private readonly view: DataView;
   offset = 0;
 

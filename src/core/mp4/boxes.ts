@@ -6,7 +6,7 @@ import { ByteWriter } from '../bytes/byte-writer.js';
  */
 
 /** A box whose payload is the concatenation of `children`. */
-export function box(type: string, ...children: Uint8Array[]): Uint8Array {
+export function box(type: string, ...children: Uint8Array[]): Uint8Array<ArrayBuffer> {
   let size = 8;
   for (const child of children) size += child.length;
   const w = new ByteWriter(size).box(size, type);

@@ -41,7 +41,7 @@ export function mediaSegment(
   sequence: number,
   baseDecodeTime: number,
   samples: readonly FragmentSample[],
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const payload = payloadSize(samples);
   const w = new ByteWriter(moofSize(samples) + 8 + payload);
   writeHeader(w, sequence, baseDecodeTime, samples, payload);
@@ -164,7 +164,7 @@ export function samplePayloads(segment: Uint8Array): Uint8Array[] {
  * The same fragment with only its first `keep` samples (e.g. without a damaged last frame). Rewrites the
  * moof and copies the kept payload once.
  */
-export function keepFirstSamples(segment: Uint8Array, keep: number): Uint8Array {
+export function keepFirstSamples(segment: Uint8Array, keep: number): Uint8Array<ArrayBuffer> {
   const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
   const trun = 8 + 16 + 8 + 16 + 20;
   const sequence = view.getUint32(8 + 12);

@@ -33,7 +33,7 @@ export function avcC(
   sps: Sps,
   spsUnits: readonly Uint8Array[],
   ppsUnits: readonly Uint8Array[],
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const extended = AVCC_EXTENDED_PROFILES.has(sps.profileIdc);
   let size = 8 + 7;
   for (const unit of spsUnits) size += 2 + unit.length;
@@ -102,7 +102,7 @@ export function displaySize(sps: Sps): { width: number; height: number } {
 }
 
 /** ftyp + moov for one fragmented AVC track. */
-export function initSegment(params: InitSegmentParams): Uint8Array {
+export function initSegment(params: InitSegmentParams): Uint8Array<ArrayBuffer> {
   const display = displaySize(params.sps);
   const stbl = box('stbl', stsd(avc1For(params)), ...emptySampleTables());
   const minf = box('minf', vmhd(), dinf(), stbl);

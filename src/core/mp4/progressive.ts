@@ -174,7 +174,7 @@ function moov(
  * for progressive download): ftyp, moov with full sample tables, and the mdat header. The caller writes the
  * samples' payload (each media segment's mdat content, in order) right after it.
  */
-export function progressiveHeader(init: InitSegment, table: SampleTable): Uint8Array {
+export function progressiveHeader(init: InitSegment, table: SampleTable): Uint8Array<ArrayBuffer> {
   const head = FTYP();
   const largeMdat = table.payloadBytes + 8 > 0xffffffff;
   const mdatHeader = largeMdat ? 16 : 8;
@@ -197,7 +197,7 @@ export function progressiveHeader(init: InitSegment, table: SampleTable): Uint8A
 }
 
 /** The mdat payload of a media segment written by the transmuxer (its samples, length-prefixed). */
-export function segmentPayload(segment: MediaSegment): Uint8Array {
+export function segmentPayload(segment: MediaSegment): Uint8Array<ArrayBuffer> {
   if (segment.parts) return segment.data.subarray(segment.parts[0]?.length ?? 0);
   const view = new DataView(segment.data.buffer, segment.data.byteOffset, segment.data.byteLength);
   return segment.data.subarray(view.getUint32(0) + 8);
