@@ -18,7 +18,9 @@ function chunked(input: Uint8Array, chunkSize: number): ReadableStream<Uint8Arra
 
 async function collect(stream: ReadableStream<TransmuxerOutput>): Promise<TransmuxerOutput[]> {
   const outputs: TransmuxerOutput[] = [];
-  for await (const out of stream) outputs.push(out);
+  const reader = stream.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read())
+    outputs.push(next.value);
   return outputs;
 }
 
