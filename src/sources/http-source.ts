@@ -4,7 +4,7 @@
  * backoff; a finite response is read with backpressure. A first connection that finds nothing there
  * (or a 5xx) is retried too, with the error visible meanwhile: a live camera may not be up yet.
  */
-import { SourceError, isMixedContent, mixedContentError, retryAfter } from './source.js';
+import { SourceError, isMixedContent, mixedContentError, probeHttp, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
 
 export interface HttpSourceOptions {
@@ -90,7 +90,7 @@ export class HttpSource implements ByteSource {
           throw new SourceError(
             'HTTP_STATUS',
             `${url.href} answered ${response.status} ${response.statusText}`.trim() + '.',
-            { status: response.status },
+            { status: response.status, statusText: response.statusText, url: url.href },
           );
         }
         live = this.options.live ?? !response.headers.has('content-length');
@@ -154,23 +154,12 @@ function messageOf(error: unknown): string {
  */
 async function diagnoseFetchFailure(url: URL, error: unknown): Promise<SourceError> {
   if (error instanceof SourceError) return error;
-  const crossOrigin = url.origin !== location.origin;
-  if (crossOrigin) {
-    const probe = new AbortController();
-    const timer = setTimeout(() => probe.abort(), 3000);
-    try {
-      await fetch(url, { mode: 'no-cors', signal: probe.signal, cache: 'no-store' });
-      return new SourceError(
-        'CORS',
-        `${url.href} answered, but the browser blocked it (CORS): the server must send the header "Access-Control-Allow-Origin: ${location.origin}" (or "*").`,
-        { url: url.href, origin: location.origin },
-      );
-    } catch {
-      // Unreachable as well in no-cors mode.
-    } finally {
-      clearTimeout(timer);
-      probe.abort();
-    }
+  if (url.origin !== location.origin && (await probeHttp(url, false)).answered) {
+    return new SourceError(
+      'CORS',
+      `${url.href} answered, but the browser blocked it (CORS): the server must send the header "Access-Control-Allow-Origin: ${location.origin}" (or "*").`,
+      { url: url.href, origin: location.origin },
+    );
   }
   return new SourceError(
     'UNREACHABLE',

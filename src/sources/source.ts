@@ -17,6 +17,8 @@ export type SourceErrorCode =
   | 'MIXED_CONTENT'
   /** The server answered with a non-2xx status. */
   | 'HTTP_STATUS'
+  /** The server answers HTTP but did not accept a WebSocket at that URL (`detail.status` when known). */
+  | 'WS_REFUSED'
   /** Reading the body or file failed. */
   | 'READ_FAILED';
 
@@ -120,6 +122,44 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+/** What a plain GET of a URL tells: nothing answered, or the server's status (when CORS lets us read it). */
+export type HttpProbe =
+  { readonly answered: false } | { readonly answered: true; readonly status: number | undefined };
+
+/**
+ * Asks the server at `url` with a plain GET (headers only: the body is cancelled), to explain a
+ * failed connection. With `readStatus` a CORS request first, whose status the page may read; then a
+ * `no-cors` one, which succeeds (opaque, status unknown) whenever the server answered at all.
+ */
+export async function probeHttp(
+  url: URL,
+  readStatus: boolean,
+  timeoutMs = 3000,
+): Promise<HttpProbe> {
+  const probe = new AbortController();
+  const timer = setTimeout(() => probe.abort(), timeoutMs);
+  const get = (mode: RequestMode): Promise<Response> =>
+    fetch(url, { mode, signal: probe.signal, cache: 'no-store' });
+  try {
+    if (readStatus) {
+      try {
+        const response = await get('cors');
+        void response.body?.cancel();
+        return { answered: true, status: response.status };
+      } catch {
+        // Blocked by CORS or unreachable: the no-cors request tells which.
+      }
+    }
+    await get('no-cors');
+    return { answered: true, status: undefined };
+  } catch {
+    return { answered: false };
+  } finally {
+    clearTimeout(timer);
+    probe.abort();
+  }
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);

@@ -6,7 +6,7 @@
  */
 import { parseFramingAnnouncement } from './framing.js';
 import type { WsFraming } from './framing.js';
-import { SourceError, isMixedContent, mixedContentError, retryAfter } from './source.js';
+import { SourceError, isMixedContent, mixedContentError, probeHttp, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
 
 export interface WebSocketSourceOptions {
@@ -58,12 +58,9 @@ export class WebSocketSource implements ByteSource {
       });
       if (this.stopController.signal.aborted) return;
       if (connections === 0) {
-        const error = new SourceError(
-          'UNREACHABLE',
-          `Could not connect to ${url.href}${outcome ? ` (${outcome})` : ''}: is the server running and the address right?`,
-          { url: url.href },
-        );
-        if (!sink.unreachable) {
+        const error = await diagnoseWsFailure(url, outcome);
+        if (this.stopController.signal.aborted) return;
+        if (!sink.unreachable || isFinalRefusal(error)) {
           sink.error(error);
           return;
         }
@@ -147,4 +144,41 @@ export class WebSocketSource implements ByteSource {
       };
     });
   }
+}
+
+/**
+ * Why a first WebSocket connection failed. The WebSocket API hides the server's answer (a 404 and a
+ * refused connection both close with 1006), so a plain GET of the same URL tells "nothing there" from
+ * "the server is up but has no WebSocket at this path", with its status when CORS lets the page read it.
+ */
+async function diagnoseWsFailure(url: URL, outcome: string): Promise<SourceError> {
+  const http = new URL(url.href);
+  http.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  const probe = await probeHttp(http, true);
+  if (!probe.answered) {
+    return new SourceError(
+      'UNREACHABLE',
+      `Could not connect to ${url.href}${outcome ? ` (${outcome})` : ''}: is the server running and the address right?`,
+      { url: url.href },
+    );
+  }
+  const status = probe.status;
+  return new SourceError(
+    'WS_REFUSED',
+    `${url.host} answers${status !== undefined ? ` (HTTP ${status})` : ''} but did not accept a WebSocket at ${url.pathname}.`,
+    { url: url.href, ...(status !== undefined ? { status } : {}) },
+  );
+}
+
+/** A refusal that retrying cannot change: a 4xx other than 408 and 429 (RFC 9110 §15.5). */
+function isFinalRefusal(error: SourceError): boolean {
+  const status = error.detail['status'];
+  return (
+    error.code === 'WS_REFUSED' &&
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500 &&
+    status !== 408 &&
+    status !== 429
+  );
 }
