@@ -1,53 +1,83 @@
-/** Error texts for the page: what happened and what to do, never only a code. */
+/** Error texts for the page: what happened and what to do, never only a code, each thing said once. */
 import type { SessionError } from './session.js';
-
-const CONTAINERS: Readonly<Record<string, string>> = {
-  mp4: 'an MP4/QuickTime file (it has an "ftyp" box)',
-  mov: 'a QuickTime movie',
-  mpegts: 'an MPEG transport stream (.ts)',
-  matroska: 'a Matroska/WebM file',
-  webm: 'a WebM file',
-  flv: 'an FLV file',
-  avi: 'an AVI file',
-  hevc: 'an H.265/HEVC stream',
-  h265: 'an H.265/HEVC stream',
-  jpeg: 'a JPEG image',
-  png: 'a PNG image',
-  gzip: 'a gzip archive',
-  zip: 'a ZIP archive',
-  text: 'text',
-  html: 'an HTML page',
-};
 
 export interface ShownError {
   readonly title: string;
+  /** May hold `code spans` (backquoted commands), shown as code. */
   readonly message: string;
+}
+
+/** Where `h264mux serve` streams, for "check the path" hints. */
+const RELAY_PATHS = 'h264mux serve streams at /stream.h264 (HTTP) and /stream (WebSocket)';
+
+function urlParts(detail: SessionError['detail']): { host: string; path: string } | undefined {
+  const url = detail['url'];
+  if (typeof url !== 'string') return undefined;
+  try {
+    const u = new URL(url);
+    return { host: u.host, path: `${u.pathname}${u.search}` };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A non-2xx answer to the stream request (HTTP) or to the WebSocket's URL (WS_REFUSED). */
+function statusError(error: SessionError): ShownError {
+  const status = error.detail['status'];
+  const where = urlParts(error.detail);
+  if (!where) return { title: 'Server error', message: error.message };
+  const { host, path } = where;
+  const websocket = error.code === 'WS_REFUSED';
+  const statusText = error.detail['statusText'];
+  const answer =
+    typeof status === 'number'
+      ? ` (${websocket ? 'HTTP ' : ''}${status}${typeof statusText === 'string' && statusText !== '' ? ` ${statusText}` : ''})`
+      : '';
+  if (status === 404 || status === 410) {
+    return {
+      title: 'Not found',
+      message: `${host} is running but has no ${websocket ? 'WebSocket stream' : 'stream'} at ${path}${answer}. Check the path: ${RELAY_PATHS}.`,
+    };
+  }
+  if (status === 401 || status === 403 || status === 407) {
+    return {
+      title: 'Access denied',
+      message: `${host} refused ${path}${answer}: the stream needs a login, or the server does not share it with this page.`,
+    };
+  }
+  if (typeof status === 'number' && status >= 500) {
+    return {
+      title: 'Server error',
+      message: `${host} failed to serve ${path}${answer}: the problem is on the server. The page tries again while it may come up.`,
+    };
+  }
+  if (websocket) {
+    return {
+      title: 'WebSocket refused',
+      message: `${host} answers${answer} but did not accept a WebSocket at ${path}. Check the path (${RELAY_PATHS}), and that any proxy in between passes WebSocket upgrades.`,
+    };
+  }
+  return {
+    title: 'Request refused',
+    message: `${host} refused ${path}${answer}. Check the URL.`,
+  };
 }
 
 export function describeError(error: SessionError): ShownError {
   switch (error.code) {
     case 'NOT_H264': {
+      // The core names what the input looks like (detail.container) and what to do.
       const container = error.detail['container'];
-      const looksLike =
-        typeof container === 'string' && container !== ''
-          ? `it looks like ${CONTAINERS[container] ?? container}.`
-          : 'no H.264 start codes with valid NAL units were found.';
-      const hint =
-        container === 'mp4' || container === 'matroska' || container === 'webm'
-          ? ' A browser plays such files directly; this page is for raw .h264 streams.'
-          : '';
+      const playable = container === 'mp4' || container === 'matroska';
       return {
         title: 'Not an H.264 stream',
-        message: `This is not a raw H.264 (Annex-B) stream: ${looksLike}${hint} (${error.message})`,
+        message: `${error.message}${playable ? ' (A browser plays such files directly; this page is for raw .h264 streams.)' : ''}`,
       };
     }
     case 'NO_DECODABLE_FRAMES':
       if (error.detail['empty'] === true)
         return { title: 'Empty input', message: 'The file or stream had no bytes at all.' };
-      return {
-        title: 'No decodable frames',
-        message: `No frame could be decoded: ${error.message} A stream needs SPS and PPS and a keyframe (IDR or recovery point).`,
-      };
+      return { title: 'No decodable frames', message: error.message };
     case 'UNSUPPORTED':
       return { title: 'Unsupported stream', message: error.message };
     case 'CODEC_UNSUPPORTED':
@@ -64,7 +94,8 @@ export function describeError(error: SessionError): ShownError {
     case 'MIXED_CONTENT':
       return { title: 'Blocked: mixed content', message: error.message };
     case 'HTTP_STATUS':
-      return { title: 'Server error', message: error.message };
+    case 'WS_REFUSED':
+      return statusError(error);
     case 'BAD_URL':
       return {
         title: 'Bad URL',
@@ -75,4 +106,14 @@ export function describeError(error: SessionError): ShownError {
     default:
       return { title: 'Error', message: error.message };
   }
+}
+
+/** Text cut at backquotes: odd pieces are code (`ffmpeg -i …`), shown as such and without the quotes. */
+export function codeSpans(text: string): { readonly text: string; readonly code: boolean }[] {
+  const parts = text.split('`');
+  // An unmatched backquote is kept as text.
+  if (parts.length % 2 === 0) return [{ text, code: false }];
+  return parts
+    .map((part, i) => ({ text: part, code: i % 2 === 1 }))
+    .filter((part) => part.text !== '');
 }
