@@ -9,7 +9,16 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import muxInspector from 'mux.js/lib/tools/mp4-inspector.js';
-import type { InitSegment, MediaSegment, SampleInfo, TransmuxerOutput } from '../core/index.js';
+import type { InitSegment, MediaSegment, TransmuxerOutput } from '../core/index.js';
+import {
+  BAR_KINDS,
+  BAR_LABELS,
+  barKind,
+  bitrateSeries,
+  gopSummary,
+  resolutionChanges,
+} from './frame-series.js';
+import type { BarKind, Frame, ResolutionChange } from './frame-series.js';
 import { describeFrame, describeParameterSets, nalTypeName } from './h264-details.js';
 
 /** Frames kept for the charts and the frame view. */
@@ -18,16 +27,8 @@ export const MAX_FRAMES = 600;
 const MAX_LIVE_SAMPLES = 240;
 const REDRAW_HZ = 4;
 const BOX_TREE_INTERVAL_MS = 1000;
+const FRAME_HINT = 'Click a bar, or focus the chart and use the arrow keys, to see a frame.';
 
-export type BarKind = 'IDR' | 'recovery' | 'I' | 'P' | 'B';
-export const BAR_KINDS: readonly BarKind[] = ['IDR', 'recovery', 'I', 'P', 'B'];
-const BAR_LABELS: Record<BarKind, string> = {
-  IDR: 'IDR',
-  recovery: 'Recovery point',
-  I: 'I',
-  P: 'P',
-  B: 'B',
-};
 const BAR_COLORS: Record<BarKind, string> = {
   IDR: '#d62728',
   recovery: '#ff7f0e',
@@ -35,21 +36,6 @@ const BAR_COLORS: Record<BarKind, string> = {
   P: '#1f77b4',
   B: '#2ca02c',
 };
-
-/** The bar colour of a frame: IDR, else recovery point (SEI), else its slice type. */
-export function barKind(s: SampleInfo): BarKind {
-  if (s.pictureType === 'IDR') return 'IDR';
-  if (s.recoveryPoint) return 'recovery';
-  if (s.pictureType === 'I' || s.pictureType === 'SI') return 'I';
-  if (s.pictureType === 'B') return 'B';
-  return 'P';
-}
-
-interface Frame {
-  readonly sample: SampleInfo;
-  readonly timescale: number;
-  readonly init: InitSegment | undefined;
-}
 
 export interface InspectorSnapshot {
   readonly open: boolean;
@@ -59,6 +45,10 @@ export interface InspectorSnapshot {
   readonly drawnBars: Readonly<Record<BarKind, number>>;
   readonly selectedFrame: number | undefined;
   readonly gopText: string;
+  /** Picture size changes among the frames held, each marked on the frame chart. */
+  readonly resolutionChanges: readonly ResolutionChange[];
+  /** The latency chart is shown (live streams only). */
+  readonly liveChart: boolean;
   /** Longest chart redraw so far, in ms (main-thread cost of the panel). */
   readonly maxRedrawMs: number;
 }
@@ -105,6 +95,12 @@ export class Inspector {
   private readonly bitrateChart: uPlot;
   private readonly liveChart: uPlot;
   private readonly gopText: HTMLElement;
+  private readonly changesText: HTMLElement;
+  private readonly frameHost: HTMLElement;
+  private readonly liveBlock: HTMLElement;
+  /** Marks on the frame chart: the chosen frame and the resolution changes. */
+  private readonly marks: HTMLElement;
+  private changes: ResolutionChange[] = [];
   private readonly frameView: HTMLElement;
   private readonly initTree: HTMLElement;
   private readonly mediaTree: HTMLElement;
@@ -130,13 +126,24 @@ export class Inspector {
       },
     });
 
-    const frameHost = el('div', { className: 'chart' });
+    const frameHost = el('div', { className: 'chart frame-chart', tabIndex: 0 });
+    this.frameHost = frameHost;
+    // The keyboard route to a frame's details: the chart is a slider over the frames held.
+    frameHost.setAttribute('role', 'slider');
+    frameHost.setAttribute('aria-label', 'Frame sizes: arrow keys choose a frame');
+    frameHost.addEventListener('keydown', (event) => this.onChartKey(event));
     const bitrateHost = el('div', { className: 'chart' });
     const liveHost = el('div', { className: 'chart' });
     this.gopText = el('p', { className: 'gop' });
+    this.changesText = el('p', { className: 'changes' });
+    this.marks = el('div', { className: 'marks' });
     this.frameView = el('div', { className: 'frame-view' });
-    this.frameView.append(
-      el('p', { className: 'hint', textContent: 'Click a bar to see that frame.' }),
+    this.frameView.append(el('p', { className: 'hint', textContent: FRAME_HINT }));
+    this.liveBlock = el(
+      'div',
+      {},
+      el('h2', { textContent: 'Live latency and buffered seconds (wall clock)' }),
+      liveHost,
     );
     this.initTree = el('pre', { className: 'box-tree' });
     this.mediaTree = el('pre', { className: 'box-tree' });
@@ -144,10 +151,10 @@ export class Inspector {
       el('h2', { textContent: 'Frame sizes' }),
       frameHost,
       this.gopText,
+      this.changesText,
       el('h2', { textContent: 'Bitrate (kbit/s over 1 s of media time)' }),
       bitrateHost,
-      el('h2', { textContent: 'Live latency and buffered seconds (wall clock)' }),
-      liveHost,
+      this.liveBlock,
       el('h2', { textContent: 'Frame' }),
       this.frameView,
       el('h2', { textContent: 'MP4 boxes' }),
@@ -195,6 +202,7 @@ export class Inspector {
       frameHost,
     );
     this.frameChart.over.addEventListener('click', () => this.selectAtCursor());
+    this.frameChart.over.append(this.marks);
 
     this.bitrateChart = new uPlot(
       {
@@ -254,12 +262,20 @@ export class Inspector {
     this.live.latency.length = 0;
     this.live.buffered.length = 0;
     this.boxTreeOf = {};
-    this.frameView.replaceChildren(
-      el('p', { className: 'hint', textContent: 'Click a bar to see that frame.' }),
-    );
+    this.frameView.replaceChildren(el('p', { className: 'hint', textContent: FRAME_HINT }));
+    this.changes = [];
+    this.changesText.textContent = '';
+    this.marks.replaceChildren();
     this.maxRedrawMs = 0;
     this.initTree.textContent = '';
     this.mediaTree.textContent = '';
+    this.dirty = true;
+  }
+
+  /** Live streams show the latency chart; files have no latency. */
+  setLive(live: boolean): void {
+    if (this.liveBlock.hidden === !live) return;
+    this.liveBlock.hidden = !live;
     this.dirty = true;
   }
 
@@ -310,6 +326,8 @@ export class Inspector {
       drawnBars: { ...this.drawn },
       selectedFrame: this.selected?.sample.index,
       gopText: this.gop,
+      resolutionChanges: [...this.changes],
+      liveChart: !this.liveBlock.hidden,
       maxRedrawMs: this.maxRedrawMs,
     };
   }
@@ -332,6 +350,21 @@ export class Inspector {
     this.liveChart.setData([this.live.t, this.live.latency, this.live.buffered]);
     this.gop = gopSummary(frames);
     this.gopText.textContent = this.gop;
+    const first = frames[0]?.sample.index ?? 0;
+    this.frameHost.setAttribute('aria-valuemin', String(first));
+    this.frameHost.setAttribute(
+      'aria-valuemax',
+      String(frames[frames.length - 1]?.sample.index ?? 0),
+    );
+    if (!this.selected) {
+      this.frameHost.setAttribute('aria-valuenow', String(first));
+      this.frameHost.setAttribute('aria-valuetext', 'no frame chosen');
+    }
+    this.changes = resolutionChanges(frames);
+    this.changesText.textContent = this.changes
+      .map((c) => `Resolution change at frame ${c.frame}: ${c.from} → ${c.to}.`)
+      .join(' ');
+    this.placeMarks();
     this.updateBoxTrees();
     this.maxRedrawMs = Math.max(this.maxRedrawMs, performance.now() - start);
   }
@@ -358,8 +391,59 @@ export class Inspector {
     if (frame) this.select(frame);
   }
 
+  /** Arrow keys, Page Up/Down (10 frames), Home and End choose a frame on the focused chart. */
+  private onChartKey(event: KeyboardEvent): void {
+    const frames = this.visible();
+    if (frames.length === 0) return;
+    const at = this.selected ? frames.indexOf(this.selected) : -1;
+    const last = frames.length - 1;
+    const steps: Record<string, number> = {
+      ArrowLeft: -1,
+      ArrowDown: -1,
+      ArrowRight: 1,
+      ArrowUp: 1,
+      PageDown: -10,
+      PageUp: 10,
+    };
+    let next: number;
+    if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = last;
+    else if (event.key in steps) {
+      const step = steps[event.key] ?? 0;
+      next = at < 0 ? (step > 0 ? 0 : last) : Math.min(last, Math.max(0, at + step));
+    } else return;
+    event.preventDefault();
+    const frame = frames[next];
+    if (frame) this.select(frame);
+  }
+
+  /** The chosen frame and the resolution changes, as marks over the frame chart. */
+  private placeMarks(): void {
+    const x = (frame: number): string => `${this.frameChart.valToPos(frame, 'x')}px`;
+    const marks: HTMLElement[] = this.changes.map((c) => {
+      const mark = el('div', { className: 'mark change', title: `${c.from} → ${c.to}` });
+      mark.append(el('span', { textContent: c.to }));
+      mark.style.left = x(c.frame);
+      return mark;
+    });
+    const chosen = this.selected?.sample.index;
+    if (chosen !== undefined && this.visible().includes(this.selected as Frame)) {
+      const mark = el('div', { className: 'mark chosen' });
+      mark.style.left = x(chosen);
+      marks.push(mark);
+    }
+    this.marks.replaceChildren(...marks);
+  }
+
   private select(frame: Frame): void {
     this.selected = frame;
+    const s0 = frame.sample;
+    this.frameHost.setAttribute('aria-valuenow', String(s0.index));
+    this.frameHost.setAttribute(
+      'aria-valuetext',
+      `frame ${s0.index}: ${s0.pictureType}, ${s0.size} bytes`,
+    );
+    this.placeMarks();
     const s = frame.sample;
     const nals = el('table', { className: 'nals' });
     nals.append(
@@ -390,71 +474,6 @@ export class Inspector {
     }
     this.frameView.replaceChildren(...parts);
   }
-}
-
-/** kbit/s over the last second of media time (decode times in (t − 1 s, t]), at each frame. */
-export function bitrateSeries(frames: readonly Frame[]): [number[], number[]] {
-  const t: number[] = [];
-  const kbps: number[] = [];
-  const first = frames[0];
-  if (!first) return [t, kbps];
-  const origin = first.sample.dts / first.timescale;
-  let start = 0;
-  let sum = 0;
-  let step = 0;
-  for (let i = 0; i < frames.length; i++) {
-    const f = frames[i];
-    if (!f) continue;
-    const now = f.sample.dts / f.timescale;
-    const previous = frames[i - 1];
-    if (previous) step = now - previous.sample.dts / previous.timescale;
-    sum += f.sample.size;
-    for (let head = frames[start]; head && now - head.sample.dts / head.timescale >= 1;) {
-      sum -= head.sample.size;
-      head = frames[++start];
-    }
-    // Before a whole second of history, divide by the time the frames held cover.
-    const covered = Math.min(1, now - origin + step) || 1;
-    t.push(now);
-    kbps.push((sum * 8) / 1000 / covered);
-  }
-  return [t, kbps];
-}
-
-/** GOP length and structure of the frames held: "GOP 30 frames (1.00 s): I P P P …". */
-export function gopSummary(frames: readonly Frame[]): string {
-  const starts: number[] = [];
-  frames.forEach((f, i) => {
-    if (f.sample.keyframe) starts.push(i);
-  });
-  if (starts.length === 0) return frames.length > 0 ? 'No keyframe among the frames shown.' : '';
-  const lengths: number[] = [];
-  for (let i = 1; i < starts.length; i++) lengths.push((starts[i] ?? 0) - (starts[i - 1] ?? 0));
-  const first = starts.length >= 2 ? (starts[starts.length - 2] ?? 0) : (starts[0] ?? 0);
-  const end = starts.length >= 2 ? (starts[starts.length - 1] ?? 0) : frames.length;
-  const gop = frames.slice(first, end);
-  const letter = (s: SampleInfo): string =>
-    s.pictureType === 'IDR' ? 'I' : s.recoveryPoint ? 'R' : (s.pictureType[0] ?? '?');
-  const pattern = gop.map((f) => letter(f.sample)).join('');
-  const shown = pattern.length > 48 ? `${pattern.slice(0, 48)}…` : pattern;
-  const f0 = gop[0];
-  const seconds =
-    f0 && gop.length > 1
-      ? ((gop[gop.length - 1]?.sample.dts ?? 0) - f0.sample.dts) / f0.timescale +
-        ((gop[1]?.sample.dts ?? 0) - f0.sample.dts) / f0.timescale
-      : 0;
-  const counts = BAR_KINDS.map(
-    (k) => [k, gop.filter((f) => barKind(f.sample) === k).length] as const,
-  )
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${BAR_LABELS[k]}`)
-    .join(', ');
-  const range =
-    lengths.length > 1
-      ? `; GOPs shown: ${Math.min(...lengths)}–${Math.max(...lengths)} frames`
-      : '';
-  const complete = starts.length >= 2 ? 'Last GOP' : 'Current GOP (open)';
-  return `${complete}: ${gop.length} frames${seconds > 0 ? ` (${seconds.toFixed(2)} s)` : ''} — ${counts}${range}. Decode order: ${shown}`;
 }
 
 /** mux.js's text dump of the boxes, without the long per-NAL lists of mdat. */

@@ -37,6 +37,8 @@ interface Snapshot {
   drawnBars: Record<Kind, number>;
   selectedFrame: number | undefined;
   gopText: string;
+  resolutionChanges: { frame: number; from: string; to: string }[];
+  liveChart: boolean;
   maxRedrawMs: number;
 }
 
@@ -182,4 +184,47 @@ test('inspector: a live 60 fps stream scrolls through the capped chart', async (
   await page.screenshot({ path: shot, fullPage: true });
   await testInfo.attach('inspector-live', { path: shot, contentType: 'image/png' });
   expect((await debug(page)).errors).toEqual([]);
+});
+
+test('inspector: a resolution change is marked, and the keyboard reaches every frame', async ({
+  page,
+  appUrl,
+}) => {
+  const fixture = loadManifest().find((m) => m.name.startsWith('p10'));
+  if (!fixture) throw new Error('fixture p10 missing');
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(`${appUrl}?rate=4`);
+  await page.setInputFiles('input[type=file]', join(FIXTURES, fixture.name));
+  await page.click('#inspector-toggle');
+  await expect.poll(async () => (await snapshot(page)).frames).toBe(fixture.frames);
+  // 60 frames of 640×360, then 60 of 1280×720 (manifest sizes), in GOPs of 30.
+  await expect
+    .poll(async () => (await snapshot(page)).resolutionChanges)
+    .toEqual([{ frame: 60, from: '640×360', to: '1280×720' }]);
+  await expect(page.locator('#inspector .changes')).toHaveText(
+    'Resolution change at frame 60: 640×360 → 1280×720.',
+  );
+  await expect(page.locator('#inspector .mark.change')).toHaveCount(1);
+  await expect(page.locator('#inspector .mark.change')).toHaveText('1280×720');
+  const gop = (await snapshot(page)).gopText;
+  expect(gop).toContain('GOPs shown: 30 frames.');
+  expect(gop).not.toMatch(/30–30/);
+
+  // Keyboard only: Tab to the frame chart, then Home, arrows and End pick frames.
+  const chart = page.locator('#inspector [role=slider]');
+  await chart.focus();
+  await page.keyboard.press('Home');
+  await expect.poll(async () => (await snapshot(page)).selectedFrame).toBe(0);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(async () => (await snapshot(page)).selectedFrame).toBe(2);
+  await expect(chart).toHaveAttribute('aria-valuenow', '2');
+  await expect(page.locator('#inspector .frame-view')).toContainText('#2 (decode order)');
+  await page.keyboard.press('End');
+  await expect.poll(async () => (await snapshot(page)).selectedFrame).toBe(fixture.frames - 1);
+  await page.keyboard.press('PageDown');
+  await expect.poll(async () => (await snapshot(page)).selectedFrame).toBe(fixture.frames - 11);
+  // The chosen frame's parameter sets: a frame after the change is 1280×720.
+  await expect(page.locator('#inspector .frame-view')).toContainText('1280×720');
+  await expect(page.locator('#inspector .mark.chosen')).toHaveCount(1);
 });
