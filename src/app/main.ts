@@ -18,6 +18,7 @@ import type { TransmuxerOutput } from '../core/index.js';
 import { readParams } from './params.js';
 import type { PageParams } from './params.js';
 import { Session, toSessionError } from './session.js';
+import { normaliseStreamUrl } from './stream-url.js';
 import type { SessionError, SessionState, SessionStats, SessionWarning } from './session.js';
 import type { InspectorSnapshot } from './inspector.js';
 import type { PageHost, PageView } from './page.js';
@@ -119,12 +120,7 @@ Object.defineProperty(window, '__h264mux', {
 });
 
 function sourceForUrl(src: string, p: PageParams): ByteSource {
-  let url: URL;
-  try {
-    url = new URL(src, location.href);
-  } catch {
-    throw new SourceError('BAD_URL', `Not a valid URL: ${src}`);
-  }
+  const url = new URL(normaliseStreamUrl(src, location.href).href);
   const stallTimeoutMs = p.stallSeconds * 1000;
   switch (url.protocol) {
     case 'ws:':
