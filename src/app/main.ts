@@ -18,6 +18,8 @@ import type { TransmuxerOutput } from '../core/index.js';
 import { readParams } from './params.js';
 import type { PageParams } from './params.js';
 import { Session, toSessionError } from './session.js';
+import { initialSettings } from './settings.js';
+import type { PlaybackSettings } from './settings.js';
 import { normaliseStreamUrl } from './stream-url.js';
 import type { SessionError, SessionState, SessionStats, SessionWarning } from './session.js';
 import type { InspectorSnapshot } from './inspector.js';
@@ -54,6 +56,8 @@ function byId<T extends HTMLElement>(id: string): T {
 const video = byId<HTMLVideoElement>('video');
 const playerSection = byId('player');
 const params = readParams(location.search);
+/** fps and latency for the next session: from the query, then from the page's boxes. */
+const settings: PlaybackSettings = initialSettings(params, location.search);
 
 let session: Session | undefined;
 let file: File | undefined;
@@ -66,6 +70,7 @@ let viewLoading: Promise<void> | undefined;
 
 const host: PageHost = {
   params,
+  settings,
   video,
   get session() {
     return session;
@@ -81,6 +86,8 @@ const host: PageHost = {
     earlyOutputs = [];
     return taken;
   },
+  playFile,
+  playUrl,
 };
 
 /** Loads ./page.ts once and lets it take over the current session. */
@@ -139,8 +146,8 @@ function play(source: ByteSource, picked?: File): void {
   pageErrors.length = 0;
   earlyOutputs = [];
   const s = new Session(video, source, {
-    fps: params.fps,
-    targetLatency: params.latency,
+    fps: settings.fps,
+    targetLatency: settings.latency,
     playbackRate: params.rate,
   });
   session = s;
@@ -159,6 +166,20 @@ function play(source: ByteSource, picked?: File): void {
 
 function playFile(picked: File | undefined): void {
   if (picked) play(new FileSource(picked), picked);
+}
+
+/** Plays a URL as typed (see ./stream-url.ts); a URL that cannot be played ends the current session. */
+function playUrl(src: string): void {
+  try {
+    play(sourceForUrl(src, params));
+  } catch (error) {
+    session?.stop();
+    session = undefined;
+    file = undefined;
+    pageErrors.length = 0;
+    pageErrors.push(toSessionError(error));
+    view?.render();
+  }
 }
 
 byId<HTMLInputElement>('file-input').addEventListener('change', (event) => {

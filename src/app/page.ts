@@ -1,21 +1,43 @@
 /**
  * The page around the player, loaded by ./main.ts after the startup: shows the session's state,
- * statistics and errors, the save / record controls and the stream inspector. It takes over a session
- * that may already be playing.
+ * statistics and errors, the save / record controls, the snapshot and share buttons, the recent
+ * streams and the stream inspector. It takes over a session that may already be playing.
+ *
+ * What is shown follows one explicit state (./view-state.ts), derived on every render.
  */
 import type { TransmuxerOutput } from '../core/index.js';
+import { download } from './download.js';
 import { Inspector } from './inspector.js';
 import type { InspectorSnapshot } from './inspector.js';
-import { describeError } from './messages.js';
+import { codeSpans, describeError } from './messages.js';
+import { parseFps, parseLatency } from './params.js';
 import type { PageParams } from './params.js';
 import { SaveControls } from './save-view.js';
 import type { SaveStatus } from './save-view.js';
 import type { Session, SessionError } from './session.js';
-import { renderStats } from './stats-view.js';
+import {
+  forgetRecent,
+  loadRecent,
+  loadSettings,
+  rememberStream,
+  saveSettings,
+} from './settings.js';
+import type { PlaybackSettings, RecentStream } from './settings.js';
+import { copyText, streamLink } from './share.js';
+import { installShortcuts, renderShortcutHelp } from './shortcuts.js';
+import type { Shortcut } from './shortcuts.js';
+import { snapshotName, snapshotPng } from './snapshot.js';
+import { renderStats, statsRows } from './stats-view.js';
+import type { StatsSource } from './stats-view.js';
+import { normaliseStreamUrl } from './stream-url.js';
+import { shownFor, viewState } from './view-state.js';
+import type { SourceShape } from './view-state.js';
 
 /** What ./main.ts shares with the page. */
 export interface PageHost {
   readonly params: PageParams;
+  /** fps and latency for the next session (the page's boxes write them). */
+  readonly settings: PlaybackSettings;
   readonly video: HTMLVideoElement;
   readonly session: Session | undefined;
   /** The picked file of the current session (offers Save as MP4). */
@@ -24,6 +46,10 @@ export interface PageHost {
   readonly pageErrors: readonly SessionError[];
   /** The current session's transmuxer outputs so far, handed over once. */
   takeEarlyOutputs(): (readonly TransmuxerOutput[])[];
+  /** Plays a picked file (again) with the current settings. */
+  playFile(file: File): void;
+  /** Plays a URL (absolute, or as typed) with the current settings. */
+  playUrl(src: string): void;
 }
 
 export interface PageView {
@@ -40,24 +66,53 @@ function byId<T extends HTMLElement>(id: string): T {
   return el as T;
 }
 
+const PAGE_TITLE = document.title;
+
+/** A short name for what plays: the file name, or the URL's host and path. */
+function streamLabel(file: File | undefined, src: string | undefined): string {
+  if (file) return file.name;
+  if (!src) return '';
+  try {
+    const url = new URL(src);
+    return `${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return src;
+  }
+}
+
+/** The session's source as the view knows it. */
+function sourceShape(session: Session, file: File | undefined): SourceShape {
+  if (file) return 'local-file';
+  return session.stats.live ? 'live' : 'remote-file';
+}
+
 export function mountPage(host: PageHost): PageView {
-  const { params, video } = host;
-  // Chromium's media controls (a shadow tree of SVG icons) cost a long style pass: added only now,
-  // after the startup.
-  video.controls = true;
-  byId('toolbar').hidden = false;
+  const { params, video, settings } = host;
   const playerSection = byId('player');
   const errorBox = byId('error');
   const notice = byId('notice');
+  const toolbar = byId('toolbar');
+  const stats = byId('stats');
+  const srcInput = byId<HTMLInputElement>('src-input');
+  const fpsInput = byId<HTMLInputElement>('fps-input');
+  const latencyInput = byId<HTMLInputElement>('latency-input');
+  const urlNote = byId('url-note');
+  const toolStatus = byId('tool-status');
+  const snapshotButton = byId<HTMLButtonElement>('snapshot-button');
+  const shareButton = byId<HTMLButtonElement>('share-button');
+  const shareField = byId<HTMLInputElement>('share-link');
+  const layoutSelect = byId<HTMLSelectElement>('layout-select');
+  const targetSelect = byId<HTMLSelectElement>('target-select');
   const saveControls = new SaveControls({
     saveGroup: byId('save-group'),
     recordGroup: byId('record-group'),
+    options: byId('save-options'),
     saveButton: byId<HTMLButtonElement>('save-button'),
     recordButton: byId<HTMLButtonElement>('record-button'),
     stopButton: byId<HTMLButtonElement>('stop-button'),
     cancelButton: byId<HTMLButtonElement>('cancel-button'),
-    layout: byId<HTMLSelectElement>('layout-select'),
-    target: byId<HTMLSelectElement>('target-select'),
+    layout: layoutSelect,
+    target: targetSelect,
     progress: byId<HTMLProgressElement>('save-progress'),
     status: byId('save-status'),
   });
@@ -79,23 +134,81 @@ export function mountPage(host: PageHost): PageView {
     return inspectorInstance;
   }
 
+  /** The URL and the box values the current session was started with ('' for a file's src). */
+  let started = { src: '', fps: '', latency: '', remembered: false };
+  /** The error on screen: its live region is rewritten (and announced) only when it changes. */
+  let shownError: SessionError | undefined;
+
   function render(): void {
     const session = host.session;
-    const errors = [...host.pageErrors, ...(session?.errors ?? [])];
-    const last = errors[errors.length - 1];
-    if (last) {
-      const shown = describeError(last);
-      byId('error-title').textContent = shown.title;
-      byId('error-message').textContent = shown.message;
-      errorBox.hidden = false;
-    } else {
-      errorBox.hidden = true;
+    const view = viewState({
+      session: session?.state,
+      errors: [...host.pageErrors, ...(session?.errors ?? [])],
+      notice: session?.notice ?? '',
+      source: session ? sourceShape(session, host.file) : undefined,
+      identified: (session?.stats.initSegments ?? 0) > 0,
+      pictures: video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA,
+    });
+    const shown = shownFor(view);
+    if (shown.error && shown.error !== shownError) {
+      const { title, message } = describeError(shown.error);
+      byId('error-title').textContent = title;
+      byId('error-message').replaceChildren(
+        ...codeSpans(message).map((part) => {
+          if (!part.code) return part.text;
+          const code = document.createElement('code');
+          code.textContent = part.text;
+          return code;
+        }),
+      );
     }
-    const text = session?.notice ?? '';
-    notice.textContent = text;
-    notice.hidden = text === '';
-    if (session) renderStats(byId('stats-list'), byId('warnings'), session.stats, session.warnings);
-    saveControls.update();
+    shownError = shown.error;
+    errorBox.hidden = !shown.error;
+    if (notice.textContent !== shown.notice) notice.textContent = shown.notice;
+    notice.hidden = shown.notice === '';
+    video.hidden = !shown.video;
+    if (video.controls !== shown.mediaControls) video.controls = shown.mediaControls;
+    toolbar.hidden = !shown.toolbar;
+    if (!shown.toolbar && !inspectorPanel.hidden) toggleInspector();
+    snapshotButton.hidden = !shown.snapshot;
+    shareButton.hidden = !shown.toolbar || started.src === '';
+    if (shareButton.hidden) shareField.hidden = true;
+    saveControls.show(shown.save, shown.record);
+    stats.hidden = !shown.stats;
+    if (session && shown.stats) {
+      renderStats(
+        byId('stats-list'),
+        byId('warnings'),
+        statsRows(session.stats, statsSource(session)),
+        session.warnings,
+      );
+    }
+    if (view.kind === 'active' || view.kind === 'failed') inspectorInstance?.setLive(isLive());
+    // A URL that played is worth offering again next time (a typo or a dead host is not).
+    if (view.kind === 'active' && view.phase === 'playing' && started.src && !started.remembered) {
+      started.remembered = true;
+      const entry: RecentStream = {
+        src: started.src,
+        ...(started.fps ? { fps: started.fps } : {}),
+        ...(started.latency ? { latency: started.latency } : {}),
+      };
+      renderRecent(rememberStream(entry));
+    }
+  }
+
+  function isLive(): boolean {
+    return host.session?.stats.live === true;
+  }
+
+  function statsSource(session: Session): StatsSource {
+    if (session.stats.live) return { kind: 'live' };
+    return {
+      kind: 'file',
+      size: host.file?.size,
+      readComplete: session.readComplete,
+      position: video.currentTime,
+      duration: video.duration,
+    };
   }
 
   function sessionStarted(): void {
@@ -112,7 +225,18 @@ export function mountPage(host: PageHost): PageView {
       if (inspectorInstance) inspectorInstance.addOutputs(outputs);
       else earlyOutputs.push(outputs);
     };
-    saveControls.attach(s, host.file, params.fps);
+    saveControls.attach(s, host.file, settings.fps);
+    const src = host.file ? '' : s.stats.source;
+    started = {
+      src,
+      fps: fpsInput.value.trim(),
+      latency: latencyInput.value.trim(),
+      remembered: false,
+    };
+    const label = streamLabel(host.file, src);
+    document.title = label ? `${label} — h264mux` : PAGE_TITLE;
+    toolStatus.textContent = '';
+    shareField.hidden = true;
     playerSection.hidden = false;
     if (!inspectorInstance) {
       if (s.state === 'playing') inspector();
@@ -128,8 +252,193 @@ export function mountPage(host: PageHost): PageView {
     playerSection.classList.toggle('inspecting', open);
     inspectorToggle.setAttribute('aria-pressed', String(open));
     inspector().setOpen(open);
+    if (open) inspector().setLive(isLive());
   }
   inspectorToggle.addEventListener('click', toggleInspector);
+
+  // ---- The form: URL as typed, fps and latency boxes -------------------------------------------
+
+  /** Reads a box into the settings; an invalid value is reported at the box and not applied. */
+  function readBox(
+    input: HTMLInputElement,
+    parse: (v: string) => number | undefined,
+    what: string,
+  ): boolean {
+    const text = input.value.trim();
+    const ok = text === '' || parse(text) !== undefined;
+    input.setCustomValidity(ok ? '' : what);
+    input.setAttribute('aria-invalid', String(!ok));
+    if (!ok) input.reportValidity();
+    return ok;
+  }
+
+  function readBoxes(): boolean {
+    const fpsOk = readBox(fpsInput, parseFps, 'fps: a positive number such as 25 or 30000/1001');
+    const latencyOk = readBox(latencyInput, parseLatency, 'latency: seconds, 0 or more (e.g. 0.5)');
+    if (fpsOk && latencyOk) takeBoxes();
+    return fpsOk && latencyOk;
+  }
+
+  /** The boxes' values become the settings of the next session (a file dropped now uses them). */
+  function takeBoxes(): void {
+    const fps = fpsInput.value.trim();
+    const latency = latencyInput.value.trim();
+    if (fps === '' || parseFps(fps) !== undefined) settings.fps = parseFps(fps);
+    if (latency === '' || parseLatency(latency) !== undefined) {
+      settings.latency = parseLatency(latency) ?? 0;
+      saveSettings({ latency });
+    }
+  }
+
+  /** Says in the page which scheme was assumed for a URL typed without one. */
+  function noteUrl(text: string): void {
+    try {
+      const url = normaliseStreamUrl(text, location.href);
+      urlNote.textContent = url.assumed
+        ? `No scheme given: assuming ${url.assumed} (${url.href}).`
+        : '';
+    } catch {
+      urlNote.textContent = '';
+    }
+  }
+
+  /** Plays what the URL box holds and makes the address bar a link to it. */
+  function playTyped(): void {
+    const text = srcInput.value.trim();
+    noteUrl(text);
+    let src = text;
+    try {
+      src = normaliseStreamUrl(text, location.href).href;
+      srcInput.value = src;
+      history.pushState(null, '', streamLink(src, fpsInput.value, latencyInput.value));
+    } catch {
+      // host.playUrl reports the bad URL.
+    }
+    host.playUrl(src);
+  }
+
+  // Back and Forward through links pushed by Play: the page plays what the address says.
+  window.addEventListener('popstate', () => location.reload());
+
+  byId<HTMLFormElement>('url-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!readBoxes()) return;
+    if (srcInput.value.trim() !== '') playTyped();
+    else if (host.file) host.playFile(host.file);
+  });
+
+  // A file restarts with a new frame rate at once; a URL takes it on the next Play.
+  fpsInput.addEventListener('change', () => {
+    if (!readBoxes()) return;
+    if (host.file && fpsInput.value.trim() !== started.fps) host.playFile(host.file);
+  });
+  latencyInput.addEventListener('change', () => void readBoxes());
+  for (const input of [fpsInput, latencyInput]) {
+    input.addEventListener('input', () => {
+      input.setCustomValidity('');
+      input.removeAttribute('aria-invalid');
+      takeBoxes();
+    });
+  }
+
+  // ---- Recent streams -------------------------------------------------------------------------
+
+  const recent = byId('recent');
+  function renderRecent(list: readonly RecentStream[]): void {
+    recent.hidden = list.length === 0;
+    recent.querySelector('ul')?.replaceChildren(
+      ...list.map((entry) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'link';
+        button.textContent = streamLabel(undefined, entry.src);
+        const extras = [
+          entry.fps ? `fps ${entry.fps}` : '',
+          entry.latency ? `latency ${entry.latency} s` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
+        button.title = `${entry.src}${extras ? ` (${extras})` : ''}`;
+        button.addEventListener('click', () => {
+          srcInput.value = entry.src;
+          fpsInput.value = entry.fps ?? '';
+          latencyInput.value = entry.latency ?? '';
+          if (readBoxes()) playTyped();
+        });
+        const li = document.createElement('li');
+        li.append(button);
+        return li;
+      }),
+    );
+  }
+  byId('recent-forget').addEventListener('click', () => {
+    forgetRecent();
+    renderRecent([]);
+    srcInput.focus();
+  });
+
+  // ---- Snapshot and share ---------------------------------------------------------------------
+
+  function snapshot(): void {
+    if (snapshotButton.hidden) return;
+    const name = snapshotName(streamLabel(host.file, started.src) || 'frame', video.currentTime);
+    snapshotPng(video).then(
+      (blob) => {
+        download(blob, name);
+        toolStatus.textContent = `Saved ${name} (${video.videoWidth}×${video.videoHeight}).`;
+      },
+      (error: unknown) => {
+        toolStatus.textContent = `No snapshot: ${error instanceof Error ? error.message : String(error)}.`;
+      },
+    );
+  }
+  snapshotButton.addEventListener('click', snapshot);
+
+  shareButton.addEventListener('click', () => {
+    const link = streamLink(started.src, started.fps, started.latency);
+    void copyText(link, shareField).then((copied) => {
+      toolStatus.textContent = copied
+        ? 'Link copied.'
+        : 'The browser did not allow copying here: the link is selected, copy it with Ctrl+C (⌘C).';
+    });
+  });
+
+  // ---- Keyboard --------------------------------------------------------------------------------
+
+  const shortcuts: Shortcut[] = [
+    {
+      keys: [' '],
+      label: 'space',
+      does: 'play/pause',
+      run: () => {
+        if (video.hidden || !host.session) return;
+        if (video.paused) void video.play().catch(() => undefined);
+        else video.pause();
+      },
+    },
+    {
+      keys: ['f', 'F'],
+      label: 'f',
+      does: 'fullscreen',
+      run: () => {
+        if (document.fullscreenElement) void document.exitFullscreen();
+        else if (!video.hidden) void video.requestFullscreen().catch(() => undefined);
+      },
+    },
+    {
+      keys: ['i', 'I'],
+      label: 'i',
+      does: 'inspector',
+      run: () => {
+        if (!toolbar.hidden) toggleInspector();
+      },
+    },
+    { keys: ['s', 'S'], label: 's', does: 'snapshot (PNG)', run: snapshot },
+  ];
+  installShortcuts(shortcuts);
+  renderShortcutHelp(byId('shortcuts'), shortcuts);
+
+  // ---- Startup ---------------------------------------------------------------------------------
 
   // Latency and buffer sparklines: 4 samples a second from the running session.
   setInterval(() => {
@@ -143,10 +452,22 @@ export function mountPage(host: PageHost): PageView {
   }, 250);
 
   setInterval(render, 500);
-  byId<HTMLInputElement>('src-input').value = params.src ?? '';
   const q = new URLSearchParams(location.search);
-  byId<HTMLInputElement>('fps-input').value = q.get('fps') ?? '';
-  byId<HTMLInputElement>('latency-input').value = q.get('latency') ?? '';
+  srcInput.value = params.src ?? '';
+  if (params.src) noteUrl(params.src);
+  fpsInput.value = q.get('fps') ?? '';
+  const stored = loadSettings();
+  latencyInput.value = q.get('latency') ?? stored.latency;
+  if (stored.layout) layoutSelect.value = stored.layout;
+  const target = [...targetSelect.options].find((o) => o.value === stored.target);
+  if (target && !target.disabled) targetSelect.value = target.value;
+  layoutSelect.addEventListener('change', () =>
+    saveSettings({ layout: layoutSelect.value === 'faststart' ? 'faststart' : 'fragmented' }),
+  );
+  targetSelect.addEventListener('change', () =>
+    saveSettings({ target: targetSelect.value === 'disk' ? 'disk' : 'download' }),
+  );
+  renderRecent(loadRecent());
 
   sessionStarted();
   render();

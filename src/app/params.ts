@@ -19,15 +19,20 @@ export interface PageParams {
   readonly live: boolean | undefined;
 }
 
-function positive(value: string | null): number | undefined {
+/** The query parameters, in the order a link writes them. */
+export const PARAM_NAMES = ['src', 'fps', 'latency', 'framing', 'live', 'stall', 'rate'] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+/** A frame rate: a positive number or a ratio such as "30000/1001"; undefined when empty or invalid. */
+export function parseFps(value: string | null): number | undefined {
   if (value === null || value.trim() === '') return undefined;
-  // "30000/1001" style rates are accepted too.
   const parts = value.split('/');
   const n = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(value);
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-function nonNegative(value: string | null): number | undefined {
+/** A latency in seconds (0 or more); undefined when empty or invalid. */
+export function parseLatency(value: string | null): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const n = Number(value);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
@@ -39,12 +44,37 @@ export function readParams(search: string): PageParams {
   const live = q.get('live');
   return {
     src: src ? src : undefined,
-    fps: positive(q.get('fps')),
-    latency: nonNegative(q.get('latency')) ?? 0,
+    fps: parseFps(q.get('fps')),
+    latency: parseLatency(q.get('latency')) ?? 0,
     framing: parseFramingOption(q.get('framing')),
-    rate: Math.min(16, positive(q.get('rate')) ?? 1),
-    stallSeconds: positive(q.get('stall')) ?? 5,
+    rate: Math.min(16, parseFps(q.get('rate')) ?? 1),
+    stallSeconds: parseFps(q.get('stall')) ?? 5,
     live:
       live === '1' || live === 'true' ? true : live === '0' || live === 'false' ? false : undefined,
   };
+}
+
+/**
+ * The query of a link to a stream (`?src=…&fps=…`), in PARAM_NAMES order. Empty values are left out:
+ * a link carries only what was set.
+ */
+export function linkQuery(values: Readonly<Partial<Record<ParamName, string>>>): string {
+  const q = new URLSearchParams();
+  for (const name of PARAM_NAMES) {
+    const value = values[name]?.trim();
+    if (value) q.set(name, value);
+  }
+  const query = q.toString();
+  return query === '' ? '' : `?${query}`;
+}
+
+/** The raw reading options (`framing`, `live`, `stall`, `rate`) of a query, for a link that keeps them. */
+export function readingOptions(search: string): Partial<Record<ParamName, string>> {
+  const q = new URLSearchParams(search);
+  const kept: Partial<Record<ParamName, string>> = {};
+  for (const name of ['framing', 'live', 'stall', 'rate'] as const) {
+    const value = q.get(name);
+    if (value !== null) kept[name] = value;
+  }
+  return kept;
 }

@@ -9,6 +9,7 @@ import type { Mp4Layout } from '../worker/mp4-file.js';
 import type { Recording } from '../worker/protocol.js';
 import { SaveJob } from '../worker/save-client.js';
 import type { SaveProgress, SaveResult, SaveTarget } from '../worker/save-protocol.js';
+import { download } from './download.js';
 import type { Session } from './session.js';
 
 /** Largest MP4 built in memory for a download (Blob); bigger files need the File System Access API. */
@@ -78,6 +79,8 @@ export interface SaveStatus {
 export interface SaveControlsElements {
   readonly saveGroup: HTMLElement;
   readonly recordGroup: HTMLElement;
+  /** The layout and target choices, shown with Save or Record. */
+  readonly options: HTMLElement;
   readonly saveButton: HTMLButtonElement;
   readonly recordButton: HTMLButtonElement;
   readonly stopButton: HTMLButtonElement;
@@ -136,15 +139,20 @@ export class SaveControls {
     this.session = session;
     this.file = file;
     this.fps = fps;
-    this.ui.saveGroup.hidden = file === undefined;
-    this.ui.recordGroup.hidden = true;
+    this.show(false, false);
     this.set({ state: 'idle', message: '' });
   }
 
-  /** Called on session changes: Record shows up once the source turns out to be live. */
-  update(): void {
-    const live = this.session?.stats.live === true;
-    this.ui.recordGroup.hidden = !live || this.file !== undefined;
+  /**
+   * Shows Save and Record as the page's state allows (a picked H.264 file, a live stream that plays);
+   * a save or a recording under way keeps its controls. The layout and target choices show with them.
+   */
+  show(save: boolean, record: boolean): void {
+    const saveShown = (save && this.file !== undefined) || this.job !== undefined;
+    const recordShown = record || this.recordTimer !== undefined;
+    this.ui.saveGroup.hidden = !saveShown;
+    this.ui.recordGroup.hidden = !recordShown;
+    this.ui.options.hidden = !saveShown && !recordShown;
   }
 
   private layout(): Mp4Layout {
@@ -348,16 +356,4 @@ export class SaveControls {
     a.className = 'again';
     this.ui.status.append(' ', a);
   }
-}
-
-function download(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

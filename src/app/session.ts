@@ -186,8 +186,10 @@ export class Session {
     this.openMediaSource();
   }
 
-  /** A transient, non-error message (reconnecting, stream ended). */
+  /** A transient, non-error message (reconnecting, read complete, stream ended). */
   notice = '';
+  /** A finite source has been read to its end (until a seek restarts reading). */
+  readComplete = false;
 
   stop(): void {
     this.stopped = true;
@@ -302,6 +304,7 @@ export class Session {
     // Worker commands run in order: pushes after this one go to the fresh transmuxer.
     void this.worker.configure(this.transmuxerOptions).catch((error: unknown) => this.fail(error));
     this.player.restart(frame * frameSeconds);
+    this.readComplete = false;
     this.notice = '';
     if (this.state === 'ended') this.setState('buffering');
     this.onChange?.();
@@ -349,7 +352,8 @@ export class Session {
         this.handle(outputs);
         if (this.state === 'error') return;
         this.player.endOfStream();
-        this.notice = 'Stream ended: everything received is buffered.';
+        this.readComplete = true;
+        this.notice = 'Read complete: the rest of the file is buffered.';
         this.onChange?.();
       })
       .catch((error: unknown) => this.fail(error));
@@ -400,7 +404,7 @@ export class Session {
     switch (event.type) {
       case 'playing':
         this.setState('playing');
-        if (!this.notice.startsWith('Stream ended')) this.notice = '';
+        if (!this.readComplete) this.notice = '';
         break;
       case 'waiting':
         if (this.state !== 'reconnecting') this.setState('buffering');

@@ -1,18 +1,92 @@
-/** The statistics panel: a definition list rebuilt from a SessionStats snapshot. */
+/**
+ * The statistics panel: a definition list rebuilt from a SessionStats snapshot, with the fields that fit
+ * the source. A file has a duration, a position, frames read and a read progress; a live stream has a
+ * bitrate, a latency, a received frame rate and reconnects.
+ */
 import type { SessionStats, SessionWarning } from './session.js';
+
+/** What the panel knows beyond the session's stats. */
+export type StatsSource =
+  | {
+      readonly kind: 'file';
+      /** Bytes of the file, when known (a picked file; not a file URL). */
+      readonly size: number | undefined;
+      /** The whole file has been read. */
+      readonly readComplete: boolean;
+      /** The video's currentTime and duration, in seconds. */
+      readonly position: number;
+      readonly duration: number;
+    }
+  | { readonly kind: 'live' };
 
 function fmt(n: number, digits = 1): string {
   return Number.isFinite(n) ? n.toFixed(digits) : '∞';
 }
 
-export function statsRows(stats: SessionStats): [string, string][] {
+function mb(bytes: number): string {
+  return `${fmt(bytes / 1e6, 2)} MB`;
+}
+
+const FPS_SOURCES = {
+  vui: 'stream VUI',
+  option: 'fps setting',
+  default: 'default: no timing in the stream; set the fps box',
+} as const;
+
+function fileRows(stats: SessionStats, file: StatsSource & { kind: 'file' }): [string, string][] {
+  const fps = stats.info?.fps;
+  const duration = Number.isFinite(file.duration) && file.duration > 0;
+  // The frame on screen; at the very end currentTime equals the duration, past the last frame's start.
+  const index = fps
+    ? Math.min(
+        Math.floor(file.position * fps + 1e-6),
+        duration ? Math.ceil(file.duration * fps - 1e-6) - 1 : Infinity,
+      )
+    : undefined;
+  const frame = index !== undefined ? ` (frame ${Math.max(0, index)})` : '';
+  const read = file.readComplete
+    ? `complete, ${mb(stats.bytesReceived)}`
+    : file.size
+      ? `${mb(stats.bytesReceived)} of ${mb(file.size)} (${fmt(Math.min(100, (stats.bytesReceived / file.size) * 100), 0)}%)`
+      : mb(stats.bytesReceived);
+  return [
+    [
+      'Duration',
+      duration ? `${fmt(file.duration, 2)} s${file.readComplete ? '' : ' (estimated)'}` : '—',
+    ],
+    ['Position', `${fmt(file.position, 2)} s${frame}`],
+    ['Frames', `${stats.framesMuxed} read${file.readComplete ? '' : ' so far'}`],
+    ['Read', read],
+  ];
+}
+
+function liveRows(stats: SessionStats): [string, string][] {
+  const p = stats.player;
+  const rows: [string, string][] = [['Bitrate', `${fmt(stats.bitrate / 1000, 0)} kbit/s`]];
+  if (p)
+    rows.push([
+      'Live latency',
+      `${fmt(p.latency * 1000, 0)} ms (playback rate ${fmt(p.playbackRate, 2)})`,
+    ]);
+  rows.push(
+    ['Frame rate', `${fmt(stats.receivedFps)} received, ${fmt(stats.presentedFps)} decoded per s`],
+    ['Received', `${mb(stats.bytesReceived)}, ${stats.framesMuxed} frames`],
+    [
+      'Reconnects',
+      `${stats.reconnects}${stats.reconnectAttempts > stats.reconnects ? ` (${stats.reconnectAttempts} attempt${stats.reconnectAttempts === 1 ? '' : 's'})` : ''}`,
+    ],
+  );
+  return rows;
+}
+
+export function statsRows(stats: SessionStats, source: StatsSource): [string, string][] {
   const info = stats.info;
   const p = stats.player;
   const rows: [string, string][] = [
     ['State', stats.state],
     [
       'Source',
-      `${stats.sourceKind}${stats.live ? ' (live)' : ''}${stats.accessUnitFraming ? ', access-unit framing' : ''}`,
+      `${stats.sourceKind}${source.kind === 'live' ? ' (live)' : ''}${stats.accessUnitFraming ? ', access-unit framing' : ''}`,
     ],
   ];
   if (info) {
@@ -20,55 +94,39 @@ export function statsRows(stats: SessionStats): [string, string][] {
       info.displayWidth !== info.width || info.displayHeight !== info.height
         ? ` (display ${info.displayWidth}×${info.displayHeight})`
         : '';
-    rows.push([
-      'Resolution',
-      `${info.width}×${info.height}${display}${info.interlaced ? ' interlaced' : ''}`,
-    ]);
-    rows.push(['Profile / level', `${info.profile} / ${info.level}`]);
-    rows.push(['Codec', info.codec]);
-    rows.push([
-      'fps (nominal)',
-      `${fmt(info.fps, 3)} from ${info.fpsSource === 'vui' ? 'stream VUI' : info.fpsSource === 'option' ? '?fps=' : 'default (no timing in stream)'}`,
-    ]);
-    rows.push(['B-frames', info.hasBFrames ? 'yes' : 'no']);
+    rows.push(
+      [
+        'Resolution',
+        `${info.width}×${info.height}${display}${info.interlaced ? ' interlaced' : ''}`,
+      ],
+      ['Profile / level', `${info.profile} / ${info.level}`],
+      ['Codec', info.codec],
+      ['fps (nominal)', `${fmt(info.fps, 3)} from ${FPS_SOURCES[info.fpsSource]}`],
+      ['B-frames', info.hasBFrames ? 'yes' : 'no'],
+    );
   }
-  rows.push([
-    'fps (measured)',
-    `${fmt(stats.presentedFps)} decoded, ${fmt(stats.receivedFps)} received`,
-  ]);
-  rows.push(['Bitrate', `${fmt(stats.bitrate / 1000, 0)} kbit/s`]);
-  rows.push(['Received', `${fmt(stats.bytesReceived / 1e6, 2)} MB, ${stats.framesMuxed} frames`]);
+  rows.push(...(source.kind === 'file' ? fileRows(stats, source) : liveRows(stats)));
   if (p) {
-    rows.push([
-      'Buffered',
-      `${fmt(p.bufferedAhead, 2)} s ahead (${fmt(p.bufferedStart, 1)}–${fmt(p.bufferedEnd, 1)} s)`,
-    ]);
-    if (stats.live)
-      rows.push([
-        'Live latency',
-        `${fmt(p.latency * 1000, 0)} ms (rate ${fmt(p.playbackRate, 2)})`,
-      ]);
-    rows.push(['Frames', `${p.decodedFrames} decoded, ${p.droppedFrames} dropped`]);
-    rows.push([
-      'MSE',
-      `${p.mediaSource}, ${p.appendedSegments} segments, ${p.evictions} evictions`,
-    ]);
+    rows.push(
+      ['Decoded', `${p.decodedFrames} frames, ${p.droppedFrames} dropped`],
+      [
+        'Buffered',
+        `${fmt(p.bufferedAhead, 2)} s ahead (${fmt(p.bufferedStart, 1)}–${fmt(p.bufferedEnd, 1)} s)`,
+      ],
+      ['MSE', `${p.mediaSource}, ${p.appendedSegments} segments, ${p.evictions} evictions`],
+    );
   }
-  rows.push([
-    'Reconnects',
-    `${stats.reconnects}${stats.reconnectAttempts > stats.reconnects ? ` (${stats.reconnectAttempts} attempts)` : ''}`,
-  ]);
   return rows;
 }
 
 export function renderStats(
   list: HTMLElement,
   warningList: HTMLElement,
-  stats: SessionStats,
+  rows: readonly (readonly [string, string])[],
   warnings: readonly SessionWarning[],
 ): void {
   const fragment = document.createDocumentFragment();
-  for (const [key, value] of statsRows(stats)) {
+  for (const [key, value] of rows) {
     const dt = document.createElement('dt');
     dt.textContent = key;
     const dd = document.createElement('dd');

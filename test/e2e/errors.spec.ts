@@ -3,28 +3,86 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { FIXTURES, ROOT, debug, expect, test } from './support/fixtures.js';
+import { expectFatalErrorAlone } from './support/page-checks.js';
 import { startStaticServer } from './support/static-server.mjs';
 import { prng, startStreamServer } from './support/stream-server.mjs';
+import type { StreamServer } from './support/stream-server.mjs';
 
 const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
 
-test('an MP4 file is refused as "not H.264" and named as MP4', async ({ page, appUrl }) => {
+/** p01 remuxed into an MP4 file by ffmpeg. */
+function p01AsMp4(): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'h264mux-e2e-'));
-  const mp4 = join(dir, 'clip.mp4');
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-r', '30', '-i', P01, '-c', 'copy', mp4]);
-  expect(r.status, String(r.stderr)).toBe(0);
+  try {
+    const mp4 = join(dir, 'clip.mp4');
+    const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-r', '30', '-i', P01, '-c', 'copy', mp4]);
+    expect(r.status, String(r.stderr)).toBe(0);
+    return readFileSync(mp4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The error text says `sentence` once, and shows commands as code, not between raw backquotes. */
+async function expectSaidOnce(page: Page, sentence: RegExp): Promise<void> {
+  const text = (await page.locator('#error-message').textContent()) ?? '';
+  expect(text.match(new RegExp(sentence.source, `${sentence.flags}g`)) ?? [], text).toHaveLength(1);
+  expect(text).not.toContain('`');
+}
+
+let server: StreamServer | undefined;
+test.afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+test('an MP4 file is refused as "not H.264", named as MP4 once, and offers no Save', async ({
+  page,
+  appUrl,
+}) => {
   await page.goto(appUrl);
   await page.setInputFiles('input[type=file]', {
     name: 'clip.h264',
     mimeType: 'application/octet-stream',
-    buffer: readFileSync(mp4),
+    buffer: p01AsMp4(),
   });
   await expect(page.locator('#error')).toBeVisible();
-  await expect(page.locator('#error')).toContainText('not a raw H.264');
-  await expect(page.locator('#error')).toContainText('MP4');
+  await expect(page.locator('#error-title')).toHaveText('Not an H.264 stream');
+  await expectSaidOnce(page, /not a raw H\.264/i);
+  await expectSaidOnce(page, /MP4/);
+  await expect(page.locator('#error-message code')).toHaveText(
+    'ffmpeg -i in -c:v copy -bsf:v h264_mp4toannexb -f h264 out.h264',
+  );
   expect((await debug(page)).errors[0]?.code).toBe('NOT_H264');
+  await expectFatalErrorAlone(page);
 });
+
+for (const kind of ['MP4', 'HTML'] as const) {
+  test(`a live URL that serves ${kind}: the error alone, no reconnect notice, no Record`, async ({
+    page,
+    appUrl,
+  }) => {
+    // A chunked response that ends: read as a live stream that was lost, so the source reconnects.
+    // A short HTML page is recognised only on the second connection (the sniffer needs 189 bytes),
+    // after the reconnect notice.
+    const body =
+      kind === 'MP4'
+        ? new Uint8Array(p01AsMp4())
+        : new TextEncoder().encode('<!doctype html><html><body>Camera offline</body></html>\n');
+    server = await startStreamServer({ file: body, fps: 30, loop: false, clock: 'per-client' });
+    await page.goto(`${appUrl}?src=${encodeURIComponent(server.httpUrl)}`);
+    await expect(page.locator('#error-title')).toHaveText('Not an H.264 stream');
+    await expectSaidOnce(page, /not a raw H\.264/i);
+    await expectFatalErrorAlone(page);
+    if (kind === 'HTML') {
+      await expect(page.locator('#error')).toContainText('an HTML page');
+      // The case in point: the source had announced a reconnect before the error.
+      expect((await debug(page)).stats?.reconnectAttempts).toBeGreaterThanOrEqual(1);
+    }
+  });
+}
 
 test('random bytes are refused with an error in the page', async ({ page, appUrl }) => {
   const random = prng(42);
@@ -39,9 +97,8 @@ test('random bytes are refused with an error in the page', async ({ page, appUrl
   await expect(page.locator('#error')).toBeVisible();
   const code = (await debug(page)).errors[0]?.code;
   expect(['NOT_H264', 'NO_DECODABLE_FRAMES']).toContain(code);
-  await expect(page.locator('#error')).toContainText(
-    code === 'NOT_H264' ? 'not a raw H.264' : 'No frame could be decoded',
-  );
+  await expectSaidOnce(page, code === 'NOT_H264' ? /not a raw H\.264/i : /no decodable frames/i);
+  await expectFatalErrorAlone(page);
 });
 
 for (const src of ['http://127.0.0.1:9/stream.h264', 'ws://127.0.0.1:9/stream']) {
@@ -61,21 +118,43 @@ for (const src of ['http://127.0.0.1:9/stream.h264', 'ws://127.0.0.1:9/stream'])
     expect(state.state).toBe('reconnecting');
     expect(state.errors.map((e) => e.code)).toEqual(['UNREACHABLE']);
     await expect(page.locator('#error')).toBeVisible();
+    // Nothing plays yet: no video (and no spinner), no statistics of zeros, no Record.
+    for (const hidden of ['video', '#stats', '#toolbar', '#record-button']) {
+      await expect(page.locator(hidden), hidden).toBeHidden();
+    }
   });
 }
 
-test('a file URL that answers 404 is fatal (no retry)', async ({ page, appUrl }) => {
-  const server = await startStreamServer({ file: P01, fps: 30 });
-  try {
-    const src = `http://127.0.0.1:${server.port}/missing.h264`;
-    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
-    await expect(page.locator('#error')).toContainText('404');
-    await expect.poll(async () => (await debug(page)).state).toBe('error');
-    await page.waitForTimeout(1500);
-    expect((await debug(page)).stats?.reconnectAttempts).toBe(0);
-  } finally {
-    await server.close();
-  }
+test('a file URL that answers 404 is fatal (no retry) and names the path', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30 });
+  const src = `http://127.0.0.1:${server.port}/missing.h264`;
+  await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+  await expect(page.locator('#error-title')).toHaveText('Not found');
+  await expect(page.locator('#error-message')).toContainText(
+    `127.0.0.1:${server.port} is running but has no stream at /missing.h264 (404 Not Found)`,
+  );
+  await expect(page.locator('#error')).not.toContainText('Server error');
+  await expectFatalErrorAlone(page);
+  await page.waitForTimeout(700);
+  expect((await debug(page)).stats?.reconnectAttempts).toBe(0);
+});
+
+test('a WebSocket URL that the server answers with 404 is "not found", not "is it running?"', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30 });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(`ws://127.0.0.1:${server.port}/nothing`)}`);
+  await expect(page.locator('#error-title')).toHaveText('Not found');
+  await expect(page.locator('#error-message')).toContainText(
+    'no WebSocket stream at /nothing (HTTP 404)',
+  );
+  await expect(page.locator('#error')).not.toContainText('is the server running');
+  expect((await debug(page)).errors.map((e) => e.code)).toEqual(['WS_REFUSED']);
+  await expectFatalErrorAlone(page);
 });
 
 test('a server without CORS headers: the page names the missing header', async ({

@@ -22,6 +22,7 @@ export interface DebugSnapshot {
   state: string;
   stats:
     | {
+        sourceKind: string;
         live: boolean;
         accessUnitFraming: boolean;
         reconnects: number;
