@@ -53,21 +53,30 @@ function chunking(len: number, codes: readonly number[]): fc.Arbitrary<number[]>
     );
 }
 
+/** The warnings among `outputs`, in order, as `CODE: message`. */
+function warningsOf(outputs: readonly TransmuxerOutput[]): string[] {
+  return outputs.flatMap((o) => (o.type === 'warning' ? [`${o.code}: ${o.message}`] : []));
+}
+
 describe('chunking never changes the output', () => {
   for (const name of ['p03', 'p05', 'p10', 'p13', 'p18']) {
     const f = fixture(name);
     const input = readFixture(f.name);
     const options = optionsFor(f.oracleArgs);
-    const reference = concatSegments(transmux(input, options).outputs);
+    const single = transmux(input, options).outputs;
+    const reference = concatSegments(single);
+    const warnings = warningsOf(single);
     const codes = startCodes(input);
 
-    it(`${f.name}: any chunking gives the bytes of a single push`, () => {
+    it(`${f.name}: any chunking gives the bytes and the warnings of a single push`, () => {
       expect(reference.byteLength).toBeGreaterThan(0);
       fc.assert(
         fc.property(chunking(input.byteLength, codes), (cuts) => {
-          const out = concatSegments(runChunked(input, cuts, options));
+          const outputs = runChunked(input, cuts, options);
+          const out = concatSegments(outputs);
           expect(out.byteLength).toBe(reference.byteLength);
           expect(Buffer.compare(out, reference)).toBe(0);
+          expect(warningsOf(outputs)).toEqual(warnings);
         }),
         { numRuns: 25 },
       );

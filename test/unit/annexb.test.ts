@@ -8,11 +8,20 @@ function bytesOf(nal: NalUnit): number[] {
 }
 
 function splitAll(chunks: readonly Uint8Array[]): number[][] {
+  return split(chunks).units;
+}
+
+function split(chunks: readonly Uint8Array[]): { units: number[][]; garbage: number } {
   const s = new AnnexBSplitter();
   const out: NalUnit[] = [];
   for (const c of chunks) out.push(...s.push(c));
   out.push(...s.flush());
-  return out.map(bytesOf);
+  return { units: out.map(bytesOf), garbage: s.garbageBytes };
+}
+
+/** `data` cut into chunks of one byte. */
+function bytewise(data: Uint8Array): Uint8Array[] {
+  return Array.from({ length: data.length }, (_, i) => data.subarray(i, i + 1));
 }
 
 const STREAM = new Uint8Array([
@@ -38,15 +47,62 @@ describe('AnnexBSplitter', () => {
     expect(s.garbageBytes).toBe(2);
   });
 
-  it('gives the same units for every split point and every pair of split points', () => {
+  it('gives the same units and garbage count for every split point and every pair of them', () => {
+    const expected = { units: EXPECTED, garbage: 2 };
     for (let i = 0; i <= STREAM.length; i++) {
-      expect(splitAll([STREAM.subarray(0, i), STREAM.subarray(i)])).toEqual(EXPECTED);
+      expect(split([STREAM.subarray(0, i), STREAM.subarray(i)])).toEqual(expected);
       for (let j = i; j <= STREAM.length; j++) {
-        expect(
-          splitAll([STREAM.subarray(0, i), STREAM.subarray(i, j), STREAM.subarray(j)]),
-        ).toEqual(EXPECTED);
+        expect(split([STREAM.subarray(0, i), STREAM.subarray(i, j), STREAM.subarray(j)])).toEqual(
+          expected,
+        );
       }
     }
+    expect(split(bytewise(STREAM))).toEqual(expected);
+  });
+
+  it('counts no garbage for a start code, or leading zeros, that arrive a byte at a time', () => {
+    for (const start of [
+      [0, 0, 1],
+      [0, 0, 0, 1],
+      [0, 0, 0, 0, 0, 0, 1],
+    ]) {
+      const stream = new Uint8Array([...start, 0x67, 1, 2, 0, 0, 1, 0x68, 5]);
+      expect(split(bytewise(stream))).toEqual({
+        units: [
+          [0x67, 1, 2],
+          [0x68, 5],
+        ],
+        garbage: 0,
+      });
+    }
+    // Zeros that are not followed by a 01 are garbage like any other byte.
+    const stream = new Uint8Array([7, 0, 0, 9, 0, 0, 0, 1, 0x67, 1]);
+    expect(split(bytewise(stream))).toEqual({ units: [[0x67, 1]], garbage: 4 });
+  });
+
+  it('skips a unit up to the next start code and holds none of its bytes meanwhile', () => {
+    const s = new AnnexBSplitter();
+    const units: number[][] = [];
+    const push = (bytes: number[]): void => {
+      units.push(...s.push(new Uint8Array(bytes)).map(bytesOf));
+    };
+    push([0, 0, 1, 0x67, 1, 0, 0, 1, 0x65, 7, 7]);
+    expect(s.unitBytes).toBe(3);
+    expect(s.heldFrom).toBe(8);
+    s.skipUnit();
+    expect(s.unitBytes).toBe(0);
+    expect(s.heldFrom).toBe(11);
+    push([7, 7, 7, 0]);
+    expect(s.unitBytes).toBe(0);
+    expect(s.peekHead()).toBeUndefined();
+    expect(s.heldFrom).toBe(15);
+    push([0, 1, 0x41, 9]);
+    expect(s.heldFrom).toBe(17);
+    units.push(...s.flush().map(bytesOf));
+    expect(units).toEqual([
+      [0x67, 1],
+      [0x41, 9],
+    ]);
   });
 
   it('hands out views into the pushed chunk, not copies', () => {

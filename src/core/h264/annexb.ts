@@ -10,17 +10,26 @@ export class AnnexBSplitter {
   private parts: Uint8Array[] = [];
   private partsSize = 0;
   private started = false;
+  /** The unit in progress is being discarded up to the next start code (see `skipUnit`). */
+  private skipping = false;
   /** Zero bytes seen at the very end of the previous chunk (a start code may continue in the next). */
   private pendingZeros = 0;
-  /** Bytes skipped before the first start code. */
+  /** Bytes skipped before the first start code (its zero bytes, and leading zeros, are not counted). */
   garbageBytes = 0;
+  /** Stream position where the bytes before a start code began to be skipped (0, or the last reset). */
+  private garbageFrom = 0;
   /** Stream position of the current chunk's first byte, and of the unit in progress. */
   private base = 0;
   private unitOffset = 0;
 
   /** Stream position of the first byte still referenced (the unit in progress), or the end of input. */
   get heldFrom(): number {
-    return this.started ? this.unitOffset : this.base;
+    return this.started && !this.skipping ? this.unitOffset : this.base;
+  }
+
+  /** Bytes of the unit in progress so far (0 while one is skipped). */
+  get unitBytes(): number {
+    return this.partsSize;
   }
 
   /** Splits `chunk`; returns the NAL units it completed. */
@@ -39,8 +48,11 @@ export class AnnexBSplitter {
       while (j >= nalStart && chunk[j] === 0) j--;
       const zeros = one - 1 - j + (j < nalStart ? this.pendingZeros : 0);
       if (zeros < 2) continue;
-      // Before the first start code everything up to its zeros is garbage; after it, trailing zeros are trimmed.
-      this.appendPart(chunk.subarray(nalStart, this.started ? one : Math.max(nalStart, j + 1)));
+      // Before the first start code everything up to its zeros is garbage, wherever the chunks were cut.
+      if (!this.started)
+        this.garbageBytes += Math.max(0, this.base + one - zeros - this.garbageFrom);
+      // After it, the unit ends here; endUnit trims its trailing zeros.
+      this.appendPart(chunk.subarray(nalStart, one));
       this.endUnit(out);
       nalStart = one + 1;
       this.unitOffset = this.base + nalStart;
@@ -70,6 +82,19 @@ export class AnnexBSplitter {
     this.partsSize = 0;
     this.pendingZeros = 0;
     this.started = false;
+    this.skipping = false;
+    this.garbageFrom = this.base;
+  }
+
+  /**
+   * Gives up on the unit in progress: its bytes so far are released and the rest, up to the next start
+   * code, is discarded as it arrives. It is not handed out.
+   */
+  skipUnit(): void {
+    if (!this.started) return;
+    this.parts = [];
+    this.partsSize = 0;
+    this.skipping = true;
   }
 
   /** The first bytes of the unit in progress (for deciding early that it starts a new access unit). */
@@ -82,11 +107,7 @@ export class AnnexBSplitter {
   }
 
   private appendPart(part: Uint8Array): void {
-    if (part.length === 0) return;
-    if (!this.started) {
-      this.garbageBytes += part.length;
-      return;
-    }
+    if (part.length === 0 || !this.started || this.skipping) return;
     this.parts.push(part);
     this.partsSize += part.length;
   }
@@ -94,6 +115,10 @@ export class AnnexBSplitter {
   /** Closes the unit in progress, without the zero bytes that end it (start-code zeros, trailing_zero_8bits). */
   private endUnit(out: NalUnit[]): void {
     if (!this.started) return;
+    if (this.skipping) {
+      this.skipping = false;
+      return;
+    }
     const parts = this.parts;
     let size = this.partsSize;
     this.parts = [];
