@@ -61,6 +61,7 @@ export class AccessUnitReader {
       for (const nal of this.splitter.flush()) this.assembler.push(nal);
       this.assembler.endOfAccessUnit();
     } else {
+      this.assembler.limitUnitInProgress(this.splitter);
       const head = this.splitter.peekHead();
       if (head) this.assembler.peek(head);
     }

@@ -20,7 +20,13 @@ export type H264MuxWarningCode =
   | 'LEADING_PICTURES_DROPPED'
   | 'REORDER_VIOLATION'
   | 'REORDER_DETECTED'
-  | 'TIMING_OUT_OF_RANGE';
+  | 'TIMING_OUT_OF_RANGE'
+  /** An SPS or PPS with a field outside its range (§7.4.2) was skipped; the message names field and value. */
+  | 'INVALID_PARAMETER_SET'
+  /** A NAL unit longer than any picture of the stream can need (no start code for that long) was skipped. */
+  | 'NAL_TOO_LARGE'
+  /** An access unit with more NAL units or bytes than a picture can hold (it never ends) was dropped. */
+  | 'ACCESS_UNIT_TOO_LARGE';
 
 /** Plain detail of an error: survives postMessage and JSON. */
 export type ErrorDetail = Readonly<Record<string, string | number | boolean>>;

@@ -135,6 +135,7 @@ export class Transmuxer {
       this.sets,
       (picture) => this.onPicture(picture),
       (code, message) => this.warn(code, message),
+      () => this.restartAtKeyframe(),
     );
   }
 
@@ -170,6 +171,7 @@ export class Transmuxer {
       for (const nal of this.splitter.flush()) this.onNal(nal);
       this.assembler.endOfAccessUnit();
     } else {
+      this.assembler.limitUnitInProgress(this.splitter);
       const head = this.splitter.peekHead();
       if (head) this.assembler.peek(head);
     }
@@ -228,9 +230,11 @@ export class Transmuxer {
       }
       const why = this.truncatedLast
         ? 'its only frame is cut short by the end of the stream'
-        : this.sets.hasAny
-          ? 'the stream has no IDR picture or recovery point to start decoding from'
-          : 'no SPS/PPS (sequence and picture parameter sets) were found; cameras need an option such as --inline to repeat them';
+        : this.warned.has('INVALID_PARAMETER_SET')
+          ? 'its SPS/PPS break the H.264 spec and were skipped (see the INVALID_PARAMETER_SET warning)'
+          : this.sets.hasAny
+            ? 'the stream has no IDR picture or recovery point to start decoding from'
+            : 'no SPS/PPS (sequence and picture parameter sets) were found; cameras need an option such as --inline to repeat them';
       this.fail(new H264MuxError('NO_DECODABLE_FRAMES', `No decodable frames: ${why}.`));
     }
     return this.take();
@@ -437,11 +441,20 @@ export class Transmuxer {
       'REORDER_DETECTED',
       `frames arrive out of order and the stream does not say how far: from the next keyframe on, up to ${this.reorder} frames are held for reordering`,
     );
+    this.restartAtKeyframe();
+    this.updateInfo();
+  }
+
+  /**
+   * Every frame so far goes out (in its own fragment, so the memory behind it can be released), and output
+   * resumes at the next keyframe: after a lost picture, or a change of reordering depth.
+   */
+  private restartAtKeyframe(): void {
     this.bumpAll();
     this.closeFragment();
     this.started = false;
     this.startedAtRecovery = false;
-    this.updateInfo();
+    this.warned.delete('WAITING_FOR_KEYFRAME');
   }
 
   private chooseTiming(sps: Sps): Timing {

@@ -98,6 +98,12 @@ const LOG2_MAX_POC_LSB = 4; // pic_order_cnt_lsb wraps every 8 frames: the wrap 
 
 interface SpsParams {
   readonly profileIdc: 77 | 100;
+  /** constraint_set0..5 flags and reserved bits as one byte (default 0). */
+  readonly constraintFlags?: number;
+  /** High profile only: chroma_format_idc (default 1) and bit depths (default 8). */
+  readonly chromaFormatIdc?: number;
+  readonly bitDepthLuma?: number;
+  readonly bitDepthChroma?: number;
   readonly levelIdc: number;
   readonly id: number;
   readonly log2MaxFrameNum: number;
@@ -113,15 +119,45 @@ interface SpsParams {
   readonly fps: number;
   /** Writes VUI bitstream_restriction with this max_num_reorder_frames; absent: none. */
   readonly maxNumReorderFrames?: number | undefined;
+  /** bitstream_restriction's max_dec_frame_buffering (default: maxRefs). */
+  readonly maxDecFrameBuffering?: number | undefined;
 }
+
+/** SPS fields a progressive stream may set to other values (for tests of out-of-range parameter sets). */
+export type SpsOverrides = Partial<
+  Pick<
+    SpsParams,
+    | 'constraintFlags'
+    | 'levelIdc'
+    | 'chromaFormatIdc'
+    | 'bitDepthLuma'
+    | 'bitDepthChroma'
+    | 'log2MaxFrameNum'
+    | 'log2MaxPocLsb'
+    | 'maxRefs'
+    | 'maxDecFrameBuffering'
+  >
+>;
 
 /**
  * seq_parameter_set_rbsp() (§7.3.2.1.1) of 4:2:0 8-bit video without cropping or MBAFF, VUI with
  * timing only (and bitstream_restriction when asked). POC type 1 is a one-frame cycle of offset 2.
  */
 function spsUnit(p: SpsParams): Uint8Array {
-  const w = new BitWriter().u(8, p.profileIdc).u(8, 0).u(8, p.levelIdc).ue(p.id); // constraint flags 0
-  if (p.profileIdc === 100) w.ue(1).ue(0).ue(0).u(1, 0).u(1, 0); // 4:2:0, 8-bit, no bypass, no scaling lists
+  const w = new BitWriter()
+    .u(8, p.profileIdc)
+    .u(8, p.constraintFlags ?? 0)
+    .u(8, p.levelIdc)
+    .ue(p.id);
+  if (p.profileIdc === 100) {
+    const chroma = p.chromaFormatIdc ?? 1;
+    w.ue(chroma);
+    if (chroma === 3) w.u(1, 0); // separate_colour_plane_flag
+    w.ue((p.bitDepthLuma ?? 8) - 8)
+      .ue((p.bitDepthChroma ?? 8) - 8)
+      .u(1, 0) // qpprime_y_zero_transform_bypass_flag
+      .u(1, 0); // seq_scaling_matrix_present_flag
+  }
   w.ue(p.log2MaxFrameNum - 4).ue(p.pocType); // pic_order_cnt_type
   if (p.pocType === 0) w.ue(p.log2MaxPocLsb - 4);
   else if (p.pocType === 1) {
@@ -150,29 +186,55 @@ function spsUnit(p: SpsParams): Uint8Array {
   if (p.maxNumReorderFrames === undefined) w.u(1, 0);
   else {
     // bitstream_restriction
-    w.u(1, 1).u(1, 1).ue(2).ue(1).ue(16).ue(16).ue(p.maxNumReorderFrames).ue(p.maxRefs);
+    w.u(1, 1).u(1, 1).ue(2).ue(1).ue(16).ue(16).ue(p.maxNumReorderFrames);
+    w.ue(p.maxDecFrameBuffering ?? p.maxRefs);
   }
   return nalUnit(7, 3, w.finish());
 }
 
+/** PPS fields a progressive stream may set to other values (for tests of out-of-range parameter sets). */
+export interface PpsOverrides {
+  readonly numSliceGroupsMinus1?: number;
+  /** Written when there are several slice groups; map type 0 gets run lengths of one map unit. */
+  readonly sliceGroupMapType?: number;
+  readonly numRefIdxL0DefaultActiveMinus1?: number;
+  readonly weightedBipredIdc?: number;
+  readonly picInitQpMinus26?: number;
+  readonly picInitQsMinus26?: number;
+  readonly chromaQpIndexOffset?: number;
+  /** Writes the High-profile tail (no 8x8 transform, no scaling matrix) with this offset. */
+  readonly secondChromaQpIndexOffset?: number;
+}
+
 /** CAVLC PPS, one reference index, deblocking control present (§7.3.2.2). */
-function pps(id = 0, spsId = 0, chromaQpOffset = 0): Uint8Array {
+function pps(id = 0, spsId = 0, chromaQpOffset = 0, o: PpsOverrides = {}): Uint8Array {
+  const groups = o.numSliceGroupsMinus1 ?? 0;
   const w = new BitWriter()
     .ue(id) // pic_parameter_set_id
     .ue(spsId) // seq_parameter_set_id
     .u(1, 0) // entropy_coding_mode_flag: CAVLC
     .u(1, 0) // bottom_field_pic_order_in_frame_present_flag
-    .ue(0) // num_slice_groups_minus1
-    .ue(0) // num_ref_idx_l0_default_active_minus1
+    .ue(groups); // num_slice_groups_minus1
+  if (groups > 0) {
+    const mapType = o.sliceGroupMapType ?? 0;
+    w.ue(mapType); // slice_group_map_type
+    if (mapType === 0) for (let i = 0; i <= groups; i++) w.ue(0); // run_length_minus1
+  }
+  w.ue(o.numRefIdxL0DefaultActiveMinus1 ?? 0) // num_ref_idx_l0_default_active_minus1
     .ue(0) // num_ref_idx_l1_default_active_minus1
     .u(1, 0) // weighted_pred_flag
-    .u(2, 0) // weighted_bipred_idc
-    .se(0) // pic_init_qp_minus26
-    .se(0) // pic_init_qs_minus26
-    .se(chromaQpOffset) // chroma_qp_index_offset
+    .u(2, o.weightedBipredIdc ?? 0) // weighted_bipred_idc
+    .se(o.picInitQpMinus26 ?? 0) // pic_init_qp_minus26
+    .se(o.picInitQsMinus26 ?? 0) // pic_init_qs_minus26
+    .se(o.chromaQpIndexOffset ?? chromaQpOffset) // chroma_qp_index_offset
     .u(1, 1) // deblocking_filter_control_present_flag
     .u(1, 0) // constrained_intra_pred_flag
     .u(1, 0); // redundant_pic_cnt_present_flag
+  if (o.secondChromaQpIndexOffset !== undefined) {
+    w.u(1, 0) // transform_8x8_mode_flag
+      .u(1, 0) // pic_scaling_matrix_present_flag
+      .se(o.secondChromaQpIndexOffset);
+  }
   return nalUnit(8, 3, w.finish());
 }
 
@@ -352,6 +414,10 @@ export interface ProgressiveOptions {
    * non-reference picture counts one less than the next reference one, so give it that `poc`).
    */
   readonly pocType?: 0 | 1 | 2;
+  /** Other values for fields of SPS 0 (slices follow its frame_num and POC lsb lengths). */
+  readonly sps?: SpsOverrides;
+  /** Other values for fields of PPS 0 and 1. */
+  readonly pps?: PpsOverrides;
 }
 
 /**
@@ -387,6 +453,8 @@ const PROG_LOG2_MAX_POC_LSB = 8;
  * SPS 0 with PPS 0 and 1 lead the stream.
  */
 export function progressiveStream(o: ProgressiveOptions): Uint8Array {
+  const log2MaxFrameNum = o.sps?.log2MaxFrameNum ?? PROG_LOG2_MAX_FRAME_NUM;
+  const log2MaxPocLsb = o.sps?.log2MaxPocLsb ?? PROG_LOG2_MAX_POC_LSB;
   const sps = (id: number, maxRefs: number): Uint8Array =>
     spsUnit({
       profileIdc: o.profileIdc ?? 77,
@@ -401,8 +469,9 @@ export function progressiveStream(o: ProgressiveOptions): Uint8Array {
       frameMbsOnly: true,
       fps: o.fps,
       maxNumReorderFrames: o.maxNumReorderFrames,
+      ...(id === 0 ? o.sps : undefined),
     });
-  const units: Uint8Array[] = [sps(0, 4), pps(0, 0, 0), pps(1, 0, 2)];
+  const units: Uint8Array[] = [sps(0, 4), pps(0, 0, 0, o.pps), pps(1, 0, 2, o.pps)];
   let frameNum = 0;
   let seed = 0;
   let ppsBase = 0;
@@ -424,9 +493,9 @@ export function progressiveStream(o: ProgressiveOptions): Uint8Array {
       w.ue(first)
         .ue(type === 'I' ? 2 : type === 'P' ? 0 : 1) // slice_type (not "all alike" with mixed slices)
         .ue(ppsBase + (f.pps ?? 0))
-        .u(PROG_LOG2_MAX_FRAME_NUM, frameNum % (1 << PROG_LOG2_MAX_FRAME_NUM));
+        .u(log2MaxFrameNum, frameNum % 2 ** log2MaxFrameNum);
       if (f.idr) w.ue(0); // idr_pic_id
-      if ((o.pocType ?? 0) === 0) w.u(PROG_LOG2_MAX_POC_LSB, f.poc % (1 << PROG_LOG2_MAX_POC_LSB));
+      if ((o.pocType ?? 0) === 0) w.u(log2MaxPocLsb, f.poc % 2 ** log2MaxPocLsb);
       else if (o.pocType === 1) {
         // §8.2.1.2 with a one-frame cycle of offset 2: expectedPicOrderCnt = 2 * absFrameNum, where
         // absFrameNum = FrameNumOffset + frame_num, one less for a non-reference picture.

@@ -102,6 +102,18 @@ describe('Transmuxer errors', () => {
     expect(e.message).toMatch(/SPS\/PPS/);
   });
 
+  it('warns of no skipped bytes when a stream that starts with its start code arrives a byte at a time', () => {
+    const data = readFixture('p18_low_bitrate_60k.h264');
+    const t = new Transmuxer();
+    const outs: TransmuxerOutput[] = [];
+    for (let i = 0; i < data.length; i++) outs.push(...t.push(data.subarray(i, i + 1)));
+    outs.push(...t.flush());
+    expect(outs.filter((o) => o.type === 'warning')).toEqual(
+      run(data).filter((o) => o.type === 'warning'),
+    );
+    expect(outs.map((o) => (o.type === 'warning' ? o.code : ''))).not.toContain('GARBAGE_SKIPPED');
+  });
+
   it('validates options with a message that says what is allowed', () => {
     expect(errorOf(() => new Transmuxer({ fps: 0 })).code).toBe('INVALID_OPTION');
     expect(errorOf(() => new Transmuxer({ fragment: 'x' as 'gop' })).message).toMatch(

@@ -1,5 +1,7 @@
 import type { H264MuxWarningCode } from '../errors.js';
 import type { PictureType } from '../types.js';
+import type { AnnexBSplitter } from './annexb.js';
+import { MAX_PREFIX_UNITS } from './limits.js';
 import { isVcl, nalBytes, NalType, type NalUnit } from './nal.js';
 import type { ParameterSets } from './parameter-sets.js';
 import { PocDecoder } from './poc.js';
@@ -107,15 +109,21 @@ interface ClosedField {
  */
 export class AccessUnitAssembler {
   private prefix: NalUnit[] = [];
+  private prefixSize = 0;
   private open: OpenPicture | undefined;
   private pendingField: ClosedField | undefined;
   private readonly poc = new PocDecoder();
   private missingWarned = false;
 
+  /**
+   * `onLoss` runs when a picture is dropped because a unit of it was too long or it never ended (after
+   * every complete picture before it has been emitted): later pictures may reference the lost one.
+   */
   constructor(
     private readonly sets: ParameterSets,
     private readonly emit: (picture: Picture) => void,
     private readonly warn: WarnFn,
+    private readonly onLoss: () => void = () => undefined,
   ) {}
 
   /** Stream position of the first NAL unit held for a picture not yet emitted (undefined: none). */
@@ -128,6 +136,10 @@ export class AccessUnitAssembler {
   }
 
   push(nal: NalUnit): void {
+    if (nal.size > this.sets.limits.nalBytes) {
+      this.loseUnit(nal.head);
+      return;
+    }
     const type = nal.type;
     if (isVcl(type)) {
       this.pushSlice(nal);
@@ -137,7 +149,7 @@ export class AccessUnitAssembler {
       if (this.open) this.closePicture();
       if (type === NalType.Sps) this.storeParameterSet(nal, 'SPS');
       else if (type === NalType.Pps) this.storeParameterSet(nal, 'PPS');
-      this.prefix.push(nal);
+      this.addToPrefix(nal);
       return;
     }
     if (type === NalType.EndOfSequence || type === NalType.EndOfStream) {
@@ -154,10 +166,7 @@ export class AccessUnitAssembler {
       type === NalType.FillerData ||
       type >= NalType.AuxiliarySlice
     ) {
-      if (this.open) {
-        this.open.nals.push(nal);
-        this.open.size += nal.size;
-      }
+      if (this.open) this.addToOpen(this.open, nal);
       return;
     }
     // nal_unit_type 0 (or a forbidden_zero_bit set): not a NAL unit of this stream.
@@ -186,6 +195,16 @@ export class AccessUnitAssembler {
     }
   }
 
+  /**
+   * Gives up on the NAL unit still arriving in `splitter` once it is longer than any unit of this stream
+   * can be (`ParameterSets.limits`): the splitter discards the rest of it as it arrives.
+   */
+  limitUnitInProgress(splitter: AnnexBSplitter): void {
+    if (splitter.unitBytes <= this.sets.limits.nalBytes) return;
+    this.loseUnit(splitter.peekHead() ?? new Uint8Array(0));
+    splitter.skipUnit();
+  }
+
   /** The transport proved the access unit ends here. */
   endOfAccessUnit(): void {
     if (this.open) this.closePicture();
@@ -209,12 +228,14 @@ export class AccessUnitAssembler {
     if (this.open) this.closePicture();
     this.flushField();
     this.prefix = [];
+    this.prefixSize = 0;
     return dropped;
   }
 
   /** Discard everything in progress (a discontinuity in the input). */
   reset(): void {
     this.prefix = [];
+    this.prefixSize = 0;
     this.open = undefined;
     this.pendingField = undefined;
     this.poc.reset();
@@ -225,11 +246,67 @@ export class AccessUnitAssembler {
       if (kind === 'SPS') this.sets.addSps(nal);
       else this.sets.addPps(nal);
     } catch (error) {
-      this.warn(
-        'CORRUPT_NAL',
-        `ignored a ${kind} that does not parse: ${(error as Error).message}`,
-      );
+      // A RangeError names a field outside its range; anything else is a unit cut short or garbled.
+      if (error instanceof RangeError) {
+        this.warn(
+          'INVALID_PARAMETER_SET',
+          `skipped a ${kind} that breaks the H.264 spec: ${error.message}`,
+        );
+      } else {
+        this.warn(
+          'CORRUPT_NAL',
+          `ignored a ${kind} that does not parse: ${(error as Error).message}`,
+        );
+      }
     }
+  }
+
+  /** A NAL unit too long to keep was skipped: the picture it belongs to is lost. */
+  private loseUnit(head: Uint8Array): void {
+    const limit = this.sets.limits.nalBytes;
+    this.warn(
+      'NAL_TOO_LARGE',
+      `skipped a NAL unit longer than ${limit} bytes (more than any picture of this stream can need) and the frame it belonged to`,
+    );
+    this.peek(head); // the open picture is complete when the lost unit begins a new one
+    this.lose();
+  }
+
+  /** Drops the picture in progress and the units waiting for one; emits a lone first field. */
+  private lose(): void {
+    this.open = undefined;
+    this.prefix = [];
+    this.prefixSize = 0;
+    this.flushField();
+    this.onLoss();
+  }
+
+  private addToPrefix(nal: NalUnit): void {
+    this.prefix.push(nal);
+    this.prefixSize += nal.size;
+    if (this.prefix.length > MAX_PREFIX_UNITS || this.prefixSize > this.sets.limits.pictureBytes) {
+      this.warn(
+        'ACCESS_UNIT_TOO_LARGE',
+        `dropped ${this.prefix.length} NAL units (${this.prefixSize} bytes) that came before no picture`,
+      );
+      this.prefix = [];
+      this.prefixSize = 0;
+    }
+  }
+
+  /** Adds `nal` to the open picture, or drops the picture when it grows past what a picture can hold. */
+  private addToOpen(open: OpenPicture, nal: NalUnit): void {
+    const limits = this.sets.limits;
+    if (open.nals.length >= limits.pictureUnits || open.size + nal.size > limits.pictureBytes) {
+      this.warn(
+        'ACCESS_UNIT_TOO_LARGE',
+        `dropped a frame of more than ${limits.pictureUnits} NAL units or ${limits.pictureBytes} bytes: its access unit does not end`,
+      );
+      this.lose();
+      return;
+    }
+    open.nals.push(nal);
+    open.size += nal.size;
   }
 
   private isNewPicture(header: SliceHeader): boolean {
@@ -247,6 +324,7 @@ export class AccessUnitAssembler {
     } catch (error) {
       if (this.open) this.closePicture();
       this.prefix = [];
+      this.prefixSize = 0;
       if (error instanceof MissingParameterSetError) {
         if (!this.missingWarned) {
           this.missingWarned = true;
@@ -265,18 +343,20 @@ export class AccessUnitAssembler {
     }
     if (this.open && this.isNewPicture(header)) this.closePicture();
     const sliceBit = 1 << header.sliceType;
-    if (this.open) {
-      this.open.nals.push(nal);
-      this.open.last = header;
-      this.open.sliceTypes |= sliceBit;
-      this.open.size += nal.size;
-      if (header.firstMbInSlice === 0) this.open.sawFirstMb0 = true;
+    const open = this.open;
+    if (open) {
+      this.addToOpen(open, nal);
+      if (this.open !== open) return;
+      open.last = header;
+      open.sliceTypes |= sliceBit;
+      if (header.firstMbInSlice === 0) open.sawFirstMb0 = true;
       return;
     }
     const pps = this.sets.pps(header.ppsId) as Pps;
     const sps = this.sets.sps(pps.spsId) as Sps;
     const nals = this.prefix;
     this.prefix = [];
+    this.prefixSize = 0;
     nals.push(nal);
     let size = 0;
     for (const n of nals) size += n.size;

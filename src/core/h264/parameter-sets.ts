@@ -1,7 +1,9 @@
+import { unitLimits, type UnitLimits } from './limits.js';
 import { nalBytes, type NalUnit } from './nal.js';
-import { parsePps, type Pps } from './pps.js';
+import { parsePps, peekPpsIds, type Pps } from './pps.js';
 import type { ParameterSetLookup } from './slice.js';
 import { parseSps, type Sps } from './sps.js';
+import { validatePps, validateSps } from './validate.js';
 
 export interface StoredSps {
   readonly sps: Sps;
@@ -23,6 +25,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class ParameterSets implements ParameterSetLookup {
   private readonly spsById = new Map<number, StoredSps>();
   private readonly ppsById = new Map<number, StoredPps>();
+  private cachedLimits: UnitLimits | undefined;
 
   sps(id: number): Sps | undefined {
     return this.spsById.get(id)?.sps;
@@ -51,21 +54,34 @@ export class ParameterSets implements ParameterSetLookup {
     return this.spsById.size > 0;
   }
 
-  /** Stores an SPS unit; throws when it does not parse. Copies its (small) bytes. */
+  /** How long a NAL unit and a picture of a stream with these SPSs can be. */
+  get limits(): UnitLimits {
+    return (this.cachedLimits ??= unitLimits([...this.spsById.values()].map((s) => s.sps)));
+  }
+
+  /**
+   * Stores an SPS unit; throws when it does not parse, and OutOfRangeError (a RangeError) when a field is
+   * outside its range. Copies its (small) bytes.
+   */
   addSps(nal: NalUnit): StoredSps {
     // A real copy: `slice` of a Node Buffer is a view, and callers may reuse their chunks.
     const bytes = new Uint8Array(nalBytes(nal));
     const sps = parseSps(bytes);
+    validateSps(sps);
     const old = this.spsById.get(sps.id);
     if (old && sameBytes(old.bytes, bytes)) return old;
     const stored = { sps, bytes };
     this.spsById.set(sps.id, stored);
+    this.cachedLimits = undefined;
     return stored;
   }
 
+  /** As addSps, for a PPS (checked against its SPS when that is known). */
   addPps(nal: NalUnit): StoredPps {
     const bytes = new Uint8Array(nalBytes(nal));
-    const pps = parsePps(bytes);
+    const sps = this.sps(peekPpsIds(bytes).spsId);
+    const pps = parsePps(bytes, sps?.chromaFormatIdc);
+    validatePps(pps, sps);
     const old = this.ppsById.get(pps.id);
     if (old && sameBytes(old.bytes, bytes)) return old;
     const stored = { pps, bytes };
@@ -76,6 +92,7 @@ export class ParameterSets implements ParameterSetLookup {
   clear(): void {
     this.spsById.clear();
     this.ppsById.clear();
+    this.cachedLimits = undefined;
   }
 }
 

@@ -90,7 +90,8 @@ export function parseSps(nal: Uint8Array): Sps {
   let bitDepthChroma = 8;
   if (HIGH_PROFILES.has(profileIdc)) {
     chromaFormatIdc = r.ue();
-    if (chromaFormatIdc > 3) throw new RangeError('chroma_format_idc out of range');
+    if (chromaFormatIdc > 3)
+      throw new RangeError(`chroma_format_idc ${chromaFormatIdc} is outside 0..3`);
     if (chromaFormatIdc === 3) separateColourPlane = r.flag();
     bitDepthLuma = r.ue() + 8;
     bitDepthChroma = r.ue() + 8;
@@ -117,12 +118,14 @@ export function parseSps(nal: Uint8Array): Sps {
     offsetForNonRefPic = r.se();
     offsetForTopToBottomField = r.se();
     const cycle = r.ue();
-    if (cycle > 255) throw new RangeError('num_ref_frames_in_pic_order_cnt_cycle out of range');
+    if (cycle > 255)
+      throw new RangeError(`num_ref_frames_in_pic_order_cnt_cycle ${cycle} is outside 0..255`);
     for (let i = 0; i < cycle; i++) offsetForRefFrame.push(r.se());
   } else if (picOrderCntType !== 2) {
     throw new RangeError(`pic_order_cnt_type ${picOrderCntType} out of range`);
   }
-  if (log2MaxFrameNum > 16 || log2MaxPocLsb > 16) throw new RangeError('log2 field out of range');
+  // u(v) fields of slice headers are at most 32 bits; validateSps holds them to the spec's 16.
+  if (log2MaxFrameNum > 32 || log2MaxPocLsb > 32) throw new RangeError('log2 field out of range');
   const maxNumRefFrames = r.ue();
   r.skip(1); // gaps_in_frame_num_value_allowed_flag
   const picWidthInMbs = r.ue() + 1;
@@ -188,13 +191,15 @@ export function parseSps(nal: Uint8Array): Sps {
   };
 }
 
-/** scaling_list(), §7.3.2.1.1.1: only the syntax is consumed. */
-function skipScalingList(r: BitReader, size: number): void {
+/** scaling_list(), §7.3.2.1.1.1: only the syntax is consumed (delta_scale is -128..127, §7.4.2.1.1.1). */
+export function skipScalingList(r: BitReader, size: number): void {
   let last = 8;
   let next = 8;
   for (let j = 0; j < size; j++) {
     if (next !== 0) {
       const delta = r.se();
+      if (delta < -128 || delta > 127)
+        throw new RangeError(`delta_scale ${delta} is outside -128..127`);
       next = (last + delta + 256) % 256;
     }
     last = next === 0 ? last : next;
@@ -295,7 +300,7 @@ function skipHrd(r: BitReader): void {
 }
 
 /** Table A-1: MaxDpbMbs by level_idc (level 1b is level_idc 11 with constraint_set3, same value as 1.1's row is not: handled below). */
-const MAX_DPB_MBS: ReadonlyMap<number, number> = new Map([
+export const MAX_DPB_MBS: ReadonlyMap<number, number> = new Map([
   [9, 396],
   [10, 396],
   [11, 900],
