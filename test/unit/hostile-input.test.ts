@@ -105,6 +105,33 @@ describe('a NAL unit that never ends', () => {
     expect(framesOf(whole)).toBe(239);
   });
 
+  it('a lost unit that begins a picture ends the one before it, as when its head arrived (fuzz seed 100 case 14624)', () => {
+    const all = units(p03);
+    const first = (type: NalType): NalUnit => all.find((u) => u.type === type) as NalUnit;
+    const annexB = (u: NalUnit): Uint8Array =>
+      concatBytes([new Uint8Array([0, 0, 0, 1]), nalBytes(u)]);
+    // A P picture, then an IDR slice that never ends, then another P picture: nothing to start from.
+    const input = concatBytes([
+      annexB(first(NalType.Sps)),
+      annexB(first(NalType.Pps)),
+      annexB(first(NalType.SliceNonIdr)),
+      annexB(first(NalType.SliceIdr)),
+      junk,
+      annexB(first(NalType.SliceNonIdr)),
+      new Uint8Array([0, 0, 0, 1, 0x09, 0xf0]), // an AUD: the last picture is complete
+    ]);
+    const warnings = (cuts: number): string[] => {
+      const t = new Transmuxer();
+      const out: string[] = [];
+      for (let at = 0; at < input.length; at += cuts)
+        out.push(...codesOf(t.push(input.subarray(at, at + cuts))));
+      return out;
+    };
+    const expected = ['WAITING_FOR_KEYFRAME', 'NAL_TOO_LARGE', 'WAITING_FOR_KEYFRAME'];
+    expect(warnings(input.length)).toEqual(expected);
+    expect(warnings(65_536)).toEqual(expected);
+  });
+
   it('before any SPS, 16 MiB is the bound', () => {
     // p11 starts with P slices whose SPS and PPS come later: H.264, but nothing says how large a picture is.
     const headless = readFixture('p11_midgop_start.h264').subarray(0, 20_000);

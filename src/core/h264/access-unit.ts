@@ -263,12 +263,13 @@ export class AccessUnitAssembler {
 
   /** A NAL unit too long to keep was skipped: the picture it belongs to is lost. */
   private loseUnit(head: Uint8Array): void {
+    // First the open picture, complete when the lost unit begins a new one (as when its head arrived).
+    this.peek(head);
     const limit = this.sets.limits.nalBytes;
     this.warn(
       'NAL_TOO_LARGE',
       `skipped a NAL unit longer than ${limit} bytes (more than any picture of this stream can need) and the frame it belonged to`,
     );
-    this.peek(head); // the open picture is complete when the lost unit begins a new one
     this.lose();
   }
 
