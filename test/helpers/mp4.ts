@@ -3,6 +3,9 @@
 // it never reports default-base-is-moof (it tests a flag byte against 0x020000) and parses only avc1
 // sample entries, so tfhd flags are read from the raw flag bytes it returns.
 import { createRequire } from 'node:module';
+import { topLevelBoxes } from './boxes.js';
+
+export { topLevelBoxes };
 
 export interface Box {
   readonly type: string;
@@ -49,26 +52,6 @@ function flags24(box: Box): number {
   const f = box.flags;
   if (!(f instanceof Uint8Array) || f.length !== 3) throw new Error(`${box.type} has no flags`);
   return ((f[0] ?? 0) << 16) | ((f[1] ?? 0) << 8) | (f[2] ?? 0);
-}
-
-/** Top-level box layout by our own walk (size/type only), to split a file into init and fragments. */
-export function topLevelBoxes(data: Uint8Array): { type: string; start: number; end: number }[] {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const out: { type: string; start: number; end: number }[] = [];
-  let i = 0;
-  while (i + 8 <= data.byteLength) {
-    let size = view.getUint32(i);
-    const type = String.fromCharCode(...data.subarray(i + 4, i + 8));
-    if (size === 1) size = Number(view.getBigUint64(i + 8));
-    else if (size === 0) size = data.byteLength - i;
-    if (size < 8 || i + size > data.byteLength)
-      throw new Error(`bad ${type} box size ${size} at ${i}`);
-    out.push({ type, start: i, end: i + size });
-    i += size;
-  }
-  if (i !== data.byteLength)
-    throw new Error(`${data.byteLength - i} trailing bytes after the last box`);
-  return out;
 }
 
 /** ISO/IEC 14496-12 §8.8.3.1 sample flags. */
