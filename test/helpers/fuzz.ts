@@ -156,6 +156,18 @@ const MUTATIONS: Record<string, Mutation> = {
     }
     return out;
   },
+  /** Bits of the first bytes of a unit flipped: its header fields, where the parsers branch most. */
+  flipHeaderBits(r, data) {
+    const spans = nalSpans(data);
+    if (spans.length === 0) return data;
+    const out = Uint8Array.from(data);
+    for (let n = r.int(1, 4); n > 0; n--) {
+      const [s, e] = r.pick(spans);
+      const at = Math.min(e - 1, s + 3 + r.int(1, 24));
+      out[at] = (out[at] as number) ^ (1 << r.int(0, 7));
+    }
+    return out;
+  },
   insertBytes(r, data) {
     return splice(data, r.int(0, data.length), 0, r.bytes(r.int(1, 64)));
   },
