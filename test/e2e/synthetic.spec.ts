@@ -1,13 +1,24 @@
 // Hand-built streams no encoder here makes (test/helpers/synth.ts), played in Chromium, which is
 // stricter than ffmpeg: field pairs (PAFF: top or bottom first, reference or not) mixed with frame pictures, and several SPS/PPS ids with
-// multi-slice pictures and an MMCO 5. Each plays to `ended` with every frame decoded.
+// multi-slice pictures and an MMCO 5, levels lower than the stream needs. Each plays to `ended` with
+// every frame decoded.
 import { expect, test, debug, videoState } from './support/fixtures.js';
 import {
   paffStream,
   progressiveStream,
   MULTI_ID_FRAMES,
+  type CodedFrame,
   type PictureKind,
 } from '../helpers/synth.js';
+
+const I_AND_P: CodedFrame[] = [
+  { type: 'I', idr: true, poc: 0 },
+  { type: 'P', poc: 2 },
+  { type: 'P', poc: 4 },
+  { type: 'I', poc: 6 },
+  { type: 'P', poc: 8 },
+  { type: 'P', poc: 10 },
+];
 
 const STREAMS: Record<string, { data: Uint8Array; frames: number; fps: number }> = {
   paff: {
@@ -25,6 +36,31 @@ const STREAMS: Record<string, { data: Uint8Array; frames: number; fps: number }>
   'ids-slices-mmco5': {
     data: progressiveStream({ widthMbs: 8, heightMbs: 6, fps: 30, frames: MULTI_ID_FRAMES }),
     frames: MULTI_ID_FRAMES.length,
+    fps: 30,
+  },
+  // Levels lower than the stream needs (src/core/h264/validate.ts keeps them): Chromium plays them.
+  'level 1 (MaxFS 99) at 640x480': {
+    data: progressiveStream({
+      widthMbs: 40,
+      heightMbs: 30,
+      fps: 30,
+      frames: I_AND_P,
+      maxNumReorderFrames: 0,
+      sps: { levelIdc: 10 },
+    }),
+    frames: I_AND_P.length,
+    fps: 30,
+  },
+  'level 1 with 16 reference frames (MaxDpbFrames 8)': {
+    data: progressiveStream({
+      widthMbs: 8,
+      heightMbs: 6,
+      fps: 30,
+      frames: I_AND_P,
+      maxNumReorderFrames: 0,
+      sps: { levelIdc: 10, maxRefs: 16 },
+    }),
+    frames: I_AND_P.length,
     fps: 30,
   },
 };
