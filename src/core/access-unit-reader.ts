@@ -84,8 +84,7 @@ class ReadAccessUnit implements RawAccessUnit {
   ) {}
 
   get data(): Uint8Array {
-    this.joined ??=
-      this.parts.length === 1 ? (this.parts[0] as Uint8Array) : concatBytes(this.parts);
+    this.joined ??= this.parts.length === 1 ? this.parts[0]! : concatBytes(this.parts);
     return this.joined;
   }
 
