@@ -306,16 +306,19 @@ export class Relay {
     // What live byte viewers do not have yet of this access unit (and of the bytes before it).
     const from = this.sentTo;
     const rest = end > from ? this.bytes(from, end) : [];
-    const restWithoutDelimiter =
-      au.delimiterSize > 0 && from <= au.offset
-        ? [...this.bytes(from, au.offset), ...this.bytes(au.offset + au.delimiterSize, end)]
-        : rest;
+    // For viewers that got a delimiter after the last access unit: without this one's own.
+    let restWithoutDelimiter: Uint8Array[] | undefined;
+    const restAfterDelimiter = (): Uint8Array[] =>
+      (restWithoutDelimiter ??=
+        au.delimiterSize > 0 && from <= au.offset
+          ? [...this.bytes(from, au.offset), ...this.bytes(au.offset + au.delimiterSize, end)]
+          : rest);
     const start = au.keyframe ? withParameterSets(au) : undefined;
     if (start) this.keyframes++;
     for (const e of this.viewers) {
       if (e.state === 'live') {
         if (e.viewer.mode === 'bytes') {
-          for (const part of e.delimited ? restWithoutDelimiter : rest) this.send(e, part, false);
+          for (const part of e.delimited ? restAfterDelimiter() : rest) this.send(e, part, false);
           e.delimited = false;
           // At the end of an access unit: a viewer over its bound stops here, never inside a NAL.
           if (e.viewer.buffered() > this.bound()) this.skip(e);

@@ -110,7 +110,13 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       uptime: Math.round((Date.now() - started) / 100) / 10,
       source: { ...source.status, error: source.status.error ?? null },
       ...relay.stats(),
-      process: { pid: process.pid, rss: mem.rss, heapUsed: mem.heapUsed, cpu: process.cpuUsage() },
+      process: {
+        pid: process.pid,
+        rss: mem.rss,
+        heapUsed: mem.heapUsed,
+        arrayBuffers: mem.arrayBuffers,
+        cpu: process.cpuUsage(),
+      },
     };
   };
 
