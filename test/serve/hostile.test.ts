@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { Relay } from '../../src/cli/serve/relay.js';
 import {
   completeAus,
   ffmpegDecode,
@@ -228,5 +229,35 @@ describe('methods', () => {
     }
     // None of them started a viewer.
     expect((await status(r)).viewers.total).toBe(0);
+  });
+});
+
+describe('a frame with no end', () => {
+  // (The core's reader still holds such a unit whole until the core caps NAL units: issue 13 item 1.)
+  it('the relay holds at most a GOP-cache bound of it, passes it on, and joiners wait for a keyframe', () => {
+    const relay = new Relay({ maxGopBytes: 4 * 1024 * 1024 });
+    const viewer = (): { got: () => number } => {
+      let got = 0;
+      relay.addViewer({
+        mode: 'bytes',
+        transport: 'http',
+        buffered: () => 0,
+        writeBytes: (data) => void (got += data.length),
+        close: () => undefined,
+      });
+      return { got: () => got };
+    };
+    const early = viewer();
+    const data = fixture(P01);
+    relay.push(data.subarray(0, 200_000));
+    // A new slice (first_mb_in_slice 0) that never ends: 40 MB without another start code.
+    relay.push(Uint8Array.of(0, 0, 0, 1, 0x41, 0x9a));
+    const filler = new Uint8Array(65536).fill(0xff);
+    for (let i = 0; i < 640; i++) relay.push(filler);
+    const stats = relay.stats();
+    expect(stats.heldBytes).toBeLessThan(4 * 1024 * 1024 + 2 * 65536);
+    expect(early.got()).toBeGreaterThan(40_000_000); // the live viewer got it as it came
+    const late = viewer();
+    expect(late.got()).toBe(0); // no cache to start from: waits for the next keyframe
   });
 });

@@ -92,6 +92,8 @@ export interface RelayStats {
   };
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** Source bytes the relay holds now (the frame in progress): bounded whatever the source sends. */
+  readonly heldBytes: number;
   readonly accessUnits: number;
   readonly keyframes: number;
   readonly skips: number;
@@ -185,7 +187,12 @@ export class Relay {
    */
   sourceReset(): void {
     for (const au of this.reader.flush()) this.accessUnit(au);
-    const cut = this.bytes(this.lastEnd, this.sentTo).some((part) => part.some((b) => b !== 0));
+    // Bytes past the last whole access unit that byte viewers got: a frame cut short (zero bytes
+    // alone may trail any NAL unit; an oversized frame in progress is no longer held, see release()).
+    const held = this.bytes(this.lastEnd, this.sentTo);
+    const cut =
+      held.reduce((n, part) => n + part.length, 0) < this.sentTo - this.lastEnd ||
+      held.some((part) => part.some((b) => b !== 0));
     for (const e of this.viewers) {
       if (cut && e.viewer.mode === 'bytes' && e.state === 'live') {
         this.viewers.delete(e);
@@ -277,6 +284,7 @@ export class Relay {
       viewers: { http, ws, total: http + ws, maxBuffered, list },
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
+      heldBytes: this.chunks.reduce((n, c) => n + c.length, 0),
       accessUnits: this.accessUnits,
       keyframes: this.keyframes,
       skips: this.skips,
@@ -390,7 +398,13 @@ export class Relay {
 
   /** Lets go of chunks before the access unit in progress. */
   private release(): void {
-    const keepFrom = Math.min(this.lastEnd, this.sentTo);
+    let keepFrom = Math.min(this.lastEnd, this.sentTo);
+    // The frame in progress is held for joiners (after the cached GOP); one bigger than a cached GOP
+    // may be is not: the cache goes, and joiners wait for the next keyframe. Memory stays bounded.
+    if (this.sentTo - this.lastEnd > this.maxGopBytes) {
+      this.gop = null;
+      keepFrom = this.sentTo;
+    }
     let drop = 0;
     while (
       drop < this.chunks.length &&
