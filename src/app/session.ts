@@ -180,6 +180,17 @@ export class Session {
         this.onChange?.();
       },
       restarted: (frame) => this.onRestarted(frame),
+      upstream: (notice) => {
+        // A relay whose camera is down: the connection stays; say what is going on.
+        if (notice.upstream === 'down') {
+          this.setState('reconnecting');
+          this.notice = `The relay is up, the camera is not: retrying (${notice.reason}).`;
+        } else if (this.state === 'reconnecting') {
+          this.setState('buffering');
+          this.notice = 'The camera is back: waiting for the next keyframe.';
+        }
+        this.onChange?.();
+      },
     };
     // The connection goes first: it is in flight while the media element sets up its pipeline.
     this.source.start(sink);

@@ -4,7 +4,7 @@
  * Definition (h264mux relay <-> player, version 1):
  * - A server MAY send, before any binary message, one text message holding the JSON object
  *   `{"framing":"access-unit"}`. From then on every binary message carries exactly one complete H.264
- *   access unit in Annex-B form (start codes included; parameter sets and SEI that belong to the
+ *   access unit (or the two access units of a complementary field pair: one coded frame) in Annex-B form (start codes included; parameter sets and SEI that belong to the
  *   access unit travel in the same message). The player then pushes each message with
  *   `{ endOfAccessUnit: true }`, so a frame is muxed as soon as it arrives instead of when the next
  *   start code shows up (one frame of latency less).
@@ -13,7 +13,8 @@
  *   are found from the next start code, as for HTTP.
  * - A viewer can force access-unit framing with the page option `?framing=au` (for a server that
  *   sends one access unit per message but does not announce it); `?framing=none` ignores an
- *   announcement. Text messages other than the announcement are ignored.
+ *   announcement. Other text messages: a relay's word on its camera (./relay-protocol.ts); anything
+ *   else is ignored.
  */
 
 /** Message boundaries carry no meaning / every binary message is one whole access unit. */

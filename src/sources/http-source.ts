@@ -2,8 +2,11 @@
  * An HTTP(S) URL read with fetch + ReadableStream reader: a finite file (Content-Length present)
  * or an endless chunked live stream. Live streams are watched for stalls and reconnected with
  * backoff; a finite response is read with backpressure. A first connection that finds nothing there
- * (or a 5xx) is retried too, with the error visible meanwhile: a live camera may not be up yet.
+ * (or a 5xx) is retried too, with the error visible meanwhile: a live camera may not be up yet. A
+ * relay's headers saying its camera is down (./relay-protocol.ts) go to the sink, and that connection
+ * is then not dropped for a lack of data until data flows.
  */
+import { upstreamFromHeaders } from './relay-protocol.js';
 import { SourceError, isMixedContent, mixedContentError, probeHttp, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
 
@@ -97,14 +100,22 @@ export class HttpSource implements ByteSource {
         if (connections > 0) this.reconnects++;
         connections++;
         await sink.connected({ live, reconnect: connections > 1, accessUnitFraming: false });
+        const upstream = upstreamFromHeaders(response.headers);
+        // The relay is up and its camera is not: the data starts when the camera is back.
+        let waitingForCamera = upstream?.upstream === 'down';
+        if (upstream) sink.upstream?.(upstream);
         const reader = response.body.getReader();
         for (;;) {
-          if (live) arm();
+          if (live && !waitingForCamera) arm();
           const { done, value } = await reader.read();
           clearTimeout(timer);
           if (this.stopped) return;
           if (done) break;
           attempt = 0;
+          if (waitingForCamera) {
+            waitingForCamera = false;
+            sink.upstream?.({ upstream: 'up' });
+          }
           await sink.data(value, false);
         }
         if (!live) {

@@ -3,6 +3,7 @@
  * events, and errors as data with a code the page can explain.
  */
 import { CodedError } from '../core/index.js';
+import type { UpstreamNotice } from './relay-protocol.js';
 
 export type SourceKind = 'file' | 'http' | 'websocket';
 
@@ -58,6 +59,11 @@ export interface SourceSink {
    * source. May return a promise the source awaits before sending them.
    */
   restarted?(frame: number): Promise<void> | void;
+  /**
+   * The server is an h264mux relay and says whether its own source (the camera) is up
+   * (./relay-protocol.ts). While it is down the connection is kept: no data is no stall then.
+   */
+  upstream?(notice: UpstreamNotice): void;
   /** Fatal: the source has stopped. */
   error(error: SourceError): void;
 }

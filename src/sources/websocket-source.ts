@@ -2,9 +2,12 @@
  * A ws(s):// URL: binary messages (binaryType 'arraybuffer') are stream bytes, cut anywhere unless
  * access-unit framing applies (./framing.ts). Reconnects with backoff when the socket closes or no
  * message arrives for the stall timeout. A first connection that fails is retried the same way (the
- * error stays visible meanwhile): a live stream may simply not be up yet.
+ * error stays visible meanwhile): a live stream may simply not be up yet. A relay's word that its
+ * camera is down (./relay-protocol.ts) goes to the sink; the relay repeats it while it lasts, which
+ * keeps the stall timer from dropping a working connection.
  */
 import { parseFramingAnnouncement } from './framing.js';
+import { parseUpstreamMessage } from './relay-protocol.js';
 import type { WsFraming } from './framing.js';
 import { SourceError, isMixedContent, mixedContentError, probeHttp, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
@@ -128,6 +131,8 @@ export class WebSocketSource implements ByteSource {
           const announced = parseFramingAnnouncement(event.data);
           if (announced && !announcedToSink && forced === undefined) framing = announced;
           announce();
+          const notice = parseUpstreamMessage(event.data);
+          if (notice) sink.upstream?.(notice);
           return;
         }
         announce();

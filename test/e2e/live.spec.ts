@@ -256,6 +256,7 @@ test('live through the relay: after the GOP-cache burst, one jump to the live ed
         staticDir: undefined,
         gopCache: true,
         maxViewerBuffer: undefined,
+        allowOrigin: [new URL(appUrl).origin],
       },
       { log: () => undefined },
     );
@@ -289,6 +290,52 @@ test('live through the relay: after the GOP-cache burst, one jump to the live ed
     await relay?.close();
   }
 });
+
+for (const transport of ['ws', 'http'] as const) {
+  test(`live through the relay, camera down (${transport}): the page says so, keeps its connection, then plays`, async ({
+    page,
+    appUrl,
+  }) => {
+    // The relay pulls a camera stream (--url) that is not up yet.
+    const camera = await freePort();
+    let relay: ServeHandle | undefined;
+    try {
+      relay = await startServe(
+        {
+          source: { kind: 'url', url: `http://127.0.0.1:${camera}/stream.h264` },
+          host: '127.0.0.1',
+          port: 0,
+          staticDir: undefined,
+          gopCache: true,
+          maxViewerBuffer: undefined,
+          allowOrigin: [new URL(appUrl).origin],
+        },
+        { log: () => undefined },
+      );
+      const src =
+        transport === 'ws'
+          ? `ws://127.0.0.1:${relay.port}/stream`
+          : `http://127.0.0.1:${relay.port}/stream.h264`;
+      // A 3 s stall timeout: without the relay's word the page would drop the connection twice below.
+      await page.goto(`${appUrl}?src=${encodeURIComponent(src)}&stall=3`);
+      await expect(page.locator('#notice')).toContainText(
+        'The relay is up, the camera is not: retrying (upstream unreachable (ECONNREFUSED))',
+      );
+      await page.waitForTimeout(7000);
+      const viewers = relay.relay.stats().viewers;
+      expect(viewers.total).toBe(1);
+      expect(viewers.list[0]!.seconds).toBeGreaterThan(6.5); // the same connection all along
+      expect((await debug(page)).stats?.reconnectAttempts).toBe(0);
+      server = await startStreamServer({ file: P01, fps: 30, port: camera, seed: 29 });
+      await expectFramesAdvance(page, 30, 20_000);
+      expect((await debug(page)).errors).toEqual([]);
+      await expect(page.locator('#notice')).toBeHidden();
+      expect((await videoState(page)).error).toBeNull();
+    } finally {
+      await relay?.close();
+    }
+  });
+}
 
 test('live at the edge: few frames counted as dropped (underflow guard)', async ({
   page,

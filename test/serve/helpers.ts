@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import {
@@ -11,11 +12,11 @@ import {
   type RawAccessUnit,
   type TransmuxerOutput,
 } from '../../src/core/index.js';
-import { concat } from '../../src/cli/serve/au-scanner.js';
+import { concatBytes as concat } from '../../src/core/index.js';
 import type { ServeOptions } from '../../src/cli/serve/options.js';
 import { startServe, type ServeHandle } from '../../src/cli/serve/server.js';
 import type { SourceSpec } from '../../src/cli/serve/sources.js';
-import { run, withTempDir } from '../helpers/ffmpeg.js';
+import { framemd5, run, withTempDir } from '../helpers/ffmpeg.js';
 
 export const fixturePath = (name: string): string =>
   new URL(`../fixtures/${name}`, import.meta.url).pathname;
@@ -110,10 +111,13 @@ export function grabWs(url: string, enough: (messages: number) => boolean): Prom
     const ws = new WebSocket(url);
     const texts: string[] = [];
     const messages: Uint8Array[] = [];
+    let done = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (done) return; // messages already read off the socket when it was terminated
       if (!isBinary) texts.push(data.toString('utf8'));
       else messages.push(new Uint8Array(data));
       if (enough(messages.length)) {
+        done = true;
         ws.terminate();
         resolve({ texts, messages });
       }
@@ -128,7 +132,7 @@ export function completeAus(bytes: Uint8Array): RawAccessUnit[] {
   return new AccessUnitReader().push(bytes);
 }
 
-/** NAL unit types of the first `n` NAL units of an Annex-B buffer. */
+/** NAL unit types of the first `n` NAL units of an Annex-B buffer (an access unit delimiter included). */
 export function firstNalTypes(bytes: Uint8Array, n: number): number[] {
   const types: number[] = [];
   for (let i = 0; i + 3 < bytes.length && types.length < n; i++) {
@@ -185,5 +189,141 @@ export async function ffmpegDecode(bytes: Uint8Array): Promise<{ errors: string;
       .split('\n')
       .filter((l) => /^\d/.test(l)).length;
     return { errors: r.stderr.trim(), frames };
+  });
+}
+
+export interface Camera {
+  readonly port: number;
+  /** Stops sending, lets what was written drain, closes the connections and stops listening. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  restart(): Promise<void>;
+}
+
+/**
+ * A camera-like TCP server streaming `data` in a loop to each client, one write every 5 ms:
+ * 'access-units' writes one whole access unit at a time (as an encoder does), 'random' cuts the
+ * stream at random points (1.5-10.5 KB per write).
+ */
+export async function startCamera(
+  data: Uint8Array,
+  cut: 'access-units' | 'random',
+  port = 0,
+): Promise<Camera> {
+  const ends: number[] = [];
+  if (cut === 'access-units') {
+    const reader = new AccessUnitReader();
+    for (const au of [...reader.push(data), ...reader.flush()]) ends.push(au.offset + au.size);
+  }
+  let server: Server | undefined;
+  const sockets = new Map<Socket, NodeJS.Timeout>();
+  const listen = (on: number): Promise<number> =>
+    new Promise((resolve) => {
+      server = createServer((s) => {
+        let at = 0;
+        let next = 0;
+        const timer = setInterval(() => {
+          let to: number;
+          if (cut === 'access-units') {
+            to = ends[next] as number;
+            next = (next + 1) % ends.length;
+          } else to = Math.min(data.length, at + 1500 + Math.floor(Math.random() * 9000));
+          s.write(data.subarray(at, to));
+          at = to >= data.length || (cut === 'access-units' && next === 0) ? 0 : to;
+        }, 5);
+        sockets.set(s, timer);
+        s.on('close', () => {
+          clearInterval(timer);
+          sockets.delete(s);
+        });
+        s.on('error', () => undefined);
+      });
+      server.listen(on, '127.0.0.1', () => {
+        const address = server!.address();
+        resolve(typeof address === 'object' && address ? address.port : 0);
+      });
+    });
+  const bound = await listen(port);
+  return {
+    port: bound,
+    stop: async () => {
+      for (const [s, timer] of sockets) {
+        clearInterval(timer);
+        s.end();
+      }
+      await new Promise<void>((resolve) =>
+        server?.listening ? server.close(() => resolve()) : resolve(),
+      );
+    },
+    restart: async () => {
+      await listen(bound);
+    },
+  };
+}
+
+export interface HttpCollector {
+  size(): number;
+  bytes(): Uint8Array;
+  /** Response headers, once they came. */
+  headers(): Record<string, unknown> | undefined;
+  /** The server ended the response. */
+  ended(): boolean;
+  stop(): void;
+}
+
+/** An HTTP viewer that keeps reading until stopped. */
+export function collectHttp(url: string): HttpCollector {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let headers: Record<string, unknown> | undefined;
+  let ended = false;
+  const req = get(url, (res) => {
+    headers = res.headers;
+    res.on('data', (b: Buffer) => {
+      chunks.push(b);
+      size += b.length;
+    });
+    res.on('end', () => (ended = true));
+    res.on('error', () => undefined);
+  });
+  req.on('error', () => undefined);
+  return {
+    size: () => size,
+    bytes: () => concat(chunks),
+    headers: () => headers,
+    ended: () => ended,
+    stop: () => void req.destroy(),
+  };
+}
+
+export interface WsCollector {
+  readonly texts: string[];
+  /** Binary messages. */
+  readonly frames: Uint8Array[];
+  closed(): boolean;
+  stop(): void;
+}
+
+/** A WebSocket viewer that keeps reading until stopped. */
+export function collectWs(url: string): WsCollector {
+  const ws = new WebSocket(url);
+  const texts: string[] = [];
+  const frames: Uint8Array[] = [];
+  let closed = false;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) frames.push(new Uint8Array(data));
+    else texts.push(data.toString('utf8'));
+  });
+  ws.on('close', () => (closed = true));
+  ws.on('error', () => undefined);
+  return { texts, frames, closed: () => closed, stop: () => ws.terminate() };
+}
+
+/** ffmpeg's per-frame MD5s of a raw H.264 stream, in output order. */
+export async function framemd5Of(bytes: Uint8Array): Promise<string[]> {
+  return withTempDir(async (dir) => {
+    const file = join(dir, 'stream.h264');
+    await writeFile(file, bytes);
+    return (await framemd5(file, { format: 'h264' })).map((h) => h.md5);
   });
 }

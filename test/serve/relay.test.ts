@@ -1,14 +1,15 @@
 // The relay end to end: a real server on 127.0.0.1 (port 0), real HTTP and WebSocket viewers, the core
 // transmuxer and ffmpeg judging what each viewer received.
-import { createServer, type Server, type Socket } from 'node:net';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { AccessUnitReader } from '../../src/core/index.js';
-import { concat } from '../../src/cli/serve/au-scanner.js';
+import { AccessUnitReader, concatBytes as concat, Transmuxer } from '../../src/core/index.js';
 import {
+  collectHttp,
+  collectWs,
   completeAus,
   ffmpegDecode,
+  framemd5Of,
   firstNalTypes,
   fixture,
   fixturePath,
@@ -16,6 +17,7 @@ import {
   grabHttp,
   grabWs,
   muxCheck,
+  startCamera,
   startRelay,
   waitFor,
   type TestRelay,
@@ -54,7 +56,9 @@ const P01 = 'p01_pi_baseline_vga30_inline.h264'; // 640x480 Baseline, keyint 30,
 async function expectDecodableStart(bytes: Uint8Array): Promise<number> {
   const aus = completeAus(bytes);
   expect(aus.length).toBeGreaterThan(5);
-  expect(firstNalTypes(bytes, 2)).toEqual([7, 8]); // SPS, PPS
+  // SPS, PPS (after an access unit delimiter when the stream has one: it is always first, §7.4.1.2.3)
+  const types = firstNalTypes(bytes, 3);
+  expect(types[0] === 9 ? types.slice(1) : types.slice(0, 2)).toEqual([7, 8]);
   expect(aus[0]!.keyframe).toBe(true);
   const whole = concat(aus.map((a) => a.data));
   const mux = muxCheck([whole], false);
@@ -116,39 +120,10 @@ describe('h264mux serve', () => {
   });
 
   it('tcp source: drop and recovery, reconnects in /status, viewers resume at a keyframe', async () => {
-    // A camera-like TCP server: sends AUs at 100 fps in chunks cut at arbitrary points.
-    const aus = new AccessUnitReader().push(fixture(P01));
-    const data = concat(aus.map((a) => a.data));
-    let server: Server | undefined;
-    const sockets = new Set<Socket>();
-    const startCamera = (port: number): Promise<number> =>
-      new Promise((resolve) => {
-        server = createServer((s) => {
-          sockets.add(s);
-          let at = 0;
-          const timer = setInterval(() => {
-            const n = 1500 + Math.floor(Math.random() * 9000);
-            s.write(data.subarray(at, Math.min(data.length, at + n)));
-            at = at + n >= data.length ? 0 : at + n;
-          }, 5);
-          s.on('close', () => {
-            clearInterval(timer);
-            sockets.delete(s);
-          });
-          s.on('error', () => undefined);
-        });
-        server.listen(port, '127.0.0.1', () => {
-          const address = server!.address();
-          resolve(typeof address === 'object' && address ? address.port : 0);
-        });
-      });
-    const stopCamera = (): Promise<void> =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server!.close(() => resolve());
-      });
-    cleanups.push(() => (server?.listening ? stopCamera() : undefined));
-    const port = await startCamera(0);
+    // A camera-like TCP server: sends the stream in chunks cut at arbitrary points.
+    const camera = await startCamera(fixture(P01), 'random');
+    cleanups.push(() => camera.stop());
+    const port = camera.port;
     const r = await relay({ kind: 'tcp', host: '127.0.0.1', port });
     await waitFor('streaming', async () => (await status(r)).source.state === 'streaming');
     const ws = grabWs(`ws://127.0.0.1:${r.port}/stream`, () => false);
@@ -156,14 +131,14 @@ describe('h264mux serve', () => {
     const before = await grabHttp(`${r.base}/stream.h264`, (n) => n > 100_000);
     await expectDecodableStart(before.bytes);
 
-    await stopCamera();
+    await camera.stop();
     await waitFor('retrying', async () => {
       const s = await status(r);
       return s.source.state === 'retrying' || s.source.state === 'connecting';
     });
     expect((await status(r)).source.error).toBeTruthy();
     await new Promise((res) => setTimeout(res, 500)); // a few failed attempts
-    await startCamera(port);
+    await camera.restart();
     await waitFor('recovered', async () => {
       const s = await status(r);
       return s.source.state === 'streaming' && s.source.reconnects >= 1;
@@ -253,6 +228,108 @@ describe('h264mux serve', () => {
     const r = await relay({ kind: 'tcp', host: '127.0.0.1', port });
     await waitFor('retries', async () => (await status(r)).source.reconnects >= 2);
     const s = await status(r);
-    expect(s.source.error).toMatch(/camera unreachable at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    // Anyone can read /status (CORS *): the camera's address stays out of it.
+    expect(s.source.error).toBe(`camera unreachable at tcp://*:${port} (ECONNREFUSED)`);
+    expect(r.logs.join('\n')).toContain(`camera unreachable at 127.0.0.1:${port} (ECONNREFUSED)`);
   });
+
+  it('camera down: every viewer stays, is told (WebSocket message, HTTP header) and resumes at a keyframe', async () => {
+    // An encoder's writes: whole access units. It stops between two of them, so the last one the relay
+    // got is whole (its slices cover the picture) and byte viewers hold no partial frame.
+    const camera = await startCamera(fixture(P01), 'access-units');
+    cleanups.push(() => camera.stop());
+    const r = await relay({ kind: 'tcp', host: '127.0.0.1', port: camera.port });
+    await waitFor('streaming', async () => (await status(r)).source.state === 'streaming');
+    const http = collectHttp(`${r.base}/stream.h264`);
+    const ws = collectWs(`ws://127.0.0.1:${r.port}/stream`);
+    cleanups.push(
+      () => http.stop(),
+      () => ws.stop(),
+    );
+    await waitFor('frames before the drop', () => http.size() > 100_000 && ws.frames.length > 20);
+
+    await camera.stop();
+    const down = {
+      upstream: 'down',
+      reason: `camera unreachable at tcp://*:${camera.port} (ECONNREFUSED)`,
+    };
+    await waitFor('viewers told the camera is unreachable', () =>
+      ws.texts.includes(JSON.stringify(down)),
+    );
+    const dropAt = http.size();
+    const framesAtDrop = ws.frames.length;
+    // The message comes again while the camera stays down: the page sees its connection alive.
+    const told = ws.texts.length;
+    await waitFor('the notice repeated', () => ws.texts.length > told, 5000);
+    // A viewer joining now hears it in the headers, and its response stays open.
+    const late = collectHttp(`${r.base}/stream.h264`);
+    cleanups.push(() => late.stop());
+    await waitFor('late viewer headers', () => late.headers() !== undefined);
+    expect(late.headers()?.['x-relay-upstream']).toBe('down');
+    expect(decodeURIComponent(String(late.headers()?.['x-relay-upstream-reason']))).toBe(
+      down.reason,
+    );
+    expect(http.ended() || ws.closed() || late.ended()).toBe(false);
+
+    await camera.restart();
+    await waitFor('back', () => ws.texts.at(-1) === JSON.stringify({ upstream: 'up' }));
+    await waitFor(
+      'frames after the drop',
+      () =>
+        http.size() > dropAt + 100_000 &&
+        late.size() > 100_000 &&
+        ws.frames.length > framesAtDrop + 20,
+    );
+    expect(http.ended() || ws.closed() || late.ended()).toBe(false);
+    // The HTTP viewer kept its connection: whole frames up to the drop, then SPS/PPS and a keyframe.
+    const bytes = http.bytes();
+    await expectDecodableStart(bytes.subarray(dropAt));
+    expect((await ffmpegDecode(bytes)).errors).toBe('');
+    await expectDecodableStart(late.bytes());
+    // The WebSocket viewer: whole access units throughout, a keyframe first after the drop.
+    expect(muxCheck(ws.frames, true).warnings).toEqual([]);
+    expect(completeAus(ws.frames[framesAtDrop]!)[0]?.keyframe ?? true).toBe(true);
+  });
+
+  for (const name of [P01, 'p06_aud_main_bf2_vga25.h264']) {
+    it(`${name} over plain HTTP: a delimiter right after each frame (never two), same pictures, each frame muxed at once`, async () => {
+      // A file source proves where each access unit ends; played fast (300 fps) to the end.
+      const r = await relay({ kind: 'file', path: fixturePath(name), loop: false, fps: 300 });
+      const grab = await grabHttp(`${r.base}/stream.h264`, () => false);
+      expect(grab.ended).toBe(true);
+      const bytes = grab.bytes;
+      const reader = new AccessUnitReader();
+      const aus = [...reader.push(bytes), ...reader.flush()];
+      expect(aus[0]!.keyframe).toBe(true);
+      for (const [i, au] of aus.entries()) {
+        const types = firstNalTypes(au.data, 1000);
+        // One delimiter, first; every access unit but the first begins with the one sent after the last.
+        const own = name === P01 ? 0 : 1; // the first one as the file has it
+        expect(types.filter((t) => t === 9).length, `access unit ${i}`).toBe(i === 0 ? own : 1);
+        if (types.includes(9)) expect(types[0]).toBe(9);
+      }
+      // ... and the last one is followed by one too.
+      expect(firstNalTypes(bytes.subarray(aus.at(-1)!.offset + aus.at(-1)!.size), 2)).toEqual([9]);
+      // ffmpeg sees the same pictures as in the file, from the keyframe the viewer started at.
+      const source = await framemd5Of(fixture(name));
+      const got = await framemd5Of(bytes);
+      const from = source.indexOf(got[0]!);
+      expect(from).toBeGreaterThanOrEqual(0);
+      expect(got).toEqual(source.slice(from, from + got.length));
+      expect(from + got.length).toBe(source.length);
+      if (name !== P01) return;
+      // The page's transmuxer (live settings) has frame N out once frame N and its delimiter are in.
+      const t = new Transmuxer({ fragment: 'frame', lowLatency: true });
+      let frames = 0;
+      let pushed = 0;
+      for (let i = 0; i < aus.length; i++) {
+        const next = aus[i + 1];
+        const delimiterEnd = next ? next.offset + next.delimiterSize : bytes.length;
+        for (const out of t.push(bytes.subarray(pushed, delimiterEnd)))
+          if (out.type === 'media') frames += out.frames;
+        pushed = delimiterEnd;
+        expect(frames, `frame ${i}`).toBe(i + 1);
+      }
+    });
+  }
 });

@@ -1,63 +1,203 @@
 import { describe, expect, it } from 'vitest';
-import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
+import { AccessUnitReader, type RawAccessUnit } from '../../src/core/access-unit-reader.js';
 import { PocDecoder } from '../../src/core/h264/poc.js';
 import { SliceType, type SliceHeader } from '../../src/core/h264/slice.js';
 import type { Sps } from '../../src/core/h264/sps.js';
 import { fixtures, readFixture } from '../helpers/fixtures.js';
+import { paffStream } from '../helpers/synth.js';
+
+/** A start code (3 or 4 bytes) at `i`. */
+function startCodeAt(bytes: Uint8Array, i: number): boolean {
+  return (
+    bytes[i] === 0 &&
+    bytes[i + 1] === 0 &&
+    (bytes[i + 2] === 1 || (bytes[i + 2] === 0 && bytes[i + 3] === 1))
+  );
+}
+
+/** NAL unit types in Annex-B bytes, in order. */
+function nalTypes(bytes: Uint8Array): number[] {
+  const types: number[] = [];
+  for (let i = 0; i + 3 < bytes.length; i++) {
+    if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
+      types.push((bytes[i + 3] as number) & 0x1f);
+      i += 2;
+    }
+  }
+  return types;
+}
+
+/** Deterministic chunk sizes (mulberry32): many 1-4 byte pieces among larger ones. */
+function chunkSizes(seed: number, total: number): number[] {
+  let a = seed >>> 0;
+  const random = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const sizes: number[] = [];
+  for (let n = 0; n < total;) {
+    const size = random() < 0.3 ? 1 + Math.floor(random() * 4) : 1 + Math.floor(random() * 9000);
+    sizes.push(size);
+    n += size;
+  }
+  return sizes;
+}
+
+interface Read {
+  readonly aus: RawAccessUnit[];
+  /** `settledTo` after each push, with the number of access units returned up to then. */
+  readonly settled: { readonly at: number; readonly returned: number }[];
+}
+
+function read(data: Uint8Array, sizes: readonly number[] | undefined): Read {
+  const reader = new AccessUnitReader();
+  const aus: RawAccessUnit[] = [];
+  const settled: { at: number; returned: number }[] = [];
+  let o = 0;
+  for (const size of sizes ?? [data.length]) {
+    aus.push(...reader.push(data.subarray(o, o + size)));
+    o += size;
+    settled.push({ at: reader.settledTo, returned: aus.length });
+  }
+  aus.push(...reader.flush());
+  return { aus, settled };
+}
+
+/**
+ * What a relay relies on: each access unit is the input's bytes from its start code on, in order and
+ * without overlap, and no access unit returned after a push ends before that push's `settledTo` (bar
+ * zero bytes, which may trail any NAL unit).
+ */
+function expectExactSpans(data: Uint8Array, r: Read): void {
+  let previousEnd = 0;
+  for (const au of r.aus) {
+    expect(au.offset).toBeGreaterThanOrEqual(previousEnd);
+    expect(
+      Buffer.from(au.data).equals(Buffer.from(data.subarray(au.offset, au.offset + au.size))),
+    ).toBe(true);
+    expect(au.parts.reduce((n, p) => n + p.length, 0)).toBe(au.size);
+    expect(startCodeAt(au.data, 0)).toBe(true);
+    previousEnd = au.offset + au.size;
+  }
+  for (const { at, returned } of r.settled) {
+    const later = r.aus[returned];
+    if (!later) continue;
+    const end = later.offset + later.size;
+    if (end < at) expect(data.subarray(end, at).every((b) => b === 0)).toBe(true);
+  }
+}
 
 describe('access units (§7.4.1.2.3-7.4.1.2.4) on every fixture', () => {
   for (const f of fixtures) {
     it(f.name, () => {
-      const reader = new AccessUnitReader();
-      const aus = [...reader.push(readFixture(f.name)), ...reader.flush()];
+      const data = readFixture(f.name);
+      const { aus } = read(data, undefined);
       // p11 starts without SPS/PPS: the access units before the first parameter sets cannot be parsed.
-      const expected = f.name.startsWith('p11') ? f.frames : f.accessUnits;
+      // A stream cut inside its last frame (p12) loses that frame, as in the Transmuxer.
+      const missing = f.oracleArgs.allowMissing ?? 0;
+      const expected = (f.name.startsWith('p11') ? f.frames : f.accessUnits) - missing;
       expect(aus.length).toBe(expected);
       expect(aus.filter((a) => a.idr).length).toBe(f.idr);
       expect(aus.filter((a) => a.keyframe && !a.idr).length).toBe(f.recoverySei);
       expect(aus.some((a) => a.pictureType === 'B')).toBe(f.hasBFrames);
-      // Each access unit starts with a start code and the first keyframe carries everything a joiner needs.
-      for (const au of aus) expect([...au.data.subarray(0, 4)]).toEqual([0, 0, 0, 1]);
+      // The first keyframe carries everything a joiner needs.
       const first = aus.find((a) => a.keyframe);
       expect((first?.parameterSets[4] ?? 0) & 0x1f).toBe(7); // SPS first
+      // Byte-exact spans, whatever the chunking (down to single bytes at start codes).
+      const whole = read(data, undefined);
+      expectExactSpans(data, whole);
+      const chunked = read(data, chunkSizes(f.bytes, data.length));
+      expectExactSpans(data, chunked);
+      expect(chunked.aus.map((a) => [a.offset, a.size])).toEqual(
+        whole.aus.map((a) => [a.offset, a.size]),
+      );
+      // Between access units there is nothing but zero bytes (and garbage or undecodable units before
+      // the first one).
+      for (let i = 1; i < aus.length; i++) {
+        const gap = data.subarray(aus[i - 1]!.offset + aus[i - 1]!.size, aus[i]!.offset);
+        expect(gap.every((b) => b === 0)).toBe(true);
+      }
+      // A leading access unit delimiter is measured.
+      for (const au of aus) {
+        const types = nalTypes(au.data);
+        expect(au.delimiterSize > 0).toBe(types[0] === 9);
+        if (au.delimiterSize > 0)
+          expect(nalTypes(au.data.subarray(au.delimiterSize))[0]).toBe(types[1]);
+        expect(au.carriesParameterSets).toBe(types.includes(7) && types.includes(8));
+      }
     });
   }
 
   it('keeps the 4 slices of a picture in one access unit', () => {
     const reader = new AccessUnitReader();
     const aus = [...reader.push(readFixture('p05_high_slices4_720p30.h264')), ...reader.flush()];
-    const slicesPerAu = aus.map((au) => {
-      let n = 0;
-      for (let i = 0; i + 4 < au.data.length; i++) {
-        if (
-          au.data[i] === 0 &&
-          au.data[i + 1] === 0 &&
-          au.data[i + 2] === 0 &&
-          au.data[i + 3] === 1
-        ) {
-          const type = (au.data[i + 4] ?? 0) & 0x1f;
-          if (type === 1 || type === 5) n++;
-        }
-      }
-      return n;
-    });
+    const slicesPerAu = aus.map((au) => nalTypes(au.data).filter((t) => t === 1 || t === 5).length);
     expect(new Set(slicesPerAu)).toEqual(new Set([4]));
+  });
+
+  it('a field pair is one picture; its bytes stay unsettled until the pair is known', () => {
+    const data = paffStream({
+      widthMbs: 2,
+      fieldHeightMbs: 1,
+      pictures: ['fields', 'frame', 'bff', 'nonref', 'fields'],
+      fps: 25,
+    });
+    const whole = read(data, undefined);
+    expect(whole.aus.length).toBe(5);
+    expectExactSpans(data, whole);
+    for (let size = 1; size <= 7; size++) {
+      expectExactSpans(
+        data,
+        read(
+          data,
+          Array.from({ length: Math.ceil(data.length / size) }, () => size),
+        ),
+      );
+    }
+  });
+
+  it('flags the leading pictures of a recovery point (p14: open GOPs)', () => {
+    const { aus } = read(readFixture('p14_opengop_bf3_recovery_sei.h264'), undefined);
+    const keyframes = aus.flatMap((a, i) => (a.keyframe ? [i] : []));
+    expect(keyframes).toEqual([0, 49, 99]);
+    // One B picture after each recovery point shows before it; none follow the IDR.
+    expect(aus.flatMap((a, i) => (a.leading ? [i] : []))).toEqual([50, 100]);
   });
 
   it('closes an access unit as soon as the next one starts, and on a transport-proven boundary', () => {
     const data = readFixture('p01_pi_baseline_vga30_inline.h264');
     const whole = new AccessUnitReader();
     const all = [...whole.push(data), ...whole.flush()];
-    const first = all[0]?.data.length ?? 0;
-    const second = all[1]?.data.length ?? 0;
-    // Bytes as they appear in the file (4-byte start codes everywhere in p01).
+    const first = all[0]?.size ?? 0;
+    const second = all[1]?.size ?? 0;
     const reader = new AccessUnitReader();
     expect(reader.push(data.subarray(0, first)).length).toBe(0);
+    // The start code alone does not tell: the bytes before it are not settled yet.
+    expect(reader.push(data.subarray(first, first + 4)).length).toBe(0);
+    expect(reader.settledTo).toBeLessThanOrEqual(first);
     // A few bytes of the next access unit prove the first one complete.
-    expect(reader.push(data.subarray(first, first + 8)).length).toBe(1);
+    expect(reader.push(data.subarray(first + 4, first + 8)).length).toBe(1);
+    expect(reader.settledTo).toBe(first + 8);
     const framed = new AccessUnitReader();
     expect(framed.push(data.subarray(0, first), true).length).toBe(1);
+    expect(framed.settledTo).toBe(first);
     expect(framed.push(data.subarray(first, first + second), true).length).toBe(1);
+  });
+
+  it('drops a last frame the stream ends inside, and says so', () => {
+    const data = readFixture('p01_pi_baseline_vga30_inline.h264');
+    const all = read(data, undefined).aus;
+    const last = all.at(-1)!;
+    const reader = new AccessUnitReader();
+    const cut = [
+      ...reader.push(data.subarray(0, last.offset + last.size - 100)),
+      ...reader.flush(),
+    ];
+    expect(cut.length).toBe(all.length - 1);
+    expect(reader.truncatedFrames).toBe(1);
   });
 });
 

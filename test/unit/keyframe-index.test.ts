@@ -48,6 +48,18 @@ function indexOf(data: Uint8Array, sizes: readonly number[] | undefined): Keyfra
   return index;
 }
 
+/** `got` is `expected` with exactly `removed` elements left out (order kept). */
+function withoutSome(
+  expected: readonly number[],
+  got: readonly number[],
+  removed: number,
+): boolean {
+  if (expected.length - got.length !== removed) return false;
+  let i = 0;
+  for (const x of expected) if (i < got.length && got[i] === x) i++;
+  return i === got.length;
+}
+
 describe('KeyframeIndex', () => {
   for (const fixture of fixtures) {
     it(`${fixture.name}: keyframes and frame count as the transmuxer sees them`, () => {
@@ -55,9 +67,8 @@ describe('KeyframeIndex', () => {
       const options = fixture.oracleArgs.fps !== undefined ? { fps: fixture.oracleArgs.fps } : {};
       const samples = samplesOf(data, options);
       const index = indexOf(data, undefined);
-      // The index does not walk slice data: it counts a frame the file ends inside, which the
-      // transmuxer drops (TRUNCATED_FRAME_DROPPED).
-      expect(index.frames).toBe(samples.length + (fixture.oracleArgs.allowMissing ?? 0));
+      // The same count as the transmuxer's, also for a frame the file ends inside (dropped by both).
+      expect(index.frames).toBe(samples.length);
       expect(index.keyframes.map((k) => k.frame)).toEqual(
         samples.filter((s) => s.keyframe).map((s) => s.index),
       );
@@ -84,17 +95,26 @@ describe('KeyframeIndex', () => {
         expect(again[0]?.keyframe).toBe(true);
         // Frame sizes in decode order: the same pictures, frame numbers shifted by entry.frame.
         // (An open GOP restarted at a recovery point drops its leading pictures.)
+        // (An open GOP restarted at a recovery point drops its leading pictures, as many as the
+        // entry says: p14 gives 100 frames for the 101 from its first recovery point on.)
         const expected = samples.slice(entry.frame).map((s) => s.size);
         const got = again.map((s) => s.size);
-        if (fixture.recoverySei > 0 && entry.frame > 0) {
-          expect(got.length).toBeLessThanOrEqual(expected.length);
-          expect(got[0]).toBe(expected[0]);
-        } else {
-          expect(got).toEqual(expected);
-        }
+        expect(got.length).toBe(index.frames - entry.frame - entry.leadingPictures);
+        expect(withoutSome(expected, got, entry.leadingPictures)).toBe(true);
+        expect(got[0]).toBe(expected[0]);
       }
     });
   }
+
+  it('p14 (open GOPs): one leading picture after each recovery point, none after the IDR', () => {
+    const index = indexOf(readFixture('p14_opengop_bf3_recovery_sei.h264'), undefined);
+    expect(index.keyframes.map((k) => [k.frame, k.leadingPictures])).toEqual([
+      [0, 0],
+      [49, 1],
+      [99, 1],
+    ]);
+    expect(index.frames).toBe(150);
+  });
 
   it('keeps the SPS/PPS for keyframes that do not repeat them', () => {
     // p01 with its SPS and PPS only in front of the first IDR (4-byte start codes throughout).

@@ -2,6 +2,12 @@ import { integer, parseCommandArgs, parseFps } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { SourceSpec } from './sources.js';
 
+/**
+ * Web pages that may open the WebSocket stream besides the relay's own: '*' (any), or a list of
+ * origins. Clients that send no Origin (not a browser) may always connect.
+ */
+export type AllowOrigin = '*' | readonly string[];
+
 export interface ServeOptions {
   readonly source: SourceSpec;
   readonly host: string;
@@ -12,6 +18,8 @@ export interface ServeOptions {
   readonly gopCache: boolean;
   /** Hidden: per-viewer buffer bound in bytes. */
   readonly maxViewerBuffer: number | undefined;
+  /** Pages on other origins allowed to open the WebSocket (default: none). */
+  readonly allowOrigin?: AllowOrigin;
 }
 
 export const SERVE_USAGE = `Usage: h264mux serve <source> [options]
@@ -32,6 +40,9 @@ Options:
   --host ADDR             address to listen on (default 0.0.0.0: reachable from the LAN)
   --port N                port (default 8080)
   --static DIR            web app to serve at / (default: the package's built dist/)
+  --allow-origin LIST     web pages on other origins that may open the WebSocket stream:
+                          '*' for any, or origins separated by commas (https://example.com);
+                          default: the relay's own page and clients that are not browsers
   --help                  this text
 
 Endpoints: /  (web app, plays the stream)   /stream.h264  (chunked HTTP, CORS *)
@@ -48,11 +59,30 @@ const SERVE_OPTIONS = {
   host: { type: 'string', default: '0.0.0.0' },
   port: { type: 'string', default: '8080' },
   static: { type: 'string' },
+  'allow-origin': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   // Hidden (benchmarks): no GOP cache; the per-viewer buffer bound in bytes.
   'no-gop-cache': { type: 'boolean' },
   'max-viewer-buffer': { type: 'string' },
 } as const;
+
+/** `--allow-origin` origins (comma-separated), each scheme://host[:port] as a browser sends it. */
+function origins(text: string): string[] {
+  return text.split(',').map((item) => {
+    const o = item.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash)
+      throw new UsageError(
+        `--allow-origin wants '*' or origins such as https://example.com (scheme, host and port only), got "${o}"`,
+      );
+    return url.origin;
+  });
+}
 
 /** Parses `serve` flags; returns 'help' for --help. Throws UsageError with a message saying what to fix. */
 export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
@@ -95,6 +125,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
         : 'give only one source (--stdin, --tcp, --file or --url)',
     );
   }
+  const allow = values['allow-origin'] ?? [];
   return {
     source: sources[0]!,
     host: values.host,
@@ -105,5 +136,6 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       values['max-viewer-buffer'] === undefined
         ? undefined
         : integer(values['max-viewer-buffer'], '--max-viewer-buffer', 1024, 1 << 30),
+    allowOrigin: allow.includes('*') ? '*' : allow.flatMap(origins),
   };
 }

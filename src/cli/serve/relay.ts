@@ -1,15 +1,27 @@
-import { AccessUnitScanner, concat, type KeyframeInfo, type ScannerSink } from './au-scanner.js';
+import { AccessUnitReader, concatBytes, type RawAccessUnit } from '../../core/index.js';
+import type { UpstreamNotice } from '../../sources/relay-protocol.js';
 
 /**
- * The relay hub: one source in, many viewers out, no muxing.
+ * The relay hub: one source in, many viewers out, no muxing. Access units are found by the core's
+ * AccessUnitReader, the access-unit model the Transmuxer itself uses.
  *
- * - Bytes are forwarded as soon as they arrive to every "live" byte-stream viewer (HTTP).
- * - Access-unit viewers (WebSocket, one message per AU) get each AU when it is proven complete.
- * - GOP cache: the AUs from the latest keyframe on (with the SPS/PPS a decoder needs in front), so a
- *   new viewer starts decoding at once.
+ * - Byte-stream viewers (HTTP, WebSocket `?framing=none`) get the bytes as soon as the reader has
+ *   placed them (`settledTo`: at most a start code and a NAL header later than they arrive), so that a
+ *   viewer's stream can always be ended exactly at the end of an access unit.
+ * - When the source proves where an access unit ends (a file, read access unit by access unit), byte
+ *   viewers get an access unit delimiter right after it. A delimiter begins the next access unit
+ *   (§7.4.1.2.3), so their player knows the frame is complete at once instead of when the next frame's
+ *   start code arrives; the next access unit's own leading delimiter is then left out (never two).
+ * - Access-unit viewers (WebSocket, one message per access unit) get each one when it is complete.
+ * - GOP cache: the access units from the latest keyframe on (with the SPS/PPS a decoder needs in
+ *   front), so a new viewer starts decoding at once.
  * - Slow viewers: each viewer's queue is its socket's buffer, bounded; a viewer over its bound stops
- *   receiving at the end of the current AU (a NAL is never cut) and resumes at the next keyframe.
- *   The source is never paused.
+ *   at the end of an access unit (a NAL is never cut) and resumes at the next keyframe. The source is
+ *   never paused.
+ * - Source lost (a reconnect follows): the reader judges the access unit in progress by walking its
+ *   last slice; a whole one is delivered, a cut one dropped. Every viewer stays and resumes at the next
+ *   keyframe, except byte viewers that already got part of a cut frame: plain bytes cannot tell their
+ *   player to drop it, so they are closed (their player reconnects and resumes at a keyframe too).
  */
 
 export interface Viewer {
@@ -20,8 +32,10 @@ export interface Viewer {
   buffered(): number;
   /** Raw bytes ('bytes' viewers). */
   writeBytes?(data: Uint8Array): void;
-  /** One whole AU ('au' viewers). */
+  /** One whole access unit ('au' viewers). */
   writeAccessUnit?(data: Uint8Array): void;
+  /** The relay's source went down or came back (see src/sources/relay-protocol.ts). */
+  notify?(notice: UpstreamNotice): void;
   /** Ends the viewer's connection (reason for the log). */
   close(reason: string): void;
 }
@@ -29,16 +43,14 @@ export interface Viewer {
 type ViewerState =
   /** Receiving the stream. */
   | 'live'
-  /** Over its buffer bound: receives the rest of the current AU, then waits (HTTP only). */
-  | 'finishing'
-  /** Waiting for the next keyframe (just joined without a cache, or skipped). */
+  /** Waiting for the next keyframe (just joined without a cache, skipped, or the source reconnects). */
   | 'waiting';
 
 interface ViewerEntry {
   readonly viewer: Viewer;
   state: ViewerState;
-  /** The viewer received bytes of the AU in progress (HTTP). */
-  midAu: boolean;
+  /** Byte viewer: a delimiter followed the last access unit it got (the next one's is left out). */
+  delimited: boolean;
   /** When the viewer started waiting after a skip (ms), 0 when not skipping. */
   skippingSince: number;
   skips: number;
@@ -80,10 +92,14 @@ export interface RelayStats {
   };
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** Source bytes the relay holds now (the frame in progress): bounded whatever the source sends. */
+  readonly heldBytes: number;
   readonly accessUnits: number;
   readonly keyframes: number;
   readonly skips: number;
   readonly slowDisconnects: number;
+  /** Frames the source broke inside (dropped). */
+  readonly cutFrames: number;
   readonly fps: number;
   readonly bitrate: number;
   readonly gopCache: {
@@ -94,29 +110,38 @@ export interface RelayStats {
 }
 
 interface Gop {
-  /** Completed AUs from the keyframe on; the first one with the parameter sets inserted. */
+  /** Completed access units from the keyframe on; the first one with the parameter sets inserted. */
   readonly aus: Uint8Array[];
   bytes: number;
-  readonly info: KeyframeInfo;
 }
+
+/** An access unit delimiter NAL unit (§7.3.2.4): primary_pic_type 7 (any slice type), stop bit. */
+export const ACCESS_UNIT_DELIMITER = Uint8Array.of(0, 0, 0, 1, 0x09, 0xf0);
 
 const RATE_WINDOW_MS = 2000;
 
-export class Relay implements ScannerSink {
-  private readonly scanner = new AccessUnitScanner(this);
+export class Relay {
+  private readonly reader = new AccessUnitReader();
   private readonly viewers = new Set<ViewerEntry>();
   private readonly gopCacheEnabled: boolean;
   private readonly maxViewerBuffer: number;
   private readonly maxGopBytes: number;
   private readonly stallTimeoutMs: number;
   private readonly now: () => number;
-  /** Bytes of the AU in progress. */
-  private auChunks: Uint8Array[] = [];
-  /** The AU in progress is a keyframe (its parameter set info). */
-  private auKey: KeyframeInfo | null = null;
+  /** Source chunks from the last access unit's end on, with their stream positions. */
+  private chunks: Uint8Array[] = [];
+  private chunkStarts: number[] = [];
+  /** Live byte viewers have the stream up to this position. */
+  private sentTo = 0;
+  /** End of the last access unit. */
+  private lastEnd = 0;
+  /** A delimiter followed the last access unit (proven end): later bytes wait for the next one. */
+  private delimiting = false;
   private gop: Gop | null = null;
+  private upstream: UpstreamNotice = { upstream: 'up' };
   private bytesIn = 0;
   private bytesOut = 0;
+  private accessUnits = 0;
   private keyframes = 0;
   private skips = 0;
   private slowDisconnects = 0;
@@ -131,40 +156,57 @@ export class Relay implements ScannerSink {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Source bytes; `endOfAccessUnit` when the source proves the chunk ends an AU (file source). */
+  /** Source bytes; `endOfAccessUnit` when the source proves the chunk ends an access unit (a file). */
   push(chunk: Uint8Array, endOfAccessUnit = false): void {
     this.bytesIn += chunk.length;
     const t = this.now();
     this.byteTimes.push({ t, n: chunk.length });
     this.prune(t);
-    // Batch the writes of one chunk per socket (cork/uncork in the viewers).
-    this.scanner.push(chunk, endOfAccessUnit);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.chunkStarts.push(this.reader.position);
+    }
+    const aus = this.reader.push(chunk, endOfAccessUnit);
+    for (const au of aus) this.accessUnit(au);
+    if (endOfAccessUnit && aus.length > 0) this.delimit();
+    else if (!this.delimiting) this.forward(this.reader.settledTo);
+    this.release();
   }
 
-  /** The source ended normally: the AU in progress is complete. */
+  /** The source ended normally: the access unit in progress ends here (unless it is cut short). */
   end(): void {
-    this.scanner.flush();
+    for (const au of this.reader.flush()) this.accessUnit(au);
+    if (!this.delimiting) this.forward(this.reader.position);
   }
 
   /**
-   * The source broke (reconnect): the AU in progress can not be proven complete, so it is dropped.
-   * Byte-stream viewers that already got part of it are closed (their player reconnects and resumes
-   * at a keyframe) rather than handed a NAL cut in two; AU viewers only ever got whole AUs and wait for
-   * the next keyframe. The GOP cache is cleared: the next connection starts its own stream.
+   * The source broke (a reconnect follows): the access unit in progress is delivered when its slices
+   * prove it whole, else dropped; viewers wait for the next keyframe (see the class comment for byte
+   * viewers that got part of a cut frame). The GOP cache is cleared: the next connection starts its
+   * own stream.
    */
   sourceReset(): void {
-    this.scanner.reset();
+    for (const au of this.reader.flush()) this.accessUnit(au);
+    // Bytes past the last whole access unit that byte viewers got: a frame cut short (zero bytes
+    // alone may trail any NAL unit; an oversized frame in progress is no longer held, see release()).
+    const held = this.bytes(this.lastEnd, this.sentTo);
+    const cut =
+      held.reduce((n, part) => n + part.length, 0) < this.sentTo - this.lastEnd ||
+      held.some((part) => part.some((b) => b !== 0));
     for (const e of this.viewers) {
-      if (e.viewer.mode === 'bytes' && e.midAu) {
-        e.viewer.close('source lost mid-frame');
+      if (cut && e.viewer.mode === 'bytes' && e.state === 'live') {
         this.viewers.delete(e);
+        e.viewer.close('source lost mid-frame');
         continue;
       }
       e.state = 'waiting';
-      e.midAu = false;
+      e.delimited = false;
     }
-    this.auChunks = [];
-    this.auKey = null;
+    this.reader.reset();
+    this.chunks = [];
+    this.chunkStarts = [];
+    this.sentTo = this.lastEnd = this.reader.position;
+    this.delimiting = false;
     this.gop = null;
   }
 
@@ -173,29 +215,43 @@ export class Relay implements ScannerSink {
     const entry: ViewerEntry = {
       viewer,
       state: 'waiting',
-      midAu: false,
+      delimited: false,
       skippingSince: 0,
       skips: 0,
       bytesOut: 0,
       joinedAt: this.now(),
     };
     this.viewers.add(entry);
-    if (this.gopCacheEnabled) {
-      if (this.gop && this.gop.aus.length > 0) {
-        // Completed AUs of the GOP, then (byte viewers) the AU in progress.
-        for (const au of this.gop.aus) this.send(entry, au, true);
-        if (viewer.mode === 'bytes') {
-          for (const c of this.auChunks) this.send(entry, c, false);
-          entry.midAu = this.auChunks.length > 0;
-        }
-        entry.state = 'live';
-      } else if (this.auKey) {
-        this.startAtKeyframe(entry);
+    if (this.gopCacheEnabled && this.gop && this.gop.aus.length > 0) {
+      // Completed access units of the GOP, then (byte viewers) the access unit in progress.
+      for (const au of this.gop.aus) this.send(entry, au, true);
+      if (viewer.mode === 'bytes') {
+        if (this.delimiting) this.sendDelimiter(entry);
+        else
+          for (const part of this.bytes(this.lastEnd, this.sentTo)) this.send(entry, part, false);
       }
+      entry.state = 'live';
     }
     return () => {
       this.viewers.delete(entry);
     };
+  }
+
+  /** What viewers are told about the source now (a new viewer gets it when it connects). */
+  get upstreamNotice(): UpstreamNotice {
+    return this.upstream;
+  }
+
+  /** The source went down or came back (or the reason changed): every viewer is told. */
+  setUpstream(notice: UpstreamNotice): void {
+    if (JSON.stringify(notice) === JSON.stringify(this.upstream)) return;
+    this.upstream = notice;
+    this.notifyAll();
+  }
+
+  /** Tells every viewer the source's state again (a down notice is repeated while it lasts). */
+  notifyAll(): void {
+    for (const e of this.viewers) e.viewer.notify?.(this.upstream);
   }
 
   stats(): RelayStats {
@@ -228,15 +284,17 @@ export class Relay implements ScannerSink {
       viewers: { http, ws, total: http + ws, maxBuffered, list },
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
-      accessUnits: this.scanner.accessUnits,
+      heldBytes: this.chunks.reduce((n, c) => n + c.length, 0),
+      accessUnits: this.accessUnits,
       keyframes: this.keyframes,
       skips: this.skips,
       slowDisconnects: this.slowDisconnects,
+      cutFrames: this.reader.truncatedFrames,
       fps: Math.round((this.auTimes.length * 1000 * 100) / RATE_WINDOW_MS) / 100,
       bitrate: Math.round((windowBytes * 8 * 1000) / RATE_WINDOW_MS),
       gopCache: {
         enabled: this.gopCacheEnabled,
-        frames: this.gop ? this.gop.aus.length + (this.auChunks.length > 0 ? 1 : 0) : 0,
+        frames: this.gop ? this.gop.aus.length + (this.sentTo > this.lastEnd ? 1 : 0) : 0,
         bytes: this.gop ? this.gop.bytes : 0,
       },
     };
@@ -248,92 +306,120 @@ export class Relay implements ScannerSink {
     this.viewers.clear();
   }
 
-  // ScannerSink: called by the scanner in stream order.
-
-  bytes(data: Uint8Array): void {
-    this.auChunks.push(data);
+  /** A complete access unit, in stream order. */
+  private accessUnit(au: RawAccessUnit): void {
+    this.accessUnits++;
+    this.auTimes.push(this.now());
+    const end = au.offset + au.size;
+    // What live byte viewers do not have yet of this access unit (and of the bytes before it).
+    const from = this.sentTo;
+    const rest = end > from ? this.bytes(from, end) : [];
+    // For viewers that got a delimiter after the last access unit: without this one's own.
+    let restWithoutDelimiter: Uint8Array[] | undefined;
+    const restAfterDelimiter = (): Uint8Array[] =>
+      (restWithoutDelimiter ??=
+        au.delimiterSize > 0 && from <= au.offset
+          ? [...this.bytes(from, au.offset), ...this.bytes(au.offset + au.delimiterSize, end)]
+          : rest);
+    const start = au.keyframe ? withParameterSets(au) : undefined;
+    if (start) this.keyframes++;
     for (const e of this.viewers) {
-      if (e.viewer.mode !== 'bytes' || e.state === 'waiting') continue;
-      if (e.state === 'live' && e.viewer.buffered() > this.bound()) {
-        // Over its bound: finish the AU it is in (never cut a NAL), then skip to the next keyframe.
-        if (!e.midAu) {
-          this.skip(e);
-          continue;
-        }
-        e.state = 'finishing';
+      if (e.state === 'live') {
+        if (e.viewer.mode === 'bytes') {
+          for (const part of e.delimited ? restAfterDelimiter() : rest) this.send(e, part, false);
+          e.delimited = false;
+          // At the end of an access unit: a viewer over its bound stops here, never inside a NAL.
+          if (e.viewer.buffered() > this.bound()) this.skip(e);
+        } else if (e.viewer.buffered() > this.bound()) this.skip(e);
+        else this.send(e, au.data, true);
+        continue;
       }
-      this.send(e, data, false);
-      e.midAu = true;
-    }
-  }
-
-  keyframe(info: KeyframeInfo): void {
-    this.keyframes++;
-    this.auKey = info;
-    // The GOP restarts at this AU; it is stored (with parameter sets) when complete.
-    this.gop = this.gopCacheEnabled ? { aus: [], bytes: 0, info } : null;
-    const t = this.now();
-    for (const e of this.viewers) {
-      if (e.state !== 'waiting') continue;
+      if (!start) continue;
       if (e.viewer.buffered() > this.bound() / 2) {
-        if (e.skippingSince > 0 && t - e.skippingSince > this.stallTimeoutMs) {
+        if (e.skippingSince > 0 && this.now() - e.skippingSince > this.stallTimeoutMs) {
           this.slowDisconnects++;
           this.viewers.delete(e);
           e.viewer.close('viewer stalled');
         }
         continue;
       }
-      this.startAtKeyframe(e);
+      e.state = 'live';
+      e.skippingSince = 0;
+      this.send(e, start, true);
     }
-  }
-
-  accessUnitEnd(): void {
-    const t = this.now();
-    this.auTimes.push(t);
-    const raw = concat(this.auChunks);
-    const au = this.auKey ? withParameterSets(raw, this.auKey) : raw;
-    for (const e of this.viewers) {
-      if (e.viewer.mode === 'bytes') {
-        if (e.state === 'finishing') this.skip(e);
-        e.midAu = false;
-        continue;
-      }
-      if (e.state !== 'live') continue;
-      if (e.viewer.buffered() > this.bound()) {
-        this.skip(e);
-        continue;
-      }
-      this.send(e, au, true);
-    }
-    if (this.gop) {
-      this.gop.aus.push(au);
-      this.gop.bytes += au.length;
+    if (start) {
+      this.gop = this.gopCacheEnabled ? { aus: [start], bytes: start.length } : null;
+    } else if (this.gop) {
+      this.gop.aus.push(au.data);
+      this.gop.bytes += au.size;
       if (this.gop.bytes > this.maxGopBytes) this.gop = null;
     }
-    this.auChunks = [];
-    this.auKey = null;
+    this.sentTo = Math.max(this.sentTo, end);
+    this.lastEnd = end;
+    this.delimiting = false;
   }
 
-  /** Starts a waiting viewer at the keyframe AU in progress. */
-  private startAtKeyframe(e: ViewerEntry): void {
-    const key = this.auKey;
-    if (!key) return;
-    e.state = 'live';
-    e.skippingSince = 0;
-    if (e.viewer.mode === 'bytes') {
-      // The keyframe AU's bytes so far, parameter sets inserted; the rest follows live.
-      const head = withParameterSets(concat(this.auChunks), key);
-      if (head.length > 0) {
-        this.send(e, head, false);
-        e.midAu = true;
-      }
+  /** The last access unit's end is proven: live byte viewers get a delimiter right after it. */
+  private delimit(): void {
+    for (const e of this.viewers) {
+      if (e.viewer.mode === 'bytes' && e.state === 'live') this.sendDelimiter(e);
     }
-    // AU viewers get the whole keyframe AU (with parameter sets) at its end.
+    this.delimiting = true;
+  }
+
+  private sendDelimiter(e: ViewerEntry): void {
+    this.send(e, ACCESS_UNIT_DELIMITER, false);
+    e.delimited = true;
+  }
+
+  /** Live byte viewers get the settled bytes up to `to`. */
+  private forward(to: number): void {
+    if (to <= this.sentTo) return;
+    const parts = this.bytes(this.sentTo, to);
+    for (const e of this.viewers) {
+      if (e.viewer.mode !== 'bytes' || e.state !== 'live') continue;
+      for (const part of parts) this.send(e, part, false);
+    }
+    this.sentTo = to;
+  }
+
+  /** The source bytes [from, to) as views (they must still be held). */
+  private bytes(from: number, to: number): Uint8Array[] {
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < this.chunks.length; i++) {
+      const start = this.chunkStarts[i] as number;
+      const chunk = this.chunks[i] as Uint8Array;
+      const a = Math.max(from, start);
+      const b = Math.min(to, start + chunk.length);
+      if (a < b) parts.push(chunk.subarray(a - start, b - start));
+    }
+    return parts;
+  }
+
+  /** Lets go of chunks before the access unit in progress. */
+  private release(): void {
+    let keepFrom = Math.min(this.lastEnd, this.sentTo);
+    // The frame in progress is held for joiners (after the cached GOP); one bigger than a cached GOP
+    // may be is not: the cache goes, and joiners wait for the next keyframe. Memory stays bounded.
+    if (this.sentTo - this.lastEnd > this.maxGopBytes) {
+      this.gop = null;
+      keepFrom = this.sentTo;
+    }
+    let drop = 0;
+    while (
+      drop < this.chunks.length &&
+      (this.chunkStarts[drop] as number) + (this.chunks[drop] as Uint8Array).length <= keepFrom
+    )
+      drop++;
+    if (drop > 0) {
+      this.chunks.splice(0, drop);
+      this.chunkStarts.splice(0, drop);
+    }
   }
 
   private skip(e: ViewerEntry): void {
     e.state = 'waiting';
-    e.midAu = false;
+    e.delimited = false;
     e.skips++;
     this.skips++;
     e.skippingSince = this.now();
@@ -360,9 +446,10 @@ export class Relay implements ScannerSink {
   }
 }
 
-/** The AU with the joiner's SPS/PPS inserted (after a leading AUD), or the AU itself when it has them. */
-export function withParameterSets(au: Uint8Array, key: KeyframeInfo): Uint8Array {
-  if (key.parameterSets.length === 0) return au;
-  const at = Math.min(key.insertAt, au.length);
-  return concat([au.subarray(0, at), key.parameterSets, au.subarray(at)]);
+/** The access unit with the SPS/PPS a joiner needs (after a leading delimiter), when it lacks them. */
+export function withParameterSets(au: RawAccessUnit): Uint8Array {
+  if (au.carriesParameterSets) return au.data;
+  const data = au.data;
+  const at = au.delimiterSize;
+  return concatBytes([data.subarray(0, at), au.parameterSets, data.subarray(at)]);
 }

@@ -4,8 +4,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { UPSTREAM_REPEAT_MS } from '../../sources/relay-protocol.js';
 import { packageRoot } from '../package-root.js';
-import type { ServeOptions } from './options.js';
+import type { AllowOrigin, ServeOptions } from './options.js';
 import { Relay } from './relay.js';
 import { SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
@@ -35,6 +36,38 @@ export function defaultStaticDir(): string {
 
 export class PortInUseError extends Error {}
 
+/**
+ * Largest message a viewer may send (bytes). Viewers never send data: any data message closes the
+ * connection, and a bigger one is refused from its frame header before it is read (ws closes with 1009).
+ */
+export const MAX_VIEWER_MESSAGE = 64;
+
+/** Endpoints that only read: GET and HEAD (and OPTIONS, the CORS preflight) are allowed. */
+const READ_ONLY = new Set(['/stream.h264', '/status', '/config.json']);
+const READ_METHODS = 'GET, HEAD, OPTIONS';
+
+/**
+ * Whether a WebSocket handshake with this `Origin` may connect (RFC 6455 §10.2: a server that only
+ * serves certain pages checks Origin). A page on another origin needs `--allow-origin`; the relay's own
+ * page (same host) and clients that send no Origin (not browsers: the check guards against web pages)
+ * may always connect.
+ */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allow: AllowOrigin,
+): boolean {
+  if (origin === undefined || allow === '*') return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // "null" (a sandboxed or file page) and anything malformed
+  }
+  if (host !== undefined && url.host === host.toLowerCase()) return true;
+  return allow.includes(url.origin);
+}
+
 /** Starts the relay: listens, then starts the source. */
 export async function startServe(options: ServeOptions, io: ServeIo): Promise<ServeHandle> {
   const started = Date.now();
@@ -44,7 +77,8 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   });
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
-  const source = new SourceRunner(
+  const allowOrigin = options.allowOrigin ?? [];
+  const source: SourceRunner = new SourceRunner(
     options.source,
     relay,
     {
@@ -57,9 +91,16 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         relay.closeAll('end of stream');
         finish(0);
       },
+      changed: () => relay.setUpstream(source.upstreamNotice()),
     },
     io,
   );
+  relay.setUpstream(source.upstreamNotice());
+  // While the source is down, viewers hear it again now and then (and see the connection is alive).
+  const repeat = setInterval(() => {
+    if (relay.upstreamNotice.upstream === 'down') relay.notifyAll();
+  }, UPSTREAM_REPEAT_MS);
+  repeat.unref();
   const staticDir = options.staticDir ?? defaultStaticDir();
   const files = new StaticFiles(staticDir);
 
@@ -69,7 +110,13 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       uptime: Math.round((Date.now() - started) / 100) / 10,
       source: { ...source.status, error: source.status.error ?? null },
       ...relay.stats(),
-      process: { pid: process.pid, rss: mem.rss, heapUsed: mem.heapUsed, cpu: process.cpuUsage() },
+      process: {
+        pid: process.pid,
+        rss: mem.rss,
+        heapUsed: mem.heapUsed,
+        arrayBuffers: mem.arrayBuffers,
+        cpu: process.cpuUsage(),
+      },
     };
   };
 
@@ -95,12 +142,22 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
           .end();
         return;
       }
+      if (READ_ONLY.has(pathname) && req.method !== 'GET' && req.method !== 'HEAD') {
+        res
+          .writeHead(405, {
+            Allow: READ_METHODS,
+            'Access-Control-Allow-Origin': '*',
+            'Content-Type': 'text/plain; charset=utf-8',
+          })
+          .end(`${pathname} only answers ${READ_METHODS}\n`);
+        return;
+      }
       if (pathname === '/stream.h264') {
         if (req.method === 'HEAD') {
           res.writeHead(200, STREAM_HEADERS).end();
           return;
         }
-        const remove = relay.addViewer(new HttpViewer(res));
+        const remove = relay.addViewer(new HttpViewer(res, relay.upstreamNotice));
         res.on('close', remove);
         return;
       }
@@ -147,19 +204,32 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     },
   );
 
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_VIEWER_MESSAGE,
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://relay');
     if (url.pathname !== '/stream') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (!originAllowed(req.headers.origin, req.headers.host, allowOrigin)) {
+      socket.end(
+        'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n' +
+          'pages on other origins may open this stream only with --allow-origin\n',
+      );
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.setNoDelay(true);
       const framing = url.searchParams.get('framing');
       const mode = framing === 'none' || framing === 'bytes' ? 'bytes' : 'au';
-      const remove = relay.addViewer(new WsViewer(ws, mode));
+      const remove = relay.addViewer(new WsViewer(ws, mode, relay.upstreamNotice));
       ws.on('close', remove);
+      // Viewers only receive: whatever they send ends the connection (1008: policy violation).
+      ws.on('message', () => ws.close(1008, 'viewers do not send'));
       ws.on('error', () => ws.terminate());
     });
   });
@@ -208,6 +278,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     urls: () => openUrls(options.host, port),
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        clearInterval(repeat);
         source.stop();
         relay.closeAll('server shutting down');
         for (const c of wss.clients) c.terminate();

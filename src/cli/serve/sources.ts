@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AccessUnitReader,
@@ -8,6 +9,7 @@ import {
   type RawAccessUnit,
   type StreamInfo,
 } from '../../core/index.js';
+import type { UpstreamNotice } from '../../sources/relay-protocol.js';
 import type { Relay } from './relay.js';
 
 export type SourceSpec =
@@ -24,14 +26,17 @@ export type SourceState =
   | 'streaming'
   /** Lost or unreachable; retrying after a pause. */
   | 'retrying'
-  /** Not H.264 (tcp/url keep retrying; stdin and file exit). */
+  /** What arrives is not H.264 (yet): live sources keep reading and looking for it; a file exits. */
   | 'error'
   | 'ended';
 
+/** What `/status` shows of the source: anyone may read it (CORS *), so nothing that locates or opens it. */
 export interface SourceStatus {
   readonly kind: SourceSpec['kind'];
+  /** The source without address, directory, credentials or query (`publicTarget`). */
   readonly target: string;
   state: SourceState;
+  /** Why the source is not streaming, in the same public terms. */
   error: string | undefined;
   reconnects: number;
   /** Wall-clock time (ms) the current connection delivered its first byte. */
@@ -55,10 +60,12 @@ export interface SourceStatus {
 
 export interface SourceEvents {
   log(message: string): void;
-  /** The source can not go on (stdin/file not H.264, unreadable file): the server exits with 1. */
+  /** The source can not go on (stdin without H.264, a file not H.264 or unreadable): exit with 1. */
   fatal(message: string): void;
   /** The source ended normally (stdin closed, file played once). */
   ended(): void;
+  /** The state or error in `status` changed. */
+  changed?(): void;
 }
 
 export interface SourceOptions {
@@ -109,6 +116,23 @@ export class H264Gate {
     return [];
   }
 
+  /** Bytes held now. */
+  get heldSize(): number {
+    return this.heldBytes;
+  }
+
+  /** The stream ended before it was validated: why it is not H.264 (undefined when it was validated). */
+  end(): H264MuxError | undefined {
+    if (this.validated) return undefined;
+    try {
+      this.transmuxer.flush();
+    } catch (e) {
+      if (e instanceof H264MuxError) return e;
+      throw e;
+    }
+    return new H264MuxError('NO_DECODABLE_FRAMES', 'no SPS/PPS and keyframe found');
+  }
+
   reset(): void {
     this.transmuxer = new Transmuxer();
     this.held = [];
@@ -117,17 +141,57 @@ export class H264Gate {
   }
 }
 
+/** The source as the operator gave it, for the terminal (a URL's password hidden). */
 export function describeSource(spec: SourceSpec): string {
   switch (spec.kind) {
     case 'stdin':
       return 'stdin';
     case 'tcp':
-      return `tcp://${spec.host}:${spec.port}`;
+      return `tcp://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`;
     case 'file':
       return spec.path;
-    case 'url':
-      return spec.url;
+    case 'url': {
+      const url = new URL(spec.url);
+      if (url.password) url.password = '***';
+      return url.href;
+    }
   }
+}
+
+/**
+ * The source for anyone who can read `/status` (any web page: CORS *): its kind and what tells one
+ * source from another (a file's name, a port, a URL's path), but no host, directory, credentials or
+ * query token.
+ */
+export function publicTarget(spec: SourceSpec): string {
+  switch (spec.kind) {
+    case 'stdin':
+      return 'stdin';
+    case 'tcp':
+      return `tcp://*:${spec.port}`;
+    case 'file':
+      return basename(spec.path);
+    case 'url': {
+      const url = new URL(spec.url);
+      return `${url.protocol}//*${url.pathname}`;
+    }
+  }
+}
+
+/**
+ * A URL's request: fetch refuses a URL with credentials, so `user:password@` is taken out and sent
+ * as HTTP Basic authentication (RFC 7617, UTF-8).
+ */
+export function urlRequest(url: string): { url: string; headers: Record<string, string> } {
+  const u = new URL(url);
+  if (!u.username && !u.password) return { url: u.href, headers: {} };
+  const credentials = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  u.username = '';
+  u.password = '';
+  return {
+    url: u.href,
+    headers: { Authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` },
+  };
 }
 
 export function notH264Message(error: unknown, target: string): string {
@@ -175,7 +239,11 @@ export async function probeFile(
 /** Runs one source into the relay: connection, H.264 check, retries and state for /status. */
 export class SourceRunner {
   readonly status: SourceStatus;
+  /** The source as given (for the terminal; `status.target` is what others see). */
+  readonly target: string;
   private readonly gate = new H264Gate();
+  /** Bytes skipped as not H.264 on this connection. */
+  private skipped = 0;
   private readonly abort = new AbortController();
   private socket: Socket | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -195,9 +263,10 @@ export class SourceRunner {
     this.retryMaxMs = options.retryMaxMs ?? 5000;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
     this.retryMs = this.retryMinMs;
+    this.target = describeSource(spec);
     this.status = {
       kind: spec.kind,
-      target: describeSource(spec),
+      target: publicTarget(spec),
       state: 'connecting',
       error: undefined,
       reconnects: 0,
@@ -223,7 +292,7 @@ export class SourceRunner {
         break;
       case 'file':
         void this.runFile(this.spec).catch((e: unknown) =>
-          this.events.fatal(notH264Message(e, this.status.target)),
+          this.events.fatal(notH264Message(e, this.target)),
         );
         break;
     }
@@ -236,34 +305,65 @@ export class SourceRunner {
     clearTimeout(this.stallTimer);
   }
 
-  /** Bytes from a live source (boundaries unknown). Returns false when the connection must be dropped. */
-  private onData(chunk: Uint8Array): boolean {
+  /** What the relay's viewers are told about the source (src/sources/relay-protocol.ts). */
+  upstreamNotice(): UpstreamNotice {
+    const { state, error } = this.status;
+    if (state === 'streaming' || state === 'ended') return { upstream: 'up' };
+    if (error !== undefined) return { upstream: 'down', reason: error };
+    return {
+      upstream: 'down',
+      reason:
+        state === 'connecting'
+          ? `connecting to ${this.status.target}`
+          : `waiting for the first keyframe from ${this.status.target}`,
+    };
+  }
+
+  private setState(state: SourceState, error: string | undefined): void {
+    if (this.status.state === state && this.status.error === error) return;
+    this.status.state = state;
+    this.status.error = error;
+    this.events.changed?.();
+  }
+
+  /** Bytes from a live source (boundaries unknown). */
+  private onData(chunk: Uint8Array): void {
     this.status.lastDataAt = Date.now();
     let ready: Uint8Array[];
     try {
       ready = this.gate.push(chunk);
     } catch (e) {
-      const message = notH264Message(e, this.status.target);
-      this.status.state = 'error';
-      this.status.error = message;
-      if (this.spec.kind === 'stdin') this.events.fatal(message);
-      else this.events.log(message);
-      return false;
+      // A pipeline may begin with junk (a shell's banner, a partial write): say so, drop what was
+      // held, and keep looking; the relay starts at the first keyframe found.
+      if (this.skipped === 0) {
+        this.events.log(
+          `${notH264Message(e, this.target)} Still reading: relaying starts at the first keyframe found.`,
+        );
+      }
+      this.skipped += this.gate.heldSize;
+      this.gate.reset();
+      this.setState(
+        'error',
+        `${notH264Message(e, this.status.target)} Skipped ${(this.skipped / 1048576).toFixed(1)} MB so far; still reading.`,
+      );
+      return;
     }
     if (ready.length === 0) {
-      this.status.state = 'validating';
-      return true;
+      if (this.status.state !== 'error') this.setState('validating', undefined);
+      return;
     }
     if (this.status.state !== 'streaming') {
-      this.status.state = 'streaming';
-      this.status.error = undefined;
       this.status.connectedAt = Date.now();
       this.retryMs = this.retryMinMs;
       this.noteInfo(this.gate.info);
-      this.events.log(`source ${this.status.target}: streaming ${this.describeInfo()}`);
+      if (this.skipped > 0)
+        this.events.log(
+          `source ${this.target}: H.264 found after ${this.skipped} bytes of something else`,
+        );
+      this.events.log(`source ${this.target}: streaming ${this.describeInfo()}`);
+      this.setState('streaming', undefined);
     }
     for (const c of ready) this.relay.push(c);
-    return true;
   }
 
   private noteInfo(info: StreamInfo | undefined): void {
@@ -287,20 +387,20 @@ export class SourceRunner {
     return `${s.width}x${s.height} ${s.profile} ${s.level} (${s.codec}), ${this.status.fps ?? '?'} fps (${this.status.fpsSource ?? '?'})`;
   }
 
-  /** The connection ended or failed: forget partial data, then retry after a growing pause. */
-  private lost(reason: string): void {
+  /**
+   * The connection ended or failed: the relay judges the frame in progress and its viewers wait; then
+   * retry after a growing pause. `reason` is public (for /status and the viewers); `detail` is for the
+   * terminal.
+   */
+  private lost(reason: string, detail = reason): void {
     clearTimeout(this.stallTimer);
     this.relay.sourceReset();
     this.gate.reset();
+    this.skipped = 0;
     this.status.connectedAt = undefined;
     if (this.stopped) return;
-    if (this.status.state !== 'error') {
-      this.status.state = 'retrying';
-      this.status.error = reason;
-    }
-    this.events.log(
-      `source ${this.status.target}: ${reason}; retrying in ${this.retryMs / 1000} s`,
-    );
+    if (this.status.state !== 'error') this.setState('retrying', reason);
+    this.events.log(`source ${this.target}: ${detail}; retrying in ${this.retryMs / 1000} s`);
     const wait = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, this.retryMaxMs);
     void sleep(wait, undefined, { signal: this.abort.signal })
@@ -318,15 +418,20 @@ export class SourceRunner {
   }
 
   private runStdin(stdin: NodeJS.ReadableStream): void {
-    this.status.state = 'validating';
+    this.setState('validating', undefined);
     stdin.on('data', (chunk: Buffer) => {
-      if (this.stopped) return;
-      if (!this.onData(chunk)) stdin.pause();
+      if (!this.stopped) this.onData(chunk);
     });
     stdin.on('end', () => {
-      if (this.stopped || this.status.state === 'error') return;
+      if (this.stopped) return;
+      const notH264 = this.gate.end();
+      if (notH264) {
+        this.setState('error', notH264Message(notH264, this.status.target));
+        this.events.fatal(`${notH264Message(notH264, this.target)} (the stream ended without any)`);
+        return;
+      }
       this.relay.end();
-      this.status.state = 'ended';
+      this.setState('ended', undefined);
       this.events.log('source stdin: end of stream');
       this.events.ended();
     });
@@ -336,74 +441,99 @@ export class SourceRunner {
   /** TCP client (e.g. `rpicam-vid --listen -o tcp://0.0.0.0:8888`); reconnects forever. */
   private connectTcp(host: string, port: number): void {
     if (this.stopped) return;
-    this.status.state = 'connecting';
+    if (this.status.state !== 'retrying' && this.status.state !== 'error')
+      this.setState('connecting', undefined);
     const socket = connect({ host, port, noDelay: true });
     this.socket = socket;
-    let failure: string | undefined;
+    let failure: { reason: string; detail: string } | undefined;
+    const stalled = `no data for ${this.stallTimeoutMs / 1000} s`;
     socket.on('connect', () => {
-      this.status.state = 'validating';
-      this.armStall(() => socket.destroy(new Error(`no data for ${this.stallTimeoutMs / 1000} s`)));
+      if (this.status.state !== 'error') this.setState('validating', undefined);
+      this.armStall(() => socket.destroy(new Error(stalled)));
     });
     socket.on('data', (chunk: Buffer) => {
-      this.armStall(() => socket.destroy(new Error(`no data for ${this.stallTimeoutMs / 1000} s`)));
-      if (!this.onData(chunk)) socket.destroy();
+      this.armStall(() => socket.destroy(new Error(stalled)));
+      this.onData(chunk);
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
-      failure =
+      const unreachable =
         e.code === 'ECONNREFUSED' ||
         e.code === 'EHOSTUNREACH' ||
         e.code === 'ETIMEDOUT' ||
-        e.code === 'ENOTFOUND'
-          ? `camera unreachable at ${host}:${port} (${e.code})`
-          : e.message;
+        e.code === 'ENOTFOUND';
+      failure = unreachable
+        ? {
+            reason: `camera unreachable at ${this.status.target} (${e.code})`,
+            detail: `camera unreachable at ${host}:${port} (${e.code})`,
+          }
+        : {
+            reason: e.message === stalled ? stalled : `connection failed (${e.code ?? 'error'})`,
+            detail: e.message,
+          };
     });
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
-      this.lost(failure ?? 'connection closed by the camera');
+      const closed = 'connection closed by the camera';
+      this.lost(failure?.reason ?? closed, failure?.detail ?? closed);
     });
   }
 
   /** Pulls another raw H.264 HTTP stream (e.g. another relay's /stream.h264); reconnects forever. */
-  private async runUrl(url: string): Promise<void> {
+  private async runUrl(spec: string): Promise<void> {
     if (this.stopped) return;
-    this.status.state = 'connecting';
+    if (this.status.state !== 'retrying' && this.status.state !== 'error')
+      this.setState('connecting', undefined);
     const local = new AbortController();
     const onAbort = (): void => local.abort();
     this.abort.signal.addEventListener('abort', onAbort);
+    const stalled = new Error(`no data for ${this.stallTimeoutMs / 1000} s`);
     let reason = 'upstream ended the stream';
+    let detail = reason;
     try {
-      const res = await fetch(url, {
+      const request = urlRequest(spec);
+      const res = await fetch(request.url, {
         signal: local.signal,
-        headers: { 'Cache-Control': 'no-cache' },
+        headers: { 'Cache-Control': 'no-cache', ...request.headers },
       });
-      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText} from ${url}`);
-      this.status.state = 'validating';
-      const reader = res.body.getReader();
-      this.armStall(() => local.abort(new Error(`no data for ${this.stallTimeoutMs / 1000} s`)));
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        this.armStall(() => local.abort(new Error(`no data for ${this.stallTimeoutMs / 1000} s`)));
-        if (!this.onData(value)) {
-          reason = 'not H.264';
-          local.abort();
-          break;
+      if (!res.ok || !res.body) {
+        const answer = `HTTP ${res.status} ${res.statusText}`.trim();
+        const hint =
+          res.status === 401 || res.status === 403 ? ': check the user and password in --url' : '';
+        reason = `upstream answered ${answer}${hint}`;
+        detail = `${this.target} answered ${answer}${hint}`;
+        await res.body?.cancel();
+      } else {
+        if (this.status.state !== 'error') this.setState('validating', undefined);
+        const reader = res.body.getReader();
+        this.armStall(() => local.abort(stalled));
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          this.armStall(() => local.abort(stalled));
+          this.onData(value);
         }
       }
     } catch (e) {
       if (this.stopped) return;
-      const cause = local.signal.aborted ? (local.signal.reason as unknown) : e;
-      const err = cause instanceof Error ? cause : e;
-      reason =
-        err instanceof Error
-          ? err.message === 'fetch failed' && err.cause instanceof Error
-            ? `upstream unreachable: ${err.cause.message}`
-            : err.message
-          : String(err);
+      const err = local.signal.aborted ? (local.signal.reason as unknown) : e;
+      if (err === stalled) {
+        reason = detail = stalled.message;
+      } else if (
+        err instanceof Error &&
+        err.message === 'fetch failed' &&
+        err.cause instanceof Error
+      ) {
+        const code = (err.cause as NodeJS.ErrnoException).code;
+        reason = `upstream unreachable${code ? ` (${code})` : ''}`;
+        detail = `upstream unreachable: ${err.cause.message}`;
+      } else {
+        reason = 'upstream connection failed';
+        detail = err instanceof Error ? err.message : String(err);
+      }
     } finally {
       this.abort.signal.removeEventListener('abort', onAbort);
     }
-    this.lost(reason);
+    this.lost(reason, detail);
   }
 
   /** Plays a file in real time at its frame rate, AU by AU (exact boundaries), looped on request. */
@@ -417,8 +547,8 @@ export class SourceRunner {
         `${spec.path} has no timing info: playing at ${probe.fps} fps (set --fps to change it)`,
       );
     }
-    this.status.state = 'streaming';
     this.status.connectedAt = Date.now();
+    this.setState('streaming', undefined);
     const frameMs = 1000 / probe.fps;
     let t0 = performance.now();
     let n = 0;
@@ -448,7 +578,7 @@ export class SourceRunner {
       if (!spec.loop || this.stopped) break;
     }
     this.relay.end();
-    this.status.state = 'ended';
+    this.setState('ended', undefined);
     this.events.log(`source ${spec.path}: end of file`);
     this.events.ended();
   }

@@ -1,6 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { ACCESS_UNIT_ANNOUNCEMENT } from '../../sources/framing.js';
+import {
+  UPSTREAM_HEADER,
+  UPSTREAM_REASON_HEADER,
+  upstreamHeaders,
+  upstreamMessage,
+  type UpstreamNotice,
+} from '../../sources/relay-protocol.js';
 import type { Viewer } from './relay.js';
 
 /** Headers of the endless raw stream: playable from a page on another origin, never cached. */
@@ -9,17 +16,25 @@ export const STREAM_HEADERS = {
   'Cache-Control': 'no-cache, no-store, must-revalidate',
   Pragma: 'no-cache',
   'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': `${UPSTREAM_HEADER}, ${UPSTREAM_REASON_HEADER}`,
   'X-Content-Type-Options': 'nosniff',
 } as const;
 
-/** `GET /stream.h264`: chunked HTTP/1.1 (RFC 9112 §7.1), bytes written as they arrive. */
+/**
+ * `GET /stream.h264`: chunked HTTP/1.1 (RFC 9112 §7.1), bytes written as they arrive. The headers say
+ * whether the relay's source is up (src/sources/relay-protocol.ts); the response stays open while it
+ * is down.
+ */
 export class HttpViewer implements Viewer {
   readonly mode = 'bytes';
   readonly transport = 'http';
 
-  constructor(private readonly res: ServerResponse) {
+  constructor(
+    private readonly res: ServerResponse,
+    upstream: UpstreamNotice,
+  ) {
     res.socket?.setNoDelay(true);
-    res.writeHead(200, STREAM_HEADERS);
+    res.writeHead(200, { ...STREAM_HEADERS, ...upstreamHeaders(upstream) });
     res.flushHeaders();
   }
 
@@ -39,7 +54,8 @@ export class HttpViewer implements Viewer {
 
 /**
  * WebSocket on `/stream`. By default it announces access-unit framing (src/sources/framing.ts) and
- * sends one binary message per AU; `?framing=none` gets the raw bytes as they arrive instead.
+ * sends one binary message per access unit; `?framing=none` gets the raw bytes as they arrive instead.
+ * Text messages tell whether the relay's source is up (src/sources/relay-protocol.ts).
  */
 export class WsViewer implements Viewer {
   readonly transport = 'ws';
@@ -47,8 +63,10 @@ export class WsViewer implements Viewer {
   constructor(
     private readonly ws: WebSocket,
     readonly mode: 'bytes' | 'au',
+    upstream: UpstreamNotice,
   ) {
     if (mode === 'au') ws.send(ACCESS_UNIT_ANNOUNCEMENT);
+    if (upstream.upstream === 'down') this.notify(upstream);
   }
 
   buffered(): number {
@@ -61,6 +79,10 @@ export class WsViewer implements Viewer {
 
   writeAccessUnit(data: Uint8Array): void {
     this.sendBinary(data);
+  }
+
+  notify(notice: UpstreamNotice): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(upstreamMessage(notice));
   }
 
   close(reason: string): void {

@@ -114,6 +114,10 @@ export class AccessUnitAssembler {
   private pendingField: ClosedField | undefined;
   private readonly poc = new PocDecoder();
   private missingWarned = false;
+  /** End (stream position) of the last NAL unit pushed. */
+  private lastEnd = 0;
+  /** `peek` could not tell yet whether the unit in progress begins a new picture. */
+  private peekUndecided = false;
 
   /**
    * `onLoss` runs when a picture is dropped because a unit of it was too long or it never ended (after
@@ -135,7 +139,20 @@ export class AccessUnitAssembler {
     return from;
   }
 
+  /**
+   * Stream position up to which every access-unit boundary is known: bytes from here on may still turn
+   * out to begin a picture not emitted yet (the unit in progress when `peek` could not place it, or the
+   * units after a field that waits for its pair). Infinity when there is no such doubt.
+   */
+  get boundariesKnownTo(): number {
+    const last = this.pendingField?.nals.at(-1);
+    if (last) return last.offset + last.size;
+    return this.peekUndecided ? this.lastEnd : Infinity;
+  }
+
   push(nal: NalUnit): void {
+    this.lastEnd = nal.offset + nal.size;
+    this.peekUndecided = false;
     if (nal.size > this.sets.limits.nalBytes) {
       this.loseUnit(nal.head);
       return;
@@ -179,11 +196,20 @@ export class AccessUnitAssembler {
    * (it starts a new access unit), the picture is closed now instead of when that unit ends.
    */
   peek(head: Uint8Array): void {
-    if (!this.open || head.length === 0) return;
+    this.peekUndecided = false;
+    if (!this.open) return;
+    if (head.length === 0) {
+      this.peekUndecided = true;
+      return;
+    }
     const type = ((head[0] as number) & 0x1f) as NalType;
     if ((head[0] as number) & 0x80) return;
     if (startsAccessUnit(type)) {
       this.closePicture();
+      return;
+    }
+    if (type === NalType.SliceDataA) {
+      this.peekUndecided = true; // decided from its header once the unit is complete
       return;
     }
     if (type !== NalType.SliceIdr && type !== NalType.SliceNonIdr) return;
@@ -192,6 +218,7 @@ export class AccessUnitAssembler {
       if (this.isNewPicture(header)) this.closePicture();
     } catch {
       // Not enough bytes yet, or a slice that will be dropped: decide when the unit is complete.
+      this.peekUndecided = true;
     }
   }
 
@@ -207,6 +234,7 @@ export class AccessUnitAssembler {
 
   /** The transport proved the access unit ends here. */
   endOfAccessUnit(): void {
+    this.peekUndecided = false;
     if (this.open) this.closePicture();
   }
 
@@ -238,6 +266,7 @@ export class AccessUnitAssembler {
     this.prefixSize = 0;
     this.open = undefined;
     this.pendingField = undefined;
+    this.peekUndecided = false;
     this.poc.reset();
   }
 
