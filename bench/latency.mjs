@@ -332,7 +332,7 @@ function progressLine(r) {
 }
 
 const HEADER =
-  'path / renderer                          condition     frames  p50 ms  p95 ms  max ms  drift  dropped (browser)  unseen  stalls/min  first ms  src p99 ms';
+  'path / renderer                          condition     frames  p50 ms  p95 ms  max ms  drift  dropped (browser)     unseen  stalls/min  first ms  src p99 ms';
 
 function tableLine(r, showName) {
   const name = (showName ? rowName(r) : '').padEnd(41);
@@ -344,7 +344,7 @@ function tableLine(r, showName) {
       : `${r.browserDropped}${r.decoded !== undefined ? `/${r.decoded}` : ''} ${fmt(r.browserDroppedPct, 1, 0)}%`;
   return (
     `${name}${cond}${String(r.frames).padStart(6)}  ${fmt(r.p50)}  ${fmt(r.p95)}  ${fmt(r.max)}  ${fmt(r.driftMs, 0, 5)}` +
-    `  ${dropped.padStart(17)}  ${`${r.unseen}`.padStart(6)}  ${fmt(r.stallsPerMin, 1, 10)}  ${fmt(r.firstFrame, 0, 8)}  ${fmt(r.jitterP99, 1, 10)}` +
+    `  ${dropped.padStart(17)}  ${`${r.unseen}${r.probeMissed ? ` (${r.probeMissed})` : ''}`.padStart(9)}  ${fmt(r.stallsPerMin, 1, 10)}  ${fmt(r.firstFrame, 0, 8)}  ${fmt(r.jitterP99, 1, 10)}` +
     (r.rendererStats ? `  renderer: ${JSON.stringify(r.rendererStats)}` : '') +
     (r.note ? `  (${r.note})` : '') +
     (r.pageErrors.length ? `  page errors: ${r.pageErrors.join('; ')}` : '')
@@ -415,7 +415,8 @@ function report(results, skipped, versions, throttleMeasured) {
   );
   console.log(
     "dropped (browser): getVideoPlaybackQuality().droppedVideoFrames/totalVideoFrames (MSE) or the WebCodecs renderer's skipped count;\n" +
-      'unseen: frames never presented (gaps in the barcode sequence); stalls: `waiting` while playing (MSE) or paints more than a\n' +
+      "unseen: frames never seen presented (gaps in the barcode sequence; in brackets those of them rVFC's presentedFrames counts as\n" +
+      'submitted for composition between two callbacks); stalls: `waiting` while playing (MSE) or paints more than a\n' +
       "frame late (WebCodecs); first: first presented frame since navigation start; src p99: p99 of the source's send delay behind its frame clock",
   );
   for (const engine of engines) {
