@@ -1,49 +1,76 @@
-// Shared by bench/latency.mjs and bench/serve-latency.mjs: a test stream whose frames carry their own
-// number as a barcode, the in-page script that reads it at presentation time, and percentiles.
+// The measuring core of the latency benchmark (bench/latency.mjs, its soak mode bench/latency-soak.mjs):
+// a test stream whose frames carry their own number as a barcode, the probe that reads it in the page
+// when a frame is presented, the log of when the server sent each frame, the page run, and the figures
+// made from them. One core for every path (direct, through the relay, jmuxer), renderer and engine.
+//
+// ## Contract with a renderer
+//
+// MSE (ours, jmuxer): frames show in the page's first `<video>`. The probe reads the barcode in
+// `requestVideoFrameCallback`, and takes `metadata.presentationTime` as the presentation time: when
+// the compositor was handed the frame ("submitted for composition").
+//
+// WebCodecs (ours, `?renderer=webcodecs`): the renderer paints into a `<canvas>` in the page. After each
+// paint it dispatches, on that canvas, synchronously:
+//
+//   canvas.dispatchEvent(new CustomEvent('h264mux:frame', { bubbles: true, detail: {
+//     mediaTime,  // s, the frame's presentation timestamp in the stream
+//     paintedAt,  // performance.now() when the paint call returned
+//     dueAt,      // performance.now() at which the frame was due (its playout time)
+//   } }));
+//
+// The probe listens on `document`, reads the barcode from the event's target canvas in the handler
+// (the pixels of the paint just made, before the page returns to the event loop, so a WebGL canvas
+// without preserveDrawingBuffer still holds them) and takes `paintedAt` as the presentation time:
+// the paint hands the frame to the compositor, which is the moment rVFC's presentationTime names for a
+// `<video>`, so the two renderers are measured to the same point. A page asked for
+// `?renderer=webcodecs` whose first frame shows in the `<video>` instead, with no `h264mux:frame`
+// event, has no such renderer: its rows say "n/a (renderer not available)".
+//
+// The renderer's own counters, when it has them, are read from `window.__h264mux.stats.renderer`
+// (`{ kind: 'webcodecs', late: number, skipped: number }`: frames painted more than a frame interval
+// after `dueAt`, frames decoded but never painted) and printed beside the probe's figures. The probe
+// counts late paints itself from `dueAt` too, so the figure exists whatever the renderer reports.
+//
+// ## Clocks
+//
+// The stream server records when each frame's last byte was handed to the socket, on Node's
+// `performance.timeOrigin + performance.now()`; the page's times are `performance.timeOrigin + t` in
+// the page. Both are the wall clock of one machine, so latency = presented - sent needs no sync.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-/** Logged by the page at its first presented frame (see measureScript and firstFrame). */
+/** Logged by the page at its first presented frame (see probeScript and firstFrame). */
 export const FIRST_FRAME_MESSAGE = 'h264mux-bench:first-frame';
 
-/** Barcode geometry: BITS boxes of BOX pixels at the top of every frame. */
+/** Barcode geometry: BITS boxes of BOX pixels in the top BAR rows of every frame. */
 export const BITS = 11;
 export const BOX = 40;
+export const BAR = 24;
+export const WIDTH = 640;
+export const HEIGHT = 480;
 
-/** 640x480 Baseline 30 fps with the frame number drawn in, `seconds` long. */
-export function makeStream(dir, seconds) {
+/**
+ * 640x480 Baseline at `fps`, `seconds` long, the frame number (mod 2^BITS) drawn in as a barcode.
+ * -tune zerolatency, a keyframe every second.
+ */
+export function makeStream(dir, { seconds, fps }) {
+  if (seconds * fps > 2 ** BITS)
+    throw new Error(`a ${seconds} s clip at ${fps} fps outruns the barcode`);
   const boxes = Array.from(
     { length: BITS },
     (_, b) =>
-      `drawbox=x=${b * BOX}:y=0:w=${BOX}:h=24:color=white:t=fill:enable='mod(floor(n/${2 ** b}),2)'`,
+      `drawbox=x=${b * BOX}:y=0:w=${BOX}:h=${BAR}:color=white:t=fill:enable='mod(floor(n/${2 ** b}),2)'`,
   );
-  const filter = ['drawbox=x=0:y=0:w=640:h=24:color=black:t=fill', ...boxes].join(',');
-  const out = join(dir, 'bench.h264');
+  const filter = [`drawbox=x=0:y=0:w=${WIDTH}:h=${BAR}:color=black:t=fill`, ...boxes].join(',');
+  const out = join(dir, `bench-${fps}fps.h264`);
   const r = spawnSync(
     'ffmpeg',
     [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x480:rate=30',
-      '-t',
-      String(seconds),
-      '-vf',
-      filter,
-      '-c:v',
-      'libx264',
-      '-profile:v',
-      'baseline',
-      '-tune',
-      'zerolatency',
-      '-g',
-      '30',
-      '-f',
-      'h264',
-      out,
+      ...['-v', 'error', '-y', '-f', 'lavfi'],
+      ...['-i', `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${fps}`],
+      ...['-t', String(seconds), '-vf', filter],
+      ...['-c:v', 'libx264', '-profile:v', 'baseline', '-tune', 'zerolatency', '-g', String(fps)],
+      ...['-f', 'h264', out],
     ],
     { encoding: 'utf8' },
   );
@@ -51,37 +78,88 @@ export function makeStream(dir, seconds) {
   return out;
 }
 
-// Runs in every page before its scripts: hooks the first <video> and records presented frames.
-export function measureScript({ bits, box }) {
+/**
+ * Runs in every page before its own scripts (see the contract above). Records, in `window.__bench`:
+ * every presented frame `{ n, presented, due, from, presentedFrames }` (wall-clock ms), the first
+ * frame's time since navigation start, `waiting` events of the `<video>` while it plays after the
+ * first frame, and visibility changes.
+ */
+export function probeScript({ bits, box, bar, width, firstFrameMessage }) {
   const w = /** @type {any} */ (window);
-  w.__bench = { frames: [], firstFrameMs: undefined };
-  const canvas = document.createElement('canvas');
-  canvas.width = bits * box;
-  canvas.height = 24;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const bench = {
+    frames: [],
+    firstFrameMs: undefined,
+    firstFrameFrom: undefined,
+    waiting: 0,
+    canvasEvents: 0,
+    visibility: [],
+  };
+  w.__bench = bench;
+  /** Frames recorded since the last take (long runs drain them so that the page's heap stays flat). */
+  w.__benchTake = () => {
+    const frames = bench.frames;
+    bench.frames = [];
+    return frames;
+  };
+  const scratch = document.createElement('canvas');
+  scratch.width = bits * box;
+  scratch.height = bar;
+  const ctx = scratch.getContext('2d', { willReadFrequently: true });
+  /** The barcode of what `source` shows now; `sourceWidth`: its width in its own pixels. */
+  const read = (source, sourceWidth) => {
+    const scale = sourceWidth / width;
+    // Cleared first: a source with nothing drawn must read as nothing, not as the previous frame.
+    ctx.clearRect(0, 0, bits * box, bar);
+    ctx.drawImage(source, 0, 0, bits * box * scale, bar * scale, 0, 0, bits * box, bar);
+    const row = ctx.getImageData(0, bar >> 1, bits * box, 1).data;
+    let n = 0;
+    for (let b = 0; b < bits; b++) if (row[(b * box + (box >> 1)) * 4] > 128) n |= 1 << b;
+    return n;
+  };
+  const record = (frame, at) => {
+    if (bench.firstFrameMs === undefined) {
+      bench.firstFrameMs = at;
+      bench.firstFrameFrom = frame.from;
+      console.debug(firstFrameMessage);
+    }
+    bench.frames.push(frame);
+  };
+  document.addEventListener('h264mux:frame', (e) => {
+    const canvas = e.target;
+    if (!(canvas instanceof HTMLCanvasElement)) return;
+    bench.canvasEvents++;
+    const { paintedAt, dueAt } = /** @type {CustomEvent} */ (e).detail;
+    record(
+      {
+        n: read(canvas, canvas.width),
+        presented: performance.timeOrigin + paintedAt,
+        due: performance.timeOrigin + dueAt,
+        from: 'canvas',
+      },
+      paintedAt,
+    );
+  });
   const attach = (video) => {
+    video.addEventListener('waiting', () => {
+      if (bench.firstFrameMs !== undefined && !video.paused) bench.waiting++;
+    });
     const onFrame = (_now, meta) => {
-      ctx.drawImage(video, 0, 0, canvas.width, 24, 0, 0, canvas.width, 24);
-      const data = ctx.getImageData(0, 0, canvas.width, 24).data;
-      let n = 0;
-      for (let b = 0; b < bits; b++) {
-        const i = (12 * canvas.width + b * box + box / 2) * 4;
-        if (data[i] > 128) n |= 1 << b;
-      }
-      const presented = performance.timeOrigin + meta.presentationTime;
-      if (w.__bench.firstFrameMs === undefined) {
-        w.__bench.firstFrameMs = meta.presentationTime;
-        console.debug('h264mux-bench:first-frame');
-      }
-      w.__bench.frames.push({
-        n,
-        presented,
-        expected: performance.timeOrigin + meta.expectedDisplayTime,
-      });
+      record(
+        {
+          n: read(video, video.videoWidth || width),
+          presented: performance.timeOrigin + meta.presentationTime,
+          from: 'video',
+          presentedFrames: meta.presentedFrames,
+        },
+        meta.presentationTime,
+      );
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
   };
+  document.addEventListener('visibilitychange', () =>
+    bench.visibility.push({ state: document.visibilityState, at: performance.now() }),
+  );
   const find = () => {
     const video = document.querySelector('video');
     if (video) attach(video);
@@ -90,16 +168,48 @@ export function measureScript({ bits, box }) {
   find();
 }
 
+/** Arguments of probeScript for the bench stream. */
+export const PROBE_ARGS = Object.freeze({
+  bits: BITS,
+  box: BOX,
+  bar: BAR,
+  width: WIDTH,
+  firstFrameMessage: FIRST_FRAME_MESSAGE,
+});
+
 /**
  * Resolves at the page's first presented frame; call it before `page.goto`. It listens for the page's
- * console message instead of polling with `page.waitForFunction`, whose first call evaluates
- * Playwright's injected script in the page: ~25 ms of the page's main thread in the middle of its
- * startup, which delayed the first frame it was measuring.
+ * console message rather than polling from the start: a driver's evaluation in the page takes some of
+ * its main thread in the middle of the startup being measured (Playwright's `waitForFunction` took
+ * ~25 ms). A message lost while the driver attaches to the page's new process is caught by a poll,
+ * once a second from the first second on (the page's own clock times the frame, not this). Resolves
+ * `false` after `timeout` ms without a frame.
  */
 export function firstFrame(page, timeout = 15000) {
-  return page.waitForEvent('console', {
-    predicate: (m) => m.text() === FIRST_FRAME_MESSAGE,
-    timeout,
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let timer;
+    const poll = async () => {
+      const shown = await page
+        .evaluate(() => window.__bench?.firstFrameMs !== undefined)
+        .catch(() => false);
+      if (shown) done(true);
+      else if (Date.now() - started > timeout) done(false);
+      else timer = setTimeout(poll, 1000);
+    };
+    timer = setTimeout(poll, 1000);
+    const onConsole = (m) => {
+      if (m.text() === FIRST_FRAME_MESSAGE) done(true);
+    };
+    let settled = false;
+    const done = (shown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      page.off('console', onConsole);
+      resolve(shown);
+    };
+    page.on('console', onConsole);
   });
 }
 
@@ -109,20 +219,204 @@ export function percentile(sorted, p) {
   return sorted[i];
 }
 
+export const sortNumbers = (xs) => [...xs].sort((a, b) => a - b);
+
 /** Pause before each measured page: the previous page's renderer shuts down in it, not mid-startup. */
 export const SETTLE_MS = 1000;
 
-export function settle() {
-  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+export function settle(ms = SETTLE_MS) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Opens each run's page once, unmeasured: the first pages of a fresh browser pay for process start-up. */
-export async function warmUp(browser, runs) {
-  for (const run of runs) {
-    const context = await browser.newContext();
+/**
+ * Every frame the stream server sent to one client, in order: `k` counts frames since the client
+ * connected (the clip may loop, so the file index `index` repeats).
+ */
+export class SendLog {
+  constructor() {
+    /** @type {number[]} */ this.index = [];
+    /** @type {number[]} */ this.time = [];
+    /** @type {number[]} */ this.due = [];
+    /** @type {Map<number, number[]>} file index -> every k that sent it, ascending */
+    this.byIndex = new Map();
+  }
+
+  add(index, time, due) {
+    const k = this.time.length;
+    this.index.push(index);
+    this.time.push(time);
+    this.due.push(due);
+    const ks = this.byIndex.get(index);
+    if (ks) ks.push(k);
+    else this.byIndex.set(index, [k]);
+  }
+
+  /** The last send of file frame `index` at or before `at` (a presented frame), or -1. */
+  lastSendBefore(index, at) {
+    const ks = this.byIndex.get(index);
+    if (!ks) return -1;
+    for (let i = ks.length - 1; i >= 0; i--) if (this.time[ks[i]] <= at) return ks[i];
+    return -1;
+  }
+
+  /** Send delays behind the frame clock (ms) of the frames due in [from, to]: the source's jitter. */
+  jitter(from, to) {
+    const out = [];
+    for (let k = 0; k < this.time.length; k++)
+      if (this.due[k] >= from && this.due[k] <= to) out.push(this.time[k] - this.due[k]);
+    return out;
+  }
+}
+
+/**
+ * Routes the stream server's onFrameSent into one SendLog per client. `since()` / `newClients(mark)`
+ * tell the connections a page opened from those that were already there (warm-up pages still
+ * draining, the relay's upstream).
+ */
+export class SendLogs {
+  constructor() {
+    /** @type {Map<number, SendLog>} */ this.byClient = new Map();
+    /** @type {Set<number>} clients done with, whose sends (a closing page's last frames) are ignored */
+    this.forgotten = new Set();
+  }
+
+  /** For startStreamServer's `onFrameSent`. */
+  get onFrameSent() {
+    return (client, index, time, _transport, due) => {
+      if (this.forgotten.has(client)) return;
+      let log = this.byClient.get(client);
+      if (!log) this.byClient.set(client, (log = new SendLog()));
+      log.add(index, time, due);
+    };
+  }
+
+  mark() {
+    return new Set(this.byClient.keys());
+  }
+
+  /** Clients first heard of since `mark`. */
+  newClients(mark) {
+    return [...this.byClient.keys()].filter((id) => !mark.has(id));
+  }
+
+  forget(ids) {
+    for (const id of ids) {
+      this.byClient.delete(id);
+      this.forgotten.add(id);
+    }
+  }
+}
+
+/**
+ * The figures of one run from the page's presented frames and the sends of the connection it read.
+ * Frames presented more than `windowMs` after the first are left out (the page ran a little longer).
+ * A barcode misread (e.g. a frame blended by scaling) must not count as a late frame: a frame is
+ * accepted only within a second of the run's own frame-versus-time line (median offset).
+ */
+export function analyse(frames, sends, { fps, windowMs, lateMs }) {
+  const first = frames[0]?.presented ?? 0;
+  const inWindow = frames.filter((f) => f.presented - first <= windowMs);
+  /** @type {{ k: number, at: number, latency: number, late: boolean }[]} */
+  const matched = [];
+  let unidentified = 0;
+  for (const f of inWindow) {
+    const k = sends ? sends.lastSendBefore(f.n, f.presented) : -1;
+    if (k < 0) {
+      unidentified++;
+      continue;
+    }
+    matched.push({
+      k,
+      at: f.presented - first,
+      latency: f.presented - sends.time[k],
+      late: f.due !== undefined && f.presented - f.due > lateMs,
+    });
+  }
+  const offsets = sortNumbers(matched.map((x) => x.k - (x.at * fps) / 1000));
+  const offset = offsets[offsets.length >> 1] ?? 0;
+  const accepted = matched.filter((x) => Math.abs(x.k - (x.at * fps) / 1000 - offset) < fps);
+  unidentified += matched.length - accepted.length;
+  const latencies = sortNumbers(accepted.map((x) => x.latency));
+  const ks = new Set(accepted.map((x) => x.k));
+  const kMin = Math.min(...ks);
+  const kMax = Math.max(...ks);
+  const span = ks.size > 0 ? kMax - kMin + 1 : 0;
+  // The probe may miss a frame the compositor did present (two frames within one rendering step):
+  // rVFC's presentedFrames counts those, so they can be told apart from frames never shown.
+  let probeMissed = 0;
+  for (let i = 1; i < inWindow.length; i++) {
+    const a = inWindow[i - 1]?.presentedFrames;
+    const b = inWindow[i]?.presentedFrames;
+    if (a !== undefined && b !== undefined && b - a > 1) probeMissed += b - a - 1;
+  }
+  const median = (xs) => percentile(sortNumbers(xs), 50);
+  const early = accepted.filter((x) => x.at < 5000).map((x) => x.latency);
+  const late = accepted.filter((x) => x.at > windowMs - 5000).map((x) => x.latency);
+  return {
+    frames: latencies.length,
+    distinct: ks.size,
+    unseen: span - ks.size,
+    span,
+    probeMissed,
+    unidentified,
+    latePaints: accepted.filter((x) => x.late).length,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    max: latencies.at(-1) ?? NaN,
+    driftMs: median(late) - median(early),
+    latencies,
+  };
+}
+
+/**
+ * Opens `url` in a fresh browser context with the probe installed, waits for the first frame (at most
+ * `firstFrameTimeout` ms), then `seconds` more; returns what the page recorded. `prepare(page)` runs
+ * before the navigation (e.g. CPU throttling through a CDP session). `stopEarly(bench)`: called at the
+ * first frame; true ends the run there (a renderer that is not available).
+ */
+export async function runPage(browser, url, { seconds, prepare, stopEarly, firstFrameTimeout }) {
+  const context = await browser.createBrowserContext();
+  try {
     const page = await context.newPage();
-    await page.goto(run.url);
-    await page.waitForTimeout(1500);
-    await context.close();
+    await page.evaluateOnNewDocument(probeScript, PROBE_ARGS);
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e instanceof Error ? e.message : String(e)));
+    await prepare?.(page);
+    const shown = firstFrame(page, firstFrameTimeout);
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    if (!(await shown)) {
+      const state = await page.evaluate(() => {
+        const v = document.querySelector('video');
+        return {
+          errors: window.__h264mux?.errors ?? [],
+          state: window.__h264mux?.state,
+          video: v && {
+            readyState: v.readyState,
+            currentTime: v.currentTime,
+            paused: v.paused,
+            error: v.error?.message,
+          },
+        };
+      });
+      return { shown: false, pageErrors, ...state };
+    }
+    let bench = await page.evaluate(() => window.__bench);
+    if (!stopEarly?.(bench)) {
+      await settle(seconds * 1000);
+      bench = await page.evaluate(() => window.__bench);
+    }
+    const end = await page.evaluate(() => {
+      const q = document.querySelector('video')?.getVideoPlaybackQuality?.();
+      const h = window.__h264mux;
+      return {
+        decoded: q?.totalVideoFrames ?? 0,
+        dropped: q?.droppedVideoFrames ?? 0,
+        stats: h?.stats ? JSON.parse(JSON.stringify(h.stats)) : undefined,
+        errors: h?.errors ?? [],
+      };
+    });
+    return { shown: true, pageErrors, bench, ...end };
+  } finally {
+    await context.close().catch(() => undefined);
   }
 }

@@ -24,5 +24,17 @@ export function startStreamServer(options: {
   randomChunks?: boolean;
   seed?: number;
   cors?: boolean;
-  onFrameSent?: (client: number, frame: number, timeMs: number, transport: Transport) => void;
+  /** Each frame leaves a random 0..jitterMs ms after it is due, in order (seeded per client). */
+  jitterMs?: number;
+  /**
+   * `frame`: index in the file; `timeMs`: its last byte handed to the socket; `dueMs`: when the frame
+   * clock made it due (before jitter). Both on the wall clock of nowMs().
+   */
+  onFrameSent?: (
+    client: number,
+    frame: number,
+    timeMs: number,
+    transport: Transport,
+    dueMs: number,
+  ) => void;
 }): Promise<StreamServer>;

@@ -9,6 +9,9 @@
 // `clock: 'per-client'` starts every client at frame 0 when it connects (latency bench).
 // With `randomChunks`, HTTP writes and WS messages are cut at random byte positions and part of a
 // frame may wait for the next tick.
+// With `jitterMs`, each frame leaves a random 0..jitterMs ms after it is due (uniform, seeded per
+// client), in order: a frame never overtakes the one before it, so a long delay holds back the
+// frames due behind it, as a congested link does.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
@@ -73,8 +76,11 @@ export function splitAccessUnits(buf) {
  * @param {{
  *   file: string | Uint8Array, fps: number, port?: number, loop?: boolean,
  *   clock?: 'shared' | 'per-client', randomChunks?: boolean, seed?: number, cors?: boolean,
- *   onFrameSent?: (client: number, frame: number, timeMs: number, transport: 'http' | 'ws' | 'ws-au') => void,
+ *   jitterMs?: number,
+ *   onFrameSent?: (client: number, frame: number, timeMs: number, transport: 'http' | 'ws' | 'ws-au', dueMs: number) => void,
  * }} options
+ * `onFrameSent` gets the frame's index in the file, the time its last byte was handed to the socket
+ * and the time it was due on the frame clock (before any jitter).
  */
 export async function startStreamServer(options) {
   const bytes =
@@ -85,6 +91,7 @@ export async function startStreamServer(options) {
   const clock = options.clock ?? 'shared';
   const random = prng(options.seed ?? 1);
   const cors = options.cors ?? true;
+  const jitterMs = options.jitterMs ?? 0;
   const t0 = nowMs();
   let nextClientId = 1;
   /** @type {Set<Client>} */
@@ -99,7 +106,9 @@ export async function startStreamServer(options) {
 
   /**
    * @typedef {{ id: number, transport: 'http' | 'ws' | 'ws-au', frame: number, start: number,
-   *   pending: Uint8Array[], write: (b: Uint8Array) => void, end: () => void, closed: boolean }} Client
+   *   pending: Uint8Array[], write: (b: Uint8Array) => void, end: () => void, closed: boolean,
+   *   jitter: () => number, sendAt: number | undefined,
+   *   jitterTimer: ReturnType<typeof setTimeout> | undefined }} Client
    */
 
   function sharedFrame() {
@@ -108,12 +117,27 @@ export async function startStreamServer(options) {
 
   /** @param {Client} c */
   function tickClient(c) {
-    const due = clock === 'shared' ? sharedFrame() : Math.floor(((nowMs() - c.start) * fps) / 1000);
+    const origin = clock === 'shared' ? t0 : c.start;
+    const due = Math.floor(((nowMs() - origin) * fps) / 1000);
     while (!c.closed && c.frame <= due) {
       const index = loop ? c.frame % units.length : c.frame;
       if (index >= units.length) {
         c.end();
         return;
+      }
+      const dueMs = origin + (c.frame * 1000) / fps;
+      if (jitterMs > 0) {
+        c.sendAt ??= dueMs + c.jitter() * jitterMs;
+        const wait = c.sendAt - nowMs();
+        if (wait > 0) {
+          if (c.jitterTimer === undefined)
+            c.jitterTimer = setTimeout(() => {
+              c.jitterTimer = undefined;
+              tickClient(c);
+            }, wait);
+          return;
+        }
+        c.sendAt = undefined;
       }
       const unit = /** @type {{ data: Uint8Array }} */ (units[index]).data;
       c.frame++;
@@ -134,7 +158,7 @@ export async function startStreamServer(options) {
         }
         c.pending = keep > 0 ? [all.subarray(sendLen)] : [];
       }
-      options.onFrameSent?.(c.id, index, nowMs(), c.transport);
+      options.onFrameSent?.(c.id, index, nowMs(), c.transport, dueMs);
     }
   }
 
@@ -149,17 +173,28 @@ export async function startStreamServer(options) {
     run();
   }
 
-  /** @param {Omit<Client, 'id' | 'frame' | 'start' | 'pending' | 'closed'>} c */
+  /** @param {Client} c */
+  function drop(c) {
+    c.closed = true;
+    clearTimeout(c.jitterTimer);
+    clients.delete(c);
+  }
+
+  /** @param {Pick<Client, 'transport' | 'write' | 'end'>} c */
   function addClient(c) {
     connections++;
+    const id = nextClientId++;
     /** @type {Client} */
     const client = {
       ...c,
-      id: nextClientId++,
+      id,
       frame: clock === 'shared' ? sharedFrame() : 0,
       start: nowMs(),
       pending: [],
       closed: false,
+      jitter: prng((options.seed ?? 1) * 7919 + id),
+      sendAt: undefined,
+      jitterTimer: undefined,
     };
     clients.add(client);
     tickClient(client);
@@ -190,15 +225,11 @@ export async function startStreamServer(options) {
         transport: 'http',
         write: (b) => res.write(b),
         end: () => {
-          client.closed = true;
-          clients.delete(client);
+          drop(client);
           res.end();
         },
       });
-      res.on('close', () => {
-        client.closed = true;
-        clients.delete(client);
-      });
+      res.on('close', () => drop(client));
     });
     wss = new WebSocketServer({ noServer: true });
     server.on('upgrade', (req, socket, head) => {
@@ -215,15 +246,11 @@ export async function startStreamServer(options) {
           transport: framed ? 'ws-au' : 'ws',
           write: (b) => ws.send(b),
           end: () => {
-            client.closed = true;
-            clients.delete(client);
+            drop(client);
             ws.close(1000, 'end of stream');
           },
         });
-        ws.on('close', () => {
-          client.closed = true;
-          clients.delete(client);
-        });
+        ws.on('close', () => drop(client));
       });
     });
     await new Promise((resolve) =>
@@ -238,8 +265,7 @@ export async function startStreamServer(options) {
 
   /** Kills every connection and stops listening (a crashed server). */
   async function stop() {
-    for (const c of clients) c.closed = true;
-    clients.clear();
+    for (const c of clients) drop(c);
     for (const ws of wss?.clients ?? []) ws.terminate();
     const s = server;
     server = undefined;
