@@ -20,6 +20,8 @@ export interface ServeOptions {
   readonly maxViewerBuffer: number | undefined;
   /** Pages on other origins allowed to open the WebSocket (default: none). */
   readonly allowOrigin?: AllowOrigin;
+  /** Also package the stream as Low-Latency HLS at /hls/live.m3u8 (for a cache or CDN in front). */
+  readonly hls?: boolean;
 }
 
 export const SERVE_USAGE = `Usage: h264mux serve <source> [options]
@@ -43,10 +45,13 @@ Options:
   --allow-origin LIST     web pages on other origins that may open the WebSocket stream:
                           '*' for any, or origins separated by commas (https://example.com);
                           default: the relay's own page and clients that are not browsers
+  --hls                   also serve Low-Latency HLS at /hls/live.m3u8, for nginx or a CDN in
+                          front (many viewers; see the README's "Many viewers")
   --help                  this text
 
 Endpoints: /  (web app, plays the stream)   /stream.h264  (chunked HTTP, CORS *)
            /stream  (WebSocket, one access unit per message)   /status  (JSON)
+           /hls/live.m3u8  (with --hls: LL-HLS, fMP4 parts)
 `;
 
 const SERVE_OPTIONS = {
@@ -60,6 +65,7 @@ const SERVE_OPTIONS = {
   port: { type: 'string', default: '8080' },
   static: { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
+  hls: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   // Hidden (benchmarks): no GOP cache; the per-viewer buffer bound in bytes.
   'no-gop-cache': { type: 'boolean' },
@@ -131,6 +137,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     host: values.host,
     port: integer(values.port, '--port', 0, 65535),
     staticDir: values.static,
+    hls: values.hls === true,
     gopCache: values['no-gop-cache'] !== true,
     maxViewerBuffer:
       values['max-viewer-buffer'] === undefined

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { UPSTREAM_REPEAT_MS } from '../../sources/relay-protocol.js';
 import { packageRoot } from '../package-root.js';
+import { HlsHttp, HLS_PATH, PLAYLIST_PATH } from './hls/http.js';
+import { HlsPackager } from './hls/packager.js';
 import type { AllowOrigin, ServeOptions } from './options.js';
 import { Relay } from './relay.js';
-import { SourceRunner, type SourceOptions } from './sources.js';
+import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
 import { HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
 
@@ -78,9 +80,18 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   const allowOrigin = options.allowOrigin ?? [];
+  const hls = options.hls
+    ? new HlsPackager({
+        log: (message) => io.log(message),
+        ...(options.source.kind === 'file' && options.source.fps !== undefined
+          ? { fps: options.source.fps }
+          : {}),
+      })
+    : undefined;
+  const hlsHttp = hls ? new HlsHttp(hls.segmenter) : undefined;
   const source: SourceRunner = new SourceRunner(
     options.source,
-    relay,
+    hls ? fanOut(relay, hls) : relay,
     {
       log: (message) => io.log(message),
       fatal: (message) => {
@@ -110,6 +121,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       uptime: Math.round((Date.now() - started) / 100) / 10,
       source: { ...source.status, error: source.status.error ?? null },
       ...relay.stats(),
+      ...(hls ? { hls: hls.stats() } : {}),
       process: {
         pid: process.pid,
         rss: mem.rss,
@@ -161,6 +173,10 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         res.on('close', remove);
         return;
       }
+      if (hlsHttp && pathname.startsWith(HLS_PATH)) {
+        hlsHttp.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1));
+        return;
+      }
       if (pathname === '/status') {
         res.writeHead(200, {
           'Content-Type': 'application/json; charset=utf-8',
@@ -178,7 +194,11 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         res.end(
           JSON.stringify({
             defaultSrc: wsUrl(req),
-            streams: { ws: wsUrl(req), http: '/stream.h264' },
+            streams: {
+              ws: wsUrl(req),
+              http: '/stream.h264',
+              ...(hls ? { hls: PLAYLIST_PATH } : {}),
+            },
           }) + '\n',
         );
         return;
@@ -280,6 +300,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       (closing ??= new Promise<void>((resolve) => {
         clearInterval(repeat);
         source.stop();
+        hlsHttp?.close();
         relay.closeAll('server shutting down');
         for (const c of wss.clients) c.terminate();
         wss.close();

@@ -12,6 +12,18 @@ import {
 import type { UpstreamNotice } from '../../sources/relay-protocol.js';
 import type { Relay } from './relay.js';
 
+/** Where a source's bytes go: the relay, and beside it the HLS packager (`serve --hls`). */
+export type SourceSink = Pick<Relay, 'push' | 'end' | 'sourceReset'>;
+
+/** One sink that hands every call to each of `sinks`, in order. */
+export function fanOut(...sinks: readonly SourceSink[]): SourceSink {
+  return {
+    push: (chunk, endOfAccessUnit) => sinks.forEach((s) => s.push(chunk, endOfAccessUnit)),
+    end: () => sinks.forEach((s) => s.end()),
+    sourceReset: () => sinks.forEach((s) => s.sourceReset()),
+  };
+}
+
 export type SourceSpec =
   | { readonly kind: 'stdin' }
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
@@ -255,7 +267,7 @@ export class SourceRunner {
 
   constructor(
     private readonly spec: SourceSpec,
-    private readonly relay: Relay,
+    private readonly relay: SourceSink,
     private readonly events: SourceEvents,
     private readonly options: SourceOptions = {},
   ) {
