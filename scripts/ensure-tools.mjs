@@ -1,9 +1,10 @@
-// `pretest`: make sure ffmpeg, ffprobe and a Chromium are present before any test runs.
+// `pretest`: make sure ffmpeg, ffprobe, a Chromium and nginx are present before any test runs.
 // Debian/Ubuntu as root: installs what is missing with apt-get. Elsewhere: exits 1 with the command to run.
 // No test is silently skipped for want of a tool.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { findChromium } from './browser.mjs';
+import { findNginx } from './nginx.mjs';
 
 /** @param {string} cmd */
 function onPath(cmd) {
@@ -16,6 +17,7 @@ async function missingPackages() {
   const missing = [];
   if (!onPath('ffmpeg') || !onPath('ffprobe')) missing.push('ffmpeg');
   if ((await findChromium()) === undefined) missing.push('chromium');
+  if (findNginx() === undefined) missing.push('nginx');
   return missing;
 }
 
