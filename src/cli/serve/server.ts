@@ -121,7 +121,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       uptime: Math.round((Date.now() - started) / 100) / 10,
       source: { ...source.status, error: source.status.error ?? null },
       ...relay.stats(),
-      ...(hls ? { hls: hls.stats() } : {}),
+      ...(hls && hlsHttp ? { hls: { ...hls.stats(), requests: hlsHttp.requests } } : {}),
       process: {
         pid: process.pid,
         rss: mem.rss,

@@ -35,6 +35,15 @@ type Blocking =
 export class HlsHttp {
   private text: { version: number; body: string } | undefined;
   private readonly closing = new AbortController();
+  /** Requests that reached the relay, by kind (a cache in front should keep these near one per part). */
+  readonly requests = {
+    playlist: 0,
+    blockingPlaylist: 0,
+    part: 0,
+    segment: 0,
+    init: 0,
+    rejected: 0,
+  };
 
   constructor(
     private readonly segmenter: HlsSegmenter,
@@ -53,7 +62,10 @@ export class HlsHttp {
       return;
     }
     if (pathname === PLAYLIST_PATH) {
-      void this.playlist(req, res, new URLSearchParams(query));
+      const q = new URLSearchParams(query);
+      if (q.has('_HLS_msn')) this.requests.blockingPlaylist++;
+      else this.requests.playlist++;
+      void this.playlist(req, res, q);
       return;
     }
     const m = /^\/hls\/([0-9a-z]+)\/(init|s|p)(\d{1,15})\.(mp4|m4s)$/.exec(pathname);
@@ -67,6 +79,7 @@ export class HlsHttp {
     }
     const n = Number(m[3]);
     const kind = m[2] as 'init' | 's' | 'p';
+    this.requests[kind === 'init' ? 'init' : kind === 's' ? 'segment' : 'part']++;
     if (kind === 'init') {
       const data = this.segmenter.initData(n);
       if (data && m[4] === 'mp4') this.media(req, res, [data]);
@@ -203,6 +216,7 @@ export class HlsHttp {
     headers: Record<string, string> = {},
   ): void {
     if (res.headersSent || res.destroyed) return;
+    this.requests.rejected++;
     res.writeHead(status, {
       ...CORS,
       ...headers,
