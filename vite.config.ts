@@ -24,7 +24,9 @@ function earlyTransmuxWorker(): Plugin {
           TRANSMUX_WORKER_FILE.test(out.fileName),
         );
         if (!worker) throw new Error('vite.config.ts: the transmuxer worker was not built');
-        const script = `if (/[?&]src=/.test(location.search)) {
+        // Not for an HLS playlist, which hls.js plays (the same test as src/app/hls-url.ts).
+        const script = `const src = new URLSearchParams(location.search).get('src');
+if (src && !/\\.m3u8(?:[?#]|$)/i.test(src)) {
   const early = { worker: new Worker(${JSON.stringify(`./${worker.fileName}`)}, { type: 'module', name: 'h264mux-transmuxer' }), error: undefined };
   early.worker.addEventListener('error', (e) => { early.error ??= e.message || 'could not load the worker script'; });
   window.__h264muxEarlyWorker = early;

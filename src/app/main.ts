@@ -25,6 +25,8 @@ import type { SessionError, SessionState, SessionStats, SessionWarning } from '.
 import type { InspectorSnapshot } from './inspector.js';
 import type { PageHost, PageView } from './page.js';
 import type { SaveStatus } from './save-view.js';
+import type { HlsPlayback } from './hls-playback.js';
+import { isHlsUrl } from './hls-url.js';
 
 /** Read-only debug view for tests and the console: real values from the running session. */
 export interface DebugHook {
@@ -60,6 +62,8 @@ const params = readParams(location.search);
 const settings: PlaybackSettings = initialSettings(params, location.search);
 
 let session: Session | undefined;
+/** A `?src=` HLS playlist plays through ./hls-playback.ts instead of a session. */
+let hls: HlsPlayback | undefined;
 let file: File | undefined;
 /** Errors raised before a session exists (e.g. a bad `?src=`). */
 const pageErrors: SessionError[] = [];
@@ -106,16 +110,16 @@ function loadPage(): void {
 Object.defineProperty(window, '__h264mux', {
   value: Object.freeze({
     get state() {
-      return session?.state ?? (pageErrors.length > 0 ? 'error' : 'idle');
+      return session?.state ?? hls?.state ?? (pageErrors.length > 0 ? 'error' : 'idle');
     },
     get stats() {
-      return session?.stats;
+      return session?.stats ?? hls?.stats;
     },
     get errors() {
-      return [...pageErrors, ...(session?.errors ?? [])].map((e) => ({ ...e }));
+      return [...pageErrors, ...(session?.errors ?? hls?.errors ?? [])].map((e) => ({ ...e }));
     },
     get warnings() {
-      return (session?.warnings ?? []).map((w) => ({ ...w }));
+      return (session?.warnings ?? hls?.warnings ?? []).map((w) => ({ ...w }));
     },
     get save() {
       return view?.save;
@@ -143,6 +147,8 @@ function sourceForUrl(src: string, p: PageParams): ByteSource {
 
 function play(source: ByteSource, picked?: File): void {
   session?.stop();
+  hls?.stop();
+  hls = undefined;
   pageErrors.length = 0;
   earlyOutputs = [];
   const s = new Session(video, source, {
@@ -162,6 +168,25 @@ function play(source: ByteSource, picked?: File): void {
   view?.sessionStarted();
   s.start();
   view?.render();
+}
+
+/** Plays an HLS playlist; its module (and hls.js) load only now, off the raw-stream startup path. */
+function playHls(src: string): void {
+  playerSection.hidden = false;
+  const url = new URL(src, location.href).href;
+  void Promise.all([import('./hls-playback.js'), import('./stats-view.js')])
+    .then(([{ HlsPlayback }, { renderStats }]) => {
+      const playback = new HlsPlayback(video, url, {
+        onChange: () =>
+          renderStats(byId('stats-list'), byId('warnings'), playback.stats, playback.warnings),
+      });
+      hls = playback;
+      return playback.start();
+    })
+    .catch((error: unknown) => {
+      pageErrors.push(toSessionError(error));
+      loadPage();
+    });
 }
 
 function playFile(picked: File | undefined): void {
@@ -202,7 +227,8 @@ document.addEventListener('drop', (event) => {
 
 if (params.src) {
   try {
-    play(sourceForUrl(params.src, params));
+    if (isHlsUrl(params.src)) playHls(params.src);
+    else play(sourceForUrl(params.src, params));
     video.addEventListener('playing', loadPage, { once: true });
     setTimeout(loadPage, LATE_PAGE_MS);
   } catch (error) {

@@ -1,0 +1,60 @@
+// The page plays a relay's LL-HLS rendition (serve --hls) through a real nginx with the documented
+// configuration: hls.js in low-latency mode, loaded only for the playlist URL, reaches the live edge.
+import { join } from 'node:path';
+import { startServe, type ServeHandle } from '../../src/cli/serve/index.js';
+import { startNginx, type NginxHandle } from '../../scripts/nginx.mjs';
+import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
+
+const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
+
+let relay: ServeHandle | undefined;
+let nginx: NginxHandle | undefined;
+test.afterEach(async () => {
+  await nginx?.stop();
+  await relay?.close();
+  nginx = undefined;
+  relay = undefined;
+});
+
+test('LL-HLS through nginx: hls.js plays at the live edge, the raw-stream chunks stay unloaded', async ({
+  page,
+  appUrl,
+}) => {
+  relay = await startServe(
+    {
+      source: { kind: 'file', path: P01, loop: true },
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: undefined,
+      gopCache: true,
+      maxViewerBuffer: undefined,
+      hls: true,
+    },
+    { log: () => undefined },
+  );
+  nginx = await startNginx({ relayPort: relay.port });
+  const scripts: string[] = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
+  });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(`${nginx.base}/hls/live.m3u8`)}`);
+  await expect
+    .poll(async () => (await videoState(page)).total, { timeout: 20_000 })
+    .toBeGreaterThan(60);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.state).toBe('playing');
+  expect((state.stats as unknown as { sourceKind: string }).sourceKind).toMatch(
+    /^hls \(hls\.js, \d+ parts\)$/,
+  );
+  const video = await videoState(page);
+  expect([video.width, video.height]).toEqual([640, 480]);
+  // At the live edge of a low-latency playlist: within a target duration (3 s) of the newest part; a
+  // client ignoring parts would sit three segments (6 s) back.
+  await expect
+    .poll(async () => (await debug(page)).stats?.player?.latency ?? Infinity, { timeout: 15_000 })
+    .toBeLessThan(3);
+  // hls.js came in its own chunk; the transmuxer worker of the raw path was never loaded.
+  expect(scripts.some((s) => /hls\.light-[\w-]+\.js$/.test(s))).toBe(true);
+  expect(scripts.some((s) => /transmux\.worker/.test(s))).toBe(false);
+});
