@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessUnitReader, concatBytes } from '../../src/core/index.js';
 import { advancePartLimit, HlsHttp } from '../../src/cli/serve/hls/http.js';
+import { parseServeArgs } from '../../src/cli/serve/options.js';
 import { HlsPackager } from '../../src/cli/serve/hls/packager.js';
 import { mediaPlaylist } from '../../src/cli/serve/hls/playlist.js';
 import type { SegmenterOptions } from '../../src/cli/serve/hls/segmenter.js';
@@ -264,6 +265,13 @@ describe('HLS segmenter on fixtures', () => {
     expect(after.programDateTime! - (cut.programDateTime! + cut.duration! * 1000)).toBeGreaterThan(
       4000,
     );
+  });
+});
+
+describe('serve --hls', () => {
+  it('is off unless asked for', () => {
+    expect(parseServeArgs(['--stdin'])).toMatchObject({ hls: false });
+    expect(parseServeArgs(['--stdin', '--hls'])).toMatchObject({ hls: true });
   });
 });
 
