@@ -14,11 +14,11 @@
 //    ?src=<nginx>/hls/live.m3u8 (hls.js, low-latency mode) and reads the frame number of each presented
 //    frame: presented minus sent. The relay's own WebSocket path runs in the same way for comparison.
 //
-// Env: PHASES=10,100,1000 PHASE_SECONDS=15 RAMP_SECONDS=3 LATENCY_SECONDS=20. Bounded in time; every child
+// Env: PHASES=10,100,1000 PHASE_SECONDS=15 RAMP_SECONDS=3 LATENCY_SECONDS=20 VIEWER_PROCS=2 (the viewers
+// run in bench/hls-viewers.mjs child processes). Bounded in time; every child
 // process is stopped at the end. The figures are meaningful on a quiet machine only.
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -42,6 +42,7 @@ const PHASES = (process.env.PHASES ?? '10,100,1000').split(',').map(Number);
 const PHASE_SECONDS = Number(process.env.PHASE_SECONDS ?? 15);
 const RAMP_SECONDS = Number(process.env.RAMP_SECONDS ?? 3);
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 20);
+const VIEWER_PROCS = Number(process.env.VIEWER_PROCS ?? 2);
 
 ensureLibBuilt({ log: (l) => console.log(l) });
 if (
@@ -58,133 +59,9 @@ const clip = makeStream(work, 30);
 
 // ---- helpers ----
 
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
-
-/** GET → { status, body: Buffer }. */
-function fetchBuffer(url) {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${url}`)));
-  });
-}
-
 async function json(url) {
-  return JSON.parse((await fetchBuffer(url)).body.toString());
-}
-
-/** The playlist facts a viewer needs: the last part (msn, index, uri) and the hinted part's URI. */
-function parsePlaylist(text) {
-  let msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? NaN);
-  let index = -1;
-  const parts = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#EXT-X-PART:')) {
-      index++;
-      parts.push({ msn, index, uri: /URI="([^"]+)"/.exec(line)[1] });
-    } else if (line !== '' && !line.startsWith('#')) {
-      msn++;
-      index = -1;
-    }
-  }
-  const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(text)?.[1];
-  return { parts, hint };
-}
-
-const partNumber = (uri) => Number(/\/p(\d+)\.m4s$/.exec(uri)?.[1] ?? NaN);
-
-/** mfhd sequence numbers of a part that is a run of moof+mdat pairs; undefined when it is not. */
-function fragmentSequences(buf) {
-  const out = [];
-  let o = 0;
-  let i = 0;
-  while (o < buf.length) {
-    if (o + 8 > buf.length) return undefined;
-    const size = buf.readUInt32BE(o);
-    const type = buf.toString('latin1', o + 4, o + 8);
-    if (size < 8 || o + size > buf.length || type !== (i % 2 === 0 ? 'moof' : 'mdat'))
-      return undefined;
-    if (type === 'moof') {
-      // moof > mfhd: size, 'mfhd', version and flags, sequence_number
-      if (buf.toString('latin1', o + 12, o + 16) !== 'mfhd') return undefined;
-      out.push(buf.readUInt32BE(o + 20));
-    }
-    o += size;
-    i++;
-  }
-  return i > 0 && i % 2 === 0 ? out : undefined;
-}
-
-/** One simulated LL-HLS viewer (hls.js in low-latency mode, as far as requests go). */
-class Viewer {
-  constructor(base) {
-    this.base = base;
-    this.parts = 0;
-    this.bytes = 0;
-    this.errors = [];
-    this.lastPart = -1;
-    this.lastSequence = -1;
-    this.stopped = false;
-  }
-
-  async run() {
-    const first = parsePlaylist((await fetchBuffer(`${this.base}/hls/live.m3u8`)).body.toString());
-    // Start a few parts back from the edge (PART-HOLD-BACK is three parts), at an independent part in
-    // hls.js; here the first part we take is simply three from the end.
-    let have = first.parts.at(-4) ?? first.parts[0];
-    if (!have) throw new Error('empty playlist');
-    await this.take(have.uri);
-    let known = first;
-    while (!this.stopped) {
-      // Missing listed parts first, in order.
-      for (const p of known.parts) {
-        if (partNumber(p.uri) > this.lastPart && !this.stopped) await this.take(p.uri);
-      }
-      const last = known.parts.at(-1);
-      const nextMsn = last.msn;
-      const nextIndex = last.index + 1;
-      const hinted = known.hint;
-      const [reload] = await Promise.all([
-        fetchBuffer(`${this.base}/hls/live.m3u8?_HLS_msn=${nextMsn}&_HLS_part=${nextIndex}`),
-        hinted && partNumber(hinted) === this.lastPart + 1 ? this.take(hinted) : undefined,
-      ]);
-      if (reload.status !== 200) {
-        this.errors.push(`playlist ${reload.status}`);
-        await new Promise((r) => setTimeout(r, 300));
-        known = parsePlaylist((await fetchBuffer(`${this.base}/hls/live.m3u8`)).body.toString());
-        continue;
-      }
-      known = parsePlaylist(reload.body.toString());
-    }
-  }
-
-  async take(uri) {
-    const n = partNumber(uri);
-    const r = await fetchBuffer(`${this.base}/hls/${uri}`);
-    if (r.status !== 200) {
-      this.errors.push(`part ${n}: HTTP ${r.status}`);
-      return;
-    }
-    const seq = fragmentSequences(r.body);
-    if (!seq) this.errors.push(`part ${n}: not moof+mdat pairs`);
-    else {
-      if (this.lastPart >= 0 && n !== this.lastPart + 1)
-        this.errors.push(`part ${n} after ${this.lastPart}`);
-      if (this.lastSequence >= 0 && seq[0] !== this.lastSequence + 1)
-        this.errors.push(`part ${n}: fragment ${seq[0]} after ${this.lastSequence}`);
-      for (let i = 1; i < seq.length; i++)
-        if (seq[i] !== seq[i - 1] + 1) this.errors.push(`part ${n}: fragments out of order`);
-      this.lastSequence = seq.at(-1);
-    }
-    this.lastPart = n;
-    this.parts++;
-    this.bytes += r.body.length;
-  }
+  const res = await fetch(url);
+  return res.json();
 }
 
 /** user+system CPU seconds of a process and its direct children (nginx master + workers). */
@@ -246,73 +123,132 @@ process.exitCode = await runServe(process.argv.slice(1));`;
 const relay = await startRelayProcess();
 const relayBase = `http://127.0.0.1:${relay.port}`;
 const nginx = await startNginx({ relayPort: relay.port });
+const procs = Array.from({ length: VIEWER_PROCS }, () =>
+  fork(join(ROOT, 'bench/hls-viewers.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+);
+/** Sends `message` to every viewer process and collects one answer of `type` from each. */
+function ask(message, type) {
+  return Promise.all(
+    procs.map(
+      (p, i) =>
+        new Promise((resolveAnswer) => {
+          const on = (m) => {
+            if (m.type !== type) return;
+            p.off('message', on);
+            resolveAnswer(m);
+          };
+          p.on('message', on);
+          p.send(typeof message === 'function' ? message(i) : message);
+        }),
+    ),
+  );
+}
 const results = [];
-const viewers = [];
-const runs = [];
+let total = {
+  parts: 0,
+  bytes: 0,
+  behind: 0,
+  viewersBehind: 0,
+  viewersWithErrors: 0,
+  firstErrors: [],
+};
 try {
   // Wait for a few segments in the window.
   for (;;) {
-    const r = await fetchBuffer(`${relayBase}/hls/live.m3u8`);
-    if (r.status === 200 && r.body.toString().split('#EXTINF').length > 3) break;
+    const r = await fetch(`${relayBase}/hls/live.m3u8`);
+    if (r.status === 200 && (await r.text()).split('#EXTINF').length > 3) break;
     await new Promise((res) => setTimeout(res, 200));
   }
+  let count = 0;
   for (const target of PHASES) {
-    const add = target - viewers.length;
-    for (let i = 0; i < add; i++) {
-      const v = new Viewer(nginx.base);
-      viewers.push(v);
-      runs.push(v.run().catch((e) => v.errors.push(`stopped: ${e.message}`)));
-      await new Promise((res) => setTimeout(res, (RAMP_SECONDS * 1000) / Math.max(1, add)));
-    }
-    await new Promise((res) => setTimeout(res, 1000)); // settle after the ramp
+    const add = target - count;
+    await ask(
+      (i) => ({
+        type: 'add',
+        base: nginx.base,
+        count: Math.floor(add / VIEWER_PROCS) + (i < add % VIEWER_PROCS ? 1 : 0),
+        rampMs: RAMP_SECONDS * 1000,
+      }),
+      'added',
+    );
+    count = target;
+    await new Promise((res) => setTimeout(res, 2000)); // settle after the ramp
+    // Start the phase's delay samples afresh; counters are totals, taken as differences.
+    const before = await ask({ type: 'report' }, 'report');
     const s0 = await json(`${relayBase}/status`);
     const n0 = cpuSeconds(nginx.pid, true);
-    const parts0 = viewers.reduce((n, v) => n + v.parts, 0);
     const t0 = performance.now();
     let peakRss = s0.process.rss;
-    const until = t0 + PHASE_SECONDS * 1000;
-    while (performance.now() < until) {
+    while (performance.now() < t0 + PHASE_SECONDS * 1000) {
       await new Promise((res) => setTimeout(res, 1000));
       peakRss = Math.max(peakRss, (await json(`${relayBase}/status`)).process.rss);
     }
     const s1 = await json(`${relayBase}/status`);
     const n1 = cpuSeconds(nginx.pid, true);
+    const reports = await ask({ type: 'report' }, 'report');
     const seconds = (performance.now() - t0) / 1000;
     const req = (k) => (s1.hls.requests[k] - s0.hls.requests[k]) / seconds;
     const relayCpu =
       (s1.process.cpu.user + s1.process.cpu.system - s0.process.cpu.user - s0.process.cpu.system) /
       1e6 /
       seconds;
-    const partsPerSecond = (s1.hls.nextPart - s0.hls.nextPart) / seconds;
-    results.push({
-      viewers: viewers.length,
-      relayRequestsPerSecond:
-        req('blockingPlaylist') + req('playlist') + req('part') + req('segment') + req('init'),
-      blockingPlaylist: req('blockingPlaylist'),
+    // How long after the first viewer each (sampled) viewer had a part: the cache's fan-out delay.
+    const first = new Map();
+    for (const r of reports)
+      for (const [n, t] of r.firstSeen) if (!first.has(n) || first.get(n) > t) first.set(n, t);
+    const delays = reports
+      .flatMap((r) => r.sampled)
+      .filter(([n]) => first.has(n))
+      .map(([n, t]) => t - first.get(n))
+      .sort((a, b) => a - b);
+    const sum = (k) => reports.reduce((n, r) => n + r[k], 0);
+    const phaseParts = sum('parts') - before.reduce((n, r) => n + r.parts, 0);
+    total = {
+      parts: sum('parts'),
+      bytes: sum('bytes'),
+      behind: sum('behind'),
+      viewersBehind: sum('viewersBehind'),
+      viewersWithErrors: sum('viewersWithErrors'),
+      firstErrors: reports.flatMap((r) => r.firstErrors).slice(0, 3),
+    };
+    const r = {
+      viewers: count,
+      relay: req('blockingPlaylist') + req('playlist') + req('part') + req('segment') + req('init'),
+      blocking: req('blockingPlaylist'),
       bare: req('playlist'),
       parts: req('part'),
-      partsPublished: partsPerSecond,
-      viewerPartsPerSecond: (viewers.reduce((n, v) => n + v.parts, 0) - parts0) / seconds,
+      published: (s1.hls.nextPart - s0.hls.nextPart) / seconds,
+      viewerParts: phaseParts / seconds,
       relayCpu: relayCpu * 100,
       relayRssMB: peakRss / 1e6,
       nginxCpu: ((n1 - n0) / seconds) * 100,
-      viewersWithErrors: viewers.filter((v) => v.errors.length > 0).length,
-    });
-    const r = results.at(-1);
+      delayP50: percentile(delays, 50),
+      delayP95: percentile(delays, 95),
+    };
+    results.push(r);
     console.log(
-      `${String(r.viewers).padStart(5)} viewers: relay ${r.relayRequestsPerSecond.toFixed(1)} req/s (${r.blockingPlaylist.toFixed(1)} blocking playlist, ${r.bare.toFixed(1)} bare, ${r.parts.toFixed(1)} parts; ${r.partsPublished.toFixed(1)} parts published/s), viewers got ${r.viewerPartsPerSecond.toFixed(0)} parts/s, relay CPU ${r.relayCpu.toFixed(1)}% RSS ${r.relayRssMB.toFixed(0)} MB, nginx CPU ${r.nginxCpu.toFixed(1)}%, viewers with errors ${r.viewersWithErrors}`,
+      `${String(r.viewers).padStart(5)} viewers: relay ${r.relay.toFixed(1)} req/s (${r.blocking.toFixed(1)} blocking playlist, ${r.bare.toFixed(1)} bare, ${r.parts.toFixed(1)} parts) for ${r.published.toFixed(1)} parts published/s; viewers got ${r.viewerParts.toFixed(0)} parts/s (${((r.viewerParts / r.viewers / r.published) * 100).toFixed(0)}% of all), a part ${r.delayP50.toFixed(0)}/${r.delayP95.toFixed(0)} ms (p50/p95) after its first viewer; relay CPU ${r.relayCpu.toFixed(1)}% RSS ${r.relayRssMB.toFixed(0)} MB; nginx CPU ${r.nginxCpu.toFixed(1)}%; viewers behind ${total.viewersBehind}, with errors ${total.viewersWithErrors}`,
     );
   }
 } finally {
-  for (const v of viewers) v.stopped = true;
-  await Promise.race([Promise.all(runs), new Promise((res) => setTimeout(res, 12_000))]);
-  agent.destroy();
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise((res) => {
+          const timer = setTimeout(() => p.kill('SIGKILL'), 15_000);
+          p.once('exit', () => {
+            clearTimeout(timer);
+            res(undefined);
+          });
+          p.send({ type: 'stop' });
+        }),
+    ),
+  );
   await nginx.stop();
   relay.child.kill('SIGTERM');
 }
-const bad = viewers.filter((v) => v.errors.length > 0);
 console.log(
-  `viewers: ${viewers.length}, parts received ${viewers.reduce((n, v) => n + v.parts, 0)}, ${(viewers.reduce((n, v) => n + v.bytes, 0) / 1e6).toFixed(0)} MB; with errors: ${bad.length}${bad.length > 0 ? ` (first: ${bad[0].errors.slice(0, 3).join('; ')})` : ''}`,
+  `parts received ${total.parts} (${(total.bytes / 1e6).toFixed(0)} MB); parts skipped by viewers that fell behind the window: ${total.behind}; viewers with errors: ${total.viewersWithErrors}${total.firstErrors.length > 0 ? ` (${total.firstErrors.join('; ')})` : ''}`,
 );
 
 // ---- 2. glass-to-glass latency ----
