@@ -62,9 +62,10 @@ export class HlsPackager implements SourceSink {
     try {
       outs = step();
     } catch (e) {
-      if (!(e instanceof H264MuxError)) throw e;
-      // A transmuxer that failed stays failed: start a new one, with a new timeline.
-      this.options.log(`hls: ${e.message}; restarting the HLS packager at the next keyframe`);
+      // A transmuxer that failed stays failed: start a new one, with a new timeline. Whatever went wrong
+      // here, the relay's own viewers go on.
+      const what = e instanceof H264MuxError ? e.message : `unexpected error: ${String(e)}`;
+      this.options.log(`hls: ${what}; restarting the HLS packager at the next keyframe`);
       this.transmuxer = new Transmuxer(this.transmuxerOptions);
       this.segmenter.discontinuity(true);
       return;
