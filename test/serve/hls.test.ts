@@ -344,6 +344,24 @@ describe('the playlist validator', () => {
   });
 });
 
+describe('HLS packager failures', () => {
+  it('a transmuxer that gives up is replaced and logged; nothing is thrown at the source', () => {
+    const { packager, clock, logs } = packagerFor({ listSegments: 1000 });
+    // 5 MiB without H.264: the core's NOT_H264 (a relay's source passes its H.264 check first, but the
+    // packager must survive anything).
+    expect(() => packager.push(new Uint8Array(5 * 1024 * 1024).fill(0xff))).not.toThrow();
+    expect(logs.some((l) => /restarting the HLS packager/.test(l))).toBe(true);
+    const state = {
+      playlists: [] as string[],
+      errors: [] as string[],
+      previous: undefined as ParsedPlaylist | undefined,
+    };
+    feed(packager, readFixture('p01_pi_baseline_vga30_inline.h264'), state, clock, 30);
+    expect(state.errors).toEqual([]);
+    expect(packager.segmenter.lastPart()).toEqual({ msn: 2, index: 2 });
+  });
+});
+
 describe('HLS HTTP: blocking playlist reload and preload hints', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
