@@ -123,6 +123,18 @@ class Viewer {
     const n = partNumber(uri);
     const r = await fetchBuffer(`${this.base}/hls/${uri}`);
     const t = now();
+    if (r.status === 404) {
+      // Gone from the window while this viewer lagged (the load generator, not the server)? Only if the
+      // playlist no longer lists it.
+      const now = parsePlaylist((await fetchBuffer(`${this.base}/hls/live.m3u8`)).body.toString());
+      const oldest = partNumber(now.parts[0]?.uri ?? '');
+      if (n < oldest) {
+        this.behind++;
+        this.lastPart = n;
+        this.lastSequence = -1;
+        return;
+      }
+    }
     if (r.status !== 200) {
       this.errors.push(`part ${n}: HTTP ${r.status}`);
       return;

@@ -1,7 +1,7 @@
 // LL-HLS behind nginx (npm run bench:hls): does one relay stay flat whatever the viewer count, and what
 // latency does a viewer get?
 //
-// 1. Load. A relay child process (`serve --file clip --loop --hls`) behind nginx started with the documented
+// 1. Load. A relay child process (`serve --file clip --loop --hls`, a light 640x360 clip) behind nginx started with the documented
 //    docs/nginx-hls.conf (scripts/nginx.mjs), and simulated LL-HLS viewers in this process doing what hls.js
 //    does in low-latency mode: a blocking playlist reload for the next part (`_HLS_msn`/`_HLS_part`) and,
 //    at the same time, the part named by the preload hint; parts a reload lists that the viewer does not
@@ -14,7 +14,7 @@
 //    ?src=<nginx>/hls/live.m3u8 (hls.js, low-latency mode) and reads the frame number of each presented
 //    frame: presented minus sent. The relay's own WebSocket path runs in the same way for comparison.
 //
-// Env: PHASES=10,100,1000 PHASE_SECONDS=15 RAMP_SECONDS=3 LATENCY_SECONDS=20 VIEWER_PROCS=2 (the viewers
+// Env: PHASES=10,100,1000 PHASE_SECONDS=15 RAMP_SECONDS=3 LATENCY_SECONDS=20 VIEWER_PROCS=2 LOAD_KBPS=300 (the viewers
 // run in bench/hls-viewers.mjs child processes). Bounded in time; every child
 // process is stopped at the end. The figures are meaningful on a quiet machine only.
 import { fork, spawn, spawnSync } from 'node:child_process';
@@ -56,6 +56,43 @@ const serveJs = join(ROOT, 'dist-lib/cli/serve/index.js'); // built by build:lib
 const work = mkdtempSync(join(tmpdir(), 'h264mux-bench-hls-'));
 console.log('generating the 640x480 30 fps barcode clip (keyframe every second)...');
 const clip = makeStream(work, 30);
+// The load phase measures requests, not bandwidth: a light clip keeps 1000 viewers' bytes (here all
+// through one machine's loopback and two cores) from being the limit. LOAD_KBPS sets its bitrate.
+const LOAD_KBPS = Number(process.env.LOAD_KBPS ?? 300);
+const loadClip = join(work, 'load.h264');
+const gen = spawnSync(
+  'ffmpeg',
+  [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=30',
+    '-t',
+    '10',
+    '-c:v',
+    'libx264',
+    '-profile:v',
+    'main',
+    '-bf',
+    '0',
+    '-g',
+    '30',
+    '-b:v',
+    `${LOAD_KBPS}k`,
+    '-maxrate',
+    `${LOAD_KBPS}k`,
+    '-bufsize',
+    `${LOAD_KBPS}k`,
+    '-f',
+    'h264',
+    loadClip,
+  ],
+  { encoding: 'utf8' },
+);
+if (gen.status !== 0) throw new Error(`ffmpeg failed: ${gen.stderr}`);
 
 // ---- helpers ----
 
