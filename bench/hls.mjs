@@ -134,7 +134,7 @@ process.exitCode = await runServe(process.argv.slice(1));`;
         code,
         '--',
         '--file',
-        clip,
+        loadClip,
         '--loop',
         '--hls',
         '--host',
