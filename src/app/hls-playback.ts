@@ -32,6 +32,8 @@ export class HlsPlayback {
   private engine: Engine | undefined;
   private bytesReceived = 0;
   private parts = 0;
+  /** Fragments and parts hls.js appended to the SourceBuffer. */
+  private buffered = 0;
   private readonly samples: Sample[] = [];
   private sampler: ReturnType<typeof setInterval> | undefined;
   private readonly timeline: { created: number; connected?: number; firstMedia?: number } = {
@@ -86,7 +88,10 @@ export class HlsPlayback {
       this.bytesReceived += data.payload.byteLength;
       if (data.part) this.parts++;
     });
-    hls.on(HlsClass.Events.FRAG_BUFFERED, () => this.mark('firstMedia'));
+    hls.on(HlsClass.Events.FRAG_BUFFERED, () => {
+      this.buffered++;
+      this.mark('firstMedia');
+    });
     hls.on(HlsClass.Events.ERROR, (_event, data) => {
       if (data.fatal)
         this.fail(
@@ -159,7 +164,7 @@ export class HlsPlayback {
         droppedFrames: quality?.droppedVideoFrames ?? 0,
         underflows: 0,
         guardMs: 0,
-        appendedSegments: 0,
+        appendedSegments: this.buffered,
         appendedBytes: this.bytesReceived,
         queuedSegments: 0,
         evictions: 0,
