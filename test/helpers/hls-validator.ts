@@ -288,10 +288,11 @@ export function validatePlaylist(text: string, options: ValidateOptions = {}): V
           errors.push(
             `§4.4.4.9: ${where} part ${k} lasts ${p.duration} s, more than PART-TARGET ${partTarget}`,
           );
-        // The last part of a segment may be short; so may the newest part of the one in progress.
-        if (k < s.parts.length - 1 && p.duration < 0.85 * partTarget)
+        // At least 85% of PART-TARGET, except INDEPENDENT parts and a segment's last (which the newest
+        // part of the segment in progress may turn out to be).
+        if (k < s.parts.length - 1 && !p.independent && p.duration < 0.85 * partTarget)
           errors.push(
-            `§4.4.3.7: ${where} part ${k} is shorter than 85% of PART-TARGET and not its segment's last`,
+            `§4.4.4.9: ${where} part ${k} is shorter than 85% of PART-TARGET and not its segment's last`,
           );
       }
     }

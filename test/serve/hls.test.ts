@@ -298,7 +298,7 @@ describe('the playlist validator', () => {
     expect(errorsOf(good)).toEqual([]);
     const broken: [string, string, RegExp][] = [
       ['DURATION=0.5,URI="e/p1.m4s"', 'DURATION=0.6,URI="e/p1.m4s"', /more than PART-TARGET/],
-      ['DURATION=0.5,URI="e/p0.m4s"', 'DURATION=0.3,URI="e/p0.m4s"', /85%/],
+      ['DURATION=0.5,URI="e/p0.m4s",INDEPENDENT=YES', 'DURATION=0.3,URI="e/p0.m4s"', /85%/],
       ['#EXTINF:1,', '#EXTINF:2.6,', /more than the target duration/],
       ['PART-HOLD-BACK=1.5', 'PART-HOLD-BACK=1.2', /three PART-TARGETs/],
       ['PART-HOLD-BACK=1.5', 'PART-HOLD-BACK=0.9', /at least twice/],
