@@ -29,31 +29,87 @@ interface Run {
   readonly last: ParsedPlaylist;
 }
 
-/** Feeds `input` access unit by access unit (as the file source does), validating every new playlist. */
+interface FeedState {
+  readonly playlists: string[];
+  readonly errors: string[];
+  previous: ParsedPlaylist | undefined;
+  /** Media seconds fed so far (the live edge). */
+  edge: number;
+  /** When each part's EXT-X-PART tag left the playlist (edge seconds). */
+  readonly partRemoved: Map<string, number>;
+  /** When each segment first appeared (edge seconds), and its duration. */
+  readonly segmentListed: Map<string, { at: number; duration: number }>;
+  longestPlaylist: number;
+}
+
+const feedState = (): FeedState => ({
+  playlists: [],
+  errors: [],
+  previous: undefined,
+  edge: 0,
+  partRemoved: new Map(),
+  segmentListed: new Map(),
+  longestPlaylist: 0,
+});
+
+/**
+ * Feeds `input` access unit by access unit (as the file source does, `fps` frames of wall clock per second),
+ * validating every new playlist, and checking what only the server's state shows: a part stays
+ * downloadable for three target durations after its EXT-X-PART tag is removed (RFC 8216bis §6.2.2), and a
+ * segment until it first appeared plus its duration plus the longest playlist's (§6.2.2 availability).
+ */
 function feed(
   packager: HlsPackager,
   input: Uint8Array,
-  state: { playlists: string[]; errors: string[]; previous: ParsedPlaylist | undefined },
+  state: FeedState,
   clock: { t: number },
   fps: number,
+  mediaFps = fps,
 ): void {
   const reader = new AccessUnitReader();
+  const seg = packager.segmenter;
   const check = (): void => {
-    const model = packager.segmenter.playlist();
+    const model = seg.playlist();
     if (!model) return;
     const text = mediaPlaylist(model);
-    if (text === state.playlists.at(-1)) return;
-    state.playlists.push(text);
-    const v = validatePlaylist(text, {
-      partNumber,
-      ...(state.previous ? { previous: state.previous } : {}),
-    });
-    state.errors.push(...v.errors.map((e) => `playlist ${state.playlists.length}: ${e}`));
-    state.previous = v.playlist;
+    if (text !== state.playlists.at(-1)) {
+      state.playlists.push(text);
+      const v = validatePlaylist(text, {
+        partNumber,
+        ...(state.previous ? { previous: state.previous } : {}),
+      });
+      state.errors.push(...v.errors.map((e) => `playlist ${state.playlists.length}: ${e}`));
+      const listedParts = new Set(v.playlist.segments.flatMap((s) => s.parts.map((p) => p.uri)));
+      for (const p of state.previous?.segments.flatMap((s) => s.parts) ?? [])
+        if (!listedParts.has(p.uri) && !state.partRemoved.has(p.uri))
+          state.partRemoved.set(p.uri, state.edge);
+      for (const s of v.playlist.segments)
+        if (s.uri !== undefined && !state.segmentListed.has(s.uri))
+          state.segmentListed.set(s.uri, { at: state.edge, duration: s.duration! });
+      const total = v.playlist.segments.reduce((n, s) => n + (s.duration ?? 0), 0);
+      state.longestPlaylist = Math.max(state.longestPlaylist, total);
+      state.previous = v.playlist;
+    }
+    const td = model.targetDuration;
+    for (const [uri, at] of state.partRemoved) {
+      if (state.edge - at > 3 * td) continue;
+      const n = partNumber(uri)!;
+      if (seg.part(n).state !== 'ready')
+        state.errors.push(
+          `§6.2.2: ${uri} gone ${(state.edge - at).toFixed(2)} s after its tag was removed`,
+        );
+    }
+    for (const [uri, { at, duration }] of state.segmentListed) {
+      if (state.edge > at + duration + state.longestPlaylist) continue;
+      const msn = Number(/\/s(\d+)\.m4s$/.exec(uri)![1]);
+      if (!seg.segmentData(msn))
+        state.errors.push(`§6.2.2: ${uri} gone before its availability duration`);
+    }
   };
   for (const au of [...reader.push(input), ...reader.flush()]) {
     packager.push(au.data, true);
     clock.t += 1000 / fps;
+    state.edge += 1 / mediaFps;
     check();
   }
 }
@@ -77,11 +133,7 @@ function packagerFor(options: Partial<SegmenterOptions> & { fps?: number } = {})
 function runFixture(name: string, options: Partial<SegmenterOptions> & { fps?: number } = {}): Run {
   const f = fixture(name);
   const { packager, clock } = packagerFor({ listSegments: 1000, ...options });
-  const state = {
-    playlists: [] as string[],
-    errors: [] as string[],
-    previous: undefined as ParsedPlaylist | undefined,
-  };
+  const state = feedState();
   feed(packager, readFixture(f.name), state, clock, f.fps ?? 30);
   packager.end();
   const text = mediaPlaylist(packager.segmenter.playlist()!);
@@ -218,9 +270,10 @@ describe('HLS segmenter on fixtures', () => {
     const bounded = runFixture('p16_longgop_keyint600.h264', { listSegments: 3 });
     expect(bounded.errors).toEqual([]);
     // 21 s: cut at 3 s without keyframes, then at the keyframe of 20 s (3+3+2+1 s at the end). Listed: the
-    // last 3 segments and more until they cover 3 target durations (4); kept: 2 more for late fetches.
+    // last 3 segments and more until they cover 3 target durations (4). Kept: what is up to six target
+    // durations (18 s) behind the edge, for clients still fetching removed parts and segments (8).
     expect(bounded.last.segments.map((s) => s.duration)).toEqual([3, 3, 2, 1]);
-    expect(bounded.packager.segmenter.stats()['segments']).toBe(6);
+    expect(bounded.packager.segmenter.stats()['segments']).toBe(8);
     const small = runFixture('p01_pi_baseline_vga30_inline.h264', {
       maxBytes: 200_000,
       listSegments: 1,
@@ -238,13 +291,27 @@ describe('HLS segmenter on fixtures', () => {
     expect(sliding.last.mediaSequence).toBeGreaterThan(0);
   });
 
+  it('a sliding window keeps removed parts for three target durations and segments for their availability duration (§6.2.2)', () => {
+    const { packager, clock } = packagerFor({
+      partSeconds: 0.2,
+      segmentSeconds: 1,
+      targetDuration: 1,
+      listSegments: 2,
+    });
+    const state = feedState();
+    const input = readFixture('p01_pi_baseline_vga30_inline.h264');
+    for (let i = 0; i < 4; i++) feed(packager, input, state, clock, 30);
+    expect(state.errors).toEqual([]);
+    expect(state.partRemoved.size).toBeGreaterThan(50);
+    // 20 s of 1 s segments: 3 listed (three target durations), 6 kept (six target durations).
+    expect(state.previous!.segments.filter((s) => s.uri !== undefined)).toHaveLength(3);
+    expect(packager.segmenter.stats()['segments']).toBe(6);
+    expect(packager.segmenter.segmentData(0)).toBeUndefined();
+  });
+
   it('a source reconnect ends the segment and re-anchors the date-time; the timeline and the map go on without a discontinuity', () => {
     const { packager, clock } = packagerFor({ listSegments: 1000 });
-    const state = {
-      playlists: [] as string[],
-      errors: [] as string[],
-      previous: undefined as ParsedPlaylist | undefined,
-    };
+    const state = feedState();
     const input = readFixture('p01_pi_baseline_vga30_inline.h264');
     feed(packager, input.subarray(0, 200_000), state, clock, 30);
     const before = packager.segmenter.lastPart()!;
@@ -351,11 +418,7 @@ describe('HLS packager failures', () => {
     // packager must survive anything).
     expect(() => packager.push(new Uint8Array(5 * 1024 * 1024).fill(0xff))).not.toThrow();
     expect(logs.some((l) => /restarting the HLS packager/.test(l))).toBe(true);
-    const state = {
-      playlists: [] as string[],
-      errors: [] as string[],
-      previous: undefined as ParsedPlaylist | undefined,
-    };
+    const state = feedState();
     feed(packager, readFixture('p01_pi_baseline_vga30_inline.h264'), state, clock, 30);
     expect(state.errors).toEqual([]);
     expect(packager.segmenter.lastPart()).toEqual({ msn: 2, index: 2 });

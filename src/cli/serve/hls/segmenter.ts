@@ -64,8 +64,6 @@ interface Segment {
   complete: boolean;
 }
 
-/** Removed segments stay fetchable this much longer (RFC 8216bis §6.2.2: available after removal). */
-const GRACE_SEGMENTS = 2;
 const PART_MEDIA_TYPE = 'm4s';
 
 export class HlsSegmenter {
@@ -347,15 +345,34 @@ export class HlsSegmenter {
     this.changed();
   }
 
-  /** Drops the oldest segments beyond the listed window plus grace, and any beyond the byte bound. */
+  /**
+   * Drops the segments no client may still ask for (RFC 8216bis §6.2.2): a segment stays for its duration
+   * plus the playlist's after it appeared, and a part for three target durations after its EXT-X-PART tag
+   * went (tags go three target durations from the edge), so a segment is kept until it is the larger of
+   * six target durations, or the listed duration plus one, behind the live edge. The byte bound wins over
+   * both; the segment in progress and the newest complete one always stay.
+   */
   private prune(): void {
-    const keepFrom = Math.max(0, this.listedFrom() - GRACE_SEGMENTS);
-    let drop = keepFrom;
+    const listedFrom = this.listedFrom();
+    const td = this.targetDuration * this.timescale;
+    let listedTicks = 0;
+    for (let i = listedFrom; i < this.segments.length; i++)
+      listedTicks += this.segments[i]!.duration;
+    const retain = Math.max(6 * td, listedTicks + td);
+    // Age of segment i: how far its end is behind the live edge.
+    let age = this.partTicks;
+    for (let i = 1; i < this.segments.length; i++) age += this.segments[i]!.duration;
+    let drop = 0;
     let bytes = this.bytes;
-    for (let i = 0; i < drop; i++) bytes -= this.segments[i]!.bytes;
-    // The byte bound wins over the window; the segment in progress and the newest complete one stay.
-    while (bytes > this.maxBytes && drop < this.segments.length - 2)
-      bytes -= this.segments[drop++]!.bytes;
+    while (drop < listedFrom && age > retain) {
+      bytes -= this.segments[drop]!.bytes;
+      drop++;
+      age -= this.segments[drop]!.duration;
+    }
+    while (bytes > this.maxBytes && drop < this.segments.length - 2) {
+      bytes -= this.segments[drop]!.bytes;
+      drop++;
+    }
     if (drop === 0) return;
     for (const s of this.segments.splice(0, drop)) {
       if (s.discontinuity) this.droppedDiscontinuities++;
