@@ -309,6 +309,17 @@ describe('HLS segmenter on fixtures', () => {
     expect(packager.segmenter.segmentData(0)).toBeUndefined();
   });
 
+  it('a reconnect after a source that ran ahead of the clock never moves the date-time back (§6.2.1)', () => {
+    const { packager, clock } = packagerFor({ listSegments: 1000 });
+    const state = feedState();
+    const input = readFixture('p01_pi_baseline_vga30_inline.h264');
+    // 5 s of media in 2.5 s of wall clock (a source catching up after a stall), then a reconnect.
+    feed(packager, input, state, clock, 60, 30);
+    packager.sourceReset();
+    feed(packager, input, state, clock, 30);
+    expect(state.errors).toEqual([]);
+  });
+
   it('a source reconnect ends the segment and re-anchors the date-time; the timeline and the map go on without a discontinuity', () => {
     const { packager, clock } = packagerFor({ listSegments: 1000 });
     const state = feedState();
@@ -530,6 +541,15 @@ describe('HLS HTTP: blocking playlist reload and preload hints', () => {
     expect((await fetch(`${base}/hls/test/p9.m4s`)).status).toBe(404);
     expect((await fetch(`${base}/hls/other/p0.m4s`)).status).toBe(404);
     expect((await fetch(`${base}/hls/test/s0.m4s`)).status).toBe(404); // not complete yet
+  });
+
+  it('once the playlist has EXT-X-ENDLIST, the delivery directives are ignored (§6.2.5.2)', async () => {
+    const { base, packager, aus } = await serve();
+    for (const au of aus) packager.push(au, true);
+    packager.end();
+    const r = await fetch(`${base}/hls/live.m3u8?_HLS_msn=40&_HLS_part=2`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('#EXT-X-ENDLIST');
   });
 
   it('sends the cache headers a CDN needs', async () => {

@@ -97,12 +97,13 @@ export class HlsHttp {
     res: ServerResponse,
     q: URLSearchParams,
   ): Promise<void> {
-    const blocking = parseBlocking(q);
+    const seg = this.segmenter;
+    // §6.2.5.2: the directives are ignored once the playlist has EXT-X-ENDLIST.
+    const blocking: Blocking | string = seg.isEnded ? { kind: 'none' } : parseBlocking(q);
     if (typeof blocking === 'string') {
       this.fail(res, 400, blocking);
       return;
     }
-    const seg = this.segmenter;
     const last = seg.lastPart();
     if (last && blocking.kind !== 'none') {
       // §6.2.5.2: a request too far ahead of the playlist is answered at once with 400.

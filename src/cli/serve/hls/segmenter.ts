@@ -280,7 +280,11 @@ export class HlsSegmenter {
     const init = this.pendingInit ?? this.init;
     if (!init) throw new Error('HLS segmenter: media before any init segment');
     if (this.reanchor) {
-      this.anchor = { wall: this.now(), ticks: first.baseDecodeTime };
+      // Wall clock from here on, but never before the end of the previous segment: a date-time that
+      // went back would map two segments to the same moment (RFC 8216bis §6.2.1).
+      const prev = this.segments[this.segments.length - 1];
+      const prevEnd = prev ? prev.programDateTime + (prev.duration * 1000) / this.timescale : 0;
+      this.anchor = { wall: Math.max(this.now(), prevEnd), ticks: first.baseDecodeTime };
       this.reanchor = false;
     }
     const msn = this.nextMsn++;
