@@ -63,7 +63,10 @@ export async function runServe(argv: string[], io: RunServeIo = {}): Promise<num
   out.write(
     `h264mux serve: relaying ${handle.source.status.target}\n` +
       `  open ${urls.join('\n       ')}\n` +
-      `  stream ${urls.at(-1)}stream.h264 (HTTP)  ws://${new URL(urls.at(-1)!).host}/stream (WebSocket)  status ${urls.at(-1)}status\n`,
+      `  stream ${urls.at(-1)}stream.h264 (HTTP)  ws://${new URL(urls.at(-1)!).host}/stream (WebSocket)  status ${urls.at(-1)}status\n` +
+      (options.hls
+        ? `  hls ${urls.at(-1)}hls/live.m3u8 (LL-HLS, for nginx or a CDN in front)\n`
+        : ''),
   );
 
   let onSignal: () => void = () => undefined;
