@@ -142,7 +142,8 @@ export class HlsPlayback {
       reconnects: 0,
       reconnectAttempts: 0,
       firstSegmentKeyframe: undefined,
-      initSegments: 0,
+      // hls.js appended the init segment with the first media: the stream is identified.
+      initSegments: this.timeline.firstMedia === undefined ? 0 : 1,
       timeline: {
         created: this.timeline.created,
         sourceOpen: undefined,

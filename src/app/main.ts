@@ -79,6 +79,9 @@ const host: PageHost = {
   get session() {
     return session;
   },
+  get hls() {
+    return hls;
+  },
   get file() {
     return file;
   },
@@ -172,15 +175,19 @@ function play(source: ByteSource, picked?: File): void {
 
 /** Plays an HLS playlist; its module (and hls.js) load only now, off the raw-stream startup path. */
 function playHls(src: string): void {
+  session?.stop();
+  session = undefined;
+  file = undefined;
+  hls?.stop();
+  hls = undefined;
+  pageErrors.length = 0;
   playerSection.hidden = false;
   const url = new URL(src, location.href).href;
-  void Promise.all([import('./hls-playback.js'), import('./stats-view.js')])
-    .then(([{ HlsPlayback }, { renderStats }]) => {
-      const playback = new HlsPlayback(video, url, {
-        onChange: () =>
-          renderStats(byId('stats-list'), byId('warnings'), playback.stats, playback.warnings),
-      });
+  void import('./hls-playback.js')
+    .then(({ HlsPlayback }) => {
+      const playback = new HlsPlayback(video, url, { onChange: () => view?.render() });
       hls = playback;
+      view?.render();
       return playback.start();
     })
     .catch((error: unknown) => {
@@ -195,6 +202,10 @@ function playFile(picked: File | undefined): void {
 
 /** Plays a URL as typed (see ./stream-url.ts); a URL that cannot be played ends the current session. */
 function playUrl(src: string): void {
+  if (isHlsUrl(src)) {
+    playHls(src);
+    return;
+  }
   try {
     play(sourceForUrl(src, params));
   } catch (error) {

@@ -14,6 +14,7 @@ import { parseFps, parseLatency } from './params.js';
 import type { PageParams } from './params.js';
 import { SaveControls } from './save-view.js';
 import type { SaveStatus } from './save-view.js';
+import type { HlsPlayback } from './hls-playback.js';
 import type { Session, SessionError } from './session.js';
 import {
   forgetRecent,
@@ -40,6 +41,8 @@ export interface PageHost {
   readonly settings: PlaybackSettings;
   readonly video: HTMLVideoElement;
   readonly session: Session | undefined;
+  /** An HLS playlist playing without a session: shown like a live session, without save, record or inspector. */
+  readonly hls: HlsPlayback | undefined;
   /** The picked file of the current session (offers Save as MP4). */
   readonly file: File | undefined;
   /** Errors raised before a session exists (e.g. a bad `?src=`). */
@@ -141,12 +144,13 @@ export function mountPage(host: PageHost): PageView {
 
   function render(): void {
     const session = host.session;
+    const playback = session ?? host.hls;
     const view = viewState({
-      session: session?.state,
-      errors: [...host.pageErrors, ...(session?.errors ?? [])],
-      notice: session?.notice ?? '',
+      session: playback?.state,
+      errors: [...host.pageErrors, ...(playback?.errors ?? [])],
+      notice: playback?.notice ?? '',
       source: session ? sourceShape(session, host.file) : undefined,
-      identified: (session?.stats.initSegments ?? 0) > 0,
+      identified: (playback?.stats.initSegments ?? 0) > 0,
       pictures: video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA,
     });
     const shown = shownFor(view);
@@ -175,12 +179,12 @@ export function mountPage(host: PageHost): PageView {
     if (shareButton.hidden) shareField.hidden = true;
     saveControls.show(shown.save, shown.record);
     stats.hidden = !shown.stats;
-    if (session && shown.stats) {
+    if (playback && shown.stats) {
       renderStats(
         byId('stats-list'),
         byId('warnings'),
-        statsRows(session.stats, statsSource(session)),
-        session.warnings,
+        statsRows(playback.stats, session ? statsSource(session) : { kind: 'live' }),
+        playback.warnings,
       );
     }
     if (view.kind === 'active' || view.kind === 'failed') inspectorInstance?.setLive(isLive());

@@ -47,6 +47,10 @@ test('LL-HLS through nginx: hls.js plays at the live edge, the raw-stream chunks
   expect((state.stats as unknown as { sourceKind: string }).sourceKind).toMatch(
     /^hls \(hls\.js, \d+ parts\)$/,
   );
+  // The page shows it like a live session: the picture, and the statistics panel with hls.js's figures.
+  await expect(page.locator('video')).toBeVisible();
+  await expect(page.locator('#stats-list')).toContainText(/hls \(hls\.js, \d+ parts\)/);
+  await expect(page.locator('#stats-list')).toContainText('Live latency');
   const video = await videoState(page);
   expect([video.width, video.height]).toEqual([640, 480]);
   // At the live edge of a low-latency playlist: within a target duration (3 s) of the newest part; a
