@@ -181,8 +181,15 @@ function playHls(src: string): void {
   hls?.stop();
   hls = undefined;
   pageErrors.length = 0;
+  let url: string;
+  try {
+    url = normaliseStreamUrl(src, location.href).href;
+  } catch (error) {
+    pageErrors.push(toSessionError(error));
+    view?.render();
+    return;
+  }
   playerSection.hidden = false;
-  const url = new URL(src, location.href).href;
   void import('./hls-playback.js')
     .then(({ HlsPlayback }) => {
       const playback = new HlsPlayback(video, url, { onChange: () => view?.render() });
