@@ -22,20 +22,11 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { chromiumLaunchOptions } from '../scripts/browser.mjs';
 import { ensureLibBuilt } from '../scripts/lib-build.mjs';
 import { startNginx } from '../scripts/nginx.mjs';
 import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
-import {
-  BITS,
-  BOX,
-  firstFrame,
-  makeStream,
-  measureScript,
-  percentile,
-  settle,
-} from './latency-harness.mjs';
+import { analyse, makeStream, percentile, runPage, SendLogs, settle } from './latency-harness.mjs';
+import { ENGINES } from './latency-rig.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PHASES = (process.env.PHASES ?? '10,100,1000').split(',').map(Number);
@@ -55,7 +46,7 @@ if (
 const serveJs = join(ROOT, 'dist-lib/cli/serve/index.js'); // built by build:lib with LIB_CLI
 const work = mkdtempSync(join(tmpdir(), 'h264mux-bench-hls-'));
 console.log('generating the 640x480 30 fps barcode clip (keyframe every second)...');
-const clip = makeStream(work, 30);
+const clip = makeStream(work, { seconds: 30, fps: 30 });
 // The load phase measures requests, not bandwidth: a light clip keeps 1000 viewers' bytes (here all
 // through one machine's loopback and two cores) from being the limit. LOAD_KBPS sets its bitrate.
 const LOAD_KBPS = Number(process.env.LOAD_KBPS ?? 300);
@@ -290,19 +281,17 @@ console.log(
 
 // ---- 2. glass-to-glass latency ----
 
-let sent = new Map();
+const FPS = 30;
+const logs = new SendLogs();
 const stream = await startStreamServer({
   file: clip,
-  fps: 30,
+  fps: FPS,
   clock: 'shared',
   loop: true,
-  onFrameSent: (_client, frame, time) => {
-    const list = sent.get(frame);
-    if (list) list.push(time);
-    else sent.set(frame, [time]);
-  },
+  onFrameSent: logs.onFrameSent,
 });
 const { startServe } = await import(pathToFileURL(serveJs).href);
+const before = logs.mark();
 const relay2 = await startServe(
   {
     source: { kind: 'url', url: stream.httpUrl },
@@ -317,6 +306,12 @@ const relay2 = await startServe(
 );
 const nginx2 = await startNginx({ relayPort: relay2.port });
 const base2 = `http://127.0.0.1:${relay2.port}`;
+// Every path reads the relay's one upstream connection: latency = presented - sent to the relay.
+let upstream;
+for (let i = 0; i < 100 && !upstream; i++) {
+  upstream = logs.newClients(before)[0];
+  if (upstream === undefined) await settle(100);
+}
 const latencyRuns = [
   {
     name: 'LL-HLS via nginx (hls.js)',
@@ -329,37 +324,31 @@ const latencyRuns = [
   { name: 'relay WebSocket (raw, AU-framed)', url: `${base2}/` },
 ];
 const latency = [];
-const browser = await chromium.launch(await chromiumLaunchOptions());
+const browser = await ENGINES.chromium.launch();
 try {
-  await new Promise((res) => setTimeout(res, 5000)); // a few segments in the window
+  await settle(5000); // a few segments in the window
   for (const run of latencyRuns) {
     await settle();
-    sent = new Map();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.addInitScript(measureScript, { bits: BITS, box: BOX });
-    const shown = firstFrame(page, 30_000);
-    await page.goto(run.url);
-    await shown;
-    await page.waitForTimeout(LATENCY_SECONDS * 1000);
-    const data = await page.evaluate(() => window.__bench);
-    const errors = await page.evaluate(() => window.__h264mux?.errors ?? []);
-    await context.close();
-    const firstAt = data.frames[0]?.presented ?? 0;
-    const steady = [];
-    for (const f of data.frames) {
-      const t = (sent.get(f.n) ?? []).filter((x) => x <= f.presented).at(-1);
-      // The second half: after hls.js has settled on its live position.
-      if (t !== undefined && f.presented - firstAt > (LATENCY_SECONDS * 1000) / 2)
-        steady.push(f.presented - t);
+    const page = await runPage(browser, run.url, {
+      seconds: LATENCY_SECONDS,
+      firstFrameTimeout: 30_000,
+    });
+    if (!page.shown) {
+      latency.push({ name: run.name, frames: 0, p50: NaN, p95: NaN, errors: page.errors.length });
+      continue;
     }
-    steady.sort((a, b) => a - b);
+    const frames = page.bench.frames.filter((f) => f.from === page.bench.firstFrameFrom);
+    const figures = analyse(frames, logs.byClient.get(upstream), {
+      fps: FPS,
+      windowMs: LATENCY_SECONDS * 1000,
+      lateMs: 1000 / FPS,
+    });
     latency.push({
       name: run.name,
-      frames: steady.length,
-      p50: percentile(steady, 50),
-      p95: percentile(steady, 95),
-      errors: errors.length,
+      frames: figures.frames,
+      p50: figures.p50,
+      p95: figures.p95,
+      errors: page.errors.length,
     });
   }
 } finally {
@@ -371,7 +360,7 @@ try {
 }
 const f = (n) => (Number.isFinite(n) ? n.toFixed(0).padStart(6) : '   n/a');
 console.log(
-  `\nglass-to-glass (sent -> presented), second half of ${LATENCY_SECONDS} s, headless Chromium`,
+  `\nglass-to-glass (sent to the relay -> presented), ${LATENCY_SECONDS} s per path, headless Chromium`,
 );
 console.log('path                                 frames   p50 ms  p95 ms  errors');
 for (const r of latency)
