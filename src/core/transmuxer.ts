@@ -560,7 +560,8 @@ export class Transmuxer {
     for (const f of frames) {
       const pts = f.pts as number;
       const ref = f.picture.nalRefIdc !== 0;
-      const intra = f.picture.pictureType === 'IDR' || f.picture.pictureType === 'I';
+      const type = f.picture.pictureType;
+      const intra = type === 'IDR' || type === 'I' || type === 'SI';
       const flags =
         (intra ? SampleFlags.DependsOnNone : SampleFlags.DependsOnOthers) |
         (f.keyframe ? 0 : SampleFlags.NonSync) |

@@ -4,7 +4,7 @@
 // right through an independent parser (mux.js's mp4-inspector). See DEVELOPERS.md.
 import { describe, it } from 'vitest';
 import type { ExpectStatic } from 'vitest';
-import { expectedFps, fixtures, readFixture } from '../helpers/fixtures.js';
+import { allFixtures, expectedFps, readFixture } from '../helpers/fixtures.js';
 import type { Fixture } from '../helpers/fixtures.js';
 import { allPts, firstMismatch, gridViolation, runOracle } from '../helpers/oracle.js';
 import type { OracleResult } from '../helpers/oracle.js';
@@ -62,10 +62,13 @@ function checkStream(expect: ExpectStatic, f: Fixture, r: OracleResult): void {
     expect(s.codecName, `part ${k}: codec`).toBe('h264');
     expect(`${s.width}x${s.height}`, `part ${k}: ffprobe size`).toBe(f.sizes[k]);
     const [num, den] = s.rFrameRate;
-    expect(
-      Math.abs(num / den - fps),
-      `part ${k}: r_frame_rate ${num}/${den} vs ${fps}`,
-    ).toBeLessThan(1e-6);
+    // Without VUI timing ffprobe guesses the rate from the timestamps, which takes 3 frames or more.
+    if (part.probed.frames.length >= 3 || f.fps !== null) {
+      expect(
+        Math.abs(num / den - fps),
+        `part ${k}: r_frame_rate ${num}/${den} vs ${fps}`,
+      ).toBeLessThan(1e-6);
+    }
     // ffprobe describes a raw stream by one SPS, and with several (p10) not reliably the first one
     // (it reported p10's 720p level for its 360p start): compare only single-SPS streams with it.
     if (k > 0 || f.sizes.length > 1) continue;
@@ -198,15 +201,13 @@ function checkBoxes(
         const key = mode === 'gop' ? j === 0 : info?.keyframe === true;
         expect(info?.keyframe, `${at}: SampleInfo.keyframe`).toBe(key);
         expect(s.flags.isNonSyncSample, `${at}: sample_is_non_sync_sample`).toBe(key ? 0 : 1);
-        if (key) {
-          const type = info?.pictureType;
-          expect(s.flags.dependsOn, `${at}: sync ${type} sample_depends_on`).toBe(
-            type === 'IDR' || type === 'I' || type === 'SI' ? 2 : 1,
-          );
-          syncSamples += 1;
-        } else {
-          expect(s.flags.dependsOn, `${at}: non-sync sample_depends_on`).toBe(1);
-        }
+        if (key) syncSamples += 1;
+        // An intra picture depends on no other, sync sample or not (a non-IDR I picture without a recovery
+        // point is not a place to start, but it references nothing either).
+        const type = info?.pictureType;
+        expect(s.flags.dependsOn, `${at}: ${type} sample_depends_on`).toBe(
+          type === 'IDR' || type === 'I' || type === 'SI' ? 2 : 1,
+        );
         expect(s.compositionTimeOffset, `${at}: cts = pts - dts`).toBe(
           (info?.pts ?? 0) - (info?.dts ?? 0),
         );
@@ -234,7 +235,7 @@ function checkBoxes(
 export function defineOracleSuite(mode: FragmentMode, chunkSize?: number): void {
   const chunking = chunkSize === undefined ? 'one push' : `${chunkSize}-byte chunks`;
   describe(`ffmpeg oracle, fragment: '${mode}', ${chunking}`, () => {
-    for (const f of fixtures) {
+    for (const f of allFixtures) {
       it.concurrent(f.name, async ({ expect }) => {
         const tx = transmux(
           readFixture(f.name),
