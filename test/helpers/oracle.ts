@@ -78,9 +78,28 @@ export function firstMismatch(a: readonly FrameHash[], b: readonly FrameHash[]):
   return a.length === b.length ? -1 : len;
 }
 
-/** Presentation times of every decoded frame, all parts in order (ffprobe honours tfdt). */
+/**
+ * The shift ffmpeg's mov demuxer adds to the presentation times of a fragmented file with negative composition
+ * offsets (`trun` version 1): it reports pts = dts + cts + dts_shift, dts_shift being the largest -cts of the
+ * file's samples (mov.c `mov_update_dts_shift`), where a progressive file's `ctts` shifts the decode times
+ * instead. The offsets are read by mux.js, not by us.
+ */
+export function ffmpegFragmentShift(part: OraclePart): number {
+  let shift = 0;
+  for (const frag of part.fragments)
+    for (const s of frag.samples) shift = Math.max(shift, -s.compositionTimeOffset);
+  return shift;
+}
+
+/**
+ * Presentation times of every decoded frame, all parts in order (ffprobe honours tfdt), with ffmpeg's shift of
+ * each part (`ffmpegFragmentShift`) taken off: the times the file declares.
+ */
 export function allPts(result: OracleResult): number[] {
-  return result.parts.flatMap((p) => p.probed.frames.map((fr) => fr.pts ?? Number.NaN));
+  return result.parts.flatMap((p) => {
+    const shift = ffmpegFragmentShift(p);
+    return p.probed.frames.map((fr) => (fr.pts ?? Number.NaN) - shift);
+  });
 }
 
 /**

@@ -71,9 +71,7 @@ export interface Sps {
 }
 
 /** Profiles whose SPS carries chroma_format_idc and bit depths (§7.3.2.1.1). */
-const HIGH_PROFILES = new Set([
-  100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135,
-]);
+const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
 
 /** Table E-1: sample aspect ratios for aspect_ratio_idc 1..16. */
 const SAR_TABLE: readonly (readonly [number, number])[] = [
