@@ -39,12 +39,17 @@ export interface OracleResult {
   readonly parts: OraclePart[];
 }
 
-export async function runOracle(f: Fixture, parts: readonly MuxedPart[]): Promise<OracleResult> {
+/** Decodes our `parts` and the raw stream (`rawPath`, the fixture's file unless given). */
+export async function runOracle(
+  f: Fixture,
+  parts: readonly MuxedPart[],
+  rawPath: string = fixturePath(f.name),
+): Promise<OracleResult> {
   const rawOptions = f.oracleArgs.fps === undefined ? {} : { rate: f.oracleArgs.fps };
   const [raw, rawStream, rawDecode] = await Promise.all([
-    framemd5(fixturePath(f.name), rawOptions),
-    probeStream(fixturePath(f.name)),
-    decodeErrors(fixturePath(f.name)),
+    framemd5(rawPath, rawOptions),
+    probeStream(rawPath),
+    decodeErrors(rawPath),
   ]);
   return withTempDir(async (dir) => {
     const out: OraclePart[] = [];
