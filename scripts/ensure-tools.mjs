@@ -12,12 +12,27 @@ function onPath(cmd) {
   return r.error === undefined && r.status === 0;
 }
 
+/** GStreamer with the encoders test/oracle/encoders.test.ts uses (openh264enc, x264enc, h264parse). */
+const GSTREAMER = [
+  'gstreamer1.0-tools',
+  'gstreamer1.0-plugins-bad',
+  'gstreamer1.0-plugins-ugly',
+  'libopenh264-7',
+];
+
+/** @param {string} element */
+function hasGstElement(element) {
+  const r = spawnSync('gst-inspect-1.0', [element], { stdio: 'ignore' });
+  return r.error === undefined && r.status === 0;
+}
+
 /** @returns {Promise<string[]>} Debian package names of the missing tools. */
 async function missingPackages() {
   const missing = [];
   if (!onPath('ffmpeg') || !onPath('ffprobe')) missing.push('ffmpeg');
   if ((await findChromium()) === undefined) missing.push('chromium');
   if (findNginx() === undefined) missing.push('nginx');
+  if (!['openh264enc', 'x264enc', 'h264parse'].every(hasGstElement)) missing.push(...GSTREAMER);
   return missing;
 }
 

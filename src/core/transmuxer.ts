@@ -1,10 +1,12 @@
 import { concatBytes } from './bytes/concat.js';
 import { containerName, SNIFF_BYTES, sniffContainer } from './detect.js';
 import { H264MuxError, type H264MuxWarningCode } from './errors.js';
+import { DecoderParameterSets, SpsUse } from './decoder-parameter-sets.js';
 import { type Picture, AccessUnitAssembler } from './h264/access-unit.js';
 import { AnnexBSplitter } from './h264/annexb.js';
-import { nalBytes, NalType, type NalUnit } from './h264/nal.js';
+import { NalType, type NalUnit } from './h264/nal.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
+import { ReorderMeter } from './h264/reorder.js';
 import { lastPictureDamage } from './h264/truncation.js';
 import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
 import {
@@ -43,15 +45,21 @@ interface Frame {
   readonly dts: number;
   pts: number | undefined;
   readonly keyframe: boolean;
-  readonly units: Uint8Array[][];
-  readonly nalTypes: number[];
-  readonly nalSizes: number[];
-  readonly size: number;
+  /** A decoder may begin afresh here (an IDR, or the keyframe output started at): a new SPS may take effect. */
+  readonly fresh: boolean;
+  /** The units of the sample, parameter sets included (those the decoder holds are left out when written). */
+  readonly nals: readonly NalUnit[];
   readonly index: number;
   /** Stream position of the picture's first NAL unit. */
   readonly offset: number;
   /** Parameter sets of the init segment this frame's fragment needs. */
   readonly config: ActiveConfig;
+  /** The parameter sets of the keyframe the frame follows (what a fresh start in a single file re-sends). */
+  readonly keySets: ActiveConfig;
+  /** The SPS the picture decodes with, as the output declares it. */
+  readonly use: SpsUse;
+  /** Frames of reordering the output held for it (the bumping depth when it was decoded). */
+  readonly depth: number;
 }
 
 interface ActiveConfig {
@@ -82,9 +90,17 @@ export class Transmuxer {
   private startedAtRecovery = false;
   private startPoc = 0;
   private timing: Timing | undefined;
+  /** Bumping depth (§C.4.5.3): frames held before the one with the lowest picture order count goes out. */
   private reorder = 0;
-  /** lowLatency: the stream's reordering bound, held back until frames prove they need it (0: none). */
-  private reorderOnDemand = 0;
+  /** lowLatency: the active SPS's reordering bound is undeclared and held back (depth 0) until frames prove it. */
+  private heldBack = false;
+  /** lowLatency: frames came out of order once; from then on the spec's bound is held. */
+  private reorderProven = false;
+  /** The next frame is the first after a (re)start of output. */
+  private freshStart = false;
+  private readonly meter = new ReorderMeter();
+  private use: SpsUse | undefined;
+  private keySets: ActiveConfig | undefined;
   private decodeIndex = 0;
   private outputIndex = 0;
   private framesOut = 0;
@@ -95,6 +111,9 @@ export class Transmuxer {
   private config: ActiveConfig | undefined;
   /** The configuration of the last init segment written (undefined: the next fragment needs one). */
   private emittedConfig: ActiveConfig | undefined;
+  /** Reorder bound the last init segment declares. */
+  private declaredDepth = 0;
+  private readonly held = new DecoderParameterSets();
   private sequence = 0;
   private fragment: Frame[] = [];
   private readonly closedFragments: Frame[][] = [];
@@ -258,6 +277,7 @@ export class Transmuxer {
     this.lastOutputPoc = -Infinity;
     this.config = undefined;
     this.emittedConfig = undefined;
+    this.gopCount = 0;
     this.warned.delete('WAITING_FOR_KEYFRAME');
   }
 
@@ -350,13 +370,8 @@ export class Transmuxer {
         return;
       }
     }
-    if (
-      this.reorderOnDemand > 0 &&
-      !picture.idr &&
-      !picture.mmco5 &&
-      picture.poc < this.lastOutputPoc
-    ) {
-      this.startReordering();
+    if (this.heldBack && !picture.idr && !picture.mmco5 && picture.poc < this.lastOutputPoc) {
+      this.startReordering(picture.sps);
       return;
     }
     const timing = this.timing as Timing;
@@ -367,6 +382,7 @@ export class Transmuxer {
 
     if (keyframe) {
       const config = this.configFor(picture.sps);
+      this.keySets = config;
       const inBand = this.options.parameterSetChanges === 'in-band' && this.config !== undefined;
       if (!inBand && (!this.config || !sameConfig(this.config, config))) {
         this.closeFragment();
@@ -382,33 +398,31 @@ export class Transmuxer {
     }
     this.gopCount++;
 
-    const units: Uint8Array[][] = [];
-    const nalTypes: number[] = [];
-    const nalSizes: number[] = [];
-    let size = 0;
-    for (const nal of picture.nals) {
-      if (!this.keepInSample(nal)) continue;
-      units.push(nal.parts as Uint8Array[]);
-      nalTypes.push(nal.type);
-      nalSizes.push(nal.size);
-      size += 4 + nal.size;
+    // C.4.4/C.4.5.3 bumping: an IDR or MMCO 5 outputs every earlier picture first.
+    if (picture.idr || picture.mmco5) {
+      this.bumpAll();
+      this.meter.restart();
     }
+    // An IDR activates its SPS (§7.4.1.2.1) with the DPB empty: its reordering bound applies from here.
+    if (picture.idr) this.applyDepth(picture.sps);
+    const use = this.useFor(picture.sps);
+    use.measured = Math.max(use.measured, this.meter.add(picture.poc));
     const frame: Frame = {
       picture,
       dts: this.decodeIndex * timing.frameDuration,
       pts: undefined,
       keyframe,
-      units,
-      nalTypes,
-      nalSizes,
-      size,
+      fresh: picture.idr || this.freshStart,
+      nals: picture.nals.filter((nal) => keepInSample(nal)),
       index: this.decodeIndex,
       offset: picture.nals[0]?.offset ?? 0,
       config: this.config as ActiveConfig,
+      keySets: this.keySets as ActiveConfig,
+      use,
+      depth: this.reorder,
     };
+    this.freshStart = false;
     this.decodeIndex++;
-    // C.4.4/C.4.5.3 bumping: an IDR or MMCO 5 outputs every earlier picture first.
-    if (picture.idr || picture.mmco5) this.bumpAll();
     this.bumping.push(frame);
     while (this.bumping.length > this.reorder) this.bumpOne();
     this.fragment.push(frame);
@@ -419,30 +433,41 @@ export class Transmuxer {
     this.started = true;
     this.startedAtRecovery = !picture.idr;
     this.startPoc = picture.poc;
-    if (!this.timing) {
-      this.timing = this.chooseTiming(picture.sps);
-      this.reorder = reorderDepth(picture.sps);
-      if (this.options.lowLatency && picture.sps.vui?.maxNumReorderFrames === undefined) {
-        this.reorderOnDemand = this.reorder;
-        this.reorder = 0;
-      }
-    }
+    this.timing ??= this.chooseTiming(picture.sps);
+    this.applyDepth(picture.sps);
+    this.meter.restart();
+    this.freshStart = true;
+  }
+
+  /**
+   * The bumping depth for pictures of `sps`: its max_num_reorder_frames, or what §E.2.1 infers without one
+   * (`reorderDepth`). lowLatency holds an undeclared bound back (depth 0, each frame out at once) until frames
+   * prove the stream reorders. Presentation times follow output order alone, so a change of depth never re-times
+   * a frame already out.
+   */
+  private applyDepth(sps: Sps): void {
+    const bound = reorderDepth(sps);
+    this.heldBack =
+      this.options.lowLatency === true &&
+      !this.reorderProven &&
+      bound > 0 &&
+      sps.vui?.maxNumReorderFrames === undefined;
+    this.reorder = this.heldBack ? 0 : bound;
   }
 
   /**
    * lowLatency: a frame came after one with a higher picture order count had gone out, so the stream
    * does reorder. Its slot has passed: output stops until the next keyframe and then holds the spec's
-   * bound. The presentation timeline leaves that many frame times free (PTS must not fall below DTS).
+   * bound (and declares it in a new init segment).
    */
-  private startReordering(): void {
-    this.reorder = this.reorderOnDemand;
-    this.reorderOnDemand = 0;
+  private startReordering(sps: Sps): void {
+    this.reorderProven = true;
+    this.heldBack = false;
     this.warn(
       'REORDER_DETECTED',
-      `frames arrive out of order and the stream does not say how far: from the next keyframe on, up to ${this.reorder} frames are held for reordering`,
+      `frames arrive out of order and the stream does not say how far: from the next keyframe on, up to ${reorderDepth(sps)} frames are held for reordering`,
     );
     this.restartAtKeyframe();
-    this.updateInfo();
   }
 
   /**
@@ -455,6 +480,22 @@ export class Transmuxer {
     this.started = false;
     this.startedAtRecovery = false;
     this.warned.delete('WAITING_FOR_KEYFRAME');
+  }
+
+  /** The output's record of `sps` (a new one when the active SPS changes). */
+  private useFor(sps: Sps): SpsUse {
+    if (this.use?.sps !== sps) {
+      this.use = new SpsUse(sps, this.sets.storedSps(sps.id)?.bytes ?? new Uint8Array(0));
+    }
+    return this.use;
+  }
+
+  /**
+   * The reorder bound to declare for a frame: what the stream was measured to need (files), or the depth the
+   * output actually held for it (lowLatency, whose decoder must not wait for more).
+   */
+  private needed(frame: Frame): number {
+    return this.options.lowLatency ? frame.depth : frame.use.measured;
   }
 
   private chooseTiming(sps: Sps): Timing {
@@ -475,30 +516,6 @@ export class Transmuxer {
       `no timing info in the stream: assuming ${fallback} fps — set the frame rate (fps option, --fps, ?fps=) if that is wrong`,
     );
     return timingFor(rateFromNumber(fallback), 'default');
-  }
-
-  /** SPS/PPS go into avcC; AUD, filler, end-of-sequence and SVC/MVC units are not part of an avc1 sample. */
-  private keepInSample(nal: NalUnit): boolean {
-    switch (nal.type) {
-      case NalType.SliceNonIdr:
-      case NalType.SliceDataA:
-      case NalType.SliceDataB:
-      case NalType.SliceDataC:
-      case NalType.SliceIdr:
-      case NalType.Sei:
-        return true;
-      case NalType.Sps:
-      case NalType.Pps: {
-        // Parameter sets the init segment already carries are dropped; changed ones stay in-band.
-        const config = this.config;
-        if (!config) return true;
-        const bytes = nalBytes(nal);
-        if (nal.type === NalType.Sps) return !sameBytes(bytes, config.spsBytes);
-        return !config.ppsBytes.some((p) => sameBytes(p, bytes));
-      }
-      default:
-        return false;
-    }
   }
 
   private configFor(sps: Sps): ActiveConfig {
@@ -524,7 +541,9 @@ export class Transmuxer {
       );
     }
     this.lastOutputPoc = frame.picture.poc;
-    frame.pts = (this.outputIndex + this.reorder) * (this.timing as Timing).frameDuration;
+    // Output order alone sets the presentation time: the timeline starts at 0 whatever the reorder depth,
+    // and a frame's composition offset (pts - dts) may be negative.
+    frame.pts = this.outputIndex * (this.timing as Timing).frameDuration;
     this.outputIndex++;
   }
 
@@ -552,15 +571,28 @@ export class Transmuxer {
   private writeFragment(frames: Frame[]): void {
     const timing = this.timing as Timing;
     const first = frames[0] as Frame;
-    if (first.config !== this.emittedConfig) this.emitInit(first.config);
+    const inBand = this.options.parameterSetChanges === 'in-band';
+    // A fresh start that needs a larger reorder bound than declared gets a new init segment saying so (MSE), or
+    // (a single file has one init segment) its SPS in-band in the sample.
+    if (
+      first.config !== this.emittedConfig ||
+      (!inBand && first.fresh && first.use.wouldRaise(this.needed(first)))
+    ) {
+      this.emitInit(first);
+    }
     const samples: FragmentSample[] = [];
     const infos: SampleInfo[] = [];
     let startPts = Infinity;
     let endPts = -Infinity;
     for (const f of frames) {
+      // The first frames of an SPS declare what they were measured to need.
+      if (f.fresh || f.use.declared === undefined) f.use.raise(this.needed(f));
+      const resend = inBand && f.fresh ? f.keySets.ppsBytes : undefined;
+      const { units, nalTypes, nalSizes, size } = this.held.sample(f.nals, f.use, resend);
       const pts = f.pts as number;
       const ref = f.picture.nalRefIdc !== 0;
-      const intra = f.picture.pictureType === 'IDR' || f.picture.pictureType === 'I';
+      const type = f.picture.pictureType;
+      const intra = type === 'IDR' || type === 'I' || type === 'SI';
       const flags =
         (intra ? SampleFlags.DependsOnNone : SampleFlags.DependsOnOthers) |
         (f.keyframe ? 0 : SampleFlags.NonSync) |
@@ -569,14 +601,14 @@ export class Transmuxer {
         duration: timing.frameDuration,
         cts: pts - f.dts,
         flags,
-        units: f.units,
-        size: f.size,
+        units,
+        size,
       });
       startPts = Math.min(startPts, pts);
       endPts = Math.max(endPts, pts + timing.frameDuration);
       infos.push({
         index: f.index,
-        size: f.size,
+        size,
         dts: f.dts,
         pts,
         keyframe: f.keyframe,
@@ -585,8 +617,8 @@ export class Transmuxer {
         nalRefIdc: f.picture.nalRefIdc,
         frameNum: f.picture.header.frameNum,
         poc: f.picture.poc,
-        nalTypes: f.nalTypes,
-        nalSizes: f.nalSizes,
+        nalTypes,
+        nalSizes,
       });
     }
     this.sequence++;
@@ -621,14 +653,22 @@ export class Transmuxer {
     this.out.push(segment);
   }
 
-  private emitInit(config: ActiveConfig): void {
+  /** An init segment for the fragment that starts with `first`, its SPS as the output declares it. */
+  private emitInit(first: Frame): void {
     const timing = this.timing as Timing;
+    const config = first.config;
+    const use = first.use;
+    const own = use.sps === config.sps;
+    if (own) use.raise(this.needed(first));
+    const spsBytes = own ? use.written : config.spsBytes;
     this.emittedConfig = config;
+    this.declaredDepth = own ? (use.declared ?? 0) : reorderDepth(config.sps);
+    this.held.reset(spsBytes, config.ppsBytes);
     this.streamInfo = this.buildInfo(config.sps);
     const codec = codecString(config.sps);
     const params = {
       sps: config.sps,
-      spsUnits: [config.spsBytes],
+      spsUnits: [spsBytes],
       ppsUnits: config.ppsBytes,
       timescale: timing.timescale,
     };
@@ -674,10 +714,27 @@ export class Transmuxer {
       fpsSource: timing.source,
       timescale: timing.timescale,
       frameDuration: timing.frameDuration,
-      reorderDepth: this.reorder,
+      reorderDepth: this.declaredDepth,
       hasBFrames: this.hasBFrames,
       gopLength: this.gopLength,
     };
+  }
+}
+
+/** SPS/PPS go into avcC; AUD, filler, end-of-sequence and SVC/MVC units are not part of an avc1 sample. */
+function keepInSample(nal: NalUnit): boolean {
+  switch (nal.type) {
+    case NalType.SliceNonIdr:
+    case NalType.SliceDataA:
+    case NalType.SliceDataB:
+    case NalType.SliceDataC:
+    case NalType.SliceIdr:
+    case NalType.Sei:
+    case NalType.Sps:
+    case NalType.Pps:
+      return true;
+    default:
+      return false;
   }
 }
 

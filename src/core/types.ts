@@ -27,11 +27,20 @@ export interface TransmuxerOptions {
    */
   readonly segmentParts?: boolean;
   /**
-   * Live streams: when the stream does not bound its frame reordering (no VUI bitstream_restriction on
-   * a profile that allows B-frames, as many cameras and hardware encoders write it), assume none, so each
-   * frame comes out as soon as it is complete instead of after MaxDpbFrames more (§E.2.1, up to 16
-   * frames). Should frames then arrive out of order, output restarts at the next keyframe holding the
-   * spec's bound (warning REORDER_DETECTED). Default false: files keep the spec's bound from the start.
+   * How frame reordering is handled when the stream does not bound it (no VUI bitstream_restriction, as many
+   * cameras and hardware encoders write it; the spec then lets a decoder hold MaxDpbFrames frames, up to 16,
+   * §E.2.1). Either way the output's SPS (avcC and in-band copies) gets a bitstream_restriction declaring the
+   * bound the output stands for (`StreamInfo.reorderDepth`), so that decoders, hardware ones included, do not
+   * wait for more; an SPS that declares its own bound is left as it is.
+   *
+   * - false (default, files): frames are held for the spec's bound before output (safe: it costs output delay,
+   *   never timing), and the bound declared is the reordering measured in the stream: in 'gop' mode over the
+   *   whole first GOP, in 'frame' mode over what has been decoded when the init segment is written. Should a
+   *   later IDR start a GOP that reorders further, a new init segment (same codec) declares the larger bound
+   *   before it ('in-band': the SPS goes in that sample); a bound is never lowered.
+   * - true (live): frames come out as soon as they are complete, and 0 is declared. Should frames then arrive
+   *   out of order, output restarts at the next keyframe holding the spec's bound, which a new init segment
+   *   declares (warning REORDER_DETECTED).
    */
   readonly lowLatency?: boolean;
 }
@@ -70,7 +79,11 @@ export interface StreamInfo {
   /** Media timescale (ticks per second) and frame duration in ticks: every frame time is exact. */
   readonly timescale: number;
   readonly frameDuration: number;
-  /** Frames of reordering the timestamps allow for (0: decode order is presentation order). */
+  /**
+   * Frames of reordering the decoder is told to allow for: max_num_reorder_frames of the init segment's SPS, the
+   * stream's own or the one written into it (0: decode order is presentation order). Timestamps do not depend on
+   * it: presentation starts at 0 and follows output order.
+   */
   readonly reorderDepth: number;
   /** True once a B slice has been seen (or reordering is declared). */
   readonly hasBFrames: boolean;

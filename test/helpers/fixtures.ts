@@ -1,4 +1,5 @@
-// The fixture manifest (test/fixtures/manifest.json, converted from the corpus MANIFEST.tsv).
+// The fixture manifests: the corpus (test/fixtures/manifest.json, converted from the corpus MANIFEST.tsv) and
+// the streams from other encoders (test/fixtures/conformance/manifest.json, from the conformance MANIFEST.tsv).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,9 +35,21 @@ export interface Fixture {
   readonly oracleArgs: OracleArgs;
 }
 
-export const fixtures: readonly Fixture[] = JSON.parse(
-  readFileSync(join(FIXTURES_DIR, 'manifest.json'), 'utf8'),
-) as Fixture[];
+function manifest(path: string): readonly Fixture[] {
+  return JSON.parse(readFileSync(join(FIXTURES_DIR, path), 'utf8')) as Fixture[];
+}
+
+/** The corpus (test/fixtures/manifest.json): streams made for this project with x264 and common tool chains. */
+export const fixtures: readonly Fixture[] = manifest('manifest.json');
+
+/**
+ * Streams from other people's encoders (test/fixtures/conformance/manifest.json): ITU-T H.264.1 conformance
+ * bitstreams and openh264 test streams. Their names include the folder (`conformance/…`).
+ */
+export const conformanceFixtures: readonly Fixture[] = manifest('conformance/manifest.json');
+
+/** Corpus and conformance streams: what the oracle runs on. */
+export const allFixtures: readonly Fixture[] = [...fixtures, ...conformanceFixtures];
 
 export function fixturePath(name: string): string {
   return join(FIXTURES_DIR, name);
@@ -48,7 +61,7 @@ export function readFixture(name: string): Uint8Array {
 }
 
 export function fixture(prefix: string): Fixture {
-  const f = fixtures.find((x) => x.name.startsWith(prefix));
+  const f = allFixtures.find((x) => x.name.startsWith(prefix));
   if (f === undefined) throw new Error(`no fixture starting with ${prefix}`);
   return f;
 }

@@ -39,12 +39,17 @@ export interface OracleResult {
   readonly parts: OraclePart[];
 }
 
-export async function runOracle(f: Fixture, parts: readonly MuxedPart[]): Promise<OracleResult> {
+/** Decodes our `parts` and the raw stream (`rawPath`, the fixture's file unless given). */
+export async function runOracle(
+  f: Fixture,
+  parts: readonly MuxedPart[],
+  rawPath: string = fixturePath(f.name),
+): Promise<OracleResult> {
   const rawOptions = f.oracleArgs.fps === undefined ? {} : { rate: f.oracleArgs.fps };
   const [raw, rawStream, rawDecode] = await Promise.all([
-    framemd5(fixturePath(f.name), rawOptions),
-    probeStream(fixturePath(f.name)),
-    decodeErrors(fixturePath(f.name)),
+    framemd5(rawPath, rawOptions),
+    probeStream(rawPath),
+    decodeErrors(rawPath),
   ]);
   return withTempDir(async (dir) => {
     const out: OraclePart[] = [];
@@ -78,9 +83,28 @@ export function firstMismatch(a: readonly FrameHash[], b: readonly FrameHash[]):
   return a.length === b.length ? -1 : len;
 }
 
-/** Presentation times of every decoded frame, all parts in order (ffprobe honours tfdt). */
+/**
+ * The shift ffmpeg's mov demuxer adds to the presentation times of a fragmented file with negative composition
+ * offsets (`trun` version 1): it reports pts = dts + cts + dts_shift, dts_shift being the largest -cts of the
+ * file's samples (mov.c `mov_update_dts_shift`), where a progressive file's `ctts` shifts the decode times
+ * instead. The offsets are read by mux.js, not by us.
+ */
+export function ffmpegFragmentShift(part: OraclePart): number {
+  let shift = 0;
+  for (const frag of part.fragments)
+    for (const s of frag.samples) shift = Math.max(shift, -s.compositionTimeOffset);
+  return shift;
+}
+
+/**
+ * Presentation times of every decoded frame, all parts in order (ffprobe honours tfdt), with ffmpeg's shift of
+ * each part (`ffmpegFragmentShift`) taken off: the times the file declares.
+ */
 export function allPts(result: OracleResult): number[] {
-  return result.parts.flatMap((p) => p.probed.frames.map((fr) => fr.pts ?? Number.NaN));
+  return result.parts.flatMap((p) => {
+    const shift = ffmpegFragmentShift(p);
+    return p.probed.frames.map((fr) => (fr.pts ?? Number.NaN) - shift);
+  });
 }
 
 /**

@@ -2,77 +2,12 @@
 // field_pic_flag) mixed with frame pictures, I_PCM macroblocks (§7.3.5), all-skip P and B pictures,
 // several SPS/PPS ids, MMCO 5. Written bit by bit from the syntax tables; ffmpeg decoding them
 // cleanly is what proves them valid.
+import { BitWriter, escapeRbsp } from '../../src/core/bytes/bit-writer.js';
 import { concatBytes } from '../../src/core/bytes/concat.js';
-
-/** MSB-first bit writer with the Exp-Golomb codes of §9.1. */
-export class BitWriter {
-  private readonly bytes: number[] = [];
-  private current = 0;
-  private count = 0;
-
-  u(bits: number, value: number): this {
-    for (let i = bits - 1; i >= 0; i--) this.bit(Math.floor(value / 2 ** i) & 1);
-    return this;
-  }
-
-  /** ue(v), §9.1 */
-  ue(value: number): this {
-    const code = value + 1;
-    const len = Math.floor(Math.log2(code));
-    return this.u(len, 0).u(len + 1, code);
-  }
-
-  /** se(v), §9.1.1 */
-  se(value: number): this {
-    return this.ue(value > 0 ? 2 * value - 1 : -2 * value);
-  }
-
-  get aligned(): boolean {
-    return this.count === 0;
-  }
-
-  /** Zero bits up to the next byte boundary (pcm_alignment_zero_bit). */
-  align(): this {
-    while (this.count !== 0) this.bit(0);
-    return this;
-  }
-
-  bytesOut(data: ArrayLike<number>): this {
-    if (!this.aligned) throw new Error('bytesOut needs byte alignment');
-    for (let i = 0; i < data.length; i++) this.bytes.push(data[i] as number);
-    return this;
-  }
-
-  /** rbsp_trailing_bits(), §7.3.2.11, and the RBSP. */
-  finish(): Uint8Array {
-    this.bit(1);
-    this.align();
-    return Uint8Array.from(this.bytes);
-  }
-
-  private bit(b: number): void {
-    this.current = (this.current << 1) | b;
-    if (++this.count === 8) {
-      this.bytes.push(this.current);
-      this.current = 0;
-      this.count = 0;
-    }
-  }
-}
 
 /** A NAL unit with its 4-byte start code, emulation prevention applied (§7.4.1). */
 export function nalUnit(type: number, refIdc: number, rbsp: Uint8Array): Uint8Array {
-  const out: number[] = [0, 0, 0, 1, (refIdc << 5) | type];
-  let zeros = 0;
-  for (const b of rbsp) {
-    if (zeros >= 2 && b <= 3) {
-      out.push(3);
-      zeros = 0;
-    }
-    out.push(b);
-    zeros = b === 0 ? zeros + 1 : 0;
-  }
-  return Uint8Array.from(out);
+  return concatBytes([Uint8Array.of(0, 0, 0, 1, (refIdc << 5) | type), escapeRbsp(rbsp)]);
 }
 
 /**

@@ -223,6 +223,7 @@ function sps(partial: Partial<Sps>): Sps {
     picHeightInMapUnits: 15,
     frameMbsOnly: true,
     mbAdaptiveFrameField: false,
+    direct8x8Inference: true,
     codedWidth: 320,
     codedHeight: 240,
     cropLeft: 0,
@@ -232,6 +233,7 @@ function sps(partial: Partial<Sps>): Sps {
     width: 320,
     height: 240,
     vui: undefined,
+    vuiAt: 0,
     ...partial,
   };
 }

@@ -60,11 +60,13 @@ describe('convert writes exactly what the library produces', () => {
   });
 
   it("--low-latency gives the library's lowLatency output (a Main stream that declares no bound)", async () => {
-    const frames = Array.from({ length: 30 }, (_, i) => ({
-      type: i % 10 === 0 ? ('I' as const) : ('P' as const),
-      idr: i === 0,
-      poc: 2 * i,
-    }));
+    // I and P frames with one reordered run (decode order P28 B24 B26), an IDR every 20: lowLatency restarts.
+    const frames = Array.from({ length: 30 }, (_, i) => {
+      const k = i % 20;
+      if (k === 12) return { type: 'P' as const, poc: 28 };
+      if (k === 13 || k === 14) return { type: 'B' as const, poc: 2 * (k - 1) };
+      return { type: k === 0 ? ('I' as const) : ('P' as const), idr: k === 0, poc: 2 * k };
+    });
     const input = join(dir, 'main-nobound.h264');
     const data = progressiveStream({ widthMbs: 4, heightMbs: 3, fps: 30, frames });
     await writeFile(input, data);

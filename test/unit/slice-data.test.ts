@@ -338,6 +338,18 @@ describe('garbage never throws and always ends', () => {
     );
   });
 
+  it('a fault of the walker itself means unsupported (the frame is kept), not truncated', () => {
+    const walked = walkFixture(fixture('p04_').name);
+    const nal = (walked.slices[1] as WalkedSlice).nal;
+    const fault = (): never => {
+      throw new TypeError('walker fault');
+    };
+    expect(walkSliceData(nal, walked.sets, { onMacroblock: fault })).toMatchObject({
+      status: 'unsupported',
+      reason: 'walker error: TypeError: walker fault',
+    });
+  });
+
   it('data partitioning and missing parameter sets are unsupported, not errors', () => {
     const walked = walkFixture(fixture('p01_').name);
     const nal = (walked.slices[0] as WalkedSlice).nal.slice();

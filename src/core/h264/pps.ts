@@ -2,7 +2,10 @@ import { BitReader, unescapeRbsp } from '../bytes/bit-reader.js';
 import { skipScalingList } from './sps.js';
 import { OutOfRangeError } from './validate.js';
 
-/** Picture parameter set: the fields slice headers depend on, and those validation checks, H.264 §7.3.2.2. */
+/**
+ * Picture parameter set: the fields slice headers and slice data depend on, and those validation checks,
+ * H.264 §7.3.2.2.
+ */
 export interface Pps {
   readonly id: number;
   readonly spsId: number;
@@ -18,9 +21,12 @@ export interface Pps {
   readonly picInitQpMinus26: number;
   readonly picInitQsMinus26: number;
   readonly chromaQpIndexOffset: number;
+  readonly deblockingFilterControlPresent: boolean;
+  readonly redundantPicCntPresent: boolean;
+  /** transform_8x8_mode_flag (0 when the PPS ends before it). */
+  readonly transform8x8Mode: boolean;
   /** As chroma_qp_index_offset when absent; undefined when the PPS was read without its SPS. */
   readonly secondChromaQpIndexOffset: number | undefined;
-  readonly redundantPicCntPresent: boolean;
 }
 
 /**
@@ -73,13 +79,15 @@ export function parsePps(nal: Uint8Array, chromaFormatIdc?: number): Pps {
   const picInitQpMinus26 = r.se();
   const picInitQsMinus26 = r.se();
   const chromaQpIndexOffset = r.se();
-  r.skip(1); // deblocking_filter_control_present_flag
+  const deblockingFilterControlPresent = r.flag();
   r.skip(1); // constrained_intra_pred_flag
   const redundantPicCntPresent = r.flag();
+  // transform_8x8_mode_flag is the first field after more_rbsp_data() (High profiles).
+  const more = r.moreRbspData();
+  const transform8x8Mode = more && r.flag();
   let secondChromaQpIndexOffset: number | undefined = chromaQpIndexOffset;
   if (chromaFormatIdc === undefined) secondChromaQpIndexOffset = undefined;
-  else if (r.moreRbspData()) {
-    const transform8x8Mode = r.flag();
+  else if (more) {
     if (r.flag()) {
       // pic_scaling_matrix_present_flag: 6 lists of 4x4, and 2 (6 for 4:4:4) of 8x8 with the 8x8 transform.
       const lists = 6 + (transform8x8Mode ? (chromaFormatIdc === 3 ? 6 : 2) : 0);
@@ -103,8 +111,10 @@ export function parsePps(nal: Uint8Array, chromaFormatIdc?: number): Pps {
     picInitQpMinus26,
     picInitQsMinus26,
     chromaQpIndexOffset,
-    secondChromaQpIndexOffset,
+    deblockingFilterControlPresent,
     redundantPicCntPresent,
+    transform8x8Mode,
+    secondChromaQpIndexOffset,
   };
 }
 

@@ -1,7 +1,7 @@
 import { BitReader, EndOfDataError, unescapeRbsp } from '../bytes/bit-reader.js';
 import type { Pps } from './pps.js';
 import { picSizeInMbs, type Sps } from './sps.js';
-import { parseFullSliceHeader, ppsExtra, spsExtra } from './slice-data-header.js';
+import { parseFullSliceHeader } from './slice-data-header.js';
 import type { FullSliceHeader } from './slice-data-header.js';
 import {
   CABAC_CONTEXTS,
@@ -1651,7 +1651,8 @@ function combineNc(nA: number, nB: number): number {
 /**
  * Walks the slice data of one slice NAL unit (header byte included, emulation-prevention bytes present) to its
  * end, H.264 §7.3.4: 'complete' when the data ends exactly where the syntax ends, 'truncated' when the bits run
- * out (or the data is damaged) first, 'unsupported' for features the walker does not parse. Never throws.
+ * out (or the data is damaged) first, 'unsupported' for features the walker does not parse and for any
+ * unexpected fault of its own (a walker that cannot judge a slice never calls it cut short). Never throws.
  */
 export function walkSliceData(
   nal: Uint8Array,
@@ -1682,10 +1683,8 @@ export function walkSliceData(
     const sps = storedSps.sps;
     if (pps.numSliceGroups > 1) return unsupported(firstMb, 'slice groups (FMO)');
     if (sliceType === 3 || sliceType === 4) return unsupported(firstMb, 'SP/SI slices');
-    const ppsX = ppsExtra(storedPps.bytes);
-    const spsX = spsExtra(storedSps.bytes);
     const headerReader = new BitReader(rbsp);
-    const header = parseFullSliceHeader(headerReader, nalType, nalRefIdc, sps, pps, ppsX);
+    const header = parseFullSliceHeader(headerReader, nalType, nalRefIdc, sps, pps);
     walker = new Walker(
       padded,
       rbsp.length,
@@ -1693,22 +1692,29 @@ export function walkSliceData(
       header,
       sps,
       pps,
-      ppsX.transform8x8Mode,
-      spsX.direct8x8Inference,
+      pps.transform8x8Mode,
+      sps.direct8x8Inference,
       options.onMacroblock,
     );
     walker.run(header);
     return walker.finish(firstMb);
   } catch (error) {
     const macroblocks = walker?.count ?? 0;
-    if (error instanceof Unsupported) return unsupported(firstMb, error.message, macroblocks);
-    const reason =
-      error instanceof OutOfBits || error instanceof EndOfDataError
-        ? `bits ran out: ${error.message}`
-        : error instanceof BadSyntax || error instanceof RangeError
-          ? `invalid slice data: ${error.message}`
-          : `walker error: ${String(error)}`;
-    return { status: 'truncated', macroblocks, firstMb, reason };
+    if (error instanceof OutOfBits || error instanceof EndOfDataError) {
+      return {
+        status: 'truncated',
+        macroblocks,
+        firstMb,
+        reason: `bits ran out: ${error.message}`,
+      };
+    }
+    if (error instanceof BadSyntax || error instanceof RangeError) {
+      const reason = `invalid slice data: ${error.message}`;
+      return { status: 'truncated', macroblocks, firstMb, reason };
+    }
+    // Unsupported syntax, or a fault of the walker itself: it cannot judge the slice, so the frame is kept.
+    const reason = error instanceof Unsupported ? error.message : `walker error: ${String(error)}`;
+    return unsupported(firstMb, reason, macroblocks);
   }
 }
 

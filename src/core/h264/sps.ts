@@ -15,6 +15,20 @@ export interface VuiParameters {
   readonly bitstreamRestriction: boolean;
   readonly maxNumReorderFrames: number | undefined;
   readonly maxDecFrameBuffering: number | undefined;
+  /** Where its parts start, in bits from the start of the RBSP after the NAL header byte (for the SPS writer). */
+  readonly layout: VuiLayout;
+}
+
+/** Bit offsets of the parts of vui_parameters() (§E.1.1) in the SPS RBSP after the NAL header byte. */
+export interface VuiLayout {
+  /** timing_info_present_flag. */
+  readonly timing: number;
+  /** nal_hrd_parameters_present_flag. */
+  readonly hrd: number;
+  /** bitstream_restriction_flag (or where it would be, when the VUI ends before it). */
+  readonly restriction: number;
+  /** The first bit after vui_parameters(). */
+  readonly end: number;
 }
 
 /** Sequence parameter set, H.264 §7.3.2.1.1. */
@@ -40,6 +54,8 @@ export interface Sps {
   readonly picHeightInMapUnits: number;
   readonly frameMbsOnly: boolean;
   readonly mbAdaptiveFrameField: boolean;
+  /** direct_8x8_inference_flag (B_Skip/B_Direct motion vectors per 8x8 block, §8.4.1.2). */
+  readonly direct8x8Inference: boolean;
   readonly codedWidth: number;
   readonly codedHeight: number;
   readonly cropLeft: number;
@@ -50,6 +66,8 @@ export interface Sps {
   readonly width: number;
   readonly height: number;
   readonly vui: VuiParameters | undefined;
+  /** Bit offset of vui_parameters_present_flag in the RBSP after the NAL header byte (for the SPS writer). */
+  readonly vuiAt: number;
 }
 
 /** Profiles whose SPS carries chroma_format_idc and bit depths (§7.3.2.1.1). */
@@ -132,7 +150,7 @@ export function parseSps(nal: Uint8Array): Sps {
   const picHeightInMapUnits = r.ue() + 1;
   const frameMbsOnly = r.flag();
   const mbAdaptiveFrameField = frameMbsOnly ? false : r.flag();
-  r.skip(1); // direct_8x8_inference_flag
+  const direct8x8Inference = r.flag();
   let cropLeft = 0;
   let cropRight = 0;
   let cropTop = 0;
@@ -143,6 +161,7 @@ export function parseSps(nal: Uint8Array): Sps {
     cropTop = r.ue();
     cropBottom = r.ue();
   }
+  const vuiAt = r.bitOffset;
   const vui = r.flag() ? parseVui(r) : undefined;
 
   const codedWidth = picWidthInMbs * 16;
@@ -179,6 +198,7 @@ export function parseSps(nal: Uint8Array): Sps {
     picHeightInMapUnits,
     frameMbsOnly,
     mbAdaptiveFrameField,
+    direct8x8Inference,
     codedWidth,
     codedHeight,
     cropLeft,
@@ -188,6 +208,7 @@ export function parseSps(nal: Uint8Array): Sps {
     width,
     height,
     vui,
+    vuiAt,
   };
 }
 
@@ -239,6 +260,7 @@ function parseVui(r: BitReader): VuiParameters {
     r.ue(); // chroma_sample_loc_type_top_field
     r.ue(); // chroma_sample_loc_type_bottom_field
   }
+  const timingAt = r.bitOffset;
   const timingInfoPresent = r.flag();
   let numUnitsInTick = 0;
   let timeScale = 0;
@@ -248,6 +270,7 @@ function parseVui(r: BitReader): VuiParameters {
     timeScale = r.bits(32);
     fixedFrameRate = r.flag();
   }
+  const hrdAt = r.bitOffset;
   const nalHrd = r.flag();
   if (nalHrd) skipHrd(r);
   const vclHrd = r.flag();
@@ -257,6 +280,7 @@ function parseVui(r: BitReader): VuiParameters {
   let bitstreamRestriction = false;
   let maxNumReorderFrames: number | undefined;
   let maxDecFrameBuffering: number | undefined;
+  const restrictionAt = r.bitOffset;
   // Some encoders end the VUI early; bitstream_restriction is then absent.
   if (r.bitsLeft > 0 && r.flag()) {
     bitstreamRestriction = true;
@@ -283,6 +307,7 @@ function parseVui(r: BitReader): VuiParameters {
     bitstreamRestriction,
     maxNumReorderFrames,
     maxDecFrameBuffering,
+    layout: { timing: timingAt, hrd: hrdAt, restriction: restrictionAt, end: r.bitOffset },
   };
 }
 
@@ -340,6 +365,18 @@ export function maxDpbFrames(sps: Sps): number {
   return Math.max(1, Math.min(16, Math.floor(mbs / picSizeInMbs(sps))));
 }
 
+/** Intra-only profiles (§A.2.8-A.2.11, constraint_set3_flag): no picture waits for output (§E.2.1). */
+function intraOnly(sps: Sps): boolean {
+  return (
+    [44, 86, 100, 110, 122, 244].includes(sps.profileIdc) && (sps.constraintFlags & 0x10) !== 0
+  );
+}
+
+/** max_dec_frame_buffering as declared, or as §E.2.1 infers it when absent: 0 intra-only, else MaxDpbFrames. */
+export function maxDecFrameBuffering(sps: Sps): number {
+  return sps.vui?.maxDecFrameBuffering ?? (intraOnly(sps) ? 0 : maxDpbFrames(sps));
+}
+
 /**
  * Frames of reordering between decode and output order. §E.2.1: when max_num_reorder_frames is absent it is
  * inferred as MaxDpbFrames, or 0 for intra-only profiles (44, 86, 100, 110, 122, 244 with constraint_set3).
@@ -349,10 +386,15 @@ export function reorderDepth(sps: Sps): number {
   if (sps.vui?.maxNumReorderFrames !== undefined) return Math.min(16, sps.vui.maxNumReorderFrames);
   if (sps.picOrderCntType === 2) return 0;
   if (sps.profileIdc === 66) return 0;
-  const intraOnly =
-    [44, 86, 100, 110, 122, 244].includes(sps.profileIdc) && (sps.constraintFlags & 0x10) !== 0;
-  if (intraOnly) return 0;
+  if (intraOnly(sps)) return 0;
   return maxDpbFrames(sps);
+}
+
+/** seq_parameter_set_id of an SPS unit (header byte included) without parsing the rest. */
+export function peekSpsId(nal: Uint8Array): number {
+  const r = new BitReader(unescapeRbsp(nal, 16).subarray(1));
+  r.skip(24); // profile_idc, constraint flags, level_idc
+  return r.ue();
 }
 
 const PROFILE_NAMES: ReadonlyMap<number, string> = new Map([

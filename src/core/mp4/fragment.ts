@@ -15,7 +15,7 @@ export enum SampleFlags {
 
 export interface FragmentSample {
   readonly duration: number;
-  /** Composition time offset (PTS - DTS), ≥ 0. */
+  /** Composition time offset (PTS - DTS), signed: a B-frame stream's timeline starts at 0 with DTS 0. */
   readonly cts: number;
   readonly flags: number;
   /** The NAL units to write, each as one or more byte views. */
@@ -132,11 +132,12 @@ function writeHeader(
   w.fullBox(20, 'tfdt', 1, 0).u64(baseDecodeTime); // §8.8.12, 64-bit
   const trunFlags =
     TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS | (withCts ? TRUN_CTS : 0);
-  w.fullBox(trunSize, 'trun', 0, trunFlags).u32(samples.length); // §8.8.8
+  // §8.8.8: version 1 makes sample_composition_time_offset signed.
+  w.fullBox(trunSize, 'trun', withCts ? 1 : 0, trunFlags).u32(samples.length);
   w.u32(moof + 8); // data_offset: from the moof start to the first mdat payload byte
   for (const s of samples) {
     w.u32(s.duration).u32(s.size).u32(s.flags);
-    if (withCts) w.u32(s.cts);
+    if (withCts) w.i32(s.cts);
   }
   w.box(8 + payload, 'mdat');
 }
@@ -181,7 +182,7 @@ export function keepFirstSamples(segment: Uint8Array, keep: number): Uint8Array<
       duration: view.getUint32(at),
       size: payload.length,
       flags: view.getUint32(at + 8),
-      cts: perSample === 16 ? view.getUint32(at + 12) : 0,
+      cts: perSample === 16 ? view.getInt32(at + 12) : 0, // trun version 1: signed
       units: [],
     });
   }

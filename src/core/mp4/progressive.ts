@@ -17,7 +17,6 @@ export class SampleTable {
   readonly chunkSizes: number[] = [];
   payloadBytes = 0;
   duration = 0;
-  minPts = Infinity;
 
   add(segment: MediaSegment): void {
     const duration = segment.duration / segment.frames;
@@ -27,7 +26,6 @@ export class SampleTable {
       this.durations.push(duration);
       this.ctsOffsets.push(s.pts - s.dts);
       if (s.keyframe) this.syncSamples.push(this.sizes.length);
-      this.minPts = Math.min(this.minPts, s.pts);
       chunk += s.size;
     }
     this.chunkSampleCounts.push(segment.samples.length);
@@ -52,12 +50,19 @@ function runs(values: readonly number[]): [number, number][] {
   return out;
 }
 
-/** A table of (sample_count, value) runs: stts §8.6.1.2 (sample_delta), ctts v0 §8.6.1.3 (sample_offset). */
-function runsBox(type: 'stts' | 'ctts', values: readonly number[]): Uint8Array {
+/**
+ * A table of (sample_count, value) runs: stts §8.6.1.2 (sample_delta), ctts §8.6.1.3 (sample_offset,
+ * signed in version 1).
+ */
+function runsBox(type: 'stts' | 'ctts', values: readonly number[], version = 0): Uint8Array {
   const entries = runs(values);
   const size = 16 + 8 * entries.length;
-  const w = new ByteWriter(size).fullBox(size, type, 0, 0).u32(entries.length);
-  for (const [count, value] of entries) w.u32(count).u32(value);
+  const w = new ByteWriter(size).fullBox(size, type, version, 0).u32(entries.length);
+  for (const [count, value] of entries) {
+    w.u32(count);
+    if (version === 1) w.i32(value);
+    else w.u32(value);
+  }
   return w.bytes;
 }
 
@@ -65,10 +70,13 @@ function stts(table: SampleTable): Uint8Array {
   return runsBox('stts', table.durations);
 }
 
-/** ctts version 0 (offsets are never negative here); absent when no sample is reordered. */
+/**
+ * ctts, absent when no sample is reordered. The presentation timeline starts at 0 with the decode
+ * timeline, so a B-frame stream has negative offsets: version 1 (signed) then, version 0 otherwise.
+ */
 function ctts(table: SampleTable): Uint8Array | undefined {
   if (table.ctsOffsets.every((c) => c === 0)) return undefined;
-  return runsBox('ctts', table.ctsOffsets);
+  return runsBox('ctts', table.ctsOffsets, table.ctsOffsets.some((c) => c < 0) ? 1 : 0);
 }
 
 /** stss, §8.6.2: absent when every sample is a sync sample. */
@@ -114,18 +122,6 @@ function chunkOffsets(table: SampleTable, firstOffset: number, wide: boolean): U
   return w.bytes;
 }
 
-/** edts/elst, §8.6.6: presentation starts at the first composition time (B-frame delay), not at 0. */
-function edts(table: SampleTable): Uint8Array | undefined {
-  if (!(table.minPts > 0)) return undefined;
-  const v1 = table.duration > 0xffffffff || table.minPts > 0x7fffffff;
-  const size = 16 + (v1 ? 20 : 12);
-  const w = new ByteWriter(size).fullBox(size, 'elst', v1 ? 1 : 0, 0).u32(1);
-  if (v1) w.u64(table.duration).u64(table.minPts);
-  else w.u32(table.duration).u32(table.minPts);
-  w.u16(1).u16(0); // media_rate 1.0
-  return box('edts', w.bytes);
-}
-
 const FTYP = (): Uint8Array => ftyp('isom', 0x200, ['isom', 'iso2', 'avc1', 'mp41']);
 
 function moov(
@@ -163,7 +159,6 @@ function moov(
   const trak = box(
     'trak',
     tkhd(TRACK_ID, info.displayWidth, info.displayHeight, table.duration),
-    ...optional(edts(table)),
     mdia,
   );
   return box('moov', mvhd(info.timescale, TRACK_ID + 1, table.duration), trak);

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { fixtures, type Fixture } from '../../helpers/fixtures.js';
+import { conformanceFixtures, fixtures, type Fixture } from '../../helpers/fixtures.js';
 import { startStaticServer } from './static-server.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -16,6 +16,11 @@ export type ManifestEntry = Fixture;
 /** The fixture manifest (test/fixtures/manifest.json), as the unit and oracle tests read it. */
 export function loadManifest(): readonly ManifestEntry[] {
   return fixtures;
+}
+
+/** The streams from other encoders (test/fixtures/conformance/manifest.json); names start with `conformance/`. */
+export function loadConformance(): readonly ManifestEntry[] {
+  return conformanceFixtures;
 }
 
 export interface DebugSnapshot {
