@@ -56,4 +56,18 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['node:*', '../../*', '../../../*'] }],
     },
   },
+  {
+    // The player runs where MSE runs, a worker included: the page reaches it only as dependencies.
+    files: ['src/player/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['window', 'document'].map((name) => ({
+          name,
+          message:
+            'src/player may run in a worker: take the page (e.g. its visibility) as a dependency.',
+        })),
+      ],
+    },
+  },
 );

@@ -10,6 +10,7 @@ import {
 } from '../core/index.js';
 import { MsePlayer } from '../player/mse-player.js';
 import type { PlayerStats } from '../player/mse-player.js';
+import { documentVisibility } from '../player/visibility.js';
 import { isSeekable } from '../sources/source.js';
 import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
 import { TransmuxWorker } from '../worker/client.js';
@@ -132,7 +133,11 @@ export class Session {
     private readonly source: ByteSource,
     private readonly options: SessionOptions,
   ) {
-    this.player = new MsePlayer(video, { playbackRate: options.playbackRate });
+    this.player = new MsePlayer(
+      video,
+      { playbackRate: options.playbackRate },
+      { visibility: documentVisibility(document) },
+    );
     this.player.onError = (error) => this.fail(error);
     this.player.onSeekOutsideBuffer = (time) => this.seekSource(time);
     let open: () => void = () => undefined;
@@ -432,12 +437,12 @@ export class Session {
   };
 
   private sample(): void {
-    const quality = this.video.getVideoPlaybackQuality?.();
     this.samples.push({
       time: performance.now(),
       bytes: this.bytesReceived,
       frames: this.framesMuxed,
-      decoded: quality?.totalVideoFrames ?? 0,
+      // Summed across engine counter resets (WebKit resets at each playbackRate change).
+      decoded: this.player.stats.decodedFrames,
     });
     const cutoff = performance.now() - RATE_WINDOW_MS;
     while (this.samples.length > 2 && (this.samples[0]?.time ?? 0) < cutoff) this.samples.shift();

@@ -67,6 +67,10 @@ export class FakeSourceBuffer extends EventTarget {
     super();
   }
 
+  get parentSource(): FakeMediaSource {
+    return this.parent;
+  }
+
   get timestampOffset(): number {
     return this.offset;
   }
@@ -85,7 +89,7 @@ export class FakeSourceBuffer extends EventTarget {
     return this.frames.reduce((sum, f) => sum + f.bytes, 0);
   }
 
-  appendBuffer(data: BufferSource): void {
+  appendBuffer(data: BufferSource | Uint8Array): void {
     this.appendCalls++;
     if (this.updating) throw invalidState('appendBuffer while updating');
     if (this.parent.readyState === 'closed') throw invalidState('appendBuffer on a closed source');
@@ -262,7 +266,7 @@ export class FakeVideo extends EventTarget {
   mediaSource: FakeMediaSource | undefined;
   private time = 0;
   private rate = 1;
-  private srcValue = '';
+  src = '';
 
   get currentTime(): number {
     return this.time;
@@ -288,16 +292,6 @@ export class FakeVideo extends EventTarget {
     this.rate = value;
   }
 
-  get src(): string {
-    return this.srcValue;
-  }
-
-  set src(value: string) {
-    this.srcValue = value;
-    const ms = objectUrls.get(value);
-    if (ms) this.attachSource(ms);
-  }
-
   /** What an object URL or a worker's MediaSourceHandle does: attach, then `sourceopen`. */
   attachSource(ms: FakeMediaSource): void {
     this.mediaSource = ms;
@@ -305,7 +299,7 @@ export class FakeVideo extends EventTarget {
   }
 
   removeAttribute(name: string): void {
-    if (name === 'src') this.srcValue = '';
+    if (name === 'src') this.src = '';
   }
 
   load(): void {
@@ -315,6 +309,14 @@ export class FakeVideo extends EventTarget {
 
   get buffered(): FakeTimeRanges {
     return this.mediaSource?.sourceBuffers[0]?.buffered ?? EMPTY;
+  }
+
+  /** HTML §4.8.11.9: [0, duration] for a finite MediaSource, else what is buffered. */
+  get seekable(): FakeTimeRanges {
+    const duration = this.mediaSource?.duration ?? NaN;
+    if (Number.isFinite(duration)) return new FakeTimeRanges([[0, duration]]);
+    const r = this.buffered;
+    return r.length === 0 ? EMPTY : new FakeTimeRanges([[r.start(0), r.end(r.length - 1)]]);
   }
 
   get readyState(): number {
@@ -365,22 +367,30 @@ export class FakeVideo extends EventTarget {
   }
 }
 
-/** Object URLs made by the stub of URL.createObjectURL, for FakeVideo.src. */
-export const objectUrls = new Map<string, FakeMediaSource>();
-let nextUrl = 1;
-
-/** What URL.createObjectURL does for a MediaSource. */
-export function fakeObjectUrl(ms: unknown): string {
-  const url = `blob:fake/${nextUrl++}`;
-  objectUrls.set(url, ms as FakeMediaSource);
-  return url;
+/**
+ * A video whose source already holds `segments` (init and media bytes, appended in order), the
+ * media placed `offset` seconds later.
+ */
+export function videoWith(segments: readonly Uint8Array[], offset = 0): FakeVideo {
+  const video = new FakeVideo();
+  const ms = new FakeMediaSource();
+  ms.open();
+  const sb = ms.addSourceBuffer('video/mp4');
+  sb.autoComplete = false;
+  segments.forEach((data, i) => {
+    if (i === 1) sb.timestampOffset = offset;
+    sb.appendBuffer(data);
+    sb.complete();
+  });
+  video.mediaSource = ms;
+  return video;
 }
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-function toBytes(data: BufferSource): Uint8Array {
+function toBytes(data: BufferSource | Uint8Array): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data))
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

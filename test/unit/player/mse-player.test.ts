@@ -3,26 +3,32 @@
 // drive them, with real segments of the fixtures.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MsePlayer } from '../../../src/player/mse-player.js';
-import type { PlayerError, PlayerOptions } from '../../../src/player/mse-player.js';
-import { FakeMediaSource, FakeVideo, fakeObjectUrl } from './fake-mse.js';
+import type { PlayerDeps, PlayerError, PlayerOptions } from '../../../src/player/mse-player.js';
+import { alwaysVisible } from '../../../src/player/visibility.js';
+import type { Visibility } from '../../../src/player/visibility.js';
+import { FakeMediaSource, FakeVideo } from './fake-mse.js';
 import type { FakeSourceBuffer } from './fake-mse.js';
 import { segmentsOf } from './segments.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
-  vi.stubGlobal('MediaSource', FakeMediaSource);
-  vi.spyOn(URL, 'createObjectURL').mockImplementation(fakeObjectUrl);
-  vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
-  const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
-  vi.stubGlobal('document', doc);
-  vi.stubGlobal('HTMLMediaElement', { HAVE_METADATA: 1, HAVE_FUTURE_DATA: 3 });
 });
 
 afterEach(() => {
   vi.useRealTimers();
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
 });
+
+/** A page's defaults, with the fakes: no `document`, no global MediaSource, no object URL. */
+function fakeDeps(visibility: Visibility = alwaysVisible): PlayerDeps {
+  return {
+    mediaSource: { name: 'MediaSource', ctor: FakeMediaSource as unknown as typeof MediaSource },
+    attach: (ms, media) => {
+      (media as unknown as FakeVideo).attachSource(ms as unknown as FakeMediaSource);
+      return () => media.load();
+    },
+    visibility,
+  };
+}
 
 interface Harness {
   readonly video: FakeVideo;
@@ -34,9 +40,12 @@ interface Harness {
   run(ms?: number): Promise<void>;
 }
 
-async function openPlayer(options: Partial<PlayerOptions>): Promise<Harness> {
+async function openPlayer(
+  options: Partial<PlayerOptions>,
+  deps: PlayerDeps = fakeDeps(),
+): Promise<Harness> {
   const video = new FakeVideo();
-  const player = new MsePlayer(video.asElement(), options);
+  const player = new MsePlayer(video.asElement(), options, deps);
   const errors: PlayerError[] = [];
   player.onError = (e) => errors.push(e);
   const opened = player.open();
@@ -84,19 +93,26 @@ describe('MsePlayer, a file', () => {
     expect(h.sb().frames).toHaveLength(120);
   });
 
-  it('appends the media queued behind the first one in one batch', async () => {
+  it('appends a file’s queued media in one batch; live, the first frame alone', async () => {
     const h = await openPlayer({ live: false });
     const { init, media } = segmentsOf('p01');
     h.player.appendInit(init);
     for (const m of media) h.player.appendMedia(m);
     await h.run(50);
-    const appends = h.sb().log.filter((l) => l.startsWith('append'));
-    // init, the first media segment alone (the start), then the other four together.
-    expect(appends).toHaveLength(3);
+    // init, then the five GOPs together.
+    expect(h.sb().log.filter((l) => l.startsWith('append'))).toHaveLength(2);
     expect(h.sb().frames).toHaveLength(150);
+
+    const l = await openPlayer({ live: true, maxAhead: Infinity });
+    const frames = segmentsOf('p01', { fragment: 'frame' });
+    l.player.appendInit(frames.init);
+    for (const m of frames.media.slice(0, 10)) l.player.appendMedia(m);
+    await l.run(50);
+    // init, the first frame alone (the fastest start), then the nine others together.
+    expect(l.sb().log.filter((x) => x.startsWith('append'))).toHaveLength(3);
   });
 
-  it('keeps a duration estimate at or above what is buffered, exact at the end', async () => {
+  it('keeps a duration estimate beyond what is buffered, exact at the end', async () => {
     const h = await openPlayer({ live: false });
     const { init, media } = segmentsOf('p01');
     h.player.appendInit(init);
@@ -107,11 +123,30 @@ describe('MsePlayer, a file', () => {
     expect(h.ms.duration).toBeGreaterThanOrEqual(1);
     h.player.setDurationEstimate(6);
     await h.run(20);
-    expect(h.ms.duration).toBe(6);
+    expect(h.ms.duration).toBe(7);
     for (const m of media.slice(1)) h.player.appendMedia(m);
     h.player.endOfStream();
     await h.run(50);
     expect(h.ms.duration).toBeCloseTo(5, 6);
+  });
+
+  it('stays ended when the back buffer is trimmed after the end of the stream', async () => {
+    // A long file: everything is appended and the stream ended while the playhead is still far
+    // from the end; trimming behind the playhead later must not leave the MediaSource open
+    // (MSE §3.2 remove re-opens an ended source), or the element never reaches `ended`.
+    const h = await openPlayer({ live: false, keepBehind: 1 });
+    const { init, media } = segmentsOf('p01');
+    h.player.appendInit(init);
+    for (const m of media) h.player.appendMedia(m);
+    h.player.endOfStream();
+    await h.run(50);
+    expect(h.ms.readyState).toBe('ended');
+    h.video.playTo(4.5);
+    await h.run(600);
+    expect(h.sb().log.some((l) => l.startsWith('remove'))).toBe(true);
+    expect(h.video.buffered.toArray()[0]?.[0]).toBeGreaterThan(0);
+    expect(h.ms.readyState).toBe('ended');
+    expect(h.errors).toEqual([]);
   });
 
   it('reports a seek outside the buffer and restarts there on the file timeline', async () => {
@@ -169,10 +204,93 @@ describe('MsePlayer, a full buffer', () => {
     expect(sb.log).toContain('remove 0-2');
     expect(h.video.buffered.toArray()).toEqual([[2, 4]]);
   });
+
+  it('does not recurse when nothing can be evicted: it retries later, then gives up with an error', async () => {
+    const h = await openPlayer({ live: false, keepBehind: 100 });
+    const { init, media } = segmentsOf('p01');
+    h.player.appendInit(init);
+    h.player.appendMedia(media[0] as never);
+    await h.run(20);
+    const sb = h.sb();
+    sb.quota = sb.storedBytes;
+    // The playhead is in the only GOP: nothing behind it can go.
+    h.video.playTo(0.5);
+    const callsBefore = sb.appendCalls;
+    expect(() => h.player.appendMedia(media[1] as never)).not.toThrow();
+    // One attempt now, then one per retry: no synchronous loop.
+    expect(sb.appendCalls - callsBefore).toBe(1);
+    await h.run(60_000);
+    expect(sb.appendCalls - callsBefore).toBeLessThan(20);
+    expect(h.errors.map((e) => e.code)).toEqual(['BUFFER_FULL']);
+  });
+
+  it('appends again once the playhead has moved and room can be made', async () => {
+    const h = await openPlayer({ live: false, keepBehind: 100 });
+    const { init, media } = segmentsOf('p01');
+    h.player.appendInit(init);
+    for (const m of media.slice(0, 2)) h.player.appendMedia(m);
+    await h.run(20);
+    const sb = h.sb();
+    const third = media[2];
+    if (!third) throw new Error('p01 has 5 GOPs');
+    // The third GOP fits only once the first has gone.
+    sb.quota = sb.storedBytes + third.data.byteLength - 1;
+    h.video.playTo(0.5);
+    h.player.appendMedia(third);
+    await h.run(700);
+    expect(sb.frames).toHaveLength(60);
+    h.video.playTo(1.2);
+    await h.run(1000);
+    expect(h.errors).toEqual([]);
+    expect(h.video.buffered.toArray()).toEqual([[1, 3]]);
+  });
 });
 
 describe('MsePlayer, live', () => {
   const live = { live: true, keepBehind: 4, maxAhead: Infinity } as const;
+
+  it('needs no page: it plays where there is no document (a worker)', async () => {
+    expect(typeof document).toBe('undefined');
+    const h = await openPlayer(live);
+    const { init, media } = segmentsOf('p01', { fragment: 'frame' });
+    h.player.appendInit(init);
+    for (const m of media.slice(0, 10)) h.player.appendMedia(m);
+    await h.run(300);
+    expect(h.errors).toEqual([]);
+    expect(h.video.paused).toBe(false);
+    expect(h.sb().frames).toHaveLength(10);
+  });
+
+  it('counts no stall while the page is hidden, and returns to the edge when it is shown', async () => {
+    const listeners: (() => void)[] = [];
+    const page = {
+      visible: true,
+      subscribe(listener: () => void) {
+        listeners.push(listener);
+        return () => undefined;
+      },
+    };
+    const h = await openPlayer(live, fakeDeps(page));
+    const { init, media } = segmentsOf('p01', { fragment: 'frame' });
+    h.player.appendInit(init);
+    h.player.appendMedia(media[0] as never);
+    // Past the join (a burst in the first seconds jumps once by itself).
+    await h.run(3100);
+    page.visible = false;
+    h.video.fire('waiting');
+    expect(h.player.stats.underflows).toBe(0);
+    // Hidden: frames keep arriving, the playhead does not move (2 s behind, below the far-behind jump).
+    for (const m of media.slice(1, 61)) h.player.appendMedia(m);
+    await h.run(20);
+    const jumps = h.player.stats.jumps;
+    h.video.pause();
+    page.visible = true;
+    for (const listener of listeners) listener();
+    expect(h.player.stats.jumps).toBe(jumps + 1);
+    expect(h.video.currentTime).toBeGreaterThan(1.9);
+    expect(h.video.paused).toBe(false);
+    expect(h.player.stats.skippedFrames).toBeGreaterThan(50);
+  });
 
   it('starts at the first frame, then speeds up gently when behind and jumps when far behind', async () => {
     const h = await openPlayer(live);

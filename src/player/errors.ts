@@ -1,0 +1,26 @@
+/** The player's errors, with codes the page explains (src/app/messages.ts). */
+import { CodedError } from '../core/index.js';
+
+export type PlayerErrorCode =
+  /** No MediaSource nor ManagedMediaSource. */
+  | 'NO_MSE'
+  /** MediaSource.isTypeSupported says no to the stream's codec string. */
+  | 'CODEC_UNSUPPORTED'
+  /** appendBuffer, remove or another SourceBuffer call threw. */
+  | 'APPEND_FAILED'
+  /** The SourceBuffer stayed full and nothing behind the playhead could be removed. */
+  | 'BUFFER_FULL'
+  /** The media element reported an error (decode failure). */
+  | 'MEDIA_ERROR';
+
+export class PlayerError extends CodedError<PlayerErrorCode> {
+  override readonly name = 'PlayerError';
+}
+
+export function unsupported(mimeType: string): PlayerError {
+  return new PlayerError(
+    'CODEC_UNSUPPORTED',
+    `This browser cannot play ${mimeType} (MediaSource.isTypeSupported says no). Try another browser, or re-encode with a lower profile/level.`,
+    { mimeType },
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * The live playout controller: feeds a LatencyPolicy (./live-latency.ts) with the element's state
+ * and events (stalls, appends, a page becoming visible) and applies its decisions to the element:
+ * a playbackRate, or a jump of the playhead. Frames jumped over are counted: a live stream drops
+ * frames only to catch up with its edge, and says how many.
+ */
+import type { Clock, TimerId } from './clock.js';
+import { bounds, isBuffered } from './media-element.js';
+import type { MediaElement } from './media-element.js';
+import type { LatencyPolicy, PlayoutDecision, PlayoutInput } from './live-latency.js';
+import type { Visibility } from './visibility.js';
+
+/** Appends are a burst (a relay's GOP cache) until none came for this long. */
+const JOIN_SETTLE_MS = 12;
+
+export interface LivePlayoutDeps {
+  readonly media: MediaElement;
+  readonly clock: Clock;
+  readonly visibility: Visibility;
+  readonly policy: LatencyPolicy;
+  /** Whether nothing is queued for the SourceBuffer (a burst has been appended). */
+  queueIdle(): boolean;
+}
+
+type LiveState = 'waiting-for-first-frame' | 'playing' | 'destroyed';
+
+export class LivePlayout {
+  /** Stalls at the live edge ('waiting' while playing). */
+  underflows = 0;
+  jumps = 0;
+  /** Frames jumped over to catch up. */
+  skippedFrames = 0;
+  private state: LiveState = 'waiting-for-first-frame';
+  private frameDuration = 0;
+  private joinTimer: TimerId | undefined;
+  private readonly unsubscribe: () => void;
+  private readonly onWaiting = (): void => {
+    const media = this.deps.media;
+    if (this.state !== 'playing' || media.seeking || media.paused) return;
+    if (!this.deps.visibility.visible) return;
+    this.underflows++;
+    this.deps.policy.stalled(this.deps.clock.now(), this.frameDuration);
+  };
+
+  constructor(private readonly deps: LivePlayoutDeps) {
+    deps.media.addEventListener('waiting', this.onWaiting);
+    this.unsubscribe = deps.visibility.subscribe(() => this.onVisibility());
+  }
+
+  setFrameDuration(seconds: number): void {
+    this.frameDuration = seconds;
+  }
+
+  /** The first frame was appended. */
+  start(): void {
+    if (this.state !== 'waiting-for-first-frame') return;
+    this.state = 'playing';
+    this.deps.policy.started(this.deps.clock.now(), this.frameDuration);
+    this.watchJoin();
+  }
+
+  /** Media was appended after the first frame. */
+  appended(): void {
+    if (this.state !== 'playing') return;
+    this.tick();
+    this.watchJoin();
+  }
+
+  /** The periodic check (also while the page is hidden, throttled). */
+  tick(): void {
+    if (this.state !== 'playing') return;
+    this.apply(this.deps.policy.tick(this.input()));
+  }
+
+  destroy(): void {
+    this.state = 'destroyed';
+    this.deps.clock.clearTimeout(this.joinTimer);
+    this.deps.media.removeEventListener('waiting', this.onWaiting);
+    this.unsubscribe();
+  }
+
+  private onVisibility(): void {
+    if (this.state !== 'playing' || !this.deps.visibility.visible) return;
+    // Back from a hidden page (where the video did not advance): straight to the edge.
+    this.apply(this.deps.policy.visible(this.input()));
+    this.tick();
+    void this.deps.media.play().catch(() => undefined);
+  }
+
+  /** Once the appends have settled, the policy may jump to the edge (joining only). */
+  private watchJoin(): void {
+    const { clock, policy } = this.deps;
+    if (!policy.joining(clock.now())) return;
+    clock.clearTimeout(this.joinTimer);
+    this.joinTimer = clock.setTimeout(() => {
+      this.joinTimer = undefined;
+      if (this.state !== 'playing' || !this.deps.queueIdle()) return;
+      this.apply(policy.joined(this.input()));
+    }, JOIN_SETTLE_MS);
+  }
+
+  private input(): PlayoutInput {
+    const media = this.deps.media;
+    const buffered = media.buffered;
+    return {
+      now: this.deps.clock.now(),
+      playhead: media.currentTime,
+      bufferedEnd: bounds(buffered).end,
+      frameDuration: this.frameDuration,
+      playbackRate: media.playbackRate,
+      isBuffered: (time) => isBuffered(buffered, time),
+    };
+  }
+
+  private apply(decision: PlayoutDecision): void {
+    const media = this.deps.media;
+    switch (decision.kind) {
+      case 'keep':
+        return;
+      case 'rate':
+        media.playbackRate = decision.rate;
+        return;
+      case 'jump': {
+        const from = media.currentTime;
+        media.currentTime = decision.to;
+        // The join jump lands in the GOP being decoded; the others reset a catch-up rate.
+        if (decision.reason !== 'join') media.playbackRate = 1;
+        this.jumps++;
+        if (this.frameDuration > 0) {
+          this.skippedFrames += Math.max(0, Math.round((decision.to - from) / this.frameDuration));
+        }
+        if (decision.reason === 'far-behind' && media.paused && this.deps.visibility.visible) {
+          void media.play().catch(() => undefined);
+        }
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// Frame counts survive an engine's counter reset (WebKit resets them at each playbackRate change).
+import { describe, expect, it } from 'vitest';
+import { FrameCounter } from '../../../src/player/frame-counter.js';
+import { FakeVideo } from './fake-mse.js';
+
+describe('FrameCounter', () => {
+  it('adds up the counts across resets', () => {
+    const video = new FakeVideo();
+    const counter = new FrameCounter(video.asElement());
+    video.totalVideoFrames = 120;
+    video.droppedVideoFrames = 4;
+    expect(counter.read()).toEqual({ decoded: 120, dropped: 4 });
+    // A rate change: the engine starts again from 0; reading at 'ratechange' keeps what came before.
+    video.playbackRate = 1.25;
+    video.totalVideoFrames = 0;
+    video.droppedVideoFrames = 0;
+    video.fire('ratechange');
+    video.totalVideoFrames = 3;
+    expect(counter.read()).toEqual({ decoded: 123, dropped: 4 });
+    video.totalVideoFrames = 2;
+    video.droppedVideoFrames = 1;
+    expect(counter.read()).toEqual({ decoded: 125, dropped: 5 });
+    expect(counter.resets).toBe(2);
+  });
+
+  it('reads nothing from an element without playback quality', () => {
+    const video = new FakeVideo();
+    const counter = new FrameCounter({
+      ...video.asElement(),
+      addEventListener: () => undefined,
+      getVideoPlaybackQuality: undefined,
+    } as unknown as HTMLVideoElement);
+    expect(counter.read()).toEqual({ decoded: 0, dropped: 0 });
+  });
+});
