@@ -9,15 +9,12 @@
  * startup; without one it is loaded at once. It then takes over the running session, including the
  * transmuxer outputs seen so far (the inspector shows the whole history).
  */
-import { FileSource } from '../sources/file-source.js';
-import { HttpSource } from '../sources/http-source.js';
-import { SourceError } from '../sources/source.js';
-import type { ByteSource } from '../sources/source.js';
-import { WebSocketSource } from '../sources/websocket-source.js';
 import type { TransmuxerOutput } from '../core/index.js';
 import { readParams } from './params.js';
-import type { PageParams } from './params.js';
-import { Session, toSessionError } from './session.js';
+import { play } from '../play/index.js';
+import type { PlaySource } from '../play/index.js';
+import { toSessionError } from './session.js';
+import type { Session } from './session.js';
 import { initialSettings } from './settings.js';
 import type { PlaybackSettings } from './settings.js';
 import { normaliseStreamUrl } from './stream-url.js';
@@ -133,49 +130,59 @@ Object.defineProperty(window, '__h264mux', {
   } satisfies DebugHook),
 });
 
-function sourceForUrl(src: string, p: PageParams): ByteSource {
-  const url = new URL(normaliseStreamUrl(src, location.href).href);
-  const stallTimeoutMs = p.stallSeconds * 1000;
-  switch (url.protocol) {
-    case 'ws:':
-    case 'wss:':
-      return new WebSocketSource(url.href, { framing: p.framing, stallTimeoutMs });
-    case 'http:':
-    case 'https:':
-      return new HttpSource(url.href, { live: p.live, stallTimeoutMs });
-    default:
-      throw new SourceError('BAD_URL', `Cannot read ${url.protocol} URLs: ${src}`);
-  }
-}
+/** Bumped by every start: a player that resolves after a newer start is closed at once. */
+let starts = 0;
 
-function play(source: ByteSource, picked?: File): void {
-  session?.stop();
+/** Plays `source` with the package's player API (the page is only its UI). */
+function start(source: PlaySource, picked?: File): void {
+  const token = ++starts;
+  session?.close();
+  session = undefined;
   hls?.stop();
   hls = undefined;
   pageErrors.length = 0;
   earlyOutputs = [];
-  const s = new Session(video, source, {
-    fps: settings.fps,
-    targetLatency: settings.latency,
-    playbackRate: params.rate,
-  });
-  session = s;
   file = picked;
-  s.onOutputs = (outputs) => earlyOutputs.push(outputs);
-  s.onChange = () => {
-    if (view) view.render();
-    else if (s.errors.length > 0) loadPage();
-  };
+  play(video, source, {
+    fps: settings.fps,
+    latency: settings.latency,
+    playbackRate: params.rate,
+    live: params.live,
+    framing: params.framing,
+    stallTimeoutMs: params.stallSeconds * 1000,
+  }).then(
+    (s) => {
+      if (token !== starts) {
+        s.close();
+        return;
+      }
+      session = s;
+      s.addEventListener('outputs', ({ detail }) => {
+        // Until the page UI takes over (it then listens itself).
+        if (!view) earlyOutputs.push(detail);
+      });
+      s.addEventListener('change', () => {
+        if (view) view.render();
+        else if (s.errors.length > 0) loadPage();
+      });
+      view?.sessionStarted();
+      view?.render();
+    },
+    (error: unknown) => {
+      if (token !== starts) return;
+      pageErrors.push(toSessionError(error));
+      loadPage();
+      view?.render();
+    },
+  );
   // Visible before the first frame: a hidden <video> presents nothing.
   playerSection.hidden = false;
-  view?.sessionStarted();
-  s.start();
-  view?.render();
 }
 
 /** Plays an HLS playlist; its module (and hls.js) load only now, off the raw-stream startup path. */
 function playHls(src: string): void {
-  session?.stop();
+  starts++;
+  session?.close();
   session = undefined;
   file = undefined;
   hls?.stop();
@@ -204,7 +211,7 @@ function playHls(src: string): void {
 }
 
 function playFile(picked: File | undefined): void {
-  if (picked) play(new FileSource(picked), picked);
+  if (picked) start(picked, picked);
 }
 
 /** Plays a URL as typed (see ./stream-url.ts); a URL that cannot be played ends the current session. */
@@ -213,16 +220,22 @@ function playUrl(src: string): void {
     playHls(src);
     return;
   }
+  let url: string;
   try {
-    play(sourceForUrl(src, params));
+    url = normaliseStreamUrl(src, location.href).href;
   } catch (error) {
-    session?.stop();
+    starts++;
+    session?.close();
     session = undefined;
+    hls?.stop();
+    hls = undefined;
     file = undefined;
     pageErrors.length = 0;
     pageErrors.push(toSessionError(error));
     view?.render();
+    return;
   }
+  start(url);
 }
 
 byId<HTMLInputElement>('file-input').addEventListener('change', (event) => {
@@ -244,15 +257,10 @@ document.addEventListener('drop', (event) => {
 });
 
 if (params.src) {
-  try {
-    if (isHlsUrl(params.src)) playHls(params.src);
-    else play(sourceForUrl(params.src, params));
-    video.addEventListener('playing', loadPage, { once: true });
-    setTimeout(loadPage, LATE_PAGE_MS);
-  } catch (error) {
-    pageErrors.push(toSessionError(error));
-    loadPage();
-  }
+  playUrl(params.src);
+  if (pageErrors.length > 0) loadPage();
+  video.addEventListener('playing', loadPage, { once: true });
+  setTimeout(loadPage, LATE_PAGE_MS);
 } else {
   loadPage();
 }

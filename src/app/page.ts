@@ -218,17 +218,17 @@ export function mountPage(host: PageHost): PageView {
   function sessionStarted(): void {
     const s = host.session;
     if (!s) return;
-    s.onChange = render;
+    // ./main.ts renders on the session's 'change' events.
     inspectorInstance?.reset();
     earlyOutputs = host.takeEarlyOutputs();
     if (inspectorInstance) {
       for (const outputs of earlyOutputs) inspectorInstance.addOutputs(outputs);
       earlyOutputs = [];
     }
-    s.onOutputs = (outputs) => {
+    s.addEventListener('outputs', ({ detail: outputs }) => {
       if (inspectorInstance) inspectorInstance.addOutputs(outputs);
       else earlyOutputs.push(outputs);
-    };
+    });
     saveControls.attach(s, host.file, settings.fps);
     const src = host.file ? '' : s.stats.source;
     started = {

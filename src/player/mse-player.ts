@@ -153,12 +153,7 @@ export class MsePlayer {
       beforeEnd: () => void this.gaps.runOff(),
     });
     this.frames = new FrameCounter(media);
-    this.room = new BufferRoom(
-      media,
-      () => this.queued(),
-      () => this.state === 'playing',
-      this.options.maxAhead,
-    );
+    this.room = new BufferRoom(media, () => this.queued(), this.options.maxAhead);
     media.muted = true;
     media.playsInline = true;
     // ManagedMediaSource only opens with remote playback disabled (WebKit).

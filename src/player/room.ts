@@ -19,8 +19,6 @@ export class BufferRoom {
     private readonly media: MediaElement,
     /** Segments queued and their seconds. */
     private readonly queued: () => { readonly segments: number; readonly seconds: number },
-    /** Whether the first frame is buffered (before it, room is only a matter of the queue). */
-    private readonly started: () => boolean,
     private maxAhead: number,
   ) {}
 
@@ -32,7 +30,6 @@ export class BufferRoom {
     if (this.open) return true;
     const queued = this.queued();
     if (queued.segments > MAX_QUEUED) return false;
-    if (!this.started()) return true;
     const ahead = bufferedAhead(this.media.buffered, this.media.currentTime);
     return ahead + queued.seconds < this.maxAhead;
   }

@@ -5,7 +5,7 @@
 import { CodedError } from '../core/index.js';
 import type { UpstreamNotice } from './relay-protocol.js';
 
-export type SourceKind = 'file' | 'http' | 'websocket';
+export type SourceKind = 'file' | 'http' | 'websocket' | 'stream';
 
 export type SourceErrorCode =
   /** The URL is not valid or uses a scheme we cannot read. */

@@ -1,8 +1,19 @@
 /**
  * Main-thread side of the transmuxer worker: one promise per command, resolved by the reply with
  * the same id. Pushed buffers are transferred to the worker (the caller must not reuse them).
+ *
+ * Where the transmuxer runs (`TransmuxerHost`):
+ * - 'module' (default): the module worker next to this file, `new Worker(new URL(...), { type:
+ *   'module' })`. Vite bundles it as it is; webpack 5 too; other bundlers need a plugin that handles
+ *   that pattern, or the URL of the copied file (below).
+ * - a URL: a module worker loaded from there (e.g. node_modules/h264mux/dist-lib/worker/
+ *   transmux.worker.js copied to the app's static files; it imports ../core/ next to it).
+ * - a function: whatever Worker the app makes.
+ * - 'main-thread': no worker, the same service called in the page (simplest to bundle; the transmuxer
+ *   then shares the main thread with the page).
  */
 import { CodedError, type TransmuxerOptions, type TransmuxerOutput } from '../core/index.js';
+import { TransmuxService } from './transmux-service.js';
 import type {
   RecordOptions,
   Recording,
@@ -43,20 +54,55 @@ interface Pending {
   reject: (error: TransmuxError) => void;
 }
 
+/** Where the transmuxer runs (see the header). */
+export type TransmuxerHost = 'module' | 'main-thread' | URL | (() => Worker);
+
+/** What the client needs of a Worker; the main-thread service offers the same. */
+interface WorkerPort {
+  onmessage: ((event: MessageEvent<WorkerResponse>) => void) | null;
+  onerror: ((event: ErrorEvent) => void) | null;
+  postMessage(message: WorkerCommand, transfer: Transferable[]): void;
+  terminate(): void;
+}
+
+/** The service in this thread, behind the Worker interface (answers in later microtasks). */
+function inlineTransmuxer(): WorkerPort {
+  const service = new TransmuxService();
+  let terminated = false;
+  const port: WorkerPort = {
+    onmessage: null,
+    onerror: null,
+    postMessage(message) {
+      void service.handle(message).then(([response]) => {
+        if (!terminated) port.onmessage?.({ data: response } as MessageEvent<WorkerResponse>);
+      });
+    },
+    terminate() {
+      terminated = true;
+    },
+  };
+  return port;
+}
+
+function startHost(host: TransmuxerHost): WorkerPort {
+  if (host === 'main-thread') return inlineTransmuxer();
+  if (typeof host === 'function') return host();
+  if (host !== 'module') return new Worker(host, { type: 'module', name: 'h264mux-transmuxer' });
+  return new Worker(new URL('./transmux.worker.js', import.meta.url), {
+    type: 'module',
+    name: 'h264mux-transmuxer',
+  });
+}
+
 export class TransmuxWorker {
-  private readonly worker: Worker;
+  private readonly worker: WorkerPort;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: TransmuxError | undefined;
 
-  constructor() {
-    const early = takeEarlyWorker();
-    this.worker =
-      early?.worker ??
-      new Worker(new URL('./transmux.worker.ts', import.meta.url), {
-        type: 'module',
-        name: 'h264mux-transmuxer',
-      });
+  constructor(host: TransmuxerHost = 'module') {
+    const early = host === 'module' ? takeEarlyWorker() : undefined;
+    this.worker = early?.worker ?? startHost(host);
     this.worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.onResponse(event.data);
     this.worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();

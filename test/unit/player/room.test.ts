@@ -1,8 +1,7 @@
 // File backpressure: the source waits while the queue is long or enough is buffered ahead.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BufferRoom } from '../../../src/player/room.js';
-import { videoWith } from './fake-mse.js';
-import type { FakeVideo } from './fake-mse.js';
+import { FakeVideo, videoWith } from './fake-mse.js';
 import { segmentsOf } from './segments.js';
 
 beforeEach(() => {
@@ -21,12 +20,7 @@ describe('BufferRoom', () => {
   it('waits while more than maxAhead seconds are buffered ahead, until the playhead moves', async () => {
     const video = bufferedVideo();
     let queued = { segments: 0, seconds: 0 };
-    const room = new BufferRoom(
-      video.asElement(),
-      () => queued,
-      () => true,
-      2,
-    );
+    const room = new BufferRoom(video.asElement(), () => queued, 2);
     let resolved = false;
     void room.wait().then(() => (resolved = true));
     room.check();
@@ -48,17 +42,13 @@ describe('BufferRoom', () => {
     expect(resolved).toBe(true);
   });
 
-  it('has room before the first frame whatever is buffered, and for good once released', async () => {
-    const video = bufferedVideo();
-    let started = false;
-    const room = new BufferRoom(
-      video.asElement(),
-      () => ({ segments: 0, seconds: 0 }),
-      () => started,
-      1,
-    );
+  it('counts what is queued before the first frame too, and has room for good once released', async () => {
+    const video = new FakeVideo();
+    let queued = { segments: 3, seconds: 0.5 };
+    const room = new BufferRoom(video.asElement(), () => queued, 1);
     expect(room.hasRoom).toBe(true);
-    started = true;
+    // A source chunk of many seconds, not appended yet: no more reading until it is.
+    queued = { segments: 3, seconds: 20 };
     expect(room.hasRoom).toBe(false);
     const waiting = room.wait();
     room.release();

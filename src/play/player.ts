@@ -1,0 +1,545 @@
+/**
+ * One playback: a byte source feeding the transmuxer worker, whose segments feed the MSE player.
+ * Outputs are handled strictly in stream order; a finite source is paced by the player (backpressure).
+ * What `play()` (./index.ts) returns, and what the web app plays with.
+ *
+ * Events (an EventTarget): 'change' on every state change, error, warning and notice; 'statechange'
+ * (detail: the state), 'error' (detail: the error as data), 'warning' (detail: the warning), 'stats'
+ * (detail: a stats snapshot, twice a second) and 'outputs' (detail: each batch of transmuxer outputs,
+ * for inspectors).
+ */
+import {
+  CodedError,
+  type StreamInfo,
+  type TransmuxerOptions,
+  type TransmuxerOutput,
+} from '../core/index.js';
+import { MsePlayer } from '../player/mse-player.js';
+import type { PlayerStats } from '../player/mse-player.js';
+import { alwaysVisible, documentVisibility } from '../player/visibility.js';
+import { isSeekable } from '../sources/source.js';
+import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
+import { TransmuxWorker } from '../worker/client.js';
+import type { TransmuxerHost } from '../worker/client.js';
+import type { RecordOptions, Recording } from '../worker/protocol.js';
+
+export type PlaybackState =
+  'connecting' | 'buffering' | 'playing' | 'paused' | 'reconnecting' | 'ended' | 'error';
+
+/** An error as data: a code to branch on, a message to show, plain detail. */
+export interface PlaybackError {
+  readonly code: string;
+  readonly message: string;
+  readonly detail: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface PlaybackWarning {
+  readonly code: string;
+  readonly message: string;
+  count: number;
+}
+
+export interface PlayerOptions {
+  /** Frame rate for a stream without timing (default: the stream's own, else 30). */
+  readonly fps?: number | undefined;
+  /** Live: seconds the playhead may lag the newest frame before catching up (default 0: the edge). */
+  readonly latency?: number | undefined;
+  /** File: playback rate (default 1; lowered while the decoder cannot keep up). */
+  readonly playbackRate?: number | undefined;
+  /** Where the transmuxer runs (default 'module': a module worker; see src/worker/client.ts). */
+  readonly transmuxer?: TransmuxerHost | undefined;
+}
+
+export interface PlaybackStats {
+  readonly source: string;
+  readonly sourceKind: string;
+  readonly live: boolean;
+  readonly accessUnitFraming: boolean;
+  readonly state: PlaybackState;
+  readonly info: StreamInfo | undefined;
+  readonly bytesReceived: number;
+  /** Input bitrate over the last seconds, bit/s. */
+  readonly bitrate: number;
+  /** Frames the transmuxer produced. */
+  readonly framesMuxed: number;
+  /** Frames received per second over the last seconds. */
+  readonly receivedFps: number;
+  /** Frames decoded per second by the browser over the last seconds. */
+  readonly presentedFps: number;
+  readonly reconnects: number;
+  readonly reconnectAttempts: number;
+  readonly firstSegmentKeyframe: boolean | undefined;
+  readonly initSegments: number;
+  /** Milestones in ms since navigation start (performance.now()): startup cost at a glance. */
+  readonly timeline: Readonly<
+    Record<
+      | 'created'
+      | 'sourceOpen'
+      | 'workerReady'
+      | 'connected'
+      | 'firstBytes'
+      | 'firstInit'
+      | 'firstMedia',
+      number | undefined
+    >
+  >;
+  readonly player: PlayerStats | undefined;
+}
+
+interface Sample {
+  readonly time: number;
+  readonly bytes: number;
+  readonly frames: number;
+  readonly decoded: number;
+}
+
+const RATE_WINDOW_MS = 2000;
+
+/** The events of a Player, for typed listeners. */
+export interface PlayerEventMap {
+  change: Event;
+  statechange: CustomEvent<PlaybackState>;
+  error: CustomEvent<PlaybackError>;
+  warning: CustomEvent<PlaybackWarning>;
+  stats: CustomEvent<PlaybackStats>;
+  outputs: CustomEvent<readonly TransmuxerOutput[]>;
+}
+
+// Typed listeners on the class below (declaration merging: it adds overloads, no members).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Player {
+  addEventListener<K extends keyof PlayerEventMap>(
+    type: K,
+    listener: (event: PlayerEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof PlayerEventMap>(
+    type: K,
+    listener: (event: PlayerEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class Player extends EventTarget {
+  state: PlaybackState = 'connecting';
+  readonly errors: PlaybackError[] = [];
+  readonly warnings: PlaybackWarning[] = [];
+  info: StreamInfo | undefined;
+
+  private readonly worker: TransmuxWorker;
+  private readonly player: MsePlayer;
+  private readonly opened: Promise<void>;
+  private readonly openMediaSource: () => void;
+  private chain: Promise<void>;
+  private configured = false;
+  /** The transmuxer options, for a fresh transmuxer after a file seek. */
+  private transmuxerOptions: TransmuxerOptions = {};
+  /** Bumped by a file seek: outputs of earlier pushes are dropped. */
+  private generation = 0;
+  /** Errors shown while a live source keeps trying to connect; gone once it does. */
+  private transientErrors = new Set<PlaybackError>();
+  private live = false;
+  private accessUnitFraming = false;
+  private stopped = false;
+  private bytesReceived = 0;
+  private framesMuxed = 0;
+  private initSegments = 0;
+  private reconnectAttempts = 0;
+  private firstSegmentKeyframe: boolean | undefined;
+  private samples: Sample[] = [];
+  private readonly timeline: {
+    created: number;
+    sourceOpen?: number;
+    workerReady?: number;
+    connected?: number;
+    firstBytes?: number;
+    firstInit?: number;
+    firstMedia?: number;
+  } = { created: performance.now() };
+  private readonly sampler: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly source: ByteSource,
+    private readonly options: PlayerOptions = {},
+  ) {
+    super();
+    this.worker = new TransmuxWorker(options.transmuxer);
+    this.player = new MsePlayer(
+      video,
+      { playbackRate: options.playbackRate ?? 1 },
+      {
+        visibility: typeof document === 'undefined' ? alwaysVisible : documentVisibility(document),
+      },
+    );
+    this.player.onError = (error) => this.fail(error);
+    this.player.onSeekOutsideBuffer = (time) => this.seekSource(time);
+    let open: () => void = () => undefined;
+    // player.open() runs inside start(), not in a microtask: a microtask would wait for the rest of
+    // the page's startup script, and the media element needs tens of ms to open the MediaSource.
+    this.opened = new Promise<void>((resolve, reject) => {
+      open = () => {
+        this.player.open().then(resolve, reject);
+      };
+    });
+    this.openMediaSource = open;
+    this.chain = this.opened
+      .then(() => {
+        this.timeline.sourceOpen = performance.now();
+      })
+      .catch((error: unknown) => this.fail(error));
+    for (const type of ['playing', 'waiting', 'pause', 'ended'] as const) {
+      video.addEventListener(type, this.onMediaEvent);
+    }
+    this.sampler = setInterval(() => this.sample(), 500);
+  }
+
+  start(): void {
+    const sink: SourceSink = {
+      connected: (info) => this.onConnected(info),
+      data: (chunk, endOfAccessUnit) => this.onData(chunk, endOfAccessUnit),
+      end: () => this.onEnd(),
+      reconnecting: (attempt, delayMs, reason) => {
+        this.reconnectAttempts++;
+        this.setState('reconnecting');
+        this.notice = `Connection lost (${reason}); reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt}).`;
+        this.changed();
+      },
+      error: (error) => this.fail(error),
+      unreachable: (error, attempt, delayMs) => {
+        // Shown as an error, but the source keeps trying (a camera that is not up yet).
+        this.reconnectAttempts++;
+        if (this.transientErrors.size === 0) {
+          const shown = toPlaybackError(error);
+          this.transientErrors.add(shown);
+          this.errors.push(shown);
+          this.emit('error', shown);
+        }
+        this.setState('reconnecting');
+        this.notice = `Trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt}); playback starts when the stream is up.`;
+        this.changed();
+      },
+      restarted: (frame) => this.onRestarted(frame),
+      upstream: (notice) => {
+        // A relay whose camera is down: the connection stays; say what is going on.
+        if (notice.upstream === 'down') {
+          this.setState('reconnecting');
+          this.notice = `The relay is up, the camera is not: retrying (${notice.reason}).`;
+        } else if (this.state === 'reconnecting') {
+          this.setState('buffering');
+          this.notice = 'The camera is back: waiting for the next keyframe.';
+        }
+        this.changed();
+      },
+    };
+    // The connection goes first: it is in flight while the media element sets up its pipeline.
+    this.source.start(sink);
+    this.openMediaSource();
+  }
+
+  /** A transient, non-error message (reconnecting, read complete, stream ended). */
+  notice = '';
+  /** A finite source has been read to its end (until a seek restarts reading). */
+  readComplete = false;
+
+  /** Stops playback and releases the worker, the MediaSource and the connection. */
+  close(): void {
+    this.stop();
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.sampler);
+    this.source.stop();
+    this.worker.terminate();
+    this.player.destroy();
+    for (const type of ['playing', 'waiting', 'pause', 'ended'] as const) {
+      this.video.removeEventListener(type, this.onMediaEvent);
+    }
+  }
+
+  /**
+   * Records the bytes received from now on into an MP4 that starts at the next keyframe (a second
+   * transmuxer in the same worker, fed in order with the playback's pushes).
+   */
+  recordStart(options: RecordOptions): Promise<void> {
+    return this.worker.recordStart(options);
+  }
+
+  /** Ends the recording started by `recordStart`. */
+  recordStop(): Promise<Recording> {
+    return this.worker.recordStop();
+  }
+
+  get stats(): PlaybackStats {
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    const span = first && last ? (last.time - first.time) / 1000 : 0;
+    const rate = (pick: (s: Sample) => number): number =>
+      first && last && span > 0 ? (pick(last) - pick(first)) / span : 0;
+    return {
+      source: this.source.label,
+      sourceKind: this.source.kind,
+      live: this.live,
+      accessUnitFraming: this.accessUnitFraming,
+      state: this.state,
+      info: this.info,
+      bytesReceived: this.bytesReceived,
+      bitrate: rate((s) => s.bytes) * 8,
+      framesMuxed: this.framesMuxed,
+      receivedFps: rate((s) => s.frames),
+      presentedFps: rate((s) => s.decoded),
+      reconnects: this.source.reconnects,
+      reconnectAttempts: this.reconnectAttempts,
+      firstSegmentKeyframe: this.firstSegmentKeyframe,
+      initSegments: this.initSegments,
+      timeline: {
+        created: this.timeline.created,
+        sourceOpen: this.timeline.sourceOpen,
+        workerReady: this.timeline.workerReady,
+        connected: this.timeline.connected,
+        firstBytes: this.timeline.firstBytes,
+        firstInit: this.timeline.firstInit,
+        firstMedia: this.timeline.firstMedia,
+      },
+      player: this.stopped ? undefined : this.player.stats,
+    };
+  }
+
+  private onConnected(info: ConnectionInfo): void {
+    this.timeline.connected ??= performance.now();
+    if (this.transientErrors.size > 0) {
+      const kept = this.errors.filter((e) => !this.transientErrors.has(e));
+      this.errors.length = 0;
+      this.errors.push(...kept);
+      this.transientErrors.clear();
+      this.notice = '';
+    }
+    this.live = info.live;
+    this.accessUnitFraming = info.accessUnitFraming;
+    if (!this.configured) {
+      this.configured = true;
+      this.player.configure(
+        info.live
+          ? { live: true, keepBehind: 4, maxAhead: Infinity }
+          : { live: false, keepBehind: 30, maxAhead: 20 },
+      );
+      // Live: per-frame fragments, and frames out as they arrive when the stream declares no
+      // reordering bound (cameras that write no bitstream_restriction). Files: one fragment per GOP.
+      this.transmuxerOptions = {
+        fragment: info.live ? 'frame' : 'gop',
+        ...(info.live ? { lowLatency: true } : {}),
+        ...(this.options.fps !== undefined ? { fps: this.options.fps } : {}),
+      };
+      void this.worker
+        .configure(this.transmuxerOptions)
+        .then(() => (this.timeline.workerReady = performance.now()))
+        .catch((error: unknown) => this.fail(error));
+      this.player.configure({
+        targetLatency: this.options.latency ?? 0,
+        // Unframed bytes already cost a frame (a frame ends at the next start code): a smaller
+        // underflow guard keeps HTTP within its latency budget.
+        maxGuardFrames: info.accessUnitFraming ? 0.6 : 0.3,
+      });
+    } else if (info.reconnect) {
+      // Partial input from the lost connection is dropped; output resumes at the next keyframe.
+      void this.worker.reset().catch((error: unknown) => this.fail(error));
+      this.notice = `Reconnected (${this.source.reconnects} reconnect${this.source.reconnects === 1 ? '' : 's'}); waiting for the next keyframe.`;
+    }
+    if (this.state === 'reconnecting') this.setState('buffering');
+    this.changed();
+    // Bytes flow to the worker at once; appends wait for the MediaSource on the chain.
+  }
+
+  /** The file source restarts at keyframe `frame` (a seek): a fresh transmuxer, placed at that frame. */
+  private onRestarted(frame: number): void {
+    if (this.stopped || this.state === 'error') return;
+    this.generation++;
+    const info = this.info;
+    const frameSeconds = info ? info.frameDuration / info.timescale : 0;
+    // Worker commands run in order: pushes after this one go to the fresh transmuxer.
+    void this.worker.configure(this.transmuxerOptions).catch((error: unknown) => this.fail(error));
+    this.player.restart(frame * frameSeconds);
+    this.readComplete = false;
+    this.notice = '';
+    if (this.state === 'ended') this.setState('buffering');
+    this.changed();
+  }
+
+  /** A seek outside the buffer: the file source restarts at the keyframe before `time` if useful. */
+  private seekSource(time: number): void {
+    const info = this.info;
+    if (!isSeekable(this.source) || !info || this.stopped || this.state === 'error') return;
+    const frameSeconds = info.frameDuration / info.timescale;
+    // Media time -> the stream's PTS -> decode-order frame: B-frame streams present reorderDepth
+    // frames late.
+    const pts = time + this.player.timelineShift;
+    const frame = Math.max(0, Math.floor(pts / frameSeconds + 1e-6) - info.reorderDepth);
+    // Before the buffer's end but not buffered: it was evicted (or never read): read it again.
+    const rewind = time < (this.player.stats.bufferedEnd || 0);
+    this.source.seek(frame, rewind);
+  }
+
+  private onData(chunk: Uint8Array, endOfAccessUnit: boolean): Promise<void> | undefined {
+    if (this.stopped || this.state === 'error') return undefined;
+    this.timeline.firstBytes ??= performance.now();
+    this.bytesReceived += chunk.byteLength;
+    const pushed = this.worker.push(chunk, endOfAccessUnit);
+    const generation = this.generation;
+    // The push is posted now (the worker keeps order); outputs are handled in order on the chain.
+    this.chain = this.chain
+      .then(() => pushed)
+      .then((outputs) => {
+        if (generation === this.generation) this.handle(outputs);
+      })
+      .catch((error: unknown) => this.fail(error));
+    if (this.live) return undefined;
+    return this.chain.then(() => this.player.waitForRoom());
+  }
+
+  private onEnd(): void {
+    if (this.stopped) return;
+    const flushed = this.worker.flush();
+    const generation = this.generation;
+    this.chain = this.chain
+      .then(() => flushed)
+      .then((outputs) => {
+        if (generation !== this.generation) return;
+        this.handle(outputs);
+        if (this.state === 'error') return;
+        this.player.endOfStream();
+        this.readComplete = true;
+        this.notice = 'Read complete: the rest of the file is buffered.';
+        this.changed();
+      })
+      .catch((error: unknown) => this.fail(error));
+  }
+
+  private handle(outputs: readonly TransmuxerOutput[]): void {
+    if (this.stopped || this.state === 'error') return;
+    this.emit('outputs', outputs);
+    let changed = false;
+    for (const out of outputs) {
+      switch (out.type) {
+        case 'init':
+          this.initSegments++;
+          this.timeline.firstInit ??= performance.now();
+          this.info = out.info;
+          this.player.appendInit(out);
+          changed = true;
+          break;
+        case 'media':
+          this.firstSegmentKeyframe ??= out.keyframe;
+          this.timeline.firstMedia ??= performance.now();
+          this.framesMuxed += out.frames;
+          this.player.appendMedia(out);
+          if (isSeekable(this.source)) {
+            // A file is seekable to its (estimated) end before it has all been read.
+            const seconds = (this.source.estimateFrames() * out.duration) / out.frames;
+            this.player.setDurationEstimate(seconds / out.timescale);
+          }
+          break;
+        case 'info':
+          this.info = out.info;
+          changed = true;
+          break;
+        case 'warning': {
+          let known = this.warnings.find((w) => w.code === out.code);
+          if (known) known.count++;
+          else {
+            known = { code: out.code, message: out.message, count: 1 };
+            this.warnings.push(known);
+          }
+          this.emit('warning', { ...known });
+          changed = true;
+          break;
+        }
+      }
+    }
+    if (changed) this.changed();
+  }
+
+  private readonly onMediaEvent = (event: Event): void => {
+    if (this.state === 'error' || this.stopped) return;
+    switch (event.type) {
+      case 'playing':
+        this.setState('playing');
+        if (!this.readComplete) this.notice = '';
+        break;
+      case 'waiting':
+        if (this.state !== 'reconnecting') this.setState('buffering');
+        break;
+      case 'pause':
+        if (!this.video.ended && this.state === 'playing') this.setState('paused');
+        break;
+      case 'ended':
+        this.setState('ended');
+        this.notice = 'Stream ended.';
+        break;
+    }
+    this.changed();
+  };
+
+  private sample(): void {
+    this.samples.push({
+      time: performance.now(),
+      bytes: this.bytesReceived,
+      frames: this.framesMuxed,
+      // Summed across engine counter resets (WebKit resets at each playbackRate change).
+      decoded: this.player.stats.decodedFrames,
+    });
+    const cutoff = performance.now() - RATE_WINDOW_MS;
+    while (this.samples.length > 2 && (this.samples[0]?.time ?? 0) < cutoff) this.samples.shift();
+    this.emit('stats', this.stats);
+  }
+
+  private setState(state: PlaybackState): void {
+    if (this.state === state) return;
+    if (this.state === 'error') return;
+    this.state = state;
+    this.emit('statechange', state);
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopped || this.state === 'error') return;
+    const data = toPlaybackError(error);
+    this.errors.push(data);
+    this.setState('error');
+    this.source.stop();
+    this.emit('error', data);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+
+  private emit<K extends Exclude<keyof PlayerEventMap, 'change'>>(
+    type: K,
+    detail: PlayerEventMap[K]['detail'],
+  ): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+export function toPlaybackError(error: unknown): PlaybackError {
+  // TransmuxError, PlayerError, SourceError.
+  if (error instanceof CodedError) return error.toJSON();
+  return {
+    code: 'INTERNAL',
+    message: error instanceof Error ? error.message : String(error),
+    detail: {},
+  };
+}

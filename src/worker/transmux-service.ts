@@ -1,0 +1,148 @@
+/**
+ * The transmuxer behind the worker protocol (./protocol.ts): one Transmuxer, and a second one while
+ * recording, answering commands strictly in order. The worker entry (./transmux.worker.ts) posts its
+ * answers back; the main-thread fallback (./client.ts `inlineTransmuxer`) calls it directly. DOM-free.
+ */
+import { CodedError, Transmuxer } from '../core/index.js';
+import type { InitSegment, TransmuxerOutput } from '../core/index.js';
+import { fileTransmuxerOptions, Mp4Recording } from './mp4-file.js';
+import { transferablesOf } from './protocol.js';
+import type {
+  RecordOptions,
+  Recording,
+  WorkerCommand,
+  WorkerErrorData,
+  WorkerResponse,
+} from './protocol.js';
+import { dropUndecodableLastFrame } from './tail-check.js';
+
+interface Recorder {
+  readonly options: RecordOptions;
+  readonly transmuxer: Transmuxer;
+  readonly file: Mp4Recording;
+  readonly warnings: string[];
+}
+
+/** A failure of a command outside the core (e.g. Stop with nothing recorded). */
+class CommandError extends CodedError<'NOT_RECORDING' | 'NOTHING_RECORDED'> {}
+
+export function toErrorData(error: unknown): WorkerErrorData {
+  // H264MuxError from the core, CommandError from here.
+  if (error instanceof CodedError) return error.toJSON();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message, detail: {} };
+}
+
+type Answer = TransmuxerOutput[] | Recording;
+
+export class TransmuxService {
+  private transmuxer = new Transmuxer();
+  /** The last init segment handed out: the final GOP of a file is checked against it. */
+  private lastInit: InitSegment | undefined;
+  private recorder: Recorder | undefined;
+  /** Commands are answered strictly in order, also while a flush awaits its decoder check. */
+  private queue: Promise<void> = Promise.resolve();
+
+  /** Answers `command` (in order with the commands before it), with the buffers to transfer. */
+  handle(command: WorkerCommand): Promise<[WorkerResponse, ArrayBuffer[]]> {
+    const answered = this.queue.then(async (): Promise<[WorkerResponse, ArrayBuffer[]]> => {
+      try {
+        const answer = await this.run(command);
+        if (Array.isArray(answer)) {
+          return [{ type: 'outputs', id: command.id, outputs: answer }, transferablesOf(answer)];
+        }
+        return [{ type: 'recording', id: command.id, recording: answer }, []];
+      } catch (error) {
+        return [{ type: 'error', id: command.id, error: toErrorData(error) }, []];
+      }
+    });
+    this.queue = answered.then(() => undefined);
+    return answered;
+  }
+
+  private async run(command: WorkerCommand): Promise<Answer> {
+    switch (command.type) {
+      case 'configure':
+        this.transmuxer = new Transmuxer(command.options);
+        this.lastInit = undefined;
+        return [];
+      case 'push':
+        // Both transmuxers only read the chunk (views, never writes): one buffer serves both.
+        this.feedRecorder(command.data, command.endOfAccessUnit);
+        return this.remember(
+          this.transmuxer.push(command.data, { endOfAccessUnit: command.endOfAccessUnit }),
+        );
+      case 'flush':
+        // End of a file: a stream cut mid-NAL ends in a damaged frame that would stop the decoder.
+        return this.remember(
+          await dropUndecodableLastFrame(this.transmuxer.flush(), this.lastInit),
+        );
+      case 'reset':
+        this.transmuxer.reset();
+        this.recorder?.transmuxer.reset();
+        return [];
+      case 'record-start':
+        this.recorder = {
+          options: command.options,
+          transmuxer: new Transmuxer(fileTransmuxerOptions(command.options.fps)),
+          file: new Mp4Recording(command.options.layout, command.options.maxBytes),
+          warnings: [],
+        };
+        return [];
+      case 'record-stop':
+        return this.stopRecording();
+    }
+  }
+
+  private remember(outputs: TransmuxerOutput[]): TransmuxerOutput[] {
+    for (const out of outputs) if (out.type === 'init') this.lastInit = out;
+    return outputs;
+  }
+
+  /** Feeds the recorder; its failure (e.g. a damaged stream) ends the recording, never playback. */
+  private feedRecorder(data: Uint8Array, endOfAccessUnit: boolean): void {
+    const r = this.recorder;
+    if (!r) return;
+    try {
+      record(r, r.transmuxer.push(data, { endOfAccessUnit }));
+    } catch (error) {
+      r.warnings.push(`recording stopped: ${toErrorData(error).message}`);
+      this.recorder = { ...r, transmuxer: new Transmuxer(fileTransmuxerOptions(r.options.fps)) };
+    }
+  }
+
+  private async stopRecording(): Promise<Recording> {
+    const r = this.recorder;
+    this.recorder = undefined;
+    if (!r) throw new CommandError('NOT_RECORDING', 'No recording is running.');
+    let tail: TransmuxerOutput[] = [];
+    try {
+      tail = r.transmuxer.flush();
+    } catch {
+      // Nothing decodable after the last whole GOP: the recording ends there.
+    }
+    // Stop lands anywhere in a frame: a final frame cut short is dropped like a truncated file's.
+    record(r, await dropUndecodableLastFrame(tail, r.file.initSegment));
+    const blob = r.file.finish();
+    if (!blob) {
+      throw new CommandError(
+        'NOTHING_RECORDED',
+        'Nothing was recorded: no keyframe arrived between Record and Stop. Record for longer than one GOP.',
+      );
+    }
+    return {
+      blob,
+      layout: r.options.layout,
+      frames: r.file.frames,
+      durationSeconds: r.file.duration / r.file.timescale,
+      firstKeyframe: r.file.firstKeyframe === true,
+      capped: r.file.capped,
+      warnings: r.warnings,
+    };
+  }
+}
+
+function record(r: Recorder, outputs: readonly TransmuxerOutput[]): void {
+  r.file.add(outputs);
+  for (const out of outputs) if (out.type === 'warning') r.warnings.push(out.message);
+}
