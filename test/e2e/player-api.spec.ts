@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import type * as PlayerApi from '../../src/play/index.js';
 import { ROOT, expect, test } from './support/fixtures.js';
 import { startStaticServer } from './support/static-server.mjs';
 import type { StaticServer } from './support/static-server.mjs';
@@ -44,8 +45,7 @@ async function playIn(page: Page, how: 'url' | 'blob-main-thread' | 'stream'): P
   await page.waitForFunction(() => (window as unknown as { apiReady?: boolean }).apiReady);
   return page.evaluate(
     async ({ how, url }) => {
-      type Api = typeof import('../../src/play/index.js');
-      const api = (window as unknown as { api: Api }).api;
+      const api = (window as unknown as { api: typeof PlayerApi }).api;
       const video = document.querySelector('video') as HTMLVideoElement;
       const source =
         how === 'url'
@@ -94,8 +94,7 @@ test('play() rejects a URL it cannot read, with a code', async ({ page }) => {
   await page.goto(`${server?.origin ?? ''}/api.html`);
   await page.waitForFunction(() => (window as unknown as { apiReady?: boolean }).apiReady);
   const code = await page.evaluate(async () => {
-    type Api = typeof import('../../src/play/index.js');
-    const api = (window as unknown as { api: Api }).api;
+    const api = (window as unknown as { api: typeof PlayerApi }).api;
     try {
       await api.play(document.querySelector('video') as HTMLVideoElement, 'ftp://camera/stream');
       return 'resolved';
