@@ -4,6 +4,8 @@
 //
 // - tsc (tsconfig.build.json): dist-lib/core/ (the package's library: JS and .d.ts without @internal
 //   declarations) and dist-lib/cli/ (the CLI unbundled, for the benches; not published).
+// - tsc (tsconfig.player.build.json, with the DOM lib): dist-lib/play/ (h264mux/player) and what it
+//   uses, dist-lib/player/, sources/, worker/ (the transmuxer worker, loaded from next to it).
 // - rolldown: the command as one bundle in dist-lib/bin/ (the CLI, the core and ws, so that the package
 //   has no dependencies; `serve` is a chunk loaded only when used), made executable: npx runs the file.
 import { spawnSync } from 'node:child_process';
@@ -20,11 +22,10 @@ export const LIB_CLI = join(ROOT, 'dist-lib/bin/main.js');
 export async function buildLib() {
   rmSync(join(ROOT, 'dist-lib'), { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${r.status})`);
+  for (const config of ['tsconfig.build.json', 'tsconfig.player.build.json']) {
+    const r = spawnSync(process.execPath, [tsc, '-p', config], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`tsc -p ${config} failed (exit ${r.status})`);
+  }
   const { build } = await import('rolldown');
   await build({
     cwd: ROOT,
