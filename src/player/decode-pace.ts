@@ -136,6 +136,6 @@ export class DecodePace {
 
   private apply(rate: number): void {
     this.rate = rate;
-    if (Math.abs(this.media.playbackRate - rate) > 1e-3) this.media.playbackRate = rate;
+    if (Math.abs(this.media.playbackRate - rate) > 1e-3) this.counter.changeRate(rate);
   }
 }

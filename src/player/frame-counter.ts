@@ -42,6 +42,15 @@ export class FrameCounter {
     };
   }
 
+  /**
+   * Sets the element's playbackRate, reading the counts right before: WebKit resets them at the
+   * change, and frames counted since the last read would otherwise be lost from the sums.
+   */
+  changeRate(rate: number): void {
+    this.read();
+    this.media.playbackRate = rate;
+  }
+
   destroy(): void {
     this.media.removeEventListener('ratechange', this.onRateChange);
   }

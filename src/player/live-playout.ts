@@ -5,6 +5,7 @@
  * frames only to catch up with its edge, and says how many.
  */
 import type { Clock, TimerId } from './clock.js';
+import type { FrameCounter } from './frame-counter.js';
 import { bounds, isBuffered } from './media-element.js';
 import type { MediaElement } from './media-element.js';
 import type { LatencyPolicy, PlayoutDecision, PlayoutInput } from './live-latency.js';
@@ -18,6 +19,8 @@ export interface LivePlayoutDeps {
   readonly clock: Clock;
   readonly visibility: Visibility;
   readonly policy: LatencyPolicy;
+  /** Rate changes go through it (engines that reset their frame counters at a change). */
+  readonly frames: FrameCounter;
   /** Whether nothing is queued for the SourceBuffer (a burst has been appended). */
   queueIdle(): boolean;
 }
@@ -118,13 +121,13 @@ export class LivePlayout {
       case 'keep':
         return;
       case 'rate':
-        media.playbackRate = decision.rate;
+        this.deps.frames.changeRate(decision.rate);
         return;
       case 'jump': {
         const from = media.currentTime;
         media.currentTime = decision.to;
         // The join jump lands in the GOP being decoded; the others reset a catch-up rate.
-        if (decision.reason !== 'join') media.playbackRate = 1;
+        if (decision.reason !== 'join') this.deps.frames.changeRate(1);
         this.jumps++;
         if (this.frameDuration > 0) {
           this.skippedFrames += Math.max(0, Math.round((decision.to - from) / this.frameDuration));

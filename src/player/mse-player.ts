@@ -177,7 +177,7 @@ export class MsePlayer {
     if (!this.options.live) {
       this.pace?.setTarget(this.options.playbackRate);
       this.media.defaultPlaybackRate = this.options.playbackRate;
-      this.media.playbackRate = this.options.playbackRate;
+      this.frames.changeRate(this.options.playbackRate);
     }
   }
 
@@ -371,6 +371,7 @@ export class MsePlayer {
         clock: this.clock,
         visibility: this.visibility,
         policy: this.livePolicy,
+        frames: this.frames,
         queueIdle: () => this.queue.idle,
       });
       this.playout.setFrameDuration(this.frameDuration);

@@ -23,6 +23,19 @@ describe('FrameCounter', () => {
     expect(counter.resets).toBe(2);
   });
 
+  it('keeps what was counted right up to a rate change made through it', () => {
+    const video = new FakeVideo();
+    const counter = new FrameCounter(video.asElement());
+    video.totalVideoFrames = 10;
+    counter.read();
+    // Frames decoded since the last read, then the player's rate change (the engine resets).
+    video.totalVideoFrames = 14;
+    counter.changeRate(0.7);
+    expect(video.playbackRate).toBe(0.7);
+    video.totalVideoFrames = 1;
+    expect(counter.read().decoded).toBe(15);
+  });
+
   it('reads nothing from an element without playback quality', () => {
     const video = new FakeVideo();
     const counter = new FrameCounter({

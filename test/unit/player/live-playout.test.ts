@@ -2,6 +2,7 @@
 // does to the element, and what it counts.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EdgeGuardPolicy } from '../../../src/player/live-latency.js';
+import { FrameCounter } from '../../../src/player/frame-counter.js';
 import { LivePlayout } from '../../../src/player/live-playout.js';
 import { FakeClock } from './fake-clock.js';
 import { videoWith } from './fake-mse.js';
@@ -41,6 +42,7 @@ function setup(frames: number, visible = { visible: true }) {
       },
     },
     policy: new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0.6 }),
+    frames: new FrameCounter(video.asElement()),
     queueIdle: () => idle,
   });
   live.setFrameDuration(FRAME);
