@@ -10,6 +10,10 @@
  * stream on an idle machine), and beyond it the user asked for a rate the display cannot show whole
  * (e.g. 4x to skim a file). A stall counts at any rate: under load Chromium's clock otherwise runs on
  * past frames not yet decoded, which are then never decoded at all.
+ *
+ * Not where a rate change restarts the pipeline: WebKitGTK (GStreamer) applies a playbackRate with a
+ * flushing seek, which re-decodes frames (157 decoded for 150) and resets the frame counters. Such an
+ * engine is recognised by that reset (FrameCounter.resets) after the first change, and left alone.
  */
 import type { Clock } from './clock.js';
 import type { FrameCounter } from './frame-counter.js';
@@ -108,7 +112,7 @@ export class DecodePace {
       return;
     }
     const now = this.clock.now();
-    if (this.state === 'slowed' && now - this.calmSince >= RECOVER_MS) {
+    if (this.state === 'slowed' && this.paceable && now - this.calmSince >= RECOVER_MS) {
       this.calmSince = now;
       const rate = Math.min(this.target, this.rate * RECOVER_FACTOR);
       if (rate >= this.target) this.state = 'at-target';
@@ -122,7 +126,13 @@ export class DecodePace {
     this.media.removeEventListener('waiting', this.onWaiting);
   }
 
+  /** Whether rate changes are cheap here (see the header). */
+  private get paceable(): boolean {
+    return this.counter.resets === 0;
+  }
+
   private slowDown(): void {
+    if (!this.paceable) return;
     this.calmSince = this.clock.now();
     const rate = Math.max(
       MIN_PACE_RATE,

@@ -57,6 +57,21 @@ describe('DecodePace', () => {
     expect(video.seeks).toEqual([]);
   });
 
+  it('stops changing the rate where a change restarts the pipeline (the counters reset: WebKit)', () => {
+    const { video, pace, tick } = setup();
+    tick(7, 2);
+    expect(video.playbackRate).toBeCloseTo(0.7, 9);
+    // The engine started its counters again at the change.
+    video.totalVideoFrames = 1;
+    video.droppedVideoFrames = 0;
+    tick(5, 2);
+    tick(5, 2);
+    expect(video.playbackRate).toBeCloseTo(0.7, 9);
+    expect(pace.slowdowns).toBe(1);
+    for (let i = 0; i < 20; i++) tick(7, 0);
+    expect(video.playbackRate).toBeCloseTo(0.7, 9);
+  });
+
   it('never goes below its minimum rate', () => {
     const { video, tick } = setup();
     for (let i = 0; i < 20; i++) tick(2, 2);
