@@ -4,9 +4,10 @@
 // own .d.ts checked), then run in each of its environments on p04 (B-frames: frames held back until the
 // end) and p01, and what it appends must decode with ffmpeg to the raw stream's frames, every one of them.
 //
-// To add an environment (e.g. 'page' for an example that plays into a <video> with the exported player),
-// add an entry to ENVIRONMENTS: the globals its examples may use, and how to run one and check it. An
-// example naming an environment that is not there fails, saying so.
+// Environments: 'node', 'worker' (the library examples, checked with ffmpeg) and 'page' (the player
+// example, into a <video>, every frame decoded). To add one, add an entry to ENVIRONMENTS: the globals
+// its examples may use, and how to run one and check it. An example naming an environment that is not
+// there fails, saying so.
 import { copyFile, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -16,7 +17,7 @@ import { framemd5, type FrameHash } from '../helpers/ffmpeg.js';
 import type { Fixture } from '../helpers/fixtures.js';
 import { FIXTURES, ROOT, expect, loadManifest, test } from './support/fixtures.js';
 import { packAndInstall, runIn, type InstalledPackage } from './support/installed-package.js';
-import type { ExampleResult, RunRequest } from './support/readme/page.js';
+import type { ExampleResult, PageResult, RunRequest } from './support/readme/page.js';
 import { startStaticServer, type StaticServer } from './support/static-server.mjs';
 
 test.describe.configure({ mode: 'serial' });
@@ -125,6 +126,33 @@ const ENVIRONMENTS: Readonly<Record<string, Environment>> = {
       const out = join(project.dir, `worker-${example.number}-${fixture.name}.mp4`);
       await writeFile(out, Buffer.from(result.base64, 'base64'));
       await expectEveryFrame(out, fixture);
+    },
+  },
+  // A page built by Vite in the consumer project, playing into a <video> with the package's player
+  // (h264mux/player, its worker bundled from the package): `video`, and the fixture as a Blob `file`.
+  page: {
+    globals: { video: 'HTMLVideoElement', file: 'Blob' },
+    async run({ example, fixture, page }) {
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(server.url);
+      const request: RunRequest = {
+        example: example.number,
+        fixtureUrl: `/fixtures/${fixture.name}`,
+        mimeType: `video/mp4; codecs="${fixture.codec}"`,
+      };
+      const result = await page.evaluate(
+        (r) =>
+          (
+            window as unknown as { runPageExample(r: RunRequest): Promise<PageResult> }
+          ).runPageExample(r),
+        request,
+      );
+      expect(errors).toEqual([]);
+      expect(result.errors).toEqual([]);
+      expect(result.ended).toBe(true);
+      // Every frame decoded by the browser (p04's B-frames held back to the end included).
+      expect(result.decoded).toBe(fixture.frames);
     },
   },
 };

@@ -51,4 +51,41 @@ function runExample(request: RunRequest): Promise<ExampleResult> {
   }).finally(() => worker.terminate());
 }
 
-(window as unknown as { runExample: typeof runExample }).runExample = runExample;
+export interface PageResult {
+  readonly ended: boolean;
+  readonly decoded: number;
+  readonly errors: readonly string[];
+}
+
+/**
+ * Runs example `n` in this page, with `video` (a new <video>) and `file` (the fixture as a Blob) as
+ * its globals: an example that plays with the package's player (h264mux/player).
+ */
+async function runPageExample(request: RunRequest): Promise<PageResult> {
+  const video = document.createElement('video');
+  video.muted = true;
+  document.body.append(video);
+  let ended = false;
+  let decoded = 0;
+  // Counted at 'ended': the example's close() empties the element afterwards.
+  video.addEventListener('ended', () => {
+    ended = true;
+    decoded = video.getVideoPlaybackQuality().totalVideoFrames;
+  });
+  const file = await (await fetch(request.fixtureUrl)).blob();
+  Object.assign(globalThis, { video, file });
+  const errors: string[] = [];
+  const logError = console.error.bind(console);
+  console.error = (...args: unknown[]) => {
+    errors.push(args.map(String).join(' '));
+    logError(...args);
+  };
+  try {
+    await import(`./examples/example-${request.example}.ts`);
+  } finally {
+    console.error = logError;
+  }
+  return { ended, decoded, errors };
+}
+
+Object.assign(window, { runExample, runPageExample });
