@@ -57,14 +57,21 @@ test('the tarball holds the app without maps, the library with its types, one CL
     'dist-lib/core/index.d.ts',
     'dist-lib/core/stream.d.ts',
     'dist-lib/bin/main.js',
+    'dist-lib/play/index.js',
+    'dist-lib/play/index.d.ts',
+    'dist-lib/worker/transmux.worker.js',
   ])
     expect(paths, wanted).toContain(wanted);
   expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
   expect(paths.filter((p) => p.endsWith('.h264'))).toEqual([]);
   expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
-  // The command is the bundle alone: no second, unbundled copy of the CLI.
+  // The command is the bundle alone: no second, unbundled copy of the CLI. The player (h264mux/player)
+  // is its modules, with the transmuxer worker next to them.
   expect(
-    paths.filter((p) => p.startsWith('dist-lib/') && !/^dist-lib\/(core|bin)\//.test(p)),
+    paths.filter(
+      (p) =>
+        p.startsWith('dist-lib/') && !/^dist-lib\/(core|bin|play|player|sources|worker)\//.test(p),
+    ),
   ).toEqual([]);
   expect(paths.some((p) => p.startsWith('dist/assets/') && p.endsWith('.js'))).toBe(true);
 });
