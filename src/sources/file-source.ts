@@ -11,6 +11,9 @@ import { KeyframeIndex } from './keyframe-index.js';
 import { SourceError } from './source.js';
 import type { SeekableSource, SourceSink } from './source.js';
 
+/** The most bytes handed to the sink at once. */
+export const MAX_PART = 256 * 1024;
+
 export class FileSource implements SeekableSource {
   readonly kind = 'file';
   readonly reconnects = 0;
@@ -120,10 +123,16 @@ export class FileSource implements SeekableSource {
         const { done, value } = await reader.read();
         if (generation !== this.generation) return;
         if (done) break;
-        // Index first: the sink may transfer the chunk's buffer away.
-        this.index.pushAt(this.readOffset, value);
-        this.readOffset += value.length;
-        await sink.data(value, false);
+        // Chromium's File.stream() hands out MBs at once (20 s of a small stream): passed on in
+        // parts, so that the sink's backpressure holds reading to a few seconds ahead.
+        for (let at = 0; at < value.length; at += MAX_PART) {
+          const part = value.length <= MAX_PART ? value : value.subarray(at, at + MAX_PART);
+          // Index first: the sink may transfer the part's buffer away.
+          this.index.pushAt(this.readOffset, part);
+          this.readOffset += part.length;
+          await sink.data(part, false);
+          if (generation !== this.generation) return;
+        }
       }
       if (this.index.position === this.file.size) this.index.end();
       this.finished = true;

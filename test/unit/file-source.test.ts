@@ -1,0 +1,60 @@
+// The file source hands a big File.stream() chunk on in parts, one at a time: the sink's backpressure
+// (the player's room) holds reading to what it asks for.
+import { describe, expect, it } from 'vitest';
+import { FileSource, MAX_PART } from '../../src/sources/file-source.js';
+import { readFixture } from '../helpers/fixtures.js';
+
+/** A Blob whose stream() gives all of its bytes in one chunk (as Chromium does for MBs). */
+function oneChunkBlob(bytes: Uint8Array): Blob {
+  const blob = new Blob([bytes.slice()]);
+  const slice = (start = 0): Blob => {
+    const part = bytes.subarray(start);
+    return Object.assign(new Blob([part.slice()]), {
+      stream: () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(part.slice());
+            controller.close();
+          },
+        }),
+    });
+  };
+  return Object.assign(blob, { slice });
+}
+
+describe('FileSource', () => {
+  it('hands a multi-MB chunk on in parts of at most MAX_PART bytes, each after the last was taken', async () => {
+    const bytes = readFixture('p19_high_bitrate_qp10.h264');
+    expect(bytes.length).toBeGreaterThan(4 * MAX_PART);
+    const source = new FileSource(oneChunkBlob(bytes));
+    const parts: Uint8Array[] = [];
+    let release: (() => void) | undefined;
+    const ended = new Promise<void>((resolve) => {
+      source.start({
+        connected: () => undefined,
+        data: (chunk) => {
+          parts.push(chunk.slice());
+          return new Promise<void>((r) => (release = r));
+        },
+        end: () => resolve(),
+        reconnecting: () => undefined,
+        error: (e) => {
+          throw e;
+        },
+      });
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    // The first part is waiting for the sink: nothing more was handed on.
+    expect(parts).toHaveLength(1);
+    while (release) {
+      const r = release;
+      release = undefined;
+      r();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await ended;
+    expect(parts.every((p) => p.length <= MAX_PART)).toBe(true);
+    expect(Buffer.concat(parts).equals(Buffer.from(bytes))).toBe(true);
+    expect(source.estimateFrames()).toBe(30);
+  });
+});
