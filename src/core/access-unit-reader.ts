@@ -1,9 +1,9 @@
 import { concatBytes } from './bytes/concat.js';
-import { AccessUnitAssembler, type Picture } from './h264/access-unit.js';
+import { AccessUnitAssembler, type LastPicture, type Picture } from './h264/access-unit.js';
 import { AnnexBSplitter } from './h264/annexb.js';
 import { NalType } from './h264/nal.js';
 import { ParameterSets, type StoredPps, type StoredSps } from './h264/parameter-sets.js';
-import { lastPictureDamage } from './h264/truncation.js';
+import { judgeLastPicture } from './h264/truncation.js';
 import type { PictureType } from './types.js';
 
 /**
@@ -159,8 +159,9 @@ export class AccessUnitReader {
   /** End of the stream: the last access unit, unless the stream ends inside it (then it is dropped). */
   flush(): RawAccessUnit[] {
     for (const nal of this.splitter.flush()) this.assembler.push(nal);
-    if (this.assembler.flush((picture) => lastPictureDamage(picture, this.sets) === undefined))
-      this.truncatedFrames++;
+    const whole = (picture: LastPicture): boolean =>
+      judgeLastPicture(picture, this.sets).verdict !== 'truncated';
+    if (this.assembler.flush(whole)) this.truncatedFrames++;
     return this.take();
   }
 

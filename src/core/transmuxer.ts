@@ -7,7 +7,7 @@ import { AnnexBSplitter } from './h264/annexb.js';
 import { NalType, type NalUnit } from './h264/nal.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { ReorderMeter } from './h264/reorder.js';
-import { lastPictureDamage } from './h264/truncation.js';
+import { judgeLastPicture } from './h264/truncation.js';
 import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
 import {
   MAX_FPS,
@@ -27,6 +27,7 @@ import { avcC, displaySize, initSegment } from './mp4/init.js';
 import type {
   FragmentMode,
   InitSegment,
+  LastPictureVerdict,
   MediaSegment,
   PushOptions,
   SampleInfo,
@@ -82,7 +83,7 @@ export class Transmuxer {
   private bytesIn = 0;
   private sawH264 = false;
   private failed: H264MuxError | undefined;
-  private truncatedLast = false;
+  private verdict: LastPictureVerdict | undefined;
   private readonly warned = new Set<H264MuxWarningCode>();
 
   // Random access and timing.
@@ -164,6 +165,15 @@ export class Transmuxer {
   }
 
   /**
+   * After `flush()`: what the end of the stream did to its last picture (undefined before, and after `reset()`).
+   * 'unknown' is the one case where a caller with a decoder at hand (WebCodecs) may want to decode the last frame
+   * to see whether it is damaged; 'whole' and 'truncated' are settled.
+   */
+  get lastPictureVerdict(): LastPictureVerdict | undefined {
+    return this.verdict;
+  }
+
+  /**
    * Position in the bytes pushed so far before which no input is referenced any more: every output that
    * needs earlier bytes has been returned. With `segmentParts`, a caller that has also finished writing
    * those outputs may reuse the memory of chunks that end at or before it.
@@ -218,16 +228,19 @@ export class Transmuxer {
       if (guess) this.failNotH264(guess);
     }
     for (const nal of this.splitter.flush()) this.onNal(nal);
-    // Incomplete trailing data (a stream cut mid-NAL) must not become a sample.
-    this.truncatedLast = this.assembler.flush((picture) => {
-      const damage = lastPictureDamage(picture, this.sets);
-      if (damage !== undefined) {
+    // Incomplete trailing data (a stream cut mid-NAL) must not become a sample. A picture closed before the end
+    // (by a later start code, or the transport) is whole.
+    this.verdict = 'whole';
+    const dropped = this.assembler.flush((picture) => {
+      const judged = judgeLastPicture(picture, this.sets);
+      this.verdict = judged.verdict;
+      if (judged.verdict === 'truncated') {
         this.warn(
           'TRUNCATED_FRAME_DROPPED',
-          `dropped the last frame: the stream ends inside it (${damage})`,
+          `dropped the last frame: the stream ends inside it (${judged.reason})`,
         );
       }
-      return damage === undefined;
+      return judged.verdict !== 'truncated';
     });
     this.bumpAll();
     this.closeFragment();
@@ -247,7 +260,7 @@ export class Transmuxer {
           ),
         );
       }
-      const why = this.truncatedLast
+      const why = dropped
         ? 'its only frame is cut short by the end of the stream'
         : this.warned.has('INVALID_PARAMETER_SET')
           ? 'its SPS/PPS break the H.264 spec and were skipped (see the INVALID_PARAMETER_SET warning)'
@@ -268,6 +281,7 @@ export class Transmuxer {
     this.assembler.reset();
     this.bumping.length = 0;
     this.fragment = [];
+    this.verdict = undefined;
     this.closedFragments.length = 0;
     this.started = false;
     this.startedAtRecovery = false;

@@ -157,6 +157,15 @@ export interface InfoOutput {
   readonly info: StreamInfo;
 }
 
+/**
+ * What the end of the stream did to its last picture (`Transmuxer.lastPictureVerdict`, after `flush()`):
+ * - 'whole': it ends where its syntax ends, or a later start code (or the transport) ended it; kept.
+ * - 'truncated': the stream ends inside it; dropped, with warning TRUNCATED_FRAME_DROPPED.
+ * - 'unknown': the slice walker cannot judge it (data partitioning, slice groups, SP/SI slices, a fault of its
+ *   own); kept. Only a decoder can tell whether it decodes.
+ */
+export type LastPictureVerdict = 'whole' | 'truncated' | 'unknown';
+
 /** Everything `push`/`flush` hand back, in stream order. */
 export type TransmuxerOutput = InitSegment | MediaSegment | WarningOutput | InfoOutput;
 

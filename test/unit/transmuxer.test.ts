@@ -9,6 +9,7 @@ import {
 } from '../../src/core/index.js';
 import { rateFromNumber, timingFor } from '../../src/core/h264/timing.js';
 import { readFixture } from '../helpers/fixtures.js';
+import { progressiveStream } from '../helpers/synth.js';
 
 function run(
   data: Uint8Array,
@@ -245,6 +246,58 @@ describe('the last picture', () => {
     expect(cut.filter((o) => o.type === 'warning').map((w) => w.code)).toEqual([
       'TRUNCATED_FRAME_DROPPED',
     ]);
+  });
+});
+
+describe('lastPictureVerdict', () => {
+  function verdictOf(data: Uint8Array, options: ConstructorParameters<typeof Transmuxer>[0] = {}) {
+    const t = new Transmuxer(options);
+    const outs = t.push(data);
+    const before = t.lastPictureVerdict;
+    outs.push(...t.flush());
+    const frames = media(outs).reduce((n, s) => n + s.frames, 0);
+    const dropped = outs.filter(
+      (o) => o.type === 'warning' && o.code === 'TRUNCATED_FRAME_DROPPED',
+    );
+    return { before, verdict: t.lastPictureVerdict, frames, dropped: dropped.length, t };
+  }
+
+  it("is 'truncated' for a stream cut inside its last slice, which is dropped", () => {
+    const r = verdictOf(readFixture('p12_truncated_mid_nal.h264'));
+    expect(r).toMatchObject({ before: undefined, verdict: 'truncated', frames: 67, dropped: 1 });
+  });
+
+  it("is 'whole' for an intact stream, whether its last picture ends the input or a later unit", () => {
+    expect(verdictOf(readFixture('p01_pi_baseline_vga30_inline.h264'))).toMatchObject({
+      verdict: 'whole',
+      frames: 150,
+      dropped: 0,
+    });
+    // Closed by the transport's access-unit end: nothing is left to judge at flush.
+    const t = new Transmuxer();
+    t.push(readFixture('p03_main_bf3_pyramid_360p30.h264'), { endOfAccessUnit: true });
+    t.flush();
+    expect(t.lastPictureVerdict).toBe('whole');
+    t.reset();
+    expect(t.lastPictureVerdict).toBeUndefined();
+  });
+
+  it("is 'unknown' where the slice walker cannot judge (slice groups), and the frame is kept", () => {
+    const fmo = progressiveStream({
+      widthMbs: 4,
+      heightMbs: 3,
+      fps: 30,
+      frames: [
+        { type: 'I', idr: true, poc: 0 },
+        { type: 'P', poc: 2 },
+        { type: 'I', poc: 4 },
+      ],
+      pps: { numSliceGroupsMinus1: 1 },
+    });
+    expect(verdictOf(fmo)).toMatchObject({ verdict: 'unknown', frames: 3, dropped: 0 });
+    // Cut inside the last (I_PCM) slice: only a decoder could tell.
+    const cut = verdictOf(fmo.subarray(0, fmo.length - 100));
+    expect(cut).toMatchObject({ verdict: 'unknown', frames: 3, dropped: 0 });
   });
 });
 
