@@ -40,6 +40,33 @@ import type {
 export const DEFAULT_FPS = 30;
 /** Input without a single H.264 parameter set or slice after this many bytes is not H.264. */
 const NOT_H264_AFTER_BYTES = 4 * 1024 * 1024;
+/** Default `maxFragmentFrames`: this many seconds of frames. */
+const DEFAULT_FRAGMENT_SECONDS = 2;
+/** Default `maxFragmentBytes`. */
+const DEFAULT_MAX_FRAGMENT_BYTES = 8 * 1024 * 1024;
+
+/** The most a 'gop' fragment holds before it closes without a keyframe. */
+export interface FragmentLimits {
+  readonly frames: number;
+  /** Bytes of the pictures' slice and SEI units (what `fragmentBytes` counts). */
+  readonly bytes: number;
+}
+
+/** `maxFragmentFrames` and `maxFragmentBytes` of `options`, the defaults for a stream of `fps` frames a second. */
+export function fragmentLimits(options: TransmuxerOptions, fps: number): FragmentLimits {
+  return {
+    frames: options.maxFragmentFrames ?? Math.max(1, Math.round(DEFAULT_FRAGMENT_SECONDS * fps)),
+    bytes: options.maxFragmentBytes ?? DEFAULT_MAX_FRAGMENT_BYTES,
+  };
+}
+
+/** What a frame's units count against `maxFragmentBytes`: the picture's data, parameter sets left out. */
+function fragmentBytes(nals: readonly NalUnit[]): number {
+  let bytes = 0;
+  for (const nal of nals)
+    if (nal.type !== NalType.Sps && nal.type !== NalType.Pps) bytes += nal.size;
+  return bytes;
+}
 
 interface Frame {
   readonly picture: Picture;
@@ -117,6 +144,9 @@ export class Transmuxer {
   private readonly held = new DecoderParameterSets();
   private sequence = 0;
   private fragment: Frame[] = [];
+  /** `fragmentBytes` of the open fragment's frames. */
+  private fragmentSize = 0;
+  private limits: FragmentLimits | undefined;
   private readonly closedFragments: Frame[][] = [];
   private streamInfo: StreamInfo | undefined;
   private gopCount = 0;
@@ -149,6 +179,15 @@ export class Transmuxer {
         'INVALID_OPTION',
         `fragment must be 'gop' or 'frame', got ${String(fragment)}`,
       );
+    }
+    for (const name of ['maxFragmentFrames', 'maxFragmentBytes'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+        throw new H264MuxError(
+          'INVALID_OPTION',
+          `${name} must be a whole number of at least 1, got ${String(value)}`,
+        );
+      }
     }
     this.fragmentMode = fragment ?? 'gop';
     this.assembler = new AccessUnitAssembler(
@@ -281,6 +320,7 @@ export class Transmuxer {
     this.assembler.reset();
     this.bumping.length = 0;
     this.fragment = [];
+    this.fragmentSize = 0;
     this.verdict = undefined;
     this.closedFragments.length = 0;
     this.started = false;
@@ -440,7 +480,16 @@ export class Transmuxer {
     this.bumping.push(frame);
     while (this.bumping.length > this.reorder) this.bumpOne();
     this.fragment.push(frame);
-    if (this.fragmentMode === 'frame') this.closeFragment();
+    this.fragmentSize += fragmentBytes(frame.nals);
+    const limits = this.limits as FragmentLimits;
+    // 'gop': a GOP longer than the limits goes out in parts (the next begins with a non-sync sample, §8.8), so
+    // that an endless GOP does not keep every frame referenced.
+    if (
+      this.fragmentMode === 'frame' ||
+      this.fragment.length >= limits.frames ||
+      this.fragmentSize >= limits.bytes
+    )
+      this.closeFragment();
   }
 
   private start(picture: Picture): void {
@@ -448,6 +497,7 @@ export class Transmuxer {
     this.startedAtRecovery = !picture.idr;
     this.startPoc = picture.poc;
     this.timing ??= this.chooseTiming(picture.sps);
+    this.limits ??= fragmentLimits(this.options, this.timing.fps);
     this.applyDepth(picture.sps);
     this.meter.restart();
     this.freshStart = true;
@@ -570,6 +620,7 @@ export class Transmuxer {
     if (this.fragment.length === 0) return;
     this.closedFragments.push(this.fragment);
     this.fragment = [];
+    this.fragmentSize = 0;
   }
 
   /** Writes every closed fragment whose frames all have presentation times, in order. */

@@ -12,6 +12,21 @@ export interface TransmuxerOptions {
   readonly fps?: number;
   /** Default 'gop'. */
   readonly fragment?: FragmentMode;
+  /**
+   * 'gop' mode: a fragment closes when it holds this many frames, keyframe or not. Default: 2 seconds of frames at
+   * the output frame rate (60 at 30 fps). Every frame of an open fragment stays referenced, and a GOP may never end
+   * (a camera with one IDR, periodic intra refresh): the fragment after a full one then begins with a non-sync
+   * sample, which fMP4 allows (ISO/IEC 14496-12 §8.8; its sample flags say so). Two seconds keep the input held
+   * and each MSE append small, and let a player show a long GOP's first frames without waiting for its end;
+   * seeking still lands on keyframes, and a file gains about 100 bytes of boxes per extra fragment.
+   */
+  readonly maxFragmentFrames?: number;
+  /**
+   * 'gop' mode: a fragment closes once its pictures hold this many bytes (slice and SEI units), keyframe or not.
+   * Default 8 MiB: bounds what is held where 2 seconds are a lot of data (high bitrates), far below the 100 MB or
+   * more an MSE SourceBuffer takes.
+   */
+  readonly maxFragmentBytes?: number;
   /** Frame rate assumed when the stream has no VUI timing and no `fps` is given. Default 30. */
   readonly defaultFps?: number;
   /**
@@ -35,9 +50,10 @@ export interface TransmuxerOptions {
    *
    * - false (default, files): frames are held for the spec's bound before output (safe: it costs output delay,
    *   never timing), and the bound declared is the reordering measured in the stream: in 'gop' mode over the
-   *   whole first GOP, in 'frame' mode over what has been decoded when the init segment is written. Should a
-   *   later IDR start a GOP that reorders further, a new init segment (same codec) declares the larger bound
-   *   before it ('in-band': the SPS goes in that sample); a bound is never lowered.
+   *   first fragment (the first GOP, or its first `maxFragmentFrames`), in 'frame' mode over what has been decoded
+   *   when the init segment is written. Should a later IDR start a GOP that reorders further, a new init segment
+   *   (same codec) declares the larger bound before it ('in-band': the SPS goes in that sample); a bound is never
+   *   lowered.
    * - true (live): frames come out as soon as they are complete, and 0 is declared. Should frames then arrive
    *   out of order, output restarts at the next keyframe holding the spec's bound, which a new init segment
    *   declares (warning REORDER_DETECTED).

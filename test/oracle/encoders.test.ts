@@ -222,14 +222,10 @@ describe('streams from other encoders and settings through the oracle', () => {
     for (const mode of ['gop', 'frame'] as FragmentMode[]) {
       it.concurrent(`${name}, fragment '${mode}'`, async ({ expect }) => {
         const f = made.get(name) as Fixture;
-        const failures = await oracleFailures(
-          expect,
-          f,
-          mode,
-          undefined,
-          f.name,
-          reference(name, f),
-        );
+        const failures = await oracleFailures(expect, f, mode, {
+          raw: f.name,
+          reference: reference(name, f),
+        });
         expect(failures, f.what).toEqual([]);
       });
     }

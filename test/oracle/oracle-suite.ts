@@ -18,7 +18,9 @@ import {
   Transmuxer,
   type FragmentMode,
   type InitSegment,
+  type TransmuxerOptions,
 } from '../../src/core/index.js';
+import { fragmentLimits } from '../../src/core/transmuxer.js';
 import { decodeErrors, framemd5, probeFrames, withTempDir, writeParts } from '../helpers/ffmpeg.js';
 import { topLevelBoxes } from '../helpers/mp4.js';
 import type { Transmuxed } from '../helpers/transmux.js';
@@ -147,8 +149,9 @@ function checkBoxes(
   f: Fixture,
   tx: Transmuxed,
   r: OracleResult,
-  mode: FragmentMode,
+  options: TransmuxerOptions,
 ): void {
+  const mode = options.fragment ?? 'gop';
   expect(tx.orphanMedia, 'media segments before any init segment').toBe(0);
   expect(r.parts.length, 'init segments (one per parameter-set change)').toBe(f.sizes.length);
   expect(r.parts[0]?.init.codec, 'codec string of the first avcC').toBe(f.codec);
@@ -172,6 +175,7 @@ function checkBoxes(
     expect(init.lengthSizeMinusOne, 'avcC NAL length size 4').toBe(3);
     expect(part.fragments.length, `part ${k}: media segments`).toBeGreaterThan(0);
     const frameDuration = ours.initSegment.info.frameDuration;
+    const limits = fragmentLimits(options, ours.initSegment.info.fps);
 
     for (const [i, frag] of part.fragments.entries()) {
       const seg = ours.mediaSegments[i];
@@ -210,14 +214,26 @@ function checkBoxes(
 
       // ISO/IEC 14496-12 §8.8.3.1: a sync sample has sample_is_non_sync_sample 0; sample_depends_on is 2
       // for an I/IDR picture, 1 for a recovery-point P picture (intra refresh), which does reference others.
-      if (i === 0 || mode === 'gop') {
-        expect(seg.keyframe, `${where}: starts with a keyframe`).toBe(true);
+      expect(seg.keyframe, `${where}: MediaSegment.keyframe`).toBe(seg.samples[0]?.keyframe);
+      if (i === 0)
+        expect(seg.keyframe, `${where}: an init segment's media starts at a keyframe`).toBe(true);
+      if (mode === 'gop') {
+        // A keyframe begins a fragment; a fragment without one follows a fragment that reached the limits.
+        expect(seg.frames, `${where}: at most maxFragmentFrames`).toBeLessThanOrEqual(
+          limits.frames,
+        );
+        const previous = part.fragments[i - 1];
+        if (!seg.keyframe && previous !== undefined) {
+          const full =
+            previous.samples.length >= limits.frames || previous.mdatPayloadSize >= limits.bytes;
+          expect(full, `${where}: no keyframe first, after a fragment below the limits`).toBe(true);
+        }
       }
       for (const [j, s] of frag.samples.entries()) {
         const info = seg.samples[j];
         const at = `${where} sample ${j}`;
-        const key = mode === 'gop' ? j === 0 : info?.keyframe === true;
-        expect(info?.keyframe, `${at}: SampleInfo.keyframe`).toBe(key);
+        const key = info?.keyframe === true;
+        if (mode === 'gop' && j > 0) expect(key, `${at}: a keyframe inside a fragment`).toBe(false);
         expect(s.flags.isNonSyncSample, `${at}: sample_is_non_sync_sample`).toBe(key ? 0 : 1);
         if (key) syncSamples += 1;
         // An intra picture depends on no other, sync sample or not (a non-IDR I picture without a recovery
@@ -246,25 +262,39 @@ function checkBoxes(
   expect(syncSamples).toBeLessThanOrEqual(f.idr + f.recoverySei);
 }
 
+/** How `oracleFailures` runs a stream; every field optional. */
+export interface OracleRun {
+  /** Chunks of this many bytes (default: the whole input in one push). */
+  readonly chunkSize?: number;
+  /** The raw stream (default: the fixture's file). */
+  readonly raw?: string;
+  /**
+   * The raw stream ffmpeg's decode of ours is compared with: `raw` itself unless given (a stream whose SPS lost its
+   * reorder bound is compared with the same pictures coded with it).
+   */
+  readonly reference?: string;
+  /** Transmuxer options beyond the fixture's and `mode` (e.g. fragment limits). */
+  readonly options?: TransmuxerOptions;
+}
+
 /**
- * Runs every layer of the oracle on one stream (`raw`, the fixture's file unless given) transmuxed with `mode`,
- * the whole input in one push or in chunks of `chunkSize` bytes. Returns every failure, each naming its layer.
- * `reference` is the raw stream ffmpeg's decode of ours is compared with: `raw` itself unless given (a stream
- * whose SPS lost its reorder bound is compared with the same pictures coded with it).
+ * Runs every layer of the oracle on one stream transmuxed with `mode` (see `OracleRun`). Returns every failure,
+ * each naming its layer.
  */
 export async function oracleFailures(
   expect: ExpectStatic,
   f: Fixture,
   mode: FragmentMode,
-  chunkSize?: number,
-  raw: string = fixturePath(f.name),
-  reference: string = raw,
+  run: OracleRun = {},
 ): Promise<string[]> {
-  const tx = transmux(
-    new Uint8Array(await readFile(raw)),
-    { ...optionsFor(f.oracleArgs), fragment: mode },
-    chunkSize,
-  );
+  const raw = run.raw ?? fixturePath(f.name);
+  const reference = run.reference ?? raw;
+  const options: TransmuxerOptions = {
+    ...optionsFor(f.oracleArgs),
+    ...run.options,
+    fragment: mode,
+  };
+  const tx = transmux(new Uint8Array(await readFile(raw)), options, run.chunkSize);
   const r = await runOracle(f, tx.parts, reference);
   // Run every layer and report all failures at once, each with its own message.
   const checks: [string, () => void][] = [
@@ -272,7 +302,7 @@ export async function oracleFailures(
     ['timing', () => checkTiming(expect, f, tx, r)],
     ['decode', () => checkDecode(expect, r)],
     ['stream', () => checkStream(expect, f, tx, r)],
-    ['boxes', () => checkBoxes(expect, f, tx, r, mode)],
+    ['boxes', () => checkBoxes(expect, f, tx, r, options)],
   ];
   if (mode === 'frame') {
     checks.push([
@@ -303,7 +333,8 @@ export function defineOracleSuite(mode: FragmentMode, chunkSize?: number): void 
   describe(`ffmpeg oracle, fragment: '${mode}', ${chunking}`, () => {
     for (const f of allFixtures) {
       it.concurrent(f.name, async ({ expect }) => {
-        expect(await oracleFailures(expect, f, mode, chunkSize), f.what).toEqual([]);
+        const run = chunkSize === undefined ? {} : { chunkSize };
+        expect(await oracleFailures(expect, f, mode, run), f.what).toEqual([]);
       });
     }
   });

@@ -120,6 +120,10 @@ describe('Transmuxer errors', () => {
     expect(errorOf(() => new Transmuxer({ fragment: 'x' as 'gop' })).message).toMatch(
       /'gop' or 'frame'/,
     );
+    expect(errorOf(() => new Transmuxer({ maxFragmentFrames: 0 })).message).toMatch(
+      /maxFragmentFrames must be a whole number of at least 1, got 0/,
+    );
+    expect(errorOf(() => new Transmuxer({ maxFragmentBytes: 1.5 })).code).toBe('INVALID_OPTION');
   });
 
   it('warns once when it has to assume a frame rate', () => {
