@@ -26,7 +26,7 @@ import type {
   SaveResult,
   SaveTarget,
 } from './save-protocol.js';
-import { dropUndecodableLastFrame } from './tail-check.js';
+import { checkedTail } from './tail-check.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const PROGRESS_INTERVAL_MS = 100;
@@ -135,7 +135,7 @@ async function transmuxFile(
   }
   checkCancelled();
   // A file cut mid-NAL ends in a damaged frame: dropped as in playback (TRUNCATED_FRAME_DROPPED).
-  await handle(await dropUndecodableLastFrame(transmuxer.flush(), init));
+  await handle(await checkedTail(transmuxer, transmuxer.flush(), init));
   progress({ pass, passes, bytesRead, frames });
 }
 

@@ -1,11 +1,12 @@
 /// <reference lib="webworker" />
 /**
- * A stream cut mid-NAL ends in a damaged frame that no syntax check can spot without decoding it, and
- * Chromium's MSE pipeline fails on it (PIPELINE_ERROR_DECODE). At the end of a file the worker decodes the
- * last GOP with this browser's own decoder (WebCodecs) and drops a final frame that does not decode.
+ * A stream cut mid-NAL ends in a damaged frame, and Chromium's MSE pipeline fails on it
+ * (PIPELINE_ERROR_DECODE). The core drops such a frame when its slice walker can judge the last picture; where
+ * it cannot (`lastPictureVerdict` 'unknown': data partitioning, slice groups, SP/SI slices), the worker decodes
+ * the last fragment with this browser's own decoder (WebCodecs) and drops a final frame that does not decode.
  */
 import { keepFirstSamples, samplePayloads } from '../core/index.js';
-import type { InitSegment, MediaSegment, TransmuxerOutput } from '../core/index.js';
+import type { InitSegment, MediaSegment, Transmuxer, TransmuxerOutput } from '../core/index.js';
 
 /** Decodes the samples of `segment` (which starts at a keyframe); true when every one decodes. */
 async function decodes(init: InitSegment, segment: MediaSegment, count: number): Promise<boolean> {
@@ -48,11 +49,25 @@ async function decodes(init: InitSegment, segment: MediaSegment, count: number):
 }
 
 /**
+ * The outputs `transmuxer.flush()` returned (`tail`), checked by decoding only where the core could not judge the
+ * stream's last picture. `lastInit` is the init segment handed out before `tail`.
+ */
+export async function checkedTail(
+  transmuxer: Transmuxer,
+  tail: TransmuxerOutput[],
+  lastInit: InitSegment | undefined,
+): Promise<TransmuxerOutput[]> {
+  if (transmuxer.lastPictureVerdict !== 'unknown') return tail;
+  return dropUndecodableLastFrame(tail, lastInit);
+}
+
+/**
  * Checks the final media segment of a file's outputs; when its last frame does not decode but the rest
  * does, replaces the segment with one without that frame and adds a warning. Where WebCodecs is missing
- * or cannot decode this codec the outputs are returned as they are.
+ * or cannot decode this codec, or the segment does not start at a keyframe (it follows a fragment that
+ * reached the core's fragment limits, and cannot be decoded alone), the outputs are returned as they are.
  */
-export async function dropUndecodableLastFrame(
+async function dropUndecodableLastFrame(
   outputs: readonly TransmuxerOutput[],
   lastInit: InitSegment | undefined,
 ): Promise<TransmuxerOutput[]> {

@@ -14,7 +14,7 @@ import type {
   WorkerErrorData,
   WorkerResponse,
 } from './protocol.js';
-import { dropUndecodableLastFrame } from './tail-check.js';
+import { checkedTail } from './tail-check.js';
 
 interface Recorder {
   readonly options: RecordOptions;
@@ -75,7 +75,7 @@ export class TransmuxService {
       case 'flush':
         // End of a file: a stream cut mid-NAL ends in a damaged frame that would stop the decoder.
         return this.remember(
-          await dropUndecodableLastFrame(this.transmuxer.flush(), this.lastInit),
+          await checkedTail(this.transmuxer, this.transmuxer.flush(), this.lastInit),
         );
       case 'reset':
         this.transmuxer.reset();
@@ -122,7 +122,7 @@ export class TransmuxService {
       // Nothing decodable after the last whole GOP: the recording ends there.
     }
     // Stop lands anywhere in a frame: a final frame cut short is dropped like a truncated file's.
-    record(r, await dropUndecodableLastFrame(tail, r.file.initSegment));
+    record(r, await checkedTail(r.transmuxer, tail, r.file.initSegment));
     const blob = r.file.finish();
     if (!blob) {
       throw new CommandError(

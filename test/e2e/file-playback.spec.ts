@@ -46,7 +46,7 @@ for (const fixture of loadManifest()) {
     expect(`${video.width}x${video.height}`).toBe(lastSize);
     expect(state.stats?.info?.codec).toMatch(/^avc1\.[0-9A-F]{6}$/i);
     if (allowMissing > 0) {
-      // A stream cut mid-NAL: the worker's decoder check drops the damaged last frame and says so.
+      // A stream cut mid-NAL: the core drops the damaged last frame (lastPictureVerdict 'truncated') and says so.
       expect(video.total).toBe(fixture.frames - allowMissing);
       expect(JSON.stringify(state.warnings)).toContain('TRUNCATED_FRAME_DROPPED');
     }
