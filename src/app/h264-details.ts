@@ -11,7 +11,7 @@ import {
   reorderDepth,
   maxDpbFrames,
 } from '../core/index.js';
-import type { InitSegment, Pps, SampleInfo, Sps } from '../core/index.js';
+import type { InitSegment, Pps, SampleInfo, Sps, StreamInfo } from '../core/index.js';
 
 /** nal_unit_type names, H.264 Table 7-1. */
 export function nalTypeName(type: number): string {
@@ -46,6 +46,25 @@ function yesNo(b: boolean): string {
   return b ? 'yes' : 'no';
 }
 
+/**
+ * The reorder bound twice: as the stream's own SPS declares it, and as the SPS in the avcC (`written`, what the
+ * decoder gets) declares it, which the core completes with a bitstream_restriction where the stream has none.
+ */
+function reorderRows(written: Sps, info: StreamInfo): [string, string][] {
+  const stream = info.streamDeclaresReorder
+    ? `${info.streamReorderDepth} (max_num_reorder_frames)`
+    : `${info.streamReorderDepth} (none declared: the spec's bound, §E.2.1)`;
+  const decoder = !written.vui?.bitstreamRestriction
+    ? `${reorderDepth(written)} (none declared: the spec's bound, §E.2.1)`
+    : info.streamDeclaresReorder
+      ? `${reorderDepth(written)} (the stream's own)`
+      : `${reorderDepth(written)} (max_num_reorder_frames written into the SPS)`;
+  return [
+    ['Reorder depth, declared by the stream', stream],
+    ['Reorder depth, written for the decoder', decoder],
+  ];
+}
+
 export function describeParameterSets(init: InitSegment): ParameterSetDetails {
   const sets = parameterSetsOf(init.description);
   let sps: Sps | undefined;
@@ -76,7 +95,7 @@ export function describeParameterSets(init: InitSegment): ParameterSetDetails {
       ],
       ['POC type', `${sps.picOrderCntType}, log2_max_frame_num ${sps.log2MaxFrameNum}`],
       ['Ref frames', `${sps.maxNumRefFrames} (DPB ${maxDpbFrames(sps)})`],
-      ['Reorder depth', String(reorderDepth(sps))],
+      ...reorderRows(sps, init.info),
     );
     if (v?.timingInfoPresent) {
       const fps = v.timeScale / (2 * v.numUnitsInTick);

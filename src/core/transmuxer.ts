@@ -780,6 +780,8 @@ export class Transmuxer {
       timescale: timing.timescale,
       frameDuration: timing.frameDuration,
       reorderDepth: this.declaredDepth,
+      streamReorderDepth: reorderDepth(sps),
+      streamDeclaresReorder: sps.vui?.bitstreamRestriction === true,
       hasBFrames: this.hasBFrames,
       gopLength: this.gopLength,
     };

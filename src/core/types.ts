@@ -101,6 +101,13 @@ export interface StreamInfo {
    * it: presentation starts at 0 and follows output order.
    */
   readonly reorderDepth: number;
+  /**
+   * Frames of reordering the stream's own SPS allows: its max_num_reorder_frames, or where it declares none
+   * (`streamDeclaresReorder` false) what §E.2.1 infers (MaxDpbFrames; 0 for Baseline, POC type 2, intra profiles).
+   */
+  readonly streamReorderDepth: number;
+  /** The stream's SPS has a bitstream_restriction (written unchanged: `reorderDepth` repeats its bound). */
+  readonly streamDeclaresReorder: boolean;
   /** True once a B slice has been seen (or reordering is declared). */
   readonly hasBFrames: boolean;
   /** Length of the last complete GOP in frames (0 until known). */

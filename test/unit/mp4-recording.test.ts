@@ -7,6 +7,7 @@ import { fileTransmuxerOptions, Mp4Recording } from '../../src/worker/mp4-file.j
 import { describeParameterSets, parameterSetsOf } from '../../src/app/h264-details.js';
 import { readFixture } from '../helpers/fixtures.js';
 import { topLevelBoxes } from '../helpers/mp4.js';
+import { progressiveStream } from '../helpers/synth.js';
 
 function outputsOf(name: string): TransmuxerOutput[] {
   const t = new Transmuxer(fileTransmuxerOptions(undefined));
@@ -67,6 +68,39 @@ describe('inspector parameter-set view', () => {
     const rows = Object.fromEntries(details.rows);
     expect(rows['Profile / level']).toBe('Main (77) / 3 (30)');
     expect(rows['Cropping']).toBe('left 0, right 0, top 0, bottom 4 → 640×360');
-    expect(rows['Reorder depth']).toBe('2');
+    expect(rows['Reorder depth, declared by the stream']).toBe('2 (max_num_reorder_frames)');
+    expect(rows['Reorder depth, written for the decoder']).toBe("2 (the stream's own)");
+  });
+
+  it('shows the reorder bound the stream declares and the one written for the decoder', () => {
+    // Main, level 4 at 4x3 macroblocks, no bitstream_restriction: the spec lets a decoder hold 16 frames,
+    // the stream reorders by one (each B-frame comes after the P-frame it precedes).
+    const data = progressiveStream({
+      widthMbs: 4,
+      heightMbs: 3,
+      fps: 30,
+      frames: [
+        { type: 'I', idr: true, poc: 0 },
+        { type: 'P', poc: 4 },
+        { type: 'B', poc: 2 },
+        { type: 'P', poc: 8 },
+        { type: 'B', poc: 6 },
+      ],
+    });
+    const t = new Transmuxer(fileTransmuxerOptions(undefined));
+    const init = [...t.push(data), ...t.flush()].find((o) => o.type === 'init');
+    if (init?.type !== 'init') throw new Error('no init');
+    expect(init.info).toMatchObject({
+      streamReorderDepth: 16,
+      streamDeclaresReorder: false,
+      reorderDepth: 1,
+    });
+    const rows = Object.fromEntries(describeParameterSets(init).rows);
+    expect(rows['Reorder depth, declared by the stream']).toBe(
+      "16 (none declared: the spec's bound, §E.2.1)",
+    );
+    expect(rows['Reorder depth, written for the decoder']).toBe(
+      '1 (max_num_reorder_frames written into the SPS)',
+    );
   });
 });
