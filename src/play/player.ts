@@ -363,7 +363,10 @@ export class Player extends EventTarget {
     // Bytes flow to the worker at once; appends wait for the MediaSource on the chain.
   }
 
-  /** The file source restarts at keyframe `frame` (a seek): a fresh transmuxer, placed at that frame. */
+  /**
+   * The file source restarts at a keyframe presented as the file's frame `frame` (a seek): a fresh
+   * transmuxer, whose first presented frame (that keyframe) is placed there.
+   */
   private onRestarted(frame: number): void {
     if (this.stopped || this.state === 'error') return;
     this.generation++;
@@ -383,10 +386,10 @@ export class Player extends EventTarget {
     const info = this.info;
     if (!isSeekable(this.source) || !info || this.stopped || this.state === 'error') return;
     const frameSeconds = info.frameDuration / info.timescale;
-    // Media time -> the stream's PTS -> decode-order frame: B-frame streams present reorderDepth
-    // frames late.
-    const pts = time + this.player.timelineShift;
-    const frame = Math.max(0, Math.floor(pts / frameSeconds + 1e-6) - info.reorderDepth);
+    // Media time = the stream's PTS (its timeline starts at 0): the frame presented at `time`. The
+    // keyframe at or before it in decode order is presented at or before it too (an IDR flushes every
+    // earlier frame; a recovery point presents after its leading pictures).
+    const frame = Math.max(0, Math.floor(time / frameSeconds + 1e-6));
     // Before the buffer's end but not buffered: it was evicted (or never read): read it again.
     const rewind = time < (this.player.stats.bufferedEnd || 0);
     this.source.seek(frame, rewind);

@@ -1,15 +1,12 @@
 /**
  * A file's timeline: where its frames go in the buffer, how long it is, and its end.
  *
- * - Start shift. A B-frame stream whose composition offsets are all positive has its first PTS at,
- *   e.g., 0.067 s; the SourceBuffer's timestampOffset is set to minus that before the first media
- *   segment (MSE §3.1 timestampOffset, applied in coded frame processing §3.5.8), so the buffer starts
- *   at 0, where the playhead is: no start gap, no seek and no nudge (a nudge made Chromium decode a
- *   frame twice). A stream that starts at PTS 0 (negative composition offsets, trun version 1) needs
- *   none: the shift is then 0 and this part does nothing.
+ * - Start: the core's timeline starts at 0 with B-frames too (negative composition offsets, trun
+ *   version 1, DTS >= 0), so the buffer starts where the playhead is: no start gap, no seek, no nudge
+ *   and no timestampOffset (a negative one made WebKit drop the first GOP: frames with DTS < 0).
  * - Seek restart: a seek outside the buffer is reported; the source then restarts at a keyframe and
- *   `restart(timestampOffset)` drops the buffer and places the new segments at that keyframe's time
- *   on the file's timeline (less the start shift).
+ *   `restart(timestampOffset)` drops the buffer and places the new segments at that keyframe's
+ *   presentation time on the file's timeline (a fresh transmuxer presents the keyframe at 0).
  * - Duration: an estimate while the file is read (so that all of it is seekable), a little beyond
  *   the expected end, exact after `endOfStream` (MSE §2.4.7 sets it to the buffered end).
  * - End: the stream is ended once everything queued is appended, so that `ended` fires. A removal
@@ -50,16 +47,9 @@ export class FileTimeline {
   /** Seeks that restarted the stream at a keyframe. */
   restarts = 0;
   private state: FileState = 'reading';
-  /** The first presentation time (s), moved to 0; known at the first media segment. */
-  private shift: number | undefined;
   private pendingDuration: number | undefined;
 
   constructor(private readonly deps: FileTimelineDeps) {}
-
-  /** Seconds the buffer's timeline is behind the stream's PTS: stream time = media time + shift. */
-  get timelineShift(): number {
-    return this.shift ?? 0;
-  }
 
   /** The end was requested (nothing more will be appended until a restart). */
   get ending(): boolean {
@@ -67,20 +57,8 @@ export class FileTimeline {
   }
 
   /**
-   * Runs before the first media segment is appended (the SourceBuffer idle): sets the start shift.
-   * Returns where the first frame will be on the buffer's timeline.
-   */
-  firstMedia(start: number, buffer: SourceBuffer): number {
-    if (this.shift === undefined) {
-      this.shift = Math.max(0, start);
-      if (this.shift > 0) buffer.timestampOffset = -this.shift;
-    }
-    return start + buffer.timestampOffset;
-  }
-
-  /**
    * A seek restarts the source at a keyframe: the segments that follow are a new stream whose first
-   * frame's DTS is `timestampOffset` seconds into the file. Everything queued and buffered goes
+   * presented frame (the keyframe) is `timestampOffset` seconds into the file. Everything queued and buffered goes
    * (memory stays bounded whatever the seeks).
    */
   restart(timestampOffset: number): void {
@@ -90,13 +68,12 @@ export class FileTimeline {
     queue.clear();
     backBuffer.restart();
     queue.remove(0, Infinity);
-    const offset = timestampOffset - this.timelineShift;
     queue.push({
       kind: 'call',
       name: 'timestampOffset',
       run: () => {
         const sb = host.sourceBuffer;
-        if (sb) sb.timestampOffset = offset;
+        if (sb) sb.timestampOffset = timestampOffset;
         return 'done';
       },
     });

@@ -185,14 +185,6 @@ export class MsePlayer {
     return this.options.live;
   }
 
-  /**
-   * Seconds the buffer's timeline is behind the stream's own PTS timeline (file: its first PTS, 0
-   * without B-frame delay; live: 0). Stream time = media time + timelineShift.
-   */
-  get timelineShift(): number {
-    return this.file.timelineShift;
-  }
-
   appendInit(segment: InitSegment): void {
     if (!this.accepting) return;
     const mimeType = segment.mimeType;
@@ -335,11 +327,9 @@ export class MsePlayer {
     this.pace?.setFrameRate(1 / seconds);
   }
 
-  /** Before the first media segment: the file's start shift, then the playhead to its first frame. */
+  /** Before the first media segment: the playhead to its first frame (a live stream's first time). */
   private positionStart(start: number): 'done' | 'wait' {
-    const sb = this.host.sourceBuffer;
-    const first = !this.options.live && sb ? this.file.firstMedia(start, sb) : start;
-    return this.gaps.positionStart(first);
+    return this.gaps.positionStart(start + (this.host.sourceBuffer?.timestampOffset ?? 0));
   }
 
   private appended(metas: readonly AppendMeta[], offset: number): void {

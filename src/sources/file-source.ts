@@ -83,7 +83,9 @@ export class FileSource implements SeekableSource {
     if (entry && (skips || rewind)) {
       this.halt();
       this.restarts++;
-      await sink.restarted?.(entry.frame);
+      // A recovery point is presented after its leading pictures (decoded after it, presented
+      // before it): its presentation frame is its decode frame plus them.
+      await sink.restarted?.(entry.frame + entry.leadingPictures);
       if (this.stopped) return;
       this.startReading(entry.offset, entry.parameterSets);
     } else if (scanned && !this.finished) {

@@ -64,7 +64,10 @@ export class KeyframeIndex {
     return this.ended || this.frames > frame;
   }
 
-  /** The last indexed keyframe at or before `frame`, if any. */
+  /**
+   * The last indexed keyframe presented at or before frame `frame` (presentation order), if any: an
+   * IDR is presented at its decode frame, a recovery point after its leading pictures.
+   */
   keyframeBefore(frame: number): KeyframeEntry | undefined {
     let lo = 0;
     let hi = this.entries.length - 1;
@@ -72,7 +75,7 @@ export class KeyframeIndex {
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const entry = this.entries[mid] as KeyframeEntry;
-      if (entry.frame <= frame) {
+      if (entry.frame + entry.leadingPictures <= frame) {
         found = entry;
         lo = mid + 1;
       } else hi = mid - 1;

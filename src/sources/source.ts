@@ -55,8 +55,9 @@ export interface SourceSink {
   unreachable?(error: SourceError, attempt: number, delayMs: number): void;
   /**
    * A seekable source restarts reading at a keyframe (a seek): the bytes that follow are a new
-   * stream whose first frame is frame number `frame` (decode order, 0 = the first keyframe) of the
-   * source. May return a promise the source awaits before sending them.
+   * stream whose first presented frame, that keyframe, is frame number `frame` of the source in
+   * presentation order (0 = the first frame). May return a promise the source awaits before sending
+   * them.
    */
   restarted?(frame: number): Promise<void> | void;
   /**
@@ -85,7 +86,7 @@ export interface SeekableSource extends ByteSource {
   /** Frames in the source, exact once it has been read or indexed to the end, else estimated. */
   estimateFrames(): number;
   /**
-   * Makes frame `frame` (decode order) arrive soon: restarts reading at the keyframe at or before it
+   * Makes frame `frame` (presentation order) arrive soon: restarts reading at the keyframe at or before it
    * when that skips bytes, or when `rewind` says the frame was read before and is gone (evicted);
    * otherwise reading just goes on. A restart is announced with `SourceSink.restarted`.
    */

@@ -1,5 +1,5 @@
 // A file's timeline with the real MediaSource host, append queue and back buffer on the scripted
-// MediaSource: start shift (both timestamp models), seek restart, duration estimate and the end.
+// MediaSource: seek restart, duration estimate and the end.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppendQueue } from '../../../src/player/append-queue.js';
 import { BackBuffer } from '../../../src/player/back-buffer.js';
@@ -62,41 +62,23 @@ async function setup() {
 const run = (ms = 1) => vi.advanceTimersByTimeAsync(ms);
 
 describe('FileTimeline', () => {
-  it('moves a B-frame file’s first presented frame to 0 (positive composition offsets)', async () => {
-    const s = await setup();
-    const first = s.media[0];
-    if (!first) throw new Error('no media');
-    const start = first.startPts / first.timescale;
-    expect(start).toBeCloseTo(2 / 30, 9);
-    expect(s.timeline.firstMedia(start, s.sb as unknown as SourceBuffer)).toBeCloseTo(0, 9);
-    expect(s.timeline.timelineShift).toBeCloseTo(start, 9);
-    expect(s.sb.timestampOffset).toBeCloseTo(-start, 9);
-  });
-
-  it('does nothing for a stream that starts at PTS 0 (negative composition offsets)', async () => {
-    const s = await setup();
-    expect(s.timeline.firstMedia(0, s.sb as unknown as SourceBuffer)).toBe(0);
-    expect(s.timeline.timelineShift).toBe(0);
-    expect(s.sb.log.filter((l) => l.startsWith('timestampOffset'))).toEqual([]);
-  });
-
   it('restarts at a keyframe: drops what is queued and buffered, places the new segments on the file timeline', async () => {
     const s = await setup();
     const first = s.media[0];
     if (!first) throw new Error('no media');
-    s.timeline.firstMedia(first.startPts / first.timescale, s.sb as unknown as SourceBuffer);
+    expect(first.startPts).toBe(0);
     s.queue.push({ kind: 'append', data: s.init.data, meta: 0, batchable: false });
     s.queue.push({ kind: 'append', data: first.data, meta: 0, batchable: true });
     await run(5);
     const generation = s.backBuffer.generation;
-    // The keyframe whose DTS is 2 s into the file (its PTS is 2 frames later, less the start shift).
+    // The keyframe presented 2 s into the file: a fresh transmuxer presents it at 0.
     s.timeline.restart(2);
     expect(s.backBuffer.generation).toBe(generation + 1);
     s.queue.push({ kind: 'append', data: first.data, meta: 0, batchable: true });
     await run(5);
     const [removal, offset, append] = s.sb.log.slice(-3);
     expect(removal).toBe('remove 0-Infinity');
-    expect(offset).toBe(`timestampOffset ${2 - 2 / 30}`);
+    expect(offset).toBe('timestampOffset 2');
     expect(append).toBe(`append ${first.data.byteLength}`);
     // The keyframe lands at its place on the file's timeline, where the seek expects it.
     expect(s.video.buffered.toArray()[0]?.[0]).toBeCloseTo(2, 9);
