@@ -4,7 +4,8 @@ import { H264MuxError, type H264MuxWarningCode } from './errors.js';
 import { DecoderParameterSets, SpsUse } from './decoder-parameter-sets.js';
 import { type Picture, AccessUnitAssembler } from './h264/access-unit.js';
 import { AnnexBSplitter } from './h264/annexb.js';
-import { NalType, type NalUnit } from './h264/nal.js';
+import { HEAD_BYTES, NalType, type NalUnit } from './h264/nal.js';
+import { earlierFramesHeld, pruneUnavailableUnrefs } from './h264/recovery-marking.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { ReorderMeter } from './h264/reorder.js';
 import { judgeLastPicture } from './h264/truncation.js';
@@ -117,6 +118,12 @@ export class Transmuxer {
   private started = false;
   private startedAtRecovery = false;
   private startPoc = 0;
+  /**
+   * Started at a recovery point with a decoder that holds nothing: reference marking that names pictures before
+   * it is taken out of the slices that follow (see recovery-marking.ts), within half the frame_num range.
+   */
+  private recoveryStart:
+    { frameNum: number; earlierHeld: number; lastFrameNum: number; advance: number } | undefined;
   private timing: Timing | undefined;
   /** Bumping depth (§C.4.5.3): frames held before the one with the lowest picture order count goes out. */
   private reorder = 0;
@@ -414,8 +421,10 @@ export class Transmuxer {
       }
       this.start(picture);
     } else if (this.startedAtRecovery) {
-      if (picture.idr || picture.mmco5) this.startedAtRecovery = false;
-      else if (picture.poc < this.startPoc) {
+      if (picture.idr || picture.mmco5) {
+        this.startedAtRecovery = false;
+        this.recoveryStart = undefined;
+      } else if (picture.poc < this.startPoc) {
         // Leading pictures of the picture we started at reference frames before it, which we never had.
         this.warn(
           'LEADING_PICTURES_DROPPED',
@@ -467,7 +476,7 @@ export class Transmuxer {
       pts: undefined,
       keyframe,
       fresh: picture.idr || this.freshStart,
-      nals: picture.nals.filter((nal) => keepInSample(nal)),
+      nals: this.withoutUnavailableUnrefs(picture).filter((nal) => keepInSample(nal)),
       index: this.decodeIndex,
       offset: picture.nals[0]?.offset ?? 0,
       config: this.config as ActiveConfig,
@@ -495,12 +504,59 @@ export class Transmuxer {
   private start(picture: Picture): void {
     this.started = true;
     this.startedAtRecovery = !picture.idr;
+    // Only the first start has a decoder that holds nothing; a later one continues the same decode.
+    this.recoveryStart =
+      !picture.idr && this.decodeIndex === 0
+        ? {
+            frameNum: picture.header.frameNum,
+            earlierHeld: earlierFramesHeld(picture.header.frameNum, picture.sps),
+            lastFrameNum: picture.header.frameNum,
+            advance: 0,
+          }
+        : undefined;
     this.startPoc = picture.poc;
     this.timing ??= this.chooseTiming(picture.sps);
     this.limits ??= fragmentLimits(this.options, this.timing.fps);
     this.applyDepth(picture.sps);
     this.meter.restart();
     this.freshStart = true;
+  }
+
+  /** The picture's NAL units, its reference marking pruned after a start at a recovery point. */
+  private withoutUnavailableUnrefs(picture: Picture): readonly NalUnit[] {
+    const start = this.recoveryStart;
+    if (!start || picture.nalRefIdc === 0) return picture.nals;
+    const maxFrameNum = 2 ** picture.sps.log2MaxFrameNum;
+    const frameNum = picture.header.frameNum;
+    start.advance += (frameNum - start.lastFrameNum + maxFrameNum) % maxFrameNum;
+    start.lastFrameNum = frameNum;
+    // Past half the range, FrameNumWrap no longer tells earlier pictures from later ones.
+    if (start.advance >= maxFrameNum / 2) {
+      this.recoveryStart = undefined;
+      return picture.nals;
+    }
+    return picture.nals.map((nal) => {
+      if (nal.type !== NalType.SliceNonIdr) return nal;
+      let pruned: Uint8Array | undefined;
+      try {
+        pruned = pruneUnavailableUnrefs(
+          nal.parts.length === 1 ? (nal.parts[0] as Uint8Array) : concatBytes(nal.parts),
+          this.sets,
+          start,
+        );
+      } catch {
+        return nal; // a header this cannot parse goes as it came
+      }
+      if (!pruned) return nal;
+      return {
+        type: nal.type,
+        refIdc: nal.refIdc,
+        size: pruned.length,
+        parts: [pruned],
+        head: pruned.subarray(0, HEAD_BYTES),
+        offset: nal.offset,
+      };
+    });
   }
 
   /**

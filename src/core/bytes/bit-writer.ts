@@ -44,6 +44,12 @@ export class BitWriter {
     return this;
   }
 
+  /** The bytes written so far, which must end on a byte boundary (no trailing bits added). */
+  take(): Uint8Array {
+    if (!this.aligned) throw new Error('take needs byte alignment');
+    return Uint8Array.from(this.bytes);
+  }
+
   /** rbsp_trailing_bits() (§7.3.2.11), then the RBSP. */
   finish(): Uint8Array {
     this.bit(1);

@@ -141,12 +141,34 @@ export function readPictureFields(r: BitReader, sps: Sps, pps: Pps, idr: boolean
   };
 }
 
+/** One memory_management_control_operation with its arguments, §7.3.3.3. */
+export interface MarkingOperation {
+  readonly op: number;
+  /** difference_of_pic_nums_minus1 (ops 1, 3). */
+  readonly differenceOfPicNumsMinus1?: number;
+  /** long_term_pic_num (op 2). */
+  readonly longTermPicNum?: number;
+  /** long_term_frame_idx (ops 3, 6). */
+  readonly longTermFrameIdx?: number;
+  /** max_long_term_frame_idx_plus1 (op 4). */
+  readonly maxLongTermFrameIdxPlus1?: number;
+}
+
 /** What slice_header() says between redundant_pic_cnt and the entropy-coding fields. */
 export interface RefListsAndMarking {
   readonly numRefIdxL0: number;
   readonly numRefIdxL1: number;
   /** memory_management_control_operation 5 present. */
   readonly mmco5: boolean;
+  /**
+   * dec_ref_pic_marking() of a non-IDR reference picture in adaptive mode: its operations (without the
+   * terminating 0) and where it lies in the reader's bits (adaptive_ref_pic_marking_mode_flag included).
+   */
+  readonly adaptiveMarking?: {
+    readonly operations: readonly MarkingOperation[];
+    readonly startBit: number;
+    readonly endBit: number;
+  };
 }
 
 /**
@@ -185,25 +207,32 @@ export function readRefListsAndMarking(
     if (isB) skipWeights(r, numRefIdxL1, chromaArrayType !== 0);
   }
   let mmco5 = false;
+  let adaptiveMarking: RefListsAndMarking['adaptiveMarking'];
   if (nalRefIdc !== 0) {
+    const startBit = r.bitOffset;
     if (nalType === (NalType.SliceIdr as number)) {
       r.skip(2); // no_output_of_prior_pics_flag, long_term_reference_flag
     } else if (r.flag()) {
       // adaptive_ref_pic_marking_mode_flag
+      const operations: MarkingOperation[] = [];
       for (let n = 0; ; n++) {
         if (n > 100) throw new RangeError('too many memory_management_control_operations');
         const op = r.ue();
         if (op === 0) break;
         if (op > 6) throw new RangeError('memory_management_control_operation out of range');
-        if (op === 1 || op === 3) r.ue(); // difference_of_pic_nums_minus1
-        if (op === 2) r.ue(); // long_term_pic_num
-        if (op === 3 || op === 6) r.ue(); // long_term_frame_idx
-        if (op === 4) r.ue(); // max_long_term_frame_idx_plus1
+        operations.push({
+          op,
+          ...(op === 1 || op === 3 ? { differenceOfPicNumsMinus1: r.ue() } : {}),
+          ...(op === 2 ? { longTermPicNum: r.ue() } : {}),
+          ...(op === 3 || op === 6 ? { longTermFrameIdx: r.ue() } : {}),
+          ...(op === 4 ? { maxLongTermFrameIdxPlus1: r.ue() } : {}),
+        });
         if (op === 5) mmco5 = true;
       }
+      adaptiveMarking = { operations, startBit, endBit: r.bitOffset };
     }
   }
-  return { numRefIdxL0, numRefIdxL1, mmco5 };
+  return { numRefIdxL0, numRefIdxL1, mmco5, ...(adaptiveMarking ? { adaptiveMarking } : {}) };
 }
 
 function skipRefPicListModification(r: BitReader): void {
