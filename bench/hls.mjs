@@ -279,7 +279,7 @@ console.log(
   `parts received ${total.parts} (${(total.bytes / 1e6).toFixed(0)} MB); parts skipped by viewers that fell behind the window: ${total.behind}; viewers with errors: ${total.viewersWithErrors}${total.firstErrors.length > 0 ? ` (${total.firstErrors.join('; ')})` : ''}`,
 );
 
-// ---- 2. glass-to-glass latency ----
+// ---- 2. latency: frame sent to the relay -> presented ----
 
 const FPS = 30;
 const logs = new SendLogs();
@@ -360,7 +360,7 @@ try {
 }
 const f = (n) => (Number.isFinite(n) ? n.toFixed(0).padStart(6) : '   n/a');
 console.log(
-  `\nglass-to-glass (sent to the relay -> presented), ${LATENCY_SECONDS} s per path, headless Chromium`,
+  `\nlatency (frame sent to the relay -> presented), ${LATENCY_SECONDS} s per path, headless Chromium`,
 );
 console.log('path                                 frames   p50 ms  p95 ms  errors');
 for (const r of latency)
