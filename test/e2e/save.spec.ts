@@ -183,10 +183,12 @@ for (const layout of ['fragmented', 'faststart'] as const) {
     while (server.currentFrame() % 30 < 8 || server.currentFrame() % 30 > 20) {
       await page.waitForTimeout(10);
     }
+    const sentAtRecord = server.currentFrame();
     await page.click('#record-button');
     await page.waitForTimeout(5000);
     const download = page.waitForEvent('download');
     await page.click('#stop-button');
+    const sentAtStop = server.currentFrame();
     const file = await download;
     const out = testInfo.outputPath(`recording-${layout}.mp4`);
     await file.saveAs(out);
@@ -198,9 +200,11 @@ for (const layout of ['fragmented', 'faststart'] as const) {
     expect(facts.probed.frames[0]?.keyFrame).toBe(true);
     expect(facts.newErrors).toEqual([]);
     expect(strictlyIncreasing(facts.probed.frames.map((fr) => fr.pts))).toBe(true);
-    // About 5 s minus the wait for the next keyframe (at most one 1-s GOP), minus a cut last frame.
+    // At least 5 s less the wait for the next keyframe (at most one 1-s GOP) and a cut last frame; at most the
+    // frames the server sent between the clicks (more than 5 s on a busy machine, where the clicks come late),
+    // and a few on their way when Record was pressed.
     expect(facts.hashes.length).toBeGreaterThanOrEqual(110);
-    expect(facts.hashes.length).toBeLessThanOrEqual(170);
+    expect(facts.hashes.length).toBeLessThanOrEqual(sentAtStop - sentAtRecord + 5);
     // The frames are the stream's own, in order: a contiguous run of the looped fixture's pictures.
     const expected = (await rawHashes(raw)).map((h) => h.md5);
     expect(

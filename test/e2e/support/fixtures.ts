@@ -35,7 +35,16 @@ export interface DebugSnapshot {
         framesMuxed: number;
         firstSegmentKeyframe: boolean | undefined;
         initSegments: number;
-        info: { width: number; height: number; codec: string; fps: number } | undefined;
+        info:
+          | {
+              width: number;
+              height: number;
+              displayWidth: number;
+              displayHeight: number;
+              codec: string;
+              fps: number;
+            }
+          | undefined;
         player: { decodedFrames: number; droppedFrames: number; latency: number } | undefined;
       }
     | undefined;
