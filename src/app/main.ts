@@ -146,6 +146,7 @@ function start(source: PlaySource, picked?: File): void {
   play(video, source, {
     fps: settings.fps,
     latency: settings.latency,
+    renderer: params.renderer,
     playbackRate: params.rate,
     live: params.live,
     framing: params.framing,

@@ -278,7 +278,11 @@ export function mountPage(host: PageHost): PageView {
 
   function readBoxes(): boolean {
     const fpsOk = readBox(fpsInput, parseFps, 'fps: a positive number such as 25 or 30000/1001');
-    const latencyOk = readBox(latencyInput, parseLatency, 'latency: seconds, 0 or more (e.g. 0.5)');
+    const latencyOk = readBox(
+      latencyInput,
+      parseLatency,
+      'latency: auto, or seconds, 0 or more (e.g. 0.5)',
+    );
     if (fpsOk && latencyOk) takeBoxes();
     return fpsOk && latencyOk;
   }
