@@ -273,6 +273,11 @@ export class Player extends EventTarget {
     this.openMediaSource();
   }
 
+  /** The canvas the WebCodecs renderer paints (undefined while the <video> shows the stream). */
+  get canvas(): HTMLCanvasElement | undefined {
+    return this.webcodecs ? (this.options.canvas ?? this.ownCanvas) : undefined;
+  }
+
   /** A transient, non-error message (reconnecting, read complete, stream ended). */
   notice = '';
   /** A finite source has been read to its end (until a seek restarts reading). */

@@ -10,7 +10,7 @@
  * - A paint more than one frame interval after its due time is late; late and skipped frames are
  *   reported to the estimator, which raises its margin.
  * - At most MAX_QUEUED frames wait (a hidden page, whose timers are throttled): the oldest are skipped.
- *   Decoders draw frames from a small pool; a frame held too long stalls the decoder.
+ *   Decoders draw frames from a pool; frames held too long stall the decoder.
  * - Every frame is closed exactly once: after its paint, when skipped, or at `destroy()`.
  */
 import type { Clock, TimerId } from './clock.js';
@@ -34,7 +34,8 @@ export interface FrameSchedulerDeps<F extends ScheduledFrame> {
   frameMs(): number;
 }
 
-export const MAX_QUEUED = 8;
+/** About a second of frames at 30 fps: above any sane playout delay, below a decoder's whole pool. */
+export const MAX_QUEUED = 32;
 
 type SchedulerState = 'idle' | 'armed' | 'destroyed';
 

@@ -8,8 +8,8 @@
  * the best a frame arrives; the target is a high percentile of it (p99 over the last few seconds or
  * hundreds of frames) plus a decode margin, so that about 1 % of frames at most arrive after their due
  * time, and fewer still once the margin has absorbed what the renderer reports (`late()`: a stall, a
- * frame skipped or painted late). The target rises at once and falls slowly (DECAY_MS_PER_S), so a
- * calm spell lets it come down without a late frame at each step.
+ * frame skipped or painted late). The target rises at once and falls slowly (DECAY_HALF_LIFE_MS), so
+ * a calm spell lets it come down without a late frame at each step.
  *
  * Fixed mode (`fixedMs`): the target is that value whatever the jitter (still measured, for stats).
  */
@@ -36,8 +36,9 @@ export const JITTER_PERCENTILE = 99;
 /** The target's bounds (ms). */
 export const MIN_TARGET_MS = 0;
 export const MAX_TARGET_MS = 1000;
-/** The target falls by at most this many ms per second. */
-export const DECAY_MS_PER_S = 10;
+/** The target falls towards the measured value with this half-life (ms): slowly, yet a one-off hiccup
+ * (a second-long stall of the page or the network) costs seconds of extra delay, not minutes. */
+export const DECAY_HALF_LIFE_MS = 2000;
 /** Each late report adds this to the lateness margin (ms)... */
 export const LATE_STEP_MS = 5;
 /** ...up to this. */
@@ -153,7 +154,10 @@ export class JitterEstimator {
       Math.max(MIN_TARGET_MS, this.jitter() + this.options.decodeMarginMs + this.margin),
     );
     if (this.held === undefined || raw >= this.held) this.held = raw;
-    else this.held = Math.max(raw, this.held - (DECAY_MS_PER_S * (now - this.heldAt)) / 1000);
+    else {
+      const kept = Math.pow(2, -Math.max(0, now - this.heldAt) / DECAY_HALF_LIFE_MS);
+      this.held = raw + (this.held - raw) * kept;
+    }
     this.heldAt = now;
     return this.held;
   }
