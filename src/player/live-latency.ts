@@ -6,7 +6,7 @@
  * playout clock on the best arrival and keeps a target delay above the jitter's p99 plus a decode
  * margin; stalls and frames the element skipped raise that margin (`late`). The playhead should be
  * where that clock puts it: `(now - best transit - target)`, never past the newest frame. The policy
- * moves it there with small playbackRate changes (MIN_RATE..MAX_RATE, proportional to the error),
+ * moves it there with small playbackRate changes (proportional to the error, MIN_RATE..MAX_RATE),
  * and jumps only:
  * - far behind (more than FAR_BEHIND_S: a long stall, a throttled page);
  * - once when joining: a relay's GOP cache arrives as one burst, so the first frame shown is up to a
@@ -58,9 +58,13 @@ export interface LatencyPolicy {
   jitterMs(): number;
 }
 
-/** playbackRate bounds while steering towards the target. */
+/**
+ * playbackRate bounds. Steering is proportional (RATE_GAIN), so within 50 ms of the target the rate
+ * stays within 0.97..1.05; a stall that left the playhead further behind is caught up faster, up to
+ * MAX_RATE (a quarter of a second behind and more), rather than at 5 % for many seconds.
+ */
 export const MIN_RATE = 0.97;
-export const MAX_RATE = 1.05;
+export const MAX_RATE = 1.25;
 /** Rate change per second of error (1: 20 ms off -> 2 % faster or slower). */
 const RATE_GAIN = 1;
 /** Within this (s) of the target, rate 1. */
