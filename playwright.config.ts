@@ -22,7 +22,7 @@ export default defineConfig<EngineOptions>({
   projects: [
     {
       name: 'chromium',
-      testIgnore: 'engines/**',
+      testIgnore: '**/e2e/engines/**',
       use: {
         browserName: 'chromium',
         headless: true,

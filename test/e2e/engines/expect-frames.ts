@@ -3,6 +3,7 @@
 // frames were presented (known-failures.ts). In both cases the file ended on its last frame.
 import { expect, test } from './harness.js';
 import type { EngineName } from './engine.js';
+import { WEBKIT_LATE_DROPS } from './known-failures.js';
 import { framesCounted } from './measure.js';
 import type { Playback } from './playback.js';
 
@@ -27,6 +28,12 @@ export function expectEveryFrame(
   } else {
     expect(counted, 'frames decoded and handed to the display').toBe(whole);
   }
-  // The last frame reached the screen (engines start the timeline at 0 or, WebKitGTK, at the reorder delay).
-  expect(played.lastMediaTime).toBeGreaterThan(played.duration - 1.5 / fps);
+  // The last frame reached the screen (engines start the timeline at 0 or, WebKitGTK, at the reorder delay),
+  // unless WebKitGTK's sink dropped frames for being late, the last among them (load: p08 and p15 with
+  // 16 and 2 dropped, each counted whole; known-failures.ts).
+  if (engine !== WEBKIT_LATE_DROPS.engine || played.droppedVideoFrames === 0) {
+    expect(played.lastMediaTime, 'last frame presented').toBeGreaterThan(
+      played.duration - 1.5 / fps,
+    );
+  }
 }
