@@ -32,8 +32,9 @@ export function expectEveryFrame(
   // unless WebKitGTK's sink dropped frames for being late, the last among them (load: p08 and p15 with
   // 16 and 2 dropped, each counted whole; known-failures.ts).
   if (engine !== WEBKIT_LATE_DROPS.engine || played.droppedVideoFrames === 0) {
-    expect(played.lastMediaTime, 'last frame presented').toBeGreaterThan(
-      played.duration - 1.5 / fps,
+    // One frame of slack: requestVideoFrameCallback may miss a frame (WebKitGTK p18: 119 of 120 seen).
+    expect(played.lastMediaTime, 'last frames presented').toBeGreaterThan(
+      played.duration - 2.5 / fps,
     );
   }
 }

@@ -155,7 +155,28 @@ export async function playFixture(
     },
     { timeoutMs: options.timeoutMs, what: `${name} ended` },
   );
-  // A frame callback due with the last frame may still be queued behind 'ended'.
-  await session.evaluate(() => new Promise((resolve) => setTimeout(() => resolve(true), 150)));
+  // A frame callback due with the last frame may still be queued behind 'ended', and WebKitGTK updates its
+  // frame counters a moment late (QCIF_2P_I_allIPCM read 0 of 2 at once, 2 presented): wait until they
+  // hold still for 300 ms (at most 2 s).
+  await session.evaluate(async () => {
+    const video = document.querySelector('video');
+    if (!video) throw new Error('no <video>');
+    const read = (): number => {
+      const q = video.getVideoPlaybackQuality();
+      return q.totalVideoFrames + q.droppedVideoFrames;
+    };
+    let last = read();
+    let stillSince = performance.now();
+    const until = performance.now() + 2000;
+    while (performance.now() < until && performance.now() - stillSince < 300) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const now = read();
+      if (now !== last) {
+        last = now;
+        stillSince = performance.now();
+      }
+    }
+    return true;
+  });
   return readPlayback(session);
 }
