@@ -1,4 +1,5 @@
-// `pretest`: make sure ffmpeg, ffprobe, a Chromium and nginx are present before any test runs.
+// `pretest`: make sure ffmpeg, ffprobe, a Chromium, nginx, Firefox ESR and WebKitGTK's WebDriver (with
+// GStreamer's H.264 decoder and an X server for it) are present before any test runs.
 // Debian/Ubuntu as root: installs what is missing with apt-get. Elsewhere: exits 1 with the command to run.
 // No test is silently skipped for want of a tool.
 import { spawnSync } from 'node:child_process';
@@ -26,6 +27,19 @@ function hasGstElement(element) {
   return r.error === undefined && r.status === 0;
 }
 
+/**
+ * The other engines of test/e2e/engines (paths as test/e2e/engines/{firefox,webkit,xvfb}.ts use them):
+ * Debian package -> file it installs.
+ */
+const ENGINE_TOOLS = {
+  'firefox-esr': '/usr/bin/firefox-esr',
+  'webkit2gtk-driver': '/usr/bin/WebKitWebDriver',
+  // WebKitGTK decodes H.264 with GStreamer's libav plugin.
+  'gstreamer1.0-libav': '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstlibav.so',
+  xvfb: '/usr/bin/Xvfb',
+  xauth: '/usr/bin/xauth',
+};
+
 /** @returns {Promise<string[]>} Debian package names of the missing tools. */
 async function missingPackages() {
   const missing = [];
@@ -33,6 +47,11 @@ async function missingPackages() {
   if ((await findChromium()) === undefined) missing.push('chromium');
   if (findNginx() === undefined) missing.push('nginx');
   if (!['openh264enc', 'x264enc', 'h264parse'].every(hasGstElement)) missing.push(...GSTREAMER);
+  for (const [pkg, path] of Object.entries(ENGINE_TOOLS)) {
+    if (!existsSync(path) && !(pkg === 'gstreamer1.0-libav' && hasGstElement('avdec_h264'))) {
+      missing.push(pkg);
+    }
+  }
   return missing;
 }
 
@@ -40,7 +59,7 @@ async function describePresent() {
   const ffmpeg =
     spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   const version = /ffmpeg version (\S+)/.exec(ffmpeg)?.[1] ?? 'unknown';
-  return `tools ok: ffmpeg/ffprobe ${version}, chromium ${await findChromium()}`;
+  return `tools ok: ffmpeg/ffprobe ${version}, chromium ${await findChromium()}, firefox-esr, WebKitWebDriver, Xvfb`;
 }
 
 const missing = await missingPackages();

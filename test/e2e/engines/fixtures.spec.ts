@@ -1,0 +1,55 @@
+// Every fixture (the corpus and the conformance streams), picked with the page's file input, plays to
+// `ended` in every engine with every frame ffmpeg decodes from the raw stream given to the display, save
+// the shortfalls recorded in known-failures.ts, which are expected exactly.
+import { loadConformance, loadManifest } from '../support/fixtures.js';
+import { expectEveryFrame } from './expect-frames.js';
+import { expect, test } from './harness.js';
+import { WEBKIT_UNCOUNTED, knownShortfall } from './known-failures.js';
+import { framesCounted } from './measure.js';
+import { playFixture } from './playback.js';
+
+for (const fixture of [...loadManifest(), ...loadConformance()]) {
+  test(`${fixture.name} plays to the end with every frame`, async ({
+    browserSession,
+    engine,
+    origin,
+  }) => {
+    const fps = fixture.oracleArgs.fps ?? fixture.fps ?? 25;
+    const seconds = fixture.frames / fps;
+    // At 1x: measure.ts says why. The player may slow a file down to 0.5x on a loaded machine.
+    const timeoutMs = seconds * 2 * 1000 + 20_000;
+    test.setTimeout(timeoutMs + 20_000);
+    const query = new URLSearchParams();
+    if (fixture.oracleArgs.fps !== undefined) query.set('fps', String(fixture.oracleArgs.fps));
+    const played = await playFixture(browserSession, origin, fixture.name, { query, timeoutMs });
+    const known = knownShortfall(engine, fixture.name);
+    const whole = known?.framesShown ?? fixture.frames - (fixture.oracleArgs.allowMissing ?? 0);
+    console.log(
+      `${browserSession.version} ${fixture.name}: ${framesCounted(engine, played) ?? '?'}/${whole} ` +
+        `(total ${played.totalVideoFrames}, dropped ${played.droppedVideoFrames}, presented ${played.presentedFrames}, ` +
+        `${played.distinctMediaTimes} mediaTimes ${played.firstMediaTime}..${played.lastMediaTime}, duration ${played.duration}, ` +
+        `${played.slowdowns} slowdowns)`,
+    );
+    expect(played.errors).toEqual([]);
+    expect(played.state).toBe('ended');
+    expect(played.mediaError).toBeNull();
+    expect(played.ended).toBe(true);
+    expect(played.jumps, 'playhead moved by the player').toBe(0);
+    // Engines scale one side of the picture by the sample aspect ratio (SarVui 176x144: Firefox and
+    // WebKit 426x144; CVFC1 300x168: Chromium 300x183): the other side is the stream's.
+    const [width, height] = (fixture.sizes.at(-1) ?? '').split('x');
+    const [shownWidth, shownHeight] = played.size.split('x');
+    expect(
+      shownWidth === width || shownHeight === height,
+      `${played.size} for ${width}x${height}`,
+    ).toBe(true);
+    expect(played.codec).toMatch(/^avc1\.[0-9A-F]{6}$/i);
+    if (known) {
+      test.info().annotations.push({ type: 'known shortfall', description: known.why });
+    }
+    expectEveryFrame(engine, played, whole, fps, WEBKIT_UNCOUNTED);
+    if (fixture.oracleArgs.allowMissing !== undefined) {
+      expect(JSON.stringify(played.warnings)).toContain('TRUNCATED_FRAME_DROPPED');
+    }
+  });
+}

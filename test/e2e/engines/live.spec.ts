@@ -1,0 +1,68 @@
+// A live stream (p01 sent in real time, writes cut at random byte positions) over chunked HTTP and over
+// WebSocket plays in every engine: frames keep being presented, near the live edge, with no error.
+import { join } from 'node:path';
+import { FIXTURES } from '../support/fixtures.js';
+import { startStreamServer } from '../support/stream-server.mjs';
+import type { StreamServer } from '../support/stream-server.mjs';
+import { expect, test } from './harness.js';
+import { framesCounted } from './measure.js';
+import { openWatched, readPlayback } from './playback.js';
+
+const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
+
+let server: StreamServer | undefined;
+test.afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+for (const transport of ['http', 'ws'] as const) {
+  test(`live ${transport}: a real-time stream plays with frames presented and no error`, async ({
+    browserSession,
+    engine,
+    origin,
+  }) => {
+    server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 7 });
+    const src = transport === 'http' ? server.httpUrl : server.wsUrl;
+    await openWatched(browserSession, origin, `?src=${encodeURIComponent(src)}`);
+    const started = await browserSession.waitFor(
+      () => {
+        const w = window as unknown as { __probe: { presented: number } };
+        return w.__probe.presented > 0 ? w.__probe.presented : 0;
+      },
+      { timeoutMs: 15_000, what: 'a first live frame presented' },
+    );
+    const first = await readPlayback(browserSession);
+    // 90 frames of the stream (3 s) must reach the screen in at most 8 s.
+    await browserSession.waitFor(
+      (from: number) => {
+        const w = window as unknown as { __probe: { presented: number } };
+        return w.__probe.presented >= from + 90;
+      },
+      { timeoutMs: 8_000, what: '90 more live frames presented' },
+      started,
+    );
+    const played = await readPlayback(browserSession);
+    const stats = await browserSession.evaluate(() => {
+      const hook = (
+        window as unknown as {
+          __h264mux: { stats?: { live: boolean; player?: { latency: number } } };
+        }
+      ).__h264mux;
+      return { live: hook.stats?.live, latency: hook.stats?.player?.latency };
+    });
+    console.log(
+      `${browserSession.version} live ${transport}: ${played.presentedFrames - started} frames presented ` +
+        `(${(framesCounted(engine, played) ?? NaN) - (framesCounted(engine, first) ?? NaN)} counted), latency ${stats.latency?.toFixed(2)} s`,
+    );
+    expect(played.errors).toEqual([]);
+    // At the live edge the element may be waiting for the next frame at the moment of reading.
+    expect(['playing', 'buffering']).toContain(played.state);
+    expect(played.mediaError).toBeNull();
+    expect(stats.live).toBe(true);
+    expect(played.size).toBe('640x480');
+    // New frames, not one frame presented again: mediaTime moved on by at least 1.5 s (the 90 frames are 3 s).
+    expect(played.lastMediaTime - first.lastMediaTime).toBeGreaterThan(1.5);
+    expect(stats.latency ?? Infinity).toBeLessThan(1.5);
+  });
+}
