@@ -7,6 +7,7 @@
  */
 import type { TransmuxerOutput } from '../core/index.js';
 import { download } from './download.js';
+import './locale.js'; // before the inspector: uPlot reads navigator.language when it loads
 import { Inspector } from './inspector.js';
 import type { InspectorSnapshot } from './inspector.js';
 import { codeSpans, describeError } from './messages.js';

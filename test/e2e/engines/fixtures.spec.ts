@@ -44,6 +44,10 @@ for (const fixture of [...loadManifest(), ...loadConformance()]) {
       `${played.size} for ${width}x${height}`,
     ).toBe(true);
     expect(played.codec).toMatch(/^avc1\.[0-9A-F]{6}$/i);
+    // The page's UI (statistics panel, inspector) loaded too: under WebKitGTK with LANG=C.UTF-8 it did not.
+    expect(
+      await browserSession.evaluate(() => document.querySelector('#stats')?.textContent ?? ''),
+    ).toContain('Decoded');
     if (known) {
       test.info().annotations.push({ type: 'known shortfall', description: known.why });
     }

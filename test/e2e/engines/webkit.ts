@@ -52,10 +52,10 @@ export async function launchWebKit(): Promise<EngineSession> {
   const port = await freePort();
   const driverProcess = spawn(WEBKIT_DRIVER, [`--port=${port}`], {
     stdio: 'ignore',
-    // WebKitGTK takes navigator.language from LANG: under LANG=C(.UTF-8), as on CI machines, it is "C",
-    // which Intl rejects (uPlot's module-level Intl.NumberFormat(navigator.language) throws "invalid
-    // language tag: C" and the page UI fails to load). Users run it with a real locale.
-    env: { ...process.env, DISPLAY: x.display, LANG: 'en_US.UTF-8', LC_ALL: '' },
+    // WebKitGTK takes navigator.language from LANG: under LANG=C.UTF-8 (CI machines) it is "C", which Intl rejects (uPlot's
+    // module-level Intl.NumberFormat(navigator.language) threw and the page UI did not load). Run under
+    // LANG=C.UTF-8 on purpose: src/app/locale.ts must keep the page working there.
+    env: { ...process.env, DISPLAY: x.display, LANG: 'C.UTF-8', LC_ALL: '' },
   });
   const url = `http://127.0.0.1:${port}`;
   try {
