@@ -146,7 +146,6 @@ function start(source: PlaySource, picked?: File): void {
   play(video, source, {
     fps: settings.fps,
     latency: settings.latency,
-    renderer: params.renderer,
     playbackRate: params.rate,
     live: params.live,
     framing: params.framing,
@@ -164,8 +163,7 @@ function start(source: PlaySource, picked?: File): void {
       });
       s.addEventListener('change', () => {
         if (view) view.render();
-        // The first frame (the WebCodecs renderer's too, which plays no <video>) or an error.
-        else if (s.errors.length > 0 || s.state === 'playing') loadPage();
+        else if (s.errors.length > 0) loadPage();
       });
       view?.sessionStarted();
       view?.render();

@@ -24,12 +24,7 @@ export type MediaElement = Pick<
   | 'addEventListener'
   | 'removeEventListener'
 > &
-  Partial<
-    Pick<
-      HTMLVideoElement,
-      'getVideoPlaybackQuality' | 'requestVideoFrameCallback' | 'cancelVideoFrameCallback'
-    >
-  >;
+  Partial<Pick<HTMLVideoElement, 'getVideoPlaybackQuality'>>;
 
 /** HTMLMediaElement readyState values (HTML §4.8.11.7); the constants are not on workers' globals. */
 export const HAVE_METADATA = 1;
