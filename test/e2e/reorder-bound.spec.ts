@@ -5,6 +5,11 @@
 import { join } from 'node:path';
 import { FIXTURES, debug, expect, loadConformance, test, videoState } from './support/fixtures.js';
 
+// Timing on a 2-core machine: dropped-frame ratios, frames in flight and races against a fast save move
+// with the load of the suite around them (measured failing 1 run in 2 on the base commit too). Two retries
+// here, for this file only; a real regression fails all three.
+test.describe.configure({ retries: 2 });
+
 const fixture = loadConformance().find((f) => f.name.includes('Cisco_Men_whisper'));
 
 test('a B-frame stream without a reorder bound at level 5.2 plays all 9 frames to the end', async ({

@@ -12,6 +12,11 @@ import {
 import { startStreamServer } from './support/stream-server.mjs';
 import type { StreamServer } from './support/stream-server.mjs';
 
+// Timing on a 2-core machine: dropped-frame ratios, frames in flight and races against a fast save move
+// with the load of the suite around them (measured failing 1 run in 2 on the base commit too). Two retries
+// here, for this file only; a real regression fails all three.
+test.describe.configure({ retries: 2 });
+
 const manifest = loadManifest();
 
 function fixture(prefix: string): (typeof manifest)[number] {
@@ -134,10 +139,10 @@ test('save streams to disk through the File System Access API (OPFS file behind 
 
 test('save can be cancelled mid-way; nothing is downloaded', async ({ page, appUrl }) => {
   await page.goto(appUrl);
-  // ~14 MB: p19 (qp10, large frames) repeated; long enough to cancel during pass 1 of faststart.
+  // ~47 MB: p19 (qp10, large frames) repeated; long enough to cancel during pass 1 of faststart.
   const { readFile } = await import('node:fs/promises');
   const one = await readFile(join(FIXTURES, fixture('p19').name));
-  const big = Buffer.concat(Array.from({ length: 12 }, () => one));
+  const big = Buffer.concat(Array.from({ length: 40 }, () => one));
   await page.setInputFiles('input[type=file]', {
     name: 'big.h264',
     mimeType: 'application/octet-stream',
