@@ -1,8 +1,9 @@
 // Firefox ESR (/usr/bin/firefox-esr, Debian's) driven by puppeteer-core over WebDriver BiDi, headless.
 import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
-import { EngineError, pollUntil } from './engine.js';
-import type { EngineSession, PageFunction } from './engine.js';
+import { EngineError } from './engine.js';
+import type { EngineSession } from './engine.js';
+import { puppeteerSession } from './puppeteer-session.js';
 
 export const FIREFOX = '/usr/bin/firefox-esr';
 
@@ -21,23 +22,5 @@ export async function launchFirefox(): Promise<EngineSession> {
     // Autoplay of muted media is allowed by default; allow it with sound too, as the other engines do.
     extraPrefsFirefox: { 'media.autoplay.default': 0 },
   });
-  const page = (await browser.pages())[0] ?? (await browser.newPage());
-  const version = `firefox ${(await browser.version()).replace(/^firefox\//, '')}`;
-  const session: EngineSession = {
-    name: 'firefox',
-    version,
-    async open(url) {
-      await page.goto(url, { waitUntil: 'load' });
-    },
-    evaluate<A extends unknown[], R>(fn: PageFunction<A, R>, ...args: A): Promise<R> {
-      return page.evaluate(fn as (...a: unknown[]) => R | Promise<R>, ...args);
-    },
-    waitFor(fn, options, ...args) {
-      return pollUntil(session, fn, options, args);
-    },
-    async close() {
-      await browser.close();
-    },
-  };
-  return session;
+  return puppeteerSession('firefox', browser, (raw) => raw.replace(/^firefox\//, ''));
 }
