@@ -19,7 +19,6 @@ import { BitWriter, escapeRbsp } from '../bytes/bit-writer.js';
 import { NalType } from './nal.js';
 import { parseFullSliceHeader } from './slice-data-header.js';
 import type { MarkingOperation, ParameterSetLookup } from './slice.js';
-import { readPictureFields, readRefListsAndMarking } from './slice.js';
 import type { Sps } from './sps.js';
 
 /** Where the stream was started: the recovery point picture. */
@@ -55,28 +54,18 @@ export function pruneUnavailableUnrefs(
   const rbsp = unescapeRbsp(nal).subarray(1);
   const r = new BitReader(rbsp);
   r.ue(); // first_mb_in_slice
-  const sliceType = r.ue() % 5;
+  r.ue(); // slice_type
   const pps = sets.pps(r.ue());
   const sps = pps && sets.sps(pps.spsId);
   // slice_group_change_cycle (§7.3.3) is not parsed by parseFullSliceHeader.
   if (!pps || !sps || pps.numSliceGroups > 1) return undefined;
-  const fields = readPictureFields(r, sps, pps, false);
-  const marking = readRefListsAndMarking(
-    r,
-    sliceType,
-    pps,
-    sps,
-    nalType,
-    nalRefIdc,
-  ).adaptiveMarking;
-  if (!marking) return undefined;
-  const kept = marking.operations.filter((op) => !namesPictureBefore(op, fields, sps, start));
-  if (kept.length === marking.operations.length) return undefined;
-
-  // The header again, to the start of slice_data().
   const h = new BitReader(rbsp);
-  parseFullSliceHeader(h, nalType, nalRefIdc, sps, pps);
-  const headerEnd = h.bitOffset;
+  const header = parseFullSliceHeader(h, nalType, nalRefIdc, sps, pps);
+  const marking = header.adaptiveMarking;
+  if (!marking) return undefined;
+  const kept = marking.operations.filter((op) => !namesPictureBefore(op, header, sps, start));
+  if (kept.length === marking.operations.length) return undefined;
+  const headerEnd = h.bitOffset; // the start of slice_data()
 
   const w = new BitWriter();
   w.copy(rbsp, 0, marking.startBit);

@@ -2,6 +2,7 @@ import type { BitReader } from '../bytes/bit-reader.js';
 import type { Pps } from './pps.js';
 import type { Sps } from './sps.js';
 import { readPictureFields, readRefListsAndMarking, SliceType } from './slice.js';
+import type { RefListsAndMarking } from './slice.js';
 
 /** The slice header fields the slice data syntax depends on, §7.3.3. */
 export interface FullSliceHeader {
@@ -14,6 +15,9 @@ export interface FullSliceHeader {
   readonly numRefIdxL1: number;
   readonly cabacInitIdc: number;
   readonly sliceQp: number;
+  readonly frameNum: number;
+  /** dec_ref_pic_marking() in adaptive mode, with its position in the reader's bits. */
+  readonly adaptiveMarking: RefListsAndMarking['adaptiveMarking'];
 }
 
 /**
@@ -32,8 +36,8 @@ export function parseFullSliceHeader(
   if (rawType > 9) throw new RangeError('slice_type out of range');
   const sliceType = (rawType % 5) as SliceType;
   r.ue(); // pic_parameter_set_id
-  const { fieldPic, bottomField } = readPictureFields(r, sps, pps, nalType === 5);
-  const { numRefIdxL0, numRefIdxL1 } = readRefListsAndMarking(
+  const { frameNum, fieldPic, bottomField } = readPictureFields(r, sps, pps, nalType === 5);
+  const { numRefIdxL0, numRefIdxL1, adaptiveMarking } = readRefListsAndMarking(
     r,
     sliceType,
     pps,
@@ -67,5 +71,7 @@ export function parseFullSliceHeader(
     numRefIdxL1,
     cabacInitIdc,
     sliceQp,
+    frameNum,
+    adaptiveMarking,
   };
 }
