@@ -125,9 +125,11 @@ for (const [name, stream] of Object.entries(STREAMS)) {
       expect(player?.jumps).toBe(0);
       // Presented from the start up to the last frame. (How many were presented in between is
       // printed, not asserted: with the page's main thread throttled, requestVideoFrameCallback
-      // misses frames and the compositor's counts are not exact.)
+      // misses frames and the compositor's counts are not exact: in CI, with a second browser test
+      // beside it, the last callback came one frame early, 2.933 of 3 s.) That the last frame was
+      // decoded is asserted above by the count.
       expect(Math.min(...presented.times)).toBeLessThan(seconds / 2);
-      expect(Math.max(...presented.times)).toBeGreaterThan(seconds - 1.5 / stream.fps);
+      expect(Math.max(...presented.times)).toBeGreaterThan(seconds - 2.5 / stream.fps);
     }
   });
 }
