@@ -164,7 +164,10 @@ export class HlsPlayback {
         decodedFrames: decoded,
         droppedFrames: quality?.droppedVideoFrames ?? 0,
         underflows: 0,
-        guardMs: 0,
+        targetDelayMs: 0,
+        jitterMs: 0,
+        unpresentedFrames: 0,
+        stallsPerMinute: 0,
         skippedFrames: 0,
         slowedForDecoder: false,
         slowdowns: 0,
@@ -178,6 +181,7 @@ export class HlsPlayback {
         typeChanges: 0,
         restarts: 0,
       },
+      renderer: undefined,
     };
   }
 

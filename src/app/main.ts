@@ -146,6 +146,7 @@ function start(source: PlaySource, picked?: File): void {
   play(video, source, {
     fps: settings.fps,
     latency: settings.latency,
+    renderer: params.renderer,
     playbackRate: params.rate,
     live: params.live,
     framing: params.framing,
@@ -163,7 +164,8 @@ function start(source: PlaySource, picked?: File): void {
       });
       s.addEventListener('change', () => {
         if (view) view.render();
-        else if (s.errors.length > 0) loadPage();
+        // The first frame (the WebCodecs renderer's too, which plays no <video>) or an error.
+        else if (s.errors.length > 0 || s.state === 'playing') loadPage();
       });
       view?.sessionStarted();
       view?.render();

@@ -86,6 +86,7 @@ export function describeError(error: SessionError): ShownError {
       return { title: 'No Media Source Extensions', message: error.message };
     case 'MEDIA_ERROR':
     case 'APPEND_FAILED':
+    case 'DECODER_ERROR':
       return { title: 'Playback error', message: error.message };
     case 'UNREACHABLE':
       return { title: 'URL unreachable', message: error.message };

@@ -171,7 +171,10 @@ export function mountPage(host: PageHost): PageView {
     errorBox.hidden = !shown.error;
     if (notice.textContent !== shown.notice) notice.textContent = shown.notice;
     notice.hidden = shown.notice === '';
-    video.hidden = !shown.video;
+    // The WebCodecs renderer paints a canvas next to the video, which then stays hidden.
+    const canvas = host.session?.canvas;
+    video.hidden = !shown.video || canvas !== undefined;
+    if (canvas) canvas.hidden = !shown.video;
     if (video.controls !== shown.mediaControls) video.controls = shown.mediaControls;
     toolbar.hidden = !shown.toolbar;
     if (!shown.toolbar && !inspectorPanel.hidden) toggleInspector();
@@ -279,7 +282,11 @@ export function mountPage(host: PageHost): PageView {
 
   function readBoxes(): boolean {
     const fpsOk = readBox(fpsInput, parseFps, 'fps: a positive number such as 25 or 30000/1001');
-    const latencyOk = readBox(latencyInput, parseLatency, 'latency: seconds, 0 or more (e.g. 0.5)');
+    const latencyOk = readBox(
+      latencyInput,
+      parseLatency,
+      'latency: auto, or seconds, 0 or more (e.g. 0.5)',
+    );
     if (fpsOk && latencyOk) takeBoxes();
     return fpsOk && latencyOk;
   }

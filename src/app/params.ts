@@ -1,4 +1,8 @@
-/** Page options from the query string: `?src=`, `?fps=`, `?latency=`, `?framing=`, `?rate=`, `?stall=`, `?live=`. */
+/**
+ * Page options from the query string: `?src=`, `?fps=`, `?latency=`, `?renderer=`, `?framing=`,
+ * `?rate=`, `?stall=`, `?live=`.
+ */
+import type { RendererChoice } from '../play/player.js';
 import { parseFramingOption } from '../sources/framing.js';
 import type { WsFraming } from '../sources/framing.js';
 
@@ -7,8 +11,10 @@ export interface PageParams {
   readonly src: string | undefined;
   /** Frame rate override. */
   readonly fps: number | undefined;
-  /** Live: seconds the playhead may lag the newest frame before catching up (0: at the edge). */
+  /** Live: the playout delay in seconds (0, also written `auto`: adaptive). */
   readonly latency: number;
+  /** Live: the renderer (`mse`, `webcodecs`, `auto`; default mse). */
+  readonly renderer: RendererChoice | undefined;
   /** WebSocket framing override (see src/sources/framing.ts). */
   readonly framing: WsFraming | undefined;
   /** File playback rate. */
@@ -20,7 +26,16 @@ export interface PageParams {
 }
 
 /** The query parameters, in the order a link writes them. */
-export const PARAM_NAMES = ['src', 'fps', 'latency', 'framing', 'live', 'stall', 'rate'] as const;
+export const PARAM_NAMES = [
+  'src',
+  'fps',
+  'latency',
+  'renderer',
+  'framing',
+  'live',
+  'stall',
+  'rate',
+] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 
 /** A frame rate: a positive number or a ratio such as "30000/1001"; undefined when empty or invalid. */
@@ -31,11 +46,18 @@ export function parseFps(value: string | null): number | undefined {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-/** A latency in seconds (0 or more); undefined when empty or invalid. */
+/** A latency in seconds (0 or more; `auto` is 0: adaptive); undefined when empty or invalid. */
 export function parseLatency(value: string | null): number | undefined {
   if (value === null || value.trim() === '') return undefined;
+  if (value.trim().toLowerCase() === 'auto') return 0;
   const n = Number(value);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** A renderer choice; undefined when absent or unknown. */
+export function parseRenderer(value: string | null): RendererChoice | undefined {
+  const v = value?.trim().toLowerCase();
+  return v === 'mse' || v === 'webcodecs' || v === 'auto' ? v : undefined;
 }
 
 export function readParams(search: string): PageParams {
@@ -46,6 +68,7 @@ export function readParams(search: string): PageParams {
     src: src ? src : undefined,
     fps: parseFps(q.get('fps')),
     latency: parseLatency(q.get('latency')) ?? 0,
+    renderer: parseRenderer(q.get('renderer')),
     framing: parseFramingOption(q.get('framing')),
     rate: Math.min(16, parseFps(q.get('rate')) ?? 1),
     stallSeconds: parseFps(q.get('stall')) ?? 5,
@@ -68,11 +91,11 @@ export function linkQuery(values: Readonly<Partial<Record<ParamName, string>>>):
   return query === '' ? '' : `?${query}`;
 }
 
-/** The raw reading options (`framing`, `live`, `stall`, `rate`) of a query, for a link that keeps them. */
+/** The raw reading options (`renderer`, `framing`, `live`, `stall`, `rate`) of a query, for a link that keeps them. */
 export function readingOptions(search: string): Partial<Record<ParamName, string>> {
   const q = new URLSearchParams(search);
   const kept: Partial<Record<ParamName, string>> = {};
-  for (const name of ['framing', 'live', 'stall', 'rate'] as const) {
+  for (const name of ['renderer', 'framing', 'live', 'stall', 'rate'] as const) {
     const value = q.get(name);
     if (value !== null) kept[name] = value;
   }

@@ -60,14 +60,27 @@ function fileRows(stats: SessionStats, file: StatsSource & { kind: 'file' }): [s
   ];
 }
 
+const RENDERER_NAMES = { mse: 'MSE (<video>)', webcodecs: 'WebCodecs (<canvas>)' } as const;
+
 function liveRows(stats: SessionStats): [string, string][] {
   const p = stats.player;
+  const r = stats.renderer;
   const rows: [string, string][] = [['Bitrate', `${fmt(stats.bitrate / 1000, 0)} kbit/s`]];
   if (p)
     rows.push([
       'Live latency',
       `${fmt(p.latency * 1000, 0)} ms (playback rate ${fmt(p.playbackRate, 2)})`,
     ]);
+  if (r)
+    rows.push(
+      ['Renderer', RENDERER_NAMES[r.kind]],
+      [
+        'Playout delay',
+        `${fmt(r.targetDelayMs, 0)} ms target (jitter p99 ${fmt(r.jitterMs, 0)} ms)`,
+      ],
+      ['Stalls', `${fmt(r.stallsPerMinute, 1)} per minute`],
+      ['Late / skipped', `${r.late} late, ${r.skipped} skipped frames`],
+    );
   rows.push(
     ['Frame rate', `${fmt(stats.receivedFps)} received, ${fmt(stats.presentedFps)} decoded per s`],
     ['Received', `${mb(stats.bytesReceived)}, ${stats.framesMuxed} frames`],

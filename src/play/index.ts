@@ -27,7 +27,9 @@ export type {
   PlaybackWarning,
   PlayerEventMap,
   PlayerOptions,
+  RendererChoice,
 } from './player.js';
+export type { RendererStats } from '../player/webcodecs-renderer.js';
 export type { PlaySource, SourceOptions } from './source-for.js';
 export type { PlayerStats as MsePlayerStats } from '../player/options.js';
 export type { TransmuxerHost } from '../worker/client.js';

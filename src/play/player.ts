@@ -16,7 +16,10 @@ import {
 } from '../core/index.js';
 import { MsePlayer } from '../player/mse-player.js';
 import type { PlayerStats } from '../player/mse-player.js';
+import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
+import { hasWebCodecs, WebCodecsRenderer } from '../player/webcodecs-renderer.js';
+import type { RendererStats } from '../player/webcodecs-renderer.js';
 import { isSeekable } from '../sources/source.js';
 import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
 import { TransmuxWorker } from '../worker/client.js';
@@ -39,11 +42,26 @@ export interface PlaybackWarning {
   count: number;
 }
 
+/**
+ * Where a live stream is shown: 'mse' (the <video>, through Media Source Extensions), 'webcodecs'
+ * (a <canvas> painted from a WebCodecs VideoDecoder), 'auto' (WebCodecs for a live stream where the
+ * browser has it, else MSE). Files always play through MSE.
+ */
+export type RendererChoice = 'mse' | 'webcodecs' | 'auto';
+
 export interface PlayerOptions {
   /** Frame rate for a stream without timing (default: the stream's own, else 30). */
   readonly fps?: number | undefined;
-  /** Live: seconds the playhead may lag the newest frame before catching up (default 0: the edge). */
-  readonly latency?: number | undefined;
+  /**
+   * Live: the playout delay in seconds, from a frame's best-case arrival to its display. 0 or 'auto'
+   * (default): adaptive, just above the measured arrival jitter's p99 plus a decode margin; a number:
+   * that fixed delay.
+   */
+  readonly latency?: number | 'auto' | undefined;
+  /** Live: the renderer (default 'mse'; see RendererChoice). */
+  readonly renderer?: RendererChoice | undefined;
+  /** The WebCodecs renderer's canvas (default: one created next to the <video>, which is hidden). */
+  readonly canvas?: HTMLCanvasElement | undefined;
   /** File: playback rate (default 1; lowered while the decoder cannot keep up). */
   readonly playbackRate?: number | undefined;
   /** Where the transmuxer runs (default 'module': a module worker; see src/worker/client.ts). */
@@ -83,7 +101,10 @@ export interface PlaybackStats {
       number | undefined
     >
   >;
+  /** The MSE player's figures (undefined when the WebCodecs renderer shows the stream). */
   readonly player: PlayerStats | undefined;
+  /** The renderer in use and its playout figures (undefined before a live stream starts). */
+  readonly renderer: RendererStats | undefined;
 }
 
 interface Sample {
@@ -139,6 +160,10 @@ export class Player extends EventTarget {
 
   private readonly worker: TransmuxWorker;
   private readonly player: MsePlayer;
+  /** Live with the WebCodecs renderer: segments go there instead of to the MSE player. */
+  private webcodecs: WebCodecsRenderer | undefined;
+  /** The canvas this player created for the WebCodecs renderer (removed at stop). */
+  private ownCanvas: HTMLCanvasElement | undefined;
   private readonly opened: Promise<void>;
   private readonly openMediaSource: () => void;
   private chain: Promise<void>;
@@ -248,6 +273,11 @@ export class Player extends EventTarget {
     this.openMediaSource();
   }
 
+  /** The canvas the WebCodecs renderer paints (undefined while the <video> shows the stream). */
+  get canvas(): HTMLCanvasElement | undefined {
+    return this.webcodecs ? (this.options.canvas ?? this.ownCanvas) : undefined;
+  }
+
   /** A transient, non-error message (reconnecting, read complete, stream ended). */
   notice = '';
   /** A finite source has been read to its end (until a seek restarts reading). */
@@ -265,6 +295,11 @@ export class Player extends EventTarget {
     this.source.stop();
     this.worker.terminate();
     this.player.destroy();
+    this.webcodecs?.destroy();
+    if (this.ownCanvas) {
+      this.ownCanvas.remove();
+      this.video.hidden = false;
+    }
     for (const type of ['playing', 'waiting', 'pause', 'ended'] as const) {
       this.video.removeEventListener(type, this.onMediaEvent);
     }
@@ -314,8 +349,77 @@ export class Player extends EventTarget {
         firstInit: this.timeline.firstInit,
         firstMedia: this.timeline.firstMedia,
       },
-      player: this.stopped ? undefined : this.player.stats,
+      player: this.stopped || this.webcodecs ? undefined : this.player.stats,
+      renderer: this.rendererStats(),
     };
+  }
+
+  private rendererStats(): RendererStats | undefined {
+    if (this.webcodecs) return this.webcodecs.stats;
+    if (this.stopped || !this.live) return undefined;
+    const p = this.player.stats;
+    return {
+      kind: 'mse',
+      late: p.underflows,
+      skipped: p.skippedFrames + p.unpresentedFrames,
+      painted: p.decodedFrames - p.droppedFrames,
+      stallsPerMinute: p.stallsPerMinute,
+      targetDelayMs: p.targetDelayMs,
+      jitterMs: p.jitterMs,
+    };
+  }
+
+  /** Live: the WebCodecs renderer when asked for (and available), its canvas in place of the video. */
+  private chooseRenderer(live: boolean): void {
+    const choice = this.options.renderer ?? 'mse';
+    if (!live || choice === 'mse') return;
+    if (!hasWebCodecs()) {
+      if (choice === 'webcodecs') {
+        this.warn(
+          'RENDERER_UNAVAILABLE',
+          'This browser has no WebCodecs VideoDecoder: the stream plays through MSE instead.',
+        );
+      }
+      return;
+    }
+    let canvas = this.options.canvas;
+    if (!canvas) {
+      canvas = this.video.ownerDocument.createElement('canvas');
+      canvas.className = this.video.className;
+      canvas.setAttribute('aria-label', 'Live video');
+      this.video.after(canvas);
+      this.video.hidden = true;
+      this.ownCanvas = canvas;
+    }
+    const renderer = new WebCodecsRenderer(
+      canvas,
+      { targetLatency: this.latencySeconds },
+      systemClock,
+      documentVisibility(this.video.ownerDocument),
+    );
+    renderer.onError = (error) => this.fail(error);
+    renderer.onStarted = () => {
+      if (this.state !== 'error' && !this.stopped) this.setState('playing');
+      this.notice = '';
+      this.changed();
+    };
+    this.webcodecs = renderer;
+  }
+
+  /** The latency option in seconds (0: adaptive). */
+  private get latencySeconds(): number {
+    const latency = this.options.latency;
+    return typeof latency === 'number' && Number.isFinite(latency) && latency > 0 ? latency : 0;
+  }
+
+  private warn(code: string, message: string): void {
+    let known = this.warnings.find((w) => w.code === code);
+    if (known) known.count++;
+    else {
+      known = { code, message, count: 1 };
+      this.warnings.push(known);
+    }
+    this.emit('warning', { ...known });
   }
 
   private onConnected(info: ConnectionInfo): void {
@@ -347,12 +451,8 @@ export class Player extends EventTarget {
         .configure(this.transmuxerOptions)
         .then(() => (this.timeline.workerReady = performance.now()))
         .catch((error: unknown) => this.fail(error));
-      this.player.configure({
-        targetLatency: this.options.latency ?? 0,
-        // Unframed bytes already cost a frame (a frame ends at the next start code): a smaller
-        // underflow guard keeps HTTP within its latency budget.
-        maxGuardFrames: info.accessUnitFraming ? 0.6 : 0.3,
-      });
+      this.player.configure({ targetLatency: this.latencySeconds });
+      this.chooseRenderer(info.live);
     } else if (info.reconnect) {
       // Partial input from the lost connection is dropped; output resumes at the next keyframe.
       void this.worker.reset().catch((error: unknown) => this.fail(error));
@@ -440,14 +540,16 @@ export class Player extends EventTarget {
           this.initSegments++;
           this.timeline.firstInit ??= performance.now();
           this.info = out.info;
-          this.player.appendInit(out);
+          if (this.webcodecs) this.webcodecs.appendInit(out);
+          else this.player.appendInit(out);
           changed = true;
           break;
         case 'media':
           this.firstSegmentKeyframe ??= out.keyframe;
           this.timeline.firstMedia ??= performance.now();
           this.framesMuxed += out.frames;
-          this.player.appendMedia(out);
+          if (this.webcodecs) this.webcodecs.appendMedia(out);
+          else this.player.appendMedia(out);
           if (isSeekable(this.source)) {
             // A file is seekable to its (estimated) end before it has all been read.
             const seconds = (this.source.estimateFrames() * out.duration) / out.frames;
@@ -458,17 +560,10 @@ export class Player extends EventTarget {
           this.info = out.info;
           changed = true;
           break;
-        case 'warning': {
-          let known = this.warnings.find((w) => w.code === out.code);
-          if (known) known.count++;
-          else {
-            known = { code: out.code, message: out.message, count: 1 };
-            this.warnings.push(known);
-          }
-          this.emit('warning', { ...known });
+        case 'warning':
+          this.warn(out.code, out.message);
           changed = true;
           break;
-        }
       }
     }
     if (changed) this.changed();
@@ -501,7 +596,7 @@ export class Player extends EventTarget {
       bytes: this.bytesReceived,
       frames: this.framesMuxed,
       // Summed across engine counter resets (WebKit resets at each playbackRate change).
-      decoded: this.player.stats.decodedFrames,
+      decoded: this.webcodecs ? this.webcodecs.stats.painted : this.player.stats.decodedFrames,
     });
     const cutoff = performance.now() - RATE_WINDOW_MS;
     while (this.samples.length > 2 && (this.samples[0]?.time ?? 0) < cutoff) this.samples.shift();

@@ -11,7 +11,9 @@ export type PlayerErrorCode =
   /** The SourceBuffer stayed full and nothing behind the playhead could be removed. */
   | 'BUFFER_FULL'
   /** The media element reported an error (decode failure). */
-  | 'MEDIA_ERROR';
+  | 'MEDIA_ERROR'
+  /** The WebCodecs renderer's VideoDecoder failed (or cannot decode this stream). */
+  | 'DECODER_ERROR';
 
 export class PlayerError extends CodedError<PlayerErrorCode> {
   override readonly name = 'PlayerError';

@@ -1,20 +1,20 @@
 /**
- * The live latency policy: from where the playhead is against the newest buffered frame, decide a
- * playbackRate or a jump. Pure: inputs in, a decision out, no element and no timers (./live-playout.ts
- * applies the decisions), so that another policy (an adaptive playout delay) can replace it.
+ * The live latency policy of the MSE renderer: an adaptive playout delay. Pure: inputs in, a decision
+ * out, no element and no timers (./live-playout.ts feeds it and applies its decisions).
  *
- * This one holds the playhead `targetLatency` plus an underflow guard behind the newest frame:
- * - a small excess is caught up with a gentle rate (hls.js liveSync style: no seek, no decoder
- *   flush), from 1.25x for small distances up to MAX_CATCH_UP_RATE for large ones, with hysteresis;
- * - far behind (a hidden tab, a long stall) it jumps to the edge;
- * - the underflow guard: every stall at the edge ('waiting': the playhead ran past the newest frame
- *   before the next one arrived) keeps the playhead GUARD_STEP further behind, up to `maxGuardFrames`
- *   frames; after GUARD_RELAX_MS without a stall it comes GUARD_RELAX_STEP closer. Chromium counts
- *   the frames around each stall as dropped, and each stall delays the next frame. It starts at its
- *   maximum (stalls are the rule at a bare edge) and relaxes for a stream that arrives without jitter;
- * - joining: a relay's GOP cache arrives as one burst, so the first frame shown is up to a GOP behind
- *   the edge; once the burst has settled, one jump to the target (a seek within the GOP just decoded).
+ * Each appended frame is an arrival for the estimator (./jitter-estimator.ts), which anchors a
+ * playout clock on the best arrival and keeps a target delay above the jitter's p99 plus a decode
+ * margin; stalls and frames the element skipped raise that margin (`late`). The playhead should be
+ * where that clock puts it: `(now - best transit - target)`, never past the newest frame. The policy
+ * moves it there with small playbackRate changes (proportional to the error, MIN_RATE..MAX_RATE),
+ * and jumps only:
+ * - far behind (more than FAR_BEHIND_S: a long stall, a throttled page);
+ * - once when joining: a relay's GOP cache arrives as one burst, so the first frame shown is up to a
+ *   GOP behind; once the burst has settled, one jump (a seek within the GOP just decoded);
+ * - back in a visible page more than VISIBLE_JUMP_S behind.
  */
+import { JitterEstimator } from './jitter-estimator.js';
+import type { JitterEstimatorOptions } from './jitter-estimator.js';
 
 export interface PlayoutInput {
   /** Milliseconds (the player's clock). */
@@ -39,9 +39,11 @@ export type PlayoutDecision =
 /** What a live latency policy answers to; ./live-playout.ts calls it. */
 export interface LatencyPolicy {
   /** The first frame was appended. */
-  started(now: number, frameDuration: number): void;
-  /** The playhead stalled at the edge ('waiting' while playing in a visible page). */
-  stalled(now: number, frameDuration: number): void;
+  started(now: number): void;
+  /** A frame presented at `mediaTime` (s, the buffer's timeline) was appended at `now`. */
+  arrived(now: number, mediaTime: number): void;
+  /** A frame came too late: a stall at the edge, or frames the element skipped. */
+  late(now: number): void;
   /** Periodically and after each append. */
   tick(input: PlayoutInput): PlayoutDecision;
   /** Whether a settled burst of appends at `now` should be followed by `joined()`. */
@@ -50,74 +52,81 @@ export interface LatencyPolicy {
   joined(input: PlayoutInput): PlayoutDecision;
   /** The page became visible again. */
   visible(input: PlayoutInput): PlayoutDecision;
-  /** Seconds kept behind the newest frame beyond the target (for the stats). */
-  readonly guard: number;
+  /** The current target delay (ms). */
+  targetMs(now: number): number;
+  /** The measured jitter's p99 (ms). */
+  jitterMs(): number;
 }
 
-export interface EdgeGuardOptions {
-  /** Seconds behind the newest frame to hold (0: at the edge). */
-  readonly targetLatency: number;
-  /** The guard's maximum, in frames. */
-  readonly maxGuardFrames: number;
-}
-
-/** Far behind: a playhead further than this (s) behind the edge jumps instead of speeding up. */
-const JUMP_MIN_SECONDS = 3;
-const GUARD_STEP = 0.004;
-const GUARD_RELAX_MS = 3000;
-const GUARD_RELAX_STEP = 0.001;
-/** Stalls this soon after the first frame (joining, catching up) do not move the guard. */
-const GUARD_SETTLE_MS = 1000;
-/** Back in a visible page, a playhead this far (s) behind the target jumps to the edge. */
-const VISIBLE_JUMP_SECONDS = 0.3;
+/**
+ * playbackRate bounds. Steering is proportional (RATE_GAIN), so within 50 ms of the target the rate
+ * stays within 0.97..1.05; a stall that left the playhead further behind is caught up faster, up to
+ * MAX_RATE (a quarter of a second behind and more), rather than at 5 % for many seconds.
+ */
+export const MIN_RATE = 0.97;
+export const MAX_RATE = 1.25;
+/** Rate change per second of error (1: 20 ms off -> 2 % faster or slower). */
+const RATE_GAIN = 1;
+/** Within this (s) of the target, rate 1. */
+const DEAD_BAND_S = 0.004;
+/** A rate this close to the current one is not applied (each change costs some engines a flush). */
+const RATE_STEP = 0.005;
+/** Far behind: jump instead of speeding up. */
+export const FAR_BEHIND_S = 2;
+/** Back in a visible page, a playhead this far (s) behind the target jumps. */
+const VISIBLE_JUMP_S = 0.3;
 /** The one join jump happens only this soon after the first frame... */
 const JOIN_WINDOW_MS = 3000;
 /** ...and only when the playhead is this far (s) behind where the target puts it. */
-const JOIN_JUMP_MIN_SECONDS = 0.1;
-/** playbackRate never goes above this while catching up. */
-export const MAX_CATCH_UP_RATE = 2;
+const JOIN_JUMP_MIN_S = 0.1;
 
-export class EdgeGuardPolicy implements LatencyPolicy {
-  guard = 0;
+/** The estimator's settings for MSE: Chromium needs about a vsync beyond the append to present. */
+export const MSE_ESTIMATOR: Omit<JitterEstimatorOptions, 'fixedMs'> = {
+  decodeMarginMs: 8,
+  initialMarginMs: 15,
+};
+
+export class PlayoutDelayPolicy implements LatencyPolicy {
+  readonly estimator: JitterEstimator;
   private startedAt = 0;
-  private lastGuardChange = 0;
   private joinDone = false;
 
-  constructor(private readonly options: EdgeGuardOptions) {}
-
-  started(now: number, frameDuration: number): void {
-    this.startedAt = now;
-    this.guard = frameDuration * this.options.maxGuardFrames;
-    this.lastGuardChange = now;
+  /** `fixedMs`: a fixed target delay; undefined: adaptive. */
+  constructor(fixedMs: number | undefined, options = MSE_ESTIMATOR) {
+    this.estimator = new JitterEstimator({ ...options, fixedMs });
   }
 
-  stalled(now: number, frameDuration: number): void {
-    if (now - this.startedAt < GUARD_SETTLE_MS) return;
-    this.guard = Math.min(frameDuration * this.options.maxGuardFrames, this.guard + GUARD_STEP);
-    this.lastGuardChange = now;
+  started(now: number): void {
+    this.startedAt = now;
+  }
+
+  arrived(now: number, mediaTime: number): void {
+    this.estimator.push(now, mediaTime);
+  }
+
+  late(now: number): void {
+    this.estimator.late(now);
+  }
+
+  targetMs(now: number): number {
+    return this.estimator.target(now);
+  }
+
+  jitterMs(): number {
+    return this.estimator.jitter();
   }
 
   tick(input: PlayoutInput): PlayoutDecision {
-    if (this.guard > 0 && input.now - this.lastGuardChange > GUARD_RELAX_MS) {
-      this.guard = Math.max(0, this.guard - GUARD_RELAX_STEP);
-      this.lastGuardChange = input.now;
-    }
-    const latency = input.bufferedEnd - input.playhead;
-    const target = this.options.targetLatency;
-    if (latency > Math.max(JUMP_MIN_SECONDS, target * 2 + 1))
-      return this.toEdge(input, 'far-behind');
-    // The newest frame's own duration is part of the distance to the buffer end. Hysteresis: start
-    // catching up 10 ms beyond the target, stop at the target.
-    const excess = latency - input.frameDuration - target - this.guard;
-    const catchingUp = input.playbackRate > 1;
+    const desired = this.desired(input);
+    if (desired === undefined) return { kind: 'keep' };
+    const behind = desired - input.playhead;
+    if (behind > FAR_BEHIND_S) return this.jumpTo(input, desired, 'far-behind');
     let rate = 1;
-    if (excess > (catchingUp ? 0 : 0.01)) {
-      rate = Math.min(
-        MAX_CATCH_UP_RATE,
-        1 + Math.min(0.25, excess * 2) + Math.max(0, excess - 0.2) * 4,
-      );
+    if (Math.abs(behind) > DEAD_BAND_S) {
+      rate = Math.min(MAX_RATE, Math.max(MIN_RATE, 1 + behind * RATE_GAIN));
     }
-    return Math.abs(input.playbackRate - rate) > 0.01 ? { kind: 'rate', rate } : { kind: 'keep' };
+    if (Math.abs(input.playbackRate - rate) < RATE_STEP && rate !== 1) return { kind: 'keep' };
+    return input.playbackRate === rate ? { kind: 'keep' } : { kind: 'rate', rate };
   }
 
   joining(now: number): boolean {
@@ -126,24 +135,36 @@ export class EdgeGuardPolicy implements LatencyPolicy {
 
   joined(input: PlayoutInput): PlayoutDecision {
     if (!this.joining(input.now)) return { kind: 'keep' };
-    const edge = input.bufferedEnd - input.frameDuration - this.options.targetLatency;
-    if (edge - input.playhead <= JOIN_JUMP_MIN_SECONDS || !input.isBuffered(edge)) {
+    const desired = this.desired(input);
+    if (desired === undefined || desired - input.playhead <= JOIN_JUMP_MIN_S)
       return { kind: 'keep' };
-    }
+    if (!input.isBuffered(desired)) return { kind: 'keep' };
     this.joinDone = true;
-    return { kind: 'jump', to: edge, reason: 'join' };
+    return { kind: 'jump', to: desired, reason: 'join' };
   }
 
   visible(input: PlayoutInput): PlayoutDecision {
-    const behind =
-      input.bufferedEnd - input.playhead - input.frameDuration - this.options.targetLatency;
-    return behind > VISIBLE_JUMP_SECONDS ? this.toEdge(input, 'visible') : { kind: 'keep' };
+    const desired = this.desired(input);
+    if (desired === undefined || desired - input.playhead <= VISIBLE_JUMP_S)
+      return { kind: 'keep' };
+    return this.jumpTo(input, desired, 'visible');
   }
 
-  /** The newest frame less the target, or the very end when that is not buffered. */
-  private toEdge(input: PlayoutInput, reason: JumpReason): PlayoutDecision {
-    const edge = Math.max(input.bufferedEnd - input.frameDuration - this.options.targetLatency, 0);
-    const to = input.isBuffered(edge) ? edge : Math.max(input.bufferedEnd - 0.001, 0);
-    return { kind: 'jump', to, reason };
+  /**
+   * Where the playhead should be (s): the playout clock's time, never past the newest frame's start
+   * (a frame later than the target: speeding up towards it would only stall sooner).
+   */
+  private desired(input: PlayoutInput): number | undefined {
+    const best = this.estimator.baseline;
+    if (best === undefined || input.bufferedEnd <= 0) return undefined;
+    const clock = (input.now - best - this.estimator.target(input.now)) / 1000;
+    return Math.max(0, Math.min(clock, input.bufferedEnd - input.frameDuration));
+  }
+
+  private jumpTo(input: PlayoutInput, to: number, reason: JumpReason): PlayoutDecision {
+    const landing = input.isBuffered(to)
+      ? to
+      : Math.max(input.bufferedEnd - input.frameDuration, 0);
+    return { kind: 'jump', to: landing, reason };
   }
 }

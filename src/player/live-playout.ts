@@ -1,8 +1,12 @@
 /**
  * The live playout controller: feeds a LatencyPolicy (./live-latency.ts) with the element's state
- * and events (stalls, appends, a page becoming visible) and applies its decisions to the element:
- * a playbackRate, or a jump of the playhead. Frames jumped over are counted: a live stream drops
- * frames only to catch up with its edge, and says how many.
+ * and events (arrivals, stalls, frames the element skipped, a page becoming visible) and applies its
+ * decisions to the element: a playbackRate, or a jump of the playhead. Frames jumped over are counted:
+ * a live stream drops frames only to catch up with its edge, and says how many.
+ *
+ * Skipped frames are read from `requestVideoFrameCallback` (where the element has it): a gap in
+ * `presentedFrames` between two callbacks is frames the compositor never showed (decoded too late).
+ * Gaps across a seek or a hidden spell are not counted.
  */
 import type { Clock, TimerId } from './clock.js';
 import type { FrameCounter } from './frame-counter.js';
@@ -13,6 +17,8 @@ import type { Visibility } from './visibility.js';
 
 /** Appends are a burst (a relay's GOP cache) until none came for this long. */
 const JOIN_SETTLE_MS = 12;
+/** A larger presentedFrames gap is a pause of the compositor (a hidden page), not skipped frames. */
+const MAX_COUNTED_GAP = 30;
 
 export interface LivePlayoutDeps {
   readonly media: MediaElement;
@@ -33,21 +39,52 @@ export class LivePlayout {
   jumps = 0;
   /** Frames jumped over to catch up. */
   skippedFrames = 0;
+  /** Frames the element decoded but never presented (gaps in rVFC's presentedFrames). */
+  unpresented = 0;
+  /** When the first frame was appended (ms), for rates per minute. */
+  startedAt: number | undefined;
   private state: LiveState = 'waiting-for-first-frame';
   private frameDuration = 0;
   private joinTimer: TimerId | undefined;
   private readonly unsubscribe: () => void;
+  private frameCallback: number | undefined;
+  /** presentedFrames at the last callback; undefined after a seek or a hidden spell. */
+  private lastPresented: number | undefined;
   private readonly onWaiting = (): void => {
     const media = this.deps.media;
     if (this.state !== 'playing' || media.seeking || media.paused) return;
     if (!this.deps.visibility.visible) return;
     this.underflows++;
-    this.deps.policy.stalled(this.deps.clock.now(), this.frameDuration);
+    this.deps.policy.late(this.deps.clock.now());
+  };
+  private readonly onSeeking = (): void => {
+    this.lastPresented = undefined;
+  };
+  private readonly onFrame = (_now: number, metadata: VideoFrameCallbackMetadata): void => {
+    if (this.state !== 'playing') return;
+    const last = this.lastPresented;
+    this.lastPresented = metadata.presentedFrames;
+    const gap = last === undefined ? 0 : metadata.presentedFrames - last - 1;
+    if (gap > 0 && gap <= MAX_COUNTED_GAP && this.deps.visibility.visible) {
+      this.unpresented += gap;
+      this.deps.policy.late(this.deps.clock.now());
+    }
+    this.watchFrames();
   };
 
   constructor(private readonly deps: LivePlayoutDeps) {
     deps.media.addEventListener('waiting', this.onWaiting);
+    deps.media.addEventListener('seeking', this.onSeeking);
     this.unsubscribe = deps.visibility.subscribe(() => this.onVisibility());
+  }
+
+  /**
+   * A frame presented at `mediaTime` (s) was appended now. Not measured in a hidden page: its timers
+   * and messages are throttled, so arrivals there say nothing of the network.
+   */
+  arrived(mediaTime: number): void {
+    if (this.state === 'destroyed' || !this.deps.visibility.visible) return;
+    this.deps.policy.arrived(this.deps.clock.now(), mediaTime);
   }
 
   setFrameDuration(seconds: number): void {
@@ -58,8 +95,10 @@ export class LivePlayout {
   start(): void {
     if (this.state !== 'waiting-for-first-frame') return;
     this.state = 'playing';
-    this.deps.policy.started(this.deps.clock.now(), this.frameDuration);
+    this.startedAt = this.deps.clock.now();
+    this.deps.policy.started(this.startedAt);
     this.watchJoin();
+    this.watchFrames();
   }
 
   /** Media was appended after the first frame. */
@@ -78,16 +117,25 @@ export class LivePlayout {
   destroy(): void {
     this.state = 'destroyed';
     this.deps.clock.clearTimeout(this.joinTimer);
+    if (this.frameCallback !== undefined)
+      this.deps.media.cancelVideoFrameCallback?.(this.frameCallback);
     this.deps.media.removeEventListener('waiting', this.onWaiting);
+    this.deps.media.removeEventListener('seeking', this.onSeeking);
     this.unsubscribe();
   }
 
   private onVisibility(): void {
+    this.lastPresented = undefined;
     if (this.state !== 'playing' || !this.deps.visibility.visible) return;
     // Back from a hidden page (where the video did not advance): straight to the edge.
     this.apply(this.deps.policy.visible(this.input()));
     this.tick();
     void this.deps.media.play().catch(() => undefined);
+  }
+
+  private watchFrames(): void {
+    const media = this.deps.media;
+    this.frameCallback = media.requestVideoFrameCallback?.(this.onFrame);
   }
 
   /** Once the appends have settled, the policy may jump to the edge (joining only). */

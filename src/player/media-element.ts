@@ -24,7 +24,12 @@ export type MediaElement = Pick<
   | 'addEventListener'
   | 'removeEventListener'
 > &
-  Partial<Pick<HTMLVideoElement, 'getVideoPlaybackQuality'>>;
+  Partial<
+    Pick<
+      HTMLVideoElement,
+      'getVideoPlaybackQuality' | 'requestVideoFrameCallback' | 'cancelVideoFrameCallback'
+    >
+  >;
 
 /** HTMLMediaElement readyState values (HTML §4.8.11.7); the constants are not on workers' globals. */
 export const HAVE_METADATA = 1;

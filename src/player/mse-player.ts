@@ -25,7 +25,7 @@ import { PlayerError } from './errors.js';
 import { FileTimeline } from './file-timeline.js';
 import { FrameCounter } from './frame-counter.js';
 import { GapController } from './gap-controller.js';
-import { EdgeGuardPolicy } from './live-latency.js';
+import { PlayoutDelayPolicy } from './live-latency.js';
 import type { LatencyPolicy } from './live-latency.js';
 import { LivePlayout } from './live-playout.js';
 import { bounds, bufferedAhead } from './media-element.js';
@@ -52,7 +52,7 @@ export interface PlayerDeps {
   readonly mediaSource?: MediaSourceKind | undefined;
   /** How the MediaSource reaches the element (default: an object URL). */
   readonly attach?: AttachMediaSource;
-  /** The live latency policy (default: EdgeGuardPolicy with the options' target and guard). */
+  /** The live latency policy (default: PlayoutDelayPolicy, adaptive or with the options' target). */
   readonly livePolicy?: (options: PlayerOptions) => LatencyPolicy;
 }
 
@@ -64,6 +64,8 @@ type AppendMeta =
       readonly keyframes: readonly number[];
       readonly generation: number;
       readonly seconds: number;
+      /** The newest frame's presentation time (s, the stream's timeline). */
+      readonly newest: number;
     };
 
 type PlayerState = 'loading' | 'playing' | 'failed' | 'destroyed';
@@ -227,6 +229,8 @@ export class MsePlayer {
         keyframes,
         generation: this.backBuffer.generation,
         seconds: segment.duration / segment.timescale,
+        newest:
+          (segment.endPts - segment.duration / Math.max(1, segment.frames)) / segment.timescale,
       },
       batchable: true,
     });
@@ -264,6 +268,8 @@ export class MsePlayer {
     const { start, end } = bounds(buffered);
     const frames = this.frames.read();
     const live = this.playout;
+    const now = this.clock.now();
+    const minutes = live?.startedAt !== undefined ? (now - live.startedAt) / 60_000 : 0;
     return {
       mediaSource: this.host.name,
       mimeType: this.host.mimeType,
@@ -275,8 +281,11 @@ export class MsePlayer {
       decodedFrames: frames.decoded,
       droppedFrames: frames.dropped,
       underflows: live?.underflows ?? 0,
-      guardMs: (this.livePolicy?.guard ?? 0) * 1000,
+      targetDelayMs: this.livePolicy?.targetMs(now) ?? 0,
+      jitterMs: this.livePolicy?.jitterMs() ?? 0,
       skippedFrames: live?.skippedFrames ?? 0,
+      unpresentedFrames: live?.unpresented ?? 0,
+      stallsPerMinute: live && minutes > 0 ? live.underflows / minutes : 0,
       slowedForDecoder: this.pace?.slowed ?? false,
       slowdowns: this.pace?.slowdowns ?? 0,
       ...this.queue.counters,
@@ -334,17 +343,24 @@ export class MsePlayer {
 
   private appended(metas: readonly AppendMeta[], offset: number): void {
     let media = false;
+    let newest = -Infinity;
     for (const meta of metas) {
       if (meta.kind !== 'media') continue;
       media = true;
+      newest = Math.max(newest, meta.newest + offset);
       this.backBuffer.add(
         meta.keyframes.map((k) => k + offset),
         meta.generation,
       );
     }
     if (media) {
-      if (this.state === 'loading') this.begin();
-      else this.playout?.appended();
+      if (this.state === 'loading') {
+        this.begin();
+        this.playout?.arrived(newest);
+      } else {
+        this.playout?.arrived(newest);
+        this.playout?.appended();
+      }
       // A file's playhead may have run past the data while this append waited (a starved page).
       this.gaps.runOff();
     }
@@ -355,7 +371,8 @@ export class MsePlayer {
   private begin(): void {
     this.state = 'playing';
     if (this.options.live) {
-      this.livePolicy = this.deps.livePolicy?.(this.options) ?? new EdgeGuardPolicy(this.options);
+      const fixed = this.options.targetLatency > 0 ? this.options.targetLatency * 1000 : undefined;
+      this.livePolicy = this.deps.livePolicy?.(this.options) ?? new PlayoutDelayPolicy(fixed);
       this.playout = new LivePlayout({
         media: this.media,
         clock: this.clock,

@@ -4,8 +4,9 @@ export interface PlayerOptions {
   /** Live stream (infinite duration, latency control) or a file (endOfStream at the end). */
   live: boolean;
   /**
-   * Live: how far (s) the playhead may fall behind the newest frame before playback speeds up to
-   * catch up. 0 (default) holds it at the live edge; more absorbs network jitter without stalls.
+   * Live: the playout delay (s), from a frame's best-case arrival to its presentation. 0 (default):
+   * adaptive, just above the measured arrival jitter's p99 plus a decode margin (see
+   * ./live-latency.ts); more: that fixed delay, whatever the jitter.
    */
   targetLatency: number;
   /** Seconds of media kept behind the playhead (more is removed, up to a keyframe). */
@@ -14,12 +15,6 @@ export interface PlayerOptions {
   maxAhead: number;
   /** File: playback rate (tests play long fixtures fast). Lowered while frames are dropped. */
   playbackRate: number;
-  /**
-   * Live: the underflow guard's maximum, in frames (see ./live-latency.ts). More: fewer stalls and
-   * frames counted as dropped; less: lower latency. Measured on loopback at 30 fps: 0 -> ~30% counted
-   * dropped; 0.6 frame (20 ms) -> 3-8%, p95 +10..15 ms.
-   */
-  maxGuardFrames: number;
 }
 
 export const DEFAULT_PLAYER_OPTIONS: PlayerOptions = {
@@ -28,7 +23,6 @@ export const DEFAULT_PLAYER_OPTIONS: PlayerOptions = {
   keepBehind: 20,
   maxAhead: 20,
   playbackRate: 1,
-  maxGuardFrames: 0.6,
 };
 
 export interface PlayerStats {
@@ -46,10 +40,15 @@ export interface PlayerStats {
   readonly droppedFrames: number;
   /** Live: stalls at the live edge ('waiting' while playing). */
   readonly underflows: number;
-  /** Live: the underflow guard (ms kept behind the newest frame beyond the target). */
-  readonly guardMs: number;
+  /** Live: the playout delay's current target (ms) and the measured arrival jitter's p99 (ms). */
+  readonly targetDelayMs: number;
+  readonly jitterMs: number;
   /** Live: frames jumped over to catch up with the edge. */
   readonly skippedFrames: number;
+  /** Live: frames decoded but never presented (gaps in requestVideoFrameCallback's presentedFrames). */
+  readonly unpresentedFrames: number;
+  /** Live: stalls per minute of playback since the first frame. */
+  readonly stallsPerMinute: number;
   /** File: playback is slowed down because the element dropped frames (a slow decoder). */
   readonly slowedForDecoder: boolean;
   /** File: times the rate was lowered for dropped frames. */

@@ -7,16 +7,11 @@
  */
 import { keepFirstSamples, samplePayloads } from '../core/index.js';
 import type { InitSegment, MediaSegment, Transmuxer, TransmuxerOutput } from '../core/index.js';
+import { decoderConfig } from '../player/decoder-config.js';
 
 /** Decodes the samples of `segment` (which starts at a keyframe); true when every one decodes. */
 async function decodes(init: InitSegment, segment: MediaSegment, count: number): Promise<boolean> {
-  const config: VideoDecoderConfig = {
-    codec: init.codec,
-    description: init.description,
-    codedWidth: init.info.codedWidth,
-    codedHeight: init.info.codedHeight,
-    hardwareAcceleration: 'prefer-software',
-  };
+  const config = decoderConfig(init, { hardwareAcceleration: 'prefer-software' });
   let failed = false;
   const decoder = new VideoDecoder({
     output: (frame) => frame.close(),
@@ -86,11 +81,9 @@ async function dropUndecodableLastFrame(
   if (!init || segment?.type !== 'media' || !segment.keyframe) return result;
   if (typeof VideoDecoder === 'undefined') return result;
   try {
-    const support = await VideoDecoder.isConfigSupported({
-      codec: init.codec,
-      description: init.description,
-      hardwareAcceleration: 'prefer-software',
-    });
+    const support = await VideoDecoder.isConfigSupported(
+      decoderConfig(init, { hardwareAcceleration: 'prefer-software' }),
+    );
     if (!support.supported) return result;
   } catch {
     return result;

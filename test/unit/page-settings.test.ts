@@ -1,6 +1,6 @@
 // The page's pure parts: links without empty parameters, and what is remembered between visits.
 import { describe, expect, it } from 'vitest';
-import { linkQuery } from '../../src/app/params.js';
+import { linkQuery, readingOptions, readParams } from '../../src/app/params.js';
 import { MAX_RECENT, parseRecent, parseSettings, withRecent } from '../../src/app/settings.js';
 
 describe('linkQuery', () => {
@@ -12,6 +12,24 @@ describe('linkQuery', () => {
       '?src=http%3A%2F%2Fh%2Fa.h264&fps=30000%2F1001&latency=0.5',
     );
     expect(linkQuery({})).toBe('');
+  });
+});
+
+describe('readParams', () => {
+  it('reads latency=auto as adaptive (0), a number as a fixed delay, and the renderer choice', () => {
+    expect(readParams('?latency=auto&renderer=webcodecs')).toMatchObject({
+      latency: 0,
+      renderer: 'webcodecs',
+    });
+    expect(readParams('?latency=0.25&renderer=MSE')).toMatchObject({
+      latency: 0.25,
+      renderer: 'mse',
+    });
+    expect(readParams('?latency=-1&renderer=gpu')).toMatchObject({
+      latency: 0,
+      renderer: undefined,
+    });
+    expect(readingOptions('?src=x&renderer=auto&fps=30')).toEqual({ renderer: 'auto' });
   });
 });
 

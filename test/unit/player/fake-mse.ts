@@ -362,6 +362,40 @@ export class FakeVideo extends EventTarget {
     this.dispatchEvent(new Event(type));
   }
 
+  private frameCallbacks = new Map<number, VideoFrameRequestCallback>();
+  private nextFrameCallback = 1;
+
+  /** HTML video rVFC: callbacks run once, at the next `present()`. */
+  requestVideoFrameCallback(callback: VideoFrameRequestCallback): number {
+    const id = this.nextFrameCallback++;
+    this.frameCallbacks.set(id, callback);
+    return id;
+  }
+
+  cancelVideoFrameCallback(id: number): void {
+    this.frameCallbacks.delete(id);
+  }
+
+  /** Callbacks waiting for the next presented frame. */
+  get frameCallbackCount(): number {
+    return this.frameCallbacks.size;
+  }
+
+  /** The compositor presented a frame: `presentedFrames` so far (a gap: frames never shown). */
+  present(presentedFrames: number, now = 0): void {
+    const callbacks = [...this.frameCallbacks.values()];
+    this.frameCallbacks.clear();
+    const metadata = {
+      presentationTime: now,
+      expectedDisplayTime: now,
+      width: 640,
+      height: 480,
+      mediaTime: this.time,
+      presentedFrames,
+    } satisfies VideoFrameCallbackMetadata;
+    for (const callback of callbacks) callback(now, metadata);
+  }
+
   asElement(): HTMLVideoElement {
     return this as unknown as HTMLVideoElement;
   }

@@ -1,130 +1,121 @@
-// The live latency policy alone: inputs in, decisions out.
+// The MSE renderer's live latency policy alone: arrivals and inputs in, decisions out.
 import { describe, expect, it } from 'vitest';
-import { EdgeGuardPolicy, MAX_CATCH_UP_RATE } from '../../../src/player/live-latency.js';
+import {
+  FAR_BEHIND_S,
+  MAX_RATE,
+  MIN_RATE,
+  PlayoutDelayPolicy,
+} from '../../../src/player/live-latency.js';
 import type { PlayoutDecision, PlayoutInput } from '../../../src/player/live-latency.js';
 
 const FRAME = 1 / 30;
+const FRAME_MS = 1000 / 30;
+const TRANSIT_MS = 100;
 
-function input(over: Partial<PlayoutInput> & { buffered?: [number, number] }): PlayoutInput {
-  const [start, end] = over.buffered ?? [0, over.bufferedEnd ?? 10];
+/** A policy fed `seconds` of frames arriving on time (TRANSIT_MS after their media time). */
+function fed(seconds: number, fixedMs?: number): { policy: PlayoutDelayPolicy; now: number } {
+  const policy = new PlayoutDelayPolicy(fixedMs);
+  policy.started(TRANSIT_MS);
+  let now = 0;
+  for (let i = 0; i < seconds * 30; i++) {
+    now = TRANSIT_MS + i * FRAME_MS;
+    policy.arrived(now, i / 30);
+  }
+  return { policy, now };
+}
+
+function input(now: number, playhead: number, over: Partial<PlayoutInput> = {}): PlayoutInput {
+  const end = (now - TRANSIT_MS) / 1000 + FRAME;
   return {
-    now: 5000,
-    playhead: 9,
+    now,
+    playhead,
     bufferedEnd: end,
     frameDuration: FRAME,
     playbackRate: 1,
-    isBuffered: (t) => t >= start && t < end,
+    isBuffered: (t) => t >= 0 && t < end,
     ...over,
   };
 }
 
-function expectRate(decision: PlayoutDecision, rate: number): void {
-  expect(decision.kind).toBe('rate');
-  expect(decision.kind === 'rate' ? decision.rate : NaN).toBeCloseTo(rate, 9);
+function rateOf(decision: PlayoutDecision): number {
+  if (decision.kind === 'rate') return decision.rate;
+  if (decision.kind === 'keep') return 1;
+  throw new Error(`a ${decision.kind}`);
 }
 
-describe('EdgeGuardPolicy', () => {
-  it('holds the playhead one frame plus the guard behind the edge: rate 1 there', () => {
-    const p = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0 });
-    p.started(0, FRAME);
-    expect(p.tick(input({ playhead: 10 - FRAME }))).toEqual({ kind: 'keep' });
-    // 5 ms beyond: within the hysteresis.
-    expect(p.tick(input({ playhead: 10 - FRAME - 0.005 }))).toEqual({ kind: 'keep' });
+describe('PlayoutDelayPolicy', () => {
+  it('holds the playhead at the playout clock: rate 1 there, within the bounds elsewhere', () => {
+    const { policy, now } = fed(10);
+    const target = policy.targetMs(now);
+    const desired = (now - TRANSIT_MS - target) / 1000;
+    expect(policy.tick(input(now, desired))).toEqual({ kind: 'keep' });
+    // A little behind: faster; a little ahead: slower.
+    expect(rateOf(policy.tick(input(now, desired - 0.02)))).toBeCloseTo(1.02, 9);
+    expect(rateOf(policy.tick(input(now, desired + 0.01)))).toBeCloseTo(0.99, 9);
+    for (let off = -1.9; off <= 0.05; off += 0.01) {
+      const rate = rateOf(policy.tick(input(now, desired + off)));
+      expect(rate).toBeGreaterThanOrEqual(MIN_RATE);
+      expect(rate).toBeLessThanOrEqual(MAX_RATE);
+    }
   });
 
-  it('catches up gently for a small excess, faster for a large one, never above the ceiling', () => {
-    const p = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0 });
-    p.started(0, FRAME);
-    const small = p.tick(input({ playhead: 10 - FRAME - 0.05 }));
-    expectRate(small, 1.1);
-    const large = p.tick(input({ playhead: 10 - FRAME - 1 }));
-    expect(large).toEqual({ kind: 'rate', rate: MAX_CATCH_UP_RATE });
-  });
-
-  it('stops catching up at the target (hysteresis), not 10 ms before it', () => {
-    const p = new EdgeGuardPolicy({ targetLatency: 0.2, maxGuardFrames: 0 });
-    p.started(0, FRAME);
-    const near = input({ playhead: 10 - FRAME - 0.2 - 0.005, playbackRate: 1.05 });
-    expectRate(p.tick(near), 1.01);
-    expect(p.tick({ ...near, playhead: 10 - FRAME - 0.2 + 0.001 })).toEqual({
-      kind: 'rate',
-      rate: 1,
-    });
-  });
-
-  it('jumps to the edge when far behind', () => {
-    const p = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0 });
-    p.started(0, FRAME);
-    expect(p.tick(input({ playhead: 5 }))).toEqual({
+  it('seeks only when far behind', () => {
+    const { policy, now } = fed(10);
+    const desired = (now - TRANSIT_MS - policy.targetMs(now)) / 1000;
+    expect(policy.tick(input(now, desired - FAR_BEHIND_S + 0.1)).kind).toBe('rate');
+    expect(policy.tick(input(now, desired - FAR_BEHIND_S - 0.1))).toEqual({
       kind: 'jump',
-      to: 10 - FRAME,
+      to: desired,
       reason: 'far-behind',
     });
-    // "Far" grows with the target.
-    const patient = new EdgeGuardPolicy({ targetLatency: 2, maxGuardFrames: 0 });
-    patient.started(0, FRAME);
-    expect(patient.tick(input({ playhead: 5.5 })).kind).toBe('rate');
   });
 
-  it('jumps to the very end when the edge less the target is not buffered', () => {
-    const p = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0 });
-    p.started(0, FRAME);
-    const decision = p.tick(input({ playhead: 2, buffered: [9.99, 10] }));
-    expect(decision).toEqual({ kind: 'jump', to: 9.999, reason: 'far-behind' });
+  it('never steers past the newest frame: a late frame is waited for, not run into', () => {
+    const { policy, now } = fed(10);
+    // The newest frame is 100 ms older than the clock expects (it is late).
+    const end = (now - TRANSIT_MS - 100) / 1000 + FRAME;
+    const at = input(now, end - FRAME, { bufferedEnd: end });
+    expect(policy.tick(at)).toEqual({ kind: 'keep' });
   });
 
-  it('starts the guard at its maximum, widens it on stalls after the first second, relaxes it slowly', () => {
-    const p = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0.6 });
-    p.started(0, FRAME);
-    expect(p.guard).toBeCloseTo(0.02, 9);
-    // Relaxes by 1 ms every 3 s without a stall.
-    p.tick(input({ now: 3001, playhead: 9.9 }));
-    expect(p.guard).toBeCloseTo(0.019, 9);
-    p.tick(input({ now: 4000, playhead: 9.9 }));
-    expect(p.guard).toBeCloseTo(0.019, 9);
-    p.stalled(4500, FRAME);
-    expect(p.guard).toBeCloseTo(0.02, 9);
-    p.stalled(4600, FRAME);
-    expect(p.guard).toBeCloseTo(0.02, 9);
-    // Stalls in the first second (joining) do not move it.
-    const q = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0.6 });
-    q.started(0, FRAME);
-    q.tick(input({ now: 3001, playhead: 9.9 }));
-    q.stalled(3100, FRAME);
-    expect(q.guard).toBeCloseTo(0.02, 9);
-    const r = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0.6 });
-    r.started(0, FRAME);
-    r.tick(input({ now: 3001, playhead: 9.9 }));
-    r.stalled(500, FRAME);
-    expect(r.guard).toBeCloseTo(0.019, 9);
+  it('follows a fixed target', () => {
+    const { policy, now } = fed(10, 300);
+    expect(policy.targetMs(now)).toBe(300);
+    const desired = (now - TRANSIT_MS - 300) / 1000;
+    expect(policy.tick(input(now, desired))).toEqual({ kind: 'keep' });
   });
 
-  it('jumps once to the target after a join burst, only while joining', () => {
-    const p = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0 });
-    p.started(1000, FRAME);
-    expect(p.joining(1500)).toBe(true);
-    // Close to the edge already: no jump.
-    expect(p.joined(input({ now: 1500, playhead: 9.9 }))).toEqual({ kind: 'keep' });
-    expect(p.joined(input({ now: 1500, playhead: 9 }))).toEqual({
+  it('jumps once after a join burst, only when well behind and buffered', () => {
+    const policy = new PlayoutDelayPolicy(undefined);
+    policy.started(0);
+    // A GOP cache: 1 s of frames within 20 ms.
+    for (let i = 0; i < 30; i++) policy.arrived((20 * i) / 30, i / 30);
+    const now = 30;
+    const end = 1;
+    const burst = { bufferedEnd: end, isBuffered: (t: number) => t >= 0 && t < end };
+    expect(policy.joining(now)).toBe(true);
+    const decision = policy.joined(input(now, 0, burst));
+    expect(decision.kind).toBe('jump');
+    const to = decision.kind === 'jump' ? decision.to : NaN;
+    expect(to).toBeGreaterThan(0.9);
+    expect(to).toBeLessThanOrEqual(end - FRAME);
+    expect(policy.joined(input(now, 0, burst))).toEqual({ kind: 'keep' });
+  });
+
+  it('jumps back to the clock when the page is shown again far behind', () => {
+    const { policy, now } = fed(10);
+    const desired = (now - TRANSIT_MS - policy.targetMs(now)) / 1000;
+    expect(policy.visible(input(now, desired - 0.2))).toEqual({ kind: 'keep' });
+    expect(policy.visible(input(now, desired - 1))).toEqual({
       kind: 'jump',
-      to: 10 - FRAME,
-      reason: 'join',
-    });
-    expect(p.joining(1600)).toBe(false);
-    const late = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0 });
-    late.started(1000, FRAME);
-    expect(late.joining(4100)).toBe(false);
-    expect(late.joined(input({ now: 4100, playhead: 9 }))).toEqual({ kind: 'keep' });
-  });
-
-  it('jumps to the edge when the page is shown again more than 0.3 s behind', () => {
-    const p = new EdgeGuardPolicy({ targetLatency: 0, maxGuardFrames: 0 });
-    p.started(0, FRAME);
-    expect(p.visible(input({ playhead: 9.7 }))).toEqual({ kind: 'keep' });
-    expect(p.visible(input({ playhead: 9.5 }))).toEqual({
-      kind: 'jump',
-      to: 10 - FRAME,
+      to: desired,
       reason: 'visible',
     });
+  });
+
+  it('keeps the playhead where it is before any frame has arrived', () => {
+    const policy = new PlayoutDelayPolicy(undefined);
+    policy.started(0);
+    expect(policy.tick(input(1000, 0))).toEqual({ kind: 'keep' });
   });
 });

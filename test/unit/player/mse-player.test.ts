@@ -320,17 +320,26 @@ describe('MsePlayer, live', () => {
     expect(h.video.currentTime).toBeGreaterThan(4.5);
   });
 
-  it('keeps a guard behind the edge after stalls, within maxGuardFrames', async () => {
-    const h = await openPlayer({ ...live, maxGuardFrames: 0.6 });
+  it('holds an adaptive playout delay: stalls raise its target, a fixed latency is kept as is', async () => {
+    const h = await openPlayer(live);
     const { init, media } = segmentsOf('p01', { fragment: 'frame' });
     h.player.appendInit(init);
     h.player.appendMedia(media[0] as never);
     await h.run(20);
-    expect(h.player.stats.guardMs).toBeCloseTo(20, 3);
+    const start = h.player.stats.targetDelayMs;
+    expect(start).toBeGreaterThan(0);
     await h.run(1500);
     for (let i = 0; i < 10; i++) h.video.fire('waiting');
     expect(h.player.stats.underflows).toBe(10);
-    expect(h.player.stats.guardMs).toBeLessThanOrEqual(20 + 1e-9);
+    expect(h.player.stats.targetDelayMs).toBeGreaterThan(start + 40);
+    expect(h.player.stats.stallsPerMinute).toBeGreaterThan(0);
+
+    const fixed = await openPlayer({ ...live, targetLatency: 0.25 });
+    fixed.player.appendInit(init);
+    fixed.player.appendMedia(media[0] as never);
+    await fixed.run(1500);
+    for (let i = 0; i < 10; i++) fixed.video.fire('waiting');
+    expect(fixed.player.stats.targetDelayMs).toBe(250);
   });
 
   it('trims the back buffer at keyframes from a timer', async () => {

@@ -1,0 +1,178 @@
+/**
+ * The adaptive playout delay's estimator (what WebRTC's jitter buffer does), pure: arrival times and
+ * media times in, a target delay out; no element, no timers.
+ *
+ * Each frame's transit is `arrival - mediaTime` (ms; the sender's clock and ours need no sync: only
+ * differences count). The best transit over a sliding window (the smallest) anchors the playout
+ * clock: a frame is due at `mediaTime + best + target` (`dueAt`). The jitter is how much later than
+ * the best a frame arrives; the target is a high percentile of it (p99 over the last few seconds or
+ * hundreds of frames) plus a decode margin, so that about 1 % of frames at most arrive after their due
+ * time, and fewer still once the margin has absorbed what the renderer reports (`late()`: a stall, a
+ * frame skipped or painted late). The target rises at once and falls slowly (DECAY_HALF_LIFE_MS), so
+ * a calm spell lets it come down without a late frame at each step.
+ *
+ * Fixed mode (`fixedMs`): the target is that value whatever the jitter (still measured, for stats).
+ */
+
+export interface JitterEstimatorOptions {
+  /** A fixed target delay (ms); undefined: adaptive. */
+  readonly fixedMs?: number | undefined;
+  /** What the renderer needs beyond the arrival (decode, the next vsync), ms. */
+  readonly decodeMarginMs: number;
+  /** The lateness margin's start value (ms): the renderer's own feedback then moves it. */
+  readonly initialMarginMs?: number;
+  /** The sliding window: samples older than this (ms of arrival time)... */
+  readonly windowMs?: number;
+  /** ...or beyond this many are forgotten. */
+  readonly maxSamples?: number;
+  /** The percentile of the jitter the target covers. */
+  readonly percentile?: number;
+}
+
+/** Defaults: p99 over 5 s or 600 frames. */
+export const JITTER_WINDOW_MS = 5000;
+export const JITTER_MAX_SAMPLES = 600;
+export const JITTER_PERCENTILE = 99;
+/** The target's bounds (ms). */
+export const MIN_TARGET_MS = 0;
+export const MAX_TARGET_MS = 1000;
+/** The target falls towards the measured value with this half-life (ms): slowly, yet a one-off hiccup
+ * (a second-long stall of the page or the network) costs seconds of extra delay, not minutes. */
+export const DECAY_HALF_LIFE_MS = 2000;
+/** Each late report adds this to the lateness margin (ms)... */
+export const LATE_STEP_MS = 5;
+/** ...up to this. */
+export const MAX_MARGIN_MS = 100;
+/** Without a late report for this long, the margin falls by MARGIN_DECAY_MS_PER_S. */
+export const MARGIN_CALM_MS = 3000;
+export const MARGIN_DECAY_MS_PER_S = 1;
+/** A transit this far (ms) from the previous one is a new timeline (a reconnect, a restart): reset. */
+export const DISCONTINUITY_MS = 2000;
+/**
+ * Joining: a relay's GOP cache arrives as one burst at the start, and against it the first frames
+ * look up to a GOP late. Until this long after the first sample the jitter counts as 0 (the target is
+ * the margins alone) and late reports are ignored; then the window is emptied once and filled again.
+ */
+export const SETTLE_MS = 1000;
+
+interface Sample {
+  readonly arrival: number;
+  readonly transit: number;
+}
+
+export class JitterEstimator {
+  private samples: Sample[] = [];
+  private firstArrival: number | undefined;
+  private settled = false;
+  private margin: number;
+  private lastLate = -Infinity;
+  private marginAt = 0;
+  private held: number | undefined;
+  private heldAt = 0;
+  private readonly windowMs: number;
+  private readonly maxSamples: number;
+  private readonly percentile: number;
+
+  constructor(private readonly options: JitterEstimatorOptions) {
+    this.margin = options.initialMarginMs ?? 0;
+    this.windowMs = options.windowMs ?? JITTER_WINDOW_MS;
+    this.maxSamples = options.maxSamples ?? JITTER_MAX_SAMPLES;
+    this.percentile = options.percentile ?? JITTER_PERCENTILE;
+  }
+
+  get adaptive(): boolean {
+    return this.options.fixedMs === undefined;
+  }
+
+  /** A frame with presentation time `mediaTime` (s) became available at `arrival` (ms). */
+  push(arrival: number, mediaTime: number): void {
+    const transit = arrival - mediaTime * 1000;
+    const last = this.samples[this.samples.length - 1];
+    if (last && Math.abs(transit - last.transit) > DISCONTINUITY_MS) this.samples = [];
+    this.firstArrival ??= arrival;
+    if (!this.settled && arrival - this.firstArrival >= SETTLE_MS) {
+      this.settled = true;
+      this.samples = [];
+    }
+    this.samples.push({ arrival, transit });
+    let drop = 0;
+    while (
+      drop < this.samples.length - 1 &&
+      (this.samples.length - drop > this.maxSamples ||
+        (this.samples[drop]?.arrival ?? arrival) < arrival - this.windowMs)
+    ) {
+      drop++;
+    }
+    if (drop > 0) this.samples.splice(0, drop);
+  }
+
+  /**
+   * The renderer reports a frame late at `now` (ms): a stall, a skipped or late-painted frame. Not
+   * in the first SETTLE_MS (joining: frames of a burst are skipped to reach the edge).
+   */
+  late(now: number): void {
+    if (this.firstArrival === undefined || now - this.firstArrival < SETTLE_MS) return;
+    this.decayMargin(now);
+    this.margin = Math.min(MAX_MARGIN_MS, this.margin + LATE_STEP_MS);
+    this.lastLate = now;
+  }
+
+  /** Samples in the window. */
+  get count(): number {
+    return this.samples.length;
+  }
+
+  /** The best (smallest) transit in the window (ms); undefined before the first frame. */
+  get baseline(): number | undefined {
+    if (this.samples.length === 0) return undefined;
+    let best = Infinity;
+    for (const s of this.samples) best = Math.min(best, s.transit);
+    return best;
+  }
+
+  /** The window's jitter at the percentile (ms): how much later than the best frames arrive. */
+  jitter(): number {
+    const best = this.baseline;
+    if (best === undefined || !this.settled) return 0;
+    const sorted = this.samples.map((s) => s.transit).sort((a, b) => a - b);
+    const rank = Math.ceil((this.percentile / 100) * sorted.length) - 1;
+    return (sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? best) - best;
+  }
+
+  /** The lateness margin at `now` (ms). */
+  lateMargin(now: number): number {
+    this.decayMargin(now);
+    return this.margin;
+  }
+
+  /** The target delay at `now` (ms): fixed, or the jitter's percentile plus the margins. */
+  target(now: number): number {
+    if (this.options.fixedMs !== undefined) return this.options.fixedMs;
+    this.decayMargin(now);
+    const raw = Math.min(
+      MAX_TARGET_MS,
+      Math.max(MIN_TARGET_MS, this.jitter() + this.options.decodeMarginMs + this.margin),
+    );
+    if (this.held === undefined || raw >= this.held) this.held = raw;
+    else {
+      const kept = Math.pow(2, -Math.max(0, now - this.heldAt) / DECAY_HALF_LIFE_MS);
+      this.held = raw + (this.held - raw) * kept;
+    }
+    this.heldAt = now;
+    return this.held;
+  }
+
+  /** When (ms, the arrivals' clock) the frame at `mediaTime` (s) is due; undefined before any frame. */
+  dueAt(mediaTime: number, now: number): number | undefined {
+    const best = this.baseline;
+    return best === undefined ? undefined : mediaTime * 1000 + best + this.target(now);
+  }
+
+  private decayMargin(now: number): void {
+    const from = Math.max(this.marginAt, this.lastLate + MARGIN_CALM_MS);
+    if (now > from) {
+      this.margin = Math.max(0, this.margin - (MARGIN_DECAY_MS_PER_S * (now - from)) / 1000);
+    }
+    this.marginAt = Math.max(this.marginAt, now);
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The WebCodecs renderer: a live stream's segments decoded by a `VideoDecoder` (configured from the
+ * init segment's avcC, ./decoder-config.ts, `optimizeForLatency`) and painted to a `<canvas>` at their
+ * due time through the adaptive playout delay (./jitter-estimator.ts: due = the best arrival + the
+ * target delay). It bypasses MSE's buffering and the media element's clock.
+ *
+ * A frame's arrival is when the decoder outputs it: decode time and its jitter are measured with the
+ * network's (not in a hidden page). Scheduling (paint, skip, late, closing every frame) is ./frame-scheduler.ts.
+ *
+ * After each paint the canvas dispatches `h264mux:frame` (bubbling; detail `{ mediaTime, paintedAt,
+ * dueAt }`, performance.now() ms): the latency benchmark's contract (bench/latency-harness.mjs).
+ */
+import { samplePayloads } from '../core/index.js';
+import type { InitSegment, MediaSegment } from '../core/index.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import { decoderConfig } from './decoder-config.js';
+import { PlayerError } from './errors.js';
+import { FrameScheduler } from './frame-scheduler.js';
+import { JitterEstimator } from './jitter-estimator.js';
+import { alwaysVisible } from './visibility.js';
+import type { Visibility } from './visibility.js';
+
+/** What a renderer reports (both renderers; see src/play/player.ts). */
+export interface RendererStats {
+  readonly kind: 'mse' | 'webcodecs';
+  /** Frames shown more than a frame interval after their due time (WebCodecs), stalls (MSE). */
+  readonly late: number;
+  /** Frames decoded (or received) but never shown. */
+  readonly skipped: number;
+  /** Frames shown. */
+  readonly painted: number;
+  /** Stalls (a picture held past its time) per minute since the first frame. */
+  readonly stallsPerMinute: number;
+  /** The playout delay's current target and the measured jitter's p99 (ms). */
+  readonly targetDelayMs: number;
+  readonly jitterMs: number;
+}
+
+/** The event a painted frame dispatches on the canvas. */
+export const FRAME_EVENT = 'h264mux:frame';
+
+export interface FrameEventDetail {
+  readonly mediaTime: number;
+  readonly paintedAt: number;
+  readonly dueAt: number;
+}
+
+/** Whether this page or worker has WebCodecs video decoding. */
+export function hasWebCodecs(): boolean {
+  return typeof VideoDecoder !== 'undefined' && typeof EncodedVideoChunk !== 'undefined';
+}
+
+/** The paint only needs the decoder's and the paint's clock; a fixed margin for timers and vsync. */
+const WEBCODECS_DECODE_MARGIN_MS = 4;
+/** Beyond this many chunks waiting in the decoder, deltas are dropped until the next keyframe. */
+const MAX_DECODE_QUEUE = 30;
+
+type RendererState =
+  'waiting-for-config' | 'waiting-for-keyframe' | 'decoding' | 'failed' | 'closed';
+
+export interface WebCodecsRendererOptions {
+  /** The playout delay (s): 0 adaptive, more a fixed target. */
+  readonly targetLatency: number;
+}
+
+export class WebCodecsRenderer {
+  onError: ((error: PlayerError) => void) | undefined;
+  /** Called once, at the first painted frame. */
+  onStarted: (() => void) | undefined;
+
+  private state: RendererState = 'waiting-for-config';
+  private readonly estimator: JitterEstimator;
+  private readonly scheduler: FrameScheduler<VideoFrame>;
+  private decoder: VideoDecoder | undefined;
+  private config: VideoDecoderConfig | undefined;
+  private context: CanvasRenderingContext2D | undefined;
+  private frameMs = 1000 / 30;
+  private firstPaint: number | undefined;
+  /** Frames dropped before the decoder (waiting for a keyframe). */
+  private dropped = 0;
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    options: WebCodecsRendererOptions,
+    private readonly clock: Clock = systemClock,
+    private readonly visibility: Visibility = alwaysVisible,
+  ) {
+    this.estimator = new JitterEstimator({
+      fixedMs: options.targetLatency > 0 ? options.targetLatency * 1000 : undefined,
+      decodeMarginMs: WEBCODECS_DECODE_MARGIN_MS,
+    });
+    this.scheduler = new FrameScheduler<VideoFrame>({
+      clock,
+      dueAt: (mediaTime, now) => this.estimator.dueAt(mediaTime, now),
+      paint: (frame, dueAt) => this.paint(frame, dueAt),
+      late: (now) => this.estimator.late(now),
+      frameMs: () => this.frameMs,
+    });
+  }
+
+  appendInit(init: InitSegment): void {
+    if (this.state === 'failed' || this.state === 'closed') return;
+    const config = decoderConfig(init, { optimizeForLatency: true });
+    if (this.config && sameConfig(this.config, config)) return;
+    this.config = config;
+    try {
+      this.decoder ??= new VideoDecoder({
+        output: (frame) => this.decoded(frame),
+        error: (error) =>
+          this.fail(`The browser's video decoder failed (WebCodecs): ${error.message}`),
+      });
+      if (this.decoder.state === 'configured') this.decoder.reset();
+      this.decoder.configure(config);
+      this.state = 'waiting-for-keyframe';
+    } catch (error) {
+      this.fail(`WebCodecs cannot decode ${init.codec}: ${String(error)}`);
+    }
+  }
+
+  appendMedia(segment: MediaSegment): void {
+    const decoder = this.decoder;
+    if (!decoder || (this.state !== 'waiting-for-keyframe' && this.state !== 'decoding')) return;
+    if (segment.frames > 0) {
+      this.frameMs = (segment.duration / segment.frames / segment.timescale) * 1000;
+    }
+    if (decoder.decodeQueueSize > MAX_DECODE_QUEUE) this.state = 'waiting-for-keyframe';
+    const payloads = samplePayloads(segment.data);
+    const frameUs = (segment.duration / Math.max(1, segment.frames) / segment.timescale) * 1e6;
+    segment.samples.forEach((sample, i) => {
+      const data = payloads[i];
+      if (!data) return;
+      if (this.state === 'waiting-for-keyframe') {
+        if (!sample.keyframe) {
+          this.dropped++;
+          return;
+        }
+        this.state = 'decoding';
+      }
+      try {
+        decoder.decode(
+          new EncodedVideoChunk({
+            type: sample.keyframe ? 'key' : 'delta',
+            timestamp: Math.round((sample.pts * 1e6) / segment.timescale),
+            duration: Math.round(frameUs),
+            data,
+          }),
+        );
+      } catch (error) {
+        this.fail(`The browser's video decoder refused a frame (WebCodecs): ${String(error)}`);
+      }
+    });
+  }
+
+  get stats(): RendererStats {
+    const now = this.clock.now();
+    const minutes = this.firstPaint === undefined ? 0 : (now - this.firstPaint) / 60_000;
+    return {
+      kind: 'webcodecs',
+      late: this.scheduler.late,
+      skipped: this.scheduler.skipped + this.dropped,
+      painted: this.scheduler.painted,
+      stallsPerMinute: minutes > 0 ? this.scheduler.late / minutes : 0,
+      targetDelayMs: this.estimator.target(now),
+      jitterMs: this.estimator.jitter(),
+    };
+  }
+
+  destroy(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.scheduler.destroy();
+    if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
+  }
+
+  private decoded(frame: VideoFrame): void {
+    if (this.state === 'closed' || this.state === 'failed') {
+      frame.close();
+      return;
+    }
+    // A hidden page's timers and messages are throttled: its arrivals say nothing of the network.
+    if (this.visibility.visible) this.estimator.push(this.clock.now(), frame.timestamp / 1e6);
+    this.scheduler.push(frame);
+  }
+
+  private paint(frame: VideoFrame, dueAt: number): void {
+    const canvas = this.canvas;
+    if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
+      canvas.width = frame.displayWidth;
+      canvas.height = frame.displayHeight;
+      this.context = undefined;
+    }
+    this.context ??= canvas.getContext('2d', { alpha: false }) ?? undefined;
+    this.context?.drawImage(frame, 0, 0, canvas.width, canvas.height);
+    const paintedAt = this.clock.now();
+    if (this.firstPaint === undefined) {
+      this.firstPaint = paintedAt;
+      this.onStarted?.();
+    }
+    const detail: FrameEventDetail = { mediaTime: frame.timestamp / 1e6, paintedAt, dueAt };
+    canvas.dispatchEvent(new CustomEvent(FRAME_EVENT, { bubbles: true, detail }));
+  }
+
+  private fail(message: string): void {
+    if (this.state === 'failed' || this.state === 'closed') return;
+    this.state = 'failed';
+    this.scheduler.destroy();
+    this.onError?.(new PlayerError('DECODER_ERROR', message));
+  }
+}
+
+function sameConfig(a: VideoDecoderConfig, b: VideoDecoderConfig): boolean {
+  if (a.codec !== b.codec || a.codedWidth !== b.codedWidth || a.codedHeight !== b.codedHeight) {
+    return false;
+  }
+  const x = a.description instanceof Uint8Array ? a.description : undefined;
+  const y = b.description instanceof Uint8Array ? b.description : undefined;
+  return (
+    x !== undefined && y !== undefined && x.length === y.length && x.every((v, i) => v === y[i])
+  );
+}

@@ -1,0 +1,106 @@
+// The WebCodecs renderer (`?renderer=webcodecs`) on a live stream from the test server sending a
+// fixture in real time: frames decoded by a VideoDecoder and painted to a canvas at their due time,
+// with the `h264mux:frame` events and the renderer counters the latency benchmark reads.
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { FIXTURES, debug, expect, test } from './support/fixtures.js';
+import { startStreamServer } from './support/stream-server.mjs';
+import type { StreamServer } from './support/stream-server.mjs';
+
+const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
+
+interface FrameLog {
+  count: number;
+  /** mediaTime of each painted frame, in order. */
+  mediaTimes: number[];
+  /** paintedAt - dueAt of each painted frame (ms). */
+  lateness: number[];
+  fromCanvas: boolean;
+}
+
+/** Records the page's h264mux:frame events from its first script on. */
+async function recordFrames(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const log: FrameLog = { count: 0, mediaTimes: [], lateness: [], fromCanvas: true };
+    (window as unknown as { __frames: FrameLog }).__frames = log;
+    document.addEventListener('h264mux:frame', (event) => {
+      const { mediaTime, paintedAt, dueAt } = (
+        event as CustomEvent<{ mediaTime: number; paintedAt: number; dueAt: number }>
+      ).detail;
+      log.count++;
+      log.mediaTimes.push(mediaTime);
+      log.lateness.push(paintedAt - dueAt);
+      if (!(event.target instanceof HTMLCanvasElement)) log.fromCanvas = false;
+    });
+  });
+}
+
+function frames(page: Page): Promise<FrameLog> {
+  return page.evaluate(() => (window as unknown as { __frames: FrameLog }).__frames);
+}
+
+interface RendererSnapshot {
+  kind: string;
+  late: number;
+  skipped: number;
+  painted: number;
+  targetDelayMs: number;
+  stallsPerMinute: number;
+}
+
+let server: StreamServer | undefined;
+test.afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+for (const transport of ['http', 'ws-au'] as const) {
+  test(`webcodecs renderer, live ${transport}: paints frames to a canvas at their due time`, async ({
+    page,
+    appUrl,
+  }) => {
+    server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 11 });
+    const src = transport === 'http' ? server.httpUrl : server.wsFramedUrl;
+    await recordFrames(page);
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}&renderer=webcodecs`);
+    await expect
+      .poll(async () => (await frames(page)).count, { timeout: 20_000 })
+      .toBeGreaterThan(45);
+
+    const log = await frames(page);
+    expect(log.fromCanvas).toBe(true);
+    // In presentation order, never the same frame twice.
+    for (let i = 1; i < log.mediaTimes.length; i++) {
+      expect(log.mediaTimes[i]).toBeGreaterThan(log.mediaTimes[i - 1] ?? -Infinity);
+    }
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.state).toBe('playing');
+    const renderer = (state.stats as unknown as { renderer: RendererSnapshot }).renderer;
+    expect(renderer.kind).toBe('webcodecs');
+    expect(renderer.painted).toBeGreaterThanOrEqual(log.count - 2);
+    expect(renderer.targetDelayMs).toBeGreaterThan(0);
+    expect(Number.isInteger(renderer.late) && Number.isInteger(renderer.skipped)).toBe(true);
+    // The video stays idle and hidden; the canvas shows the picture.
+    const view = await page.evaluate(() => {
+      const canvas = document.querySelector('#player > canvas');
+      const video = document.querySelector('video');
+      if (!(canvas instanceof HTMLCanvasElement) || !video) return undefined;
+      const ctx = canvas.getContext('2d');
+      const pixels = ctx?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+      let lit = 0;
+      for (let i = 0; i < pixels.length; i += 4 * 97) if ((pixels[i] ?? 0) > 16) lit++;
+      return {
+        width: canvas.width,
+        height: canvas.height,
+        lit,
+        videoHidden: video.hidden,
+        videoFrames: video.getVideoPlaybackQuality().totalVideoFrames,
+      };
+    });
+    expect(view).toMatchObject({ width: 640, height: 480, videoHidden: true, videoFrames: 0 });
+    expect(view?.lit).toBeGreaterThan(100);
+    await expect(page.locator('#stats')).toContainText('WebCodecs');
+    await expect(page.locator('#stats')).toContainText('Playout delay');
+  });
+}

@@ -1,0 +1,134 @@
+// The playout delay's estimator alone, with scripted arrival series: the target follows the jitter's
+// p99 up at once and down slowly, late reports raise it, a fixed target stays fixed.
+import { describe, expect, it } from 'vitest';
+import {
+  DECAY_HALF_LIFE_MS,
+  JitterEstimator,
+  LATE_STEP_MS,
+  SETTLE_MS,
+} from '../../../src/player/jitter-estimator.js';
+
+const FRAME_MS = 1000 / 30;
+const MARGIN = 4;
+
+/** A seeded generator (mulberry32): the same series at every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Run {
+  readonly estimator: JitterEstimator;
+  /** Frames (after the first 2 s) that arrived after their due time, as computed at arrival. */
+  late: number;
+  counted: number;
+  /** Targets after each frame. */
+  readonly targets: number[];
+  readonly times: number[];
+}
+
+/** Frames from `from` to `to` (indices) at 30 fps, each delayed by `delay(i)` ms, sent at 500 ms. */
+function feed(run: Run, from: number, to: number, delay: (i: number) => number): void {
+  for (let i = from; i < to; i++) {
+    const media = i / 30;
+    const arrival = 500 + i * FRAME_MS + delay(i);
+    const due = run.estimator.dueAt(media, arrival);
+    if (arrival > 2000 && due !== undefined) {
+      run.counted++;
+      if (arrival > due) run.late++;
+    }
+    run.estimator.push(arrival, media);
+    run.targets.push(run.estimator.target(arrival));
+    run.times.push(arrival);
+  }
+}
+
+function newRun(fixedMs?: number): Run {
+  return {
+    estimator: new JitterEstimator({ decodeMarginMs: MARGIN, fixedMs }),
+    late: 0,
+    counted: 0,
+    targets: [],
+    times: [],
+  };
+}
+
+describe('JitterEstimator', () => {
+  it('raises the target to about the p99 of a jittery arrival series, so that few frames are late', () => {
+    const run = newRun();
+    const r = random(42);
+    // 0-40 ms uniform: p99 is 39.6 ms.
+    feed(run, 0, 900, () => r() * 40);
+    const target = run.estimator.target(run.times.at(-1) ?? 0);
+    expect(run.estimator.jitter()).toBeGreaterThan(36);
+    expect(run.estimator.jitter()).toBeLessThanOrEqual(40);
+    expect(target).toBeGreaterThanOrEqual(run.estimator.jitter() + MARGIN);
+    expect(target).toBeLessThan(40 + MARGIN + 2);
+    // Well under 1 % of frames arrive after their due time.
+    expect(run.late / run.counted).toBeLessThan(0.01);
+  });
+
+  it('lets the target decay on a calm series, no faster than its half-life', () => {
+    const run = newRun();
+    const r = random(7);
+    feed(run, 0, 600, () => r() * 40);
+    const high = run.targets.at(-1) ?? 0;
+    expect(high).toBeGreaterThan(36);
+    feed(run, 600, 1500, () => r() * 2);
+    for (let i = 601; i < run.targets.length; i++) {
+      const dt = (run.times[i] ?? 0) - (run.times[i - 1] ?? 0);
+      const floor = (run.targets[i - 1] ?? 0) * Math.pow(2, -dt / DECAY_HALF_LIFE_MS);
+      expect(run.targets[i]).toBeGreaterThanOrEqual(floor - 1e-9);
+    }
+    // 2 s after the calm began the jittery frames are still in the window: the target holds.
+    expect(run.targets[660]).toBeGreaterThan(high - 5);
+    // 30 s of calm: the jitter of the window, 2 ms at most, plus the margin.
+    expect(run.targets.at(-1)).toBeLessThan(MARGIN + 2.5);
+  });
+
+  it('counts late reports after the join only, and forgets them after a calm spell', () => {
+    const run = newRun();
+    feed(run, 0, 10, () => 0);
+    const e = run.estimator;
+    const t0 = run.times.at(-1) ?? 0;
+    e.late(t0);
+    expect(e.target(t0)).toBe(MARGIN);
+    feed(run, 10, 60, () => 0);
+    const t1 = run.times.at(-1) ?? 0;
+    expect(t1 - 500).toBeGreaterThan(SETTLE_MS);
+    for (let i = 0; i < 4; i++) e.late(t1);
+    expect(e.target(t1)).toBeCloseTo(MARGIN + 4 * LATE_STEP_MS, 9);
+    // A minute without a late report: back to the margin.
+    feed(run, 60, 60 + 30 * 60, () => 0);
+    expect(e.target(run.times.at(-1) ?? 0)).toBeCloseTo(MARGIN, 3);
+  });
+
+  it('anchors due times on the best arrival, and keeps a fixed target whatever the jitter', () => {
+    const run = newRun(250);
+    const r = random(3);
+    feed(run, 0, 300, (i) => (i === 200 ? 0 : 5 + r() * 30));
+    const e = run.estimator;
+    const now = run.times.at(-1) ?? 0;
+    expect(e.target(now)).toBe(250);
+    expect(e.jitter()).toBeGreaterThan(25);
+    // Frame 200 arrived with no delay: the best transit is 500 ms.
+    expect(e.baseline).toBeCloseTo(500, 9);
+    expect(e.dueAt(10, now)).toBeCloseTo(10_000 + 500 + 250, 9);
+  });
+
+  it('starts again on a new timeline (a jump of the transit)', () => {
+    const run = newRun();
+    const r = random(5);
+    feed(run, 0, 300, () => r() * 40);
+    expect(run.estimator.jitter()).toBeGreaterThan(30);
+    // The stream's timestamps jump back 60 s: a reconnect to a restarted source.
+    for (let i = 0; i < 60; i++) run.estimator.push(11_000 + i * FRAME_MS, i / 30);
+    expect(run.estimator.count).toBe(60);
+    expect(run.estimator.jitter()).toBeLessThan(1e-6);
+  });
+});
