@@ -65,8 +65,11 @@ for (const transport of ['http', 'ws', 'ws-au'] as const) {
     expect(state.stats?.info?.width).toBe(640);
     expect(state.stats?.info?.height).toBe(480);
     expect((await videoState(page)).error).toBeNull();
-    // Held near the live edge.
-    expect(state.stats?.player?.latency ?? Infinity).toBeLessThan(1);
+    // Held near the live edge: the adaptive playout delay's target (above the arrival jitter, so under
+    // 0.1 s alone and up to its 1 s cap on a loaded machine) plus a few frames.
+    const player = state.stats?.player;
+    expect(player?.targetDelayMs ?? Infinity).toBeLessThanOrEqual(1000);
+    expect(player?.latency ?? Infinity).toBeLessThan((player?.targetDelayMs ?? 0) / 1000 + 0.5);
     await expect(page.locator('#stats')).toContainText('Live latency');
   });
 }
@@ -294,19 +297,34 @@ test('live through the relay: after the GOP-cache burst, one jump to the live ed
     await expect
       .poll(async () => (await videoState(page)).total, { timeout: 10_000 })
       .toBeGreaterThan(0);
-    const live = (): Promise<{ latency: number; jumps: number }> =>
+    const live = (): Promise<{ latency: number; jumps: number; targetDelayMs: number }> =>
       page.evaluate(() => {
         const player = (
           window as unknown as {
-            __h264mux: { stats?: { player?: { latency: number; jumps: number } } };
+            __h264mux: {
+              stats?: { player?: { latency: number; jumps: number; targetDelayMs: number } };
+            };
           }
         ).__h264mux.stats?.player;
-        return { latency: player?.latency ?? Infinity, jumps: player?.jumps ?? 0 };
+        return {
+          latency: player?.latency ?? Infinity,
+          jumps: player?.jumps ?? 0,
+          targetDelayMs: player?.targetDelayMs ?? 0,
+        };
       });
     // Without the jump, 1.25x catch-up needs ~3 s to get from ~0.7 s to the edge (and 3 s behind
     // is where the ordinary far-behind jump starts).
     await expect.poll(async () => (await live()).jumps, { timeout: 2500 }).toBe(1);
-    await expect.poll(async () => (await live()).latency, { timeout: 1000 }).toBeLessThan(0.25);
+    // Then within a few frames of the playout delay's target (alone: ~0.05 s; loaded: up to its 1 s cap).
+    await expect
+      .poll(
+        async () => {
+          const { latency, targetDelayMs } = await live();
+          return latency - targetDelayMs / 1000;
+        },
+        { timeout: 1000 },
+      )
+      .toBeLessThan(0.25);
     await expectFramesAdvance(page, 30);
     const state = await debug(page);
     expect(state.errors).toEqual([]);
@@ -363,12 +381,13 @@ for (const transport of ['ws', 'http'] as const) {
   });
 }
 
-test('live at the edge: few frames counted as dropped (underflow guard)', async ({
+test('live at the edge: the adaptive playout delay keeps the picture smooth', async ({
   page,
   appUrl,
 }) => {
-  // Held at a bare edge, Chromium stalls each time the newest frame starts showing and counts about
-  // a third of the frames as dropped; the player's guard keeps it a fraction of a frame back.
+  // Held at a bare edge, Chromium stalls each time the newest frame starts showing and counts a third
+  // to a half of the frames as dropped (the edge guard before the adaptive delay: 55 % beside another
+  // browser test). The adaptive delay keeps the playhead just above the arrival jitter behind the edge.
   server = await startStreamServer({ file: P01, fps: 30, seed: 23 });
   await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
   await expectFramesAdvance(page, 20);
@@ -376,19 +395,19 @@ test('live at the edge: few frames counted as dropped (underflow guard)', async 
   await expectFramesAdvance(page, 150);
   const end = await videoState(page);
   const dropped = (end.dropped - start.dropped) / (end.total - start.total);
-  // The share of frames Chromium counts as dropped is a performance figure that moves with the load around
-  // the test (alone: under 25 %; with a second browser test beside it on 2 cores: 45-56 %, also on the
-  // commit before this session), so it is printed here and held to its target by `npm run bench:latency`
-  // (issue 12), not asserted. The test keeps what must hold under any load: the edge, no error.
-  // Latency alike (alone: under 0.2 s; beside another browser test: 0.5-0.8 s seen). Both are printed; what
-  // must hold under any load: frames keep coming (above), a latency that stays bounded, no error.
-  const latency = (await debug(page)).stats?.player?.latency ?? Infinity;
+  // Smoothness and latency are performance figures that move with the load around the test: printed here,
+  // held to their targets on a quiet machine by `npm run bench:latency` (issue 12). What must hold under any
+  // load: frames keep coming (above), a latency that stays bounded, no error.
+  const player = (await debug(page)).stats?.player;
+  const latency = player?.latency ?? Infinity;
+  const target = (player?.targetDelayMs ?? NaN) / 1000;
   test.info().annotations.push({
     type: 'at the edge',
-    description: `dropped ${dropped.toFixed(3)}, latency ${latency.toFixed(3)} s`,
+    description: `dropped ${dropped.toFixed(3)}, latency ${latency.toFixed(3)} s, target ${target.toFixed(3)} s`,
   });
   console.log(
-    `live at the edge: ${(dropped * 100).toFixed(1)} % counted as dropped, latency ${latency.toFixed(3)} s`,
+    `live at the edge: ${(dropped * 100).toFixed(1)} % counted as dropped, latency ${latency.toFixed(3)} s, ` +
+      `target ${target.toFixed(3)} s, jitter p99 ${player?.jitterMs.toFixed(0) ?? '?'} ms`,
   );
   expect(latency).toBeLessThan(2);
   expect((await debug(page)).errors).toEqual([]);
@@ -413,14 +432,19 @@ test('live: a camera stream with no declared reordering bound is not held back',
     clock: 'per-client',
     onFrameSent: () => sent++,
   });
-  // A fixed 30 ms playout delay: what is measured is the transmuxer's hold, not the adaptive delay
-  // (which rises above the arrival jitter, large on a loaded machine).
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}&latency=0.03`);
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
   await expectFramesAdvance(page, 45);
-  // Frames sent but not yet decoded: network, worker and MSE only (a few), never the 16 held.
+  // Frames sent but not yet in the SourceBuffer: network, worker and append only (a few), never the 16
+  // held. (Counted to the buffer's end, not to the frames decoded: those trail by the playout delay and the
+  // decoder's queue, 12 under load.)
   const inFlight: number[] = [];
   for (let i = 0; i < 5; i++) {
-    inFlight.push(sent - (await decodedFrames(page)));
+    const buffered = await page.evaluate(() => {
+      const video = document.querySelector('video');
+      const ranges = video?.buffered;
+      return ranges && ranges.length > 0 ? ranges.end(ranges.length - 1) : 0;
+    });
+    inFlight.push(sent - Math.round(buffered * 30));
     await page.waitForTimeout(200);
   }
   inFlight.sort((a, b) => a - b);

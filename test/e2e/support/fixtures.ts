@@ -45,7 +45,16 @@ export interface DebugSnapshot {
               fps: number;
             }
           | undefined;
-        player: { decodedFrames: number; droppedFrames: number; latency: number } | undefined;
+        player:
+          | {
+              decodedFrames: number;
+              droppedFrames: number;
+              latency: number;
+              /** Live: the adaptive playout delay's current target and the arrival jitter's p99 (ms). */
+              targetDelayMs: number;
+              jitterMs: number;
+            }
+          | undefined;
       }
     | undefined;
   errors: { code: string; message: string }[];
