@@ -113,6 +113,16 @@ describe('PlayoutDelayPolicy', () => {
     });
   });
 
+  it('adds two frame intervals decoded ahead to an adaptive target, none to a fixed one', () => {
+    const adaptive = fed(10);
+    const before = adaptive.policy.targetMs(adaptive.now);
+    adaptive.policy.setFrameDuration(1 / 30);
+    expect(adaptive.policy.targetMs(adaptive.now) - before).toBeCloseTo(2000 / 30, 9);
+    const fixed = fed(10, 300);
+    fixed.policy.setFrameDuration(1 / 30);
+    expect(fixed.policy.targetMs(fixed.now)).toBe(300);
+  });
+
   it('keeps the playhead where it is before any frame has arrived', () => {
     const policy = new PlayoutDelayPolicy(undefined);
     policy.started(0);
