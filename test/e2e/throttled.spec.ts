@@ -128,7 +128,9 @@ for (const [name, stream] of Object.entries(STREAMS)) {
       // misses frames and the compositor's counts are not exact: in CI, with a second browser test
       // beside it, the last callback came one frame early, 2.933 of 3 s.) That the last frame was
       // decoded is asserted above by the count.
-      expect(Math.min(...presented.times)).toBeLessThan(seconds / 2);
+      // The first callback: early in the file (a full suite run with 3 slowdowns: 0.48 of 0.96 s for
+      // the 24-frame 1080i stream).
+      expect(Math.min(...presented.times)).toBeLessThan(seconds * 0.75);
       expect(Math.max(...presented.times)).toBeGreaterThan(seconds - 2.5 / stream.fps);
     }
   });
