@@ -71,6 +71,8 @@ type AppendMeta =
 type PlayerState = 'loading' | 'playing' | 'failed' | 'destroyed';
 
 const MAINTENANCE_INTERVAL_MS = 250;
+/** File: playback starts with this much (s) buffered ahead, or the whole file (./prerolled). */
+const FILE_PREROLL_S = 0.5;
 
 export class MsePlayer {
   onError: ((error: PlayerError) => void) | undefined;
@@ -255,6 +257,10 @@ export class MsePlayer {
   endOfStream(): void {
     if (!this.accepting) return;
     this.file.end();
+    // A file shorter than the preroll, all of it appended already: start now (else at its last append).
+    if (this.state === 'loading' && this.media.buffered.length > 0 && this.queue.idle) {
+      this.begin();
+    }
   }
 
   /** Resolves when the buffer ahead of the playhead is short enough to take more (file backpressure). */
@@ -355,8 +361,10 @@ export class MsePlayer {
     }
     if (media) {
       if (this.state === 'loading') {
-        this.begin();
-        this.playout?.arrived(newest);
+        if (this.options.live || this.prerolled()) {
+          this.begin();
+          this.playout?.arrived(newest);
+        }
       } else {
         this.playout?.arrived(newest);
         this.playout?.appended();
@@ -365,6 +373,18 @@ export class MsePlayer {
       this.gaps.runOff();
     }
     this.room.check();
+  }
+
+  /**
+   * File: enough is buffered to start, FILE_PREROLL_S ahead of the playhead or the whole file. Started
+   * at its first frame, a short file whose later appends were delayed (a loaded machine) saw Chromium's
+   * clock run past the buffered data at a size change (Error_I_P: currentTime 0.54 s with 0.16 s of a
+   * 0.24 s file buffered), and the run-off correction then decoded frames twice.
+   */
+  private prerolled(): boolean {
+    const { end } = bounds(this.media.buffered);
+    const whole = this.file.ending && this.queue.idle;
+    return whole || end - this.media.currentTime >= FILE_PREROLL_S;
   }
 
   /** The first frame is buffered: play. */
@@ -394,6 +414,11 @@ export class MsePlayer {
 
   /** Timer: gaps, live latency or file pace, trimming; runs in hidden pages too (throttled). */
   private maintain(): void {
+    // A file that reached its end while appends were queued starts here once they are done.
+    if (this.state === 'loading' && !this.options.live && this.media.buffered.length > 0) {
+      if (this.prerolled()) this.begin();
+      return;
+    }
     if (this.state !== 'playing') return;
     const media = this.media;
     if (media.buffered.length === 0) return;

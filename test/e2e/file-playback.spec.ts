@@ -21,18 +21,19 @@ const ELEMENT_SIZE_QUIRKS: Readonly<Record<string, string>> = {
   'conformance/CVFC1_Sony_C.jsv': '326x183',
 };
 
-// Error_I_P (three coded video sequences CIF, VGA, CIF of two frames each): on a loaded machine Chromium's
-// clock ran on past the buffered data at a size change (currentTime 0.54-0.81 s with 0-0.16 s buffered,
-// readyState 4, in a 0.24 s file), at 2x and at 1x; the player's run-off check took the playhead back to
-// the end it had played to, and Chromium decoded the two frames there again: 8 of 6 decoded, 4 runs in 18
-// with a second test beside it, none alone. An open defect (issue notes), kept strict here: two retries
-// for this fixture only, where a run without the race shows every frame decoded once.
+// Error_I_P (three coded video sequences CIF, VGA, CIF of two frames each): on a loaded machine, started at
+// its first frame with the rest still being appended, Chromium's clock ran on past the buffered data at a
+// size change (currentTime 0.54-0.81 s with 0-0.16 s buffered in a 0.24 s file) and the run-off check then
+// decoded two frames again (8 of 6, 4 runs in 18 with a second test beside it). The player now starts a
+// file with 0.5 s buffered or all of it (0 of 12 then). Still, 2 runs in 12 beside another test ended with
+// the element at the middle sequence's 640x480 (its last two frames dropped as late, every frame decoded):
+// two retries for this fixture only, the checks kept strict.
 const RACY_FIXTURES = new Set(['conformance/Error_I_P.264']);
 
 /** Defines the tests `define` makes, in a describe block with two retries for a racy fixture. */
 function withRetriesFor(name: string, define: () => void): void {
   if (!RACY_FIXTURES.has(name)) return define();
-  test.describe('(two retries: Chromium clock past the buffer at a size change)', () => {
+  test.describe('(two retries: last frames dropped as late at a size change)', () => {
     test.describe.configure({ retries: 2 });
     define();
   });

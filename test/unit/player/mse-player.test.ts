@@ -94,6 +94,39 @@ describe('MsePlayer, a file', () => {
     expect(h.sb().frames).toHaveLength(120);
   });
 
+  it('starts a file with half a second buffered ahead, or at its end when it is shorter', async () => {
+    // Frame by frame, as a slow page appends them: not playing before 0.5 s is buffered.
+    const h = await openPlayer({ live: false });
+    const { init, media } = segmentsOf('p01', { fragment: 'frame' });
+    let started = 0;
+    h.player.onStarted = () => started++;
+    h.player.appendInit(init);
+    for (const m of media.slice(0, 10)) {
+      h.player.appendMedia(m);
+      await h.run(5);
+    }
+    expect(started).toBe(0);
+    expect(h.video.paused).toBe(true);
+    for (const m of media.slice(10, 16)) {
+      h.player.appendMedia(m);
+      await h.run(5);
+    }
+    expect(started).toBe(1);
+    expect(h.video.paused).toBe(false);
+    // A file shorter than that (4 frames): it starts when its end is known.
+    const s = await openPlayer({ live: false });
+    let shortStarted = 0;
+    s.player.onStarted = () => shortStarted++;
+    s.player.appendInit(init);
+    for (const m of media.slice(0, 4)) s.player.appendMedia(m);
+    await s.run(20);
+    expect(shortStarted).toBe(0);
+    s.player.endOfStream();
+    await s.run(20);
+    expect(shortStarted).toBe(1);
+    expect(s.video.paused).toBe(false);
+  });
+
   it('appends a file’s queued media in one batch; live, the first frame alone', async () => {
     const h = await openPlayer({ live: false });
     const { init, media } = segmentsOf('p01');
