@@ -71,7 +71,7 @@ type AppendMeta =
 type PlayerState = 'loading' | 'playing' | 'failed' | 'destroyed';
 
 const MAINTENANCE_INTERVAL_MS = 250;
-/** File: playback starts with this much (s) buffered ahead, or the whole file (./prerolled). */
+/** File: playback starts with this much (s) buffered ahead, or the whole file (startFileIfReady). */
 const FILE_PREROLL_S = 0.5;
 
 export class MsePlayer {
@@ -257,10 +257,8 @@ export class MsePlayer {
   endOfStream(): void {
     if (!this.accepting) return;
     this.file.end();
-    // A file shorter than the preroll, all of it appended already: start now (else at its last append).
-    if (this.state === 'loading' && this.media.buffered.length > 0 && this.queue.idle) {
-      this.begin();
-    }
+    // A file shorter than the preroll, all of it appended already: start now.
+    this.startFileIfReady();
   }
 
   /** Resolves when the buffer ahead of the playhead is short enough to take more (file backpressure). */
@@ -360,15 +358,11 @@ export class MsePlayer {
       );
     }
     if (media) {
-      if (this.state === 'loading') {
-        if (this.options.live || this.prerolled()) {
-          this.begin();
-          this.playout?.arrived(newest);
-        }
-      } else {
-        this.playout?.arrived(newest);
-        this.playout?.appended();
-      }
+      const starting = this.state === 'loading';
+      if (starting && this.options.live) this.begin();
+      else if (starting) this.startFileIfReady();
+      this.playout?.arrived(newest);
+      if (!starting) this.playout?.appended();
       // A file's playhead may have run past the data while this append waited (a starved page).
       this.gaps.runOff();
     }
@@ -376,15 +370,17 @@ export class MsePlayer {
   }
 
   /**
-   * File: enough is buffered to start, FILE_PREROLL_S ahead of the playhead or the whole file. Started
-   * at its first frame, a short file whose later appends were delayed (a loaded machine) saw Chromium's
+   * File: plays once FILE_PREROLL_S is buffered ahead of the playhead, or the whole file (its end
+   * requested, nothing left queued); called at each append, at the end and from the timer. Started at
+   * its first frame, a short file whose later appends were delayed (a loaded machine) saw Chromium's
    * clock run past the buffered data at a size change (Error_I_P: currentTime 0.54 s with 0.16 s of a
    * 0.24 s file buffered), and the run-off correction then decoded frames twice.
    */
-  private prerolled(): boolean {
+  private startFileIfReady(): void {
+    if (this.state !== 'loading' || this.options.live || this.media.buffered.length === 0) return;
     const { end } = bounds(this.media.buffered);
     const whole = this.file.ending && this.queue.idle;
-    return whole || end - this.media.currentTime >= FILE_PREROLL_S;
+    if (whole || end - this.media.currentTime >= FILE_PREROLL_S) this.begin();
   }
 
   /** The first frame is buffered: play. */
@@ -415,10 +411,7 @@ export class MsePlayer {
   /** Timer: gaps, live latency or file pace, trimming; runs in hidden pages too (throttled). */
   private maintain(): void {
     // A file that reached its end while appends were queued starts here once they are done.
-    if (this.state === 'loading' && !this.options.live && this.media.buffered.length > 0) {
-      if (this.prerolled()) this.begin();
-      return;
-    }
+    if (this.state === 'loading') return this.startFileIfReady();
     if (this.state !== 'playing') return;
     const media = this.media;
     if (media.buffered.length === 0) return;

@@ -2,6 +2,7 @@
 // picked with the page's <input type=file>, plays to `ended` with the manifest's frame count decoded and
 // no media error.
 import { join } from 'node:path';
+import { settleFrameCounts } from './support/settle-counts.js';
 import {
   FIXTURES,
   debug,
@@ -69,21 +70,7 @@ for (const fixture of [...loadManifest(), ...loadConformance()]) {
       );
       // The compositor's counter may trail 'ended' on a loaded machine (VID_1280x720 read 299 of 300 at once
       // in a full suite run, 300 on the retry): read it once it has held still for 300 ms (at most 2 s).
-      await page.evaluate(async () => {
-        const video = document.querySelector('video');
-        if (!video) return;
-        let last = video.getVideoPlaybackQuality().totalVideoFrames;
-        let stillSince = performance.now();
-        const until = stillSince + 2000;
-        while (performance.now() < until && performance.now() - stillSince < 300) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          const now = video.getVideoPlaybackQuality().totalVideoFrames;
-          if (now !== last) {
-            last = now;
-            stillSince = performance.now();
-          }
-        }
-      });
+      await page.evaluate(settleFrameCounts, { maxMs: 2000, untilPresented: false });
       const state = await debug(page);
       expect(state.errors).toEqual([]);
       expect(state.state).toBe('ended');

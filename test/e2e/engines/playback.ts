@@ -1,6 +1,7 @@
 // Plays a file in the built page of any engine, the way a user picks one (a File through the page's
 // <input type=file>), and measures what the <video> presented. Every function given to `evaluate` runs
 // in the page: it must not use anything from this module.
+import { settleFrameCounts } from '../support/settle-counts.js';
 import type { EngineSession } from './engine.js';
 import { APP_PREFIX, FIXTURE_PREFIX } from './harness.js';
 
@@ -163,30 +164,9 @@ export async function playFixture(
   // requestVideoFrameCallback saw presented agree; every engine: until the count holds still for 300 ms
   // (at most 5 s; figures still apart then are the engine's and the spec judges them). Only WebKitGTK's
   // presentedFrames counts frames; Firefox's counts repaints (180 for 150).
-  const agreeWithPresented = session.name === 'webkit';
-  await session.evaluate(async (untilAgreed: boolean) => {
-    const video = document.querySelector('video');
-    if (!video) throw new Error('no <video>');
-    const probe = (window as unknown as { __probe: Probe }).__probe;
-    const read = (): number => {
-      const q = video.getVideoPlaybackQuality();
-      return q.totalVideoFrames + q.droppedVideoFrames;
-    };
-    let last = read();
-    let stillSince = performance.now();
-    const until = performance.now() + 5000;
-    while (
-      performance.now() < until &&
-      (performance.now() - stillSince < 300 || (untilAgreed && last !== probe.presented))
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const now = read();
-      if (now !== last) {
-        last = now;
-        stillSince = performance.now();
-      }
-    }
-    return true;
-  }, agreeWithPresented);
+  await session.evaluate(settleFrameCounts, {
+    maxMs: 5000,
+    untilPresented: session.name === 'webkit',
+  });
   return readPlayback(session);
 }
