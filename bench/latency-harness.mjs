@@ -371,8 +371,9 @@ export function analyse(frames, sends, { fps, windowMs, lateMs }) {
 /**
  * Opens `url` in a fresh browser context with the probe installed, waits for the first frame (at most
  * `firstFrameTimeout` ms), then `seconds` more; returns what the page recorded. `prepare(page)` runs
- * before the navigation (e.g. CPU throttling through a CDP session). `stopEarly(bench)`: called at the
- * first frame; true ends the run there (a renderer that is not available).
+ * before the navigation (e.g. CPU throttling through a CDP session). `stopEarly(bench, rendererKind)`:
+ * called at the first frame with the kind our page reports (`stats.renderer.kind`); true ends the run
+ * there (a renderer that is not available).
  */
 export async function runPage(browser, url, { seconds, prepare, stopEarly, firstFrameTimeout }) {
   const context = await browser.createBrowserContext();
@@ -401,7 +402,8 @@ export async function runPage(browser, url, { seconds, prepare, stopEarly, first
       return { shown: false, pageErrors, ...state };
     }
     let bench = await page.evaluate(() => window.__bench);
-    if (!stopEarly?.(bench)) {
+    const rendererKind = await page.evaluate(() => window.__h264mux?.stats?.renderer?.kind);
+    if (!stopEarly?.(bench, rendererKind)) {
       await settle(seconds * 1000);
       bench = await page.evaluate(() => window.__bench);
     }

@@ -6,7 +6,8 @@
 //   --engine chromium,firefox        engines (default both)
 //   --condition idle,throttled,jitter conditions (default all; Firefox has no CPU throttling)
 //   --path http,ws,relay-http,relay-ws,jmuxer-http,jmuxer-ws[,ws-bytes]   (default all but ws-bytes)
-//   --renderer mse,webcodecs         our renderers (default both)
+//   --renderer mse,webcodecs         our renderers (default both; webcodecs-canvas: WebCodecs painted by
+//                                    the page, which Chromium's `webcodecs` replaces by the worker's track)
 //   --json out.json                  every figure, per-frame latencies excluded
 //   --trace                          per-frame latencies of each run (first 400)
 //   --timeline                       our page's startup milestones per run
@@ -95,7 +96,7 @@ const pathIds =
     'path',
   ) ?? PATHS.filter((p) => !p.optIn).map((p) => p.id);
 const paths = PATHS.filter((p) => pathIds.includes(p.id));
-const renderers = list(args.renderer, RENDERERS, 'renderer') ?? RENDERERS;
+const renderers = list(args.renderer, [...RENDERERS, 'webcodecs-canvas'], 'renderer') ?? RENDERERS;
 
 /** Every (engine, condition, path, renderer) to run, and the engine/condition pairs left out. */
 function plan() {
@@ -118,7 +119,7 @@ function plan() {
 async function matrix() {
   const { runs, skipped } = plan();
   const minutes = (runs.length * (SECONDS + RUN_OVERHEAD_S) + engines.length * 20 + 30) / 60;
-  const webcodecs = runs.filter((r) => r.renderer === 'webcodecs').length;
+  const webcodecs = runs.filter((r) => r.renderer?.startsWith('webcodecs')).length;
   console.log(
     `latency bench: ${runs.length} runs of ${SECONDS} s (${engines.join(', ')} x ${conditions.join(', ')} x ${paths.length} paths)` +
       `, about ${Math.ceil(minutes)} min` +
@@ -238,8 +239,11 @@ async function measureRow(browser, rig, run) {
           await cdp.send('Emulation.setCPUThrottlingRate', { rate: cond.throttle });
         }
       : undefined,
-    // A page asked for the WebCodecs renderer that shows its first frame in the <video> has none.
-    stopEarly: (bench) => renderer === 'webcodecs' && bench.firstFrameFrom !== 'canvas',
+    // A page asked for the WebCodecs renderer that is not using it has none.
+    stopEarly: (bench, kind) =>
+      !!renderer?.startsWith('webcodecs') &&
+      bench.firstFrameFrom !== 'canvas' &&
+      kind !== 'webcodecs',
   });
   const opened = logs.newClients(mark);
   const sends = fixed ?? logs.byClient.get(opened[0] ?? -1);
@@ -269,7 +273,9 @@ async function measureRow(browser, rig, run) {
       ].join('; '),
     };
   }
-  if (renderer === 'webcodecs' && page.bench.firstFrameFrom !== 'canvas') {
+  // Ours with WebCodecs paints a canvas (in the page) or writes a track the <video> plays (from the
+  // worker, Chromium); either way its own figures say it is the WebCodecs renderer.
+  if (renderer?.startsWith('webcodecs') && page.stats?.renderer?.kind !== 'webcodecs') {
     logs.forget(opened);
     return { ...row, status: 'n/a', note: 'renderer not available' };
   }
@@ -287,8 +293,12 @@ async function measureRow(browser, rig, run) {
         .join(' ')}`,
     );
   const minutes = SECONDS / 60;
-  const webcodecs = page.bench.firstFrameFrom === 'canvas';
   const own = page.stats?.renderer;
+  const webcodecs = own?.kind === 'webcodecs';
+  // Frames painted over a frame interval late: the probe sees each paint's due time on the canvas;
+  // the worker's track gives the <video> no due time, so its renderer's own count is taken.
+  const onCanvas = page.bench.firstFrameFrom === 'canvas';
+  const latePaints = onCanvas ? figures.latePaints : (own?.late ?? NaN);
   const visibility = page.bench.visibility;
   if (visibility.length) note.push(`visibility changed: ${visibility.map((v) => v.state)}`);
   const { latencies: _all, ...kept } = figures;
@@ -306,8 +316,9 @@ async function measureRow(browser, rig, run) {
         : (100 * own.skipped) / Math.max(1, figures.span)
       : (100 * page.dropped) / Math.max(1, page.decoded),
     // `waiting` while playing (MSE); frames painted over a frame interval late (WebCodecs).
-    stalls: webcodecs ? figures.latePaints : page.bench.waiting,
-    stallsPerMin: (webcodecs ? figures.latePaints : page.bench.waiting) / minutes,
+    stalls: webcodecs ? latePaints : page.bench.waiting,
+    stallsPerMin: (webcodecs ? latePaints : page.bench.waiting) / minutes,
+    output: webcodecs ? (onCanvas ? 'canvas' : 'worker track') : 'video',
     rendererStats: own,
     firstFrame: page.bench.firstFrameMs,
     jitterP99: percentile(jitter, 99),
@@ -322,7 +333,9 @@ const fmt = (n, digits = 0, width = 6) =>
   (Number.isFinite(n) ? n.toFixed(digits) : n === undefined ? '-' : 'n/a').padStart(width);
 
 function rowName(r) {
-  return `${r.label}${r.renderer ? `, ${r.renderer === 'mse' ? 'MSE' : 'WebCodecs'}` : ''}`;
+  if (!r.renderer) return r.label;
+  if (r.renderer === 'mse') return `${r.label}, MSE`;
+  return `${r.label}, WebCodecs${r.output === 'worker track' ? ' (worker)' : r.output === 'canvas' ? ' (canvas)' : ''}`;
 }
 
 function progressLine(r) {
@@ -417,7 +430,7 @@ function report(results, skipped, versions, throttleMeasured) {
     "dropped (browser): getVideoPlaybackQuality().droppedVideoFrames/totalVideoFrames (MSE) or the WebCodecs renderer's skipped count;\n" +
       "unseen: frames never seen presented (gaps in the barcode sequence; in brackets those of them rVFC's presentedFrames counts as\n" +
       'submitted for composition between two callbacks); stalls: `waiting` while playing (MSE) or paints more than a\n' +
-      "frame late (WebCodecs); first: first presented frame since navigation start; src p99: p99 of the source's send delay behind its frame clock",
+      "frame late (WebCodecs: seen by the probe on the canvas, counted by the renderer for the worker's track); first: first presented frame since navigation start; src p99: p99 of the source's send delay behind its frame clock",
   );
   for (const engine of engines) {
     const rows = results.filter((r) => r.engine === engine);

@@ -13,7 +13,7 @@ export interface PageParams {
   readonly fps: number | undefined;
   /** Live: the playout delay in seconds (0, also written `auto`: adaptive). */
   readonly latency: number;
-  /** Live: the renderer (`mse`, `webcodecs`, `auto`; default mse). */
+  /** Live: the renderer (`mse`, `webcodecs`, `webcodecs-canvas`, `auto`; default mse). */
   readonly renderer: RendererChoice | undefined;
   /** WebSocket framing override (see src/sources/framing.ts). */
   readonly framing: WsFraming | undefined;
@@ -57,7 +57,9 @@ export function parseLatency(value: string | null): number | undefined {
 /** A renderer choice; undefined when absent or unknown. */
 export function parseRenderer(value: string | null): RendererChoice | undefined {
   const v = value?.trim().toLowerCase();
-  return v === 'mse' || v === 'webcodecs' || v === 'auto' ? v : undefined;
+  return v === 'mse' || v === 'webcodecs' || v === 'webcodecs-canvas' || v === 'auto'
+    ? v
+    : undefined;
 }
 
 export function readParams(search: string): PageParams {

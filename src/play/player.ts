@@ -20,11 +20,13 @@ import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
 import { hasWebCodecs, WebCodecsRenderer } from '../player/webcodecs-renderer.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
+import { CanvasSink } from '../player/frame-sink.js';
 import { isSeekable } from '../sources/source.js';
 import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
-import { TransmuxWorker } from '../worker/client.js';
+import { TransmuxError, TransmuxWorker } from '../worker/client.js';
 import type { TransmuxerHost } from '../worker/client.js';
 import type { RecordOptions, Recording } from '../worker/protocol.js';
+import { canRenderInWorker, WorkerTrackOutput } from './worker-track.js';
 
 export type PlaybackState =
   'connecting' | 'buffering' | 'playing' | 'paused' | 'reconnecting' | 'ended' | 'error';
@@ -43,11 +45,13 @@ export interface PlaybackWarning {
 }
 
 /**
- * Where a live stream is shown: 'mse' (the <video>, through Media Source Extensions), 'webcodecs'
- * (a <canvas> painted from a WebCodecs VideoDecoder), 'auto' (WebCodecs for a live stream where the
- * browser has it, else MSE). Files always play through MSE.
+ * Where a live stream is shown: 'mse' (the <video>, through Media Source Extensions); 'webcodecs'
+ * (decoded by a WebCodecs VideoDecoder and shown at each frame's due time: from the transmuxer worker
+ * into a track the <video> plays where the page has MediaStreamTrackGenerator (Chromium), else painted
+ * into a <canvas> by the page); 'webcodecs-canvas' (always the canvas, for comparison); 'auto'
+ * (WebCodecs from the worker where the page has it, else MSE). Files always play through MSE.
  */
-export type RendererChoice = 'mse' | 'webcodecs' | 'auto';
+export type RendererChoice = 'mse' | 'webcodecs' | 'webcodecs-canvas' | 'auto';
 
 export interface PlayerOptions {
   /** Frame rate for a stream without timing (default: the stream's own, else 30). */
@@ -162,6 +166,8 @@ export class Player extends EventTarget {
   private readonly player: MsePlayer;
   /** Live with the WebCodecs renderer: segments go there instead of to the MSE player. */
   private webcodecs: WebCodecsRenderer | undefined;
+  /** Live with the WebCodecs renderer in the worker: the worker shows the stream in the <video>. */
+  private workerTrack: WorkerTrackOutput | undefined;
   /** The canvas this player created for the WebCodecs renderer (removed at stop). */
   private ownCanvas: HTMLCanvasElement | undefined;
   private readonly opened: Promise<void>;
@@ -296,6 +302,7 @@ export class Player extends EventTarget {
     this.worker.terminate();
     this.player.destroy();
     this.webcodecs?.destroy();
+    this.workerTrack?.close();
     if (this.ownCanvas) {
       this.ownCanvas.remove();
       this.video.hidden = false;
@@ -349,13 +356,14 @@ export class Player extends EventTarget {
         firstInit: this.timeline.firstInit,
         firstMedia: this.timeline.firstMedia,
       },
-      player: this.stopped || this.webcodecs ? undefined : this.player.stats,
+      player: this.stopped || this.webcodecs || this.workerTrack ? undefined : this.player.stats,
       renderer: this.rendererStats(),
     };
   }
 
   private rendererStats(): RendererStats | undefined {
     if (this.webcodecs) return this.webcodecs.stats;
+    if (this.workerTrack) return this.workerTrack.stats ?? NO_FRAMES_YET;
     if (this.stopped || !this.live) return undefined;
     const p = this.player.stats;
     return {
@@ -369,17 +377,27 @@ export class Player extends EventTarget {
     };
   }
 
-  /** Live: the WebCodecs renderer when asked for (and available), its canvas in place of the video. */
+  /**
+   * Live: the WebCodecs renderer when asked for (and available): in the worker, writing to a track the
+   * <video> plays, where the page can make one (Chromium); else in the page, its canvas in place of
+   * the video.
+   */
   private chooseRenderer(live: boolean): void {
     const choice = this.options.renderer ?? 'mse';
     if (!live || choice === 'mse') return;
+    const inWorker = !this.options.canvas && canRenderInWorker(this.worker);
+    if (choice === 'auto' && !inWorker) return;
     if (!hasWebCodecs()) {
-      if (choice === 'webcodecs') {
+      if (choice !== 'auto') {
         this.warn(
           'RENDERER_UNAVAILABLE',
           'This browser has no WebCodecs VideoDecoder: the stream plays through MSE instead.',
         );
       }
+      return;
+    }
+    if (inWorker && choice !== 'webcodecs-canvas') {
+      this.renderInWorker();
       return;
     }
     let canvas = this.options.canvas;
@@ -392,18 +410,37 @@ export class Player extends EventTarget {
       this.ownCanvas = canvas;
     }
     const renderer = new WebCodecsRenderer(
-      canvas,
+      new CanvasSink(canvas, systemClock),
       { targetLatency: this.latencySeconds },
       systemClock,
       documentVisibility(this.video.ownerDocument),
     );
     renderer.onError = (error) => this.fail(error);
-    renderer.onStarted = () => {
-      if (this.state !== 'error' && !this.stopped) this.setState('playing');
-      this.notice = '';
-      this.changed();
-    };
+    renderer.onStarted = () => this.rendererStarted();
     this.webcodecs = renderer;
+  }
+
+  /** The worker decodes and shows the stream; MSE is let go (its appends would go nowhere). */
+  private renderInWorker(): void {
+    this.player.destroy();
+    // Outputs no longer wait for the MediaSource (detached, it never opens).
+    this.chain = Promise.resolve();
+    this.workerTrack = new WorkerTrackOutput(
+      this.video,
+      this.worker,
+      { targetLatency: this.latencySeconds },
+      documentVisibility(this.video.ownerDocument),
+      {
+        started: () => this.rendererStarted(),
+        error: (error) => this.fail(new TransmuxError(error)),
+      },
+    );
+  }
+
+  private rendererStarted(): void {
+    if (this.state !== 'error' && !this.stopped) this.setState('playing');
+    this.notice = '';
+    this.changed();
   }
 
   /** The latency option in seconds (0: adaptive). */
@@ -540,8 +577,9 @@ export class Player extends EventTarget {
           this.initSegments++;
           this.timeline.firstInit ??= performance.now();
           this.info = out.info;
+          // The worker's renderer had it already.
           if (this.webcodecs) this.webcodecs.appendInit(out);
-          else this.player.appendInit(out);
+          else if (!this.workerTrack) this.player.appendInit(out);
           changed = true;
           break;
         case 'media':
@@ -549,7 +587,7 @@ export class Player extends EventTarget {
           this.timeline.firstMedia ??= performance.now();
           this.framesMuxed += out.frames;
           if (this.webcodecs) this.webcodecs.appendMedia(out);
-          else this.player.appendMedia(out);
+          else if (!this.workerTrack) this.player.appendMedia(out);
           if (isSeekable(this.source)) {
             // A file is seekable to its (estimated) end before it has all been read.
             const seconds = (this.source.estimateFrames() * out.duration) / out.frames;
@@ -596,7 +634,11 @@ export class Player extends EventTarget {
       bytes: this.bytesReceived,
       frames: this.framesMuxed,
       // Summed across engine counter resets (WebKit resets at each playbackRate change).
-      decoded: this.webcodecs ? this.webcodecs.stats.painted : this.player.stats.decodedFrames,
+      decoded: this.webcodecs
+        ? this.webcodecs.stats.painted
+        : this.workerTrack
+          ? (this.workerTrack.stats?.painted ?? 0)
+          : this.player.stats.decodedFrames,
     });
     const cutoff = performance.now() - RATE_WINDOW_MS;
     while (this.samples.length > 2 && (this.samples[0]?.time ?? 0) < cutoff) this.samples.shift();
@@ -631,6 +673,17 @@ export class Player extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }
+
+/** The worker's renderer before its first report. */
+const NO_FRAMES_YET: RendererStats = {
+  kind: 'webcodecs',
+  late: 0,
+  skipped: 0,
+  painted: 0,
+  stallsPerMinute: 0,
+  targetDelayMs: 0,
+  jitterMs: 0,
+};
 
 export function toPlaybackError(error: unknown): PlaybackError {
   // TransmuxError, PlayerError, SourceError.

@@ -1,14 +1,14 @@
 /**
  * The WebCodecs renderer: a live stream's segments decoded by a `VideoDecoder` (configured from the
- * init segment's avcC, ./decoder-config.ts, `optimizeForLatency`) and painted to a `<canvas>` at their
- * due time through the adaptive playout delay (./jitter-estimator.ts: due = the best arrival + the
- * target delay). It bypasses MSE's buffering and the media element's clock.
+ * init segment's avcC, ./decoder-config.ts, `optimizeForLatency`) and put on screen at their due time
+ * through the adaptive playout delay (./jitter-estimator.ts: due = the best arrival + the target
+ * delay). It bypasses MSE's buffering and the media element's clock. Where the frames go is a
+ * ./frame-sink.ts: a page's canvas, or a video track written from the transmuxer worker
+ * (src/worker/track-renderer.ts), so that the whole path from bytes to screen is off the main thread.
  *
  * A frame's arrival is when the decoder outputs it: decode time and its jitter are measured with the
  * network's (not in a hidden page). Scheduling (paint, skip, late, closing every frame) is ./frame-scheduler.ts.
- *
- * After each paint the canvas dispatches `h264mux:frame` (bubbling; detail `{ mediaTime, paintedAt,
- * dueAt }`, performance.now() ms): the latency benchmark's contract (bench/latency-harness.mjs).
+ * DOM-free: it runs in a page or a worker.
  */
 import { samplePayloads } from '../core/index.js';
 import type { InitSegment, MediaSegment } from '../core/index.js';
@@ -17,6 +17,7 @@ import type { Clock } from './clock.js';
 import { decoderConfig } from './decoder-config.js';
 import { PlayerError } from './errors.js';
 import { FrameScheduler } from './frame-scheduler.js';
+import type { FrameSink } from './frame-sink.js';
 import { JitterEstimator } from './jitter-estimator.js';
 import { alwaysVisible } from './visibility.js';
 import type { Visibility } from './visibility.js';
@@ -35,15 +36,6 @@ export interface RendererStats {
   /** The playout delay's current target and the measured jitter's p99 (ms). */
   readonly targetDelayMs: number;
   readonly jitterMs: number;
-}
-
-/** The event a painted frame dispatches on the canvas. */
-export const FRAME_EVENT = 'h264mux:frame';
-
-export interface FrameEventDetail {
-  readonly mediaTime: number;
-  readonly paintedAt: number;
-  readonly dueAt: number;
 }
 
 /** Whether this page or worker has WebCodecs video decoding. */
@@ -74,14 +66,13 @@ export class WebCodecsRenderer {
   private readonly scheduler: FrameScheduler<VideoFrame>;
   private decoder: VideoDecoder | undefined;
   private config: VideoDecoderConfig | undefined;
-  private context: CanvasRenderingContext2D | undefined;
   private frameMs = 1000 / 30;
   private firstPaint: number | undefined;
   /** Frames dropped before the decoder (waiting for a keyframe). */
   private dropped = 0;
 
   constructor(
-    private readonly canvas: HTMLCanvasElement,
+    private readonly sink: FrameSink,
     options: WebCodecsRendererOptions,
     private readonly clock: Clock = systemClock,
     private readonly visibility: Visibility = alwaysVisible,
@@ -158,7 +149,7 @@ export class WebCodecsRenderer {
     return {
       kind: 'webcodecs',
       late: this.scheduler.late,
-      skipped: this.scheduler.skipped + this.dropped,
+      skipped: this.scheduler.skipped + this.dropped + this.sink.dropped,
       painted: this.scheduler.painted,
       stallsPerMinute: minutes > 0 ? this.scheduler.late / minutes : 0,
       targetDelayMs: this.estimator.target(now),
@@ -170,6 +161,7 @@ export class WebCodecsRenderer {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.scheduler.destroy();
+    this.sink.close();
     if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
   }
 
@@ -184,21 +176,11 @@ export class WebCodecsRenderer {
   }
 
   private paint(frame: VideoFrame, dueAt: number): void {
-    const canvas = this.canvas;
-    if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
-      canvas.width = frame.displayWidth;
-      canvas.height = frame.displayHeight;
-      this.context = undefined;
-    }
-    this.context ??= canvas.getContext('2d', { alpha: false }) ?? undefined;
-    this.context?.drawImage(frame, 0, 0, canvas.width, canvas.height);
-    const paintedAt = this.clock.now();
+    this.sink.show(frame, dueAt);
     if (this.firstPaint === undefined) {
-      this.firstPaint = paintedAt;
+      this.firstPaint = this.clock.now();
       this.onStarted?.();
     }
-    const detail: FrameEventDetail = { mediaTime: frame.timestamp / 1e6, paintedAt, dueAt };
-    canvas.dispatchEvent(new CustomEvent(FRAME_EVENT, { bubbles: true, detail }));
   }
 
   private fail(message: string): void {

@@ -99,8 +99,11 @@ export class TransmuxWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: TransmuxError | undefined;
+  /** False when the transmuxer runs in the page ('main-thread'): it then cannot `render`. */
+  readonly inWorker: boolean;
 
   constructor(host: TransmuxerHost = 'module') {
+    this.inWorker = host !== 'main-thread';
     const early = host === 'module' ? takeEarlyWorker() : undefined;
     this.worker = early?.worker ?? startHost(host);
     this.worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.onResponse(event.data);
@@ -145,6 +148,18 @@ export class TransmuxWorker {
     const answer = await this.request({ type: 'record-stop' });
     if (answer.type !== 'recording') throw new Error('internal: record-stop answered with outputs');
     return answer.recording;
+  }
+
+  /**
+   * Live: the worker decodes and shows the stream itself, writing each frame to `frames` (a
+   * MediaStreamTrackGenerator's writable); its events come over `events`. Both are transferred.
+   */
+  async render(
+    options: { readonly targetLatency: number },
+    frames: WritableStream<VideoFrame>,
+    events: MessagePort,
+  ): Promise<void> {
+    await this.send({ type: 'render', options, frames, events }, [frames, events]);
   }
 
   terminate(): void {

@@ -6,6 +6,7 @@
  * the same id (`outputs` or `error`). Byte buffers are transferred, not copied, in both directions.
  */
 import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
+import type { RendererStats } from '../player/webcodecs-renderer.js';
 import type { Mp4Layout } from './mp4-file.js';
 
 /** An error as plain data: the worker never lets an exception become a lost log line. */
@@ -36,7 +37,31 @@ export type WorkerCommand =
    */
   | { readonly type: 'record-start'; readonly id: number; readonly options: RecordOptions }
   /** Stop recording: flush the recording's transmuxer and answer with `recording` (or `error`). */
-  | { readonly type: 'record-stop'; readonly id: number };
+  | { readonly type: 'record-stop'; readonly id: number }
+  /**
+   * Live: the worker decodes the stream itself (WebCodecs) and writes each frame at its due time to
+   * `frames` (a page's MediaStreamTrackGenerator's writable, transferred); `events` carries
+   * RendererEvent out and RendererControl in. Answered with empty `outputs`, or `error` when this
+   * worker has no VideoDecoder. Outputs still go to the page, which then appends none of them.
+   */
+  | {
+      readonly type: 'render';
+      readonly id: number;
+      readonly options: { readonly targetLatency: number };
+      readonly frames: WritableStream<VideoFrame>;
+      readonly events: MessagePort;
+    };
+
+/** What the worker's renderer tells the page (over the `render` command's port). */
+export type RendererEvent =
+  /** The first frame was written. */
+  | { readonly type: 'started' }
+  /** Its figures, a few times a second. */
+  | { readonly type: 'stats'; readonly stats: RendererStats }
+  | { readonly type: 'error'; readonly error: WorkerErrorData };
+
+/** What the page tells the worker's renderer. */
+export type RendererControl = { readonly type: 'visibility'; readonly visible: boolean };
 
 export interface RecordOptions {
   readonly layout: Mp4Layout;

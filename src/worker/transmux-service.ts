@@ -24,7 +24,7 @@ interface Recorder {
 }
 
 /** A failure of a command outside the core (e.g. Stop with nothing recorded). */
-class CommandError extends CodedError<'NOT_RECORDING' | 'NOTHING_RECORDED'> {}
+class CommandError extends CodedError<'NOT_RECORDING' | 'NOTHING_RECORDED' | 'NO_WEBCODECS'> {}
 
 export function toErrorData(error: unknown): WorkerErrorData {
   // H264MuxError from the core, CommandError from here.
@@ -91,6 +91,12 @@ export class TransmuxService {
         return [];
       case 'record-stop':
         return this.stopRecording();
+      case 'render':
+        // The worker entry attaches the renderer (./track-renderer.ts) once this is answered, in order.
+        if (typeof VideoDecoder === 'undefined') {
+          throw new CommandError('NO_WEBCODECS', 'This worker has no WebCodecs VideoDecoder.');
+        }
+        return [];
     }
   }
 

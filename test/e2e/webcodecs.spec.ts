@@ -1,6 +1,9 @@
-// The WebCodecs renderer (`?renderer=webcodecs`) on a live stream from the test server sending a
-// fixture in real time: frames decoded by a VideoDecoder and painted to a canvas at their due time,
-// with the `h264mux:frame` events and the renderer counters the latency benchmark reads.
+// The WebCodecs renderer on a live stream from the test server sending a fixture in real time:
+// - `?renderer=webcodecs-canvas`: frames decoded by a VideoDecoder in the page and painted to a canvas
+//   at their due time, with the `h264mux:frame` events and the renderer counters the latency
+//   benchmark reads;
+// - `?renderer=webcodecs` (Chromium): decoded in the transmuxer worker and written at their due time
+//   to a MediaStreamTrackGenerator the <video> plays, so no frame waits for the page's main thread.
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { FIXTURES, debug, expect, test } from './support/fixtures.js';
@@ -62,7 +65,7 @@ for (const transport of ['http', 'ws-au'] as const) {
     server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 11 });
     const src = transport === 'http' ? server.httpUrl : server.wsFramedUrl;
     await recordFrames(page);
-    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}&renderer=webcodecs`);
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}&renderer=webcodecs-canvas`);
     await expect
       .poll(async () => (await frames(page)).count, { timeout: 20_000 })
       .toBeGreaterThan(45);
@@ -104,3 +107,117 @@ for (const transport of ['http', 'ws-au'] as const) {
     await expect(page.locator('#stats')).toContainText('Playout delay');
   });
 }
+
+interface PresentedLog {
+  /** rVFC metadata.mediaTime of each callback, in order. */
+  mediaTimes: number[];
+  presentedFrames: number;
+}
+
+/** Records what the page's <video> presents (requestVideoFrameCallback), from its first script on. */
+async function recordPresented(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const log: PresentedLog = { mediaTimes: [], presentedFrames: 0 };
+    (window as unknown as { __presented: PresentedLog }).__presented = log;
+    const watch = (video: HTMLVideoElement): void => {
+      const step: VideoFrameRequestCallback = (_now, meta) => {
+        log.mediaTimes.push(meta.mediaTime);
+        log.presentedFrames = meta.presentedFrames;
+        video.requestVideoFrameCallback(step);
+      };
+      video.requestVideoFrameCallback(step);
+    };
+    const found = (): boolean => {
+      const video = document.querySelector('video');
+      if (!video) return false;
+      watch(video);
+      return true;
+    };
+    if (!found()) {
+      const observer = new MutationObserver(() => {
+        if (found()) observer.disconnect();
+      });
+      observer.observe(document, { childList: true, subtree: true });
+    }
+  });
+}
+
+function presented(page: Page): Promise<PresentedLog> {
+  return page.evaluate(() => (window as unknown as { __presented: PresentedLog }).__presented);
+}
+
+for (const transport of ['http', 'ws-au'] as const) {
+  test(`webcodecs renderer, live ${transport}: the worker writes frames to a track the video plays`, async ({
+    page,
+    appUrl,
+  }) => {
+    server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 12 });
+    const src = transport === 'http' ? server.httpUrl : server.wsFramedUrl;
+    await recordFrames(page);
+    await recordPresented(page);
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}&renderer=webcodecs`);
+    await expect
+      .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+      .toBeGreaterThan(45);
+
+    const log = await presented(page);
+    // In presentation order, never the same frame twice.
+    for (let i = 1; i < log.mediaTimes.length; i++) {
+      expect(log.mediaTimes[i]).toBeGreaterThan(log.mediaTimes[i - 1] ?? -Infinity);
+    }
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.state).toBe('playing');
+    const renderer = (state.stats as unknown as { renderer: RendererSnapshot }).renderer;
+    expect(renderer.kind).toBe('webcodecs');
+    expect(renderer.painted).toBeGreaterThanOrEqual(log.mediaTimes.length - 2);
+    expect(renderer.targetDelayMs).toBeGreaterThan(0);
+    // No page painting: no canvas, no h264mux:frame event; the <video> shows a MediaStream.
+    expect((await frames(page)).count).toBe(0);
+    const view = await page.evaluate(() => {
+      const video = document.querySelector('video');
+      return {
+        canvases: document.querySelectorAll('#player > canvas').length,
+        videoHidden: video?.hidden,
+        stream: video?.srcObject instanceof MediaStream,
+        width: video?.videoWidth,
+        height: video?.videoHeight,
+      };
+    });
+    expect(view).toEqual({
+      canvases: 0,
+      videoHidden: false,
+      stream: true,
+      width: 640,
+      height: 480,
+    });
+    await expect(page.locator('#stats')).toContainText('WebCodecs');
+    await expect(page.locator('#stats')).toContainText('Playout delay');
+  });
+}
+
+test('webcodecs renderer from the worker: stopping the session releases the track', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30 });
+  await recordPresented(page);
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}&renderer=webcodecs`);
+  await expect
+    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+    .toBeGreaterThan(10);
+  const track = await page.evaluate(() => {
+    const video = document.querySelector('video');
+    const stream = video?.srcObject;
+    return stream instanceof MediaStream ? stream.getVideoTracks()[0]?.readyState : undefined;
+  });
+  expect(track).toBe('live');
+  // A file dropped in its place ends the live session (the page closes it).
+  await page.locator('input[type=file]').setInputFiles(P01);
+  await expect
+    .poll(() => page.evaluate(() => document.querySelector('video')?.srcObject ?? null))
+    .toBeNull();
+  await expect
+    .poll(async () => (await debug(page)).state, { timeout: 20_000 })
+    .toMatch(/playing|ended/);
+});

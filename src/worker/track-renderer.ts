@@ -1,0 +1,89 @@
+/**
+ * The WebCodecs renderer inside the transmuxer worker (the `render` command of ./protocol.ts): the
+ * worker's own outputs are decoded there and each frame is written at its due time to the page's
+ * video track (../player/frame-sink.ts `TrackSink`). Bytes → transmuxer → decoder → track never touch
+ * the page's main thread, whose load (a slow CPU, layout, garbage collection) then delays no frame;
+ * the page only forwards bytes and shows the `<video>`.
+ *
+ * It tells the page, over the command's port, when the first frame is out, its figures four times a
+ * second, and its failure; the page tells it when it is hidden (arrivals measured in a hidden page
+ * say nothing of the network).
+ */
+import type { TransmuxerOutput } from '../core/index.js';
+import { systemClock } from '../player/clock.js';
+import type { PlayerError } from '../player/errors.js';
+import { TrackSink } from '../player/frame-sink.js';
+import type { Visibility } from '../player/visibility.js';
+import { WebCodecsRenderer } from '../player/webcodecs-renderer.js';
+import type { RendererControl, RendererEvent, WorkerCommand } from './protocol.js';
+
+type RenderCommand = Extract<WorkerCommand, { type: 'render' }>;
+
+export const STATS_INTERVAL_MS = 250;
+
+/** Visibility as the page reports it over the port. */
+class ReportedVisibility implements Visibility {
+  visible = true;
+  private readonly listeners = new Set<() => void>();
+
+  set(visible: boolean): void {
+    if (visible === this.visible) return;
+    this.visible = visible;
+    for (const listener of this.listeners) listener();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export class TrackRenderer {
+  private readonly renderer: WebCodecsRenderer;
+  private readonly port: MessagePort;
+  private readonly visibility = new ReportedVisibility();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private closed = false;
+
+  /** Made once the command was answered without error (the service checked for WebCodecs). */
+  constructor(command: RenderCommand) {
+    this.port = command.events;
+    this.renderer = new WebCodecsRenderer(
+      new TrackSink(command.frames),
+      { targetLatency: command.options.targetLatency },
+      systemClock,
+      this.visibility,
+    );
+    this.renderer.onStarted = () => this.post({ type: 'started' });
+    this.renderer.onError = (error: PlayerError) =>
+      this.post({ type: 'error', error: error.toJSON() });
+    this.port.onmessage = (event: MessageEvent<RendererControl>) => {
+      if (event.data.type === 'visibility') this.visibility.set(event.data.visible);
+    };
+    this.timer = setInterval(
+      () => this.post({ type: 'stats', stats: this.renderer.stats }),
+      STATS_INTERVAL_MS,
+    );
+  }
+
+  /** The worker's outputs, before their buffers are transferred to the page. */
+  feed(outputs: readonly TransmuxerOutput[]): void {
+    if (this.closed) return;
+    for (const out of outputs) {
+      if (out.type === 'init') this.renderer.appendInit(out);
+      else if (out.type === 'media') this.renderer.appendMedia(out);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.renderer.destroy();
+    this.port.close();
+  }
+
+  private post(event: RendererEvent): void {
+    if (!this.closed) this.port.postMessage(event);
+  }
+}

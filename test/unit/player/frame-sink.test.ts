@@ -1,0 +1,98 @@
+// The track sink of the WebCodecs renderer (the worker's output to a MediaStreamTrackGenerator's
+// writable) against a real WritableStream whose sink the test controls: a clone is written and closed
+// once the stream took it, the renderer's own frame is left to the renderer, a track that stops taking
+// frames costs dropped frames (never the decoder's pool, never an exception).
+import { describe, expect, it } from 'vitest';
+import { MAX_PENDING_WRITES, TrackSink } from '../../../src/player/frame-sink.js';
+
+class FakeFrame {
+  closed = false;
+  readonly clones: FakeFrame[] = [];
+  constructor(readonly timestamp: number) {}
+  clone(): FakeFrame {
+    if (this.closed) throw new Error('clone of a closed frame');
+    const copy = new FakeFrame(this.timestamp);
+    this.clones.push(copy);
+    return copy;
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** A writable whose writes complete when the test says so (`release`) or at once (`auto`). */
+function track(mode: 'auto' | 'manual' | 'failing') {
+  const written: FakeFrame[] = [];
+  const waiting: (() => void)[] = [];
+  const stream = new WritableStream<FakeFrame>({
+    write(frame) {
+      // What the stream takes must still be open (a closed VideoFrame cannot be serialized).
+      expect(frame.closed).toBe(false);
+      written.push(frame);
+      if (mode === 'failing') throw new Error('track stopped');
+      if (mode === 'auto') return;
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+  });
+  const release = (): void => waiting.shift()?.();
+  return { stream, written, release };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function show(sink: TrackSink, frame: FakeFrame): void {
+  sink.show(frame as unknown as VideoFrame);
+  // The renderer closes its frame as soon as `show` returns.
+  frame.close();
+}
+
+describe('TrackSink', () => {
+  it('writes a clone of each frame and closes the clone once the track took it', async () => {
+    const t = track('auto');
+    const sink = new TrackSink(t.stream as unknown as WritableStream<VideoFrame>);
+    const frames = [0, 1, 2].map((n) => new FakeFrame(n * 33_333));
+    for (const f of frames) show(sink, f);
+    await settle();
+    expect(t.written.map((f) => f.timestamp)).toEqual([0, 33_333, 66_666]);
+    for (const f of frames) {
+      expect(f.clones).toHaveLength(1);
+      expect(f.clones[0]?.closed).toBe(true);
+    }
+    expect(sink.dropped).toBe(0);
+  });
+
+  it(`drops frames while ${MAX_PENDING_WRITES} writes wait, and takes them again once written`, async () => {
+    const t = track('manual');
+    const sink = new TrackSink(t.stream as unknown as WritableStream<VideoFrame>);
+    const frames = Array.from({ length: MAX_PENDING_WRITES + 3 }, (_, n) => new FakeFrame(n));
+    for (const f of frames) show(sink, f);
+    await settle();
+    expect(sink.dropped).toBe(3);
+    // Frames held by the sink are clones only: the dropped ones were never copied.
+    expect(frames.filter((f) => f.clones.length > 0)).toHaveLength(MAX_PENDING_WRITES);
+    for (let i = 0; i < MAX_PENDING_WRITES; i++) {
+      t.release();
+      await settle();
+    }
+    expect(frames.flatMap((f) => f.clones).every((c) => c.closed)).toBe(true);
+    show(sink, new FakeFrame(99));
+    await settle();
+    expect(t.written.at(-1)?.timestamp).toBe(99);
+    expect(sink.dropped).toBe(3);
+  });
+
+  it('drops frames without throwing once the track fails, and closes every clone', async () => {
+    const t = track('failing');
+    const sink = new TrackSink(t.stream as unknown as WritableStream<VideoFrame>);
+    const first = new FakeFrame(0);
+    show(sink, first);
+    await settle();
+    const later = new FakeFrame(1);
+    expect(() => show(sink, later)).not.toThrow();
+    await settle();
+    expect(first.clones[0]?.closed).toBe(true);
+    expect(later.clones).toHaveLength(0);
+    expect(sink.dropped).toBe(1);
+    expect(() => sink.close()).not.toThrow();
+  });
+});
