@@ -13,7 +13,7 @@ export interface PageParams {
   readonly fps: number | undefined;
   /** Live: the playout delay in seconds (0, also written `auto`: adaptive). */
   readonly latency: number;
-  /** Live: the renderer (`mse`, `webcodecs`, `webcodecs-canvas`, `auto`; default mse). */
+  /** Live: the renderer (`mse`, `webcodecs`, `webcodecs-canvas`, `auto`; default auto). */
   readonly renderer: RendererChoice | undefined;
   /** WebSocket framing override (see src/sources/framing.ts). */
   readonly framing: WsFraming | undefined;

@@ -60,7 +60,11 @@ function fileRows(stats: SessionStats, file: StatsSource & { kind: 'file' }): [s
   ];
 }
 
-const RENDERER_NAMES = { mse: 'MSE (<video>)', webcodecs: 'WebCodecs (<canvas>)' } as const;
+const RENDERER_NAMES = {
+  video: 'MSE (<video>)',
+  canvas: 'WebCodecs (<canvas>)',
+  track: 'WebCodecs from the worker (<video>)',
+} as const;
 
 function liveRows(stats: SessionStats): [string, string][] {
   const p = stats.player;
@@ -73,7 +77,7 @@ function liveRows(stats: SessionStats): [string, string][] {
     ]);
   if (r)
     rows.push(
-      ['Renderer', RENDERER_NAMES[r.kind]],
+      ['Renderer', RENDERER_NAMES[r.output]],
       [
         'Playout delay',
         `${fmt(r.targetDelayMs, 0)} ms target (jitter p99 ${fmt(r.jitterMs, 0)} ms)`,

@@ -62,7 +62,7 @@ export interface PlayerOptions {
    * that fixed delay.
    */
   readonly latency?: number | 'auto' | undefined;
-  /** Live: the renderer (default 'mse'; see RendererChoice). */
+  /** Live: the renderer (default 'auto'; see RendererChoice). */
   readonly renderer?: RendererChoice | undefined;
   /** The WebCodecs renderer's canvas (default: one created next to the <video>, which is hidden). */
   readonly canvas?: HTMLCanvasElement | undefined;
@@ -368,6 +368,7 @@ export class Player extends EventTarget {
     const p = this.player.stats;
     return {
       kind: 'mse',
+      output: 'video',
       late: p.underflows,
       skipped: p.skippedFrames + p.unpresentedFrames,
       painted: p.decodedFrames - p.droppedFrames,
@@ -383,7 +384,7 @@ export class Player extends EventTarget {
    * the video.
    */
   private chooseRenderer(live: boolean): void {
-    const choice = this.options.renderer ?? 'mse';
+    const choice = this.options.renderer ?? 'auto';
     if (!live || choice === 'mse') return;
     const inWorker = !this.options.canvas && canRenderInWorker(this.worker);
     if (choice === 'auto' && !inWorker) return;
@@ -677,6 +678,7 @@ export class Player extends EventTarget {
 /** The worker's renderer before its first report. */
 const NO_FRAMES_YET: RendererStats = {
   kind: 'webcodecs',
+  output: 'track',
   late: 0,
   skipped: 0,
   painted: 0,

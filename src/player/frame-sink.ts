@@ -14,6 +14,7 @@
 import type { Clock } from './clock.js';
 
 export interface FrameSink {
+  readonly kind: 'canvas' | 'track';
   /** Shows `frame` now; `dueAt` is when it was due (the clock's ms). */
   show(frame: VideoFrame, dueAt: number): void;
   /** Frames the sink could not show (a track that stopped taking them). */
@@ -31,6 +32,7 @@ export interface FrameEventDetail {
 }
 
 export class CanvasSink implements FrameSink {
+  readonly kind = 'canvas';
   readonly dropped = 0;
   private context: CanvasRenderingContext2D | undefined;
 
@@ -68,6 +70,7 @@ export class CanvasSink implements FrameSink {
 export const MAX_PENDING_WRITES = 4;
 
 export class TrackSink implements FrameSink {
+  readonly kind = 'track';
   dropped = 0;
   private pending = 0;
   private readonly writer: WritableStreamDefaultWriter<VideoFrame>;

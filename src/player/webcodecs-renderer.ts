@@ -25,6 +25,8 @@ import type { Visibility } from './visibility.js';
 /** What a renderer reports (both renderers; see src/play/player.ts). */
 export interface RendererStats {
   readonly kind: 'mse' | 'webcodecs';
+  /** Where the frames show: the <video> fed by MSE, a page's canvas, a track the worker writes. */
+  readonly output: 'video' | FrameSink['kind'];
   /** Frames shown more than a frame interval after their due time (WebCodecs), stalls (MSE). */
   readonly late: number;
   /** Frames decoded (or received) but never shown. */
@@ -148,6 +150,7 @@ export class WebCodecsRenderer {
     const minutes = this.firstPaint === undefined ? 0 : (now - this.firstPaint) / 60_000;
     return {
       kind: 'webcodecs',
+      output: this.sink.kind,
       late: this.scheduler.late,
       skipped: this.scheduler.skipped + this.dropped + this.sink.dropped,
       painted: this.scheduler.painted,

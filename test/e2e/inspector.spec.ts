@@ -164,7 +164,8 @@ test('inspector: a live 60 fps stream scrolls through the capped chart', async (
   if (!fixture) throw new Error('fixture p08 missing');
   server = await startStreamServer({ file: join(FIXTURES, fixture.name), fps: 60 });
   await page.setViewportSize({ width: 1400, height: 1000 });
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsUrl)}`);
+  // The <video>'s frame counters are MSE's (a worker-written track counts none in Chromium).
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsUrl)}`);
   await page.click('#inspector-toggle');
   // 600 frames kept: after 10+ s at 60 fps the chart holds exactly the cap and keeps scrolling.
   await expect

@@ -1,5 +1,7 @@
 // Live streams from a test server sending a fixture in real time (one access unit per 1/fps s),
-// over chunked HTTP and WebSocket, with writes cut at random byte positions.
+// over chunked HTTP and WebSocket, with writes cut at random byte positions, through the MSE player
+// (`renderer=mse`: its buffer, playout delay and <video> counters are what these tests read). The
+// WebCodecs renderer, Chromium's default for live streams, is tested in webcodecs.spec.ts.
 import { createServer } from 'node:net';
 import { startServe } from '../../src/cli/serve/index.js';
 import type { ServeHandle } from '../../src/cli/serve/index.js';
@@ -56,7 +58,7 @@ for (const transport of ['http', 'ws', 'ws-au'] as const) {
         : transport === 'ws'
           ? server.wsUrl
           : server.wsFramedUrl;
-    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(src)}`);
     await expectFramesAdvance(page, 60);
     const state = await debug(page);
     expect(state.errors).toEqual([]);
@@ -81,7 +83,7 @@ test('live: a mid-stream join starts at the next keyframe', async ({ page, appUr
   while ((server.currentFrame() % 30) - 10 < 0 || server.currentFrame() % 30 > 20) {
     await page.waitForTimeout(10);
   }
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.httpUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.httpUrl)}`);
   await expectFramesAdvance(page, 30);
   const state = await debug(page);
   expect(state.errors).toEqual([]);
@@ -101,7 +103,7 @@ test('live: a join into an open-GOP B-frame stream starts at a recovery point an
   while (server.currentFrame() % 150 < 55 || server.currentFrame() % 150 > 85) {
     await page.waitForTimeout(10);
   }
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.httpUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.httpUrl)}`);
   await expectFramesAdvance(page, 60);
   const state = await debug(page);
   expect(state.errors).toEqual([]);
@@ -115,7 +117,7 @@ test('live: parameter-set changes (360p -> 720p -> 360p) keep playing', async ({
 }) => {
   // The server loops p10, so the stream changes 640x360 -> 1280x720 and back every 2 s.
   server = await startStreamServer({ file: P10, fps: 30, randomChunks: true, seed: 11 });
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsUrl)}`);
   const size = async (): Promise<string> => {
     const v = await videoState(page);
     return `${v.width}x${v.height}`;
@@ -137,7 +139,7 @@ for (const transport of ['http', 'ws'] as const) {
   }) => {
     server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 5 });
     const src = transport === 'http' ? server.httpUrl : server.wsUrl;
-    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(src)}`);
     await expectFramesAdvance(page, 30);
     await server.stop();
     await expect(page.locator('#notice')).toContainText('reconnecting', { timeout: 5000 });
@@ -164,7 +166,7 @@ for (const transport of ['http', 'ws'] as const) {
       transport === 'http'
         ? `http://127.0.0.1:${port}/stream.h264`
         : `ws://127.0.0.1:${port}/stream`;
-    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(src)}`);
     await expect(page.locator('#error')).toContainText('URL unreachable');
     await expect(page.locator('#notice')).toContainText('Trying again');
     await page.waitForTimeout(1000);
@@ -180,7 +182,7 @@ for (const transport of ['http', 'ws'] as const) {
 
 test('http file URL (Content-Length) plays to the end like a file', async ({ page, appUrl }) => {
   server = await startStreamServer({ file: P01, fps: 30 });
-  await page.goto(`${appUrl}?rate=4&src=${encodeURIComponent(server.fileUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&rate=4&src=${encodeURIComponent(server.fileUrl)}`);
   await expect.poll(async () => (await debug(page)).state, { timeout: 20_000 }).toBe('ended');
   expect((await videoState(page)).total).toBe(150);
   expect((await debug(page)).stats?.live).toBe(false);
@@ -191,7 +193,7 @@ test('live: the buffer behind the playhead is trimmed (from a timer, at keyframe
   appUrl,
 }) => {
   server = await startStreamServer({ file: P01, fps: 30, seed: 9 });
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsUrl)}`);
   const buffered = (): Promise<{ start: number; end: number; t: number }> =>
     page.evaluate(() => {
       const v = document.querySelector('video');
@@ -215,7 +217,7 @@ test('live, hidden tab: trimming goes on from the timer while the video does not
   appUrl,
 }) => {
   server = await startStreamServer({ file: P01, fps: 30, seed: 17 });
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsFramedUrl)}`);
   await expectFramesAdvance(page, 30);
   const buffered = (): Promise<{ start: number; end: number; t: number; paused: boolean }> =>
     page.evaluate(() => {
@@ -293,7 +295,9 @@ test('live through the relay: after the GOP-cache burst, one jump to the live ed
     while (server.currentFrame() % 30 < 20 || server.currentFrame() % 30 > 26) {
       await page.waitForTimeout(5);
     }
-    await page.goto(`${appUrl}?src=${encodeURIComponent(`ws://127.0.0.1:${relay.port}/stream`)}`);
+    await page.goto(
+      `${appUrl}?renderer=mse&src=${encodeURIComponent(`ws://127.0.0.1:${relay.port}/stream`)}`,
+    );
     await expect
       .poll(async () => (await videoState(page)).total, { timeout: 10_000 })
       .toBeGreaterThan(0);
@@ -361,7 +365,7 @@ for (const transport of ['ws', 'http'] as const) {
           ? `ws://127.0.0.1:${relay.port}/stream`
           : `http://127.0.0.1:${relay.port}/stream.h264`;
       // A 3 s stall timeout: without the relay's word the page would drop the connection twice below.
-      await page.goto(`${appUrl}?src=${encodeURIComponent(src)}&stall=3`);
+      await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(src)}&stall=3`);
       await expect(page.locator('#notice')).toContainText(
         'The relay is up, the camera is not: retrying (upstream unreachable (ECONNREFUSED))',
       );
@@ -389,7 +393,7 @@ test('live at the edge: the adaptive playout delay keeps the picture smooth', as
   // to a half of the frames as dropped (the edge guard before the adaptive delay: 55 % beside another
   // browser test). The adaptive delay keeps the playhead just above the arrival jitter behind the edge.
   server = await startStreamServer({ file: P01, fps: 30, seed: 23 });
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsFramedUrl)}`);
   await expectFramesAdvance(page, 20);
   const start = await videoState(page);
   await expectFramesAdvance(page, 150);
@@ -432,7 +436,7 @@ test('live: a camera stream with no declared reordering bound is not held back',
     clock: 'per-client',
     onFrameSent: () => sent++,
   });
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsFramedUrl)}`);
   await expectFramesAdvance(page, 45);
   // Frames sent but not yet in the SourceBuffer: network, worker and append only (a few), never the 16
   // held. (Counted to the buffer's end, not to the frames decoded: those trail by the playout delay and the
@@ -476,7 +480,7 @@ test('live: B-frames in a stream that declared no bound -> one restart at a keyf
     fps: 30,
     clock: 'per-client',
   });
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsFramedUrl)}`);
   // The first GOP's B-frames prove reordering; output resumes at the IDR 1 s in, then goes on.
   await expectFramesAdvance(page, 60, 20_000);
   const state = await debug(page);

@@ -221,3 +221,29 @@ test('webcodecs renderer from the worker: stopping the session releases the trac
     .poll(async () => (await debug(page)).state, { timeout: 20_000 })
     .toMatch(/playing|ended/);
 });
+
+test('the default renderer of a live stream in Chromium is WebCodecs from the worker; files stay MSE', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30 });
+  await recordPresented(page);
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await expect
+    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+    .toBeGreaterThan(10);
+  const live = (await debug(page)).stats as unknown as {
+    renderer: { kind: string; output: string };
+    player: unknown;
+  };
+  expect(live.renderer).toMatchObject({ kind: 'webcodecs', output: 'track' });
+  expect(live.player).toBeUndefined();
+  await expect(page.locator('#stats')).toContainText('WebCodecs from the worker');
+  await page.locator('input[type=file]').setInputFiles(P01);
+  await expect
+    .poll(async () => ((await debug(page)).stats as unknown as { player?: unknown }).player, {
+      timeout: 20_000,
+    })
+    .toBeDefined();
+  expect(((await debug(page)).stats as unknown as { renderer?: unknown }).renderer).toBeUndefined();
+});

@@ -24,7 +24,7 @@ for (const transport of ['http', 'ws'] as const) {
   }) => {
     server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 7 });
     const src = transport === 'http' ? server.httpUrl : server.wsUrl;
-    await openWatched(browserSession, origin, `?src=${encodeURIComponent(src)}`);
+    await openWatched(browserSession, origin, `?renderer=mse&src=${encodeURIComponent(src)}`);
     const started = await browserSession.waitFor(
       () => {
         const w = window as unknown as { __probe: { presented: number } };
