@@ -25,8 +25,10 @@ import { isSeekable } from '../sources/source.js';
 import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
 import { TransmuxError, TransmuxWorker } from '../worker/client.js';
 import type { TransmuxerHost } from '../worker/client.js';
-import type { RecordOptions, Recording } from '../worker/protocol.js';
+import type { RecordOptions, Recording, WorkerErrorData } from '../worker/protocol.js';
 import { canRenderInWorker, WorkerTrackOutput } from './worker-track.js';
+import { WorkerSocketSource } from './worker-socket.js';
+import { WebSocketSource } from '../sources/websocket-source.js';
 
 export type PlaybackState =
   'connecting' | 'buffering' | 'playing' | 'paused' | 'reconnecting' | 'ended' | 'error';
@@ -164,6 +166,8 @@ export class Player extends EventTarget {
 
   private readonly worker: TransmuxWorker;
   private readonly player: MsePlayer;
+  /** What is read: the caller's source, or a live WebSocket the worker reads itself. */
+  private readonly source: ByteSource;
   /** Live with the WebCodecs renderer: segments go there instead of to the MSE player. */
   private webcodecs: WebCodecsRenderer | undefined;
   /** Live with the WebCodecs renderer in the worker: the worker shows the stream in the <video>. */
@@ -202,11 +206,12 @@ export class Player extends EventTarget {
 
   constructor(
     private readonly video: HTMLVideoElement,
-    private readonly source: ByteSource,
+    source: ByteSource,
     private readonly options: PlayerOptions = {},
   ) {
     super();
     this.worker = new TransmuxWorker(options.transmuxer);
+    this.source = this.readInWorker(source) ?? source;
     this.player = new MsePlayer(
       video,
       { playbackRate: options.playbackRate ?? 1 },
@@ -421,6 +426,36 @@ export class Player extends EventTarget {
     this.webcodecs = renderer;
   }
 
+  /**
+   * A live WebSocket shown by the WebCodecs renderer from the worker is read there too: then nothing
+   * between the socket and the screen waits for this page's main thread. Undefined: read here.
+   */
+  private readInWorker(source: ByteSource): WorkerSocketSource | undefined {
+    const choice = this.options.renderer ?? 'auto';
+    if (!(source instanceof WebSocketSource)) return undefined;
+    if (choice !== 'auto' && choice !== 'webcodecs') return undefined;
+    if (this.options.canvas || !hasWebCodecs() || !canRenderInWorker(this.worker)) return undefined;
+    this.worker.onSourceOutputs = (outputs, bytes, error) =>
+      this.onWorkerOutputs(outputs, bytes, error);
+    return new WorkerSocketSource(source.label, this.worker, source.options);
+  }
+
+  /** Outputs of the bytes the worker read itself (in order). */
+  private onWorkerOutputs(
+    outputs: readonly TransmuxerOutput[],
+    bytes: number,
+    error: WorkerErrorData | undefined,
+  ): void {
+    if (this.stopped || this.state === 'error') return;
+    if (error) {
+      this.fail(new TransmuxError(error));
+      return;
+    }
+    this.timeline.firstBytes ??= performance.now();
+    this.bytesReceived += bytes;
+    this.chain = this.chain.then(() => this.handle(outputs)).catch((e: unknown) => this.fail(e));
+  }
+
   /** The worker decodes and shows the stream; MSE is let go (its appends would go nowhere). */
   private renderInWorker(): void {
     this.player.destroy();
@@ -433,9 +468,18 @@ export class Player extends EventTarget {
       documentVisibility(this.video.ownerDocument),
       {
         started: () => this.rendererStarted(),
+        painting: () => this.rendererPainting(),
         error: (error) => this.fail(new TransmuxError(error)),
       },
     );
+  }
+
+  /**
+   * The WebCodecs renderer shows frames: after a reconnection the session is playing again (its
+   * <video> or canvas never stopped, so no media event says so).
+   */
+  private rendererPainting(): void {
+    if (this.state === 'buffering') this.rendererStarted();
   }
 
   private rendererStarted(): void {
@@ -630,6 +674,11 @@ export class Player extends EventTarget {
   };
 
   private sample(): void {
+    // The page's canvas renderer: frames painted since the last sample (see rendererPainting).
+    const previous = this.samples[this.samples.length - 1];
+    if (this.webcodecs && previous && this.webcodecs.stats.painted > previous.decoded) {
+      this.rendererPainting();
+    }
     this.samples.push({
       time: performance.now(),
       bytes: this.bytesReceived,
@@ -659,6 +708,9 @@ export class Player extends EventTarget {
     this.errors.push(data);
     this.setState('error');
     this.source.stop();
+    // A <video> on a track that never got a frame delays the page's load event (HTML "delaying the
+    // load event" until the first frame): let it go. With frames shown, it keeps the last one.
+    if (this.workerTrack && !this.workerTrack.stats?.painted) this.workerTrack.close();
     this.emit('error', data);
     this.changed();
   }

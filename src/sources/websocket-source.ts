@@ -26,7 +26,7 @@ export class WebSocketSource implements ByteSource {
 
   constructor(
     readonly label: string,
-    private readonly options: WebSocketSourceOptions,
+    readonly options: WebSocketSourceOptions,
   ) {}
 
   start(sink: SourceSink): void {

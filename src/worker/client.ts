@@ -17,9 +17,12 @@ import { TransmuxService } from './transmux-service.js';
 import type {
   RecordOptions,
   Recording,
+  SourceEvent,
+  SourceSpec,
   WorkerCommand,
   WorkerErrorData,
   WorkerResponse,
+  WorkerSourceMessage,
 } from './protocol.js';
 
 type CommandBody<C extends WorkerCommand> = C extends WorkerCommand ? Omit<C, 'id'> : never;
@@ -59,7 +62,7 @@ export type TransmuxerHost = 'module' | 'main-thread' | URL | (() => Worker);
 
 /** What the client needs of a Worker; the main-thread service offers the same. */
 interface WorkerPort {
-  onmessage: ((event: MessageEvent<WorkerResponse>) => void) | null;
+  onmessage: ((event: MessageEvent<WorkerResponse | WorkerSourceMessage>) => void) | null;
   onerror: ((event: ErrorEvent) => void) | null;
   postMessage(message: WorkerCommand, transfer: Transferable[]): void;
   terminate(): void;
@@ -101,12 +104,24 @@ export class TransmuxWorker {
   private failure: TransmuxError | undefined;
   /** False when the transmuxer runs in the page ('main-thread'): it then cannot `render`. */
   readonly inWorker: boolean;
+  /** The events of the source the worker reads (`openSource`). */
+  onSourceEvent: ((event: SourceEvent) => void) | undefined;
+  /** The outputs of the bytes of the source the worker reads, in order. */
+  onSourceOutputs:
+    | ((outputs: readonly TransmuxerOutput[], bytes: number, error?: WorkerErrorData) => void)
+    | undefined;
 
   constructor(host: TransmuxerHost = 'module') {
     this.inWorker = host !== 'main-thread';
     const early = host === 'module' ? takeEarlyWorker() : undefined;
     this.worker = early?.worker ?? startHost(host);
-    this.worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.onResponse(event.data);
+    this.worker.onmessage = (event: MessageEvent<WorkerResponse | WorkerSourceMessage>) => {
+      const message = event.data;
+      if (message.type === 'source-event') this.onSourceEvent?.(message.event);
+      else if (message.type === 'source-outputs')
+        this.onSourceOutputs?.(message.outputs, message.bytes, message.error);
+      else this.onResponse(message);
+    };
     this.worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       this.failed(event.message || 'could not load the worker script');
@@ -160,6 +175,20 @@ export class TransmuxWorker {
     events: MessagePort,
   ): Promise<void> {
     await this.send({ type: 'render', options, frames, events }, [frames, events]);
+  }
+
+  /** Live: the worker reads `spec` itself (events: `onSourceEvent`; outputs: `onSourceOutputs`). */
+  async openSource(spec: SourceSpec): Promise<void> {
+    await this.send({ type: 'source-open', spec });
+  }
+
+  /** The page handled the worker source's last `connected` event: its bytes may flow. */
+  async sourceReady(): Promise<void> {
+    await this.send({ type: 'source-ready' });
+  }
+
+  async closeSource(): Promise<void> {
+    await this.send({ type: 'source-close' });
   }
 
   terminate(): void {

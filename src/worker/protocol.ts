@@ -7,6 +7,9 @@
  */
 import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
+import type { ConnectionInfo } from '../sources/source.js';
+import type { WsFraming } from '../sources/framing.js';
+import type { UpstreamNotice } from '../sources/relay-protocol.js';
 import type { Mp4Layout } from './mp4-file.js';
 
 /** An error as plain data: the worker never lets an exception become a lost log line. */
@@ -50,6 +53,53 @@ export type WorkerCommand =
       readonly options: { readonly targetLatency: number };
       readonly frames: WritableStream<VideoFrame>;
       readonly events: MessagePort;
+    }
+  /**
+   * Live: the worker reads the source itself (./source-reader.ts); its events and its outputs come as
+   * `source-event` and `source-outputs` messages. Answered with empty `outputs` at once.
+   */
+  | { readonly type: 'source-open'; readonly id: number; readonly spec: SourceSpec }
+  /** The page handled the source's last `connected` event (commands for it come first): bytes flow. */
+  | { readonly type: 'source-ready'; readonly id: number }
+  | { readonly type: 'source-close'; readonly id: number };
+
+/** A source the worker can read (a live WebSocket). */
+export interface SourceSpec {
+  readonly kind: 'websocket';
+  readonly url: string;
+  readonly framing?: WsFraming | undefined;
+  readonly stallTimeoutMs: number;
+}
+
+/** What the worker's source tells the page (the SourceSink calls, as data). */
+export type SourceEvent =
+  | { readonly type: 'connected'; readonly info: ConnectionInfo; readonly reconnects: number }
+  | {
+      readonly type: 'reconnecting';
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'unreachable';
+      readonly error: WorkerErrorData;
+      readonly attempt: number;
+      readonly delayMs: number;
+    }
+  | { readonly type: 'upstream'; readonly notice: UpstreamNotice }
+  | { readonly type: 'error'; readonly error: WorkerErrorData }
+  | { readonly type: 'end' };
+
+/** Messages the worker sends on its own (no command id): its source's events and outputs. */
+export type WorkerSourceMessage =
+  | { readonly type: 'source-event'; readonly event: SourceEvent }
+  | {
+      readonly type: 'source-outputs';
+      readonly outputs: readonly TransmuxerOutput[];
+      /** Stream bytes these outputs come from. */
+      readonly bytes: number;
+      /** The transmuxer refused the bytes (e.g. not H.264): playback ends with this. */
+      readonly error?: WorkerErrorData | undefined;
     };
 
 /** What the worker's renderer tells the page (over the `render` command's port). */

@@ -91,6 +91,11 @@ export class TransmuxService {
         return [];
       case 'record-stop':
         return this.stopRecording();
+      case 'source-open':
+      case 'source-ready':
+      case 'source-close':
+        // The worker entry runs the source (./source-reader.ts); nothing for the transmuxer here.
+        return [];
       case 'render':
         // The worker entry attaches the renderer (./track-renderer.ts) once this is answered, in order.
         if (typeof VideoDecoder === 'undefined') {

@@ -2,18 +2,65 @@
 /**
  * Worker entry: answers the commands of ./protocol.ts in order with a TransmuxService. Output buffers
  * are transferred back; the page feeds MSE with them. After a `render` command, the worker shows the
- * stream itself (./track-renderer.ts): each answer's outputs are decoded here first.
+ * stream itself (./track-renderer.ts): each answer's outputs are decoded here first. After
+ * `source-open`, it reads the live source too (./source-reader.ts) and sends the outputs of those bytes
+ * as `source-outputs`.
  */
-import type { WorkerCommand } from './protocol.js';
+import type { TransmuxerOutput } from '../core/index.js';
+import type { SourceEvent, WorkerCommand, WorkerSourceMessage } from './protocol.js';
+import { SourceReader } from './source-reader.js';
 import { TrackRenderer } from './track-renderer.js';
 import { TransmuxService } from './transmux-service.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const service = new TransmuxService();
 let renderer: TrackRenderer | undefined;
+let reader: SourceReader | undefined;
+
+function send(message: WorkerSourceMessage, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+/** Bytes of the worker's own source: through the same ordered service as the page's pushes. */
+function pushFromSource(data: Uint8Array, endOfAccessUnit: boolean): void {
+  void service
+    .handle({ type: 'push', id: 0, data, endOfAccessUnit })
+    .then(([response, transfer]) => {
+      if (response.type === 'error') {
+        send({
+          type: 'source-outputs',
+          outputs: [],
+          bytes: data.byteLength,
+          error: response.error,
+        });
+        return;
+      }
+      if (response.type !== 'outputs') return;
+      const outputs: readonly TransmuxerOutput[] = response.outputs;
+      renderer?.feed(outputs);
+      send({ type: 'source-outputs', outputs, bytes: data.byteLength }, transfer);
+    });
+}
 
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
+  switch (command.type) {
+    case 'source-open':
+      reader?.stop();
+      reader = new SourceReader(command.spec, pushFromSource, (sourceEvent: SourceEvent) =>
+        send({ type: 'source-event', event: sourceEvent }),
+      );
+      reader.start();
+      break;
+    case 'source-ready':
+      // Commands posted before this one (configure, reset, render) are queued in the service already.
+      reader?.resume();
+      break;
+    case 'source-close':
+      reader?.stop();
+      reader = undefined;
+      break;
+  }
   void service.handle(command).then(([response, transfer]) => {
     if (command.type === 'render' && response.type === 'outputs') {
       renderer?.close();

@@ -4,8 +4,13 @@
 //   benchmark reads;
 // - `?renderer=webcodecs` (Chromium): decoded in the transmuxer worker and written at their due time
 //   to a MediaStreamTrackGenerator the <video> plays, so no frame waits for the page's main thread.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { WebSocketServer } from 'ws';
 import { FIXTURES, debug, expect, test } from './support/fixtures.js';
 import { startStreamServer } from './support/stream-server.mjs';
 import type { StreamServer } from './support/stream-server.mjs';
@@ -246,4 +251,130 @@ test('the default renderer of a live stream in Chromium is WebCodecs from the wo
     })
     .toBeDefined();
   expect(((await debug(page)).stats as unknown as { renderer?: unknown }).renderer).toBeUndefined();
+});
+
+/** Counts the WebSockets the page itself opens (the worker's are not the page's). */
+async function countPageSockets(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const Native = window.WebSocket;
+    const counter = { opened: 0 };
+    (window as unknown as { __sockets: { opened: number } }).__sockets = counter;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        counter.opened++;
+      }
+    };
+  });
+}
+
+function pageSockets(page: Page): Promise<number> {
+  return page.evaluate(
+    () => (window as unknown as { __sockets: { opened: number } }).__sockets.opened,
+  );
+}
+
+async function painted(page: Page): Promise<number> {
+  const stats = (await debug(page)).stats as unknown as
+    { renderer?: { painted: number } } | undefined;
+  return stats?.renderer?.painted ?? 0;
+}
+
+async function expectPaintedAdvance(page: Page, count: number): Promise<void> {
+  const start = await painted(page);
+  await expect.poll(() => painted(page), { timeout: 15_000 }).toBeGreaterThanOrEqual(start + count);
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const address = s.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+test('webcodecs from the worker reads the WebSocket there too, and reconnects after a server restart', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 5 });
+  await countPageSockets(page);
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsUrl)}`);
+  await expectPaintedAdvance(page, 30);
+  // The socket is the worker's: the page opened none.
+  expect(await pageSockets(page)).toBe(0);
+  expect(
+    ((await debug(page)).stats as unknown as { bytesReceived: number }).bytesReceived,
+  ).toBeGreaterThan(10_000);
+  await server.stop();
+  await expect(page.locator('#notice')).toContainText('reconnecting', { timeout: 5000 });
+  await page.waitForTimeout(1000);
+  await server.restart();
+  await expect
+    .poll(async () => (await debug(page)).stats?.reconnects ?? 0, { timeout: 15_000 })
+    .toBeGreaterThanOrEqual(1);
+  await expectPaintedAdvance(page, 45);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.state).toBe('playing');
+  expect(await pageSockets(page)).toBe(0);
+  await expect(page.locator('#stats')).toContainText('Reconnects');
+});
+
+test('webcodecs from the worker: a WebSocket server not up yet -> error shown, retried, plays once it is up', async ({
+  page,
+  appUrl,
+}) => {
+  const port = await freePort();
+  await page.goto(`${appUrl}?src=${encodeURIComponent(`ws://127.0.0.1:${port}/stream`)}`);
+  await expect(page.locator('#error')).toContainText('URL unreachable');
+  await expect(page.locator('#notice')).toContainText('Trying again');
+  await page.waitForTimeout(1000);
+  server = await startStreamServer({ file: P01, fps: 30, port, randomChunks: true, seed: 13 });
+  await expectPaintedAdvance(page, 30);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.stats?.reconnectAttempts).toBeGreaterThanOrEqual(1);
+  await expect(page.locator('#error')).toBeHidden();
+});
+
+test("webcodecs from the worker: bytes that are not H.264 end playback with the transmuxer's error", async ({
+  page,
+  appUrl,
+}) => {
+  // An MP4 file sent as a live WebSocket stream (a wrong URL or a misconfigured camera).
+  const dir = mkdtempSync(join(tmpdir(), 'h264mux-e2e-'));
+  const mp4 = join(dir, 'clip.mp4');
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-r', '30', '-i', P01, '-c', 'copy', mp4]);
+  expect(r.status, String(r.stderr)).toBe(0);
+  const bytes = readFileSync(mp4);
+  rmSync(dir, { recursive: true, force: true });
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  wss.on('connection', (socket) => {
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (socket.readyState !== socket.OPEN || sent > 8 * 1024 * 1024) {
+        clearInterval(timer);
+        return;
+      }
+      const at = sent % bytes.length;
+      const chunk = bytes.subarray(at, Math.min(bytes.length, at + 65_536));
+      socket.send(chunk);
+      sent += chunk.length;
+    }, 5);
+    socket.on('close', () => clearInterval(timer));
+  });
+  try {
+    const address = wss.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(`ws://127.0.0.1:${port}/stream`)}`);
+    await expect.poll(async () => (await debug(page)).state, { timeout: 20_000 }).toBe('error');
+    expect((await debug(page)).errors.map((e) => e.code)).toEqual(['NOT_H264']);
+    await expect(page.locator('#error-title')).toHaveText('Not an H.264 stream');
+  } finally {
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
 });

@@ -1,0 +1,114 @@
+// The worker's reader of a live source (src/worker/source-reader.ts) with a scripted source: each
+// connection goes to the page first, bytes wait until the page took it and then go in order, a page
+// that never answers costs bounded memory, events pass through, nothing flows after stop.
+import { describe, expect, it } from 'vitest';
+import { MAX_HELD_BYTES, SourceReader } from '../../src/worker/source-reader.js';
+import { SourceError } from '../../src/sources/source.js';
+import type { ByteSource, SourceSink } from '../../src/sources/source.js';
+import type { SourceEvent } from '../../src/worker/protocol.js';
+
+class ScriptedSource implements ByteSource {
+  readonly kind = 'websocket';
+  readonly label = 'ws://camera/stream';
+  reconnects = 0;
+  sink: SourceSink | undefined;
+  stopped = false;
+  start(sink: SourceSink): void {
+    this.sink = sink;
+  }
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+function setup() {
+  const source = new ScriptedSource();
+  const pushed: number[] = [];
+  const events: SourceEvent[] = [];
+  const reader = new SourceReader(
+    { kind: 'websocket', url: source.label, stallTimeoutMs: 5000 },
+    (data) => pushed.push(data[0] ?? -1),
+    (event) => events.push(event),
+    () => source,
+  );
+  reader.start();
+  const sink = source.sink;
+  if (!sink) throw new Error('not started');
+  const chunk = (n: number, size = 4): Uint8Array => new Uint8Array(size).fill(n);
+  return { source, sink, reader, pushed, events, chunk };
+}
+
+describe('SourceReader', () => {
+  it('holds the bytes of a connection until the page took it, then pushes them in order', () => {
+    const { sink, reader, pushed, events, chunk } = setup();
+    void sink.connected({ live: true, reconnect: false, accessUnitFraming: true });
+    expect(events).toEqual([
+      {
+        type: 'connected',
+        info: { live: true, reconnect: false, accessUnitFraming: true },
+        reconnects: 0,
+      },
+    ]);
+    void sink.data(chunk(1), true);
+    void sink.data(chunk(2), true);
+    expect(pushed).toEqual([]);
+    reader.resume();
+    expect(pushed).toEqual([1, 2]);
+    void sink.data(chunk(3), true);
+    expect(pushed).toEqual([1, 2, 3]);
+  });
+
+  it('holds again at a reconnection until the page has reset the transmuxer', () => {
+    const { source, sink, reader, pushed, events, chunk } = setup();
+    void sink.connected({ live: true, reconnect: false, accessUnitFraming: false });
+    reader.resume();
+    void sink.data(chunk(1), false);
+    sink.reconnecting(1, 500, 'the connection closed');
+    source.reconnects = 1;
+    void sink.connected({ live: true, reconnect: true, accessUnitFraming: false });
+    void sink.data(chunk(2), false);
+    expect(pushed).toEqual([1]);
+    expect(events.map((e) => e.type)).toEqual(['connected', 'reconnecting', 'connected']);
+    expect(events[2]).toMatchObject({ reconnects: 1, info: { reconnect: true } });
+    reader.resume();
+    expect(pushed).toEqual([1, 2]);
+  });
+
+  it(`drops what it holds beyond ${MAX_HELD_BYTES} bytes for a page that does not answer`, () => {
+    const { sink, reader, pushed, chunk } = setup();
+    void sink.connected({ live: true, reconnect: false, accessUnitFraming: false });
+    const size = 1024 * 1024;
+    for (let i = 0; i <= MAX_HELD_BYTES / size; i++) void sink.data(chunk(i, size), false);
+    void sink.data(chunk(200), false);
+    reader.resume();
+    expect(pushed).toEqual([200]);
+  });
+
+  it('forwards the source events as data, and nothing after stop', () => {
+    const { source, sink, reader, pushed, events, chunk } = setup();
+    sink.unreachable?.(new SourceError('UNREACHABLE', 'Could not connect'), 1, 500);
+    sink.upstream?.({ upstream: 'down', reason: 'camera off' });
+    sink.error(new SourceError('WS_REFUSED', 'no WebSocket here', { status: 404 }));
+    expect(events).toEqual([
+      {
+        type: 'unreachable',
+        error: { code: 'UNREACHABLE', message: 'Could not connect', detail: {} },
+        attempt: 1,
+        delayMs: 500,
+      },
+      { type: 'upstream', notice: { upstream: 'down', reason: 'camera off' } },
+      {
+        type: 'error',
+        error: { code: 'WS_REFUSED', message: 'no WebSocket here', detail: { status: 404 } },
+      },
+    ]);
+    reader.stop();
+    expect(source.stopped).toBe(true);
+    void sink.connected({ live: true, reconnect: true, accessUnitFraming: false });
+    void sink.data(chunk(9), false);
+    reader.resume();
+    sink.end();
+    expect(pushed).toEqual([]);
+    expect(events).toHaveLength(3);
+  });
+});
