@@ -87,7 +87,11 @@ export class WebCodecsRenderer {
       clock,
       dueAt: (mediaTime, now) => this.estimator.dueAt(mediaTime, now),
       paint: (frame, dueAt) => this.paint(frame, dueAt),
-      late: (now) => this.estimator.late(now),
+      // A hidden page's timers and compositor are throttled: lateness there says nothing of the
+      // network, and would keep the target high once the page is back (MSE's playout does the same).
+      late: (now) => {
+        if (this.visibility.visible) this.estimator.late(now);
+      },
       frameMs: () => this.frameMs,
     });
   }

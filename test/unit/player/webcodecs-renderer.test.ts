@@ -1,0 +1,146 @@
+// The WebCodecs renderer with a scripted VideoDecoder (outputs when the test says), a fake clock and a
+// recording sink, on real segments of a fixture: frames shown at their due time, late ones raising the
+// playout target, and a hidden page's lateness not counted (its timers and compositor are throttled:
+// that says nothing of the network, and the target would stay high after the page comes back).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FrameSink } from '../../../src/player/frame-sink.js';
+import type { Visibility } from '../../../src/player/visibility.js';
+import { WebCodecsRenderer } from '../../../src/player/webcodecs-renderer.js';
+import { FakeClock } from './fake-clock.js';
+import { segmentsOf } from './segments.js';
+
+class FakeFrame {
+  closed = false;
+  readonly displayWidth = 640;
+  readonly displayHeight = 480;
+  constructor(readonly timestamp: number) {}
+  clone(): FakeFrame {
+    return new FakeFrame(this.timestamp);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** Decodes nothing: each chunk waits until `release()` outputs it as a frame. */
+class ScriptedDecoder {
+  static last: ScriptedDecoder | undefined;
+  state = 'unconfigured';
+  readonly waiting: number[] = [];
+  constructor(private readonly init: { output: (frame: FakeFrame) => void }) {
+    ScriptedDecoder.last = this;
+  }
+  get decodeQueueSize(): number {
+    return this.waiting.length;
+  }
+  configure(): void {
+    this.state = 'configured';
+  }
+  reset(): void {
+    this.waiting.length = 0;
+  }
+  close(): void {
+    this.state = 'closed';
+  }
+  decode(chunk: { timestamp: number }): void {
+    this.waiting.push(chunk.timestamp);
+  }
+  /** Outputs the oldest waiting chunk now. */
+  release(): void {
+    const timestamp = this.waiting.shift();
+    if (timestamp !== undefined) this.init.output(new FakeFrame(timestamp));
+  }
+}
+
+class FakeChunk {
+  readonly timestamp: number;
+  constructor(init: { timestamp: number }) {
+    this.timestamp = init.timestamp;
+  }
+}
+
+const globals = globalThis as Record<string, unknown>;
+beforeEach(() => {
+  globals['VideoDecoder'] = ScriptedDecoder;
+  globals['EncodedVideoChunk'] = FakeChunk;
+});
+afterEach(() => {
+  delete globals['VideoDecoder'];
+  delete globals['EncodedVideoChunk'];
+});
+
+class SwitchableVisibility implements Visibility {
+  visible = true;
+  subscribe(): () => void {
+    return () => undefined;
+  }
+}
+
+const FRAME_MS = 1000 / 30;
+
+function setup() {
+  const clock = new FakeClock();
+  const visibility = new SwitchableVisibility();
+  const shown: { at: number; due: number; t: number }[] = [];
+  const sink: FrameSink = {
+    kind: 'track',
+    dropped: 0,
+    show: (frame, due) => shown.push({ at: clock.now(), due, t: frame.timestamp }),
+    close: () => undefined,
+  };
+  const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock, visibility);
+  const { init, media } = segmentsOf('p01', { fragment: 'frame' });
+  renderer.appendInit(init);
+  const decoder = ScriptedDecoder.last;
+  if (!decoder) throw new Error('no decoder');
+  let next = 0;
+  /** The next frame arrives and decodes `lateMs` after its time on the sender's clock. */
+  const frame = (lateMs = 0): void => {
+    const segment = media[next];
+    if (!segment) throw new Error('out of frames');
+    const due = next * FRAME_MS;
+    if (due + lateMs > clock.now()) clock.advance(due + lateMs - clock.now());
+    next++;
+    renderer.appendMedia(segment);
+    while (decoder.waiting.length > 0) decoder.release();
+  };
+  /** Frames never sent (the sender's clock moves on). */
+  const skip = (n: number): void => {
+    next += n;
+  };
+  return { clock, visibility, renderer, shown, frame, skip };
+}
+
+describe('WebCodecsRenderer', () => {
+  it('shows each frame once, in order, and none late on a steady arrival', () => {
+    const { renderer, shown, frame, clock } = setup();
+    for (let i = 0; i < 60; i++) frame();
+    clock.advance(200);
+    expect(shown.length).toBe(60);
+    expect(shown.every((s, i) => i === 0 || s.t > (shown[i - 1]?.t ?? -1))).toBe(true);
+    expect(renderer.stats).toMatchObject({ kind: 'webcodecs', output: 'track', late: 0 });
+  });
+
+  it('raises the playout target for frames that arrive late while the page is visible', () => {
+    const { renderer, frame } = setup();
+    // Past the joining second, steady arrivals, then five frames each 80 ms late.
+    for (let i = 0; i < 45; i++) frame();
+    const before = renderer.stats.targetDelayMs;
+    for (let i = 0; i < 5; i++) frame(80);
+    for (let i = 0; i < 5; i++) frame();
+    expect(renderer.stats.targetDelayMs).toBeGreaterThan(before + 10);
+  });
+
+  it('does not count lateness while the page is hidden', () => {
+    const { renderer, frame, skip, visibility } = setup();
+    for (let i = 0; i < 45; i++) frame();
+    const before = renderer.stats.targetDelayMs;
+    visibility.visible = false;
+    for (let i = 0; i < 5; i++) frame(80);
+    visibility.visible = true;
+    // Back: the next frames arrive on time again.
+    skip(3);
+    for (let i = 0; i < 5; i++) frame();
+    expect(renderer.stats.targetDelayMs).toBeLessThan(before + 5);
+  });
+});
