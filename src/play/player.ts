@@ -168,6 +168,11 @@ export class Player extends EventTarget {
   private readonly player: MsePlayer;
   /** What is read: the caller's source, or a live WebSocket the worker reads itself. */
   private readonly source: ByteSource;
+  /**
+   * A live stream is shown by the WebCodecs renderer in the worker (asked for or 'auto', and the page
+   * can have it): decided once, for the source (./worker-socket.ts) and the renderer alike.
+   */
+  private readonly rendersInWorker: boolean;
   /** Live with the WebCodecs renderer: segments go there instead of to the MSE player. */
   private webcodecs: WebCodecsRenderer | undefined;
   /** Live with the WebCodecs renderer in the worker: the worker shows the stream in the <video>. */
@@ -211,7 +216,16 @@ export class Player extends EventTarget {
   ) {
     super();
     this.worker = new TransmuxWorker(options.transmuxer);
-    this.source = this.readInWorker(source) ?? source;
+    const choice = options.renderer ?? 'auto';
+    this.rendersInWorker =
+      (choice === 'auto' || choice === 'webcodecs') &&
+      !options.canvas &&
+      hasWebCodecs() &&
+      canRenderInWorker(this.worker);
+    this.source =
+      this.rendersInWorker && source instanceof WebSocketSource
+        ? this.readInWorker(source)
+        : source;
     this.player = new MsePlayer(
       video,
       { playbackRate: options.playbackRate ?? 1 },
@@ -366,9 +380,16 @@ export class Player extends EventTarget {
     };
   }
 
-  private rendererStats(): RendererStats | undefined {
+  /** The WebCodecs renderer's figures, in the page or the worker; undefined while MSE shows the stream. */
+  private get webcodecsStats(): RendererStats | undefined {
     if (this.webcodecs) return this.webcodecs.stats;
     if (this.workerTrack) return this.workerTrack.stats ?? NO_FRAMES_YET;
+    return undefined;
+  }
+
+  private rendererStats(): RendererStats | undefined {
+    const webcodecs = this.webcodecsStats;
+    if (webcodecs) return webcodecs;
     if (this.stopped || !this.live) return undefined;
     const p = this.player.stats;
     return {
@@ -391,19 +412,16 @@ export class Player extends EventTarget {
   private chooseRenderer(live: boolean): void {
     const choice = this.options.renderer ?? 'auto';
     if (!live || choice === 'mse') return;
-    const inWorker = !this.options.canvas && canRenderInWorker(this.worker);
-    if (choice === 'auto' && !inWorker) return;
-    if (!hasWebCodecs()) {
-      if (choice !== 'auto') {
-        this.warn(
-          'RENDERER_UNAVAILABLE',
-          'This browser has no WebCodecs VideoDecoder: the stream plays through MSE instead.',
-        );
-      }
+    if (this.rendersInWorker) {
+      this.renderInWorker();
       return;
     }
-    if (inWorker && choice !== 'webcodecs-canvas') {
-      this.renderInWorker();
+    if (choice === 'auto') return;
+    if (!hasWebCodecs()) {
+      this.warn(
+        'RENDERER_UNAVAILABLE',
+        'This browser has no WebCodecs VideoDecoder: the stream plays through MSE instead.',
+      );
       return;
     }
     let canvas = this.options.canvas;
@@ -428,13 +446,9 @@ export class Player extends EventTarget {
 
   /**
    * A live WebSocket shown by the WebCodecs renderer from the worker is read there too: then nothing
-   * between the socket and the screen waits for this page's main thread. Undefined: read here.
+   * between the socket and the screen waits for this page's main thread.
    */
-  private readInWorker(source: ByteSource): WorkerSocketSource | undefined {
-    const choice = this.options.renderer ?? 'auto';
-    if (!(source instanceof WebSocketSource)) return undefined;
-    if (choice !== 'auto' && choice !== 'webcodecs') return undefined;
-    if (this.options.canvas || !hasWebCodecs() || !canRenderInWorker(this.worker)) return undefined;
+  private readInWorker(source: WebSocketSource): WorkerSocketSource {
     this.worker.onSourceOutputs = (outputs, bytes, error) =>
       this.onWorkerOutputs(outputs, bytes, error);
     return new WorkerSocketSource(source.label, this.worker, source.options);
@@ -468,7 +482,6 @@ export class Player extends EventTarget {
       documentVisibility(this.video.ownerDocument),
       {
         started: () => this.rendererStarted(),
-        painting: () => this.rendererPainting(),
         error: (error) => this.fail(new TransmuxError(error)),
       },
     );
@@ -674,21 +687,16 @@ export class Player extends EventTarget {
   };
 
   private sample(): void {
-    // The page's canvas renderer: frames painted since the last sample (see rendererPainting).
+    const webcodecs = this.webcodecsStats;
+    // The WebCodecs renderer painted since the last sample (see rendererPainting).
     const previous = this.samples[this.samples.length - 1];
-    if (this.webcodecs && previous && this.webcodecs.stats.painted > previous.decoded) {
-      this.rendererPainting();
-    }
+    if (webcodecs && previous && webcodecs.painted > previous.decoded) this.rendererPainting();
     this.samples.push({
       time: performance.now(),
       bytes: this.bytesReceived,
       frames: this.framesMuxed,
       // Summed across engine counter resets (WebKit resets at each playbackRate change).
-      decoded: this.webcodecs
-        ? this.webcodecs.stats.painted
-        : this.workerTrack
-          ? (this.workerTrack.stats?.painted ?? 0)
-          : this.player.stats.decodedFrames,
+      decoded: webcodecs ? webcodecs.painted : this.player.stats.decodedFrames,
     });
     const cutoff = performance.now() - RATE_WINDOW_MS;
     while (this.samples.length > 2 && (this.samples[0]?.time ?? 0) < cutoff) this.samples.shift();

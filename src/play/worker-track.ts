@@ -35,8 +35,6 @@ export function canRenderInWorker(worker: TransmuxWorker): boolean {
 
 export interface WorkerTrackEvents {
   started(): void;
-  /** Frames were shown since the last report (e.g. again after a reconnection). */
-  painting(): void;
   error(error: WorkerErrorData): void;
 }
 
@@ -64,11 +62,8 @@ export class WorkerTrackOutput {
     this.port.onmessage = (event: MessageEvent<RendererEvent>) => {
       if (this.closed) return;
       const data = event.data;
-      if (data.type === 'stats') {
-        const before = this.stats?.painted ?? 0;
-        this.stats = data.stats;
-        if (data.stats.painted > before) events.painting();
-      } else if (data.type === 'started') events.started();
+      if (data.type === 'stats') this.stats = data.stats;
+      else if (data.type === 'started') events.started();
       else events.error(data.error);
     };
     const tell = (): void => {
