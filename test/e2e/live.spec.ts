@@ -2,12 +2,12 @@
 // over chunked HTTP and WebSocket, with writes cut at random byte positions, through the MSE player
 // (`renderer=mse`: its buffer, playout delay and <video> counters are what these tests read). The
 // WebCodecs renderer, Chromium's default for live streams, is tested in webcodecs.spec.ts.
-import { createServer } from 'node:net';
 import { startServe } from '../../src/cli/serve/index.js';
 import type { ServeHandle } from '../../src/cli/serve/index.js';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
+import { freePort, restartAndReconnect } from './support/live-checks.js';
 import { startStreamServer } from './support/stream-server.mjs';
 import { progressiveStream, type CodedFrame } from '../helpers/synth.js';
 import type { StreamServer } from './support/stream-server.mjs';
@@ -29,15 +29,6 @@ async function decodedFrames(page: Page): Promise<number> {
 async function expectFramesAdvance(page: Page, count: number, timeout = 15_000): Promise<void> {
   const start = await decodedFrames(page);
   await expect.poll(() => decodedFrames(page), { timeout }).toBeGreaterThanOrEqual(start + count);
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 let server: StreamServer | undefined;
@@ -141,13 +132,7 @@ for (const transport of ['http', 'ws'] as const) {
     const src = transport === 'http' ? server.httpUrl : server.wsUrl;
     await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(src)}`);
     await expectFramesAdvance(page, 30);
-    await server.stop();
-    await expect(page.locator('#notice')).toContainText('reconnecting', { timeout: 5000 });
-    await page.waitForTimeout(1000);
-    await server.restart();
-    await expect
-      .poll(async () => (await debug(page)).stats?.reconnects ?? 0, { timeout: 15_000 })
-      .toBeGreaterThanOrEqual(1);
+    await restartAndReconnect(page, server);
     await expectFramesAdvance(page, 45);
     const state = await debug(page);
     expect(state.errors).toEqual([]);

@@ -1,18 +1,9 @@
 // `npm start` end to end: scripts/start.mjs (build if needed + `serve --file public/demo.h264 --loop`)
 // on a free loopback port; the page at / (redirected to the relay's live stream) plays the demo.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, debug, expect, test, videoState } from './support/fixtures.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  const address = s.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((res) => s.close(() => res()));
-  return port;
-}
+import { freePort } from './support/live-checks.js';
 
 let child: ChildProcess | undefined;
 test.afterEach(async () => {

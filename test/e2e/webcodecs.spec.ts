@@ -6,12 +6,12 @@
 //   to a MediaStreamTrackGenerator the <video> plays, so no frame waits for the page's main thread.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { WebSocketServer } from 'ws';
 import { FIXTURES, debug, expect, test } from './support/fixtures.js';
+import { freePort, restartAndReconnect } from './support/live-checks.js';
 import { startStreamServer } from './support/stream-server.mjs';
 import type { StreamServer } from './support/stream-server.mjs';
 
@@ -56,6 +56,25 @@ interface RendererSnapshot {
   stallsPerMinute: number;
 }
 
+/**
+ * What every WebCodecs run shows: `mediaTimes` (the frames seen, in order) strictly increasing, the
+ * session playing without an error, the renderer's figures counting those frames.
+ */
+async function expectWebCodecsPlayed(page: Page, mediaTimes: number[]): Promise<RendererSnapshot> {
+  // In presentation order, never the same frame twice.
+  for (let i = 1; i < mediaTimes.length; i++) {
+    expect(mediaTimes[i]).toBeGreaterThan(mediaTimes[i - 1] ?? -Infinity);
+  }
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.state).toBe('playing');
+  const renderer = (state.stats as unknown as { renderer: RendererSnapshot }).renderer;
+  expect(renderer.kind).toBe('webcodecs');
+  expect(renderer.painted).toBeGreaterThanOrEqual(mediaTimes.length - 2);
+  expect(renderer.targetDelayMs).toBeGreaterThan(0);
+  return renderer;
+}
+
 let server: StreamServer | undefined;
 test.afterEach(async () => {
   await server?.close();
@@ -77,17 +96,8 @@ for (const transport of ['http', 'ws-au'] as const) {
 
     const log = await frames(page);
     expect(log.fromCanvas).toBe(true);
-    // In presentation order, never the same frame twice.
-    for (let i = 1; i < log.mediaTimes.length; i++) {
-      expect(log.mediaTimes[i]).toBeGreaterThan(log.mediaTimes[i - 1] ?? -Infinity);
-    }
-    const state = await debug(page);
-    expect(state.errors).toEqual([]);
-    expect(state.state).toBe('playing');
-    const renderer = (state.stats as unknown as { renderer: RendererSnapshot }).renderer;
-    expect(renderer.kind).toBe('webcodecs');
-    expect(renderer.painted).toBeGreaterThanOrEqual(log.count - 2);
-    expect(renderer.targetDelayMs).toBeGreaterThan(0);
+    expect(log.mediaTimes).toHaveLength(log.count);
+    const renderer = await expectWebCodecsPlayed(page, log.mediaTimes);
     expect(Number.isInteger(renderer.late) && Number.isInteger(renderer.skipped)).toBe(true);
     // The video stays idle and hidden; the canvas shows the picture.
     const view = await page.evaluate(() => {
@@ -166,17 +176,7 @@ for (const transport of ['http', 'ws-au'] as const) {
       .toBeGreaterThan(45);
 
     const log = await presented(page);
-    // In presentation order, never the same frame twice.
-    for (let i = 1; i < log.mediaTimes.length; i++) {
-      expect(log.mediaTimes[i]).toBeGreaterThan(log.mediaTimes[i - 1] ?? -Infinity);
-    }
-    const state = await debug(page);
-    expect(state.errors).toEqual([]);
-    expect(state.state).toBe('playing');
-    const renderer = (state.stats as unknown as { renderer: RendererSnapshot }).renderer;
-    expect(renderer.kind).toBe('webcodecs');
-    expect(renderer.painted).toBeGreaterThanOrEqual(log.mediaTimes.length - 2);
-    expect(renderer.targetDelayMs).toBeGreaterThan(0);
+    await expectWebCodecsPlayed(page, log.mediaTimes);
     // No page painting: no canvas, no h264mux:frame event; the <video> shows a MediaStream.
     expect((await frames(page)).count).toBe(0);
     const view = await page.evaluate(() => {
@@ -285,15 +285,6 @@ async function expectPaintedAdvance(page: Page, count: number): Promise<void> {
   await expect.poll(() => painted(page), { timeout: 15_000 }).toBeGreaterThanOrEqual(start + count);
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 test('webcodecs from the worker reads the WebSocket there too, and reconnects after a server restart', async ({
   page,
   appUrl,
@@ -307,13 +298,7 @@ test('webcodecs from the worker reads the WebSocket there too, and reconnects af
   expect(
     ((await debug(page)).stats as unknown as { bytesReceived: number }).bytesReceived,
   ).toBeGreaterThan(10_000);
-  await server.stop();
-  await expect(page.locator('#notice')).toContainText('reconnecting', { timeout: 5000 });
-  await page.waitForTimeout(1000);
-  await server.restart();
-  await expect
-    .poll(async () => (await debug(page)).stats?.reconnects ?? 0, { timeout: 15_000 })
-    .toBeGreaterThanOrEqual(1);
+  await restartAndReconnect(page, server);
   await expectPaintedAdvance(page, 45);
   const state = await debug(page);
   expect(state.errors).toEqual([]);
