@@ -240,10 +240,7 @@ async function measureRow(browser, rig, run) {
         }
       : undefined,
     // A page asked for the WebCodecs renderer that is not using it has none.
-    stopEarly: (bench, kind) =>
-      !!renderer?.startsWith('webcodecs') &&
-      bench.firstFrameFrom !== 'canvas' &&
-      kind !== 'webcodecs',
+    stopEarly: (_bench, kind) => !!renderer?.startsWith('webcodecs') && kind !== 'webcodecs',
   });
   const opened = logs.newClients(mark);
   const sends = fixed ?? logs.byClient.get(opened[0] ?? -1);
