@@ -27,7 +27,8 @@ import { TransmuxError, TransmuxWorker } from '../worker/client.js';
 import type { TransmuxerHost } from '../worker/client.js';
 import type { RecordOptions, Recording, WorkerErrorData } from '../worker/protocol.js';
 import { canRenderInWorker, WorkerTrackOutput } from './worker-track.js';
-import { WorkerSocketSource } from './worker-socket.js';
+import { WorkerSource } from './worker-source.js';
+import { HttpSource } from '../sources/http-source.js';
 import { WebSocketSource } from '../sources/websocket-source.js';
 
 export type PlaybackState =
@@ -170,7 +171,7 @@ export class Player extends EventTarget {
   private readonly source: ByteSource;
   /**
    * A live stream is shown by the WebCodecs renderer in the worker (asked for or 'auto', and the page
-   * can have it): decided once, for the source (./worker-socket.ts) and the renderer alike.
+   * can have it): decided once, for the source (./worker-source.ts) and the renderer alike.
    */
   private readonly rendersInWorker: boolean;
   /** Live with the WebCodecs renderer: segments go there instead of to the MSE player. */
@@ -222,10 +223,7 @@ export class Player extends EventTarget {
       !options.canvas &&
       hasWebCodecs() &&
       canRenderInWorker(this.worker);
-    this.source =
-      this.rendersInWorker && source instanceof WebSocketSource
-        ? this.readInWorker(source)
-        : source;
+    this.source = this.rendersInWorker ? this.readInWorker(source) : source;
     this.player = new MsePlayer(
       video,
       { playbackRate: options.playbackRate ?? 1 },
@@ -445,13 +443,38 @@ export class Player extends EventTarget {
   }
 
   /**
-   * A live WebSocket shown by the WebCodecs renderer from the worker is read there too: then nothing
-   * between the socket and the screen waits for this page's main thread.
+   * A live stream shown by the WebCodecs renderer from the worker is read there too (a WebSocket; an
+   * HTTP URL unless it is forced to file handling): then nothing between the network and the screen
+   * waits for this page's main thread. Other sources are read by the page.
    */
-  private readInWorker(source: WebSocketSource): WorkerSocketSource {
+  private readInWorker(source: ByteSource): ByteSource {
+    const live = source instanceof HttpSource ? source.options.live : true;
+    // Absolute: the worker would resolve a relative URL against its script's.
+    const url = absoluteUrl(source.label);
+    if (url === undefined || live === false) return source;
+    let reader: WorkerSource;
+    if (source instanceof WebSocketSource) {
+      const { framing, stallTimeoutMs } = source.options;
+      reader = new WorkerSource(source.label, this.worker, {
+        kind: 'websocket',
+        url,
+        framing,
+        stallTimeoutMs,
+      });
+    } else if (source instanceof HttpSource) {
+      // A file after all (Content-Length): the page's own source reads it.
+      reader = new WorkerSource(
+        source.label,
+        this.worker,
+        { kind: 'http', url, live, stallTimeoutMs: source.options.stallTimeoutMs },
+        () => source,
+      );
+    } else {
+      return source;
+    }
     this.worker.onSourceOutputs = (outputs, bytes, error) =>
       this.onWorkerOutputs(outputs, bytes, error);
-    return new WorkerSocketSource(source.label, this.worker, source.options);
+    return reader;
   }
 
   /** Outputs of the bytes the worker read itself (in order). */
@@ -755,4 +778,13 @@ export function toPlaybackError(error: unknown): PlaybackError {
     message: error instanceof Error ? error.message : String(error),
     detail: {},
   };
+}
+
+/** `label` resolved against the page; undefined when it is no URL (the page's source says why). */
+function absoluteUrl(label: string): string | undefined {
+  try {
+    return new URL(label, globalThis.location?.href).href;
+  } catch {
+    return undefined;
+  }
 }

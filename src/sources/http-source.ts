@@ -24,7 +24,7 @@ export class HttpSource implements ByteSource {
 
   constructor(
     readonly label: string,
-    private readonly options: HttpSourceOptions,
+    readonly options: HttpSourceOptions,
   ) {}
 
   start(sink: SourceSink): void {

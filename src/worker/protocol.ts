@@ -63,13 +63,24 @@ export type WorkerCommand =
   | { readonly type: 'source-ready'; readonly id: number }
   | { readonly type: 'source-close'; readonly id: number };
 
-/** A source the worker can read (a live WebSocket). */
-export interface SourceSpec {
-  readonly kind: 'websocket';
-  readonly url: string;
-  readonly framing?: WsFraming | undefined;
-  readonly stallTimeoutMs: number;
-}
+/**
+ * A source the worker can read: a live WebSocket, or an HTTP(S) URL (absolute), which the page takes
+ * back if its headers say it is a file (see src/play/worker-source.ts).
+ */
+export type SourceSpec =
+  | {
+      readonly kind: 'websocket';
+      readonly url: string;
+      readonly framing?: WsFraming | undefined;
+      readonly stallTimeoutMs: number;
+    }
+  | {
+      readonly kind: 'http';
+      readonly url: string;
+      /** Forced live handling (see HttpSourceOptions.live); undefined: live without Content-Length. */
+      readonly live?: boolean | undefined;
+      readonly stallTimeoutMs: number;
+    };
 
 /** What the worker's source tells the page (the SourceSink calls, as data). */
 export type SourceEvent =

@@ -1,15 +1,16 @@
 /**
- * A live WebSocket read inside the transmuxer worker (the `source-open` command of ./protocol.ts),
- * for the WebCodecs renderer that shows the stream from the worker (./track-renderer.ts): the bytes then
- * go from the socket to the transmuxer, the decoder and the page's video track without waiting for the
- * page's main thread (the page's interface loading at the first frame held them for 150 ms, 500 ms on a
- * throttled page, and those frames were shown late).
+ * A live WebSocket or HTTP stream read inside the transmuxer worker (the `source-open` command of
+ * ./protocol.ts), for the WebCodecs renderer that shows the stream from the worker
+ * (./track-renderer.ts): the bytes then go from the network to the transmuxer, the decoder and the
+ * page's video track without waiting for the page's main thread (the page's interface loading at the
+ * first frame held them for 150 ms, 500 ms on a throttled page, and those frames were shown late).
  *
  * The page still decides everything a connection implies: each `connected` goes to the page, which
  * configures (or resets) the transmuxer and says `source-ready`; bytes that arrive meanwhile are held,
  * then pushed in order. The source's other events (reconnecting, unreachable, the relay's upstream
  * notices, errors, the end) are forwarded as they come.
  */
+import { HttpSource } from '../sources/http-source.js';
 import { WebSocketSource } from '../sources/websocket-source.js';
 import type { ByteSource, SourceSink } from '../sources/source.js';
 import type { SourceEvent, SourceSpec } from './protocol.js';
@@ -23,12 +24,17 @@ export const MAX_HELD_BYTES = 8 * 1024 * 1024;
 export type PushBytes = (data: Uint8Array, endOfAccessUnit: boolean) => void;
 export type PostEvent = (event: SourceEvent) => void;
 
-/** The source for a spec (a WebSocket today). */
+/** The source for a spec. */
 export function sourceForSpec(spec: SourceSpec): ByteSource {
-  return new WebSocketSource(spec.url, {
-    framing: spec.framing,
-    stallTimeoutMs: spec.stallTimeoutMs,
-  });
+  switch (spec.kind) {
+    case 'websocket':
+      return new WebSocketSource(spec.url, {
+        framing: spec.framing,
+        stallTimeoutMs: spec.stallTimeoutMs,
+      });
+    case 'http':
+      return new HttpSource(spec.url, { live: spec.live, stallTimeoutMs: spec.stallTimeoutMs });
+  }
 }
 
 export class SourceReader {

@@ -274,6 +274,26 @@ function pageSockets(page: Page): Promise<number> {
   );
 }
 
+/** Counts the page's own fetches of `url` (the worker's are not the page's). */
+async function countPageFetches(page: Page, url: string): Promise<void> {
+  await page.addInitScript((watched) => {
+    const native = window.fetch.bind(window);
+    const counter = { fetched: 0 };
+    (window as unknown as { __fetches: { fetched: number } }).__fetches = counter;
+    window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const href = input instanceof Request ? input.url : String(input);
+      if (href === watched) counter.fetched++;
+      return native(input, init);
+    };
+  }, url);
+}
+
+function pageFetches(page: Page): Promise<number> {
+  return page.evaluate(
+    () => (window as unknown as { __fetches: { fetched: number } }).__fetches.fetched,
+  );
+}
+
 async function painted(page: Page): Promise<number> {
   const stats = (await debug(page)).stats as unknown as
     { renderer?: { painted: number } } | undefined;
@@ -285,44 +305,54 @@ async function expectPaintedAdvance(page: Page, count: number): Promise<void> {
   await expect.poll(() => painted(page), { timeout: 15_000 }).toBeGreaterThanOrEqual(start + count);
 }
 
-test('webcodecs from the worker reads the WebSocket there too, and reconnects after a server restart', async ({
-  page,
-  appUrl,
-}) => {
-  server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 5 });
-  await countPageSockets(page);
-  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsUrl)}`);
-  await expectPaintedAdvance(page, 30);
-  // The socket is the worker's: the page opened none.
-  expect(await pageSockets(page)).toBe(0);
-  expect(
-    ((await debug(page)).stats as unknown as { bytesReceived: number }).bytesReceived,
-  ).toBeGreaterThan(10_000);
-  await restartAndReconnect(page, server);
-  await expectPaintedAdvance(page, 45);
-  const state = await debug(page);
-  expect(state.errors).toEqual([]);
-  expect(state.state).toBe('playing');
-  expect(await pageSockets(page)).toBe(0);
-  await expect(page.locator('#stats')).toContainText('Reconnects');
-});
+for (const transport of ['http', 'ws'] as const) {
+  test(`webcodecs from the worker reads live ${transport} there too, and reconnects after a server restart`, async ({
+    page,
+    appUrl,
+  }) => {
+    server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 5 });
+    const src = transport === 'http' ? server.httpUrl : server.wsUrl;
+    await countPageSockets(page);
+    await countPageFetches(page, src);
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expectPaintedAdvance(page, 30);
+    // The connection is the worker's: the page opened none.
+    expect(await pageSockets(page)).toBe(0);
+    expect(await pageFetches(page)).toBe(0);
+    expect(
+      ((await debug(page)).stats as unknown as { bytesReceived: number }).bytesReceived,
+    ).toBeGreaterThan(10_000);
+    await restartAndReconnect(page, server);
+    await expectPaintedAdvance(page, 45);
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.state).toBe('playing');
+    expect(await pageSockets(page)).toBe(0);
+    expect(await pageFetches(page)).toBe(0);
+    await expect(page.locator('#stats')).toContainText('Reconnects');
+  });
 
-test('webcodecs from the worker: a WebSocket server not up yet -> error shown, retried, plays once it is up', async ({
-  page,
-  appUrl,
-}) => {
-  const port = await freePort();
-  await page.goto(`${appUrl}?src=${encodeURIComponent(`ws://127.0.0.1:${port}/stream`)}`);
-  await expect(page.locator('#error')).toContainText('URL unreachable');
-  await expect(page.locator('#notice')).toContainText('Trying again');
-  await page.waitForTimeout(1000);
-  server = await startStreamServer({ file: P01, fps: 30, port, randomChunks: true, seed: 13 });
-  await expectPaintedAdvance(page, 30);
-  const state = await debug(page);
-  expect(state.errors).toEqual([]);
-  expect(state.stats?.reconnectAttempts).toBeGreaterThanOrEqual(1);
-  await expect(page.locator('#error')).toBeHidden();
-});
+  test(`webcodecs from the worker: a ${transport} server not up yet -> error shown, retried, plays once it is up`, async ({
+    page,
+    appUrl,
+  }) => {
+    const port = await freePort();
+    const src =
+      transport === 'http'
+        ? `http://127.0.0.1:${port}/stream.h264`
+        : `ws://127.0.0.1:${port}/stream`;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expect(page.locator('#error')).toContainText('URL unreachable');
+    await expect(page.locator('#notice')).toContainText('Trying again');
+    await page.waitForTimeout(1000);
+    server = await startStreamServer({ file: P01, fps: 30, port, randomChunks: true, seed: 13 });
+    await expectPaintedAdvance(page, 30);
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.stats?.reconnectAttempts).toBeGreaterThanOrEqual(1);
+    await expect(page.locator('#error')).toBeHidden();
+  });
+}
 
 test("webcodecs from the worker: bytes that are not H.264 end playback with the transmuxer's error", async ({
   page,
@@ -362,4 +392,72 @@ test("webcodecs from the worker: bytes that are not H.264 end playback with the 
     for (const client of wss.clients) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
+});
+
+interface Lateness {
+  late: number;
+  skipped: number;
+  painted: number;
+}
+
+async function lateness(page: Page): Promise<Lateness> {
+  const stats = (await debug(page)).stats as unknown as { renderer: Lateness };
+  const { late, skipped, painted } = stats.renderer;
+  return { late, skipped, painted };
+}
+
+for (const transport of ['http', 'ws-au'] as const) {
+  test(`webcodecs from the worker, live ${transport}: the worker reads the stream, so a page busy for 1.5 s shows every frame on time`, async ({
+    page,
+    appUrl,
+  }) => {
+    server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 21 });
+    const src = transport === 'http' ? server.httpUrl : server.wsFramedUrl;
+    await countPageFetches(page, src);
+    await countPageSockets(page);
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expectPaintedAdvance(page, 20);
+    // The stream is the worker's: the page neither fetched it nor opened a socket.
+    expect(await pageFetches(page)).toBe(0);
+    expect(await pageSockets(page)).toBe(0);
+    const before = await lateness(page);
+    // The page's main thread is busy (a long task, as the page's own startup or a heavy page is);
+    // a source read by the page would hand the worker nothing meanwhile, then a burst of late frames.
+    await page.evaluate(() => {
+      const end = performance.now() + 1500;
+      while (performance.now() < end) {
+        // busy
+      }
+    });
+    await expectPaintedAdvance(page, 15);
+    const after = await lateness(page);
+    // 1.5 s at 30 fps: 45 frames painted meanwhile, none late or skipped (one of either tolerated).
+    expect(after.painted - before.painted).toBeGreaterThanOrEqual(45);
+    expect(after.late - before.late + (after.skipped - before.skipped)).toBeLessThanOrEqual(1);
+    expect((await debug(page)).errors).toEqual([]);
+  });
+}
+
+test('webcodecs from the worker: an HTTP URL that is a file (Content-Length) is read by the page and plays to the end through MSE', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30 });
+  await countPageFetches(page, server.fileUrl);
+  await page.goto(`${appUrl}?rate=4&src=${encodeURIComponent(server.fileUrl)}`);
+  await expect.poll(async () => (await debug(page)).state, { timeout: 20_000 }).toBe('ended');
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  const stats = state.stats as unknown as {
+    live: boolean;
+    framesMuxed: number;
+    renderer?: unknown;
+    player?: unknown;
+  };
+  expect(stats).toMatchObject({ live: false, framesMuxed: 150 });
+  expect(stats.renderer).toBeUndefined();
+  expect(stats.player).toBeDefined();
+  // The worker asked first and let the file go after its headers; the page then read it.
+  expect(await pageFetches(page)).toBe(1);
+  expect(await page.evaluate(() => document.querySelector('video')?.srcObject ?? null)).toBeNull();
 });

@@ -2,7 +2,9 @@
 // connection goes to the page first, bytes wait until the page took it and then go in order, a page
 // that never answers costs bounded memory, events pass through, nothing flows after stop.
 import { describe, expect, it } from 'vitest';
-import { MAX_HELD_BYTES, SourceReader } from '../../src/worker/source-reader.js';
+import { MAX_HELD_BYTES, SourceReader, sourceForSpec } from '../../src/worker/source-reader.js';
+import { HttpSource } from '../../src/sources/http-source.js';
+import { WebSocketSource } from '../../src/sources/websocket-source.js';
 import { SourceError } from '../../src/sources/source.js';
 import type { ByteSource, SourceSink } from '../../src/sources/source.js';
 import type { SourceEvent } from '../../src/worker/protocol.js';
@@ -110,5 +112,30 @@ describe('SourceReader', () => {
     sink.end();
     expect(pushed).toEqual([]);
     expect(events).toHaveLength(3);
+  });
+});
+
+describe('sourceForSpec', () => {
+  it('reads a WebSocket or an HTTP URL with the options the page chose', () => {
+    const ws = sourceForSpec({
+      kind: 'websocket',
+      url: 'ws://camera.local/stream',
+      framing: 'access-unit',
+      stallTimeoutMs: 3000,
+    });
+    expect(ws).toBeInstanceOf(WebSocketSource);
+    expect((ws as WebSocketSource).options).toEqual({
+      framing: 'access-unit',
+      stallTimeoutMs: 3000,
+    });
+    const http = sourceForSpec({
+      kind: 'http',
+      url: 'http://camera.local/stream.h264',
+      live: true,
+      stallTimeoutMs: 4000,
+    });
+    expect(http).toBeInstanceOf(HttpSource);
+    expect(http.label).toBe('http://camera.local/stream.h264');
+    expect((http as HttpSource).options).toEqual({ live: true, stallTimeoutMs: 4000 });
   });
 });
