@@ -3,7 +3,7 @@ import { AccessUnitAssembler, type LastPicture, type Picture } from './h264/acce
 import { AnnexBSplitter } from './h264/annexb.js';
 import { NalType } from './h264/nal.js';
 import { ParameterSets, type StoredPps, type StoredSps } from './h264/parameter-sets.js';
-import { judgeLastPicture } from './h264/truncation.js';
+import { endsFrame, judgeLastPicture } from './h264/truncation.js';
 import type { PictureType } from './types.js';
 
 /**
@@ -154,6 +154,18 @@ export class AccessUnitReader {
       this.assembler.peek(this.splitter.peekHead() ?? EMPTY);
     }
     return this.take();
+  }
+
+  /**
+   * The input paused (a live source between two frames): when the NAL unit in progress is the last
+   * slice of a whole frame (`endsFrame`: it parses whole up to the picture's last macroblock), its access
+   * unit ends here, as a transport that proves access-unit ends would say, instead of when the next
+   * frame's start code arrives. Walks that slice's data once: call it when no more bytes are at hand.
+   */
+  endIfFrameWhole(): RawAccessUnit[] {
+    const unit = this.splitter.peekUnit();
+    if (!unit || !endsFrame(unit, this.sets)) return [];
+    return this.push(EMPTY, true);
   }
 
   /** End of the stream: the last access unit, unless the stream ends inside it (then it is dropped). */

@@ -8,7 +8,7 @@ import { HEAD_BYTES, NalType, type NalUnit } from './h264/nal.js';
 import { earlierFramesHeld, pruneUnavailableUnrefs } from './h264/recovery-marking.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { ReorderMeter } from './h264/reorder.js';
-import { judgeLastPicture } from './h264/truncation.js';
+import { endsFrame, judgeLastPicture } from './h264/truncation.js';
 import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
 import {
   MAX_FPS,
@@ -260,6 +260,20 @@ export class Transmuxer {
     }
     this.drain();
     return this.take();
+  }
+
+  /**
+   * The input paused (a live stream between two frames): when the NAL unit in progress is the last slice
+   * of a whole frame (it parses whole up to the picture's last macroblock), the frame ends here, as with
+   * `endOfAccessUnit`, instead of when the next frame's start code arrives a frame interval later. Walks
+   * that slice's data once (a few ms a frame): call it when no more bytes are at hand. Returns what
+   * `push` would.
+   */
+  endIfFrameWhole(): TransmuxerOutput[] {
+    if (this.failed) throw this.failed;
+    const unit = this.splitter.peekUnit();
+    if (!unit || !endsFrame(unit, this.sets)) return [];
+    return this.push(new Uint8Array(0), { endOfAccessUnit: true });
   }
 
   /**

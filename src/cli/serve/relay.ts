@@ -1,4 +1,10 @@
-import { AccessUnitReader, concatBytes, type RawAccessUnit } from '../../core/index.js';
+import {
+  AccessUnitReader,
+  concatBytes,
+  FRAME_END_PAUSE_MS,
+  FrameEndBudget,
+  type RawAccessUnit,
+} from '../../core/index.js';
 import type { UpstreamNotice } from '../../sources/relay-protocol.js';
 
 /**
@@ -12,6 +18,12 @@ import type { UpstreamNotice } from '../../sources/relay-protocol.js';
  *   viewers get an access unit delimiter right after it. A delimiter begins the next access unit
  *   (§7.4.1.2.3), so their player knows the frame is complete at once instead of when the next frame's
  *   start code arrives; the next access unit's own leading delimiter is then left out (never two).
+ * - A byte-stream source (a camera's raw HTTP or TCP) does not say where a frame ends: the next
+ *   frame's start code would, a frame interval later. When the source pauses (no bytes for
+ *   FRAME_END_PAUSE_MS), the reader walks the slice in progress; when it is the whole last slice of its frame
+ *   (`AccessUnitReader.endIfFrameWhole`), the access unit ends there, as if the source had proven it
+ *   (viewers get it, byte viewers a delimiter after it). The walks stop if they cost more than half
+ *   the frame interval (`FrameEndBudget`, e.g. 1080p CABAC on a slow CPU).
  * - Access-unit viewers (WebSocket, one message per access unit) get each one when it is complete.
  * - GOP cache: the access units from the latest keyframe on (with the SPS/PPS a decoder needs in
  *   front), so a new viewer starts decoding at once.
@@ -67,6 +79,13 @@ export interface RelayOptions {
   readonly maxGopBytes?: number;
   /** A skipping viewer that has not drained for this long is disconnected (default 30 s). */
   readonly stallTimeoutMs?: number;
+  /**
+   * End a frame as soon as a byte-stream source pauses after its last slice (default true; false
+   * waits for the next frame's start code, for the benchmark's comparison).
+   */
+  readonly earlyFrameEnd?: boolean;
+  /** Notes for the operator's log (early frame ends stopping). */
+  readonly log?: (message: string) => void;
   readonly now?: () => number;
 }
 
@@ -100,6 +119,14 @@ export interface RelayStats {
   readonly slowDisconnects: number;
   /** Frames the source broke inside (dropped). */
   readonly cutFrames: number;
+  /** Frames ended when the source paused after their last slice, not at the next start code. */
+  readonly earlyFrameEnds: {
+    readonly count: number;
+    /** Average time walking each frame's last slice (ms). */
+    readonly walkMs: number;
+    /** Why early ends stopped (too slow here), or false while on; undefined when disabled. */
+    readonly stopped: string | false | undefined;
+  };
   readonly fps: number;
   readonly bitrate: number;
   readonly gopCache: {
@@ -128,6 +155,7 @@ export class Relay {
   private readonly maxGopBytes: number;
   private readonly stallTimeoutMs: number;
   private readonly now: () => number;
+  private readonly log: (message: string) => void;
   /** Source chunks from the last access unit's end on, with their stream positions. */
   private chunks: Uint8Array[] = [];
   private chunkStarts: number[] = [];
@@ -147,6 +175,10 @@ export class Relay {
   private slowDisconnects = 0;
   private readonly auTimes: number[] = [];
   private readonly byteTimes: { t: number; n: number }[] = [];
+  /** Undefined when early frame ends are disabled. */
+  private readonly frameEnds: FrameEndBudget | undefined;
+  private earlyFrameEnds = 0;
+  private pauseTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RelayOptions = {}) {
     this.gopCacheEnabled = options.gopCache ?? true;
@@ -154,6 +186,8 @@ export class Relay {
     this.maxGopBytes = options.maxGopBytes ?? 16 * 1024 * 1024;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
     this.now = options.now ?? (() => performance.now());
+    this.frameEnds = (options.earlyFrameEnd ?? true) ? new FrameEndBudget() : undefined;
+    this.log = options.log ?? (() => undefined);
   }
 
   /** Source bytes; `endOfAccessUnit` when the source proves the chunk ends an access unit (a file). */
@@ -171,10 +205,30 @@ export class Relay {
     if (endOfAccessUnit && aus.length > 0) this.delimit();
     else if (!this.delimiting) this.forward(this.reader.settledTo);
     this.release();
+    clearTimeout(this.pauseTimer);
+    if (!endOfAccessUnit && this.frameEnds?.allowed) {
+      this.pauseTimer = setTimeout(() => this.paused(), FRAME_END_PAUSE_MS);
+      this.pauseTimer.unref?.();
+    }
+  }
+
+  /** The byte-stream source paused: the frame in progress ends now if its last slice is whole. */
+  paused(): void {
+    const budget = this.frameEnds;
+    if (!budget?.allowed) return;
+    const t = this.now();
+    const aus = this.reader.endIfFrameWhole();
+    budget.spent(this.now() - t);
+    if (aus.length === 0) return;
+    this.earlyFrameEnds++;
+    for (const au of aus) this.accessUnit(au);
+    this.delimit();
+    this.release();
   }
 
   /** The source ended normally: the access unit in progress ends here (unless it is cut short). */
   end(): void {
+    clearTimeout(this.pauseTimer);
     for (const au of this.reader.flush()) this.accessUnit(au);
     if (!this.delimiting) this.forward(this.reader.position);
   }
@@ -186,6 +240,7 @@ export class Relay {
    * own stream.
    */
   sourceReset(): void {
+    clearTimeout(this.pauseTimer);
     for (const au of this.reader.flush()) this.accessUnit(au);
     // Bytes past the last whole access unit that byte viewers got: a frame cut short (zero bytes
     // alone may trail any NAL unit; an oversized frame in progress is no longer held, see release()).
@@ -290,6 +345,11 @@ export class Relay {
       skips: this.skips,
       slowDisconnects: this.slowDisconnects,
       cutFrames: this.reader.truncatedFrames,
+      earlyFrameEnds: {
+        count: this.earlyFrameEnds,
+        walkMs: Math.round((this.frameEnds?.averageMs ?? 0) * 100) / 100,
+        stopped: this.frameEnds ? (this.frameEnds.stopped ?? false) : undefined,
+      },
       fps: Math.round((this.auTimes.length * 1000 * 100) / RATE_WINDOW_MS) / 100,
       bitrate: Math.round((windowBytes * 8 * 1000) / RATE_WINDOW_MS),
       gopCache: {
@@ -302,6 +362,7 @@ export class Relay {
 
   /** Closes every viewer (shutdown, end of stream). */
   closeAll(reason: string): void {
+    clearTimeout(this.pauseTimer);
     for (const e of this.viewers) e.viewer.close(reason);
     this.viewers.clear();
   }
@@ -310,6 +371,12 @@ export class Relay {
   private accessUnit(au: RawAccessUnit): void {
     this.accessUnits++;
     this.auTimes.push(this.now());
+    const budget = this.frameEnds;
+    if (budget?.allowed) {
+      budget.frameEnded(this.frameInterval());
+      if (budget.stopped)
+        this.log(`frames now end at the next start code (a frame later): ${budget.stopped}`);
+    }
     const end = au.offset + au.size;
     // What live byte viewers do not have yet of this access unit (and of the bytes before it).
     const from = this.sentTo;
@@ -432,6 +499,13 @@ export class Relay {
     else return;
     e.bytesOut += data.length;
     this.bytesOut += data.length;
+  }
+
+  /** The source's frame interval (ms) over the last RATE_WINDOW_MS, 1/30 s until known. */
+  private frameInterval(): number {
+    const times = this.auTimes;
+    if (times.length < 2) return 1000 / 30;
+    return ((times[times.length - 1] as number) - (times[0] as number)) / (times.length - 1);
   }
 
   /** A viewer may hold a whole GOP (the join burst) plus the configured margin. */

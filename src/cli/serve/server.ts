@@ -76,6 +76,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   const relay = new Relay({
     gopCache: options.gopCache,
     ...(options.maxViewerBuffer !== undefined ? { maxViewerBuffer: options.maxViewerBuffer } : {}),
+    log: (message) => io.log(`relay: ${message}`),
   });
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));

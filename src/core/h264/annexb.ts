@@ -106,6 +106,17 @@ export class AnnexBSplitter {
     return headOf(this.parts, Math.min(usable, HEAD_BYTES));
   }
 
+  /**
+   * The unit in progress so far, contiguous (a copy when it spans chunks); undefined when there is none,
+   * and while the input ends in zero bytes: they may begin the next start code, which a unit ended here
+   * would lose.
+   */
+  peekUnit(): Uint8Array | undefined {
+    if (!this.started || this.skipping || this.pendingZeros > 0 || this.partsSize === 0)
+      return undefined;
+    return headOf(this.parts, this.partsSize);
+  }
+
   private appendPart(part: Uint8Array): void {
     if (part.length === 0 || !this.started || this.skipping) return;
     this.parts.push(part);

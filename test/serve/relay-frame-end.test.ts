@@ -1,0 +1,135 @@
+// The relay ends a frame when a byte-stream source (a camera's raw HTTP or TCP) pauses after its last
+// slice, instead of a frame interval later at the next start code: access-unit viewers get it at once,
+// byte viewers a delimiter right after it. The frames and their bytes are the same either way.
+import { describe, expect, it } from 'vitest';
+import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
+import { FRAME_END_PAUSE_MS, FrameEndBudget } from '../../src/core/frame-end-budget.js';
+import { ACCESS_UNIT_DELIMITER, Relay, type Viewer } from '../../src/cli/serve/relay.js';
+import { readFixture } from '../helpers/fixtures.js';
+
+const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, FRAME_END_PAUSE_MS + 20));
+
+function viewers(): { au: Viewer; bytes: Viewer; aus: Uint8Array[]; raw: Uint8Array[] } {
+  const aus: Uint8Array[] = [];
+  const raw: Uint8Array[] = [];
+  const base = { transport: 'ws' as const, buffered: () => 0, close: () => undefined };
+  return {
+    au: { ...base, mode: 'au', writeAccessUnit: (d) => aus.push(d.slice()) },
+    bytes: { ...base, transport: 'http', mode: 'bytes', writeBytes: (d) => raw.push(d.slice()) },
+    aus,
+    raw,
+  };
+}
+
+function concat(parts: readonly Uint8Array[]): Buffer {
+  return Buffer.concat(parts.map((p) => Buffer.from(p)));
+}
+
+for (const name of ['p01_pi_baseline_vga30_inline.h264', 'p04_high_bf3_1080p30.h264']) {
+  describe(`${name}, written frame by frame by a camera`, () => {
+    const data = readFixture(name);
+    const reader = new AccessUnitReader();
+    const frames = [...reader.push(data), ...reader.flush()];
+
+    it('each frame reaches viewers when the source pauses after it, not with the next one', async () => {
+      // The relay's clock at 30 fps, walks taking no time on it (what they cost: FrameEndBudget below).
+      let clock = 0;
+      const relay = new Relay({ now: () => clock });
+      const v = viewers();
+      relay.addViewer(v.au);
+      relay.addViewer(v.bytes);
+      const count = 20;
+      for (let i = 0; i < count; i++) {
+        const from = i === 0 ? 0 : frames[i]!.offset;
+        const frame = frames[i]!;
+        clock += 1000 / 30;
+        relay.push(data.subarray(from, frame.offset + frame.size));
+        await pause();
+        // Frame i is out before any byte of frame i + 1 is pushed.
+        expect(v.aus.length).toBe(i + 1);
+        expect(Buffer.from(v.aus[i]!).includes(Buffer.from(frame.data))).toBe(true);
+        // The byte viewer has it too, with a delimiter right after it.
+        const got = concat(v.raw);
+        expect(got.subarray(got.length - ACCESS_UNIT_DELIMITER.length)).toEqual(
+          Buffer.from(ACCESS_UNIT_DELIMITER),
+        );
+      }
+      const stats = relay.stats();
+      expect(stats.earlyFrameEnds.count).toBe(count);
+      expect(stats.earlyFrameEnds.stopped).toBe(false);
+      // The byte viewer's stream is the source's frames with a delimiter after each one.
+      const expected = concat(
+        frames
+          .slice(0, count)
+          .flatMap((f, i) => [
+            i === 0 ? data.subarray(0, f.offset + f.size) : f.data,
+            ACCESS_UNIT_DELIMITER,
+          ]),
+      );
+      expect(concat(v.raw).equals(expected)).toBe(true);
+    });
+
+    it('without early ends, a frame waits for the next one', async () => {
+      const relay = new Relay({ earlyFrameEnd: false });
+      const v = viewers();
+      relay.addViewer(v.au);
+      for (let i = 0; i < 5; i++) {
+        const from = i === 0 ? 0 : frames[i]!.offset;
+        relay.push(data.subarray(from, frames[i]!.offset + frames[i]!.size));
+        await pause();
+        expect(v.aus.length).toBe(i);
+      }
+      expect(relay.stats().earlyFrameEnds.stopped).toBeUndefined();
+    });
+  });
+}
+
+it('a source paused inside a frame: nothing ends until the frame is whole', async () => {
+  const data = readFixture('p04_high_bf3_1080p30.h264');
+  const reader = new AccessUnitReader();
+  const [first, second] = [...reader.push(data), ...reader.flush()];
+  const relay = new Relay();
+  const v = viewers();
+  relay.addViewer(v.au);
+  const end = first!.offset + first!.size;
+  for (const cut of [Math.floor(end / 3), Math.floor((2 * end) / 3), end - 1]) {
+    relay.push(data.subarray(relay.stats().bytesIn, cut));
+    await pause();
+    expect(v.aus.length).toBe(0);
+  }
+  relay.push(data.subarray(end - 1, end));
+  await pause();
+  expect(v.aus.length).toBe(1);
+  relay.push(data.subarray(end, second!.offset + second!.size));
+  await pause();
+  expect(v.aus.length).toBe(2);
+});
+
+describe('FrameEndBudget', () => {
+  it('stops the early ends once walking takes over half the frame interval on average', () => {
+    const budget = new FrameEndBudget();
+    for (let i = 0; i < 30; i++) {
+      budget.spent(10);
+      budget.frameEnded(1000 / 30);
+    }
+    expect(budget.allowed).toBe(true);
+    for (let i = 0; i < 30 && budget.allowed; i++) {
+      budget.spent(12);
+      budget.spent(8); // a frame walked twice while its bytes arrived
+      budget.frameEnded(1000 / 30);
+    }
+    expect(budget.allowed).toBe(false);
+    expect(budget.stopped).toMatch(/took 1\d\.\d ms of a 33\.3 ms frame interval/);
+  });
+
+  it('judges nothing before its warm-up (the first walks run cold)', () => {
+    const budget = new FrameEndBudget();
+    for (let i = 0; i < 9; i++) {
+      budget.spent(100);
+      budget.frameEnded(1000 / 30);
+    }
+    expect(budget.allowed).toBe(true);
+    budget.frameEnded(1000 / 30);
+    expect(budget.allowed).toBe(false);
+  });
+});
