@@ -10,6 +10,7 @@
  */
 import {
   CodedError,
+  FRAME_END_PAUSE_MS,
   type StreamInfo,
   type TransmuxerOptions,
   type TransmuxerOutput,
@@ -209,6 +210,8 @@ export class Player extends EventTarget {
     firstMedia?: number;
   } = { created: performance.now() };
   private readonly sampler: ReturnType<typeof setInterval>;
+  /** A live byte stream's pause (see onPause). */
+  private pause: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -315,6 +318,7 @@ export class Player extends EventTarget {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.sampler);
+    clearTimeout(this.pause);
     this.source.stop();
     this.worker.terminate();
     this.player.destroy();
@@ -626,8 +630,28 @@ export class Player extends EventTarget {
         if (generation === this.generation) this.handle(outputs);
       })
       .catch((error: unknown) => this.fail(error));
+    clearTimeout(this.pause);
+    if (this.live && !endOfAccessUnit) {
+      this.pause = setTimeout(() => this.onPause(), FRAME_END_PAUSE_MS);
+    }
     if (this.live) return undefined;
     return this.chain.then(() => this.player.waitForRoom());
+  }
+
+  /**
+   * A live byte stream paused: the frame in progress goes out now if it is whole, not when the next
+   * frame's start code comes (`TransmuxWorker.frameEnd`).
+   */
+  private onPause(): void {
+    if (this.stopped || this.state === 'error') return;
+    const ended = this.worker.frameEnd();
+    const generation = this.generation;
+    this.chain = this.chain
+      .then(() => ended)
+      .then((outputs) => {
+        if (generation === this.generation) this.handle(outputs);
+      })
+      .catch((error: unknown) => this.fail(error));
   }
 
   private onEnd(): void {

@@ -149,6 +149,11 @@ export class TransmuxWorker {
     return this.send({ type: 'flush' });
   }
 
+  /** Live: the input paused; the outputs of the frame in progress if it is whole (see `frame-end`). */
+  frameEnd(): Promise<readonly TransmuxerOutput[]> {
+    return this.send({ type: 'frame-end' });
+  }
+
   reset(): Promise<readonly TransmuxerOutput[]> {
     return this.send({ type: 'reset' });
   }

@@ -30,6 +30,11 @@ export type WorkerCommand =
       readonly data: Uint8Array;
       readonly endOfAccessUnit: boolean;
     }
+  /**
+   * Live: the input paused; the frame in progress ends now if its last slice is whole
+   * (`Transmuxer.endIfFrameWhole`), while that costs under half the frame interval (FrameEndBudget).
+   */
+  | { readonly type: 'frame-end'; readonly id: number }
   /** End of stream: emit the last frame and the pending fragment. */
   | { readonly type: 'flush'; readonly id: number }
   /** Discard partial input (after a reconnect); output resumes at the next keyframe. */

@@ -3,7 +3,7 @@
  * recording, answering commands strictly in order. The worker entry (./transmux.worker.ts) posts its
  * answers back; the main-thread fallback (./client.ts `inlineTransmuxer`) calls it directly. DOM-free.
  */
-import { CodedError, Transmuxer } from '../core/index.js';
+import { CodedError, FrameEndBudget, Transmuxer } from '../core/index.js';
 import type { InitSegment, TransmuxerOutput } from '../core/index.js';
 import { fileTransmuxerOptions, Mp4Recording } from './mp4-file.js';
 import { transferablesOf } from './protocol.js';
@@ -40,6 +40,10 @@ export class TransmuxService {
   /** The last init segment handed out: the final GOP of a file is checked against it. */
   private lastInit: InitSegment | undefined;
   private recorder: Recorder | undefined;
+  /** What the early frame ends (`frame-end`) of the current stream cost. */
+  private frameEnds = new FrameEndBudget();
+  /** The stream's frame interval (ms), from its media segments. */
+  private frameMs = 1000 / 30;
   /** Commands are answered strictly in order, also while a flush awaits its decoder check. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -65,7 +69,15 @@ export class TransmuxService {
       case 'configure':
         this.transmuxer = new Transmuxer(command.options);
         this.lastInit = undefined;
+        this.frameEnds = new FrameEndBudget();
         return [];
+      case 'frame-end': {
+        if (!this.frameEnds.allowed) return [];
+        const start = performance.now();
+        const outputs = this.transmuxer.endIfFrameWhole();
+        this.frameEnds.spent(performance.now() - start);
+        return this.remember(outputs);
+      }
       case 'push':
         // Both transmuxers only read the chunk (views, never writes): one buffer serves both.
         this.feedRecorder(command.data, command.endOfAccessUnit);
@@ -106,7 +118,13 @@ export class TransmuxService {
   }
 
   private remember(outputs: TransmuxerOutput[]): TransmuxerOutput[] {
-    for (const out of outputs) if (out.type === 'init') this.lastInit = out;
+    for (const out of outputs) {
+      if (out.type === 'init') this.lastInit = out;
+      else if (out.type === 'media' && out.frames > 0) {
+        this.frameMs = (out.duration * 1000) / out.frames / out.timescale;
+        for (let i = 0; i < out.frames; i++) this.frameEnds.frameEnded(this.frameMs);
+      }
+    }
     return outputs;
   }
 

@@ -6,6 +6,7 @@
  * `source-open`, it reads the live source too (./source-reader.ts) and sends the outputs of those bytes
  * as `source-outputs`.
  */
+import { FRAME_END_PAUSE_MS } from '../core/index.js';
 import type { TransmuxerOutput } from '../core/index.js';
 import type { SourceEvent, WorkerCommand, WorkerSourceMessage } from './protocol.js';
 import { SourceReader } from './source-reader.js';
@@ -21,25 +22,33 @@ function send(message: WorkerSourceMessage, transfer: Transferable[] = []): void
   scope.postMessage(message, transfer);
 }
 
-/** Bytes of the worker's own source: through the same ordered service as the page's pushes. */
+/** A pause of the worker's own source (no bytes for FRAME_END_PAUSE_MS). */
+let pause: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Bytes of the worker's own source: through the same ordered service as the page's pushes. When a
+ * byte stream pauses, the frame in progress may end at once (`frame-end`).
+ */
 function pushFromSource(data: Uint8Array, endOfAccessUnit: boolean): void {
-  void service
-    .handle({ type: 'push', id: 0, data, endOfAccessUnit })
-    .then(([response, transfer]) => {
-      if (response.type === 'error') {
-        send({
-          type: 'source-outputs',
-          outputs: [],
-          bytes: data.byteLength,
-          error: response.error,
-        });
-        return;
-      }
-      if (response.type !== 'outputs') return;
-      const outputs: readonly TransmuxerOutput[] = response.outputs;
-      renderer?.feed(outputs);
-      send({ type: 'source-outputs', outputs, bytes: data.byteLength }, transfer);
-    });
+  clearTimeout(pause);
+  sourceCommand({ type: 'push', id: 0, data, endOfAccessUnit }, data.byteLength);
+  if (!endOfAccessUnit) {
+    pause = setTimeout(() => sourceCommand({ type: 'frame-end', id: 0 }, 0), FRAME_END_PAUSE_MS);
+  }
+}
+
+function sourceCommand(command: WorkerCommand, bytes: number): void {
+  void service.handle(command).then(([response, transfer]) => {
+    if (response.type === 'error') {
+      send({ type: 'source-outputs', outputs: [], bytes, error: response.error });
+      return;
+    }
+    if (response.type !== 'outputs') return;
+    const outputs: readonly TransmuxerOutput[] = response.outputs;
+    if (bytes === 0 && outputs.length === 0) return;
+    renderer?.feed(outputs);
+    send({ type: 'source-outputs', outputs, bytes }, transfer);
+  });
 }
 
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
@@ -59,6 +68,7 @@ scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
     case 'source-close':
       reader?.stop();
       reader = undefined;
+      clearTimeout(pause);
       break;
   }
   void service.handle(command).then(([response, transfer]) => {

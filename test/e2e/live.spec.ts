@@ -473,3 +473,42 @@ test('live: B-frames in a stream that declared no bound -> one restart at a keyf
   expect(state.warnings.map((w) => w.code)).toContain('REORDER_DETECTED');
   expect((await videoState(page)).error).toBeNull();
 });
+
+for (const renderer of ['mse', 'webcodecs'] as const) {
+  test(`live http, ${renderer}: a frame is out when the camera pauses after it, not when the next one comes`, async ({
+    page,
+    appUrl,
+  }) => {
+    // A camera that wrote 10 frames and then waits (its next frame not yet encoded): the 10th frame
+    // has no start code after it. Without the early end it would wait for frame 11 (here: forever).
+    const { splitAccessUnits } = await import('./support/stream-server.mjs');
+    const { readFileSync } = await import('node:fs');
+    const { createServer } = await import('node:http');
+    const units = splitAccessUnits(new Uint8Array(readFileSync(P01))).slice(0, 10);
+    const camera = createServer((req, res) => {
+      res.writeHead(200, {
+        'Content-Type': 'video/h264',
+        'Access-Control-Allow-Origin': '*',
+        'Cache-Control': 'no-store',
+      });
+      res.write(Buffer.concat(units.map((u) => u.data)));
+      // The connection stays open; nothing more comes.
+    });
+    await new Promise<void>((resolve) => camera.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const address = camera.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const src = `http://127.0.0.1:${port}/stream.h264`;
+      await page.goto(`${appUrl}?renderer=${renderer}&src=${encodeURIComponent(src)}`);
+      await expect
+        .poll(async () => (await debug(page)).stats?.framesMuxed ?? 0, { timeout: 15_000 })
+        .toBe(10);
+      const state = await debug(page);
+      expect(state.errors).toEqual([]);
+      expect(state.stats?.live).toBe(true);
+    } finally {
+      camera.closeAllConnections();
+      await new Promise<void>((resolve) => camera.close(() => resolve()));
+    }
+  });
+}

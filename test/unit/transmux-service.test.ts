@@ -1,0 +1,64 @@
+// The worker's service answers `frame-end` (a live byte stream paused) with the frame in progress when
+// it is whole, so the worker's own source and the page's pushes get each frame without waiting for the
+// next one's start code.
+import { describe, expect, it } from 'vitest';
+import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
+import type { TransmuxerOutput } from '../../src/core/index.js';
+import { TransmuxService } from '../../src/worker/transmux-service.js';
+import type { WorkerCommand } from '../../src/worker/protocol.js';
+import { readFixture } from '../helpers/fixtures.js';
+
+async function outputs(
+  service: TransmuxService,
+  command: WorkerCommand,
+): Promise<TransmuxerOutput[]> {
+  const [response] = await service.handle(command);
+  if (response.type !== 'outputs') throw new Error(`unexpected answer ${response.type}`);
+  return [...response.outputs];
+}
+
+const frames = (outs: readonly TransmuxerOutput[]): number =>
+  outs.reduce((n, o) => n + (o.type === 'media' ? o.frames : 0), 0);
+
+describe('TransmuxService frame-end', () => {
+  it('gives each whole frame of a paused live stream at once, and nothing inside a frame', async () => {
+    const data = readFixture('p01_pi_baseline_vga30_inline.h264');
+    const reader = new AccessUnitReader();
+    const aus = [...reader.push(data), ...reader.flush()];
+    const service = new TransmuxService();
+    await outputs(service, {
+      type: 'configure',
+      id: 1,
+      options: { fragment: 'frame', lowLatency: true },
+    });
+    let out = 0;
+    for (let i = 0; i < 10; i++) {
+      const au = aus[i]!;
+      const from = i === 0 ? 0 : au.offset;
+      const end = au.offset + au.size;
+      // Half the frame, a pause: nothing.
+      const half = from + Math.floor((end - from) / 2);
+      out += frames(
+        await outputs(service, {
+          type: 'push',
+          id: 2,
+          data: data.slice(from, half),
+          endOfAccessUnit: false,
+        }),
+      );
+      out += frames(await outputs(service, { type: 'frame-end', id: 3 }));
+      expect(out).toBe(i);
+      // The rest of it, a pause: the frame.
+      out += frames(
+        await outputs(service, {
+          type: 'push',
+          id: 4,
+          data: data.slice(half, end),
+          endOfAccessUnit: false,
+        }),
+      );
+      out += frames(await outputs(service, { type: 'frame-end', id: 5 }));
+      expect(out).toBe(i + 1);
+    }
+  });
+});
