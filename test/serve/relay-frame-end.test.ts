@@ -7,7 +7,8 @@ import { FRAME_END_PAUSE_MS, FrameEndBudget } from '../../src/core/frame-end-bud
 import { ACCESS_UNIT_DELIMITER, Relay, type Viewer } from '../../src/cli/serve/relay.js';
 import { readFixture } from '../helpers/fixtures.js';
 
-const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, FRAME_END_PAUSE_MS + 20));
+const pause = (): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, FRAME_END_PAUSE_MS + 20));
 
 function viewers(): { au: Viewer; bytes: Viewer; aus: Uint8Array[]; raw: Uint8Array[] } {
   const aus: Uint8Array[] = [];
