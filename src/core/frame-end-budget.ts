@@ -1,46 +1,45 @@
-/**
- * What the early end of live frames (`AccessUnitReader.endIfFrameWhole`) may cost. It walks the slice
- * data of each frame's last slice: about 2 ms for a 640x480 frame and 11 ms for a 1080p CABAC one on a
- * desktop core, several times that on a Raspberry Pi. A frame one interval sooner is worth that only
- * while the walks leave the machine most of the interval: once their average per frame passes `share`
- * of the frame interval, the early end stops, and frames end at the next start code as before.
- */
 /** No input for this long (ms): a live source has paused between two frames (or inside one). */
 export const FRAME_END_PAUSE_MS = 2;
 
+/**
+ * What the early end of live frames (`endIfFrameWhole`) may cost. It walks the slice data of each
+ * frame's last slice: about 2 ms for a 640x480 frame and 11 ms for a 1080p CABAC one on a desktop core,
+ * several times that on a Raspberry Pi. A frame one interval sooner is worth that while the walks take
+ * at most `share` of one core: at 30 fps, 40 % is 13 ms a frame. Judged on the time between walks (a
+ * burst of frames at a connection says nothing of the frame rate); once over, the early ends stop and
+ * frames end at the next start code as before.
+ */
 export class FrameEndBudget {
-  /** Why the early end stopped; undefined while it runs. */
+  /** Why the early ends stopped; undefined while they run. */
   stopped: string | undefined;
-  /** Average walking time per frame (ms, exponentially weighted). */
-  averageMs = 0;
-  private frames = 0;
-  private pendingMs = 0;
+  /** Share of the time spent walking over the last judged window (0..1). */
+  lastShare = 0;
+  private windowStart: number | undefined;
+  private walkingMs = 0;
 
   constructor(
-    /** Share of the frame interval the walks may take on average. */
-    private readonly share = 0.5,
-    /** Frames before the average is judged. */
-    private readonly warmup = 10,
+    /** Share of one core the walks may take. */
+    private readonly share = 0.4,
+    /** Time over which it is judged (ms). */
+    private readonly windowMs = 2000,
   ) {}
 
   get allowed(): boolean {
     return this.stopped === undefined;
   }
 
-  /** A walk took `ms` (one frame may take several, while its bytes arrive). */
-  spent(ms: number): void {
-    this.pendingMs += ms;
-  }
-
-  /** A frame ended (early or not); `frameMs` is the stream's frame interval. */
-  frameEnded(frameMs: number): void {
+  /** A walk ran from `start` to `end` (ms, one clock). */
+  spent(start: number, end: number): void {
     if (this.stopped !== undefined) return;
-    const ms = this.pendingMs;
-    this.pendingMs = 0;
-    this.frames++;
-    this.averageMs = this.frames === 1 ? ms : this.averageMs + (ms - this.averageMs) / 8;
-    if (this.frames >= this.warmup && this.averageMs > this.share * frameMs) {
-      this.stopped = `walking each frame's last slice took ${this.averageMs.toFixed(1)} ms of a ${frameMs.toFixed(1)} ms frame interval`;
+    this.windowStart ??= start;
+    this.walkingMs += end - start;
+    const span = end - this.windowStart;
+    if (span < this.windowMs) return;
+    this.lastShare = this.walkingMs / span;
+    this.windowStart = end;
+    this.walkingMs = 0;
+    if (this.lastShare > this.share) {
+      this.stopped = `walking each frame's last slice took ${Math.round(this.lastShare * 100)} % of the time over ${(span / 1000).toFixed(1)} s`;
     }
   }
 }

@@ -13,7 +13,6 @@
  *   then shares the main thread with the page).
  */
 import { CodedError, type TransmuxerOptions, type TransmuxerOutput } from '../core/index.js';
-import { TransmuxService } from './transmux-service.js';
 import type {
   RecordOptions,
   Recording,
@@ -70,15 +69,31 @@ interface WorkerPort {
 
 /** The service in this thread, behind the Worker interface (answers in later microtasks). */
 function inlineTransmuxer(): WorkerPort {
-  const service = new TransmuxService();
+  // Loaded on demand: the transmuxer is most of the core, which a page with a worker never runs.
+  const service = import('./transmux-service.js').then((m) => new m.TransmuxService());
   let terminated = false;
   const port: WorkerPort = {
     onmessage: null,
     onerror: null,
     postMessage(message) {
-      void service.handle(message).then(([response]) => {
-        if (!terminated) port.onmessage?.({ data: response } as MessageEvent<WorkerResponse>);
-      });
+      // In order: each message's handle() is called in a callback of the same promise.
+      void service
+        .then((s) => s.handle(message))
+        .then(
+          ([response]) => response,
+          (error: unknown): WorkerResponse => ({
+            type: 'error',
+            id: message.id,
+            error: {
+              code: 'INTERNAL',
+              message: `Could not load the transmuxer: ${error instanceof Error ? error.message : String(error)}`,
+              detail: {},
+            },
+          }),
+        )
+        .then((response) => {
+          if (!terminated) port.onmessage?.({ data: response } as MessageEvent<WorkerResponse>);
+        });
     },
     terminate() {
       terminated = true;

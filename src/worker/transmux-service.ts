@@ -42,8 +42,6 @@ export class TransmuxService {
   private recorder: Recorder | undefined;
   /** What the early frame ends (`frame-end`) of the current stream cost. */
   private frameEnds = new FrameEndBudget();
-  /** The stream's frame interval (ms), from its media segments. */
-  private frameMs = 1000 / 30;
   /** Commands are answered strictly in order, also while a flush awaits its decoder check. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -75,7 +73,7 @@ export class TransmuxService {
         if (!this.frameEnds.allowed) return [];
         const start = performance.now();
         const outputs = this.transmuxer.endIfFrameWhole();
-        this.frameEnds.spent(performance.now() - start);
+        this.frameEnds.spent(start, performance.now());
         return this.remember(outputs);
       }
       case 'push':
@@ -118,13 +116,7 @@ export class TransmuxService {
   }
 
   private remember(outputs: TransmuxerOutput[]): TransmuxerOutput[] {
-    for (const out of outputs) {
-      if (out.type === 'init') this.lastInit = out;
-      else if (out.type === 'media' && out.frames > 0) {
-        this.frameMs = (out.duration * 1000) / out.frames / out.timescale;
-        for (let i = 0; i < out.frames; i++) this.frameEnds.frameEnded(this.frameMs);
-      }
-    }
+    for (const out of outputs) if (out.type === 'init') this.lastInit = out;
     return outputs;
   }
 

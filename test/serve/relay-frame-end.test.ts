@@ -107,30 +107,43 @@ it('a source paused inside a frame: nothing ends until the frame is whole', asyn
 });
 
 describe('FrameEndBudget', () => {
-  it('stops the early ends once walking takes over half the frame interval on average', () => {
+  /** Walks of `walkMs` every `everyMs` from `t`, for `seconds`; returns the time after them. */
+  function walks(
+    budget: FrameEndBudget,
+    t: number,
+    walkMs: number,
+    everyMs: number,
+    seconds: number,
+  ): number {
+    for (const end = t + seconds * 1000; t < end && budget.allowed; t += everyMs)
+      budget.spent(t, t + walkMs);
+    return t;
+  }
+
+  it('stops the early ends once walking takes over 40 % of the time', () => {
     const budget = new FrameEndBudget();
-    for (let i = 0; i < 30; i++) {
-      budget.spent(10);
-      budget.frameEnded(1000 / 30);
-    }
+    // 640x480 at 30 fps on a desktop core: 2 ms a frame.
+    let t = walks(budget, 0, 2, 1000 / 30, 5);
     expect(budget.allowed).toBe(true);
-    for (let i = 0; i < 30 && budget.allowed; i++) {
-      budget.spent(12);
-      budget.spent(8); // a frame walked twice while its bytes arrived
-      budget.frameEnded(1000 / 30);
-    }
+    expect(budget.lastShare).toBeCloseTo(0.06, 2);
+    // 1080p CABAC at 30 fps on a desktop core: 11 ms a frame (a third of the time) still pays.
+    t = walks(budget, t, 11, 1000 / 30, 5);
+    expect(budget.allowed).toBe(true);
+    // The same on a slow CPU: 20 ms of every 33.
+    walks(budget, t, 20, 1000 / 30, 5);
     expect(budget.allowed).toBe(false);
-    expect(budget.stopped).toMatch(/took 1\d\.\d ms of a 33\.3 ms frame interval/);
+    expect(budget.stopped).toMatch(/took 60 % of the time over 2\.\d s/);
   });
 
-  it('judges nothing before its warm-up (the first walks run cold)', () => {
+  it('is judged on time, not frames: a burst of walks at a connection does not stop it', () => {
     const budget = new FrameEndBudget();
-    for (let i = 0; i < 9; i++) {
-      budget.spent(100);
-      budget.frameEnded(1000 / 30);
-    }
+    // A relay's GOP cache arriving at once: 30 short walks back to back (100 % of 90 ms).
+    let t = 0;
+    for (let i = 0; i < 30; i++, t += 3) budget.spent(t, t + 3);
     expect(budget.allowed).toBe(true);
-    budget.frameEnded(1000 / 30);
-    expect(budget.allowed).toBe(false);
+    // Then the camera's pace: the window's share is what counts.
+    walks(budget, t, 3, 1000 / 30, 4);
+    expect(budget.allowed).toBe(true);
+    expect(budget.lastShare).toBeLessThan(0.2);
   });
 });

@@ -22,8 +22,8 @@ import type { UpstreamNotice } from '../../sources/relay-protocol.js';
  *   frame's start code would, a frame interval later. When the source pauses (no bytes for
  *   FRAME_END_PAUSE_MS), the reader walks the slice in progress; when it is the whole last slice of its frame
  *   (`AccessUnitReader.endIfFrameWhole`), the access unit ends there, as if the source had proven it
- *   (viewers get it, byte viewers a delimiter after it). The walks stop if they cost more than half
- *   the frame interval (`FrameEndBudget`, e.g. 1080p CABAC on a slow CPU).
+ *   (viewers get it, byte viewers a delimiter after it). The walks stop if they take more than 40 %
+ *   of a core (`FrameEndBudget`, e.g. 1080p CABAC on a slow CPU).
  * - Access-unit viewers (WebSocket, one message per access unit) get each one when it is complete.
  * - GOP cache: the access units from the latest keyframe on (with the SPS/PPS a decoder needs in
  *   front), so a new viewer starts decoding at once.
@@ -122,8 +122,8 @@ export interface RelayStats {
   /** Frames ended when the source paused after their last slice, not at the next start code. */
   readonly earlyFrameEnds: {
     readonly count: number;
-    /** Average time walking each frame's last slice (ms). */
-    readonly walkMs: number;
+    /** Share of the time spent walking frames' last slices (0..1, the last 2 s judged). */
+    readonly walkShare: number;
     /** Why early ends stopped (too slow here), or false while on; undefined when disabled. */
     readonly stopped: string | false | undefined;
   };
@@ -218,7 +218,9 @@ export class Relay {
     if (!budget?.allowed) return;
     const t = this.now();
     const aus = this.reader.endIfFrameWhole();
-    budget.spent(this.now() - t);
+    budget.spent(t, this.now());
+    if (budget.stopped)
+      this.log(`frames now end at the next start code (a frame later): ${budget.stopped}`);
     if (aus.length === 0) return;
     this.earlyFrameEnds++;
     for (const au of aus) this.accessUnit(au);
@@ -347,7 +349,7 @@ export class Relay {
       cutFrames: this.reader.truncatedFrames,
       earlyFrameEnds: {
         count: this.earlyFrameEnds,
-        walkMs: Math.round((this.frameEnds?.averageMs ?? 0) * 100) / 100,
+        walkShare: Math.round((this.frameEnds?.lastShare ?? 0) * 1000) / 1000,
         stopped: this.frameEnds ? (this.frameEnds.stopped ?? false) : undefined,
       },
       fps: Math.round((this.auTimes.length * 1000 * 100) / RATE_WINDOW_MS) / 100,
@@ -371,12 +373,6 @@ export class Relay {
   private accessUnit(au: RawAccessUnit): void {
     this.accessUnits++;
     this.auTimes.push(this.now());
-    const budget = this.frameEnds;
-    if (budget?.allowed) {
-      budget.frameEnded(this.frameInterval());
-      if (budget.stopped)
-        this.log(`frames now end at the next start code (a frame later): ${budget.stopped}`);
-    }
     const end = au.offset + au.size;
     // What live byte viewers do not have yet of this access unit (and of the bytes before it).
     const from = this.sentTo;
@@ -499,13 +495,6 @@ export class Relay {
     else return;
     e.bytesOut += data.length;
     this.bytesOut += data.length;
-  }
-
-  /** The source's frame interval (ms) over the last RATE_WINDOW_MS, 1/30 s until known. */
-  private frameInterval(): number {
-    const times = this.auTimes;
-    if (times.length < 2) return 1000 / 30;
-    return ((times[times.length - 1] as number) - (times[0] as number)) / (times.length - 1);
   }
 
   /** A viewer may hold a whole GOP (the join burst) plus the configured margin. */
