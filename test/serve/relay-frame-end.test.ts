@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import { FRAME_END_PAUSE_MS, FrameEndBudget } from '../../src/core/frame-end-budget.js';
 import { ACCESS_UNIT_DELIMITER, Relay, type Viewer } from '../../src/cli/serve/relay.js';
+import { readFileSync } from 'node:fs';
+import { WebSocket } from 'ws';
 import { readFixture } from '../helpers/fixtures.js';
+import { fixturePath, startRelay, waitFor } from './helpers.js';
 
 const pause = (): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, FRAME_END_PAUSE_MS + 20));
@@ -145,5 +148,56 @@ describe('FrameEndBudget', () => {
     walks(budget, t, 3, 1000 / 30, 4);
     expect(budget.allowed).toBe(true);
     expect(budget.lastShare).toBeLessThan(0.2);
+  });
+});
+
+describe('h264mux serve --url (a camera over plain HTTP)', () => {
+  it('each frame reaches a WebSocket viewer before the camera sends the next one', async () => {
+    const { startStreamServer, splitAccessUnits } =
+      await import('../e2e/support/stream-server.mjs');
+    const file = fixturePath('p01_pi_baseline_vga30_inline.h264');
+    const units = splitAccessUnits(new Uint8Array(readFileSync(file)));
+    /** Frame index -> when its last byte was sent, per loop of the file. */
+    const sent: { frame: number; at: number }[] = [];
+    // 5 fps: 200 ms between frames, so the order below does not hang on a busy machine's timing.
+    const camera = await startStreamServer({
+      file,
+      fps: 5,
+      clock: 'per-client',
+      onFrameSent: (_client: number, frame: number, at: number) => sent.push({ frame, at }),
+    });
+    const relay = await startRelay({ kind: 'url', url: camera.httpUrl });
+    try {
+      const arrivals: { size: number; at: number }[] = [];
+      const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/stream`);
+      ws.binaryType = 'nodebuffer';
+      ws.on('message', (data: Buffer, binary: boolean) => {
+        if (binary)
+          arrivals.push({ size: data.length, at: performance.timeOrigin + performance.now() });
+      });
+      // The GOP cache comes at once when joining; then the live frames, one by one.
+      const live = (): { size: number; at: number }[] =>
+        arrivals.filter((a) => a.at > (arrivals[0]?.at ?? Infinity) + 100);
+      await waitFor('6 live frames', () => live().length >= 6, 20_000);
+      ws.close();
+      // Each live frame arrived before the camera sent the next one.
+      let checked = 0;
+      for (const { size, at } of live()) {
+        // The latest frame of that size sent before it arrived (sizes may repeat).
+        let i = -1;
+        sent.forEach((s, k) => {
+          if (s.at <= at && units[s.frame]?.data.length === size) i = k;
+        });
+        if (i < 0) continue;
+        const next = sent[i + 1];
+        if (next) expect(at).toBeLessThan(next.at);
+        checked++;
+      }
+      expect(checked).toBeGreaterThanOrEqual(5);
+      expect(relay.relay.stats().earlyFrameEnds.count).toBeGreaterThanOrEqual(checked);
+    } finally {
+      await relay.close();
+      await camera.close();
+    }
   });
 });
