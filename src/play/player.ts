@@ -227,6 +227,11 @@ export class Player extends EventTarget {
       hasWebCodecs() &&
       canRenderInWorker(this.worker);
     this.source = this.rendersInWorker ? this.readInWorker(source) : source;
+    // The page's first script may have had the worker open the stream already (vite.config.ts): it is
+    // taken over by the worker's source, or let go when the stream is read elsewhere.
+    if (this.worker.earlySource && !(this.source instanceof WorkerSource)) {
+      this.worker.closeSource().catch(() => undefined);
+    }
     this.player = new MsePlayer(
       video,
       { playbackRate: options.playbackRate ?? 1 },

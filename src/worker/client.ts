@@ -41,6 +41,8 @@ interface EarlyWorker {
   readonly worker: Worker;
   /** Its error event's message, if it failed meanwhile. */
   readonly error: string | undefined;
+  /** The live source the worker was told to open already (`source-open`), if any. */
+  readonly source: SourceSpec | undefined;
 }
 
 /** The early worker, once: the first TransmuxWorker (the `?src=` session) takes it. */
@@ -119,6 +121,11 @@ export class TransmuxWorker {
   private failure: TransmuxError | undefined;
   /** False when the transmuxer runs in the page ('main-thread'): it then cannot `render`. */
   readonly inWorker: boolean;
+  /**
+   * The source the page's first script had the worker open (vite.config.ts): `openSource` with the
+   * same spec takes it over; a player that reads elsewhere closes it (`closeSource`).
+   */
+  readonly earlySource: SourceSpec | undefined;
   /** The events of the source the worker reads (`openSource`). */
   onSourceEvent: ((event: SourceEvent) => void) | undefined;
   /** The outputs of the bytes of the source the worker reads, in order. */
@@ -130,6 +137,7 @@ export class TransmuxWorker {
     this.inWorker = host !== 'main-thread';
     const early = host === 'module' ? takeEarlyWorker() : undefined;
     this.worker = early?.worker ?? startHost(host);
+    this.earlySource = early?.source;
     this.worker.onmessage = (event: MessageEvent<WorkerResponse | WorkerSourceMessage>) => {
       const message = event.data;
       if (message.type === 'source-event') this.onSourceEvent?.(message.event);

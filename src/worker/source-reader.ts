@@ -37,8 +37,20 @@ export function sourceForSpec(spec: SourceSpec): ByteSource {
   }
 }
 
+/** Whether two specs describe the same source (the early page script's and the player's). */
+export function sameSpec(a: SourceSpec, b: SourceSpec): boolean {
+  if (a.kind !== b.kind || a.url !== b.url || a.stallTimeoutMs !== b.stallTimeoutMs) return false;
+  return a.kind === 'websocket' && b.kind === 'websocket'
+    ? a.framing === b.framing
+    : a.kind === 'http' && b.kind === 'http' && a.live === b.live;
+}
+
 export class SourceReader {
   private held: { data: Uint8Array; endOfAccessUnit: boolean }[] = [];
+  /** The source's latest event (connection state, error): what a page that takes it over is told. */
+  private lastEvent: SourceEvent | undefined;
+  /** The relay's latest notice about its camera on the current connection. */
+  private lastUpstream: SourceEvent | undefined;
   private heldBytes = 0;
   /** The page took the current connection: bytes go straight to the transmuxer. */
   private ready = false;
@@ -46,9 +58,9 @@ export class SourceReader {
   private readonly source: ByteSource;
 
   constructor(
-    spec: SourceSpec,
+    readonly spec: SourceSpec,
     private readonly push: PushBytes,
-    private readonly post: PostEvent,
+    private post: PostEvent,
     create: (spec: SourceSpec) => ByteSource = sourceForSpec,
   ) {
     this.source = create(spec);
@@ -56,6 +68,17 @@ export class SourceReader {
 
   start(): void {
     this.source.start(this.sink);
+  }
+
+  /**
+   * A page takes over this source, opened before it was listening (by the page's first script, see
+   * vite.config.ts): it is told the source's state again, and a connection made meanwhile waits for its
+   * `source-ready` with the bytes held since.
+   */
+  adopt(post: PostEvent): void {
+    this.post = post;
+    if (this.lastEvent) post(this.lastEvent);
+    if (this.lastUpstream) post(this.lastUpstream);
   }
 
   /** The page handled the last `connected` (its commands for it are queued before this): bytes flow. */
@@ -76,11 +99,20 @@ export class SourceReader {
     this.source.stop();
   }
 
+  private tell(event: SourceEvent): void {
+    if (event.type === 'upstream') this.lastUpstream = event;
+    else {
+      this.lastEvent = event;
+      this.lastUpstream = undefined;
+    }
+    this.post(event);
+  }
+
   private readonly sink: SourceSink = {
     connected: (info) => {
       if (this.stopped) return;
       this.ready = false;
-      this.post({ type: 'connected', info, reconnects: this.source.reconnects });
+      this.tell({ type: 'connected', info, reconnects: this.source.reconnects });
     },
     data: (data, endOfAccessUnit) => {
       if (this.stopped) return;
@@ -96,20 +128,20 @@ export class SourceReader {
       }
     },
     end: () => {
-      if (!this.stopped) this.post({ type: 'end' });
+      if (!this.stopped) this.tell({ type: 'end' });
     },
     reconnecting: (attempt, delayMs, reason) => {
-      if (!this.stopped) this.post({ type: 'reconnecting', attempt, delayMs, reason });
+      if (!this.stopped) this.tell({ type: 'reconnecting', attempt, delayMs, reason });
     },
     unreachable: (error, attempt, delayMs) => {
       if (!this.stopped)
-        this.post({ type: 'unreachable', error: error.toJSON(), attempt, delayMs });
+        this.tell({ type: 'unreachable', error: error.toJSON(), attempt, delayMs });
     },
     upstream: (notice) => {
-      if (!this.stopped) this.post({ type: 'upstream', notice });
+      if (!this.stopped) this.tell({ type: 'upstream', notice });
     },
     error: (error) => {
-      if (!this.stopped) this.post({ type: 'error', error: error.toJSON() });
+      if (!this.stopped) this.tell({ type: 'error', error: error.toJSON() });
     },
   };
 }

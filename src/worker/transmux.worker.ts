@@ -9,7 +9,7 @@
 import { FRAME_END_PAUSE_MS } from '../core/index.js';
 import type { TransmuxerOutput } from '../core/index.js';
 import type { SourceEvent, WorkerCommand, WorkerSourceMessage } from './protocol.js';
-import { SourceReader } from './source-reader.js';
+import { sameSpec, SourceReader } from './source-reader.js';
 import { TrackRenderer } from './track-renderer.js';
 import { TransmuxService } from './transmux-service.js';
 
@@ -54,13 +54,19 @@ function sourceCommand(command: WorkerCommand, bytes: number): void {
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
   switch (command.type) {
-    case 'source-open':
+    case 'source-open': {
+      const post = (sourceEvent: SourceEvent): void =>
+        send({ type: 'source-event', event: sourceEvent });
+      // The same source, opened by the page's first script before the player existed: taken over.
+      if (reader && sameSpec(reader.spec, command.spec)) {
+        reader.adopt(post);
+        break;
+      }
       reader?.stop();
-      reader = new SourceReader(command.spec, pushFromSource, (sourceEvent: SourceEvent) =>
-        send({ type: 'source-event', event: sourceEvent }),
-      );
+      reader = new SourceReader(command.spec, pushFromSource, post);
       reader.start();
       break;
+    }
     case 'source-ready':
       // Commands posted before this one (configure, reset, render) are queued in the service already.
       reader?.resume();

@@ -5,6 +5,7 @@
 // - `?renderer=webcodecs` (Chromium): decoded in the transmuxer worker and written at their due time
 //   to a MediaStreamTrackGenerator the <video> plays, so no frame waits for the page's main thread.
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -407,7 +408,7 @@ async function lateness(page: Page): Promise<Lateness> {
 }
 
 for (const transport of ['http', 'ws-au'] as const) {
-  test(`webcodecs from the worker, live ${transport}: the worker reads the stream, so a page busy for 1.5 s shows every frame on time`, async ({
+  test(`webcodecs from the worker, live ${transport}: the worker reads the stream, so a page blocked for 1.5 s shows every frame on time`, async ({
     page,
     appUrl,
   }) => {
@@ -421,14 +422,25 @@ for (const transport of ['http', 'ws-au'] as const) {
     expect(await pageFetches(page)).toBe(0);
     expect(await pageSockets(page)).toBe(0);
     const before = await lateness(page);
-    // The page's main thread is busy (a long task, as the page's own startup or a heavy page is);
-    // a source read by the page would hand the worker nothing meanwhile, then a burst of late frames.
-    await page.evaluate(() => {
-      const end = performance.now() + 1500;
-      while (performance.now() < end) {
-        // busy
-      }
+    // The page's main thread is blocked (as by a long task: the page's own startup, a heavy page),
+    // here by a synchronous request answered after 1.5 s, which takes no CPU from the worker. A source
+    // read by the page would hand the worker nothing meanwhile, then a burst of late frames.
+    const slow = createServer((_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'Access-Control-Allow-Origin': '*' }).end('ok'), 1500);
     });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const address = slow.address();
+      const slowUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+      await page.evaluate((url) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open('GET', url, false);
+        xhr.send();
+      }, slowUrl);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
     await expectPaintedAdvance(page, 15);
     const after = await lateness(page);
     // 1.5 s at 30 fps: 45 frames painted meanwhile, none late or skipped (one of either tolerated).
@@ -460,4 +472,38 @@ test('webcodecs from the worker: an HTTP URL that is a file (Content-Length) is 
   // The worker asked first and let the file go after its headers; the page then read it.
   expect(await pageFetches(page)).toBe(1);
   expect(await page.evaluate(() => document.querySelector('video')?.srcObject ?? null)).toBeNull();
+});
+
+for (const transport of ['http', 'ws'] as const) {
+  test(`webcodecs from the worker, live ${transport}: the page's first script opens the stream while the bundle loads, and the player takes that connection over`, async ({
+    page,
+    appUrl,
+  }) => {
+    server = await startStreamServer({ file: P01, fps: 30, randomChunks: true, seed: 31 });
+    const src = transport === 'http' ? server.httpUrl : server.wsUrl;
+    await countPageSockets(page);
+    await countPageFetches(page, src);
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expectPaintedAdvance(page, 30);
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.state).toBe('playing');
+    // One connection in all: the one the worker opened before the player existed.
+    expect(server.connections).toBe(1);
+    expect(await pageSockets(page)).toBe(0);
+    expect(await pageFetches(page)).toBe(0);
+  });
+}
+
+test('the early connection is not made when the page will read the stream itself (renderer=mse)', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30 });
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsUrl)}`);
+  await expect
+    .poll(async () => (await debug(page)).stats?.framesMuxed ?? 0, { timeout: 20_000 })
+    .toBeGreaterThan(30);
+  expect(server.connections).toBe(1);
+  expect((await debug(page)).errors).toEqual([]);
 });

@@ -2,7 +2,12 @@
 // connection goes to the page first, bytes wait until the page took it and then go in order, a page
 // that never answers costs bounded memory, events pass through, nothing flows after stop.
 import { describe, expect, it } from 'vitest';
-import { MAX_HELD_BYTES, SourceReader, sourceForSpec } from '../../src/worker/source-reader.js';
+import {
+  MAX_HELD_BYTES,
+  SourceReader,
+  sameSpec,
+  sourceForSpec,
+} from '../../src/worker/source-reader.js';
 import { HttpSource } from '../../src/sources/http-source.js';
 import { WebSocketSource } from '../../src/sources/websocket-source.js';
 import { SourceError } from '../../src/sources/source.js';
@@ -137,5 +142,37 @@ describe('sourceForSpec', () => {
     expect(http).toBeInstanceOf(HttpSource);
     expect(http.label).toBe('http://camera.local/stream.h264');
     expect((http as HttpSource).options).toEqual({ live: true, stallTimeoutMs: 4000 });
+  });
+});
+
+describe("a source opened by the page's first script, taken over by the player", () => {
+  it('tells the player the state it missed, and holds the bytes until its source-ready', () => {
+    const { sink, reader, pushed, events, chunk } = setup();
+    void sink.connected({ live: true, reconnect: false, accessUnitFraming: true });
+    void sink.data(chunk(1), true);
+    sink.upstream?.({ upstream: 'down', reason: 'camera off' });
+    // Nobody listened yet (the page's bundle was loading): the player takes over.
+    const told: SourceEvent[] = [];
+    reader.adopt((event) => told.push(event));
+    expect(told.map((e) => e.type)).toEqual(['connected', 'upstream']);
+    expect(pushed).toEqual([]);
+    reader.resume();
+    expect(pushed).toEqual([1]);
+    // Later events go to the player only.
+    sink.reconnecting(1, 250, 'the connection closed');
+    expect(told.map((e) => e.type)).toEqual(['connected', 'upstream', 'reconnecting']);
+    expect(events.map((e) => e.type)).toEqual(['connected', 'upstream']);
+  });
+
+  it('is the same source only with the same URL and options', () => {
+    const ws = { kind: 'websocket', url: 'ws://cam/stream', stallTimeoutMs: 5000 } as const;
+    expect(sameSpec(ws, { ...ws, framing: undefined })).toBe(true);
+    expect(sameSpec(ws, { ...ws, framing: 'access-unit' })).toBe(false);
+    expect(sameSpec(ws, { ...ws, url: 'ws://cam/other' })).toBe(false);
+    expect(sameSpec(ws, { ...ws, stallTimeoutMs: 3000 })).toBe(false);
+    const http = { kind: 'http', url: 'http://cam/stream.h264', stallTimeoutMs: 5000 } as const;
+    expect(sameSpec(http, { ...http, live: undefined })).toBe(true);
+    expect(sameSpec(http, { ...http, live: true })).toBe(false);
+    expect(sameSpec(http, { ...ws, url: http.url })).toBe(false);
   });
 });
