@@ -21,9 +21,9 @@ import type { UpstreamNotice } from '../../sources/relay-protocol.js';
  * - A byte-stream source (a camera's raw HTTP or TCP) does not say where a frame ends: the next
  *   frame's start code would, a frame interval later. When the source pauses (no bytes for
  *   FRAME_END_PAUSE_MS), the reader walks the slice in progress; when it is the whole last slice of its frame
- *   (`AccessUnitReader.endIfFrameWhole`), the access unit ends there, as if the source had proven it
- *   (viewers get it, byte viewers a delimiter after it). The walks stop if they take more than 40 %
- *   of a core (`FrameEndBudget`, e.g. 1080p CABAC on a slow CPU).
+ *   (`AccessUnitReader.endIfFrameWhole`), the access unit ends there: access-unit viewers get it at
+ *   once (byte viewers have its bytes already; see `paused`). The walks stop if they take more than
+ *   40 % of a core (`FrameEndBudget`, e.g. 1080p CABAC on a slow CPU).
  * - Access-unit viewers (WebSocket, one message per access unit) get each one when it is complete.
  * - GOP cache: the access units from the latest keyframe on (with the SPS/PPS a decoder needs in
  *   front), so a new viewer starts decoding at once.
@@ -223,8 +223,11 @@ export class Relay {
       this.log(`frames now end at the next start code (a frame later): ${budget.stopped}`);
     if (aus.length === 0) return;
     this.earlyFrameEnds++;
+    // Access-unit viewers get the frame now; byte viewers have all its bytes already. They get no
+    // delimiter after it: unlike a proven end, this one is the relay's own judgement, and a delimiter
+    // left without a picture when the stream ends or resets is an access unit without a picture
+    // (§7.4.1.2.3), which decoders report. Their player judges the pause itself (ours does).
     for (const au of aus) this.accessUnit(au);
-    this.delimit();
     this.release();
   }
 
