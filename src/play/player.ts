@@ -168,7 +168,7 @@ export class Player extends EventTarget {
 
   private readonly worker: TransmuxWorker;
   private readonly player: MsePlayer;
-  /** What is read: the caller's source, or a live WebSocket the worker reads itself. */
+  /** What is read: the caller's source, or a live stream (WebSocket, HTTP) the worker reads itself. */
   private readonly source: ByteSource;
   /**
    * A live stream is shown by the WebCodecs renderer in the worker (asked for or 'auto', and the page

@@ -61,7 +61,8 @@ export type WorkerCommand =
     }
   /**
    * Live: the worker reads the source itself (./source-reader.ts); its events and its outputs come as
-   * `source-event` and `source-outputs` messages. Answered with empty `outputs` at once.
+   * `source-event` and `source-outputs` messages. Answered with empty `outputs` at once. The same spec
+   * as the source already open (opened by the page's first script, vite.config.ts) takes that one over.
    */
   | { readonly type: 'source-open'; readonly id: number; readonly spec: SourceSpec }
   /** The page handled the source's last `connected` event (commands for it come first): bytes flow. */
