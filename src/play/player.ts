@@ -626,15 +626,8 @@ export class Player extends EventTarget {
     if (this.stopped || this.state === 'error') return undefined;
     this.timeline.firstBytes ??= performance.now();
     this.bytesReceived += chunk.byteLength;
-    const pushed = this.worker.push(chunk, endOfAccessUnit);
-    const generation = this.generation;
     // The push is posted now (the worker keeps order); outputs are handled in order on the chain.
-    this.chain = this.chain
-      .then(() => pushed)
-      .then((outputs) => {
-        if (generation === this.generation) this.handle(outputs);
-      })
-      .catch((error: unknown) => this.fail(error));
+    this.handleInOrder(this.worker.push(chunk, endOfAccessUnit));
     clearTimeout(this.pause);
     if (this.live && !endOfAccessUnit) {
       this.pause = setTimeout(() => this.onPause(), FRAME_END_PAUSE_MS);
@@ -649,10 +642,17 @@ export class Player extends EventTarget {
    */
   private onPause(): void {
     if (this.stopped || this.state === 'error') return;
-    const ended = this.worker.frameEnd();
+    this.handleInOrder(this.worker.frameEnd());
+  }
+
+  /**
+   * The outputs of a worker command already posted, handled on the chain after those before it;
+   * dropped when a file seek came in between.
+   */
+  private handleInOrder(answer: Promise<readonly TransmuxerOutput[]>): void {
     const generation = this.generation;
     this.chain = this.chain
-      .then(() => ended)
+      .then(() => answer)
       .then((outputs) => {
         if (generation === this.generation) this.handle(outputs);
       })

@@ -7,7 +7,12 @@ import type { ServeHandle } from '../../src/cli/serve/index.js';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
-import { freePort, restartAndReconnect } from './support/live-checks.js';
+import {
+  expectRecovered,
+  freePort,
+  restartAndReconnect,
+  serverUpLate,
+} from './support/live-checks.js';
 import { startStreamServer } from './support/stream-server.mjs';
 import { progressiveStream, type CodedFrame } from '../helpers/synth.js';
 import type { StreamServer } from './support/stream-server.mjs';
@@ -146,21 +151,9 @@ for (const transport of ['http', 'ws'] as const) {
     page,
     appUrl,
   }) => {
-    const port = await freePort();
-    const src =
-      transport === 'http'
-        ? `http://127.0.0.1:${port}/stream.h264`
-        : `ws://127.0.0.1:${port}/stream`;
-    await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(src)}`);
-    await expect(page.locator('#error')).toContainText('URL unreachable');
-    await expect(page.locator('#notice')).toContainText('Trying again');
-    await page.waitForTimeout(1000);
-    server = await startStreamServer({ file: P01, fps: 30, port, randomChunks: true, seed: 13 });
+    server = await serverUpLate(page, appUrl, transport, 'renderer=mse&');
     await expectFramesAdvance(page, 30);
-    const state = await debug(page);
-    expect(state.errors).toEqual([]);
-    expect(state.stats?.reconnectAttempts).toBeGreaterThanOrEqual(1);
-    await expect(page.locator('#error')).toBeHidden();
+    await expectRecovered(page);
     expect((await videoState(page)).error).toBeNull();
   });
 }

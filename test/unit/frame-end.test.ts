@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessUnitReader, type RawAccessUnit } from '../../src/core/access-unit-reader.js';
 import { Transmuxer, type TransmuxerOutput } from '../../src/core/index.js';
+import { prng } from '../e2e/support/stream-server.mjs';
 import { allFixtures, readFixture } from '../helpers/fixtures.js';
 
 function reference(data: Uint8Array): RawAccessUnit[] {
@@ -15,18 +16,6 @@ function reference(data: Uint8Array): RawAccessUnit[] {
 
 function spans(aus: readonly RawAccessUnit[]): [number, number][] {
   return aus.map((a) => [a.offset, a.size]);
-}
-
-/** mulberry32 */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Stream names whose frames are all whole single pictures the rule must recognise. */
@@ -67,7 +56,7 @@ describe('a live frame ends when the input pauses after its last slice', () => {
       if (ENDS_EVERY_FRAME.includes(f.name)) expect(ended).toBe(expected.length);
 
       // Paused at random points: never earlier than the end of a frame, so nothing changes.
-      const next = random(f.bytes);
+      const next = prng(f.bytes);
       const paused = new AccessUnitReader();
       const out: RawAccessUnit[] = [];
       for (let o = 0; o < data.length;) {

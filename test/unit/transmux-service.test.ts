@@ -31,6 +31,10 @@ describe('TransmuxService frame-end', () => {
       id: 1,
       options: { fragment: 'frame', lowLatency: true },
     });
+    /** Frames out of pushing `bytes` and then pausing (`frame-end`). */
+    const pushThenPause = async (bytes: Uint8Array): Promise<number> =>
+      frames(await outputs(service, { type: 'push', id: 2, data: bytes, endOfAccessUnit: false })) +
+      frames(await outputs(service, { type: 'frame-end', id: 3 }));
     let out = 0;
     for (let i = 0; i < 10; i++) {
       const au = aus[i]!;
@@ -38,26 +42,10 @@ describe('TransmuxService frame-end', () => {
       const end = au.offset + au.size;
       // Half the frame, a pause: nothing.
       const half = from + Math.floor((end - from) / 2);
-      out += frames(
-        await outputs(service, {
-          type: 'push',
-          id: 2,
-          data: data.slice(from, half),
-          endOfAccessUnit: false,
-        }),
-      );
-      out += frames(await outputs(service, { type: 'frame-end', id: 3 }));
+      out += await pushThenPause(data.slice(from, half));
       expect(out).toBe(i);
       // The rest of it, a pause: the frame.
-      out += frames(
-        await outputs(service, {
-          type: 'push',
-          id: 4,
-          data: data.slice(half, end),
-          endOfAccessUnit: false,
-        }),
-      );
-      out += frames(await outputs(service, { type: 'frame-end', id: 5 }));
+      out += await pushThenPause(data.slice(half, end));
       expect(out).toBe(i + 1);
     }
   });
