@@ -2,7 +2,7 @@
  * The WebCodecs renderer: a live stream's segments decoded by a `VideoDecoder` (configured from the
  * init segment's avcC, ./decoder-config.ts, `optimizeForLatency`) and put on screen at their due time
  * through the adaptive playout delay (./jitter-estimator.ts: due = the best arrival + the target
- * delay). It bypasses MSE's buffering and the media element's clock. Where the frames go is a
+ * delay, reached at a bounded speed by ./playout-clock.ts). It bypasses MSE's buffering and the media element's clock. Where the frames go is a
  * ./frame-sink.ts: a page's canvas, or a video track written from the transmuxer worker
  * (src/worker/track-renderer.ts), so that the whole path from bytes to screen is off the main thread.
  *
@@ -19,6 +19,7 @@ import { PlayerError } from './errors.js';
 import { FrameScheduler } from './frame-scheduler.js';
 import type { FrameSink } from './frame-sink.js';
 import { JitterEstimator } from './jitter-estimator.js';
+import { PlayoutClock } from './playout-clock.js';
 import { alwaysVisible } from './visibility.js';
 import type { Visibility } from './visibility.js';
 
@@ -65,6 +66,7 @@ export class WebCodecsRenderer {
 
   private state: RendererState = 'waiting-for-config';
   private readonly estimator: JitterEstimator;
+  private readonly playout = new PlayoutClock();
   private readonly scheduler: FrameScheduler<VideoFrame>;
   private decoder: VideoDecoder | undefined;
   private config: VideoDecoderConfig | undefined;
@@ -85,7 +87,7 @@ export class WebCodecsRenderer {
     });
     this.scheduler = new FrameScheduler<VideoFrame>({
       clock,
-      dueAt: (mediaTime, now) => this.estimator.dueAt(mediaTime, now),
+      dueAt: (mediaTime, now) => this.dueAt(mediaTime, now),
       paint: (frame, dueAt) => this.paint(frame, dueAt),
       // A hidden page's timers and compositor are throttled: lateness there says nothing of the
       // network, and would keep the target high once the page is back (MSE's playout does the same).
@@ -182,10 +184,18 @@ export class WebCodecsRenderer {
     this.scheduler.push(frame);
   }
 
+  /** When the frame at `mediaTime` (s) is due (ms); undefined before the first frame. */
+  private dueAt(mediaTime: number, now: number): number | undefined {
+    const best = this.estimator.baseline;
+    if (best === undefined) return undefined;
+    return this.playout.dueAt(mediaTime * 1000, now, best + this.estimator.target(now));
+  }
+
   private paint(frame: VideoFrame, dueAt: number): void {
     this.sink.show(frame, dueAt);
     if (this.firstPaint === undefined) {
       this.firstPaint = this.clock.now();
+      this.playout.start(this.firstPaint, frame.timestamp / 1e6);
       this.onStarted?.();
     }
   }

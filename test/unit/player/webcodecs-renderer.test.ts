@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FrameSink } from '../../../src/player/frame-sink.js';
 import type { Visibility } from '../../../src/player/visibility.js';
+import { CATCH_UP_RATE, FAR_BEHIND_MS } from '../../../src/player/playout-clock.js';
 import { WebCodecsRenderer } from '../../../src/player/webcodecs-renderer.js';
 import { FakeClock } from './fake-clock.js';
 import { segmentsOf } from './segments.js';
@@ -142,5 +143,35 @@ describe('WebCodecsRenderer', () => {
     skip(3);
     for (let i = 0; i < 5; i++) frame();
     expect(renderer.stats.targetDelayMs).toBeLessThan(before + 5);
+  });
+
+  it('shows the frames of a burst behind the first one at a bounded speed: none skipped, none in one refresh', () => {
+    // The first frame decodes 150 ms late (a cold worker, a page still loading); the next four were
+    // held with it and come out at once; then the stream runs on time.
+    const { renderer, shown, frame, clock } = setup();
+    frame(150);
+    for (let i = 0; i < 4; i++) frame();
+    for (let i = 0; i < 40; i++) frame();
+    clock.advance(300);
+    expect(shown.map((s) => s.t)).toEqual([...shown.map((s) => s.t)].sort((a, b) => a - b));
+    expect(shown.length).toBe(45);
+    expect(renderer.stats.skipped).toBe(0);
+    const gaps = shown.slice(1).map((s, i) => s.at - (shown[i]?.at ?? 0));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(FRAME_MS / (1 + CATCH_UP_RATE) - 0.5);
+    // Caught up: the last frames are shown at the steady target after their arrival.
+    const last = shown[shown.length - 1];
+    expect((last?.at ?? 0) - 44 * FRAME_MS).toBeLessThan(10);
+  });
+
+  it("jumps to the live edge when the first frames come far behind (a relay's cached GOP)", () => {
+    const { renderer, shown, frame, clock } = setup();
+    frame(FAR_BEHIND_MS + 400);
+    // The rest of the cached frames, at once, then the stream on time.
+    for (let i = 0; i < 20; i++) frame();
+    for (let i = 0; i < 10; i++) frame();
+    clock.advance(200);
+    expect(renderer.stats.skipped).toBeGreaterThan(0);
+    const last = shown[shown.length - 1];
+    expect((last?.at ?? 0) - 30 * FRAME_MS).toBeLessThan(10);
   });
 });
