@@ -352,7 +352,13 @@ export function analyse(frames, sends, { fps, windowMs, lateMs }) {
   const median = (xs) => percentile(sortNumbers(xs), 50);
   const early = accepted.filter((x) => x.at < 5000).map((x) => x.latency);
   const late = accepted.filter((x) => x.at > windowMs - 5000).map((x) => x.latency);
+  // For --trace: the frames never seen, and the first ones seen (frame@ms after the first frame).
+  const unseenFrames = [];
+  for (let k = kMin; k <= kMax; k++) if (!ks.has(k)) unseenFrames.push(k);
+  const firstSeen = accepted.slice(0, 16).map((x) => `${x.k}@${Math.round(x.at)}`);
   return {
+    unseenFrames,
+    firstSeen,
     frames: latencies.length,
     distinct: ks.size,
     unseen: span - ks.size,

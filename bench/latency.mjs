@@ -9,7 +9,8 @@
 //   --renderer mse,webcodecs         our renderers (default both; webcodecs-canvas: WebCodecs painted by
 //                                    the page, which Chromium's `webcodecs` replaces by the worker's track)
 //   --json out.json                  every figure, per-frame latencies excluded
-//   --trace                          per-frame latencies of each run (first 400)
+//   --trace                          per-frame latencies of each run (first 400), the first frames
+//                                    seen and the frames never seen
 //   --timeline                       our page's startup milestones per run
 //   --soak MINUTES                   long run at 60 fps and the hidden-tab check (bench/latency-soak.mjs)
 //   BENCH_OURS_QUERY='&latency=0.02' extra page options for our player
@@ -282,6 +283,10 @@ async function measureRow(browser, rig, run) {
   const first = frames[0]?.presented ?? 0;
   const jitter = sortNumbers(sends ? sends.jitter(first - 2000, first + SECONDS * 1000) : []);
   logs.forget(opened);
+  if (args.trace) {
+    console.log(`  first seen (frame@ms): ${figures.firstSeen.join(' ')}`);
+    console.log(`  never seen: ${figures.unseenFrames.slice(0, 100).join(' ')}`);
+  }
   if (args.trace)
     console.log(
       `${path.label} ${renderer ?? ''} ${condition}: ${figures.latencies

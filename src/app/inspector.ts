@@ -3,13 +3,16 @@
  * the bitrate, the GOP structure, live latency and buffer sparklines, one frame's NAL units and
  * parameter sets, and the MP4 box trees of the init segment and the latest fragment (mux.js inspector).
  *
- * Cheap by construction: outputs only append to capped arrays; charts redraw at most REDRAW_HZ times a
- * second, and only while the panel is open; box trees are rebuilt at most once a second.
+ * Cheap by construction: it draws ./inspector-history.ts (capped arrays the page fills from the start);
+ * charts redraw at most REDRAW_HZ times a second, and only while the panel is open; box trees are rebuilt
+ * at most once a second. Loaded by ./page.ts when first opened: this module and uPlot take a long
+ * main-thread task to load.
  */
+import './locale.js'; // before uPlot, which reads navigator.language when it loads
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import muxInspector from 'mux.js/lib/tools/mp4-inspector.js';
-import type { InitSegment, MediaSegment, TransmuxerOutput } from '../core/index.js';
+import type { InitSegment, MediaSegment } from '../core/index.js';
 import {
   BAR_KINDS,
   BAR_LABELS,
@@ -20,11 +23,8 @@ import {
 } from './frame-series.js';
 import type { BarKind, Frame, ResolutionChange } from './frame-series.js';
 import { describeFrame, describeParameterSets, nalTypeName } from './h264-details.js';
+import type { InspectorHistory } from './inspector-history.js';
 
-/** Frames kept for the charts and the frame view. */
-export const MAX_FRAMES = 600;
-/** Latency/buffer samples kept (60 s at 4 Hz). */
-const MAX_LIVE_SAMPLES = 240;
 const REDRAW_HZ = 4;
 const BOX_TREE_INTERVAL_MS = 1000;
 const FRAME_HINT = 'Click a bar, or focus the chart and use the arrow keys, to see a frame.';
@@ -53,11 +53,6 @@ export interface InspectorSnapshot {
   readonly maxRedrawMs: number;
 }
 
-export interface LiveSample {
-  readonly latency: number | undefined;
-  readonly bufferedAhead: number;
-}
-
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   props: Partial<HTMLElementTagNameMap[K]> = {},
@@ -76,16 +71,9 @@ function table(rows: readonly (readonly [string, string])[]): HTMLDListElement {
 }
 
 export class Inspector {
-  private frames: Frame[] = [];
-  private init: InitSegment | undefined;
-  private latest: MediaSegment | undefined;
-  private liveStart: number | undefined;
-  private readonly live: { t: number[]; latency: (number | null)[]; buffered: number[] } = {
-    t: [],
-    latency: [],
-    buffered: [],
-  };
+  /** Set for changes of the view's own (open, live, a chosen frame); the history's have its version. */
   private dirty = false;
+  private drawnVersion = -1;
   private isOpen = false;
   private selected: Frame | undefined;
   private drawn: Record<BarKind, number> = { IDR: 0, recovery: 0, I: 0, P: 0, B: 0 };
@@ -107,7 +95,10 @@ export class Inspector {
   private gop = '';
   private maxRedrawMs = 0;
 
-  constructor(private readonly root: HTMLElement) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly history: InspectorHistory,
+  ) {
     const ink = getComputedStyle(root).color || '#222';
     const grid = { stroke: 'rgba(128,128,128,0.2)', width: 1 };
     const axis = (label?: string): uPlot.Axis => ({
@@ -251,16 +242,9 @@ export class Inspector {
     setInterval(() => this.redraw(), 1000 / REDRAW_HZ);
   }
 
-  /** Forgets everything (a new session). */
+  /** Forgets what it showed of the last session (the history is reset by its owner). */
   reset(): void {
-    this.frames = [];
-    this.init = undefined;
-    this.latest = undefined;
     this.selected = undefined;
-    this.liveStart = undefined;
-    this.live.t.length = 0;
-    this.live.latency.length = 0;
-    this.live.buffered.length = 0;
     this.boxTreeOf = {};
     this.frameView.replaceChildren(el('p', { className: 'hint', textContent: FRAME_HINT }));
     this.changes = [];
@@ -288,41 +272,10 @@ export class Inspector {
     }
   }
 
-  /** Session outputs, in order. Only appends: O(samples). */
-  addOutputs(outputs: readonly TransmuxerOutput[]): void {
-    for (const out of outputs) {
-      if (out.type === 'init') {
-        this.init = out;
-      } else if (out.type === 'media') {
-        this.latest = out;
-        for (const sample of out.samples)
-          this.frames.push({ sample, timescale: out.timescale, init: this.init });
-        this.dirty = true;
-      }
-    }
-    // Trim in batches: no per-frame shifting of a 600-element array.
-    if (this.frames.length > MAX_FRAMES * 1.25) this.frames = this.frames.slice(-MAX_FRAMES);
-  }
-
-  /** Latency and buffer level, sampled by the page a few times a second. */
-  addLiveSample(sample: LiveSample): void {
-    const now = performance.now() / 1000;
-    this.liveStart ??= now;
-    this.live.t.push(now - this.liveStart);
-    this.live.latency.push(sample.latency ?? null);
-    this.live.buffered.push(sample.bufferedAhead);
-    if (this.live.t.length > MAX_LIVE_SAMPLES) {
-      this.live.t.shift();
-      this.live.latency.shift();
-      this.live.buffered.shift();
-    }
-    this.dirty = true;
-  }
-
   snapshot(): InspectorSnapshot {
     return {
       open: this.isOpen,
-      frames: Math.min(this.frames.length, MAX_FRAMES),
+      frames: this.history.frames.length,
       drawnBars: { ...this.drawn },
       selectedFrame: this.selected?.sample.index,
       gopText: this.gop,
@@ -332,13 +285,14 @@ export class Inspector {
     };
   }
 
-  private visible(): Frame[] {
-    return this.frames.length > MAX_FRAMES ? this.frames.slice(-MAX_FRAMES) : this.frames;
+  private visible(): readonly Frame[] {
+    return this.history.frames;
   }
 
   private redraw(): void {
-    if (!this.isOpen || !this.dirty) return;
+    if (!this.isOpen || (!this.dirty && this.drawnVersion === this.history.version)) return;
     this.dirty = false;
+    this.drawnVersion = this.history.version;
     const start = performance.now();
     const frames = this.visible();
     const x = frames.map((f) => f.sample.index);
@@ -347,7 +301,8 @@ export class Inspector {
     );
     this.frameChart.setData([x, ...series]);
     this.bitrateChart.setData(bitrateSeries(frames));
-    this.liveChart.setData([this.live.t, this.live.latency, this.live.buffered]);
+    const live = this.history.live;
+    this.liveChart.setData([live.t, live.latency, live.buffered]);
     this.gop = gopSummary(frames);
     this.gopText.textContent = this.gop;
     const first = frames[0]?.sample.index ?? 0;
@@ -374,20 +329,21 @@ export class Inspector {
     if (now - this.lastBoxTree < BOX_TREE_INTERVAL_MS) return;
     this.lastBoxTree = now;
     const shown = (tree: HTMLElement): boolean => (tree.parentElement as HTMLDetailsElement).open;
-    if (this.init && this.boxTreeOf.init !== this.init && shown(this.initTree)) {
-      this.boxTreeOf.init = this.init;
-      this.initTree.textContent = boxTree(this.init.data);
+    const { init, latest } = this.history;
+    if (init && this.boxTreeOf.init !== init && shown(this.initTree)) {
+      this.boxTreeOf.init = init;
+      this.initTree.textContent = boxTree(init.data);
     }
-    if (this.latest && this.boxTreeOf.media !== this.latest && shown(this.mediaTree)) {
-      this.boxTreeOf.media = this.latest;
-      this.mediaTree.textContent = boxTree(this.latest.data);
+    if (latest && this.boxTreeOf.media !== latest && shown(this.mediaTree)) {
+      this.boxTreeOf.media = latest;
+      this.mediaTree.textContent = boxTree(latest.data);
     }
   }
 
   private selectAtCursor(): void {
     const idx = this.frameChart.cursor.idx;
     const frameIndex = idx === null || idx === undefined ? undefined : this.frameChart.data[0][idx];
-    const frame = this.frames.find((f) => f.sample.index === frameIndex);
+    const frame = this.history.frames.find((f) => f.sample.index === frameIndex);
     if (frame) this.select(frame);
   }
 

@@ -3,13 +3,14 @@
  * here at once (the transmuxer worker, the MediaSource and the connection all start in parallel),
  * the file picker and the drop zone are wired, and `window.__h264mux` is defined for tests.
  *
- * The rest of the page (./page.ts: statistics, errors, save and record, the inspector with uPlot and
- * mux.js) is a dynamic import. With a `?src=` it is loaded once the first frame shows (or at the first
- * error, or after LATE_PAGE_MS), so that neither its download nor its evaluation competes with the
- * startup; without one it is loaded at once. It then takes over the running session, including the
- * transmuxer outputs seen so far (the inspector shows the whole history).
+ * The rest of the page (./page.ts: statistics, errors, save and record, the inspector's button) is a
+ * dynamic import. With a `?src=` it is loaded once the first frame shows (or at the first error, or
+ * after LATE_PAGE_MS), so that neither its download nor its evaluation competes with the startup;
+ * without one it is loaded at once. It then takes over the running session. The inspector itself
+ * (uPlot, mux.js) loads when first opened; what it shows is kept from the start here
+ * (./inspector-history.ts), so that it shows the whole history.
  */
-import type { TransmuxerOutput } from '../core/index.js';
+import { InspectorHistory } from './inspector-history.js';
 import { readParams } from './params.js';
 import { play } from '../play/index.js';
 import type { PlaySource } from '../play/index.js';
@@ -64,8 +65,8 @@ let hls: HlsPlayback | undefined;
 let file: File | undefined;
 /** Errors raised before a session exists (e.g. a bad `?src=`). */
 const pageErrors: SessionError[] = [];
-/** Transmuxer outputs of the current session not yet taken by the page (inspector history). */
-let earlyOutputs: (readonly TransmuxerOutput[])[] = [];
+/** What the inspector shows of the current session, kept from its start (before the page loads too). */
+const history = new InspectorHistory();
 let view: PageView | undefined;
 let viewLoading: Promise<void> | undefined;
 
@@ -85,11 +86,7 @@ const host: PageHost = {
   get pageErrors() {
     return pageErrors;
   },
-  takeEarlyOutputs() {
-    const taken = earlyOutputs;
-    earlyOutputs = [];
-    return taken;
-  },
+  history,
   playFile,
   playUrl,
 };
@@ -141,7 +138,7 @@ function start(source: PlaySource, picked?: File): void {
   hls?.stop();
   hls = undefined;
   pageErrors.length = 0;
-  earlyOutputs = [];
+  history.reset();
   file = picked;
   play(video, source, {
     fps: settings.fps,
@@ -158,10 +155,7 @@ function start(source: PlaySource, picked?: File): void {
         return;
       }
       session = s;
-      s.addEventListener('outputs', ({ detail }) => {
-        // Until the page UI takes over (it then listens itself).
-        if (!view) earlyOutputs.push(detail);
-      });
+      s.addEventListener('outputs', ({ detail }) => history.addOutputs(detail));
       s.addEventListener('change', () => {
         if (view) view.render();
         // The first frame (the WebCodecs renderer's too, which plays no <video>) or an error.

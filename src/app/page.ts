@@ -5,11 +5,9 @@
  *
  * What is shown follows one explicit state (./view-state.ts), derived on every render.
  */
-import type { TransmuxerOutput } from '../core/index.js';
 import { download } from './download.js';
-import './locale.js'; // before the inspector: uPlot reads navigator.language when it loads
-import { Inspector } from './inspector.js';
-import type { InspectorSnapshot } from './inspector.js';
+import type { Inspector, InspectorSnapshot } from './inspector.js';
+import type { InspectorHistory } from './inspector-history.js';
 import { codeSpans, describeError } from './messages.js';
 import { parseFps, parseLatency } from './params.js';
 import type { PageParams } from './params.js';
@@ -48,8 +46,8 @@ export interface PageHost {
   readonly file: File | undefined;
   /** Errors raised before a session exists (e.g. a bad `?src=`). */
   readonly pageErrors: readonly SessionError[];
-  /** The current session's transmuxer outputs so far, handed over once. */
-  takeEarlyOutputs(): (readonly TransmuxerOutput[])[];
+  /** What the inspector shows of the current session, kept from its start. */
+  readonly history: InspectorHistory;
   /** Plays a picked file (again) with the current settings. */
   playFile(file: File): void;
   /** Plays a URL (absolute, or as typed) with the current settings. */
@@ -61,7 +59,8 @@ export interface PageView {
   sessionStarted(): void;
   render(): void;
   readonly save: SaveStatus;
-  readonly inspector: InspectorSnapshot;
+  /** Undefined until the inspector is first opened (its module loads then). */
+  readonly inspector: InspectorSnapshot | undefined;
 }
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -123,19 +122,20 @@ export function mountPage(host: PageHost): PageView {
   const inspectorPanel = byId('inspector');
   const inspectorToggle = byId<HTMLButtonElement>('inspector-toggle');
   /**
-   * The inspector (DOM, three uPlot charts) is built once playback has started, not before: its
-   * construction would otherwise delay the first frame. Outputs that arrive earlier are kept and
-   * handed over, so opening it still shows the whole history.
+   * The inspector (DOM, three uPlot charts) is loaded and built when first opened: uPlot and the Intl
+   * data it loads take a long main-thread task, which at startup would hold the first frames of a
+   * renderer on the main thread. It then draws the session's whole history (`host.history`).
    */
   let inspectorInstance: Inspector | undefined;
-  let earlyOutputs: (readonly TransmuxerOutput[])[] = [];
-  function inspector(): Inspector {
-    if (!inspectorInstance) {
-      inspectorInstance = new Inspector(inspectorPanel);
-      for (const outputs of earlyOutputs) inspectorInstance.addOutputs(outputs);
-      earlyOutputs = [];
-    }
-    return inspectorInstance;
+  let inspectorLoading: Promise<Inspector> | undefined;
+  /** The inspector's state as the user last asked (it may still be loading). */
+  let inspectorOpen = false;
+  function loadInspector(): Promise<Inspector> {
+    inspectorLoading ??= import('./inspector.js').then(({ Inspector }) => {
+      inspectorInstance = new Inspector(inspectorPanel, host.history);
+      return inspectorInstance;
+    });
+    return inspectorLoading;
   }
 
   /** The URL and the box values the current session was started with ('' for a file's src). */
@@ -224,15 +224,6 @@ export function mountPage(host: PageHost): PageView {
     if (!s) return;
     // ./main.ts renders on the session's 'change' events.
     inspectorInstance?.reset();
-    earlyOutputs = host.takeEarlyOutputs();
-    if (inspectorInstance) {
-      for (const outputs of earlyOutputs) inspectorInstance.addOutputs(outputs);
-      earlyOutputs = [];
-    }
-    s.addEventListener('outputs', ({ detail: outputs }) => {
-      if (inspectorInstance) inspectorInstance.addOutputs(outputs);
-      else earlyOutputs.push(outputs);
-    });
     saveControls.attach(s, host.file, settings.fps);
     const src = host.file ? '' : s.stats.source;
     started = {
@@ -246,21 +237,22 @@ export function mountPage(host: PageHost): PageView {
     toolStatus.textContent = '';
     shareField.hidden = true;
     playerSection.hidden = false;
-    if (!inspectorInstance) {
-      if (s.state === 'playing') inspector();
-      else {
-        video.addEventListener('playing', () => inspector(), { once: true });
-        setTimeout(() => inspector(), 1500);
-      }
-    }
   }
 
   function toggleInspector(): void {
-    const open = inspectorPanel.hidden;
+    const open = (inspectorOpen = !inspectorOpen);
     playerSection.classList.toggle('inspecting', open);
     inspectorToggle.setAttribute('aria-pressed', String(open));
-    inspector().setOpen(open);
-    if (open) inspector().setLive(isLive());
+    loadInspector()
+      .then((inspector) => {
+        // The last click wins: clicks while it loaded only changed the wish.
+        inspector.setOpen(inspectorOpen);
+        if (inspectorOpen) inspector.setLive(isLive());
+      })
+      .catch((error: unknown) => {
+        inspectorLoading = undefined;
+        toolStatus.textContent = `The inspector did not load: ${String(error)}`;
+      });
   }
   inspectorToggle.addEventListener('click', toggleInspector);
 
@@ -457,10 +449,13 @@ export function mountPage(host: PageHost): PageView {
     const session = host.session;
     const player = session?.stats.player;
     if (!session || !player) return;
-    inspectorInstance?.addLiveSample({
-      latency: session.stats.live ? player.latency : undefined,
-      bufferedAhead: player.bufferedAhead,
-    });
+    host.history.addLiveSample(
+      {
+        latency: session.stats.live ? player.latency : undefined,
+        bufferedAhead: player.bufferedAhead,
+      },
+      performance.now() / 1000,
+    );
   }, 250);
 
   setInterval(render, 500);
@@ -490,7 +485,7 @@ export function mountPage(host: PageHost): PageView {
       return { ...saveControls.status };
     },
     get inspector() {
-      return inspector().snapshot();
+      return inspectorInstance?.snapshot();
     },
   };
 }

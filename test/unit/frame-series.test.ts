@@ -1,22 +1,55 @@
-// The inspector's data on real transmuxer output: the GOP summary and the resolution changes.
+// The inspector's data on real transmuxer output: the history it draws (bounded for hours of live),
+// the GOP summary and the resolution changes.
 import { describe, expect, it } from 'vitest';
-import type { InitSegment } from '../../src/core/index.js';
 import { gopSummary, resolutionChanges } from '../../src/app/frame-series.js';
-import type { Frame } from '../../src/app/frame-series.js';
+import { InspectorHistory, MAX_FRAMES, MAX_LIVE_SAMPLES } from '../../src/app/inspector-history.js';
 import { readFixture } from '../helpers/fixtures.js';
 import { transmux } from '../helpers/transmux.js';
 
 /** The frames the inspector holds after a whole fixture, each with the init segment in force. */
-function inspectedFrames(name: string): Frame[] {
-  const frames: Frame[] = [];
-  let init: InitSegment | undefined;
-  for (const out of transmux(readFixture(name)).outputs) {
-    if (out.type === 'init') init = out;
-    else if (out.type === 'media')
-      for (const sample of out.samples) frames.push({ sample, timescale: out.timescale, init });
-  }
-  return frames;
+function inspectedFrames(name: string) {
+  const history = new InspectorHistory();
+  history.addOutputs(transmux(readFixture(name)).outputs);
+  return [...history.frames];
 }
+
+describe('inspector history', () => {
+  it('holds the last MAX_FRAMES frames of a long stream, each with its init segment', () => {
+    const history = new InspectorHistory();
+    // p10 changes resolution at frame 60 of 120: fed 20 times, as a live stream of 2400 frames.
+    const outputs = transmux(readFixture('p10_spschange_360p_to_720p.h264'), {
+      fragment: 'frame',
+    }).outputs;
+    let version = history.version;
+    for (let i = 0; i < 20; i++) {
+      for (const out of outputs) history.addOutputs([out]);
+      expect(history.version).toBeGreaterThan(version);
+      version = history.version;
+      expect(history.frames.length).toBeLessThanOrEqual(MAX_FRAMES);
+    }
+    expect(history.frames).toHaveLength(MAX_FRAMES);
+    expect(history.frames.at(-1)?.sample.index).toBe(119);
+    for (const frame of history.frames) {
+      const width = frame.sample.index < 60 ? 640 : 1280;
+      expect(frame.init?.info.width).toBe(width);
+    }
+    expect(history.latest?.samples.at(-1)?.index).toBe(119);
+  });
+
+  it('keeps a minute of live samples, and forgets all at a new session', () => {
+    const history = new InspectorHistory();
+    history.addOutputs(transmux(readFixture('p01_pi_baseline_vga30_inline.h264')).outputs);
+    for (let i = 0; i < MAX_LIVE_SAMPLES + 10; i++)
+      history.addLiveSample({ latency: 0.05, bufferedAhead: 0.1 }, 100 + i / 4);
+    expect(history.live.t).toHaveLength(MAX_LIVE_SAMPLES);
+    expect(history.live.t[0]).toBe(10 / 4);
+    history.reset();
+    expect(history.frames).toHaveLength(0);
+    expect(history.init).toBeUndefined();
+    expect(history.latest).toBeUndefined();
+    expect(history.live.t).toHaveLength(0);
+  });
+});
 
 describe('inspector data', () => {
   it('p10: one resolution change, at frame 60; GOPs of one length said once', () => {
