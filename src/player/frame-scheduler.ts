@@ -3,7 +3,11 @@
  * delay's clock, ./jitter-estimator.ts), or skipped. No decoder and no canvas here (./webcodecs-renderer.ts
  * has them), so that tests drive it with a fake clock and fake frames.
  *
- * - The first frame is painted at once (the time to the first frame counts more than its place).
+ * - The first frame is painted at once (the time to the first frame counts more than its place),
+ *   unless more wait in the decoder behind it (joining: a relay's frames since the last keyframe, frames
+ *   held while the page loaded): then, as MSE decodes from a keyframe to its start position, they are
+ *   decoded first and only the newest is painted; the older ones are preroll, not skipped (never due).
+ *   For at most MAX_PREROLL_MS.
  * - A frame is painted when due, at once when already due; when several are due, only the newest is
  *   painted and the older ones are skipped (never two paints for one due time, as a jitter buffer
  *   releases only the frame whose time has come). A frame older than one painted is skipped.
@@ -32,10 +36,14 @@ export interface FrameSchedulerDeps<F extends ScheduledFrame> {
   late(now: number): void;
   /** One frame interval (ms). */
   frameMs(): number;
+  /** Frames still in the decoder (decodes asked for, not output yet). */
+  decoding(): number;
 }
 
 /** About a second of frames at 30 fps: above any sane playout delay, below a decoder's whole pool. */
 export const MAX_QUEUED = 32;
+/** Joining, the first paint waits at most this long (ms) after the first frame for the decoder to empty. */
+export const MAX_PREROLL_MS = 150;
 
 type SchedulerState = 'idle' | 'armed' | 'destroyed';
 
@@ -43,7 +51,10 @@ export class FrameScheduler<F extends ScheduledFrame> {
   painted = 0;
   late = 0;
   skipped = 0;
+  /** Frames decoded before the first paint to reach the newest of a joining burst. */
+  prerolled = 0;
   private queue: F[] = [];
+  private firstQueuedAt: number | undefined;
   private state: SchedulerState = 'idle';
   private timer: TimerId | undefined;
   /** The last painted frame's timestamp: an older frame is never painted after it. */
@@ -69,7 +80,14 @@ export class FrameScheduler<F extends ScheduledFrame> {
     let at = this.queue.length;
     while (at > 0 && (this.queue[at - 1]?.timestamp ?? 0) > frame.timestamp) at--;
     this.queue.splice(at, 0, frame);
-    while (this.queue.length > MAX_QUEUED) this.skip(this.queue.shift());
+    while (this.queue.length > MAX_QUEUED) {
+      const oldest = this.queue.shift();
+      if (this.painted > 0) this.skip(oldest);
+      else if (oldest) {
+        oldest.close();
+        this.prerolled++;
+      }
+    }
     this.service();
   }
 
@@ -77,6 +95,7 @@ export class FrameScheduler<F extends ScheduledFrame> {
   clear(): void {
     for (const frame of this.queue.splice(0)) frame.close();
     this.lastPainted = -Infinity;
+    this.firstQueuedAt = undefined;
     this.disarm();
   }
 
@@ -90,7 +109,18 @@ export class FrameScheduler<F extends ScheduledFrame> {
     this.disarm();
     const now = this.deps.clock.now();
     if (this.painted === 0) {
-      const first = this.queue.shift();
+      this.firstQueuedAt ??= now;
+      const preroll = MAX_PREROLL_MS - (now - this.firstQueuedAt);
+      if (this.deps.decoding() > 0 && preroll > 0) {
+        // The next output calls again; the timer bounds the wait (a decoder that holds its output).
+        this.arm(preroll);
+        return;
+      }
+      const first = this.queue.pop();
+      for (const older of this.queue.splice(0)) {
+        older.close();
+        this.prerolled++;
+      }
       if (first) this.paint(first, now, now);
     }
     // The newest frame that is due; the older ones are skipped.
@@ -108,7 +138,10 @@ export class FrameScheduler<F extends ScheduledFrame> {
     const next = this.queue[0];
     if (!next) return;
     const at = this.deps.dueAt(next.timestamp / 1e6, now);
-    if (at === undefined) return;
+    if (at !== undefined) this.arm(at - now);
+  }
+
+  private arm(ms: number): void {
     this.state = 'armed';
     this.timer = this.deps.clock.setTimeout(
       () => {
@@ -116,7 +149,7 @@ export class FrameScheduler<F extends ScheduledFrame> {
         this.state = 'idle';
         this.service();
       },
-      Math.max(0, at - now),
+      Math.max(0, ms),
     );
   }
 

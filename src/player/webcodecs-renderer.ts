@@ -32,6 +32,8 @@ export interface RendererStats {
   readonly late: number;
   /** Frames decoded (or received) but never shown. */
   readonly skipped: number;
+  /** Joining, frames decoded only to reach the first one shown (WebCodecs; MSE's are not told). */
+  readonly prerolled: number;
   /** Frames shown. */
   readonly painted: number;
   /** Stalls (a picture held past its time) per minute since the first frame. */
@@ -95,6 +97,7 @@ export class WebCodecsRenderer {
         if (this.visibility.visible) this.estimator.late(now);
       },
       frameMs: () => this.frameMs,
+      decoding: () => this.decoder?.decodeQueueSize ?? 0,
     });
   }
 
@@ -160,6 +163,7 @@ export class WebCodecsRenderer {
       late: this.scheduler.late,
       skipped: this.scheduler.skipped + this.dropped + this.sink.dropped,
       painted: this.scheduler.painted,
+      prerolled: this.scheduler.prerolled,
       stallsPerMinute: minutes > 0 ? this.scheduler.late / minutes : 0,
       targetDelayMs: this.estimator.target(now),
       jitterMs: this.estimator.jitter(),

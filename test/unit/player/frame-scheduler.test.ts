@@ -1,7 +1,7 @@
 // The WebCodecs renderer's scheduling with a fake clock and fake frames: painted when due, late ones
 // counted, older due ones skipped, every frame closed exactly once.
 import { describe, expect, it } from 'vitest';
-import { FrameScheduler, MAX_QUEUED } from '../../../src/player/frame-scheduler.js';
+import { FrameScheduler, MAX_PREROLL_MS, MAX_QUEUED } from '../../../src/player/frame-scheduler.js';
 import { FakeClock } from './fake-clock.js';
 
 const FRAME_MS = 1000 / 30;
@@ -16,7 +16,7 @@ class FakeFrame {
   }
 }
 
-function setup(delay = { ms: DELAY_MS }) {
+function setup(delay = { ms: DELAY_MS }, decoder = { decoding: 0 }) {
   const clock = new FakeClock();
   const painted: { n: number; at: number; due: number }[] = [];
   const lateReports: number[] = [];
@@ -30,6 +30,7 @@ function setup(delay = { ms: DELAY_MS }) {
     },
     late: (now) => lateReports.push(now),
     frameMs: () => FRAME_MS,
+    decoding: () => decoder.decoding,
   });
   /** Frame n (media time n/30 s) decoded now. */
   const push = (n: number): FakeFrame => {
@@ -55,6 +56,32 @@ describe('FrameScheduler', () => {
     expect(s.painted[1]?.at).toBeCloseTo(DELAY_MS + FRAME_MS, 2);
     expect(s.scheduler.late).toBe(0);
     expect(s.frames.every((f) => f.closes === 1)).toBe(true);
+  });
+
+  it('joining, decodes the frames behind the first one and paints only the newest (preroll, not skipped)', () => {
+    // A relay's frames since the keyframe (0..9) arrive together: the decoder outputs them one by one.
+    const decoder = { decoding: 10 };
+    const s = setup({ ms: DELAY_MS }, decoder);
+    s.clock.advance(500);
+    for (let n = 0; n < 10; n++) {
+      decoder.decoding--;
+      s.push(n);
+      s.clock.advance(2);
+    }
+    expect(s.painted.map((p) => p.n)).toEqual([9]);
+    expect(s.scheduler.prerolled).toBe(9);
+    expect(s.scheduler.skipped).toBe(0);
+    expect(s.lateReports).toEqual([]);
+    expect(s.frames.every((f) => f.closes === 1)).toBe(true);
+  });
+
+  it('joining, paints after MAX_PREROLL_MS a first frame whose decoder holds the next ones', () => {
+    const s = setup({ ms: DELAY_MS }, { decoding: 3 });
+    s.push(0);
+    s.clock.advance(MAX_PREROLL_MS - 1);
+    expect(s.painted).toHaveLength(0);
+    s.clock.advance(1);
+    expect(s.painted.map((p) => p.n)).toEqual([0]);
   });
 
   it('paints a frame that arrives after its due time at once, late beyond one frame interval', () => {
@@ -149,6 +176,7 @@ describe('FrameScheduler', () => {
       },
       late: () => undefined,
       frameMs: () => FRAME_MS,
+      decoding: () => 0,
     });
     expect(() => scheduler.push(frame)).toThrow('canvas lost');
     expect(frame.closes).toBe(1);
