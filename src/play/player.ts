@@ -8,13 +8,11 @@
  * (detail: a stats snapshot, twice a second) and 'outputs' (detail: each batch of transmuxer outputs,
  * for inspectors).
  */
-import {
-  CodedError,
-  FRAME_END_PAUSE_MS,
-  type StreamInfo,
-  type TransmuxerOptions,
-  type TransmuxerOutput,
-} from '../core/index.js';
+// Core modules by path, not the barrel: the page's startup bundle must not pull in the transmuxer
+// (it runs in the worker; a page-side fallback loads it on demand).
+import { CodedError } from '../core/errors.js';
+import { FRAME_END_PAUSE_MS } from '../core/frame-end-budget.js';
+import type { StreamInfo, TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
 import { MsePlayer } from '../player/mse-player.js';
 import type { PlayerStats } from '../player/mse-player.js';
 import { systemClock } from '../player/clock.js';

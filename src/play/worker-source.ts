@@ -13,7 +13,7 @@
  * the worker lets it go after the headers and the page reads the URL itself (`readAsFile`): a second
  * request, for files only.
  */
-import { CodedError } from '../core/index.js';
+import { CodedError } from '../core/errors.js';
 import { SourceError } from '../sources/source.js';
 import type { ByteSource, SourceErrorCode, SourceKind, SourceSink } from '../sources/source.js';
 import type { TransmuxWorker } from '../worker/client.js';

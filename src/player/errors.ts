@@ -1,5 +1,5 @@
 /** The player's errors, with codes the page explains (src/app/messages.ts). */
-import { CodedError } from '../core/index.js';
+import { CodedError } from '../core/errors.js';
 
 export type PlayerErrorCode =
   /** No MediaSource nor ManagedMediaSource. */

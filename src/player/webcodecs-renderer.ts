@@ -10,7 +10,7 @@
  * network's (not in a hidden page). Scheduling (paint, skip, late, closing every frame) is ./frame-scheduler.ts.
  * DOM-free: it runs in a page or a worker.
  */
-import { samplePayloads } from '../core/index.js';
+import { samplePayloads } from '../core/mp4/fragment.js';
 import type { InitSegment, MediaSegment } from '../core/index.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';

@@ -5,9 +5,11 @@
  * Seeking: every byte read goes through a KeyframeIndex (byte offset and frame number of each
  * keyframe). A seek past what was read first indexes ahead (reading without muxing), then reading
  * restarts at the keyframe before the target with `File.slice`, announced to the sink with
- * `restarted(frame)` so that the stream's timeline can be placed at that frame.
+ * `restarted(frame)` so that the stream's timeline can be placed at that frame. The index parses access
+ * units with the core's H.264 reader, which a live stream never needs on the page: it is loaded (a
+ * dynamic import) when a file starts, and stays out of the page's startup bundle.
  */
-import { KeyframeIndex } from './keyframe-index.js';
+import type { KeyframeIndex } from './keyframe-index.js';
 import { SourceError } from './source.js';
 import type { SeekableSource, SourceSink } from './source.js';
 
@@ -17,7 +19,7 @@ export const MAX_PART = 256 * 1024;
 export class FileSource implements SeekableSource {
   readonly kind = 'file';
   readonly reconnects = 0;
-  readonly index = new KeyframeIndex();
+  private keyframes: KeyframeIndex | undefined;
   /** Seeks that restarted reading at a keyframe. */
   restarts = 0;
   private sink: SourceSink | undefined;
@@ -43,13 +45,21 @@ export class FileSource implements SeekableSource {
   }
 
   estimateFrames(): number {
-    return this.index.estimateFrames(this.file.size);
+    return this.keyframes?.estimateFrames(this.file.size) ?? 0;
+  }
+
+  /** Set by `start` before any read. */
+  private get index(): KeyframeIndex {
+    if (!this.keyframes) throw new Error('internal: the file source was not started');
+    return this.keyframes;
   }
 
   start(sink: SourceSink): void {
     this.sink = sink;
     this.control = this.control
       .then(async () => {
+        const { KeyframeIndex } = await import('./keyframe-index.js');
+        this.keyframes ??= new KeyframeIndex();
         await sink.connected({ live: false, reconnect: false, accessUnitFraming: false });
         if (!this.stopped) this.startReading(0, undefined);
       })

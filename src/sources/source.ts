@@ -2,7 +2,7 @@
  * What every byte source (file, HTTP, WebSocket) offers the session: bytes in order, connection
  * events, and errors as data with a code the page can explain.
  */
-import { CodedError } from '../core/index.js';
+import { CodedError } from '../core/errors.js';
 import type { UpstreamNotice } from './relay-protocol.js';
 
 export type SourceKind = 'file' | 'http' | 'websocket' | 'stream';

@@ -12,7 +12,8 @@
  * - 'main-thread': no worker, the same service called in the page (simplest to bundle; the transmuxer
  *   then shares the main thread with the page).
  */
-import { CodedError, type TransmuxerOptions, type TransmuxerOutput } from '../core/index.js';
+import { CodedError } from '../core/errors.js';
+import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
 import type {
   RecordOptions,
   Recording,

@@ -497,3 +497,28 @@ test('the early connection is not made when the page will read the stream itself
   expect(server.connections).toBe(1);
   expect((await debug(page)).errors).toEqual([]);
 });
+
+test("a live page's startup script holds no transmuxer: the worker runs it, a file loads it on demand", async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30 });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.httpUrl)}`);
+  await expect
+    .poll(async () => (await debug(page)).stats?.framesMuxed ?? 0, { timeout: 20_000 })
+    .toBeGreaterThan(5);
+  const scripts = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => e.name)
+      .filter((name) => name.endsWith('.js')),
+  );
+  const entry = scripts.find((name) => /\/index-[^/]*\.js$/.test(name));
+  expect(entry, scripts.join(', ')).toBeDefined();
+  const startup = await (await page.request.get(entry ?? '')).text();
+  // The transmuxer's own message (src/core/transmuxer.ts), and the slice-data walker's.
+  expect(startup).not.toContain('does not look like a raw H.264');
+  expect(startup).not.toContain('read past the end of the slice data');
+  // Nothing on the page loaded the core for this stream.
+  expect(scripts.filter((name) => /\/(core|transmux-service)-[^/]*\.js$/.test(name))).toEqual([]);
+});
