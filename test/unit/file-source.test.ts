@@ -43,6 +43,8 @@ describe('FileSource', () => {
         },
       });
     });
+    // Reading starts once the keyframe index has loaded (a dynamic import): wait for the first part.
+    await expect.poll(() => parts.length).toBe(1);
     await new Promise((r) => setTimeout(r, 10));
     // The first part is waiting for the sink: nothing more was handed on.
     expect(parts).toHaveLength(1);
