@@ -255,6 +255,8 @@ export function mountPage(host: PageHost): PageView {
       });
   }
   inspectorToggle.addEventListener('click', toggleInspector);
+  // Disabled in the HTML until now: a click before the page UI had loaded did nothing.
+  inspectorToggle.disabled = false;
 
   // ---- The form: URL as typed, fps and latency boxes -------------------------------------------
 
