@@ -3,6 +3,13 @@
 import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 
+/** The page's module script as Vite writes it into the built index.html; [1]: its URL. */
+const ENTRY_TAG =
+  /<script type="module" crossorigin src="(\.\/assets\/index-[\w-]+\.js)"><\/script>/;
+
+/** How long the page's bundle waits at most for the early renderer's first frame (see below). */
+const EARLY_BUNDLE_WAIT_MS = 400;
+
 /** The built transmuxer worker, e.g. assets/transmux.worker-DQgXFntv.js. */
 const TRANSMUX_WORKER_FILE = /^assets\/transmux\.worker-[\w-]+\.js$/;
 
@@ -14,10 +21,11 @@ const TRANSMUX_WORKER_FILE = /^assets\/transmux\.worker-[\w-]+\.js$/;
  * (`takeEarlyWorker`); `vite dev` has no such script and starts the worker from the bundle.
  *
  * A live stream that the worker will show itself (Chromium: WebCodecs into a
- * MediaStreamTrackGenerator, the default renderer) is opened by the worker now too, with the options
- * the player will ask for (none given in the query): the connection is up and its first frame held
- * while the bundle loads. The player takes that source over when it asks for the same one
- * (src/worker/source-reader.ts `sameSpec`), and closes it otherwise.
+ * MediaStreamTrackGenerator, the default renderer) starts there at once (src/worker/protocol.ts
+ * EarlyStart, in the worker URL's fragment): the worker connects, transmuxes and decodes while the
+ * bundle loads, writing to a track made here. The player takes the session over when it would play
+ * the same source the same way (src/play/player.ts `renderInWorker`), and the worker starts its own
+ * transmuxer on the connection's bytes again otherwise (src/worker/worker-session.ts).
  */
 function earlyTransmuxWorker(): Plugin {
   return {
@@ -25,28 +33,77 @@ function earlyTransmuxWorker(): Plugin {
     apply: 'build',
     transformIndexHtml: {
       order: 'post',
-      handler(_html, ctx) {
+      handler(html, ctx) {
         const worker = Object.values(ctx.bundle ?? {}).find((out) =>
           TRANSMUX_WORKER_FILE.test(out.fileName),
         );
         if (!worker) throw new Error('vite.config.ts: the transmuxer worker was not built');
+        // The page's bundle, loaded by the script at the end of the body instead of by its tag.
+        const entry = ENTRY_TAG.exec(html);
+        if (!entry) throw new Error('vite.config.ts: no module script for the page in index.html');
+        const bundle = entry[1] ?? '';
         // Not for an HLS playlist, which hls.js plays (the same test as src/app/hls-url.ts).
+        // The early session is for the player's defaults only (protocol.ts EarlyStart): the player
+        // takes it over when its own choices (including remembered settings) are the same.
         const script = `const q = new URLSearchParams(location.search);
 const src = q.get('src');
 if (src && !/\\.m3u8(?:[?#]|$)/i.test(src)) {
-  const early = { worker: new Worker(${JSON.stringify(`./${worker.fileName}`)}, { type: 'module', name: 'h264mux-transmuxer' }), error: undefined, source: undefined };
-  early.worker.addEventListener('error', (e) => { early.error ??= e.message || 'could not load the worker script'; });
+  const early = { worker: undefined, error: undefined, source: undefined, track: undefined };
+  let file = ${JSON.stringify(`./${worker.fileName}`)};
   const renderer = q.get('renderer');
   if (/^(?:wss?|https?):/i.test(src) && (!renderer || renderer === 'auto' || renderer === 'webcodecs') &&
       !q.has('framing') && !q.has('live') && !q.has('stall') &&
       typeof MediaStreamTrackGenerator === 'function' && typeof VideoDecoder === 'function') {
     const url = new URL(src, location.href);
     early.source = { kind: /^wss?:$/.test(url.protocol) ? 'websocket' : 'http', url: url.href, stallTimeoutMs: 5000 };
-    early.worker.postMessage({ type: 'source-open', id: 0, spec: early.source });
+    file += '#' + encodeURIComponent(JSON.stringify({ source: early.source }));
+  }
+  early.worker = new Worker(file, { type: 'module', name: 'h264mux-transmuxer' });
+  early.worker.addEventListener('error', (e) => { early.error ??= e.message || 'could not load the worker script'; });
+  if (early.source) {
+    const track = new MediaStreamTrackGenerator({ kind: 'video' });
+    const channel = new MessageChannel();
+    early.worker.postMessage({ type: 'render', id: 0, options: { targetLatency: 0 }, frames: track.writable, events: channel.port2 }, [track.writable, channel.port2]);
+    early.track = { track, events: channel.port1, targetLatency: 0 };
   }
   window.__h264muxEarlyWorker = early;
 }`;
-        return [{ tag: 'script', children: script, injectTo: 'head-prepend' }];
+        // At the end of the body: the early track plays in the <video> as soon as the page has loaded
+        // (a track's frames reach only the sinks it has when they are written), in the player's
+        // section, shown at once (a hidden <video> presents nothing; the page shows it for a `?src=`).
+        // The page's bundle (fetched from the start: modulepreload) is evaluated once that first frame
+        // is presented, or after EARLY_BUNDLE_WAIT_MS: its evaluation and the player's start hold the
+        // main thread, which the <video> needs to show its first frame (measured: 40-100 ms later).
+        const attach = `const early = window.__h264muxEarlyWorker;
+const video = document.getElementById('video');
+const load = () => { import(${JSON.stringify(bundle)}).catch((e) => console.error(e)); };
+if (early?.track && video instanceof HTMLVideoElement) {
+  document.getElementById('player')?.removeAttribute('hidden');
+  // After the load event, which a <video> with no frame yet would hold back (the tab's spinner).
+  const show = () => {
+    if (early.track.track.readyState !== 'live' || video.srcObject || video.src) return;
+    video.srcObject = new MediaStream([early.track.track]);
+    video.play().catch(() => undefined);
+  };
+  if (document.readyState === 'complete') show();
+  else window.addEventListener('load', show, { once: true });
+  let loaded = false;
+  const once = () => { if (!loaded) { loaded = true; load(); } };
+  video.requestVideoFrameCallback(once);
+  setTimeout(once, ${EARLY_BUNDLE_WAIT_MS});
+} else {
+  load();
+}`;
+        return {
+          html: html.replace(
+            entry[0],
+            `<link rel="modulepreload" crossorigin href=${JSON.stringify(bundle)}>`,
+          ),
+          tags: [
+            { tag: 'script', children: script, injectTo: 'head-prepend' },
+            { tag: 'script', children: attach, injectTo: 'body' },
+          ],
+        };
       },
     },
   };

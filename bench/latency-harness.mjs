@@ -408,7 +408,17 @@ export async function runPage(browser, url, { seconds, prepare, stopEarly, first
       return { shown: false, pageErrors, ...state };
     }
     let bench = await page.evaluate(() => window.__bench);
-    const rendererKind = await page.evaluate(() => window.__h264mux?.stats?.renderer?.kind);
+    // Our built page runs its bundle (and defines its hook) after the first frame of a live stream;
+    // a page that is not ours (jmuxer's) has no player section.
+    const rendererKind = await page
+      .waitForFunction(
+        () =>
+          window.__h264mux?.stats?.renderer?.kind ??
+          (document.getElementById('player') ? false : ''),
+        { timeout: 3000 },
+      )
+      .then((handle) => handle.jsonValue())
+      .catch(() => undefined);
     if (!stopEarly?.(bench, rendererKind)) {
       await settle(seconds * 1000);
       bench = await page.evaluate(() => window.__bench);

@@ -255,7 +255,9 @@ document.addEventListener('drop', (event) => {
 if (params.src) {
   playUrl(params.src);
   if (pageErrors.length > 0) loadPage();
-  video.addEventListener('playing', loadPage, { once: true });
+  // The built page may show the first frame before this bundle runs (vite.config.ts).
+  if (!video.paused && video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) loadPage();
+  else video.addEventListener('playing', loadPage, { once: true });
   setTimeout(loadPage, LATE_PAGE_MS);
 } else {
   loadPage();

@@ -25,7 +25,8 @@ import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.j
 import { TransmuxError, TransmuxWorker } from '../worker/client.js';
 import type { TransmuxerHost } from '../worker/client.js';
 import type { RecordOptions, Recording, WorkerErrorData } from '../worker/protocol.js';
-import { canRenderInWorker, WorkerTrackOutput } from './worker-track.js';
+import { playbackTransmuxerOptions, sameSpec, sameTransmuxerOptions } from '../worker/protocol.js';
+import { canRenderInWorker, playsTrack, WorkerTrackOutput } from './worker-track.js';
 import { WorkerSource } from './worker-source.js';
 import { HttpSource } from '../sources/http-source.js';
 import { WebSocketSource } from '../sources/websocket-source.js';
@@ -229,6 +230,7 @@ export class Player extends EventTarget {
     // taken over by the worker's source, or let go when the stream is read elsewhere.
     if (this.worker.earlySource && !(this.source instanceof WorkerSource)) {
       this.worker.closeSource().catch(() => undefined);
+      this.releaseEarlyTrack();
     }
     this.player = new MsePlayer(
       video,
@@ -323,6 +325,7 @@ export class Player extends EventTarget {
     clearInterval(this.sampler);
     clearTimeout(this.pause);
     this.source.stop();
+    this.releaseEarlyTrack();
     this.worker.terminate();
     this.player.destroy();
     this.webcodecs?.destroy();
@@ -417,11 +420,13 @@ export class Player extends EventTarget {
    */
   private chooseRenderer(live: boolean): void {
     const choice = this.options.renderer ?? 'auto';
-    if (!live || choice === 'mse') return;
-    if (this.rendersInWorker) {
+    if (live && choice !== 'mse' && this.rendersInWorker) {
       this.renderInWorker();
       return;
     }
+    // The <video> plays through MSE, or is replaced by a canvas.
+    this.releaseEarlyTrack();
+    if (!live || choice === 'mse') return;
     if (choice === 'auto') return;
     if (!hasWebCodecs()) {
       this.warn(
@@ -506,6 +511,17 @@ export class Player extends EventTarget {
     this.player.destroy();
     // Outputs no longer wait for the MediaSource (detached, it never opens).
     this.chain = Promise.resolve();
+    // The track the page's first script had the worker write to, when the worker shows what it would
+    // show for this player: the same source, transmuxer options and latency (else its own track).
+    const earlySource = this.worker.earlySource;
+    const same =
+      earlySource !== undefined &&
+      this.source instanceof WorkerSource &&
+      sameSpec(this.source.spec, earlySource) &&
+      sameTransmuxerOptions(this.transmuxerOptions, playbackTransmuxerOptions(true)) &&
+      this.worker.earlyTrackLatency === this.latencySeconds;
+    if (!same) this.releaseEarlyTrack();
+    const early = this.worker.takeEarlyTrack();
     this.workerTrack = new WorkerTrackOutput(
       this.video,
       this.worker,
@@ -515,6 +531,7 @@ export class Player extends EventTarget {
         started: () => this.rendererStarted(),
         error: (error) => this.fail(new TransmuxError(error)),
       },
+      early,
     );
   }
 
@@ -530,6 +547,18 @@ export class Player extends EventTarget {
     if (this.state !== 'error' && !this.stopped) this.setState('playing');
     this.notice = '';
     this.changed();
+  }
+
+  /**
+   * The track the page's first script had the worker write to (vite.config.ts), when this player does
+   * not show it: stopped, and out of the <video> (where that script put it).
+   */
+  private releaseEarlyTrack(): void {
+    const early = this.worker.takeEarlyTrack();
+    if (!early) return;
+    early.track.stop();
+    early.events.close();
+    if (playsTrack(this.video, early.track)) this.video.srcObject = null;
   }
 
   /** The latency option in seconds (0: adaptive). */
@@ -566,18 +595,13 @@ export class Player extends EventTarget {
           ? { live: true, keepBehind: 4, maxAhead: Infinity }
           : { live: false, keepBehind: 30, maxAhead: 20 },
       );
-      // Live: per-frame fragments, and frames out as they arrive when the stream declares no
-      // reordering bound (cameras that write no bitstream_restriction). Files: one fragment per GOP.
-      this.transmuxerOptions = {
-        fragment: info.live ? 'frame' : 'gop',
-        ...(info.live ? { lowLatency: true } : {}),
-        ...(this.options.fps !== undefined ? { fps: this.options.fps } : {}),
-      };
+      this.transmuxerOptions = playbackTransmuxerOptions(info.live, this.options.fps);
       void this.worker
         .configure(this.transmuxerOptions)
         .then(() => (this.timeline.workerReady = performance.now()))
         .catch((error: unknown) => this.fail(error));
       this.player.configure({ targetLatency: this.latencySeconds });
+      // After the transmuxer's configure: the worker keeps its early renderer only with its transmuxer.
       this.chooseRenderer(info.live);
     } else if (info.reconnect) {
       // Partial input from the lost connection is dropped; output resumes at the next keyframe.

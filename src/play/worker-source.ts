@@ -29,7 +29,7 @@ export class WorkerSource implements ByteSource {
   constructor(
     readonly label: string,
     private readonly worker: TransmuxWorker,
-    private readonly spec: SourceSpec,
+    readonly spec: SourceSpec,
     /** For an HTTP spec: the page's source for the URL read as a file. */
     private readonly readAsFile?: () => ByteSource,
   ) {

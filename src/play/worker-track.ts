@@ -9,7 +9,7 @@
  */
 import type { RendererStats } from '../player/webcodecs-renderer.js';
 import type { Visibility } from '../player/visibility.js';
-import type { TransmuxWorker } from '../worker/client.js';
+import type { EarlyTrack, TransmuxWorker } from '../worker/client.js';
 import type { RendererControl, RendererEvent, WorkerErrorData } from '../worker/protocol.js';
 
 interface TrackGenerator extends MediaStreamTrack {
@@ -21,6 +21,14 @@ type TrackGeneratorConstructor = new (init: { kind: 'video' }) => TrackGenerator
 function trackGenerator(): TrackGeneratorConstructor | undefined {
   return (globalThis as { MediaStreamTrackGenerator?: TrackGeneratorConstructor })
     .MediaStreamTrackGenerator;
+}
+
+/** Whether `video` plays `track` (as its MediaStream's video track). */
+export function playsTrack(video: HTMLVideoElement, track: MediaStreamTrack): boolean {
+  const stream = video.srcObject;
+  return typeof MediaStream !== 'undefined' && stream instanceof MediaStream
+    ? stream.getVideoTracks().includes(track)
+    : false;
 }
 
 /** Whether a worker can show a live stream in this page's `<video>` (Chromium). */
@@ -41,24 +49,38 @@ export interface WorkerTrackEvents {
 export class WorkerTrackOutput {
   /** The renderer's latest figures (undefined until its first report). */
   stats: RendererStats | undefined;
-  private readonly track: TrackGenerator;
+  private readonly track: MediaStreamTrack;
   private readonly port: MessagePort;
   private readonly unsubscribe: () => void;
   private closed = false;
 
-  /** Call with `canRenderInWorker(worker)` true; the `<video>` must hold no other source now. */
+  /**
+   * Call with `canRenderInWorker(worker)` true; the `<video>` must hold no other source now. `early`:
+   * the track the worker's early renderer already writes to (TransmuxWorker.takeEarlyTrack), shown
+   * instead of a new one.
+   */
   constructor(
     private readonly video: HTMLVideoElement,
     worker: TransmuxWorker,
     options: { readonly targetLatency: number },
     visibility: Visibility,
     events: WorkerTrackEvents,
+    early?: EarlyTrack,
   ) {
-    const Generator = trackGenerator();
-    if (!Generator) throw new Error('internal: no MediaStreamTrackGenerator');
-    this.track = new Generator({ kind: 'video' });
-    const channel = new MessageChannel();
-    this.port = channel.port1;
+    let start: () => Promise<void>;
+    if (early) {
+      this.track = early.track;
+      this.port = early.events;
+      start = () => worker.renderAdopt();
+    } else {
+      const Generator = trackGenerator();
+      if (!Generator) throw new Error('internal: no MediaStreamTrackGenerator');
+      const track = new Generator({ kind: 'video' });
+      const channel = new MessageChannel();
+      this.track = track;
+      this.port = channel.port1;
+      start = () => worker.render(options, track.writable, channel.port2);
+    }
     this.port.onmessage = (event: MessageEvent<RendererEvent>) => {
       if (this.closed) return;
       const data = event.data;
@@ -72,10 +94,11 @@ export class WorkerTrackOutput {
     };
     this.unsubscribe = visibility.subscribe(tell);
     if (!visibility.visible) tell();
-    video.srcObject = new MediaStream([this.track]);
+    // The early track may play already (vite.config.ts attaches it once the page has loaded).
+    if (!playsTrack(video, this.track)) video.srcObject = new MediaStream([this.track]);
     // Muted (the player sets it): autoplay is allowed; a refusal shows as a paused element.
     void video.play().catch(() => undefined);
-    worker.render(options, this.track.writable, channel.port2).catch((error: unknown) => {
+    start().catch((error: unknown) => {
       if (!this.closed) {
         events.error({
           code: 'DECODER_ERROR',

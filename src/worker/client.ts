@@ -42,8 +42,21 @@ interface EarlyWorker {
   readonly worker: Worker;
   /** Its error event's message, if it failed meanwhile. */
   readonly error: string | undefined;
-  /** The live source the worker was told to open already (`source-open`), if any. */
+  /** The live source the worker opened as it started (protocol.ts EarlyStart), if any. */
   readonly source: SourceSpec | undefined;
+  /** The track the worker's early renderer writes to (with that source), and its events' port. */
+  readonly track?: EarlyTrack | undefined;
+}
+
+/**
+ * A MediaStreamTrackGenerator the early script made and whose writable it gave the worker's renderer
+ * (`render` with EARLY_COMMAND_ID), with the port of that renderer's events.
+ */
+export interface EarlyTrack {
+  readonly track: MediaStreamTrack;
+  readonly events: MessagePort;
+  /** The renderer's `targetLatency` (seconds; 0: adaptive). */
+  readonly targetLatency: number;
 }
 
 /** The early worker, once: the first TransmuxWorker (the `?src=` session) takes it. */
@@ -127,6 +140,8 @@ export class TransmuxWorker {
    * same spec takes it over; a player that reads elsewhere closes it (`closeSource`).
    */
   readonly earlySource: SourceSpec | undefined;
+  /** The early renderer's track, until taken (`takeEarlyTrack`) or let go (`terminate`). */
+  private earlyTrack: EarlyTrack | undefined;
   /** The events of the source the worker reads (`openSource`). */
   onSourceEvent: ((event: SourceEvent) => void) | undefined;
   /** The outputs of the bytes of the source the worker reads, in order. */
@@ -139,6 +154,7 @@ export class TransmuxWorker {
     const early = host === 'module' ? takeEarlyWorker() : undefined;
     this.worker = early?.worker ?? startHost(host);
     this.earlySource = early?.source;
+    this.earlyTrack = early?.track;
     this.worker.onmessage = (event: MessageEvent<WorkerResponse | WorkerSourceMessage>) => {
       const message = event.data;
       if (message.type === 'source-event') this.onSourceEvent?.(message.event);
@@ -206,6 +222,26 @@ export class TransmuxWorker {
     await this.send({ type: 'render', options, frames, events }, [frames, events]);
   }
 
+  /** The early renderer's `targetLatency`, while its track is not taken. */
+  get earlyTrackLatency(): number | undefined {
+    return this.earlyTrack?.targetLatency;
+  }
+
+  /**
+   * The track the worker's early renderer writes to, once (see EarlyWorker): a player that shows it
+   * says `renderAdopt`; one that does not stops it.
+   */
+  takeEarlyTrack(): EarlyTrack | undefined {
+    const early = this.earlyTrack;
+    this.earlyTrack = undefined;
+    return early;
+  }
+
+  /** Live: the page shows the early renderer's track (`takeEarlyTrack`): the worker keeps it. */
+  async renderAdopt(): Promise<void> {
+    await this.send({ type: 'render-adopt' });
+  }
+
   /** Live: the worker reads `spec` itself (events: `onSourceEvent`; outputs: `onSourceOutputs`). */
   async openSource(spec: SourceSpec): Promise<void> {
     await this.send({ type: 'source-open', spec });
@@ -222,6 +258,9 @@ export class TransmuxWorker {
 
   terminate(): void {
     this.worker.terminate();
+    const early = this.takeEarlyTrack();
+    early?.track.stop();
+    early?.events.close();
     this.failAll({ code: 'ABORTED', message: 'The transmuxer was stopped.', detail: {} });
   }
 

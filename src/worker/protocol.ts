@@ -60,6 +60,12 @@ export type WorkerCommand =
       readonly events: MessagePort;
     }
   /**
+   * Live: the page shows the track of the renderer its first script started (`render` with
+   * EARLY_COMMAND_ID, see EarlyStart): the worker keeps that renderer. Answered with empty `outputs`,
+   * or `error` when there is none. Without it, the page's first own command ends that renderer.
+   */
+  | { readonly type: 'render-adopt'; readonly id: number }
+  /**
    * Live: the worker reads the source itself (./source-reader.ts); its events and its outputs come as
    * `source-event` and `source-outputs` messages. Answered with empty `outputs` at once. The same spec
    * as the source already open (opened by the page's first script, vite.config.ts) takes that one over.
@@ -87,6 +93,14 @@ export type SourceSpec =
       readonly live?: boolean | undefined;
       readonly stallTimeoutMs: number;
     };
+
+/** Whether two specs describe the same source (the early page script's and the player's). */
+export function sameSpec(a: SourceSpec, b: SourceSpec): boolean {
+  if (a.kind !== b.kind || a.url !== b.url || a.stallTimeoutMs !== b.stallTimeoutMs) return false;
+  return a.kind === 'websocket' && b.kind === 'websocket'
+    ? a.framing === b.framing
+    : a.kind === 'http' && b.kind === 'http' && a.live === b.live;
+}
 
 /** What the worker's source tells the page (the SourceSink calls, as data). */
 export type SourceEvent =
@@ -149,6 +163,63 @@ export interface Recording {
   readonly capped: boolean;
   /** Warnings of the recording's transmuxer (e.g. a damaged last frame dropped). */
   readonly warnings: readonly string[];
+}
+
+/**
+ * The id of the commands of the built page's first script (vite.config.ts), posted before the page's
+ * client existed; the client numbers its commands from 1 and ignores the answers to these.
+ */
+export const EARLY_COMMAND_ID = 0;
+
+/**
+ * A live session the built page's first script starts before its bundle has loaded (vite.config.ts):
+ * the worker opens `source` at once and, on a live connection, transmuxes it with the options the
+ * player will ask for (`playbackTransmuxerOptions(true)`); the script also posts a `render` with
+ * EARLY_COMMAND_ID. It comes in the worker script's URL fragment (`#` + encodeURIComponent of this as
+ * JSON), which the worker reads as it starts: a message would wait for the page's main thread, busy
+ * then with the bundle (18-36 ms measured).
+ */
+export interface EarlyStart {
+  readonly source: SourceSpec;
+}
+
+/** The EarlyStart in a worker's location fragment, if any (and well-formed). */
+export function parseEarlyStart(hash: string): EarlyStart | undefined {
+  if (!hash.startsWith('#') || hash.length < 2) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(decodeURIComponent(hash.slice(1)));
+  } catch {
+    return undefined;
+  }
+  const source = (value as { source?: unknown } | null)?.source as
+    Record<string, unknown> | undefined;
+  if (typeof source !== 'object' || source === null) return undefined;
+  const { kind, url, stallTimeoutMs } = source;
+  if ((kind !== 'websocket' && kind !== 'http') || typeof url !== 'string') return undefined;
+  if (typeof stallTimeoutMs !== 'number' || !(stallTimeoutMs > 0)) return undefined;
+  if (!/^(?:wss?|https?):/i.test(url)) return undefined;
+  return { source: { kind, url, stallTimeoutMs } };
+}
+
+/**
+ * The transmuxer options the player plays a source with: live, one fragment per frame and frames out
+ * as they arrive when the stream declares no reordering bound (cameras that write no
+ * bitstream_restriction); a file, one fragment per GOP.
+ */
+export function playbackTransmuxerOptions(live: boolean, fps?: number): TransmuxerOptions {
+  return {
+    fragment: live ? 'frame' : 'gop',
+    ...(live ? { lowLatency: true } : {}),
+    ...(fps !== undefined ? { fps } : {}),
+  };
+}
+
+/** Whether two option sets configure the same transmuxer (each option compared by value). */
+export function sameTransmuxerOptions(a: TransmuxerOptions, b: TransmuxerOptions): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof TransmuxerOptions>;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
 }
 
 export type WorkerResponse =

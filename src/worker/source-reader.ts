@@ -37,17 +37,14 @@ export function sourceForSpec(spec: SourceSpec): ByteSource {
   }
 }
 
-/** Whether two specs describe the same source (the early page script's and the player's). */
-export function sameSpec(a: SourceSpec, b: SourceSpec): boolean {
-  if (a.kind !== b.kind || a.url !== b.url || a.stallTimeoutMs !== b.stallTimeoutMs) return false;
-  return a.kind === 'websocket' && b.kind === 'websocket'
-    ? a.framing === b.framing
-    : a.kind === 'http' && b.kind === 'http' && a.live === b.live;
-}
-
 export class SourceReader {
   private held: { data: Uint8Array; endOfAccessUnit: boolean }[] = [];
-  /** The source's latest event (connection state, error): what a page that takes it over is told. */
+  /**
+   * What a page that takes the source over is told: the current connection's `connected`, then the
+   * source's latest event since (an end or an error: a short file may be read to its end before the
+   * page comes; a connection lost, and then the connection is no longer current).
+   */
+  private lastConnected: SourceEvent | undefined;
   private lastEvent: SourceEvent | undefined;
   /** The relay's latest notice about its camera on the current connection. */
   private lastUpstream: SourceEvent | undefined;
@@ -77,6 +74,7 @@ export class SourceReader {
    */
   adopt(post: PostEvent): void {
     this.post = post;
+    if (this.lastConnected) post(this.lastConnected);
     if (this.lastEvent) post(this.lastEvent);
     if (this.lastUpstream) post(this.lastUpstream);
   }
@@ -91,6 +89,17 @@ export class SourceReader {
     for (const chunk of held) this.push(chunk.data, chunk.endOfAccessUnit);
   }
 
+  /**
+   * Bytes pushed already (the early session's, see ./worker-session.ts) that the page's own
+   * configuration must see again: held, before any held since, until its next `source-ready`.
+   */
+  rewind(chunks: readonly { data: Uint8Array; endOfAccessUnit: boolean }[]): void {
+    if (this.stopped) return;
+    this.ready = false;
+    this.held = [...chunks, ...this.held];
+    for (const chunk of chunks) this.heldBytes += chunk.data.byteLength;
+  }
+
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
@@ -101,7 +110,14 @@ export class SourceReader {
 
   private tell(event: SourceEvent): void {
     if (event.type === 'upstream') this.lastUpstream = event;
-    else {
+    else if (event.type === 'connected') {
+      this.lastConnected = event;
+      this.lastEvent = undefined;
+      this.lastUpstream = undefined;
+    } else {
+      if (event.type === 'reconnecting' || event.type === 'unreachable') {
+        this.lastConnected = undefined;
+      }
       this.lastEvent = event;
       this.lastUpstream = undefined;
     }

@@ -62,6 +62,21 @@ export class TransmuxService {
     return answered;
   }
 
+  /** Answers command `id` with empty outputs, in order, without running it (a command kept as done). */
+  pass(id: number): Promise<[WorkerResponse, ArrayBuffer[]]> {
+    const answered = this.queue.then((): [WorkerResponse, ArrayBuffer[]] => [
+      { type: 'outputs', id, outputs: [] },
+      [],
+    ]);
+    this.queue = answered.then(() => undefined);
+    return answered;
+  }
+
+  /** Runs `step` in order after the commands handled so far (it must not throw). */
+  after(step: () => void): void {
+    this.queue = this.queue.then(step);
+  }
+
   private async run(command: WorkerCommand): Promise<Answer> {
     switch (command.type) {
       case 'configure':
@@ -104,10 +119,11 @@ export class TransmuxService {
       case 'source-open':
       case 'source-ready':
       case 'source-close':
-        // The worker entry runs the source (./source-reader.ts); nothing for the transmuxer here.
+      case 'render-adopt':
+        // The worker's session runs the source (./worker-session.ts); nothing for the transmuxer here.
         return [];
       case 'render':
-        // The worker entry attaches the renderer (./track-renderer.ts) once this is answered, in order.
+        // The worker's session attaches the renderer (./worker-session.ts) once this is answered, in order.
         if (typeof VideoDecoder === 'undefined') {
           throw new CommandError('NO_WEBCODECS', 'This worker has no WebCodecs VideoDecoder.');
         }

@@ -486,6 +486,35 @@ for (const transport of ['http', 'ws'] as const) {
   });
 }
 
+for (const transport of ['http', 'ws'] as const) {
+  test(`webcodecs from the worker, live ${transport}: a page that plays the early stream another way (its fps) gets it from the first frame, at its rate`, async ({
+    page,
+    appUrl,
+  }) => {
+    // Every connection starts at the stream's first frame; `sent` counts the frames sent.
+    let sent = 0;
+    server = await startStreamServer({
+      file: P01,
+      fps: 30,
+      clock: 'per-client',
+      onFrameSent: () => sent++,
+    });
+    const src = transport === 'http' ? server.httpUrl : server.wsUrl;
+    // The page's first script starts the worker on the stream with the player's defaults; this
+    // player's transmuxer times it at 25 fps instead, so it does not take that session over.
+    await page.goto(`${appUrl}?fps=25&src=${encodeURIComponent(src)}`);
+    await expectPaintedAdvance(page, 30);
+    const sentBefore = sent;
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.stats?.info?.fps).toBe(25);
+    expect(server.connections).toBe(1);
+    // Its transmuxer saw the connection's bytes from the first (the early session had used them):
+    // every frame sent, but the one or two on the way.
+    expect(state.stats?.framesMuxed).toBeGreaterThanOrEqual(sentBefore - 2);
+  });
+}
+
 test('the early connection is not made when the page will read the stream itself (renderer=mse)', async ({
   page,
   appUrl,

@@ -2,12 +2,8 @@
 // connection goes to the page first, bytes wait until the page took it and then go in order, a page
 // that never answers costs bounded memory, events pass through, nothing flows after stop.
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_HELD_BYTES,
-  SourceReader,
-  sameSpec,
-  sourceForSpec,
-} from '../../src/worker/source-reader.js';
+import { MAX_HELD_BYTES, SourceReader, sourceForSpec } from '../../src/worker/source-reader.js';
+import { sameSpec } from '../../src/worker/protocol.js';
 import { HttpSource } from '../../src/sources/http-source.js';
 import { WebSocketSource } from '../../src/sources/websocket-source.js';
 import { SourceError } from '../../src/sources/source.js';
@@ -162,6 +158,27 @@ describe("a source opened by the page's first script, taken over by the player",
     sink.reconnecting(1, 250, 'the connection closed');
     expect(told.map((e) => e.type)).toEqual(['connected', 'upstream', 'reconnecting']);
     expect(events.map((e) => e.type)).toEqual(['connected', 'upstream']);
+  });
+
+  it('tells a player that comes after a short file was read to its end both the connection and the end', () => {
+    const { sink, reader, events } = setup();
+    void sink.connected({ live: false, reconnect: false, accessUnitFraming: false });
+    void sink.data(new Uint8Array(4), false);
+    sink.end();
+    expect(events.map((e) => e.type)).toEqual(['connected', 'end']);
+    const told: SourceEvent[] = [];
+    reader.adopt((event) => told.push(event));
+    // Without the connection the player never learns it is a file (and waits forever).
+    expect(told.map((e) => e.type)).toEqual(['connected', 'end']);
+  });
+
+  it('tells a player that comes during a reconnect only that (the lost connection is not current)', () => {
+    const { sink, reader } = setup();
+    void sink.connected({ live: true, reconnect: false, accessUnitFraming: true });
+    sink.reconnecting(1, 250, 'the connection closed');
+    const told: SourceEvent[] = [];
+    reader.adopt((event) => told.push(event));
+    expect(told.map((e) => e.type)).toEqual(['reconnecting']);
   });
 
   it('is the same source only with the same URL and options', () => {

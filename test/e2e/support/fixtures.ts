@@ -61,7 +61,12 @@ export interface DebugSnapshot {
   warnings: { code: string; message: string; count: number }[];
 }
 
-export function debug(page: Page): Promise<DebugSnapshot> {
+/**
+ * The page's debug hook (src/app/main.ts). It exists once the page's bundle has run: for a live
+ * `?src=` the built page runs it after the first frame (vite.config.ts), so this waits for it.
+ */
+export async function debug(page: Page): Promise<DebugSnapshot> {
+  await page.waitForFunction(() => '__h264mux' in window, undefined, { timeout: 20_000 });
   return page.evaluate(() => {
     const hook = (window as unknown as { __h264mux: DebugSnapshot }).__h264mux;
     return JSON.parse(
