@@ -25,7 +25,12 @@ import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.j
 import { TransmuxError, TransmuxWorker } from '../worker/client.js';
 import type { TransmuxerHost } from '../worker/client.js';
 import type { RecordOptions, Recording, WorkerErrorData } from '../worker/protocol.js';
-import { playbackTransmuxerOptions, sameSpec, sameTransmuxerOptions } from '../worker/protocol.js';
+import {
+  EARLY_TRANSMUXER_OPTIONS,
+  playbackTransmuxerOptions,
+  sameSpec,
+  sameTransmuxerOptions,
+} from '../worker/protocol.js';
 import { canRenderInWorker, playsTrack, WorkerTrackOutput } from './worker-track.js';
 import { WorkerSource } from './worker-source.js';
 import { HttpSource } from '../sources/http-source.js';
@@ -518,7 +523,7 @@ export class Player extends EventTarget {
       earlySource !== undefined &&
       this.source instanceof WorkerSource &&
       sameSpec(this.source.spec, earlySource) &&
-      sameTransmuxerOptions(this.transmuxerOptions, playbackTransmuxerOptions(true)) &&
+      sameTransmuxerOptions(this.transmuxerOptions, EARLY_TRANSMUXER_OPTIONS) &&
       this.worker.earlyTrackLatency === this.latencySeconds;
     if (!same) this.releaseEarlyTrack();
     const early = this.worker.takeEarlyTrack();

@@ -174,7 +174,7 @@ export const EARLY_COMMAND_ID = 0;
 /**
  * A live session the built page's first script starts before its bundle has loaded (vite.config.ts):
  * the worker opens `source` at once and, on a live connection, transmuxes it with the options the
- * player will ask for (`playbackTransmuxerOptions(true)`); the script also posts a `render` with
+ * player will ask for (EARLY_TRANSMUXER_OPTIONS); the script also posts a `render` with
  * EARLY_COMMAND_ID. It comes in the worker script's URL fragment (`#` + encodeURIComponent of this as
  * JSON), which the worker reads as it starts: a message would wait for the page's main thread, busy
  * then with the bundle (18-36 ms measured).
@@ -214,6 +214,9 @@ export function playbackTransmuxerOptions(live: boolean, fps?: number): Transmux
     ...(fps !== undefined ? { fps } : {}),
   };
 }
+
+/** The transmuxer options of the early session (EarlyStart): the player's for a live stream, none given. */
+export const EARLY_TRANSMUXER_OPTIONS: TransmuxerOptions = playbackTransmuxerOptions(true);
 
 /** Whether two option sets configure the same transmuxer (each option compared by value). */
 export function sameTransmuxerOptions(a: TransmuxerOptions, b: TransmuxerOptions): boolean {

@@ -21,6 +21,12 @@ import type { SourceEvent, SourceSpec } from './protocol.js';
  */
 export const MAX_HELD_BYTES = 8 * 1024 * 1024;
 
+/** Bytes of the source, as it gave them. */
+export interface Chunk {
+  readonly data: Uint8Array;
+  readonly endOfAccessUnit: boolean;
+}
+
 export type PushBytes = (data: Uint8Array, endOfAccessUnit: boolean) => void;
 export type PostEvent = (event: SourceEvent) => void;
 
@@ -38,7 +44,7 @@ export function sourceForSpec(spec: SourceSpec): ByteSource {
 }
 
 export class SourceReader {
-  private held: { data: Uint8Array; endOfAccessUnit: boolean }[] = [];
+  private held: Chunk[] = [];
   /**
    * What a page that takes the source over is told: the current connection's `connected`, then the
    * source's latest event since (an end or an error: a short file may be read to its end before the
@@ -93,7 +99,7 @@ export class SourceReader {
    * Bytes pushed already (the early session's, see ./worker-session.ts) that the page's own
    * configuration must see again: held, before any held since, until its next `source-ready`.
    */
-  rewind(chunks: readonly { data: Uint8Array; endOfAccessUnit: boolean }[]): void {
+  rewind(chunks: readonly Chunk[]): void {
     if (this.stopped) return;
     this.ready = false;
     this.held = [...chunks, ...this.held];

@@ -21,7 +21,7 @@ import type { TransmuxerOutput } from '../core/index.js';
 import type { ByteSource } from '../sources/source.js';
 import {
   EARLY_COMMAND_ID,
-  playbackTransmuxerOptions,
+  EARLY_TRANSMUXER_OPTIONS,
   sameSpec,
   sameTransmuxerOptions,
   transferablesOf,
@@ -35,6 +35,7 @@ import type {
   WorkerSourceMessage,
 } from './protocol.js';
 import { MAX_HELD_BYTES, SourceReader } from './source-reader.js';
+import type { Chunk } from './source-reader.js';
 import { TransmuxService } from './transmux-service.js';
 
 export type RenderCommand = Extract<WorkerCommand, { type: 'render' }>;
@@ -89,14 +90,9 @@ class BoundedOutputs {
   }
 }
 
-type Chunk = { readonly data: Uint8Array; readonly endOfAccessUnit: boolean };
-
-/** The transmuxer options of the early session: the player's for a live stream, none given. */
-const EARLY_OPTIONS = playbackTransmuxerOptions(true);
-
 /** The early session until the page takes it over (see the header). */
 interface EarlySession {
-  /** A live connection started the transmuxer (with EARLY_OPTIONS). */
+  /** A live connection started the transmuxer (with EARLY_TRANSMUXER_OPTIONS). */
   running: boolean;
   /** The page's `configure` kept that transmuxer. */
   kept: boolean;
@@ -176,7 +172,11 @@ export class WorkerSession {
         break;
       case 'configure': {
         const early = this.early;
-        if (early && !early.kept && sameTransmuxerOptions(command.options, EARLY_OPTIONS)) {
+        if (
+          early &&
+          !early.kept &&
+          sameTransmuxerOptions(command.options, EARLY_TRANSMUXER_OPTIONS)
+        ) {
           if (early.running) {
             // The transmuxer already runs with these options, on this connection's first bytes.
             early.kept = true;
@@ -224,16 +224,6 @@ export class WorkerSession {
     );
   }
 
-  /** Stops everything (the worker is let go). */
-  close(): void {
-    this.endEarly(false);
-    this.reader?.stop();
-    this.reader = undefined;
-    clearTimeout(this.pause);
-    this.renderer?.close();
-    this.renderer = undefined;
-  }
-
   private answer(answered: Promise<[WorkerResponse, ArrayBuffer[]]>): void {
     void answered.then(([response, transfer]) => {
       // Answers to the early script's own commands are not awaited by anyone.
@@ -250,7 +240,10 @@ export class WorkerSession {
     early.running = true;
     early.pushed = [];
     early.pushedBytes = 0;
-    this.sourceCommand({ type: 'configure', id: EARLY_COMMAND_ID, options: EARLY_OPTIONS }, 0);
+    this.sourceCommand(
+      { type: 'configure', id: EARLY_COMMAND_ID, options: EARLY_TRANSMUXER_OPTIONS },
+      0,
+    );
     reader.resume();
   }
 

@@ -7,22 +7,8 @@ import { sameSpec } from '../../src/worker/protocol.js';
 import { HttpSource } from '../../src/sources/http-source.js';
 import { WebSocketSource } from '../../src/sources/websocket-source.js';
 import { SourceError } from '../../src/sources/source.js';
-import type { ByteSource, SourceSink } from '../../src/sources/source.js';
 import type { SourceEvent } from '../../src/worker/protocol.js';
-
-class ScriptedSource implements ByteSource {
-  readonly kind = 'websocket';
-  readonly label = 'ws://camera/stream';
-  reconnects = 0;
-  sink: SourceSink | undefined;
-  stopped = false;
-  start(sink: SourceSink): void {
-    this.sink = sink;
-  }
-  stop(): void {
-    this.stopped = true;
-  }
-}
+import { ScriptedSource } from '../helpers/scripted-source.js';
 
 function setup() {
   const source = new ScriptedSource();

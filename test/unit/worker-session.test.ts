@@ -6,7 +6,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import type { TransmuxerOutput } from '../../src/core/index.js';
-import type { ByteSource, SourceSink } from '../../src/sources/source.js';
 import { EARLY_COMMAND_ID, playbackTransmuxerOptions } from '../../src/worker/protocol.js';
 import type {
   SourceSpec,
@@ -18,23 +17,10 @@ import { MAX_HELD_BYTES } from '../../src/worker/source-reader.js';
 import { WorkerSession } from '../../src/worker/worker-session.js';
 import type { OutputRenderer, RenderCommand } from '../../src/worker/worker-session.js';
 import { readFixture } from '../helpers/fixtures.js';
+import { ScriptedSource } from '../helpers/scripted-source.js';
 
 const SPEC: SourceSpec = { kind: 'websocket', url: 'ws://camera/stream', stallTimeoutMs: 5000 };
 const LIVE = { live: true, reconnect: false, accessUnitFraming: true };
-
-class ScriptedSource implements ByteSource {
-  readonly kind = 'websocket';
-  readonly label = SPEC.url;
-  reconnects = 0;
-  sink: SourceSink | undefined;
-  stopped = false;
-  start(sink: SourceSink): void {
-    this.sink = sink;
-  }
-  stop(): void {
-    this.stopped = true;
-  }
-}
 
 class RecordingRenderer implements OutputRenderer {
   readonly frames: number[] = [];
@@ -75,7 +61,7 @@ function setup() {
       return r;
     },
     source: () => {
-      const s = new ScriptedSource();
+      const s = new ScriptedSource(SPEC.url);
       sources.push(s);
       return s;
     },
@@ -118,7 +104,26 @@ function setup() {
   /** The page's own `render` (a track it made). */
   const pageRender = (): void => render(nextId++);
   const answers = () => posted.filter((m) => m.type === 'outputs' || m.type === 'error');
-  return { session, sources, renderers, posted, page, render, pageRender, pageGot, answers };
+  /** The early session as the page's first script starts it: its source, and its `render`. */
+  const startEarly = (): ScriptedSource => {
+    session.startEarly({ source: SPEC });
+    render(EARLY_COMMAND_ID);
+    const source = sources.at(-1);
+    if (!source?.sink) throw new Error('the early source did not start');
+    return source;
+  };
+  return {
+    session,
+    sources,
+    renderers,
+    posted,
+    page,
+    render,
+    pageRender,
+    pageGot,
+    answers,
+    startEarly,
+  };
 }
 
 /** Lets the service's promise chain run. */
@@ -133,9 +138,7 @@ describe('WorkerSession: the early session', () => {
 
   it('transmuxes and shows a live connection at once; a page playing it the same way takes it over with nothing lost or repeated', async () => {
     const t = setup();
-    t.session.startEarly({ source: SPEC });
-    render(t);
-    const source = t.sources[0]!;
+    const source = t.startEarly();
     await source.sink!.connected(LIVE);
     for (const au of AUS.slice(0, 5)) await source.sink!.data(au, true);
     await settle();
@@ -168,9 +171,7 @@ describe('WorkerSession: the early session', () => {
 
   it('a page with other options (an fps) gets the stream from its first frame at its rate, and its own renderer', async () => {
     const t = setup();
-    t.session.startEarly({ source: SPEC });
-    render(t);
-    const source = t.sources[0]!;
+    const source = t.startEarly();
     await source.sink!.connected(LIVE);
     for (const au of AUS.slice(0, 4)) await source.sink!.data(au, true);
     await settle();
@@ -195,9 +196,7 @@ describe('WorkerSession: the early session', () => {
 
   it('a page that takes the source before it connects plays it as it would have (bytes wait for its source-ready)', async () => {
     const t = setup();
-    t.session.startEarly({ source: SPEC });
-    render(t);
-    const source = t.sources[0]!;
+    const source = t.startEarly();
     t.page({ type: 'source-open', spec: SPEC });
     await source.sink!.connected(LIVE);
     expect(t.posted.at(-1)).toMatchObject({ type: 'source-event', event: { type: 'connected' } });
@@ -216,13 +215,12 @@ describe('WorkerSession: the early session', () => {
 
   it('a page reading another source closes the early source and renderer; adopting then fails with a code', async () => {
     const t = setup();
-    t.session.startEarly({ source: SPEC });
-    render(t);
-    await t.sources[0]!.sink!.connected(LIVE);
-    await t.sources[0]!.sink!.data(AUS[0]!, true);
+    const source = t.startEarly();
+    await source.sink!.connected(LIVE);
+    await source.sink!.data(AUS[0]!, true);
     t.page({ type: 'source-open', spec: { ...SPEC, url: 'ws://camera/other' } });
     await settle();
-    expect(t.sources[0]!.stopped).toBe(true);
+    expect(source.stopped).toBe(true);
     expect(t.renderers[0]!.closed).toBe(true);
     t.page({ type: 'render-adopt' });
     await settle();
@@ -231,9 +229,7 @@ describe('WorkerSession: the early session', () => {
 
   it('holds bounded outputs while no page comes', async () => {
     const t = setup();
-    t.session.startEarly({ source: SPEC });
-    render(t);
-    const source = t.sources[0]!;
+    const source = t.startEarly();
     await source.sink!.connected(LIVE);
     let sent = 0;
     for (let loop = 0; sent < 3 * MAX_HELD_BYTES; loop++) {
@@ -261,8 +257,3 @@ describe('WorkerSession: the early session', () => {
     expect(first?.type === 'source-outputs' && first.outputs[0]?.type).toBe('init');
   });
 });
-
-/** The early script's `render` (EARLY_COMMAND_ID). */
-function render(t: ReturnType<typeof setup>): void {
-  t.render(EARLY_COMMAND_ID);
-}
