@@ -366,6 +366,8 @@ export function analyse(frames, sends, { fps, windowMs, lateMs }) {
     probeMissed,
     unidentified,
     latePaints: accepted.filter((x) => x.late).length,
+    // Stalls: runs of late paints (a freeze and its catching up), as MSE's `waiting` is one per underrun.
+    lateRuns: accepted.filter((x, i) => x.late && !accepted[i - 1]?.late).length,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     max: latencies.at(-1) ?? NaN,

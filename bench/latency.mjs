@@ -297,10 +297,12 @@ async function measureRow(browser, rig, run) {
   const minutes = SECONDS / 60;
   const own = page.stats?.renderer;
   const webcodecs = own?.kind === 'webcodecs';
-  // Frames painted over a frame interval late: the probe sees each paint's due time on the canvas;
-  // the worker's track gives the <video> no due time, so its renderer's own count is taken.
+  // Frames painted over a frame interval late, and stalls (runs of them: one per freeze, as MSE's
+  // `waiting`): the probe sees each paint's due time on the canvas; the worker's track gives the
+  // <video> no due time, so its renderer's own counts are taken.
   const onCanvas = page.bench.firstFrameFrom === 'canvas';
   const latePaints = onCanvas ? figures.latePaints : (own?.late ?? NaN);
+  const lateStalls = onCanvas ? figures.lateRuns : (own?.stalls ?? NaN);
   const visibility = page.bench.visibility;
   if (visibility.length) note.push(`visibility changed: ${visibility.map((v) => v.state)}`);
   const { latencies: _all, ...kept } = figures;
@@ -317,9 +319,10 @@ async function measureRow(browser, rig, run) {
         ? undefined
         : (100 * own.skipped) / Math.max(1, figures.span)
       : (100 * page.dropped) / Math.max(1, page.decoded),
-    // `waiting` while playing (MSE); frames painted over a frame interval late (WebCodecs).
-    stalls: webcodecs ? latePaints : page.bench.waiting,
-    stallsPerMin: (webcodecs ? latePaints : page.bench.waiting) / minutes,
+    // `waiting` while playing (MSE); runs of frames painted over a frame interval late (WebCodecs).
+    stalls: webcodecs ? lateStalls : page.bench.waiting,
+    stallsPerMin: (webcodecs ? lateStalls : page.bench.waiting) / minutes,
+    latePaints: webcodecs ? latePaints : undefined,
     output: webcodecs ? (onCanvas ? 'canvas' : 'worker track') : 'video',
     rendererStats: own,
     firstFrame: page.bench.firstFrameMs,
@@ -431,8 +434,9 @@ function report(results, skipped, versions, throttleMeasured) {
   console.log(
     "dropped (browser): getVideoPlaybackQuality().droppedVideoFrames/totalVideoFrames (MSE) or the WebCodecs renderer's skipped count;\n" +
       "unseen: frames never seen presented (gaps in the barcode sequence; in brackets those of them rVFC's presentedFrames counts as\n" +
-      'submitted for composition between two callbacks); stalls: `waiting` while playing (MSE) or paints more than a\n' +
-      "frame late (WebCodecs: seen by the probe on the canvas, counted by the renderer for the worker's track); first: first presented frame since navigation start; src p99: p99 of the source's send delay behind its frame clock",
+      'submitted for composition between two callbacks); stalls: `waiting` while playing (MSE) or runs of paints more\n' +
+      "than a frame late, one per freeze (WebCodecs: seen by the probe on the canvas, counted by the renderer for the worker's\n" +
+      "track; the late frames themselves in the renderer's figures); first: first presented frame since navigation start; src p99: p99 of the source's send delay behind its frame clock",
   );
   for (const engine of engines) {
     const rows = results.filter((r) => r.engine === engine);

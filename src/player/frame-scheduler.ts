@@ -12,7 +12,9 @@
  *   painted and the older ones are skipped (never two paints for one due time, as a jitter buffer
  *   releases only the frame whose time has come). A frame older than one painted is skipped.
  * - A paint more than one frame interval after its due time is late; late and skipped frames are
- *   reported to the estimator, which raises its margin.
+ *   reported to the estimator, which raises its margin. A late paint after one on time is a stall: the
+ *   picture froze, as MSE's `waiting` tells an underrun once however many frames it delays (the late
+ *   paints that follow, until one is on time again, are the same stall catching up).
  * - At most MAX_QUEUED frames wait (a hidden page, whose timers are throttled): the oldest are skipped.
  *   Decoders draw frames from a pool; frames held too long stall the decoder.
  * - Every frame is closed exactly once: after its paint, when skipped, or at `destroy()`.
@@ -50,6 +52,8 @@ type SchedulerState = 'idle' | 'armed' | 'destroyed';
 export class FrameScheduler<F extends ScheduledFrame> {
   painted = 0;
   late = 0;
+  /** Runs of late paints (see the header). */
+  stalls = 0;
   skipped = 0;
   /** Frames decoded before the first paint to reach the newest of a joining burst. */
   prerolled = 0;
@@ -59,6 +63,8 @@ export class FrameScheduler<F extends ScheduledFrame> {
   private timer: TimerId | undefined;
   /** The last painted frame's timestamp: an older frame is never painted after it. */
   private lastPainted = -Infinity;
+  /** The last paint was late: a late paint now continues that stall. */
+  private lastLate = false;
 
   constructor(private readonly deps: FrameSchedulerDeps<F>) {}
 
@@ -161,10 +167,13 @@ export class FrameScheduler<F extends ScheduledFrame> {
       frame.close();
     }
     this.painted++;
-    if (now - dueAt > this.deps.frameMs()) {
+    const late = now - dueAt > this.deps.frameMs();
+    if (late) {
       this.late++;
+      if (!this.lastLate) this.stalls++;
       this.deps.late(now);
     }
+    this.lastLate = late;
   }
 
   private skip(frame: F | undefined): void {

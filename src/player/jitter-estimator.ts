@@ -27,6 +27,11 @@ export interface JitterEstimatorOptions {
   readonly maxSamples?: number;
   /** The percentile of the jitter the target covers. */
   readonly percentile?: number;
+  /**
+   * The target's floor while settling (the first SETTLE_MS, when no jitter is measured), ms; not held
+   * after. Default 0.
+   */
+  readonly settlingTargetMs?: number;
 }
 
 /** Defaults: p99 over 5 s or 600 frames. */
@@ -159,7 +164,7 @@ export class JitterEstimator {
       this.held = raw + (this.held - raw) * kept;
     }
     this.heldAt = now;
-    return this.held;
+    return this.settled ? this.held : Math.max(this.held, this.options.settlingTargetMs ?? 0);
   }
 
   /** When (ms, the arrivals' clock) the frame at `mediaTime` (s) is due; undefined before any frame. */

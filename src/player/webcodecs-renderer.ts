@@ -30,13 +30,18 @@ export interface RendererStats {
   readonly output: 'video' | FrameSink['kind'];
   /** Frames shown more than a frame interval after their due time (WebCodecs), stalls (MSE). */
   readonly late: number;
+  /**
+   * Stalls: the picture froze past its time. MSE: `waiting` while playing; WebCodecs: runs of late
+   * frames (./frame-scheduler.ts), one per freeze as MSE counts one `waiting` per underrun.
+   */
+  readonly stalls: number;
   /** Frames decoded (or received) but never shown. */
   readonly skipped: number;
   /** Joining, frames decoded only to reach the first one shown (WebCodecs; MSE's are not told). */
   readonly prerolled: number;
   /** Frames shown. */
   readonly painted: number;
-  /** Stalls (a picture held past its time) per minute since the first frame. */
+  /** Stalls per minute since the first frame. */
   readonly stallsPerMinute: number;
   /** The playout delay's current target and the measured jitter's p99 (ms). */
   readonly targetDelayMs: number;
@@ -50,6 +55,13 @@ export function hasWebCodecs(): boolean {
 
 /** The paint only needs the decoder's and the paint's clock; a fixed margin for timers and vsync. */
 const WEBCODECS_DECODE_MARGIN_MS = 4;
+/**
+ * The playout delay's floor in the first second (JitterEstimator SETTLE_MS, when it measures no jitter
+ * yet): the start is the busiest second of a page (its bundle, the player's start, the decoder's and
+ * the JIT's warm-up), and frames then came 35-75 ms past due with the decode margin alone (Chromium,
+ * the worker's track, 2 cores; bench:latency). Dropped after it, as fast as the playout clock moves.
+ */
+export const WEBCODECS_SETTLING_TARGET_MS = 30;
 /** Beyond this many chunks waiting in the decoder, deltas are dropped until the next keyframe. */
 const MAX_DECODE_QUEUE = 30;
 
@@ -86,6 +98,7 @@ export class WebCodecsRenderer {
     this.estimator = new JitterEstimator({
       fixedMs: options.targetLatency > 0 ? options.targetLatency * 1000 : undefined,
       decodeMarginMs: WEBCODECS_DECODE_MARGIN_MS,
+      settlingTargetMs: WEBCODECS_SETTLING_TARGET_MS,
     });
     this.scheduler = new FrameScheduler<VideoFrame>({
       clock,
@@ -161,10 +174,11 @@ export class WebCodecsRenderer {
       kind: 'webcodecs',
       output: this.sink.kind,
       late: this.scheduler.late,
+      stalls: this.scheduler.stalls,
       skipped: this.scheduler.skipped + this.dropped + this.sink.dropped,
       painted: this.scheduler.painted,
       prerolled: this.scheduler.prerolled,
-      stallsPerMinute: minutes > 0 ? this.scheduler.late / minutes : 0,
+      stallsPerMinute: minutes > 0 ? this.scheduler.stalls / minutes : 0,
       targetDelayMs: this.estimator.target(now),
       jitterMs: this.estimator.jitter(),
     };

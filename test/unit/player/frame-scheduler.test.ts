@@ -100,6 +100,32 @@ describe('FrameScheduler', () => {
     expect(s.lateReports).toHaveLength(1);
   });
 
+  it('counts a run of late paints as one stall, and a new run after an on-time paint as another', () => {
+    const s = setup();
+    s.push(0);
+    // A hiccup: frames 1-4 come out of the decoder 90, 70, 50 and 40 ms past due (late, catching up).
+    let at = 0;
+    const arrive = (n: number, pastDue: number): void => {
+      const due = (n * 1000) / 30 + DELAY_MS;
+      s.clock.advance(due + pastDue - at);
+      at = due + pastDue;
+      s.push(n);
+    };
+    arrive(1, 90);
+    arrive(2, 70);
+    arrive(3, 50);
+    arrive(4, 40);
+    expect(s.scheduler.late).toBe(4);
+    expect(s.scheduler.stalls).toBe(1);
+    // Back on time, then another hiccup: a second stall.
+    arrive(5, 0);
+    arrive(6, 0);
+    arrive(7, 60);
+    expect(s.scheduler.late).toBe(5);
+    expect(s.scheduler.stalls).toBe(2);
+    expect(s.lateReports).toHaveLength(5);
+  });
+
   it('paints only the newest of several due frames, skipping and closing the older ones', () => {
     const delay = { ms: DELAY_MS };
     const s = setup(delay);

@@ -6,7 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FrameSink } from '../../../src/player/frame-sink.js';
 import type { Visibility } from '../../../src/player/visibility.js';
 import { CATCH_UP_RATE, FAR_BEHIND_MS } from '../../../src/player/playout-clock.js';
-import { WebCodecsRenderer } from '../../../src/player/webcodecs-renderer.js';
+import {
+  WEBCODECS_SETTLING_TARGET_MS,
+  WebCodecsRenderer,
+} from '../../../src/player/webcodecs-renderer.js';
 import { FakeClock } from './fake-clock.js';
 import { segmentsOf } from './segments.js';
 
@@ -171,8 +174,24 @@ describe('WebCodecsRenderer', () => {
     for (let i = 0; i < 10; i++) frame();
     clock.advance(200);
     expect(renderer.stats.skipped).toBeGreaterThan(0);
+    // At the edge, within the first second: the settling floor is the target.
     const last = shown[shown.length - 1];
-    expect((last?.at ?? 0) - 30 * FRAME_MS).toBeLessThan(10);
+    expect((last?.at ?? 0) - 30 * FRAME_MS).toBeLessThan(WEBCODECS_SETTLING_TARGET_MS + 10);
+  });
+
+  it('keeps a floor under the target in the first second only, and drops it after', () => {
+    const { renderer, shown, frame, clock } = setup();
+    // Frames arrive exactly on time: only the floor delays them, then nothing but the decode margin.
+    const delay = (s: { at: number; t: number }): number => s.at - s.t / 1000;
+    for (let i = 0; i < 10; i++) frame();
+    expect(renderer.stats.targetDelayMs).toBeGreaterThanOrEqual(WEBCODECS_SETTLING_TARGET_MS);
+    clock.advance(100);
+    expect(delay(shown[9] ?? { at: 0, t: 0 })).toBeGreaterThan(WEBCODECS_SETTLING_TARGET_MS - 1);
+    for (let i = 0; i < 60; i++) frame();
+    clock.advance(100);
+    expect(renderer.stats.targetDelayMs).toBeLessThan(10);
+    expect(delay(shown[69] ?? { at: 0, t: 0 })).toBeLessThan(10);
+    expect(renderer.stats.skipped).toBe(0);
   });
 
   it('adapts to a steady random 0-40 ms jitter: no frame late once joined', () => {
