@@ -4,7 +4,9 @@
 //   npm run bench:latency [-- options]      BENCH_SECONDS=30 per run by default
 //
 //   --engine chromium,firefox        engines (default both)
-//   --condition idle,throttled,jitter conditions (default all; Firefox has no CPU throttling)
+//   --condition idle,throttled,jitter conditions (default these three; Firefox has no CPU throttling)
+//              busy              also: the page's main thread busy 50 ms in every 200 (a heavy page;
+//                                every engine, where CPU throttling is Chromium's only)
 //   --path http,ws,relay-http,relay-ws,jmuxer-http,jmuxer-ws[,ws-bytes]   (default all but ws-bytes)
 //   --renderer mse,webcodecs         our renderers (default both; webcodecs-canvas: WebCodecs painted by
 //                                    the page, which Chromium's `webcodecs` replaces by the worker's track)
@@ -61,10 +63,15 @@ const TARGETS = {
   jitterOverMs: 20,
 };
 
+/** The busy page: its main thread runs BUSY_MS of script every BUSY_EVERY_MS. */
+const BUSY_MS = 50;
+const BUSY_EVERY_MS = 200;
+
 const CONDITIONS = {
   idle: { label: 'idle', source: 'plain', throttle: 0 },
   throttled: { label: 'CPU 4x', source: 'plain', throttle: 4 },
   jitter: { label: `jitter 0-${JITTER_MS}`, source: 'jitter', throttle: 0 },
+  busy: { label: 'busy page', source: 'plain', throttle: 0, busyMs: BUSY_MS, optIn: true },
 };
 
 function list(value, all, what) {
@@ -89,7 +96,8 @@ const { values: args } = parseArgs({
 });
 const engines = list(args.engine, Object.keys(ENGINES), 'engine') ?? Object.keys(ENGINES);
 const conditions =
-  list(args.condition, Object.keys(CONDITIONS), 'condition') ?? Object.keys(CONDITIONS);
+  list(args.condition, Object.keys(CONDITIONS), 'condition') ??
+  Object.keys(CONDITIONS).filter((c) => !CONDITIONS[c].optIn);
 const pathIds =
   list(
     args.path,
@@ -234,12 +242,24 @@ async function measureRow(browser, rig, run) {
   const page = await runPage(browser, url, {
     seconds: SECONDS,
     firstFrameTimeout: FIRST_FRAME_TIMEOUT_MS,
-    prepare: cond.throttle
-      ? async (p) => {
-          const cdp = await p.createCDPSession();
-          await cdp.send('Emulation.setCPUThrottlingRate', { rate: cond.throttle });
-        }
-      : undefined,
+    prepare: async (p) => {
+      if (cond.throttle) {
+        const cdp = await p.createCDPSession();
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: cond.throttle });
+      }
+      if (cond.busyMs) {
+        await p.evaluateOnNewDocument(
+          (busy, every) => {
+            setInterval(() => {
+              const end = performance.now() + busy;
+              while (performance.now() < end);
+            }, every);
+          },
+          cond.busyMs,
+          BUSY_EVERY_MS,
+        );
+      }
+    },
     // A page asked for the WebCodecs renderer that is not using it has none.
     stopEarly: (_bench, kind) => !!renderer?.startsWith('webcodecs') && kind !== 'webcodecs',
   });
