@@ -405,10 +405,16 @@ for (const transport of ['http', 'ws-au'] as const) {
     await countPageFetches(page, src);
     await countPageSockets(page);
     await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
-    await expectPaintedAdvance(page, 20);
+    // Past the start (the settling second, the page's bundle taking the session over), where a loaded
+    // machine shows late frames of its own.
+    await expectPaintedAdvance(page, 45);
     // The stream is the worker's: the page neither fetched it nor opened a socket.
     expect(await pageFetches(page)).toBe(0);
     expect(await pageSockets(page)).toBe(0);
+    // The control: as long a window with the page free, for what the machine's load costs anyway.
+    const control = await lateness(page);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await expectPaintedAdvance(page, 15);
     const before = await lateness(page);
     // The page's main thread is blocked (as by a long task: the page's own startup, a heavy page),
     // here by a synchronous request answered after 1.5 s, which takes no CPU from the worker. A source
@@ -431,12 +437,19 @@ for (const transport of ['http', 'ws-au'] as const) {
     }
     await expectPaintedAdvance(page, 15);
     const after = await lateness(page);
+    const missed = (from: Lateness, to: Lateness): number =>
+      to.late - from.late + (to.skipped - from.skipped);
+    console.log(
+      `live ${transport}, page blocked 1.5 s: painted ${after.painted - before.painted}, late or skipped ${missed(before, after)}; page free as long: ${missed(control, before)}`,
+    );
     // 1.5 s at 30 fps: 45 frames painted meanwhile. A source read by the page left 20 of them unpainted
-    // (measured: 25 of 45), which the painted count catches. Read in the worker, none is late or
-    // skipped on a quiet machine (0 and 5 seen alone); under the suite's load, with another engine
-    // decoding 1080p beside it, 14 and 17 were seen: up to 20 pass.
+    // (measured: 25 of 45), which the painted count catches, and as many skipped. Read in the worker,
+    // the block costs nothing: none late or skipped on a quiet machine (0 and 5 seen), and under load
+    // as many as in the window before it with the page free (2 cores and 3 software decodes beside
+    // it: 1-17 blocked, 6-18 free; in CI, with another engine decoding beside it, 75 and 27 were seen
+    // against a fixed bound): up to 15 more pass.
     expect(after.painted - before.painted).toBeGreaterThanOrEqual(45);
-    expect(after.late - before.late + (after.skipped - before.skipped)).toBeLessThanOrEqual(20);
+    expect(missed(before, after)).toBeLessThanOrEqual(missed(control, before) + 15);
     expect((await debug(page)).errors).toEqual([]);
   });
 }
