@@ -17,6 +17,7 @@ import {
 } from './ffmpeg.js';
 import type { FrameHash, ProbedFrames, ProbedStream } from './ffmpeg.js';
 import type { Fixture } from './fixtures.js';
+import { referenceDecodeErrors, referenceFramemd5, referenceStream } from './reference-memo.js';
 import { fixturePath } from './fixtures.js';
 import { parseFragment, parseInit } from './mp4.js';
 import type { MuxedPart, ParsedFragment, ParsedInit } from './mp4.js';
@@ -47,9 +48,9 @@ export async function runOracle(
 ): Promise<OracleResult> {
   const rawOptions = f.oracleArgs.fps === undefined ? {} : { rate: f.oracleArgs.fps };
   const [raw, rawStream, rawDecode] = await Promise.all([
-    framemd5(rawPath, rawOptions),
-    probeStream(rawPath),
-    decodeErrors(rawPath),
+    referenceFramemd5(rawPath, rawOptions),
+    referenceStream(rawPath),
+    referenceDecodeErrors(rawPath),
   ]);
   return withTempDir(async (dir) => {
     const out: OraclePart[] = [];
