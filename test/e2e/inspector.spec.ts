@@ -72,10 +72,13 @@ function kindCounts(frames: readonly ProbeFrame[]): Record<Kind, number> {
   return counts;
 }
 
-function snapshot(page: Page): Promise<Snapshot> {
-  return page.evaluate(
-    () => (window as unknown as { __h264mux: { inspector: Snapshot } }).__h264mux.inspector,
+/** The inspector's state, once its chunk has loaded (it loads when first opened). */
+async function snapshot(page: Page): Promise<Snapshot> {
+  const handle = await page.waitForFunction(
+    () =>
+      (window as unknown as { __h264mux?: { inspector?: Snapshot } }).__h264mux?.inspector ?? false,
   );
+  return (await handle.jsonValue()) as Snapshot;
 }
 
 const sum = (counts: Record<Kind, number>): number =>
