@@ -9,6 +9,7 @@ import {
   expect,
   loadConformance,
   loadManifest,
+  longestFirst,
   test,
   videoState,
 } from './support/fixtures.js';
@@ -40,7 +41,7 @@ function withRetriesFor(name: string, define: () => void): void {
   });
 }
 
-for (const fixture of [...loadManifest(), ...loadConformance()]) {
+for (const fixture of longestFirst([...loadManifest(), ...loadConformance()])) {
   withRetriesFor(fixture.name, () =>
     test(`file ${fixture.name} plays to the end with every frame`, async ({ page, appUrl }) => {
       const seconds = fixture.frames / (fixture.fps ?? fixture.oracleArgs.fps ?? 30);

@@ -1,14 +1,14 @@
 // Every fixture (the corpus and the conformance streams), picked with the page's file input, plays to
 // `ended` in every engine with every frame ffmpeg decodes from the raw stream given to the display, save
 // the shortfalls recorded in known-failures.ts, which are expected exactly.
-import { loadConformance, loadManifest } from '../support/fixtures.js';
+import { loadConformance, loadManifest, longestFirst } from '../support/fixtures.js';
 import { expectEveryFrame } from './expect-frames.js';
 import { expect, test } from './harness.js';
 import { WEBKIT_UNCOUNTED, knownShortfall } from './known-failures.js';
 import { framesCounted } from './measure.js';
 import { playFixture } from './playback.js';
 
-for (const fixture of [...loadManifest(), ...loadConformance()]) {
+for (const fixture of longestFirst([...loadManifest(), ...loadConformance()])) {
   test(`${fixture.name} plays to the end with every frame`, async ({
     browserSession,
     engine,

@@ -13,6 +13,15 @@ export const FIXTURES = join(ROOT, 'test/fixtures');
 
 export type ManifestEntry = Fixture;
 
+/**
+ * Fixtures, the longest to play first: with tests spread over two workers in the order they are
+ * defined, a minute-long file started last leaves the other worker idle for that minute.
+ */
+export function longestFirst(list: readonly ManifestEntry[]): ManifestEntry[] {
+  const seconds = (f: ManifestEntry): number => f.frames / (f.oracleArgs.fps ?? f.fps ?? 25);
+  return [...list].sort((a, b) => seconds(b) - seconds(a));
+}
+
 /** The fixture manifest (test/fixtures/manifest.json), as the unit and oracle tests read it. */
 export function loadManifest(): readonly ManifestEntry[] {
   return fixtures;
