@@ -5,7 +5,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { conformanceFixtures, fixtures, type Fixture } from '../../helpers/fixtures.js';
+import {
+  conformanceFixtures,
+  expectedFps,
+  fixtures,
+  type Fixture,
+} from '../../helpers/fixtures.js';
 import { startStaticServer } from './static-server.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -18,7 +23,7 @@ export type ManifestEntry = Fixture;
  * defined, a minute-long file started last leaves the other worker idle for that minute.
  */
 export function longestFirst(list: readonly ManifestEntry[]): ManifestEntry[] {
-  const seconds = (f: ManifestEntry): number => f.frames / (f.oracleArgs.fps ?? f.fps ?? 25);
+  const seconds = (f: ManifestEntry): number => f.frames / expectedFps(f);
   return [...list].sort((a, b) => seconds(b) - seconds(a));
 }
 
