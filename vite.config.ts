@@ -63,7 +63,7 @@ if (src && !/\\.m3u8(?:[?#]|$)/i.test(src)) {
   if (early.source) {
     const track = new MediaStreamTrackGenerator({ kind: 'video' });
     const channel = new MessageChannel();
-    early.worker.postMessage({ type: 'render', id: 0, options: { targetLatency: 0 }, frames: track.writable, events: channel.port2 }, [track.writable, channel.port2]);
+    early.worker.postMessage({ type: 'render', id: 0, options: { targetLatency: 0 }, output: { kind: 'track', frames: track.writable }, events: channel.port2 }, [track.writable, channel.port2]);
     early.track = { track, events: channel.port1, targetLatency: 0 };
   }
   window.__h264muxEarlyWorker = early;

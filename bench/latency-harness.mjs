@@ -116,6 +116,8 @@ export function probeScript({ bits, box, bar, width, firstFrameMessage }) {
     for (let b = 0; b < bits; b++) if (row[(b * box + (box >> 1)) * 4] > 128) n |= 1 << b;
     return n;
   };
+  /** The barcode in an ImageBitmap (a snapshot's picture, see workerCalibration). */
+  w.__benchReadBitmap = (bitmap) => read(bitmap, bitmap.width);
   const record = (frame, at) => {
     if (bench.firstFrameMs === undefined) {
       bench.firstFrameMs = at;
@@ -128,13 +130,16 @@ export function probeScript({ bits, box, bar, width, firstFrameMessage }) {
     const canvas = e.target;
     if (!(canvas instanceof HTMLCanvasElement)) return;
     bench.canvasEvents++;
-    const { paintedAt, dueAt } = /** @type {CustomEvent} */ (e).detail;
+    const { paintedAt, dueAt, mediaTime, painter } = /** @type {CustomEvent} */ (e).detail;
     record(
       {
-        n: read(canvas, canvas.width),
+        // A canvas the worker paints is not read here: see attributeWorkerPaints.
+        n: painter === 'worker' ? -1 : read(canvas, canvas.width),
         presented: performance.timeOrigin + paintedAt,
         due: performance.timeOrigin + dueAt,
         from: 'canvas',
+        mediaTime,
+        painter,
       },
       paintedAt,
     );
@@ -308,12 +313,41 @@ export class SendLogs {
 }
 
 /**
+ * A canvas the worker paints (`painter: 'worker'` in the event) is not read in the event: reading a
+ * canvas whose control was transferred waits for the worker (Firefox 153: now and then 10 s, with the
+ * worker blocked too), and a busy page would get to the event after a later paint. Such paints are
+ * named by their media time instead, at the offset between barcode and media time that the page's
+ * snapshots (taken in the worker, with the media time of the frame they show) agree on:
+ * `calibration`, pairs `{ n, mediaTime }`. `misread`: snapshots that disagree with that offset.
+ */
+export function attributeWorkerPaints(frames, calibration, fps) {
+  const mod = 2 ** BITS;
+  const index = (mediaTime) => Math.round(mediaTime * fps);
+  const votes = new Map();
+  for (const c of calibration ?? []) {
+    const offset = (((c.n - index(c.mediaTime)) % mod) + mod) % mod;
+    votes.set(offset, (votes.get(offset) ?? 0) + 1);
+  }
+  const worker = (f) => f.painter === 'worker' && typeof f.mediaTime === 'number';
+  if (!frames.some(worker)) return { frames, misread: 0 };
+  const best = [...votes].sort((x, y) => y[1] - x[1])[0];
+  // No snapshot: no worker paint can be named.
+  if (!best) return { frames: frames.filter((f) => !worker(f)), misread: 0 };
+  const [offset, agreed] = best;
+  const named = frames.map((f) =>
+    worker(f) ? { ...f, n: (index(f.mediaTime) + offset) % mod } : f,
+  );
+  return { frames: named, misread: (calibration?.length ?? 0) - agreed };
+}
+
+/**
  * The figures of one run from the page's presented frames and the sends of the connection it read.
  * Frames presented more than `windowMs` after the first are left out (the page ran a little longer).
  * A barcode misread (e.g. a frame blended by scaling) must not count as a late frame: a frame is
  * accepted only within a second of the run's own frame-versus-time line (median offset).
  */
-export function analyse(frames, sends, { fps, windowMs, lateMs }) {
+export function analyse(painted, sends, { fps, windowMs, lateMs, calibration }) {
+  const { frames, misread } = attributeWorkerPaints(painted, calibration, fps);
   const first = frames[0]?.presented ?? 0;
   const inWindow = frames.filter((f) => f.presented - first <= windowMs);
   /** @type {{ k: number, at: number, latency: number, late: boolean }[]} */
@@ -365,6 +399,7 @@ export function analyse(frames, sends, { fps, windowMs, lateMs }) {
     span,
     probeMissed,
     unidentified,
+    misread,
     latePaints: accepted.filter((x) => x.late).length,
     // Stalls: runs of late paints (a freeze and its catching up), as MSE's `waiting` is one per underrun.
     lateRuns: accepted.filter((x, i) => x.late && !accepted[i - 1]?.late).length,
@@ -374,6 +409,23 @@ export function analyse(frames, sends, { fps, windowMs, lateMs }) {
     driftMs: median(late) - median(early),
     latencies,
   };
+}
+
+/** Pairs of barcode and media time from our page's snapshots, for attributeWorkerPaints. */
+async function workerCalibration(page, count = 3) {
+  const pairs = [];
+  for (let i = 0; i < count; i++) {
+    const pair = await page
+      .evaluate(async () => {
+        const shot = await window.__h264mux.snapshot();
+        const bitmap = await createImageBitmap(shot.png);
+        return { n: window.__benchReadBitmap(bitmap), mediaTime: shot.mediaTime };
+      })
+      .catch(() => undefined);
+    if (pair) pairs.push(pair);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return pairs;
 }
 
 /**
@@ -420,11 +472,17 @@ export async function runPage(browser, url, { seconds, prepare, stopEarly, first
         { timeout: 3000 },
       )
       .then((handle) => handle.jsonValue())
-      .catch(() => undefined);
+      .catch((error) => {
+        console.log(`  (the page's renderer kind was not read: ${error?.message ?? error})`);
+        return undefined;
+      });
     if (!stopEarly?.(bench, rendererKind)) {
       await settle(seconds * 1000);
       bench = await page.evaluate(() => window.__bench);
     }
+    const calibration = bench.frames.some((f) => f.painter === 'worker')
+      ? await workerCalibration(page)
+      : undefined;
     const end = await page.evaluate(() => {
       const q = document.querySelector('video')?.getVideoPlaybackQuality?.();
       const h = window.__h264mux;
@@ -435,7 +493,7 @@ export async function runPage(browser, url, { seconds, prepare, stopEarly, first
         errors: h?.errors ?? [],
       };
     });
-    return { shown: true, pageErrors, bench, ...end };
+    return { shown: true, pageErrors, bench, calibration, ...end };
   } finally {
     await context.close().catch(() => undefined);
   }

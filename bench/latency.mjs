@@ -299,7 +299,12 @@ async function measureRow(browser, rig, run) {
   }
   // Only the renderer that showed the first frame (a page may also have an idle <video>).
   const frames = page.bench.frames.filter((f) => f.from === page.bench.firstFrameFrom);
-  const figures = analyse(frames, sends, { fps: FPS, windowMs: SECONDS * 1000, lateMs: FRAME_MS });
+  const figures = analyse(frames, sends, {
+    fps: FPS,
+    windowMs: SECONDS * 1000,
+    lateMs: FRAME_MS,
+    calibration: page.calibration,
+  });
   const first = frames[0]?.presented ?? 0;
   const jitter = sortNumbers(sends ? sends.jitter(first - 2000, first + SECONDS * 1000) : []);
   logs.forget(opened);
@@ -321,10 +326,12 @@ async function measureRow(browser, rig, run) {
   // `waiting`): the probe sees each paint's due time on the canvas; the worker's track gives the
   // <video> no due time, so its renderer's own counts are taken.
   const onCanvas = page.bench.firstFrameFrom === 'canvas';
+  const workerCanvas = onCanvas && frames.some((f) => f.painter === 'worker');
   const latePaints = onCanvas ? figures.latePaints : (own?.late ?? NaN);
   const lateStalls = onCanvas ? figures.lateRuns : (own?.stalls ?? NaN);
   const visibility = page.bench.visibility;
   if (visibility.length) note.push(`visibility changed: ${visibility.map((v) => v.state)}`);
+  if (figures.misread) note.push(`${figures.misread} snapshots off the paint-to-frame offset`);
   const { latencies: _all, ...kept } = figures;
   return {
     ...row,
@@ -343,7 +350,13 @@ async function measureRow(browser, rig, run) {
     stalls: webcodecs ? lateStalls : page.bench.waiting,
     stallsPerMin: (webcodecs ? lateStalls : page.bench.waiting) / minutes,
     latePaints: webcodecs ? latePaints : undefined,
-    output: webcodecs ? (onCanvas ? 'canvas' : 'worker track') : 'video',
+    output: webcodecs
+      ? onCanvas
+        ? workerCanvas
+          ? 'worker canvas'
+          : 'canvas'
+        : 'worker track'
+      : 'video',
     rendererStats: own,
     firstFrame: page.bench.firstFrameMs,
     jitterP99: percentile(jitter, 99),
@@ -360,7 +373,12 @@ const fmt = (n, digits = 0, width = 6) =>
 function rowName(r) {
   if (!r.renderer) return r.label;
   if (r.renderer === 'mse') return `${r.label}, MSE`;
-  return `${r.label}, WebCodecs${r.output === 'worker track' ? ' (worker)' : r.output === 'canvas' ? ' (canvas)' : ''}`;
+  const where = {
+    'worker track': ' (worker)',
+    'worker canvas': ' (worker canvas)',
+    canvas: ' (canvas)',
+  };
+  return `${r.label}, WebCodecs${where[r.output] ?? ''}`;
 }
 
 function progressLine(r) {

@@ -13,7 +13,7 @@
 import { InspectorHistory } from './inspector-history.js';
 import { readParams } from './params.js';
 import { play } from '../play/index.js';
-import type { PlaySource } from '../play/index.js';
+import type { PlaySource, Snapshot } from '../play/index.js';
 import { toSessionError } from './session.js';
 import type { Session } from './session.js';
 import { initialSettings } from './settings.js';
@@ -36,6 +36,8 @@ export interface DebugHook {
   readonly save: SaveStatus | undefined;
   /** What the inspector holds and last drew (undefined until the page UI has loaded). */
   readonly inspector: InspectorSnapshot | undefined;
+  /** The session's snapshot (Player.snapshot): a PNG of the frame on screen and its stream time. */
+  snapshot(): Promise<Snapshot>;
 }
 
 declare global {
@@ -123,6 +125,9 @@ Object.defineProperty(window, '__h264mux', {
     },
     get inspector() {
       return view?.inspector;
+    },
+    snapshot() {
+      return session ? session.snapshot() : Promise.reject(new Error('no live or file session'));
     },
   } satisfies DebugHook),
 });

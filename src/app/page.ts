@@ -26,7 +26,8 @@ import type { PlaybackSettings, RecentStream } from './settings.js';
 import { copyText, streamLink } from './share.js';
 import { installShortcuts, renderShortcutHelp } from './shortcuts.js';
 import type { Shortcut } from './shortcuts.js';
-import { snapshotName, snapshotPng } from './snapshot.js';
+import { framePng } from '../play/snapshot.js';
+import { snapshotName } from './snapshot.js';
 import { renderStats, statsRows } from './stats-view.js';
 import type { StatsSource } from './stats-view.js';
 import { normaliseStreamUrl } from './stream-url.js';
@@ -387,11 +388,20 @@ export function mountPage(host: PageHost): PageView {
 
   function snapshot(): void {
     if (snapshotButton.hidden) return;
-    const name = snapshotName(streamLabel(host.file, started.src) || 'frame', video.currentTime);
-    snapshotPng(video).then(
-      (blob) => {
-        download(blob, name);
-        toolStatus.textContent = `Saved ${name} (${video.videoWidth}×${video.videoHeight}).`;
+    // An HLS stream plays in the <video> alone.
+    const shot = host.session
+      ? host.session.snapshot()
+      : framePng(video).then((png) => ({
+          png,
+          mediaTime: video.currentTime,
+          width: video.videoWidth,
+          height: video.videoHeight,
+        }));
+    shot.then(
+      (shot) => {
+        const name = snapshotName(streamLabel(host.file, started.src) || 'frame', shot.mediaTime);
+        download(shot.png, name);
+        toolStatus.textContent = `Saved ${name} (${shot.width}×${shot.height}).`;
       },
       (error: unknown) => {
         toolStatus.textContent = `No snapshot: ${error instanceof Error ? error.message : String(error)}.`;

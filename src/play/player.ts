@@ -19,7 +19,7 @@ import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
 import { hasWebCodecs, WebCodecsRenderer } from '../player/webcodecs-renderer.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
-import { CanvasSink } from '../player/frame-sink.js';
+import { CanvasSink, dispatchFrameEvent } from '../player/frame-sink.js';
 import { isSeekable } from '../sources/source.js';
 import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
 import { TransmuxError, TransmuxWorker } from '../worker/client.js';
@@ -31,8 +31,15 @@ import {
   sameSpec,
   sameTransmuxerOptions,
 } from '../worker/protocol.js';
-import { canRenderInWorker, playsTrack, WorkerTrackOutput } from './worker-track.js';
+import {
+  canPaintInWorker,
+  canRenderInWorker,
+  playsTrack,
+  WorkerOutput,
+} from './worker-output.js';
 import { WorkerSource } from './worker-source.js';
+import type { Snapshot } from './worker-output.js';
+import { framePng } from './snapshot.js';
 import { HttpSource } from '../sources/http-source.js';
 import { WebSocketSource } from '../sources/websocket-source.js';
 
@@ -54,10 +61,11 @@ export interface PlaybackWarning {
 
 /**
  * Where a live stream is shown: 'mse' (the <video>, through Media Source Extensions); 'webcodecs'
- * (decoded by a WebCodecs VideoDecoder and shown at each frame's due time: from the transmuxer worker
- * into a track the <video> plays where the page has MediaStreamTrackGenerator (Chromium), else painted
- * into a <canvas> by the page); 'webcodecs-canvas' (always the canvas, for comparison); 'auto'
- * (WebCodecs from the worker where the page has it, else MSE). Files always play through MSE.
+ * (decoded by a WebCodecs VideoDecoder in the transmuxer worker and shown at each frame's due time:
+ * written to a track the <video> plays where the page has MediaStreamTrackGenerator (Chromium), else
+ * painted by the worker on a <canvas> whose control the page transferred (Firefox, Safari), else
+ * painted into a <canvas> by the page); 'webcodecs-canvas' (always the page's canvas, for comparison);
+ * 'auto' (WebCodecs from the worker where the page has a track, else MSE). Files always play through MSE.
  */
 export type RendererChoice = 'mse' | 'webcodecs' | 'webcodecs-canvas' | 'auto';
 
@@ -175,16 +183,20 @@ export class Player extends EventTarget {
   /** What is read: the caller's source, or a live stream (WebSocket, HTTP) the worker reads itself. */
   private readonly source: ByteSource;
   /**
-   * A live stream is shown by the WebCodecs renderer in the worker (asked for or 'auto', and the page
-   * can have it): decided once, for the source (./worker-source.ts) and the renderer alike.
+   * Where a live stream is shown by the WebCodecs renderer in the worker: a track in the <video>
+   * (asked for or 'auto', where the page can make one: Chromium), or a canvas the worker paints (asked
+   * for, where the page can transfer one: Firefox, Safari); undefined: not in the worker. Decided
+   * once, for the source (./worker-source.ts) and the renderer alike.
    */
-  private readonly rendersInWorker: boolean;
+  private readonly rendersInWorker: 'track' | 'canvas' | undefined;
   /** Live with the WebCodecs renderer: segments go there instead of to the MSE player. */
   private webcodecs: WebCodecsRenderer | undefined;
-  /** Live with the WebCodecs renderer in the worker: the worker shows the stream in the <video>. */
-  private workerTrack: WorkerTrackOutput | undefined;
+  /** Live with the WebCodecs renderer in the worker: it shows the stream in the <video> or a canvas. */
+  private workerOutput: WorkerOutput | undefined;
   /** The canvas this player created for the WebCodecs renderer (removed at stop). */
   private ownCanvas: HTMLCanvasElement | undefined;
+  /** The stream time of the frame the page's WebCodecs renderer painted last. */
+  private lastPainted = NaN;
   private readonly opened: Promise<void>;
   private readonly openMediaSource: () => void;
   private chain: Promise<void>;
@@ -225,11 +237,15 @@ export class Player extends EventTarget {
     super();
     this.worker = new TransmuxWorker(options.transmuxer);
     const choice = options.renderer ?? 'auto';
-    this.rendersInWorker =
-      (choice === 'auto' || choice === 'webcodecs') &&
-      !options.canvas &&
-      hasWebCodecs() &&
-      canRenderInWorker(this.worker);
+    const inWorker =
+      (choice === 'auto' || choice === 'webcodecs') && !options.canvas && hasWebCodecs();
+    this.rendersInWorker = !inWorker
+      ? undefined
+      : canRenderInWorker(this.worker)
+        ? 'track'
+        : choice === 'webcodecs' && canPaintInWorker(this.worker)
+          ? 'canvas'
+          : undefined;
     this.source = this.rendersInWorker ? this.readInWorker(source) : source;
     // The page's first script may have had the worker open the stream already (vite.config.ts): it is
     // taken over by the worker's source, or let go when the stream is read elsewhere.
@@ -311,7 +327,31 @@ export class Player extends EventTarget {
 
   /** The canvas the WebCodecs renderer paints (undefined while the <video> shows the stream). */
   get canvas(): HTMLCanvasElement | undefined {
-    return this.webcodecs ? (this.options.canvas ?? this.ownCanvas) : undefined;
+    if (this.webcodecs) return this.options.canvas ?? this.ownCanvas;
+    return this.workerOutput?.canvas;
+  }
+
+  /**
+   * A PNG of the frame on screen and its stream time (seconds): from the <video>, or from the canvas
+   * of the WebCodecs renderer (the worker's is read in the worker). Rejects before the first frame.
+   */
+  async snapshot(): Promise<Snapshot> {
+    if (this.workerOutput?.canvas) {
+      const shot = await this.workerOutput.snapshot();
+      if (!shot) throw new Error('no picture yet');
+      return shot;
+    }
+    const canvas = this.canvas;
+    if (canvas && !Number.isFinite(this.lastPainted)) throw new Error('no picture yet');
+    const png = await framePng(canvas ?? this.video);
+    return canvas
+      ? { png, mediaTime: this.lastPainted, width: canvas.width, height: canvas.height }
+      : {
+          png,
+          mediaTime: this.video.currentTime,
+          width: this.video.videoWidth,
+          height: this.video.videoHeight,
+        };
   }
 
   /** A transient, non-error message (reconnecting, read complete, stream ended). */
@@ -334,7 +374,7 @@ export class Player extends EventTarget {
     this.worker.terminate();
     this.player.destroy();
     this.webcodecs?.destroy();
-    this.workerTrack?.close();
+    this.workerOutput?.close();
     if (this.ownCanvas) {
       this.ownCanvas.remove();
       this.video.hidden = false;
@@ -388,7 +428,7 @@ export class Player extends EventTarget {
         firstInit: this.timeline.firstInit,
         firstMedia: this.timeline.firstMedia,
       },
-      player: this.stopped || this.webcodecs || this.workerTrack ? undefined : this.player.stats,
+      player: this.stopped || this.webcodecs || this.workerOutput ? undefined : this.player.stats,
       renderer: this.rendererStats(),
     };
   }
@@ -396,7 +436,7 @@ export class Player extends EventTarget {
   /** The WebCodecs renderer's figures, in the page or the worker; undefined while MSE shows the stream. */
   private get webcodecsStats(): RendererStats | undefined {
     if (this.webcodecs) return this.webcodecs.stats;
-    if (this.workerTrack) return this.workerTrack.stats ?? NO_FRAMES_YET;
+    if (this.workerOutput) return this.workerOutput.stats ?? NO_FRAMES_YET;
     return undefined;
   }
 
@@ -441,17 +481,12 @@ export class Player extends EventTarget {
       );
       return;
     }
-    let canvas = this.options.canvas;
-    if (!canvas) {
-      canvas = this.video.ownerDocument.createElement('canvas');
-      canvas.className = this.video.className;
-      canvas.setAttribute('aria-label', 'Live video');
-      this.video.after(canvas);
-      this.video.hidden = true;
-      this.ownCanvas = canvas;
-    }
+    const painted = this.options.canvas ?? this.createCanvas();
     const renderer = new WebCodecsRenderer(
-      new CanvasSink(canvas, systemClock),
+      new CanvasSink(painted, systemClock, (paint) => {
+        this.lastPainted = paint.mediaTime;
+        dispatchFrameEvent(painted, { ...paint, painter: 'page' });
+      }),
       { targetLatency: this.latencySeconds },
       systemClock,
       documentVisibility(this.video.ownerDocument),
@@ -459,6 +494,17 @@ export class Player extends EventTarget {
     renderer.onError = (error) => this.fail(error);
     renderer.onStarted = () => this.rendererStarted();
     this.webcodecs = renderer;
+  }
+
+  /** A canvas in place of the <video> (hidden meanwhile), removed at stop. */
+  private createCanvas(): HTMLCanvasElement {
+    const canvas = this.video.ownerDocument.createElement('canvas');
+    canvas.className = this.video.className;
+    canvas.setAttribute('aria-label', 'Live video');
+    this.video.after(canvas);
+    this.video.hidden = true;
+    this.ownCanvas = canvas;
+    return canvas;
   }
 
   /**
@@ -526,9 +572,9 @@ export class Player extends EventTarget {
       sameSpec(this.source.spec, earlySource) &&
       sameTransmuxerOptions(this.transmuxerOptions, EARLY_TRANSMUXER_OPTIONS) &&
       this.worker.earlyTrackLatency === this.latencySeconds;
-    if (!same) this.releaseEarlyTrack();
+    if (!same || this.rendersInWorker === 'canvas') this.releaseEarlyTrack();
     const early = this.worker.takeEarlyTrack();
-    this.workerTrack = new WorkerTrackOutput(
+    this.workerOutput = new WorkerOutput(
       this.video,
       this.worker,
       { targetLatency: this.latencySeconds },
@@ -537,7 +583,9 @@ export class Player extends EventTarget {
         started: () => this.rendererStarted(),
         error: (error) => this.fail(new TransmuxError(error)),
       },
-      early,
+      this.rendersInWorker === 'canvas'
+        ? { kind: 'canvas', canvas: this.createCanvas() }
+        : { kind: 'track', early },
     );
   }
 
@@ -718,7 +766,7 @@ export class Player extends EventTarget {
           this.info = out.info;
           // The worker's renderer had it already.
           if (this.webcodecs) this.webcodecs.appendInit(out);
-          else if (!this.workerTrack) this.player.appendInit(out);
+          else if (!this.workerOutput) this.player.appendInit(out);
           changed = true;
           break;
         case 'media':
@@ -726,7 +774,7 @@ export class Player extends EventTarget {
           this.timeline.firstMedia ??= performance.now();
           this.framesMuxed += out.frames;
           if (this.webcodecs) this.webcodecs.appendMedia(out);
-          else if (!this.workerTrack) this.player.appendMedia(out);
+          else if (!this.workerOutput) this.player.appendMedia(out);
           if (isSeekable(this.source)) {
             // A file is seekable to its (estimated) end before it has all been read.
             const seconds = (this.source.estimateFrames() * out.duration) / out.frames;
@@ -799,7 +847,7 @@ export class Player extends EventTarget {
     this.source.stop();
     // A <video> on a track that never got a frame delays the page's load event (HTML "delaying the
     // load event" until the first frame): let it go. With frames shown, it keeps the last one.
-    if (this.workerTrack && !this.workerTrack.stats?.painted) this.workerTrack.close();
+    if (this.workerOutput && !this.workerOutput.stats?.painted) this.workerOutput.close();
     this.emit('error', data);
     this.changed();
   }

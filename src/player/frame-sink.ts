@@ -1,9 +1,11 @@
 /**
  * Where the WebCodecs renderer (./webcodecs-renderer.ts) puts a frame at its due time. Two sinks:
  *
- * - `CanvasSink`: draws it into a `<canvas>` of the page (main thread; every engine with WebCodecs),
- *   then dispatches `h264mux:frame` on the canvas (the latency benchmark's contract,
- *   bench/latency-harness.mjs).
+ * - `CanvasSink`: draws it into a canvas and reports the paint. On the page's main thread it paints a
+ *   `<canvas>` (every engine with WebCodecs) and dispatches `h264mux:frame` on it (the latency
+ *   benchmark's contract, bench/latency-harness.mjs); in the transmuxer worker it paints the
+ *   OffscreenCanvas a page's `<canvas>` transferred (src/worker/track-renderer.ts), and the page
+ *   dispatches the event when told (src/play/worker-track.ts). A page that is busy then delays no paint.
  * - `TrackSink`: writes it to a video track's `WritableStream<VideoFrame>` (a page's
  *   `MediaStreamTrackGenerator`, its `writable` transferred to the transmuxer worker). The `<video>`
  *   playing that track shows the frame as written, and nothing on the way runs on the page's main
@@ -27,18 +29,46 @@ export const FRAME_EVENT = 'h264mux:frame';
 
 export interface FrameEventDetail {
   readonly mediaTime: number;
+  /** When the paint call returned (the page's performance.now()). */
   readonly paintedAt: number;
+  /** When the frame was due (the page's performance.now()). */
   readonly dueAt: number;
+  /**
+   * Who painted: the page (the event comes right after the paint, the canvas shows that frame) or
+   * the worker (the event comes when the page's main thread gets to it: a busy page may already
+   * show a later frame).
+   */
+  readonly painter: 'page' | 'worker';
 }
+
+/** Dispatches FRAME_EVENT for a frame painted on `canvas`. */
+export function dispatchFrameEvent(canvas: HTMLCanvasElement, detail: FrameEventDetail): void {
+  canvas.dispatchEvent(new CustomEvent(FRAME_EVENT, { bubbles: true, detail }));
+}
+
+/** What CanvasSink paints: a page's `<canvas>`, or an OffscreenCanvas (in a worker). */
+export interface PaintTarget {
+  width: number;
+  height: number;
+  getContext(
+    contextId: '2d',
+    options?: CanvasRenderingContext2DSettings,
+  ): Pick<CanvasRenderingContext2D, 'drawImage'> | null;
+}
+
+/** A paint, on the sink's clock: what FRAME_EVENT reports. */
+export type Paint = Omit<FrameEventDetail, 'painter'>;
 
 export class CanvasSink implements FrameSink {
   readonly kind = 'canvas';
   readonly dropped = 0;
-  private context: CanvasRenderingContext2D | undefined;
+  private context: Pick<CanvasRenderingContext2D, 'drawImage'> | undefined;
 
+  /** `painted`: told after each paint (it dispatches FRAME_EVENT, or posts the paint to the page). */
   constructor(
-    private readonly canvas: HTMLCanvasElement,
+    private readonly canvas: PaintTarget,
     private readonly clock: Clock,
+    private readonly painted: (paint: Paint) => void,
   ) {}
 
   show(frame: VideoFrame, dueAt: number): void {
@@ -50,12 +80,7 @@ export class CanvasSink implements FrameSink {
     }
     this.context ??= canvas.getContext('2d', { alpha: false }) ?? undefined;
     this.context?.drawImage(frame, 0, 0, canvas.width, canvas.height);
-    const detail: FrameEventDetail = {
-      mediaTime: frame.timestamp / 1e6,
-      paintedAt: this.clock.now(),
-      dueAt,
-    };
-    canvas.dispatchEvent(new CustomEvent(FRAME_EVENT, { bubbles: true, detail }));
+    this.painted({ mediaTime: frame.timestamp / 1e6, paintedAt: this.clock.now(), dueAt });
   }
 
   close(): void {

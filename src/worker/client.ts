@@ -17,6 +17,7 @@ import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
 import type {
   RecordOptions,
   Recording,
+  RenderOutput,
   SourceEvent,
   SourceSpec,
   WorkerCommand,
@@ -211,15 +212,16 @@ export class TransmuxWorker {
   }
 
   /**
-   * Live: the worker decodes and shows the stream itself, writing each frame to `frames` (a
-   * MediaStreamTrackGenerator's writable); its events come over `events`. Both are transferred.
+   * Live: the worker decodes and shows the stream itself on `output` (a MediaStreamTrackGenerator's
+   * writable, or a page canvas's OffscreenCanvas); its events come over `events`. Both are transferred.
    */
   async render(
     options: { readonly targetLatency: number },
-    frames: WritableStream<VideoFrame>,
+    output: RenderOutput,
     events: MessagePort,
   ): Promise<void> {
-    await this.send({ type: 'render', options, frames, events }, [frames, events]);
+    const transferred = output.kind === 'track' ? output.frames : output.canvas;
+    await this.send({ type: 'render', options, output, events }, [transferred, events]);
   }
 
   /** The early renderer's `targetLatency`, while its track is not taken. */

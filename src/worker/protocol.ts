@@ -47,16 +47,16 @@ export type WorkerCommand =
   /** Stop recording: flush the recording's transmuxer and answer with `recording` (or `error`). */
   | { readonly type: 'record-stop'; readonly id: number }
   /**
-   * Live: the worker decodes the stream itself (WebCodecs) and writes each frame at its due time to
-   * `frames` (a page's MediaStreamTrackGenerator's writable, transferred); `events` carries
-   * RendererEvent out and RendererControl in. Answered with empty `outputs`, or `error` when this
-   * worker has no VideoDecoder. Outputs still go to the page, which then appends none of them.
+   * Live: the worker decodes the stream itself (WebCodecs) and shows each frame at its due time on
+   * `output` (transferred); `events` carries RendererEvent out and RendererControl in. Answered with
+   * empty `outputs`, or `error` when this worker has no VideoDecoder. Outputs still go to the page,
+   * which then appends none of them.
    */
   | {
       readonly type: 'render';
       readonly id: number;
       readonly options: { readonly targetLatency: number };
-      readonly frames: WritableStream<VideoFrame>;
+      readonly output: RenderOutput;
       readonly events: MessagePort;
     }
   /**
@@ -133,16 +133,50 @@ export type WorkerSourceMessage =
       readonly error?: WorkerErrorData | undefined;
     };
 
+/** Where the worker's renderer shows frames (both made by the page and transferred to the worker). */
+export type RenderOutput =
+  /** A MediaStreamTrackGenerator's writable (Chromium): the page's `<video>` plays the track. */
+  | { readonly kind: 'track'; readonly frames: WritableStream<VideoFrame> }
+  /** A page's `<canvas>` after `transferControlToOffscreen` (Firefox, Safari): painted here. */
+  | { readonly kind: 'canvas'; readonly canvas: OffscreenCanvas };
+
+/** A frame the worker painted on a RenderOutput canvas; times on the wall clock (timeOrigin + now, ms). */
+export interface PaintedFrame {
+  readonly mediaTime: number;
+  readonly paintedAt: number;
+  readonly dueAt: number;
+}
+
 /** What the worker's renderer tells the page (over the `render` command's port). */
 export type RendererEvent =
   /** The first frame was written. */
   | { readonly type: 'started' }
+  /** A frame was painted (a canvas output only: the page re-dispatches it, FRAME_EVENT). */
+  | { readonly type: 'painted'; readonly frame: PaintedFrame }
+  /**
+   * The answer to a `snapshot`: a PNG of the canvas output and the stream time of the frame it
+   * shows; no blob before the first paint, or for a track output.
+   */
+  | {
+      readonly type: 'snapshot';
+      readonly id: number;
+      readonly png: Blob | undefined;
+      readonly mediaTime: number;
+      readonly width: number;
+      readonly height: number;
+    }
   /** Its figures, a few times a second. */
   | { readonly type: 'stats'; readonly stats: RendererStats }
   | { readonly type: 'error'; readonly error: WorkerErrorData };
 
 /** What the page tells the worker's renderer. */
-export type RendererControl = { readonly type: 'visibility'; readonly visible: boolean };
+export type RendererControl =
+  | { readonly type: 'visibility'; readonly visible: boolean }
+  /**
+   * A PNG of the canvas output, taken in the worker: a page that reads a canvas whose control it
+   * transferred waits for the worker (Firefox 153: up to 10 s when the worker is busy, measured).
+   */
+  | { readonly type: 'snapshot'; readonly id: number };
 
 export interface RecordOptions {
   readonly layout: Mp4Layout;

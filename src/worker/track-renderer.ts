@@ -1,21 +1,23 @@
 /**
  * The WebCodecs renderer inside the transmuxer worker (the `render` command of ./protocol.ts): the
- * worker's own outputs are decoded there and each frame is written at its due time to the page's
- * video track (../player/frame-sink.ts `TrackSink`). Bytes → transmuxer → decoder → track never touch
+ * worker's own outputs are decoded there and each frame is shown at its due time on the page's output:
+ * written to its video track (Chromium, ../player/frame-sink.ts `TrackSink`), or painted on the
+ * OffscreenCanvas of its `<canvas>` (`CanvasSink`). Bytes → transmuxer → decoder → screen never touch
  * the page's main thread, whose load (a slow CPU, layout, garbage collection) then delays no frame;
- * the page only forwards bytes and shows the `<video>`.
+ * the page only forwards bytes and shows the `<video>` or the `<canvas>`.
  *
- * It tells the page, over the command's port, when the first frame is out, its figures four times a
- * second, and its failure; the page tells it when it is hidden (arrivals measured in a hidden page
- * say nothing of the network).
+ * It tells the page, over the command's port, when the first frame is out, each paint on a canvas,
+ * its figures four times a second, and its failure; the page tells it when it is hidden (arrivals
+ * measured in a hidden page say nothing of the network).
  */
 import type { TransmuxerOutput } from '../core/index.js';
 import { systemClock } from '../player/clock.js';
 import type { PlayerError } from '../player/errors.js';
-import { TrackSink } from '../player/frame-sink.js';
+import { CanvasSink, TrackSink } from '../player/frame-sink.js';
+import type { FrameSink } from '../player/frame-sink.js';
 import type { Visibility } from '../player/visibility.js';
 import { WebCodecsRenderer } from '../player/webcodecs-renderer.js';
-import type { RendererControl, RendererEvent, WorkerCommand } from './protocol.js';
+import type { RendererControl, RendererEvent, RenderOutput, WorkerCommand } from './protocol.js';
 
 type RenderCommand = Extract<WorkerCommand, { type: 'render' }>;
 
@@ -43,13 +45,15 @@ export class TrackRenderer {
   private readonly port: MessagePort;
   private readonly visibility = new ReportedVisibility();
   private readonly timer: ReturnType<typeof setInterval>;
+  /** The canvas output and the stream time of its last paint (for snapshots). */
+  private canvas: { readonly target: OffscreenCanvas; mediaTime: number } | undefined;
   private closed = false;
 
   /** Made once the command was answered without error (the service checked for WebCodecs). */
   constructor(command: RenderCommand) {
     this.port = command.events;
     this.renderer = new WebCodecsRenderer(
-      new TrackSink(command.frames),
+      this.sink(command.output),
       { targetLatency: command.options.targetLatency },
       systemClock,
       this.visibility,
@@ -58,12 +62,44 @@ export class TrackRenderer {
     this.renderer.onError = (error: PlayerError) =>
       this.post({ type: 'error', error: error.toJSON() });
     this.port.onmessage = (event: MessageEvent<RendererControl>) => {
-      if (event.data.type === 'visibility') this.visibility.set(event.data.visible);
+      const control = event.data;
+      if (control.type === 'visibility') this.visibility.set(control.visible);
+      else void this.snapshot(control.id);
     };
     this.timer = setInterval(
       () => this.post({ type: 'stats', stats: this.renderer.stats }),
       STATS_INTERVAL_MS,
     );
+  }
+
+  private sink(output: RenderOutput): FrameSink {
+    if (output.kind === 'track') return new TrackSink(output.frames);
+    // The page's clock differs from this worker's by their time origins: paints go as wall-clock times.
+    const origin = performance.timeOrigin;
+    const canvas = { target: output.canvas, mediaTime: NaN };
+    this.canvas = canvas;
+    return new CanvasSink(output.canvas, systemClock, (paint) => {
+      canvas.mediaTime = paint.mediaTime;
+      this.post({
+        type: 'painted',
+        frame: {
+          mediaTime: paint.mediaTime,
+          paintedAt: origin + paint.paintedAt,
+          dueAt: origin + paint.dueAt,
+        },
+      });
+    });
+  }
+
+  private async snapshot(id: number): Promise<void> {
+    const canvas = this.canvas;
+    const mediaTime = canvas?.mediaTime ?? NaN;
+    let png: Blob | undefined;
+    if (canvas && Number.isFinite(mediaTime)) {
+      png = await canvas.target.convertToBlob({ type: 'image/png' }).catch(() => undefined);
+    }
+    const { width, height } = canvas?.target ?? { width: 0, height: 0 };
+    this.post({ type: 'snapshot', id, png, mediaTime, width, height });
   }
 
   /** The worker's outputs, before their buffers are transferred to the page. */

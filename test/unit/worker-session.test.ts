@@ -78,7 +78,7 @@ function setup() {
       type: 'render',
       id,
       options: { targetLatency: 0 },
-      frames: new WritableStream<VideoFrame>(),
+      output: { kind: 'track', frames: new WritableStream<VideoFrame>() },
       events: new MessageChannel().port2,
     });
   /** Frames (presentation times) the page was sent as source outputs, and their init segments. */

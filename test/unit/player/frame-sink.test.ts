@@ -1,9 +1,13 @@
+// The canvas sink of the WebCodecs renderer (a page's canvas, or the worker's OffscreenCanvas) against
+// a recording canvas: each frame painted at its size, each paint told with its times.
 // The track sink of the WebCodecs renderer (the worker's output to a MediaStreamTrackGenerator's
 // writable) against a real WritableStream whose sink the test controls: a clone is written and closed
 // once the stream took it, the renderer's own frame is left to the renderer, a track that stops taking
 // frames costs dropped frames (never the decoder's pool, never an exception).
 import { describe, expect, it } from 'vitest';
-import { MAX_PENDING_WRITES, TrackSink } from '../../../src/player/frame-sink.js';
+import { systemClock } from '../../../src/player/clock.js';
+import { CanvasSink, MAX_PENDING_WRITES, TrackSink } from '../../../src/player/frame-sink.js';
+import type { Paint } from '../../../src/player/frame-sink.js';
 
 class FakeFrame {
   closed = false;
@@ -94,5 +98,62 @@ describe('TrackSink', () => {
     expect(later.clones).toHaveLength(0);
     expect(sink.dropped).toBe(1);
     expect(() => sink.close()).not.toThrow();
+  });
+});
+
+/** A canvas (a page's or an OffscreenCanvas) that records its context's draws. */
+class FakeCanvas {
+  width = 300;
+  height = 150;
+  contexts = 0;
+  readonly draws: { timestamp: number; width: number; height: number }[] = [];
+  getContext(): Pick<CanvasRenderingContext2D, 'drawImage'> {
+    this.contexts++;
+    return {
+      drawImage: ((
+        frame: FakeFrame & { displayWidth: number },
+        _x: number,
+        _y: number,
+        w: number,
+        h: number,
+      ) => {
+        this.draws.push({ timestamp: frame.timestamp, width: w, height: h });
+      }) as unknown as CanvasRenderingContext2D['drawImage'],
+    };
+  }
+}
+
+function sized(timestamp: number, width: number, height: number): VideoFrame {
+  return Object.assign(new FakeFrame(timestamp), {
+    displayWidth: width,
+    displayHeight: height,
+  }) as unknown as VideoFrame;
+}
+
+describe('CanvasSink', () => {
+  it('paints each frame at its size and tells each paint with its stream time, paint and due times', () => {
+    const canvas = new FakeCanvas();
+    let now = 1000;
+    const clock = { ...systemClock, now: () => now };
+    const paints: Paint[] = [];
+    const sink = new CanvasSink(canvas, clock, (paint) => paints.push(paint));
+    sink.show(sized(0, 640, 480), 995);
+    now = 1033;
+    sink.show(sized(33_333, 640, 480), 1030);
+    // A new size (an SPS change): the canvas follows, with a fresh context.
+    now = 1066;
+    sink.show(sized(66_667, 1280, 720), 1066);
+    expect(canvas.draws).toEqual([
+      { timestamp: 0, width: 640, height: 480 },
+      { timestamp: 33_333, width: 640, height: 480 },
+      { timestamp: 66_667, width: 1280, height: 720 },
+    ]);
+    expect([canvas.width, canvas.height, canvas.contexts]).toEqual([1280, 720, 2]);
+    expect(paints).toEqual([
+      { mediaTime: 0, paintedAt: 1000, dueAt: 995 },
+      { mediaTime: 0.033333, paintedAt: 1033, dueAt: 1030 },
+      { mediaTime: 0.066667, paintedAt: 1066, dueAt: 1066 },
+    ]);
+    expect(sink.dropped).toBe(0);
   });
 });
