@@ -34,6 +34,7 @@ import {
 import {
   canPaintInWorker,
   canRenderInWorker,
+  paintsInWorkerByDefault,
   playsTrack,
   WorkerOutput,
 } from './worker-output.js';
@@ -65,7 +66,7 @@ export interface PlaybackWarning {
  * written to a track the <video> plays where the page has MediaStreamTrackGenerator (Chromium), else
  * painted by the worker on a <canvas> whose control the page transferred (Firefox, Safari), else
  * painted into a <canvas> by the page); 'webcodecs-canvas' (always the page's canvas, for comparison);
- * 'auto' (WebCodecs from the worker where the page has a track, else MSE). Files always play through MSE.
+ * 'auto' (WebCodecs from the worker in Chromium and Firefox, else MSE). Files always play through MSE.
  */
 export type RendererChoice = 'mse' | 'webcodecs' | 'webcodecs-canvas' | 'auto';
 
@@ -243,7 +244,7 @@ export class Player extends EventTarget {
       ? undefined
       : canRenderInWorker(this.worker)
         ? 'track'
-        : choice === 'webcodecs' && canPaintInWorker(this.worker)
+        : (choice === 'webcodecs' || paintsInWorkerByDefault()) && canPaintInWorker(this.worker)
           ? 'canvas'
           : undefined;
     this.source = this.rendersInWorker ? this.readInWorker(source) : source;

@@ -165,3 +165,26 @@ test('webcodecs renderer, live HTTP: the worker paints a canvas; a blocked page 
   );
   expect(errors).toEqual([]);
 });
+
+test('the default renderer of a live stream: the worker canvas in Firefox, MSE in WebKit', async ({
+  browserSession,
+  engine,
+  origin,
+}) => {
+  test.skip(engine === 'chromium', 'Chromium: the worker track (webcodecs.spec.ts)');
+  server = await startStreamServer({ file: P01, fps: 30 });
+  await browserSession.open(`${origin}${APP_PREFIX}?src=${encodeURIComponent(server.httpUrl)}`);
+  const renderer = await browserSession.waitFor(
+    () => {
+      const hook = (
+        window as unknown as {
+          __h264mux?: { state: string; stats?: { renderer?: { kind: string; output: string } } };
+        }
+      ).__h264mux;
+      const r = hook?.stats?.renderer;
+      return hook?.state === 'playing' && r ? `${r.kind} ${r.output}` : '';
+    },
+    { timeoutMs: 20_000, what: 'playing' },
+  );
+  expect(renderer).toBe(engine === 'firefox' ? 'webcodecs canvas' : 'mse video');
+});
