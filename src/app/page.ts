@@ -26,7 +26,7 @@ import type { PlaybackSettings, RecentStream } from './settings.js';
 import { copyText, streamLink } from './share.js';
 import { installShortcuts, renderShortcutHelp } from './shortcuts.js';
 import type { Shortcut } from './shortcuts.js';
-import { framePng } from '../play/snapshot.js';
+import { videoSnapshot } from '../play/snapshot.js';
 import { snapshotName } from './snapshot.js';
 import { renderStats, statsRows } from './stats-view.js';
 import type { StatsSource } from './stats-view.js';
@@ -147,13 +147,16 @@ export function mountPage(host: PageHost): PageView {
   function render(): void {
     const session = host.session;
     const playback = session ?? host.hls;
+    // The WebCodecs renderer paints a canvas next to the video, which then stays hidden (and empty).
+    const canvas = session?.canvas;
+    const painted = canvas !== undefined && (session?.stats.renderer?.painted ?? 0) > 0;
     const view = viewState({
       session: playback?.state,
       errors: [...host.pageErrors, ...(playback?.errors ?? [])],
       notice: playback?.notice ?? '',
       source: session ? sourceShape(session, host.file) : undefined,
       identified: (playback?.stats.initSegments ?? 0) > 0,
-      pictures: video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA,
+      pictures: painted || video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA,
     });
     const shown = shownFor(view);
     if (shown.error && shown.error !== shownError) {
@@ -172,8 +175,6 @@ export function mountPage(host: PageHost): PageView {
     errorBox.hidden = !shown.error;
     if (notice.textContent !== shown.notice) notice.textContent = shown.notice;
     notice.hidden = shown.notice === '';
-    // The WebCodecs renderer paints a canvas next to the video, which then stays hidden.
-    const canvas = host.session?.canvas;
     video.hidden = !shown.video || canvas !== undefined;
     if (canvas) canvas.hidden = !shown.video;
     if (video.controls !== shown.mediaControls) video.controls = shown.mediaControls;
@@ -389,14 +390,7 @@ export function mountPage(host: PageHost): PageView {
   function snapshot(): void {
     if (snapshotButton.hidden) return;
     // An HLS stream plays in the <video> alone.
-    const shot = host.session
-      ? host.session.snapshot()
-      : framePng(video).then((png) => ({
-          png,
-          mediaTime: video.currentTime,
-          width: video.videoWidth,
-          height: video.videoHeight,
-        }));
+    const shot = host.session ? host.session.snapshot() : videoSnapshot(video);
     shot.then(
       (shot) => {
         const name = snapshotName(streamLabel(host.file, started.src) || 'frame', shot.mediaTime);

@@ -32,7 +32,7 @@ export type {
 export type { RendererStats } from '../player/webcodecs-renderer.js';
 export { FRAME_EVENT } from '../player/frame-sink.js';
 export type { FrameEventDetail } from '../player/frame-sink.js';
-export type { Snapshot } from './worker-output.js';
+export type { Snapshot } from './snapshot.js';
 export type { PlaySource, SourceOptions } from './source-for.js';
 export type { PlayerStats as MsePlayerStats } from '../player/options.js';
 export type { TransmuxerHost } from '../worker/client.js';

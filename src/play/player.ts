@@ -39,8 +39,8 @@ import {
   WorkerOutput,
 } from './worker-output.js';
 import { WorkerSource } from './worker-source.js';
-import type { Snapshot } from './worker-output.js';
-import { framePng } from './snapshot.js';
+import { framePng, videoSnapshot } from './snapshot.js';
+import type { Snapshot } from './snapshot.js';
 import { HttpSource } from '../sources/http-source.js';
 import { WebSocketSource } from '../sources/websocket-source.js';
 
@@ -344,15 +344,9 @@ export class Player extends EventTarget {
     }
     const canvas = this.canvas;
     if (canvas && !Number.isFinite(this.lastPainted)) throw new Error('no picture yet');
-    const png = await framePng(canvas ?? this.video);
-    return canvas
-      ? { png, mediaTime: this.lastPainted, width: canvas.width, height: canvas.height }
-      : {
-          png,
-          mediaTime: this.video.currentTime,
-          width: this.video.videoWidth,
-          height: this.video.videoHeight,
-        };
+    if (!canvas) return videoSnapshot(this.video);
+    const png = await framePng(canvas);
+    return { png, mediaTime: this.lastPainted, width: canvas.width, height: canvas.height };
   }
 
   /** A transient, non-error message (reconnecting, read complete, stream ended). */

@@ -1,3 +1,23 @@
+/** A picture of the frame on screen, and that frame's stream time (seconds). */
+export interface Snapshot {
+  readonly png: Blob;
+  readonly mediaTime: number;
+  /** The picture's size in pixels. */
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The frame a `<video>` shows now, at its own size. */
+export async function videoSnapshot(video: HTMLVideoElement): Promise<Snapshot> {
+  const png = await framePng(video);
+  return {
+    png,
+    mediaTime: video.currentTime,
+    width: video.videoWidth,
+    height: video.videoHeight,
+  };
+}
+
 /**
  * A PNG of the frame on screen: drawn from the video element onto a canvas at the video's own size, or
  * taken from the canvas the page's WebCodecs renderer paints. (Not a canvas painted by the worker: see

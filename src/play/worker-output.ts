@@ -13,6 +13,7 @@
 import { dispatchFrameEvent } from '../player/frame-sink.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
 import type { Visibility } from '../player/visibility.js';
+import type { Snapshot } from './snapshot.js';
 import type { EarlyTrack, TransmuxWorker } from '../worker/client.js';
 import type {
   PaintedFrame,
@@ -73,15 +74,6 @@ export function canPaintInWorker(worker: TransmuxWorker): boolean {
 export interface WorkerOutputEvents {
   started(): void;
   error(error: WorkerErrorData): void;
-}
-
-/** A picture of the frame on screen, and that frame's stream time (seconds). */
-export interface Snapshot {
-  readonly png: Blob;
-  readonly mediaTime: number;
-  /** The picture's size in pixels. */
-  readonly width: number;
-  readonly height: number;
 }
 
 /** What the worker shows the stream on: a track in the `<video>`, or this canvas. */

@@ -121,6 +121,16 @@ for (const transport of ['http', 'ws-au'] as const) {
     expect(view?.lit).toBeGreaterThan(100);
     await expect(page.locator('#stats')).toContainText('WebCodecs');
     await expect(page.locator('#stats')).toContainText('Playout delay');
+    // The snapshot is the canvas's picture (it read the hidden <video>: 'no picture yet').
+    const download = page.waitForEvent('download');
+    await page.click('#snapshot-button');
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/-\d+\.\d{3}s\.png$/);
+    const png = readFileSync(await file.path());
+    // PNG signature, then the IHDR chunk's width and height (big-endian, bytes 16-23).
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([640, 480]);
+    await expect(page.locator('#tool-status')).toContainText('(640×480)');
   });
 }
 

@@ -77,6 +77,7 @@ test('webcodecs renderer, live HTTP: the worker paints a canvas; a blocked page 
     return {
       canvases: document.querySelectorAll('#player > canvas').length,
       videoHidden: video?.hidden,
+      snapshotOffered: document.getElementById('snapshot-button')?.hidden === false,
       renderer: hook.stats?.renderer?.kind,
       output: hook.stats?.renderer?.output,
       errors: hook.errors,
@@ -85,6 +86,7 @@ test('webcodecs renderer, live HTTP: the worker paints a canvas; a blocked page 
   expect(view).toEqual({
     canvases: 1,
     videoHidden: true,
+    snapshotOffered: true,
     renderer: 'webcodecs',
     output: 'canvas',
     errors: [],
