@@ -196,8 +196,8 @@ export class Player extends EventTarget {
   private workerOutput: WorkerOutput | undefined;
   /** The canvas this player created for the WebCodecs renderer (removed at stop). */
   private ownCanvas: HTMLCanvasElement | undefined;
-  /** The stream time of the frame the page's WebCodecs renderer painted last. */
-  private lastPainted = NaN;
+  /** The page's WebCodecs renderer's canvas sink (for snapshots). */
+  private canvasSink: CanvasSink | undefined;
   private readonly opened: Promise<void>;
   private readonly openMediaSource: () => void;
   private chain: Promise<void>;
@@ -343,10 +343,11 @@ export class Player extends EventTarget {
       return shot;
     }
     const canvas = this.canvas;
-    if (canvas && !Number.isFinite(this.lastPainted)) throw new Error('no picture yet');
     if (!canvas) return videoSnapshot(this.video);
+    const mediaTime = this.canvasSink?.lastPainted ?? NaN;
+    if (!Number.isFinite(mediaTime)) throw new Error('no picture yet');
     const png = await framePng(canvas);
-    return { png, mediaTime: this.lastPainted, width: canvas.width, height: canvas.height };
+    return { png, mediaTime, width: canvas.width, height: canvas.height };
   }
 
   /** A transient, non-error message (reconnecting, read complete, stream ended). */
@@ -477,11 +478,11 @@ export class Player extends EventTarget {
       return;
     }
     const painted = this.options.canvas ?? this.createCanvas();
+    this.canvasSink = new CanvasSink(painted, systemClock, (paint) =>
+      dispatchFrameEvent(painted, { ...paint, painter: 'page' }),
+    );
     const renderer = new WebCodecsRenderer(
-      new CanvasSink(painted, systemClock, (paint) => {
-        this.lastPainted = paint.mediaTime;
-        dispatchFrameEvent(painted, { ...paint, painter: 'page' });
-      }),
+      this.canvasSink,
       { targetLatency: this.latencySeconds },
       systemClock,
       documentVisibility(this.video.ownerDocument),

@@ -5,7 +5,7 @@
  *   `<canvas>` (every engine with WebCodecs) and dispatches `h264mux:frame` on it (the latency
  *   benchmark's contract, bench/latency-harness.mjs); in the transmuxer worker it paints the
  *   OffscreenCanvas a page's `<canvas>` transferred (src/worker/track-renderer.ts), and the page
- *   dispatches the event when told (src/play/worker-track.ts). A page that is busy then delays no paint.
+ *   dispatches the event when told (src/play/worker-output.ts). A page that is busy then delays no paint.
  * - `TrackSink`: writes it to a video track's `WritableStream<VideoFrame>` (a page's
  *   `MediaStreamTrackGenerator`, its `writable` transferred to the transmuxer worker). The `<video>`
  *   playing that track shows the frame as written, and nothing on the way runs on the page's main
@@ -62,6 +62,7 @@ export type Paint = Omit<FrameEventDetail, 'painter'>;
 export class CanvasSink implements FrameSink {
   readonly kind = 'canvas';
   readonly dropped = 0;
+  private last = NaN;
   private context: Pick<CanvasRenderingContext2D, 'drawImage'> | undefined;
 
   /** `painted`: told after each paint (it dispatches FRAME_EVENT, or posts the paint to the page). */
@@ -70,6 +71,11 @@ export class CanvasSink implements FrameSink {
     private readonly clock: Clock,
     private readonly painted: (paint: Paint) => void,
   ) {}
+
+  /** The stream time (s) of the frame painted last: the one the canvas shows (NaN before any). */
+  get lastPainted(): number {
+    return this.last;
+  }
 
   show(frame: VideoFrame, dueAt: number): void {
     const canvas = this.canvas;
@@ -80,7 +86,8 @@ export class CanvasSink implements FrameSink {
     }
     this.context ??= canvas.getContext('2d', { alpha: false }) ?? undefined;
     this.context?.drawImage(frame, 0, 0, canvas.width, canvas.height);
-    this.painted({ mediaTime: frame.timestamp / 1e6, paintedAt: this.clock.now(), dueAt });
+    this.last = frame.timestamp / 1e6;
+    this.painted({ mediaTime: this.last, paintedAt: this.clock.now(), dueAt });
   }
 
   close(): void {

@@ -6,6 +6,7 @@
  * the same id (`outputs` or `error`). Byte buffers are transferred, not copied, in both directions.
  */
 import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
+import type { Paint } from '../player/frame-sink.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
 import type { ConnectionInfo } from '../sources/source.js';
 import type { WsFraming } from '../sources/framing.js';
@@ -141,11 +142,7 @@ export type RenderOutput =
   | { readonly kind: 'canvas'; readonly canvas: OffscreenCanvas };
 
 /** A frame the worker painted on a RenderOutput canvas; times on the wall clock (timeOrigin + now, ms). */
-export interface PaintedFrame {
-  readonly mediaTime: number;
-  readonly paintedAt: number;
-  readonly dueAt: number;
-}
+export type PaintedFrame = Paint;
 
 /** What the worker's renderer tells the page (over the `render` command's port). */
 export type RendererEvent =

@@ -45,8 +45,8 @@ export class TrackRenderer {
   private readonly port: MessagePort;
   private readonly visibility = new ReportedVisibility();
   private readonly timer: ReturnType<typeof setInterval>;
-  /** The canvas output and the stream time of its last paint (for snapshots). */
-  private canvas: { readonly target: OffscreenCanvas; mediaTime: number } | undefined;
+  /** The canvas output and its sink (for snapshots). */
+  private canvas: { readonly target: OffscreenCanvas; readonly sink: CanvasSink } | undefined;
   private closed = false;
 
   /** Made once the command was answered without error (the service checked for WebCodecs). */
@@ -76,10 +76,7 @@ export class TrackRenderer {
     if (output.kind === 'track') return new TrackSink(output.frames);
     // The page's clock differs from this worker's by their time origins: paints go as wall-clock times.
     const origin = performance.timeOrigin;
-    const canvas = { target: output.canvas, mediaTime: NaN };
-    this.canvas = canvas;
-    return new CanvasSink(output.canvas, systemClock, (paint) => {
-      canvas.mediaTime = paint.mediaTime;
+    const sink = new CanvasSink(output.canvas, systemClock, (paint) =>
       this.post({
         type: 'painted',
         frame: {
@@ -87,13 +84,15 @@ export class TrackRenderer {
           paintedAt: origin + paint.paintedAt,
           dueAt: origin + paint.dueAt,
         },
-      });
-    });
+      }),
+    );
+    this.canvas = { target: output.canvas, sink };
+    return sink;
   }
 
   private async snapshot(id: number): Promise<void> {
     const canvas = this.canvas;
-    const mediaTime = canvas?.mediaTime ?? NaN;
+    const mediaTime = canvas?.sink.lastPainted ?? NaN;
     let png: Blob | undefined;
     if (canvas && Number.isFinite(mediaTime)) {
       png = await canvas.target.convertToBlob({ type: 'image/png' }).catch(() => undefined);

@@ -137,6 +137,7 @@ describe('CanvasSink', () => {
     const clock = { ...systemClock, now: () => now };
     const paints: Paint[] = [];
     const sink = new CanvasSink(canvas, clock, (paint) => paints.push(paint));
+    expect(sink.lastPainted).toBeNaN();
     sink.show(sized(0, 640, 480), 995);
     now = 1033;
     sink.show(sized(33_333, 640, 480), 1030);
@@ -154,6 +155,7 @@ describe('CanvasSink', () => {
       { mediaTime: 0.033333, paintedAt: 1033, dueAt: 1030 },
       { mediaTime: 0.066667, paintedAt: 1066, dueAt: 1066 },
     ]);
+    expect(sink.lastPainted).toBe(0.066667);
     expect(sink.dropped).toBe(0);
   });
 });
