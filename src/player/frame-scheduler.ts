@@ -4,10 +4,12 @@
  * has them), so that tests drive it with a fake clock and fake frames.
  *
  * - The first frame is painted at once (the time to the first frame counts more than its place),
- *   unless more wait in the decoder behind it (joining: a relay's frames since the last keyframe, frames
- *   held while the page loaded): then, as MSE decodes from a keyframe to its start position, they are
- *   decoded first and only the newest is painted; the older ones are preroll, not skipped (never due).
- *   For at most MAX_PREROLL_MS.
+ *   unless more than PREROLL_BEHIND frames wait in the decoder behind it (joining: a relay's frames
+ *   since the last keyframe, frames held while the page loaded): then, as MSE decodes from a keyframe
+ *   to its start position, they are decoded first and only the newest is painted; the older ones are
+ *   preroll, not skipped (never due). For at most MAX_PREROLL_MS. One frame behind is a live stream's
+ *   next frame (it arrived while the first was decoded), or a decoder that holds one frame back: it is
+ *   painted when due after the first, not waited for.
  * - A frame is painted when due, at once when already due; when several are due, only the newest is
  *   painted and the older ones are skipped (never two paints for one due time, as a jitter buffer
  *   releases only the frame whose time has come). A frame older than one painted is skipped.
@@ -46,6 +48,8 @@ export interface FrameSchedulerDeps<F extends ScheduledFrame> {
 export const MAX_QUEUED = 32;
 /** Joining, the first paint waits at most this long (ms) after the first frame for the decoder to empty. */
 export const MAX_PREROLL_MS = 150;
+/** Frames in the decoder behind the first one that make it a join (preroll) rather than a start. */
+export const PREROLL_BEHIND = 1;
 
 type SchedulerState = 'idle' | 'armed' | 'destroyed';
 
@@ -59,6 +63,8 @@ export class FrameScheduler<F extends ScheduledFrame> {
   prerolled = 0;
   private queue: F[] = [];
   private firstQueuedAt: number | undefined;
+  /** More than PREROLL_BEHIND frames were in the decoder behind the first one (see the header). */
+  private joining = false;
   private state: SchedulerState = 'idle';
   private timer: TimerId | undefined;
   /** The last painted frame's timestamp: an older frame is never painted after it. */
@@ -115,9 +121,13 @@ export class FrameScheduler<F extends ScheduledFrame> {
     this.disarm();
     const now = this.deps.clock.now();
     if (this.painted === 0) {
-      this.firstQueuedAt ??= now;
+      if (this.firstQueuedAt === undefined) {
+        this.firstQueuedAt = now;
+        // Judged at the first frame: a join decodes its whole burst, down to the last frame.
+        this.joining = this.deps.decoding() > PREROLL_BEHIND;
+      }
       const preroll = MAX_PREROLL_MS - (now - this.firstQueuedAt);
-      if (this.deps.decoding() > 0 && preroll > 0) {
+      if (this.joining && this.deps.decoding() > 0 && preroll > 0) {
         // The next output calls again; the timer bounds the wait (a decoder that holds its output).
         this.arm(preroll);
         return;

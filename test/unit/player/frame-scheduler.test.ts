@@ -75,6 +75,20 @@ describe('FrameScheduler', () => {
     expect(s.frames.every((f) => f.closes === 1)).toBe(true);
   });
 
+  it('paints the first frame at once when only the next one is in the decoder (a start, not a join)', () => {
+    // Over a byte stream, frame 1 arrives while frame 0 is decoded; a decoder may also hold one back.
+    const decoder = { decoding: 1 };
+    const s = setup({ ms: DELAY_MS }, decoder);
+    s.push(0);
+    expect(s.painted).toEqual([{ n: 0, at: 0, due: 0 }]);
+    decoder.decoding = 0;
+    s.clock.advance(5);
+    s.push(1);
+    s.clock.advance(DELAY_MS + FRAME_MS);
+    expect(s.painted.map((p) => p.n)).toEqual([0, 1]);
+    expect(s.scheduler.prerolled).toBe(0);
+  });
+
   it('joining, paints after MAX_PREROLL_MS a first frame whose decoder holds the next ones', () => {
     const s = setup({ ms: DELAY_MS }, { decoding: 3 });
     s.push(0);
