@@ -12,9 +12,21 @@
 // (it runs in the worker; a page-side fallback loads it on demand).
 import { CodedError } from '../core/errors.js';
 import { FRAME_END_PAUSE_MS } from '../core/frame-end-budget.js';
-import type { StreamInfo, TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
+import type {
+  InitSegment,
+  MediaSegment,
+  StreamInfo,
+  TransmuxerOptions,
+  TransmuxerOutput,
+} from '../core/index.js';
 import { MsePlayer } from '../player/mse-player.js';
-import type { PlayerStats } from '../player/mse-player.js';
+import type {
+  PlayerError,
+  PlayerOptions as MseOptions,
+  PlayerStats,
+} from '../player/mse-player.js';
+import { isDecodeError } from '../player/errors.js';
+import { RecoveryBudget } from '../player/recovery-budget.js';
 import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
 import { hasWebCodecs, WebCodecsRenderer } from '../player/webcodecs-renderer.js';
@@ -180,7 +192,18 @@ export class Player extends EventTarget {
   info: StreamInfo | undefined;
 
   private readonly worker: TransmuxWorker;
-  private readonly player: MsePlayer;
+  /** Replaced by a new one when it recovers from a decode error (recoverMedia). */
+  private player: MsePlayer;
+  /** What the MSE player was configured with, for the one that replaces it. */
+  private mseOptions: Partial<MseOptions>;
+  /** The latest init segment (a new MediaSource starts with it). */
+  private lastInit: InitSegment | undefined;
+  /**
+   * After recoverMedia: segments wait for the new MediaSource to open, then (live) for a keyframe, or
+   * (file) for the source's restart at the keyframe before the playhead.
+   */
+  private resync: { readonly kind: 'keyframe' | 'restart'; open: boolean } | undefined;
+  private readonly mediaRecoveries = new RecoveryBudget();
   /** What is read: the caller's source, or a live stream (WebSocket, HTTP) the worker reads itself. */
   private readonly source: ByteSource;
   /**
@@ -254,15 +277,8 @@ export class Player extends EventTarget {
       this.worker.closeSource().catch(() => undefined);
       this.releaseEarlyTrack();
     }
-    this.player = new MsePlayer(
-      video,
-      { playbackRate: options.playbackRate ?? 1 },
-      {
-        visibility: typeof document === 'undefined' ? alwaysVisible : documentVisibility(document),
-      },
-    );
-    this.player.onError = (error) => this.fail(error);
-    this.player.onSeekOutsideBuffer = (time) => this.seekSource(time);
+    this.mseOptions = { playbackRate: options.playbackRate ?? 1 };
+    this.player = this.createMsePlayer();
     let open: () => void = () => undefined;
     // player.open() runs inside start(), not in a microtask: a microtask would wait for the rest of
     // the page's startup script, and the media element needs tens of ms to open the MediaSource.
@@ -452,6 +468,7 @@ export class Player extends EventTarget {
       stallsPerMinute: p.stallsPerMinute,
       targetDelayMs: p.targetDelayMs,
       jitterMs: p.jitterMs,
+      recovered: this.mediaRecoveries.granted,
     };
   }
 
@@ -488,6 +505,7 @@ export class Player extends EventTarget {
       documentVisibility(this.video.ownerDocument),
     );
     renderer.onError = (error) => this.fail(error);
+    renderer.onRecovered = (message) => this.warn('DECODER_RECOVERED', message);
     renderer.onStarted = () => this.rendererStarted();
     this.webcodecs = renderer;
   }
@@ -577,6 +595,7 @@ export class Player extends EventTarget {
       documentVisibility(this.video.ownerDocument),
       {
         started: () => this.rendererStarted(),
+        recovered: (message) => this.warn('DECODER_RECOVERED', message),
         error: (error) => this.fail(new TransmuxError(error)),
       },
       this.rendersInWorker === 'canvas'
@@ -640,7 +659,7 @@ export class Player extends EventTarget {
     this.accessUnitFraming = info.accessUnitFraming;
     if (!this.configured) {
       this.configured = true;
-      this.player.configure(
+      this.configureMse(
         info.live
           ? { live: true, keepBehind: 4, maxAhead: Infinity }
           : { live: false, keepBehind: 30, maxAhead: 20 },
@@ -650,7 +669,7 @@ export class Player extends EventTarget {
         .configure(this.transmuxerOptions)
         .then(() => (this.timeline.workerReady = performance.now()))
         .catch((error: unknown) => this.fail(error));
-      this.player.configure({ targetLatency: this.latencySeconds });
+      this.configureMse({ targetLatency: this.latencySeconds });
       // After the transmuxer's configure: the worker keeps its early renderer only with its transmuxer.
       this.chooseRenderer(info.live);
     } else if (info.reconnect) {
@@ -675,14 +694,18 @@ export class Player extends EventTarget {
     // Worker commands run in order: pushes after this one go to the fresh transmuxer.
     void this.worker.configure(this.transmuxerOptions).catch((error: unknown) => this.fail(error));
     this.player.restart(frame * frameSeconds);
+    if (this.resync?.kind === 'restart') this.resync = undefined;
     this.readComplete = false;
     this.notice = '';
     if (this.state === 'ended') this.setState('buffering');
     this.changed();
   }
 
-  /** A seek outside the buffer: the file source restarts at the keyframe before `time` if useful. */
-  private seekSource(time: number): void {
+  /**
+   * A seek outside the buffer: the file source restarts at the keyframe before `time` if useful, or
+   * in any case with `reread` (a new MediaSource holds nothing).
+   */
+  private seekSource(time: number, reread = false): void {
     const info = this.info;
     if (!isSeekable(this.source) || !info || this.stopped || this.state === 'error') return;
     const frameSeconds = info.frameDuration / info.timescale;
@@ -691,7 +714,7 @@ export class Player extends EventTarget {
     // earlier frame; a recovery point presents after its leading pictures).
     const frame = Math.max(0, Math.floor(time / frameSeconds + 1e-6));
     // Before the buffer's end but not buffered: it was evicted (or never read): read it again.
-    const rewind = time < (this.player.stats.bufferedEnd || 0);
+    const rewind = reread || time < (this.player.stats.bufferedEnd || 0);
     this.source.seek(frame, rewind);
   }
 
@@ -750,6 +773,79 @@ export class Player extends EventTarget {
       .catch((error: unknown) => this.fail(error));
   }
 
+  private createMsePlayer(): MsePlayer {
+    const player = new MsePlayer(this.video, this.mseOptions, {
+      visibility: typeof document === 'undefined' ? alwaysVisible : documentVisibility(document),
+    });
+    player.onError = (error) => this.mseFailed(player, error);
+    player.onSeekOutsideBuffer = (time) => this.seekSource(time);
+    return player;
+  }
+
+  private configureMse(options: Partial<MseOptions>): void {
+    this.mseOptions = { ...this.mseOptions, ...options };
+    this.player.configure(options);
+  }
+
+  /**
+   * The <video> failed to decode (MEDIA_ERR_DECODE): a damaged frame, or a decoder upset by a loaded
+   * machine (Chromium once, on a file that plays in every other run). As hls.js recovers a media error,
+   * a new MediaSource takes over, within a budget (../player/recovery-budget.ts); other errors, and
+   * one more within the budget's window, end the session.
+   */
+  private mseFailed(player: MsePlayer, error: PlayerError): void {
+    if (player !== this.player || this.stopped || this.state === 'error') return;
+    const recoverable = this.live ? this.lastInit !== undefined : isSeekable(this.source);
+    if (!isDecodeError(error) || !recoverable || !this.mediaRecoveries.take(performance.now())) {
+      this.fail(error);
+      return;
+    }
+    this.recoverMedia(error.message);
+  }
+
+  private recoverMedia(message: string): void {
+    const time = this.video.currentTime;
+    this.player.destroy();
+    const player = (this.player = this.createMsePlayer());
+    const resync = { kind: this.live ? ('keyframe' as const) : ('restart' as const), open: false };
+    this.resync = resync;
+    // Outputs of pushes before now belong to the old MediaSource's timeline.
+    this.generation++;
+    this.chain = this.chain
+      .then(() => player.open())
+      .then(() => {
+        if (player !== this.player || this.resync !== resync) return;
+        resync.open = true;
+        if (resync.kind === 'restart') {
+          // The SourceBuffer first: the restart sets its timestampOffset (FileTimeline.restart).
+          if (this.lastInit) player.appendInit(this.lastInit);
+          this.seekSource(time, true);
+        }
+      })
+      .catch((e: unknown) => this.fail(e));
+    this.warn(
+      'MEDIA_RECOVERED',
+      `${message} A new MediaSource took over; playback resumes at ${this.live ? 'the next keyframe' : 'the keyframe before the error'}.`,
+    );
+  }
+
+  /** MSE: an init segment (kept for a new MediaSource; held back while one resyncs). */
+  private appendInit(init: InitSegment): void {
+    this.lastInit = init;
+    if (!this.resync) this.player.appendInit(init);
+  }
+
+  /** MSE: a media segment, or none while a new MediaSource resyncs (see recoverMedia). */
+  private appendMedia(segment: MediaSegment): void {
+    const resync = this.resync;
+    if (resync) {
+      if (resync.kind !== 'keyframe' || !resync.open || !segment.keyframe || !this.lastInit) return;
+      this.resync = undefined;
+      this.player.appendInit(this.lastInit);
+    }
+    this.player.appendMedia(segment);
+  }
+
   private handle(outputs: readonly TransmuxerOutput[]): void {
     if (this.stopped || this.state === 'error') return;
     this.emit('outputs', outputs);
@@ -762,7 +858,7 @@ export class Player extends EventTarget {
           this.info = out.info;
           // The worker's renderer had it already.
           if (this.webcodecs) this.webcodecs.appendInit(out);
-          else if (!this.workerOutput) this.player.appendInit(out);
+          else if (!this.workerOutput) this.appendInit(out);
           changed = true;
           break;
         case 'media':
@@ -770,7 +866,7 @@ export class Player extends EventTarget {
           this.timeline.firstMedia ??= performance.now();
           this.framesMuxed += out.frames;
           if (this.webcodecs) this.webcodecs.appendMedia(out);
-          else if (!this.workerOutput) this.player.appendMedia(out);
+          else if (!this.workerOutput) this.appendMedia(out);
           if (isSeekable(this.source)) {
             // A file is seekable to its (estimated) end before it has all been read.
             const seconds = (this.source.estimateFrames() * out.duration) / out.frames;
@@ -872,6 +968,7 @@ const NO_FRAMES_YET: RendererStats = {
   stallsPerMinute: 0,
   targetDelayMs: 0,
   jitterMs: 0,
+  recovered: 0,
 };
 
 export function toPlaybackError(error: unknown): PlaybackError {

@@ -73,6 +73,8 @@ export function canPaintInWorker(worker: TransmuxWorker): boolean {
 
 export interface WorkerOutputEvents {
   started(): void;
+  /** The worker's decoder failed and a new one took over (a warning, not an error). */
+  recovered(message: string): void;
   error(error: WorkerErrorData): void;
 }
 
@@ -135,6 +137,7 @@ export class WorkerOutput {
       else if (data.type === 'snapshot') this.answerSnapshot(data);
       else if (data.type === 'stats') this.stats = data.stats;
       else if (data.type === 'started') events.started();
+      else if (data.type === 'recovered') events.recovered(data.message);
       else events.error(data.error);
     };
     const tell = (): void => {

@@ -13,7 +13,7 @@
  *   one waits.
  */
 import type { Clock, TimerId } from './clock.js';
-import { PlayerError } from './errors.js';
+import { MEDIA_ERR_DECODE, PlayerError } from './errors.js';
 
 export type QueueEntry<M> =
   | {
@@ -90,6 +90,11 @@ export class AppendQueue<M> {
   private fullRetries = 0;
   private fullAt: number | undefined;
   private readonly onUpdateEnd = (): void => this.updateEnd();
+  /** The append in progress was rejected (its `updateend` follows: see updateEnd). */
+  private rejected = false;
+  private readonly onError = (): void => {
+    this.rejected = true;
+  };
 
   constructor(private readonly deps: AppendQueueDeps<M>) {}
 
@@ -119,8 +124,10 @@ export class AppendQueue<M> {
   attach(buffer: SourceBuffer): void {
     if (this.buffer === buffer) return;
     this.buffer?.removeEventListener('updateend', this.onUpdateEnd);
+    this.buffer?.removeEventListener('error', this.onError);
     this.buffer = buffer;
     buffer.addEventListener('updateend', this.onUpdateEnd);
+    buffer.addEventListener('error', this.onError);
   }
 
   push(entry: QueueEntry<M>): void {
@@ -165,6 +172,7 @@ export class AppendQueue<M> {
     this.entries.length = 0;
     this.pendingRemoval = undefined;
     this.buffer?.removeEventListener('updateend', this.onUpdateEnd);
+    this.buffer?.removeEventListener('error', this.onError);
   }
 
   private pump(): void {
@@ -273,6 +281,18 @@ export class AppendQueue<M> {
 
   private updateEnd(): void {
     const state = this.state;
+    if (state.kind === 'appending' && this.rejected) {
+      // MSE's append error algorithm: `error`, `updateend`, then the media element's decode error.
+      this.rejected = false;
+      this.fail(
+        new PlayerError(
+          'MEDIA_ERROR',
+          'The browser could not decode the video: it rejected appended media (MSE append error).',
+          { mediaErrorCode: MEDIA_ERR_DECODE },
+        ),
+      );
+      return;
+    }
     if (state.kind === 'appending') {
       this.state = { kind: 'idle' };
       this.single = false;

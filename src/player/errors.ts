@@ -19,6 +19,14 @@ export class PlayerError extends CodedError<PlayerErrorCode> {
   override readonly name = 'PlayerError';
 }
 
+/** MediaError.MEDIA_ERR_DECODE (HTML §4.8.11.1): also what MSE's append error ends in. */
+export const MEDIA_ERR_DECODE = 3;
+
+/** The media element failed to decode (or rejected appended media): a new MediaSource may recover. */
+export function isDecodeError(error: PlayerError): boolean {
+  return error.code === 'MEDIA_ERROR' && error.detail['mediaErrorCode'] === MEDIA_ERR_DECODE;
+}
+
 export function unsupported(mimeType: string): PlayerError {
   return new PlayerError(
     'CODEC_UNSUPPORTED',

@@ -20,6 +20,7 @@ import { FrameScheduler } from './frame-scheduler.js';
 import type { FrameSink } from './frame-sink.js';
 import { JitterEstimator } from './jitter-estimator.js';
 import { PlayoutClock } from './playout-clock.js';
+import { RecoveryBudget } from './recovery-budget.js';
 import { alwaysVisible } from './visibility.js';
 import type { Visibility } from './visibility.js';
 
@@ -46,6 +47,8 @@ export interface RendererStats {
   /** The playout delay's current target and the measured jitter's p99 (ms). */
   readonly targetDelayMs: number;
   readonly jitterMs: number;
+  /** Decode errors recovered from: a new decoder (WebCodecs) or MediaSource (MSE) took over. */
+  readonly recovered: number;
 }
 
 /** Whether this page or worker has WebCodecs video decoding. */
@@ -75,6 +78,8 @@ export interface WebCodecsRendererOptions {
 
 export class WebCodecsRenderer {
   onError: ((error: PlayerError) => void) | undefined;
+  /** A decode error was recovered from (./recovery-budget.ts): the message for a warning. */
+  onRecovered: ((message: string) => void) | undefined;
   /** Called once, at the first painted frame. */
   onStarted: (() => void) | undefined;
 
@@ -88,6 +93,7 @@ export class WebCodecsRenderer {
   private firstPaint: number | undefined;
   /** Frames dropped before the decoder (waiting for a keyframe). */
   private dropped = 0;
+  private readonly recoveries = new RecoveryBudget();
 
   constructor(
     private readonly sink: FrameSink,
@@ -120,11 +126,7 @@ export class WebCodecsRenderer {
     if (this.config && sameConfig(this.config, config)) return;
     this.config = config;
     try {
-      this.decoder ??= new VideoDecoder({
-        output: (frame) => this.decoded(frame),
-        error: (error) =>
-          this.fail(`The browser's video decoder failed (WebCodecs): ${error.message}`),
-      });
+      this.decoder ??= this.newDecoder();
       if (this.decoder.state === 'configured') this.decoder.reset();
       this.decoder.configure(config);
       this.state = 'waiting-for-keyframe';
@@ -181,6 +183,7 @@ export class WebCodecsRenderer {
       stallsPerMinute: minutes > 0 ? this.scheduler.stalls / minutes : 0,
       targetDelayMs: this.estimator.target(now),
       jitterMs: this.estimator.jitter(),
+      recovered: this.recoveries.granted,
     };
   }
 
@@ -190,6 +193,40 @@ export class WebCodecsRenderer {
     this.scheduler.destroy();
     this.sink.close();
     if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
+  }
+
+  private newDecoder(): VideoDecoder {
+    const decoder: VideoDecoder = new VideoDecoder({
+      output: (frame) => this.decoded(frame),
+      error: (error) => this.decoderFailed(decoder, error),
+    });
+    return decoder;
+  }
+
+  /**
+   * The decoder closed itself on an error (WebCodecs §4.5 "Close VideoDecoder"): a new one, configured
+   * as the last, resumes at the next keyframe, within the recovery budget. The frames decoded before
+   * the error are still shown.
+   */
+  private decoderFailed(decoder: VideoDecoder, error: DOMException): void {
+    if (decoder !== this.decoder || this.state === 'failed' || this.state === 'closed') return;
+    const message = `The browser's video decoder failed (WebCodecs): ${error.message.replace(/\.$/, '')}`;
+    const config = this.config;
+    const before = this.recoveries.granted;
+    if (!config || !this.recoveries.take(this.clock.now())) {
+      this.fail(before > 0 ? `${message} (again, after ${before} recoveries)` : message);
+      return;
+    }
+    try {
+      const next = this.newDecoder();
+      next.configure(config);
+      this.decoder = next;
+    } catch (reason) {
+      this.fail(`${message}; a new decoder could not be configured: ${String(reason)}`);
+      return;
+    }
+    this.state = 'waiting-for-keyframe';
+    this.onRecovered?.(`${message}. A new decoder resumes at the next keyframe.`);
   }
 
   private decoded(frame: VideoFrame): void {

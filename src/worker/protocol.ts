@@ -164,6 +164,8 @@ export type RendererEvent =
     }
   /** Its figures, a few times a second. */
   | { readonly type: 'stats'; readonly stats: RendererStats }
+  /** A decode error was recovered from (a new decoder resumes at the next keyframe). */
+  | { readonly type: 'recovered'; readonly message: string }
   | { readonly type: 'error'; readonly error: WorkerErrorData };
 
 /** What the page tells the worker's renderer. */

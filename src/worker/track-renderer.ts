@@ -61,6 +61,7 @@ export class TrackRenderer {
     this.renderer.onStarted = () => this.post({ type: 'started' });
     this.renderer.onError = (error: PlayerError) =>
       this.post({ type: 'error', error: error.toJSON() });
+    this.renderer.onRecovered = (message) => this.post({ type: 'recovered', message });
     this.port.onmessage = (event: MessageEvent<RendererControl>) => {
       const control = event.data;
       if (control.type === 'visibility') this.visibility.set(control.visible);

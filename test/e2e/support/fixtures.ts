@@ -69,6 +69,8 @@ export interface DebugSnapshot {
               jitterMs: number;
             }
           | undefined;
+        /** Live: the renderer's figures (src/player/webcodecs-renderer.ts RendererStats). */
+        renderer: { kind: string; painted: number; recovered: number } | undefined;
       }
     | undefined;
   errors: { code: string; message: string }[];

@@ -239,6 +239,20 @@ describe('AppendQueue', () => {
     expect(s.sb.appendCalls).toBe(1);
   });
 
+  it("fails with a decode MEDIA_ERROR when an append is rejected (MSE's append error), and appends nothing more", () => {
+    const s = setup();
+    s.queue.push({ kind: 'append', data: init.data, meta: 'init', batchable: false });
+    s.sb.complete();
+    s.sb.rejectNext = true;
+    s.batching = false;
+    s.queue.push(appendOf(0));
+    s.queue.push(appendOf(1));
+    s.sb.complete();
+    expect(s.errors.map((e) => [e.code, e.detail['mediaErrorCode']])).toEqual([['MEDIA_ERROR', 3]]);
+    expect(s.appended).toEqual([['init']]);
+    expect(s.sb.appendCalls).toBe(2);
+  });
+
   it('fails with the error of a call that throws', () => {
     const s = setup();
     s.queue.push({

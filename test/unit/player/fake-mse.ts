@@ -55,6 +55,8 @@ export class FakeSourceBuffer extends EventTarget {
   quota = Infinity;
   /** When false, operations complete only through `complete()`. */
   autoComplete = true;
+  /** The next append fails to parse: `error`, then `updateend`, nothing buffered (MSE append error). */
+  rejectNext = false;
   appendCalls = 0;
   private offset = 0;
   private timescale = 90_000;
@@ -99,6 +101,11 @@ export class FakeSourceBuffer extends EventTarget {
     }
     this.parent.reopenIfEnded();
     this.log.push(`append ${bytes.byteLength}`);
+    if (this.rejectNext) {
+      this.rejectNext = false;
+      this.start(() => this.dispatchEvent(new Event('error')));
+      return;
+    }
     this.start(() => {
       const parsed = parseFmp4(bytes, this.timescale);
       this.timescale = parsed.timescale;

@@ -31,7 +31,12 @@ class ScriptedDecoder {
   static last: ScriptedDecoder | undefined;
   state = 'unconfigured';
   readonly waiting: number[] = [];
-  constructor(private readonly init: { output: (frame: FakeFrame) => void }) {
+  constructor(
+    private readonly init: {
+      output: (frame: FakeFrame) => void;
+      error: (error: DOMException) => void;
+    },
+  ) {
     ScriptedDecoder.last = this;
   }
   get decodeQueueSize(): number {
@@ -48,6 +53,12 @@ class ScriptedDecoder {
   }
   decode(chunk: { timestamp: number }): void {
     this.waiting.push(chunk.timestamp);
+  }
+  /** Fails as a decoder does on a bad chunk: closed, then the error callback (WebCodecs §4.5). */
+  fail(): void {
+    this.state = 'closed';
+    this.waiting.length = 0;
+    this.init.error(new DOMException('Decoding error.', 'EncodingError'));
   }
   /** Outputs the oldest waiting chunk now. */
   release(): void {
@@ -95,8 +106,7 @@ function setup() {
   const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock, visibility);
   const { init, media } = segmentsOf('p01', { fragment: 'frame' });
   renderer.appendInit(init);
-  const decoder = ScriptedDecoder.last;
-  if (!decoder) throw new Error('no decoder');
+  if (!ScriptedDecoder.last) throw new Error('no decoder');
   let next = 0;
   /** The next frame arrives and decodes `lateMs` after its time on the sender's clock. */
   const frame = (lateMs = 0): void => {
@@ -106,16 +116,76 @@ function setup() {
     if (due + lateMs > clock.now()) clock.advance(due + lateMs - clock.now());
     next++;
     renderer.appendMedia(segment);
-    while (decoder.waiting.length > 0) decoder.release();
+    // The decoder in use (a recovery replaces it).
+    const decoder = ScriptedDecoder.last;
+    while (decoder && decoder.waiting.length > 0) decoder.release();
   };
   /** Frames never sent (the sender's clock moves on). */
   const skip = (n: number): void => {
     next += n;
   };
-  return { clock, visibility, renderer, shown, frame, skip };
+  /** Frames from the next one up to (not including) the next keyframe. */
+  const untilKeyframe = (): number => {
+    let n = next;
+    while (media[n] && !media[n]?.keyframe) n++;
+    if (!media[n]) throw new Error('no keyframe left');
+    return n - next;
+  };
+  return { clock, visibility, renderer, shown, frame, skip, untilKeyframe, media };
 }
 
 describe('WebCodecsRenderer', () => {
+  it('recovers from a decoder error: a new decoder, configured as the last, resumes at the next keyframe', () => {
+    const { renderer, shown, frame, clock, untilKeyframe } = setup();
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    renderer.onRecovered = (message) => warnings.push(message);
+    renderer.onError = (error) => errors.push(error.message);
+    for (let i = 0; i < 10; i++) frame();
+    const failed = ScriptedDecoder.last;
+    failed?.fail();
+    const fresh = ScriptedDecoder.last;
+    expect(fresh).not.toBe(failed);
+    expect(fresh?.state).toBe('configured');
+    expect(warnings).toEqual([
+      "The browser's video decoder failed (WebCodecs): Decoding error. A new decoder resumes at the next keyframe.",
+    ]);
+    // Deltas before the next keyframe cannot be decoded without their references: dropped.
+    const deltas = untilKeyframe();
+    expect(deltas).toBeGreaterThan(0);
+    for (let i = 0; i < deltas; i++) frame();
+    expect(fresh?.waiting).toEqual([]);
+    const before = shown.length;
+    for (let i = 0; i < 5; i++) frame();
+    clock.advance(200);
+    expect(shown.length).toBe(before + 5);
+    expect(errors).toEqual([]);
+    expect(renderer.stats).toMatchObject({ recovered: 1, skipped: deltas });
+  });
+
+  it('gives up on a decoder that keeps failing: the fourth error within a minute is final', () => {
+    const { renderer, frame, clock } = setup();
+    const errors: { code: string; message: string }[] = [];
+    renderer.onError = (error) => errors.push({ code: error.code, message: error.message });
+    for (let i = 0; i < 3; i++) {
+      frame();
+      ScriptedDecoder.last?.fail();
+      clock.advance(1000);
+    }
+    expect(errors).toEqual([]);
+    const last = ScriptedDecoder.last;
+    last?.fail();
+    expect(ScriptedDecoder.last).toBe(last);
+    expect(errors).toEqual([
+      {
+        code: 'DECODER_ERROR',
+        message:
+          "The browser's video decoder failed (WebCodecs): Decoding error (again, after 3 recoveries)",
+      },
+    ]);
+    expect(renderer.stats.recovered).toBe(3);
+  });
+
   it('shows each frame once, in order, and none late on a steady arrival', () => {
     const { renderer, shown, frame, clock } = setup();
     for (let i = 0; i < 60; i++) frame();

@@ -1,0 +1,123 @@
+// A decode error does not end playback: the player rebuilds what failed (a new MediaSource for MSE, a
+// new VideoDecoder for WebCodecs) and resumes at a keyframe, as hls.js recovers a media error; an error
+// that keeps coming back ends the session after three recoveries. The fault is real to the browser
+// (./support/damage.ts), injected by a script the page runs first. The other engines:
+// engines/damaged-frame.spec.ts.
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { damageMedia } from './support/damage.js';
+import type { Fault } from './support/damage.js';
+import { encodeH264 } from './support/encode.js';
+import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
+import { startStreamServer } from './support/stream-server.mjs';
+import type { StreamServer } from './support/stream-server.mjs';
+
+const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
+/** The file: 6 s at 30 fps, a keyframe a second (one media segment per GOP). */
+const FILE_SECONDS = 6;
+const fileStream = (): Promise<Buffer> =>
+  encodeH264({
+    width: 320,
+    height: 240,
+    fps: 30,
+    seconds: FILE_SECONDS,
+    x264: ['-preset', 'ultrafast', '-x264-params', 'keyint=30:min-keyint=30:scenecut=0'],
+  });
+
+/** Installs the fault before the page's scripts run. */
+async function injectFault(page: Page, fault: Fault): Promise<void> {
+  await page.addInitScript(damageMedia, fault);
+}
+
+const faults = (page: Page): Promise<number> =>
+  page.evaluate(() => (window as unknown as { __faults: number }).__faults);
+
+async function playFile(page: Page, appUrl: string): Promise<void> {
+  await page.goto(`${appUrl}?rate=2`);
+  const buffer = await fileStream();
+  await page.setInputFiles('input[type=file]', {
+    name: 'six.h264',
+    mimeType: 'video/h264',
+    buffer,
+  });
+}
+
+let server: StreamServer | undefined;
+test.afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+test('a file: a decode error is recovered from, and the file plays to its end', async ({
+  page,
+  appUrl,
+}) => {
+  // The second media append: the file's read runs ahead, so the error comes before its playhead.
+  await injectFault(page, { target: 'append', from: 2, count: 1 });
+  await playFile(page, appUrl);
+  await expect.poll(async () => (await debug(page)).state, { timeout: 40_000 }).toBe('ended');
+  const state = await debug(page);
+  expect(await faults(page)).toBe(1);
+  expect(state.errors).toEqual([]);
+  expect(state.warnings.map((w) => w.code)).toEqual(['MEDIA_RECOVERED']);
+  const video = await videoState(page);
+  expect(video.error).toBeNull();
+  expect(video.currentTime).toBeCloseTo(FILE_SECONDS, 1);
+});
+
+test('a file whose frames fail every time ends with the error after three recoveries', async ({
+  page,
+  appUrl,
+}) => {
+  await injectFault(page, { target: 'append', from: 2, count: 1e9 });
+  await playFile(page, appUrl);
+  await expect.poll(async () => (await debug(page)).state, { timeout: 40_000 }).toBe('error');
+  const state = await debug(page);
+  expect(state.errors.map((e) => e.code)).toEqual(['MEDIA_ERROR']);
+  expect(state.warnings).toEqual([expect.objectContaining({ code: 'MEDIA_RECOVERED', count: 3 })]);
+});
+
+test('live (MSE): a decode error is recovered from at the next keyframe, and the stream plays on', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30, loop: true, seed: 23 });
+  await injectFault(page, { target: 'append', from: 20, count: 1 });
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await expect
+    .poll(async () => (await debug(page)).warnings.map((w) => w.code), { timeout: 20_000 })
+    .toContain('MEDIA_RECOVERED');
+  // Playing again, on the new MediaSource: the playhead moves on for a second and more.
+  await expect.poll(async () => (await debug(page)).state, { timeout: 15_000 }).toBe('playing');
+  const resumed = (await videoState(page)).currentTime;
+  await expect
+    .poll(async () => (await videoState(page)).currentTime, { timeout: 15_000 })
+    .toBeGreaterThan(resumed + 1);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.state).toBe('playing');
+  expect(state.stats?.renderer?.recovered).toBe(1);
+  expect(state.warnings.find((w) => w.code === 'MEDIA_RECOVERED')?.count).toBe(1);
+  expect((await videoState(page)).error).toBeNull();
+});
+
+test("live (WebCodecs on the page's canvas): a decoder error is recovered from at the next keyframe", async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30, loop: true, seed: 29 });
+  await injectFault(page, { target: 'decode', from: 10, count: 1 });
+  await page.goto(
+    `${appUrl}?renderer=webcodecs-canvas&src=${encodeURIComponent(server.wsFramedUrl)}`,
+  );
+  await expect
+    .poll(async () => (await debug(page)).warnings.map((w) => w.code), { timeout: 20_000 })
+    .toContain('DECODER_RECOVERED');
+  const painted = async (): Promise<number> => (await debug(page)).stats?.renderer?.painted ?? 0;
+  const before = await painted();
+  await expect.poll(painted, { timeout: 15_000 }).toBeGreaterThan(before + 30);
+  const state = await debug(page);
+  expect(await faults(page)).toBe(1);
+  expect(state.errors).toEqual([]);
+  expect(state.stats?.renderer?.recovered).toBe(1);
+});
