@@ -2,7 +2,7 @@
 // recording sink, on real segments of a fixture: frames shown at their due time, late ones raising the
 // playout target, and a hidden page's lateness not counted (its timers and compositor are throttled:
 // that says nothing of the network, and the target would stay high after the page comes back).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FrameSink } from '../../../src/player/frame-sink.js';
 import type { Visibility } from '../../../src/player/visibility.js';
 import { CATCH_UP_RATE, FAR_BEHIND_MS } from '../../../src/player/playout-clock.js';
@@ -11,78 +11,10 @@ import {
   WebCodecsRenderer,
 } from '../../../src/player/webcodecs-renderer.js';
 import { FakeClock } from './fake-clock.js';
+import { installFakeWebCodecs, ScriptedDecoder } from './scripted-decoder.js';
 import { segmentsOf } from './segments.js';
 
-class FakeFrame {
-  closed = false;
-  readonly displayWidth = 640;
-  readonly displayHeight = 480;
-  constructor(readonly timestamp: number) {}
-  clone(): FakeFrame {
-    return new FakeFrame(this.timestamp);
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
-
-/** Decodes nothing: each chunk waits until `release()` outputs it as a frame. */
-class ScriptedDecoder {
-  static last: ScriptedDecoder | undefined;
-  state = 'unconfigured';
-  readonly waiting: number[] = [];
-  constructor(
-    private readonly init: {
-      output: (frame: FakeFrame) => void;
-      error: (error: DOMException) => void;
-    },
-  ) {
-    ScriptedDecoder.last = this;
-  }
-  get decodeQueueSize(): number {
-    return this.waiting.length;
-  }
-  configure(): void {
-    this.state = 'configured';
-  }
-  reset(): void {
-    this.waiting.length = 0;
-  }
-  close(): void {
-    this.state = 'closed';
-  }
-  decode(chunk: { timestamp: number }): void {
-    this.waiting.push(chunk.timestamp);
-  }
-  /** Fails as a decoder does on a bad chunk: closed, then the error callback (WebCodecs §4.5). */
-  fail(): void {
-    this.state = 'closed';
-    this.waiting.length = 0;
-    this.init.error(new DOMException('Decoding error.', 'EncodingError'));
-  }
-  /** Outputs the oldest waiting chunk now. */
-  release(): void {
-    const timestamp = this.waiting.shift();
-    if (timestamp !== undefined) this.init.output(new FakeFrame(timestamp));
-  }
-}
-
-class FakeChunk {
-  readonly timestamp: number;
-  constructor(init: { timestamp: number }) {
-    this.timestamp = init.timestamp;
-  }
-}
-
-const globals = globalThis as Record<string, unknown>;
-beforeEach(() => {
-  globals['VideoDecoder'] = ScriptedDecoder;
-  globals['EncodedVideoChunk'] = FakeChunk;
-});
-afterEach(() => {
-  delete globals['VideoDecoder'];
-  delete globals['EncodedVideoChunk'];
-});
+installFakeWebCodecs();
 
 class SwitchableVisibility implements Visibility {
   visible = true;

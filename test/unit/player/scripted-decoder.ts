@@ -1,0 +1,78 @@
+// A scripted WebCodecs VideoDecoder for unit tests: it decodes nothing; each chunk waits until the test
+// releases it as a frame, or fails the decoder as a browser does on a bad chunk. `installFakeWebCodecs`
+// puts it (and EncodedVideoChunk) on globalThis for a test, as the renderer looks them up there.
+import { afterEach, beforeEach } from 'vitest';
+
+export class FakeFrame {
+  closed = false;
+  readonly displayWidth = 640;
+  readonly displayHeight = 480;
+  constructor(readonly timestamp: number) {}
+  clone(): FakeFrame {
+    return new FakeFrame(this.timestamp);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** Decodes nothing: each chunk waits until `release()` outputs it as a frame. */
+export class ScriptedDecoder {
+  static last: ScriptedDecoder | undefined;
+  state = 'unconfigured';
+  readonly waiting: number[] = [];
+  constructor(
+    private readonly init: {
+      output: (frame: FakeFrame) => void;
+      error: (error: DOMException) => void;
+    },
+  ) {
+    ScriptedDecoder.last = this;
+  }
+  get decodeQueueSize(): number {
+    return this.waiting.length;
+  }
+  configure(): void {
+    this.state = 'configured';
+  }
+  reset(): void {
+    this.waiting.length = 0;
+  }
+  close(): void {
+    this.state = 'closed';
+  }
+  decode(chunk: { timestamp: number }): void {
+    this.waiting.push(chunk.timestamp);
+  }
+  /** Fails as a decoder does on a bad chunk: closed, then the error callback (WebCodecs §4.5). */
+  fail(): void {
+    this.state = 'closed';
+    this.waiting.length = 0;
+    this.init.error(new DOMException('Decoding error.', 'EncodingError'));
+  }
+  /** Outputs the oldest waiting chunk now. */
+  release(): void {
+    const timestamp = this.waiting.shift();
+    if (timestamp !== undefined) this.init.output(new FakeFrame(timestamp));
+  }
+}
+
+export class FakeChunk {
+  readonly timestamp: number;
+  constructor(init: { timestamp: number }) {
+    this.timestamp = init.timestamp;
+  }
+}
+
+/** For each test of the calling file: the scripted decoder as `VideoDecoder`, and `EncodedVideoChunk`. */
+export function installFakeWebCodecs(): void {
+  const globals = globalThis as Record<string, unknown>;
+  beforeEach(() => {
+    globals['VideoDecoder'] = ScriptedDecoder;
+    globals['EncodedVideoChunk'] = FakeChunk;
+  });
+  afterEach(() => {
+    delete globals['VideoDecoder'];
+    delete globals['EncodedVideoChunk'];
+  });
+}
