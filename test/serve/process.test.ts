@@ -66,7 +66,9 @@ describe('h264mux serve --stdin (a process)', () => {
       expect(aus[0]?.keyframe).toBe(true);
       const decoded = await ffmpegDecode(grab.bytes);
       expect(decoded.errors).toBe('');
-      expect(decoded.frames).toBe(30); // p01's last GOP, whole
+      // Whole GOPs to the end: the last one, or more when the viewer joined while the relay was still
+      // reading stdin (p01: a keyframe every 30 frames; measured 60 once, on a loaded machine).
+      expect([30, 60, 90, 120, 150]).toContain(decoded.frames);
     } finally {
       child.kill();
     }
