@@ -194,8 +194,6 @@ export class Player extends EventTarget {
   private readonly worker: TransmuxWorker;
   /** Replaced by a new one when it recovers from a decode error (recoverMedia). */
   private player: MsePlayer;
-  /** What the MSE player was configured with, for the one that replaces it. */
-  private mseOptions: Partial<MseOptions>;
   /** The latest init segment (a new MediaSource starts with it). */
   private lastInit: InitSegment | undefined;
   /**
@@ -277,8 +275,7 @@ export class Player extends EventTarget {
       this.worker.closeSource().catch(() => undefined);
       this.releaseEarlyTrack();
     }
-    this.mseOptions = { playbackRate: options.playbackRate ?? 1 };
-    this.player = this.createMsePlayer();
+    this.player = this.createMsePlayer({ playbackRate: options.playbackRate ?? 1 });
     let open: () => void = () => undefined;
     // player.open() runs inside start(), not in a microtask: a microtask would wait for the rest of
     // the page's startup script, and the media element needs tens of ms to open the MediaSource.
@@ -659,7 +656,7 @@ export class Player extends EventTarget {
     this.accessUnitFraming = info.accessUnitFraming;
     if (!this.configured) {
       this.configured = true;
-      this.configureMse(
+      this.player.configure(
         info.live
           ? { live: true, keepBehind: 4, maxAhead: Infinity }
           : { live: false, keepBehind: 30, maxAhead: 20 },
@@ -669,7 +666,7 @@ export class Player extends EventTarget {
         .configure(this.transmuxerOptions)
         .then(() => (this.timeline.workerReady = performance.now()))
         .catch((error: unknown) => this.fail(error));
-      this.configureMse({ targetLatency: this.latencySeconds });
+      this.player.configure({ targetLatency: this.latencySeconds });
       // After the transmuxer's configure: the worker keeps its early renderer only with its transmuxer.
       this.chooseRenderer(info.live);
     } else if (info.reconnect) {
@@ -773,18 +770,13 @@ export class Player extends EventTarget {
       .catch((error: unknown) => this.fail(error));
   }
 
-  private createMsePlayer(): MsePlayer {
-    const player = new MsePlayer(this.video, this.mseOptions, {
+  private createMsePlayer(options: Partial<MseOptions>): MsePlayer {
+    const player = new MsePlayer(this.video, options, {
       visibility: typeof document === 'undefined' ? alwaysVisible : documentVisibility(document),
     });
     player.onError = (error) => this.mseFailed(player, error);
     player.onSeekOutsideBuffer = (time) => this.seekSource(time);
     return player;
-  }
-
-  private configureMse(options: Partial<MseOptions>): void {
-    this.mseOptions = { ...this.mseOptions, ...options };
-    this.player.configure(options);
   }
 
   /**
@@ -806,7 +798,8 @@ export class Player extends EventTarget {
   private recoverMedia(message: string): void {
     const time = this.video.currentTime;
     this.player.destroy();
-    const player = (this.player = this.createMsePlayer());
+    // Configured as the one it replaces.
+    const player = (this.player = this.createMsePlayer(this.player.configuration));
     const resync = { kind: this.live ? ('keyframe' as const) : ('restart' as const), open: false };
     this.resync = resync;
     // Outputs of pushes before now belong to the old MediaSource's timeline.

@@ -189,6 +189,11 @@ export class MsePlayer {
     return this.options.live;
   }
 
+  /** The options as configured so far (a player that replaces this one starts with them). */
+  get configuration(): Readonly<PlayerOptions> {
+    return this.options;
+  }
+
   appendInit(segment: InitSegment): void {
     if (!this.accepting) return;
     const mimeType = segment.mimeType;
