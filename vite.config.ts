@@ -20,10 +20,10 @@ const TRANSMUX_WORKER_FILE = /^assets\/transmux\.worker-[\w-]+\.js$/;
  * startup to be ready, up to ~45 ms after the first bytes). src/worker/client.ts takes it over
  * (`takeEarlyWorker`); `vite dev` has no such script and starts the worker from the bundle.
  *
- * A live stream that the worker will show itself (Chromium: WebCodecs into a
- * MediaStreamTrackGenerator, the default renderer) starts there at once (src/worker/protocol.ts
+ * A live stream that the worker will show itself (the default renderer: WebCodecs into a
+ * MediaStreamTrackGenerator in Chromium, onto a canvas made here in Firefox) starts there at once (src/worker/protocol.ts
  * EarlyStart, in the worker URL's fragment): the worker connects, transmuxes and decodes while the
- * bundle loads, writing to a track made here. The player takes the session over when it would play
+ * bundle loads, writing to a track or painting a canvas made here. The player takes the session over when it would play
  * the same source the same way (src/play/player.ts `renderInWorker`), and the worker starts its own
  * transmuxer on the connection's bytes again otherwise (src/worker/worker-session.ts).
  */
@@ -48,12 +48,17 @@ function earlyTransmuxWorker(): Plugin {
         const script = `const q = new URLSearchParams(location.search);
 const src = q.get('src');
 if (src && !/\\.m3u8(?:[?#]|$)/i.test(src)) {
-  const early = { worker: undefined, error: undefined, source: undefined, track: undefined };
+  const early = { worker: undefined, error: undefined, source: undefined, output: undefined };
   let file = ${JSON.stringify(`./${worker.fileName}`)};
   const renderer = q.get('renderer');
+  // Where the player would show it (src/play/player.ts rendersInWorker): a track (Chromium), or a
+  // canvas the worker paints (Firefox by default, any engine with renderer=webcodecs).
+  const output = typeof VideoDecoder !== 'function' ? undefined
+    : typeof MediaStreamTrackGenerator === 'function' ? 'track'
+    : (renderer === 'webcodecs' || /\\bGecko\\/\\d/.test(navigator.userAgent)) &&
+      typeof HTMLCanvasElement.prototype.transferControlToOffscreen === 'function' ? 'canvas' : undefined;
   if (/^(?:wss?|https?):/i.test(src) && (!renderer || renderer === 'auto' || renderer === 'webcodecs') &&
-      !q.has('framing') && !q.has('live') && !q.has('stall') &&
-      typeof MediaStreamTrackGenerator === 'function' && typeof VideoDecoder === 'function') {
+      !q.has('framing') && !q.has('live') && !q.has('stall') && output) {
     const url = new URL(src, location.href);
     early.source = { kind: /^wss?:$/.test(url.protocol) ? 'websocket' : 'http', url: url.href, stallTimeoutMs: 5000 };
     file += '#' + encodeURIComponent(JSON.stringify({ source: early.source }));
@@ -61,10 +66,19 @@ if (src && !/\\.m3u8(?:[?#]|$)/i.test(src)) {
   early.worker = new Worker(file, { type: 'module', name: 'h264mux-transmuxer' });
   early.worker.addEventListener('error', (e) => { early.error ??= e.message || 'could not load the worker script'; });
   if (early.source) {
-    const track = new MediaStreamTrackGenerator({ kind: 'video' });
     const channel = new MessageChannel();
-    early.worker.postMessage({ type: 'render', id: 0, options: { targetLatency: 0 }, output: { kind: 'track', frames: track.writable }, events: channel.port2 }, [track.writable, channel.port2]);
-    early.track = { track, events: channel.port1, targetLatency: 0 };
+    const render = (out, transfer) => early.worker.postMessage({ type: 'render', id: 0, options: { targetLatency: 0 }, output: out, events: channel.port2 }, [transfer, channel.port2]);
+    if (output === 'track') {
+      const track = new MediaStreamTrackGenerator({ kind: 'video' });
+      render({ kind: 'track', frames: track.writable }, track.writable);
+      early.output = { kind: 'track', track, events: channel.port1, targetLatency: 0 };
+    } else {
+      // Painted by the worker from its first frame; the script at the end of the body puts it in the page.
+      const canvas = document.createElement('canvas');
+      const offscreen = canvas.transferControlToOffscreen();
+      render({ kind: 'canvas', canvas: offscreen }, offscreen);
+      early.output = { kind: 'canvas', canvas, events: channel.port1, targetLatency: 0 };
+    }
   }
   window.__h264muxEarlyWorker = early;
 }`;
@@ -77,12 +91,23 @@ if (src && !/\\.m3u8(?:[?#]|$)/i.test(src)) {
         const attach = `const early = window.__h264muxEarlyWorker;
 const video = document.getElementById('video');
 const load = () => { import(${JSON.stringify(bundle)}).catch((e) => console.error(e)); };
-if (early?.track && video instanceof HTMLVideoElement) {
+if (early?.output?.kind === 'canvas' && video instanceof HTMLVideoElement) {
+  // In place of the <video>, as the player puts its canvas (src/play/player.ts adoptCanvas). The
+  // worker paints it without this thread: the bundle loads at once.
   document.getElementById('player')?.removeAttribute('hidden');
+  const canvas = early.output.canvas;
+  canvas.className = video.className;
+  canvas.setAttribute('aria-label', 'Live video');
+  video.after(canvas);
+  video.hidden = true;
+  load();
+} else if (early?.output?.kind === 'track' && video instanceof HTMLVideoElement) {
+  document.getElementById('player')?.removeAttribute('hidden');
+  const track = early.output.track;
   // After the load event, which a <video> with no frame yet would hold back (the tab's spinner).
   const show = () => {
-    if (early.track.track.readyState !== 'live' || video.srcObject || video.src) return;
-    video.srcObject = new MediaStream([early.track.track]);
+    if (track.readyState !== 'live' || video.srcObject || video.src) return;
+    video.srcObject = new MediaStream([track]);
     video.play().catch(() => undefined);
   };
   if (document.readyState === 'complete') show();

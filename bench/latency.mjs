@@ -361,6 +361,7 @@ async function measureRow(browser, rig, run) {
     firstFrame: page.bench.firstFrameMs,
     jitterP99: percentile(jitter, 99),
     timeline: page.stats?.timeline,
+    early: page.stats?.early,
     underflows: page.stats?.player?.underflows,
     errors: page.errors,
     note: note.join('; '),
@@ -501,12 +502,15 @@ function report(results, skipped, versions, throttleMeasured) {
     }
   }
   if (args.timeline) {
-    console.log('\nstartup of our page (ms since navigation start)');
+    console.log(
+      "\nstartup of our page (ms since navigation start; the milestones are the page's bundle's, which an early\n" +
+        'renderer (vite.config.ts: fed by the worker before the bundle runs) may precede)',
+    );
     const ms = (v) => (v === undefined || v === null ? '-' : v.toFixed(0));
     for (const r of results.filter((x) => x.timeline)) {
       const t = r.timeline;
       console.log(
-        `  ${r.engine} ${r.condition} ${rowName(r)}: created ${ms(t.created)}, connected ${ms(t.connected)}, source open ${ms(t.sourceOpen)}, worker ready ${ms(t.workerReady)}, first bytes ${ms(t.firstBytes)}, first init ${ms(t.firstInit)}, first media ${ms(t.firstMedia)}, first frame ${ms(r.firstFrame)}; stalls at the edge ${r.underflows ?? '-'}`,
+        `  ${r.engine} ${r.condition} ${rowName(r)}: created ${ms(t.created)}, connected ${ms(t.connected)}, source open ${ms(t.sourceOpen)}, worker ready ${ms(t.workerReady)}, first bytes ${ms(t.firstBytes)}, first init ${ms(t.firstInit)}, first media ${ms(t.firstMedia)}, first frame ${ms(r.firstFrame)}; early start ${r.early ?? '-'}; stalls at the edge ${r.underflows ?? '-'}`,
       );
     }
   }

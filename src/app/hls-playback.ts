@@ -181,6 +181,7 @@ export class HlsPlayback {
         typeChanges: 0,
         restarts: 0,
       },
+      early: undefined,
       renderer: undefined,
     };
   }

@@ -47,9 +47,10 @@ import {
   canPaintInWorker,
   canRenderInWorker,
   paintsInWorkerByDefault,
-  playsTrack,
+  releaseEarlyOutput,
   WorkerOutput,
 } from './worker-output.js';
+import type { WorkerOutputTarget } from './worker-output.js';
 import { WorkerSource } from './worker-source.js';
 import { framePng, videoSnapshot } from './snapshot.js';
 import type { Snapshot } from './snapshot.js';
@@ -134,6 +135,13 @@ export interface PlaybackStats {
       number | undefined
     >
   >;
+  /**
+   * What the built page's first script started (vite.config.ts) became: `renderer`, this player shows
+   * the worker's early renderer (its track or canvas, fed since before the page's bundle ran);
+   * `source`, it reads the early connection but renders otherwise; undefined, there was none, or it
+   * was let go.
+   */
+  readonly early: 'renderer' | 'source' | undefined;
   /** The MSE player's figures (undefined when the WebCodecs renderer shows the stream). */
   readonly player: PlayerStats | undefined;
   /** The renderer in use and its playout figures (undefined before a live stream starts). */
@@ -237,6 +245,7 @@ export class Player extends EventTarget {
   private initSegments = 0;
   private reconnectAttempts = 0;
   private firstSegmentKeyframe: boolean | undefined;
+  private early: PlaybackStats['early'];
   private samples: Sample[] = [];
   private readonly timeline: {
     created: number;
@@ -273,7 +282,7 @@ export class Player extends EventTarget {
     // taken over by the worker's source, or let go when the stream is read elsewhere.
     if (this.worker.earlySource && !(this.source instanceof WorkerSource)) {
       this.worker.closeSource().catch(() => undefined);
-      this.releaseEarlyTrack();
+      this.releaseEarlyOutput();
     }
     this.player = this.createMsePlayer({ playbackRate: options.playbackRate ?? 1 });
     let open: () => void = () => undefined;
@@ -379,7 +388,7 @@ export class Player extends EventTarget {
     clearInterval(this.sampler);
     clearTimeout(this.pause);
     this.source.stop();
-    this.releaseEarlyTrack();
+    this.releaseEarlyOutput();
     this.worker.terminate();
     this.player.destroy();
     this.webcodecs?.destroy();
@@ -437,6 +446,7 @@ export class Player extends EventTarget {
         firstInit: this.timeline.firstInit,
         firstMedia: this.timeline.firstMedia,
       },
+      early: this.early,
       player: this.stopped || this.webcodecs || this.workerOutput ? undefined : this.player.stats,
       renderer: this.rendererStats(),
     };
@@ -481,7 +491,7 @@ export class Player extends EventTarget {
       return;
     }
     // The <video> plays through MSE, or is replaced by a canvas.
-    this.releaseEarlyTrack();
+    this.releaseEarlyOutput();
     if (!live || choice === 'mse') return;
     if (choice === 'auto') return;
     if (!hasWebCodecs()) {
@@ -509,10 +519,14 @@ export class Player extends EventTarget {
 
   /** A canvas in place of the <video> (hidden meanwhile), removed at stop. */
   private createCanvas(): HTMLCanvasElement {
-    const canvas = this.video.ownerDocument.createElement('canvas');
+    return this.adoptCanvas(this.video.ownerDocument.createElement('canvas'));
+  }
+
+  /** `canvas` in place of the <video> (hidden meanwhile; where the early script put it), removed at stop. */
+  private adoptCanvas(canvas: HTMLCanvasElement): HTMLCanvasElement {
     canvas.className = this.video.className;
     canvas.setAttribute('aria-label', 'Live video');
-    this.video.after(canvas);
+    if (canvas.previousElementSibling !== this.video) this.video.after(canvas);
     this.video.hidden = true;
     this.ownCanvas = canvas;
     return canvas;
@@ -574,17 +588,34 @@ export class Player extends EventTarget {
     this.player.destroy();
     // Outputs no longer wait for the MediaSource (detached, it never opens).
     this.chain = Promise.resolve();
-    // The track the page's first script had the worker write to, when the worker shows what it would
-    // show for this player: the same source, transmuxer options and latency (else its own track).
+    // What the page's first script had the worker show (a track, or a canvas), when the worker shows
+    // what it would show for this player: the same source, transmuxer options, output and latency.
     const earlySource = this.worker.earlySource;
+    const earlyRenderer = this.worker.earlyRenderer;
     const same =
       earlySource !== undefined &&
       this.source instanceof WorkerSource &&
       sameSpec(this.source.spec, earlySource) &&
       sameTransmuxerOptions(this.transmuxerOptions, EARLY_TRANSMUXER_OPTIONS) &&
-      this.worker.earlyTrackLatency === this.latencySeconds;
-    if (!same || this.rendersInWorker === 'canvas') this.releaseEarlyTrack();
-    const early = this.worker.takeEarlyTrack();
+      earlyRenderer?.kind === this.rendersInWorker &&
+      earlyRenderer?.targetLatency === this.latencySeconds;
+    if (!same) this.releaseEarlyOutput();
+    const early = this.worker.takeEarlyOutput();
+    if (early) this.early = 'renderer';
+    else if (
+      earlySource &&
+      this.source instanceof WorkerSource &&
+      sameSpec(this.source.spec, earlySource)
+    )
+      this.early = 'source';
+    let target: WorkerOutputTarget;
+    if (early?.kind === 'canvas') {
+      target = { kind: 'canvas', canvas: this.adoptCanvas(early.canvas), early: early.events };
+    } else if (this.rendersInWorker === 'canvas') {
+      target = { kind: 'canvas', canvas: this.createCanvas() };
+    } else {
+      target = { kind: 'track', early };
+    }
     this.workerOutput = new WorkerOutput(
       this.video,
       this.worker,
@@ -595,9 +626,7 @@ export class Player extends EventTarget {
         recovered: (message) => this.warn('DECODER_RECOVERED', message),
         error: (error) => this.fail(new TransmuxError(error)),
       },
-      this.rendersInWorker === 'canvas'
-        ? { kind: 'canvas', canvas: this.createCanvas() }
-        : { kind: 'track', early },
+      target,
     );
   }
 
@@ -616,15 +645,12 @@ export class Player extends EventTarget {
   }
 
   /**
-   * The track the page's first script had the worker write to (vite.config.ts), when this player does
-   * not show it: stopped, and out of the <video> (where that script put it).
+   * What the page's first script had the worker show (vite.config.ts), when this player does not show
+   * it: its track stopped and out of the <video>, or its canvas removed.
    */
-  private releaseEarlyTrack(): void {
-    const early = this.worker.takeEarlyTrack();
-    if (!early) return;
-    early.track.stop();
-    early.events.close();
-    if (playsTrack(this.video, early.track)) this.video.srcObject = null;
+  private releaseEarlyOutput(): void {
+    const early = this.worker.takeEarlyOutput();
+    if (early) releaseEarlyOutput(early, this.video);
   }
 
   /** The latency option in seconds (0: adaptive). */

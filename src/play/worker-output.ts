@@ -14,7 +14,7 @@ import { dispatchFrameEvent } from '../player/frame-sink.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
 import type { Visibility } from '../player/visibility.js';
 import type { Snapshot } from './snapshot.js';
-import type { EarlyTrack, TransmuxWorker } from '../worker/client.js';
+import type { EarlyOutput, TransmuxWorker } from '../worker/client.js';
 import type {
   PaintedFrame,
   RendererControl,
@@ -40,6 +40,21 @@ export function playsTrack(video: HTMLVideoElement, track: MediaStreamTrack): bo
   return typeof MediaStream !== 'undefined' && stream instanceof MediaStream
     ? stream.getVideoTracks().includes(track)
     : false;
+}
+
+/**
+ * An early output (vite.config.ts) no player shows: its track stopped and out of the `<video>`, or its
+ * canvas removed and the `<video>` it stood for shown again; its events' port closed.
+ */
+export function releaseEarlyOutput(early: EarlyOutput, video: HTMLVideoElement): void {
+  early.events.close();
+  if (early.kind === 'track') {
+    early.track.stop();
+    if (playsTrack(video, early.track)) video.srcObject = null;
+  } else {
+    if (early.canvas.isConnected) video.hidden = false;
+    early.canvas.remove();
+  }
 }
 
 /** Whether a worker can show a live stream in this page's `<video>` (a track: Chromium). */
@@ -80,8 +95,16 @@ export interface WorkerOutputEvents {
 
 /** What the worker shows the stream on: a track in the `<video>`, or this canvas. */
 export type WorkerOutputTarget =
-  | { readonly kind: 'track'; readonly early?: EarlyTrack | undefined }
-  | { readonly kind: 'canvas'; readonly canvas: HTMLCanvasElement };
+  | {
+      readonly kind: 'track';
+      readonly early?: Extract<EarlyOutput, { kind: 'track' }> | undefined;
+    }
+  | {
+      readonly kind: 'canvas';
+      readonly canvas: HTMLCanvasElement;
+      /** The events' port of the early renderer that already paints `canvas`. */
+      readonly early?: MessagePort | undefined;
+    };
 
 export class WorkerOutput {
   /** The renderer's latest figures (undefined until its first report). */
@@ -98,8 +121,9 @@ export class WorkerOutput {
   /**
    * A track target needs `canRenderInWorker(worker)`, and the `<video>` must hold no other source now;
    * its `early`: the track the worker's early renderer already writes to
-   * (TransmuxWorker.takeEarlyTrack), shown instead of a new one. A canvas target needs
-   * `canPaintInWorker(worker)` and a canvas whose control was never transferred; the page shows it.
+   * (TransmuxWorker.takeEarlyOutput), shown instead of a new one. A canvas target needs
+   * `canPaintInWorker(worker)` and a canvas whose control was never transferred, or the early
+   * renderer's canvas and its `early` events' port; the page shows it.
    */
   constructor(
     private readonly video: HTMLVideoElement,
@@ -113,6 +137,10 @@ export class WorkerOutput {
     if (target.kind === 'track' && target.early) {
       this.track = target.early.track;
       this.port = target.early.events;
+      start = () => worker.renderAdopt();
+    } else if (target.kind === 'canvas' && target.early) {
+      this.canvas = target.canvas;
+      this.port = target.early;
       start = () => worker.renderAdopt();
     } else {
       const channel = new MessageChannel();

@@ -45,20 +45,24 @@ interface EarlyWorker {
   readonly error: string | undefined;
   /** The live source the worker opened as it started (protocol.ts EarlyStart), if any. */
   readonly source: SourceSpec | undefined;
-  /** The track the worker's early renderer writes to (with that source), and its events' port. */
-  readonly track?: EarlyTrack | undefined;
+  /** What the worker's early renderer shows (with that source), and its events' port. */
+  readonly output?: EarlyOutput | undefined;
 }
 
 /**
- * A MediaStreamTrackGenerator the early script made and whose writable it gave the worker's renderer
- * (`render` with EARLY_COMMAND_ID), with the port of that renderer's events.
+ * What the early script gave the worker's renderer (`render` with EARLY_COMMAND_ID), with the port of
+ * that renderer's events: the writable of a MediaStreamTrackGenerator it made (Chromium), or the
+ * control of a canvas it made (`transferControlToOffscreen`, Firefox), which the script at the end of
+ * the body put in place of the `<video>`.
  */
-export interface EarlyTrack {
-  readonly track: MediaStreamTrack;
+export type EarlyOutput = (
+  | { readonly kind: 'track'; readonly track: MediaStreamTrack }
+  | { readonly kind: 'canvas'; readonly canvas: HTMLCanvasElement }
+) & {
   readonly events: MessagePort;
   /** The renderer's `targetLatency` (seconds; 0: adaptive). */
   readonly targetLatency: number;
-}
+};
 
 /** The early worker, once: the first TransmuxWorker (the `?src=` session) takes it. */
 function takeEarlyWorker(): EarlyWorker | undefined {
@@ -141,8 +145,8 @@ export class TransmuxWorker {
    * same spec takes it over; a player that reads elsewhere closes it (`closeSource`).
    */
   readonly earlySource: SourceSpec | undefined;
-  /** The early renderer's track, until taken (`takeEarlyTrack`) or let go (`terminate`). */
-  private earlyTrack: EarlyTrack | undefined;
+  /** The early renderer's output, until taken (`takeEarlyOutput`) or let go (`terminate`). */
+  private earlyOutput: EarlyOutput | undefined;
   /** The events of the source the worker reads (`openSource`). */
   onSourceEvent: ((event: SourceEvent) => void) | undefined;
   /** The outputs of the bytes of the source the worker reads, in order. */
@@ -155,7 +159,7 @@ export class TransmuxWorker {
     const early = host === 'module' ? takeEarlyWorker() : undefined;
     this.worker = early?.worker ?? startHost(host);
     this.earlySource = early?.source;
-    this.earlyTrack = early?.track;
+    this.earlyOutput = early?.output;
     this.worker.onmessage = (event: MessageEvent<WorkerResponse | WorkerSourceMessage>) => {
       const message = event.data;
       if (message.type === 'source-event') this.onSourceEvent?.(message.event);
@@ -224,22 +228,24 @@ export class TransmuxWorker {
     await this.send({ type: 'render', options, output, events }, [transferred, events]);
   }
 
-  /** The early renderer's `targetLatency`, while its track is not taken. */
-  get earlyTrackLatency(): number | undefined {
-    return this.earlyTrack?.targetLatency;
+  /** The early renderer's output kind and `targetLatency`, while its output is not taken. */
+  get earlyRenderer():
+    { readonly kind: EarlyOutput['kind']; readonly targetLatency: number } | undefined {
+    const early = this.earlyOutput;
+    return early && { kind: early.kind, targetLatency: early.targetLatency };
   }
 
   /**
-   * The track the worker's early renderer writes to, once (see EarlyWorker): a player that shows it
-   * says `renderAdopt`; one that does not stops it.
+   * What the worker's early renderer shows, once (see EarlyWorker): a player that shows it says
+   * `renderAdopt`; one that does not lets it go (../play/worker-output.ts `releaseEarlyOutput`).
    */
-  takeEarlyTrack(): EarlyTrack | undefined {
-    const early = this.earlyTrack;
-    this.earlyTrack = undefined;
+  takeEarlyOutput(): EarlyOutput | undefined {
+    const early = this.earlyOutput;
+    this.earlyOutput = undefined;
     return early;
   }
 
-  /** Live: the page shows the early renderer's track (`takeEarlyTrack`): the worker keeps it. */
+  /** Live: the page shows the early renderer's output (`takeEarlyOutput`): the worker keeps it. */
   async renderAdopt(): Promise<void> {
     await this.send({ type: 'render-adopt' });
   }
@@ -260,9 +266,10 @@ export class TransmuxWorker {
 
   terminate(): void {
     this.worker.terminate();
-    const early = this.takeEarlyTrack();
-    early?.track.stop();
+    // The page's side of an output no player took (its canvas in the page) is the player's to remove.
+    const early = this.takeEarlyOutput();
     early?.events.close();
+    if (early?.kind === 'track') early.track.stop();
     this.failAll({ code: 'ABORTED', message: 'The transmuxer was stopped.', detail: {} });
   }
 

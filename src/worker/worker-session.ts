@@ -6,12 +6,13 @@
  * (./track-renderer.ts).
  *
  * The early session (protocol.ts EarlyStart): the built page's first script has the worker open the
- * live source as the worker starts, and posts a `render` for a track it made. On a live connection the
- * worker configures the transmuxer as the player will by default and lets the bytes flow, so the first
+ * live source as the worker starts, and posts a `render` for a track or a canvas it made. On a live
+ * connection the worker configures the transmuxer as the player will by default and lets the bytes
+ * flow, so the first
  * frame is transmuxed and decoded while the page's bundle loads, instead of after its round trips
  * (configure, render, source-ready: 15-50 ms measured, more on a busy page). The page takes the
  * session over with the commands it would send anyway: `source-open` (same spec), `configure` (the
- * same options: the running transmuxer is kept), `render-adopt` (it shows the early track),
+ * same options: the running transmuxer is kept), `render-adopt` (it shows the early track or canvas),
  * `source-ready` (the outputs held for it are sent, in order). A page that chose otherwise loses
  * nothing: other options start its transmuxer on the connection's bytes again (kept for that, bounded);
  * another source, or no `render-adopt`, closes the early renderer.

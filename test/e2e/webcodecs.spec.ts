@@ -502,6 +502,7 @@ for (const transport of ['http', 'ws'] as const) {
     const state = await debug(page);
     expect(state.errors).toEqual([]);
     expect(state.state).toBe('playing');
+    expect(state.stats?.early).toBe('renderer');
     // One connection in all: the one the worker opened before the player existed.
     expect(server.connections).toBe(1);
     expect(await pageSockets(page)).toBe(0);
@@ -531,6 +532,7 @@ for (const transport of ['http', 'ws'] as const) {
     const state = await debug(page);
     expect(state.errors).toEqual([]);
     expect(state.stats?.info?.fps).toBe(25);
+    expect(state.stats?.early).toBe('source');
     expect(server.connections).toBe(1);
     // Its transmuxer saw the connection's bytes from the first (the early session had used them):
     // every frame sent, but the one or two on the way.
@@ -549,6 +551,7 @@ test('the early connection is not made when the page will read the stream itself
     .toBeGreaterThan(30);
   expect(server.connections).toBe(1);
   expect((await debug(page)).errors).toEqual([]);
+  expect((await debug(page)).stats?.early).toBeUndefined();
 });
 
 test("a live page's startup script holds no transmuxer: the worker runs it, a file loads it on demand", async ({

@@ -71,11 +71,15 @@ test('webcodecs renderer, live HTTP: the worker paints a canvas; a blocked page 
     const video = document.querySelector('video');
     const hook = (
       window as unknown as {
-        __h264mux: { stats?: { renderer?: { kind: string; output: string } }; errors: unknown[] };
+        __h264mux: {
+          stats?: { renderer?: { kind: string; output: string }; early?: string };
+          errors: unknown[];
+        };
       }
     ).__h264mux;
     return {
       canvases: document.querySelectorAll('#player > canvas').length,
+      early: hook.stats?.early,
       videoHidden: video?.hidden,
       snapshotOffered: document.getElementById('snapshot-button')?.hidden === false,
       renderer: hook.stats?.renderer?.kind,
@@ -85,6 +89,8 @@ test('webcodecs renderer, live HTTP: the worker paints a canvas; a blocked page 
   });
   expect(view).toEqual({
     canvases: 1,
+    // The page's first script made the canvas and had the worker paint it (vite.config.ts).
+    early: 'renderer',
     videoHidden: true,
     snapshotOffered: true,
     renderer: 'webcodecs',
@@ -168,25 +174,91 @@ test('webcodecs renderer, live HTTP: the worker paints a canvas; a blocked page 
   expect(errors).toEqual([]);
 });
 
-test('the default renderer of a live stream: the worker canvas in Firefox, MSE in WebKit', async ({
+for (const transport of ['http', 'ws'] as const) {
+  test(`the default renderer of a live ${transport} stream: the worker canvas in Firefox, started by the page's first script; MSE in WebKit`, async ({
+    browserSession,
+    engine,
+    origin,
+  }) => {
+    test.skip(engine === 'chromium', 'Chromium: the worker track (webcodecs.spec.ts)');
+    server = await startStreamServer({ file: P01, fps: 30 });
+    const src = transport === 'http' ? server.httpUrl : server.wsUrl;
+    await browserSession.open(`${origin}${APP_PREFIX}?src=${encodeURIComponent(src)}`);
+    const view = await browserSession.waitFor(
+      () => {
+        const hook = (
+          window as unknown as {
+            __h264mux?: {
+              state: string;
+              errors: unknown[];
+              stats?: { renderer?: { kind: string; output: string }; early?: string };
+            };
+          }
+        ).__h264mux;
+        const r = hook?.stats?.renderer;
+        return hook?.state === 'playing' && r
+          ? {
+              renderer: `${r.kind} ${r.output}`,
+              early: hook.stats?.early ?? null,
+              canvases: document.querySelectorAll('#player > canvas').length,
+              errors: hook.errors,
+            }
+          : undefined;
+      },
+      { timeoutMs: 20_000, what: 'playing' },
+    );
+    expect(view).toEqual(
+      engine === 'firefox'
+        ? { renderer: 'webcodecs canvas', early: 'renderer', canvases: 1, errors: [] }
+        : { renderer: 'mse video', early: null, canvases: 0, errors: [] },
+    );
+    // One connection: the worker's, opened as it started, before the page's bundle ran.
+    expect(server.connections).toBe(1);
+  });
+}
+
+test('Firefox: a page that plays the early stream another way (its fps) lets the early canvas go and paints its own', async ({
   browserSession,
   engine,
   origin,
 }) => {
-  test.skip(engine === 'chromium', 'Chromium: the worker track (webcodecs.spec.ts)');
+  test.skip(engine !== 'firefox', 'the early canvas is the default renderer in Firefox only');
   server = await startStreamServer({ file: P01, fps: 30 });
-  await browserSession.open(`${origin}${APP_PREFIX}?src=${encodeURIComponent(server.httpUrl)}`);
-  const renderer = await browserSession.waitFor(
-    () => {
-      const hook = (
-        window as unknown as {
-          __h264mux?: { state: string; stats?: { renderer?: { kind: string; output: string } } };
-        }
-      ).__h264mux;
-      const r = hook?.stats?.renderer;
-      return hook?.state === 'playing' && r ? `${r.kind} ${r.output}` : '';
-    },
-    { timeoutMs: 20_000, what: 'playing' },
+  await browserSession.open(
+    `${origin}${APP_PREFIX}?fps=25&src=${encodeURIComponent(server.wsUrl)}`,
   );
-  expect(renderer).toBe(engine === 'firefox' ? 'webcodecs canvas' : 'mse video');
+  await recordPaints(browserSession);
+  await browserSession.waitFor(
+    () => (window as unknown as { __paints: Paint[] }).__paints.length >= 30,
+    { timeoutMs: 20_000, what: '30 frames painted' },
+  );
+  const view = await browserSession.evaluate(() => {
+    const hook = (
+      window as unknown as {
+        __h264mux: {
+          state: string;
+          errors: unknown[];
+          stats?: { early?: string; info?: { fps?: number } };
+        };
+      }
+    ).__h264mux;
+    return {
+      state: hook.state,
+      early: hook.stats?.early,
+      fps: hook.stats?.info?.fps,
+      canvases: document.querySelectorAll('canvas').length,
+      videoHidden: document.querySelector('video')?.hidden,
+      errors: hook.errors,
+    };
+  });
+  expect(view).toEqual({
+    state: 'playing',
+    // The connection was taken over; the renderer, painting at the stream's own rate, was not.
+    early: 'source',
+    fps: 25,
+    canvases: 1,
+    videoHidden: true,
+    errors: [],
+  });
+  expect(server.connections).toBe(1);
 });

@@ -48,6 +48,7 @@ export interface DebugSnapshot {
         reconnectAttempts: number;
         framesMuxed: number;
         firstSegmentKeyframe: boolean | undefined;
+        early?: string;
         initSegments: number;
         info:
           | {
