@@ -11,7 +11,8 @@ import { chromiumLaunchOptions } from '../scripts/browser.mjs';
 import { ensureLibBuilt, LIB_CLI } from '../scripts/lib-build.mjs';
 import { startStaticServer } from '../test/e2e/support/static-server.mjs';
 import { startStreamServer } from '../test/e2e/support/stream-server.mjs';
-import { BITS, makeStream, SendLogs, settle } from './latency-harness.mjs';
+import { BITS, makeStream, PROBE_ARGS, probeScript, SendLogs, settle } from './latency-harness.mjs';
+import { launchWebKit } from './latency-webkit.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIREFOX = process.env.BENCH_FIREFOX ?? '/usr/bin/firefox-esr';
@@ -32,8 +33,9 @@ const DRIVER = {
 };
 
 /**
- * Browsers, both driven by puppeteer-core: Chromium over the DevTools protocol, Firefox over WebDriver
- * BiDi. Puppeteer rather than Playwright for Chromium too: one driver for both engines, and Playwright
+ * Browsers. Chromium and Firefox driven by puppeteer-core: Chromium over the DevTools protocol, Firefox
+ * over WebDriver BiDi; WebKitGTK on request, over classic WebDriver (./latency-webkit.mjs). Puppeteer
+ * rather than Playwright for Chromium too: one driver for both engines, and Playwright
  * opens every page in a window of its own, which headless Chromium never reports hidden, while
  * Puppeteer's pages are tabs of one window, so that a tab brought to the front hides the one under it
  * (the hidden-tab check). Chromium keeps its background throttling (Puppeteer's flags that disable it
@@ -67,6 +69,17 @@ export const ENGINES = {
         // Muted autoplay without a gesture, as Chromium's --autoplay-policy flag allows it.
         extraPrefsFirefox: { 'media.autoplay.default': 0 },
       });
+    },
+  },
+  webkit: {
+    label: 'WebKitGTK',
+    cdp: false,
+    /** No script before the page's own but the probe (see ./latency-webkit.mjs). */
+    preload: false,
+    /** Not run unless named (--engine): a MiniBrowser per run, driven over classic WebDriver. */
+    optIn: true,
+    launch(rig) {
+      return launchWebKit(rig?.probedOrigin);
     },
   },
 };
@@ -146,7 +159,7 @@ export function appDir() {
  * run it), and the stream server's log of what it sent to that relay (the relay's upstream connection,
  * the only one it opens).
  */
-async function startRelay(upstream, staticDir) {
+async function startRelay(upstream, staticDir, allowOrigin) {
   ensureLibBuilt({ log: (line) => console.log(line) });
   const mark = upstream.logs.mark();
   const child = spawn(
@@ -156,6 +169,8 @@ async function startRelay(upstream, staticDir) {
       'serve',
       ...['--url', upstream.server.httpUrl, '--host', '127.0.0.1', '--port', '0'],
       ...['--static', staticDir],
+      // The probed app server's pages (WebKit) open its WebSocket from another origin.
+      ...['--allow-origin', allowOrigin],
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -217,21 +232,26 @@ export async function startRig({ fps, dist }) {
     return { server, logs, jitterMs };
   };
   const sources = { plain: await source(0), jitter: await source(JITTER_MS) };
-  const app = await startStaticServer(dist, {
-    prefix: '/',
-    routes: {
-      '/jmuxer.html': { type: 'text/html; charset=utf-8', body: JMUXER_PAGE },
-      '/jmuxer.min.js': {
-        type: 'text/javascript; charset=utf-8',
-        body: readFileSync(join(ROOT, 'node_modules/jmuxer/dist/jmuxer.min.js')),
-      },
+  const routes = {
+    '/jmuxer.html': { type: 'text/html; charset=utf-8', body: JMUXER_PAGE },
+    '/jmuxer.min.js': {
+      type: 'text/javascript; charset=utf-8',
+      body: readFileSync(join(ROOT, 'node_modules/jmuxer/dist/jmuxer.min.js')),
     },
+  };
+  const app = await startStaticServer(dist, { prefix: '/', routes });
+  // The same pages with the probe as their first script, for a driver that cannot run it before a
+  // page's own (WebKit: ./latency-webkit.mjs).
+  const probed = await startStaticServer(dist, {
+    prefix: '/',
+    routes,
+    headScript: `<script>(${probeScript.toString()})(${JSON.stringify(PROBE_ARGS)});</script>`,
   });
   /** @type {Map<string, Promise<Awaited<ReturnType<typeof startRelay>>>>} */
   const relays = new Map();
   const relayFor = (name) => {
     let relay = relays.get(name);
-    if (!relay) relays.set(name, (relay = startRelay(sources[name], dist)));
+    if (!relay) relays.set(name, (relay = startRelay(sources[name], dist, probed.origin)));
     return relay;
   };
   const enc = encodeURIComponent;
@@ -241,6 +261,7 @@ export async function startRig({ fps, dist }) {
     fps,
     sources,
     appOrigin: app.origin,
+    probedOrigin: probed.origin,
     /** Starts the relays in front of these stream servers now, before any page is measured. */
     async startRelays(names) {
       for (const name of names) await relayFor(name);
@@ -280,6 +301,7 @@ export async function startRig({ fps, dist }) {
       for (const relay of relays.values()) await (await relay).close();
       for (const s of Object.values(sources)) await s.server.close();
       await app.close();
+      await probed.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

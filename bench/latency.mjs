@@ -3,7 +3,7 @@
 //
 //   npm run bench:latency [-- options]      BENCH_SECONDS=30 per run by default
 //
-//   --engine chromium,firefox        engines (default both)
+//   --engine chromium,firefox        engines (default both; also webkit: WebKitGTK's MiniBrowser)
 //   --condition idle,throttled,jitter conditions (default these three; Firefox has no CPU throttling)
 //              busy              also: the page's main thread busy 50 ms in every 200 (a heavy page;
 //                                every engine, where CPU throttling is Chromium's only)
@@ -94,7 +94,9 @@ const { values: args } = parseArgs({
     soak: { type: 'string' },
   },
 });
-const engines = list(args.engine, Object.keys(ENGINES), 'engine') ?? Object.keys(ENGINES);
+const engines =
+  list(args.engine, Object.keys(ENGINES), 'engine') ??
+  Object.keys(ENGINES).filter((e) => !ENGINES[e].optIn);
 const conditions =
   list(args.condition, Object.keys(CONDITIONS), 'condition') ??
   Object.keys(CONDITIONS).filter((c) => !CONDITIONS[c].optIn);
@@ -114,7 +116,11 @@ function plan() {
   for (const engine of engines) {
     for (const condition of conditions) {
       if (CONDITIONS[condition].throttle && !ENGINES[engine].cdp) {
-        skipped.push({ engine, condition, why: 'no CPU throttling over WebDriver BiDi' });
+        skipped.push({ engine, condition, why: 'no CPU throttling over WebDriver' });
+        continue;
+      }
+      if (CONDITIONS[condition].busyMs && ENGINES[engine].preload === false) {
+        skipped.push({ engine, condition, why: 'no script before the page`s own over WebDriver' });
         continue;
       }
       for (const path of paths)
@@ -156,7 +162,7 @@ async function matrix() {
     for (const engine of engines) {
       const mine = runs.filter((r) => r.engine === engine);
       if (mine.length === 0) continue;
-      const browser = await ENGINES[engine].launch();
+      const browser = await ENGINES[engine].launch(rig);
       try {
         versions[engine] = await browser.version();
         await warmUp(browser, rig, mine);

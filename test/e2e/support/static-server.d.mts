@@ -11,5 +11,7 @@ export function startStaticServer(
     prefix?: string;
     port?: number;
     routes?: Record<string, { type: string; body: string | Uint8Array }>;
+    /** Inserted as the first element of every HTML page's head. */
+    headScript?: string;
   },
 ): Promise<StaticServer>;

@@ -20,11 +20,19 @@ const TYPES = {
 
 /**
  * @param {string} root directory to serve
- * @param {{ prefix?: string, port?: number, routes?: Record<string, { type: string, body: string | Uint8Array }> }} [options]
+ * @param {{ prefix?: string, port?: number, routes?: Record<string, { type: string, body: string | Uint8Array }>, headScript?: string }} [options]
  */
 export async function startStaticServer(root, options = {}) {
   const prefix = options.prefix ?? '/';
   const routes = options.routes ?? {};
+  /** Every HTML page gets `headScript` as its first element (the latency bench's probe in WebKit). */
+  const html = (body, type) => {
+    if (!options.headScript || !type.startsWith('text/html')) return body;
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    const at = /<head[^>]*>/i.exec(text) ?? /<!doctype[^>]*>/i.exec(text);
+    const end = at ? at.index + at[0].length : 0;
+    return Buffer.from(text.slice(0, end) + options.headScript + text.slice(end));
+  };
   const server = createServer((req, res) => {
     void handle(req, res);
   });
@@ -34,7 +42,7 @@ export async function startStaticServer(root, options = {}) {
     const route = routes[path];
     if (route) {
       res.writeHead(200, { 'content-type': route.type, 'cache-control': 'no-store' });
-      res.end(route.body);
+      res.end(html(route.body, route.type));
       return;
     }
     if (!path.startsWith(prefix)) {
@@ -51,9 +59,10 @@ export async function startStaticServer(root, options = {}) {
     try {
       const info = await stat(file);
       if (!info.isFile()) throw new Error('not a file');
-      const body = await readFile(file);
+      const type = TYPES[extname(file)] ?? 'application/octet-stream';
+      const body = html(await readFile(file), type);
       res.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-type': type,
         'content-length': body.byteLength,
         'cache-control': 'no-store',
       });
