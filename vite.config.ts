@@ -21,7 +21,7 @@ const TRANSMUX_WORKER_FILE = /^assets\/transmux\.worker-[\w-]+\.js$/;
  * (`takeEarlyWorker`); `vite dev` has no such script and starts the worker from the bundle.
  *
  * A live stream that the worker will show itself (the default renderer: WebCodecs into a
- * MediaStreamTrackGenerator in Chromium, onto a canvas made here in Firefox) starts there at once (src/worker/protocol.ts
+ * MediaStreamTrackGenerator in Chromium, onto a canvas made here in Firefox and WebKit) starts there at once (src/worker/protocol.ts
  * EarlyStart, in the worker URL's fragment): the worker connects, transmuxes and decodes while the
  * bundle loads, writing to a track or painting a canvas made here. The player takes the session over when it would play
  * the same source the same way (src/play/player.ts `renderInWorker`), and the worker starts its own
@@ -52,11 +52,10 @@ if (src && !/\\.m3u8(?:[?#]|$)/i.test(src)) {
   let file = ${JSON.stringify(`./${worker.fileName}`)};
   const renderer = q.get('renderer');
   // Where the player would show it (src/play/player.ts rendersInWorker): a track (Chromium), or a
-  // canvas the worker paints (Firefox by default, any engine with renderer=webcodecs).
+  // canvas the worker paints (Firefox, WebKit).
   const output = typeof VideoDecoder !== 'function' ? undefined
     : typeof MediaStreamTrackGenerator === 'function' ? 'track'
-    : (renderer === 'webcodecs' || /\\bGecko\\/\\d/.test(navigator.userAgent)) &&
-      typeof HTMLCanvasElement.prototype.transferControlToOffscreen === 'function' ? 'canvas' : undefined;
+    : typeof HTMLCanvasElement.prototype.transferControlToOffscreen === 'function' ? 'canvas' : undefined;
   if (/^(?:wss?|https?):/i.test(src) && (!renderer || renderer === 'auto' || renderer === 'webcodecs') &&
       !q.has('framing') && !q.has('live') && !q.has('stall') && output) {
     const url = new URL(src, location.href);

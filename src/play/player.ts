@@ -46,7 +46,6 @@ import {
 import {
   canPaintInWorker,
   canRenderInWorker,
-  paintsInWorkerByDefault,
   releaseEarlyOutput,
   WorkerOutput,
 } from './worker-output.js';
@@ -79,7 +78,8 @@ export interface PlaybackWarning {
  * written to a track the <video> plays where the page has MediaStreamTrackGenerator (Chromium), else
  * painted by the worker on a <canvas> whose control the page transferred (Firefox, Safari), else
  * painted into a <canvas> by the page); 'webcodecs-canvas' (always the page's canvas, for comparison);
- * 'auto' (WebCodecs from the worker in Chromium and Firefox, else MSE). Files always play through MSE.
+ * 'auto' (WebCodecs from the worker wherever it can show it, else MSE: measured faster and smoother
+ * in Chromium, Firefox and WebKitGTK, bench:latency). Files always play through MSE.
  */
 export type RendererChoice = 'mse' | 'webcodecs' | 'webcodecs-canvas' | 'auto';
 
@@ -274,7 +274,7 @@ export class Player extends EventTarget {
       ? undefined
       : canRenderInWorker(this.worker)
         ? 'track'
-        : (choice === 'webcodecs' || paintsInWorkerByDefault()) && canPaintInWorker(this.worker)
+        : canPaintInWorker(this.worker)
           ? 'canvas'
           : undefined;
     this.source = this.rendersInWorker ? this.readInWorker(source) : source;

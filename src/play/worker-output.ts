@@ -67,15 +67,6 @@ export function canRenderInWorker(worker: TransmuxWorker): boolean {
   );
 }
 
-/**
- * Whether the worker's canvas is this engine's default live renderer ('auto'): measured in Firefox
- * (bench:latency, Firefox 153: p95 37-94 ms against MSE's 114-404, no frame unseen against a quarter,
- * idle, under jitter and with a busy page). Safari's engine stays on MSE until measured the same way.
- */
-export function paintsInWorkerByDefault(): boolean {
-  return typeof navigator !== 'undefined' && /\bGecko\/\d/.test(navigator.userAgent);
-}
-
 /** Whether a worker can paint a live stream on a `<canvas>` of this page (OffscreenCanvas). */
 export function canPaintInWorker(worker: TransmuxWorker): boolean {
   return (

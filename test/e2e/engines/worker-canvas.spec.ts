@@ -3,7 +3,7 @@
 // control the page transferred (src/play/worker-output.ts, src/worker/track-renderer.ts). The page
 // re-dispatches each paint as `h264mux:frame`; a page blocked for 1.5 s delays no paint; the snapshot
 // is taken in the worker (the page reading that canvas waited up to 10 s in Firefox 153). The default
-// renderer is that canvas in Firefox, MSE in WebKit. Chromium writes to a track instead
+// renderer is that canvas in Firefox and WebKit. Chromium writes to a track instead
 // (test/e2e/webcodecs.spec.ts).
 //
 // Over plain HTTP: Firefox 153 delivers a worker's WebSocket messages through the page's main thread
@@ -175,7 +175,7 @@ test('webcodecs renderer, live HTTP: the worker paints a canvas; a blocked page 
 });
 
 for (const transport of ['http', 'ws'] as const) {
-  test(`the default renderer of a live ${transport} stream: the worker canvas in Firefox, started by the page's first script; MSE in WebKit`, async ({
+  test(`the default renderer of a live ${transport} stream: the worker canvas, started by the page's first script`, async ({
     browserSession,
     engine,
     origin,
@@ -207,22 +207,23 @@ for (const transport of ['http', 'ws'] as const) {
       },
       { timeoutMs: 20_000, what: 'playing' },
     );
-    expect(view).toEqual(
-      engine === 'firefox'
-        ? { renderer: 'webcodecs canvas', early: 'renderer', canvases: 1, errors: [] }
-        : { renderer: 'mse video', early: null, canvases: 0, errors: [] },
-    );
+    expect(view).toEqual({
+      renderer: 'webcodecs canvas',
+      early: 'renderer',
+      canvases: 1,
+      errors: [],
+    });
     // One connection: the worker's, opened as it started, before the page's bundle ran.
     expect(server.connections).toBe(1);
   });
 }
 
-test('Firefox: a page that plays the early stream another way (its fps) lets the early canvas go and paints its own', async ({
+test('a page that plays the early stream another way (its fps) lets the early canvas go and paints its own', async ({
   browserSession,
   engine,
   origin,
 }) => {
-  test.skip(engine !== 'firefox', 'the early canvas is the default renderer in Firefox only');
+  test.skip(engine === 'chromium', 'Chromium: the early track (webcodecs.spec.ts)');
   server = await startStreamServer({ file: P01, fps: 30 });
   await browserSession.open(
     `${origin}${APP_PREFIX}?fps=25&src=${encodeURIComponent(server.wsUrl)}`,
