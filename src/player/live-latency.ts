@@ -11,7 +11,11 @@
  * - far behind (more than FAR_BEHIND_S: a long stall, a throttled page);
  * - once when joining: a relay's GOP cache arrives as one burst, so the first frame shown is up to a
  *   GOP behind; once the burst has settled, one jump (a seek within the GOP just decoded);
- * - back in a visible page more than VISIBLE_JUMP_S behind.
+ * - back in a visible page more than VISIBLE_JUMP_S behind;
+ * - where the engine ignores playbackRate (WebKitGTK's MSE reports the rate it was given and plays at
+ *   1x: bench:latency found it 0.35 s behind its target at 1.25 for whole runs): once a faster rate
+ *   has left the playhead at real time for RATE_PROBE_S while it played, more than
+ *   RATE_IGNORED_JUMP_S behind, at most every RATE_IGNORED_JUMP_EVERY_MS.
  */
 import { JitterEstimator, MAX_TARGET_MS } from './jitter-estimator.js';
 import type { JitterEstimatorOptions } from './jitter-estimator.js';
@@ -29,7 +33,7 @@ export interface PlayoutInput {
   isBuffered(time: number): boolean;
 }
 
-export type JumpReason = 'far-behind' | 'join' | 'visible';
+export type JumpReason = 'far-behind' | 'join' | 'visible' | 'rate-ignored';
 
 export type PlayoutDecision =
   | { readonly kind: 'keep' }
@@ -82,6 +86,15 @@ const JOIN_WINDOW_MS = 3000;
 /** ...and only when the playhead is this far (s) behind where the target puts it. */
 const JOIN_JUMP_MIN_S = 0.1;
 
+/** A rate at least this fast is watched: does the playhead follow it? */
+const RATE_PROBE_MIN = 1.1;
+/** Watched this long (s of the clock) before judging. */
+const RATE_PROBE_S = 1.5;
+/** With the rate ignored, a playhead this far (s) behind its target jumps there... */
+const RATE_IGNORED_JUMP_S = 0.1;
+/** ...at most this often (ms): each seek of a live MSE stream costs a short freeze. */
+const RATE_IGNORED_JUMP_EVERY_MS = 3000;
+
 /** The estimator's settings for MSE: about a vsync beyond the append to present. */
 export const MSE_ESTIMATOR: Omit<JitterEstimatorOptions, 'fixedMs'> = {
   decodeMarginMs: 8,
@@ -104,6 +117,11 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
   private joinDone = false;
   /** One frame (ms): the decode-ahead term's unit (0 until set). */
   private frameMs = 0;
+  /** Watching a fast rate: since when (ms), from which playhead (s), the slowest rate asked since. */
+  private rateProbe: { since: number; playhead: number; rate: number } | undefined;
+  /** The engine was seen to ignore playbackRate: catching up takes jumps. */
+  rateIgnored = false;
+  private lastRateJump = -Infinity;
 
   /**
    * `fixedMs`: a fixed target delay; undefined: adaptive, with `decodeAheadFrames` frame intervals
@@ -147,6 +165,18 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
     if (desired === undefined) return { kind: 'keep' };
     const behind = desired - input.playhead;
     if (behind > FAR_BEHIND_S) return this.jumpTo(input, desired, 'far-behind');
+    this.watchRate(input);
+    if (this.rateIgnored) {
+      if (
+        behind > RATE_IGNORED_JUMP_S &&
+        input.now - this.lastRateJump >= RATE_IGNORED_JUMP_EVERY_MS &&
+        input.isBuffered(desired)
+      ) {
+        this.lastRateJump = input.now;
+        return { kind: 'jump', to: desired, reason: 'rate-ignored' };
+      }
+      return input.playbackRate === 1 ? { kind: 'keep' } : { kind: 'rate', rate: 1 };
+    }
     let rate = 1;
     if (Math.abs(behind) > DEAD_BAND_S) {
       rate = Math.min(MAX_RATE, Math.max(MIN_RATE, 1 + behind * RATE_GAIN));
@@ -174,6 +204,30 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
     if (desired === undefined || desired - input.playhead <= VISIBLE_JUMP_S)
       return { kind: 'keep' };
     return this.jumpTo(input, desired, 'visible');
+  }
+
+  /**
+   * Whether the playhead follows a fast rate: over RATE_PROBE_S at RATE_PROBE_MIN or more, a playhead
+   * that played at real time (not stalled: 0.9x or more) but gained less than a third of what the rate
+   * asked for says the engine ignores the rate. A slower rate, a stall or a jump ends the watch.
+   */
+  private watchRate(input: PlayoutInput): void {
+    if (this.rateIgnored) return;
+    if (input.playbackRate < RATE_PROBE_MIN) {
+      this.rateProbe = undefined;
+      return;
+    }
+    const probe = this.rateProbe;
+    if (!probe) {
+      this.rateProbe = { since: input.now, playhead: input.playhead, rate: input.playbackRate };
+      return;
+    }
+    probe.rate = Math.min(probe.rate, input.playbackRate);
+    const wall = (input.now - probe.since) / 1000;
+    if (wall < RATE_PROBE_S) return;
+    const played = input.playhead - probe.playhead;
+    this.rateProbe = undefined;
+    if (played >= 0.9 * wall && played < wall * (1 + (probe.rate - 1) / 3)) this.rateIgnored = true;
   }
 
   /**

@@ -128,4 +128,62 @@ describe('PlayoutDelayPolicy', () => {
     policy.started(0);
     expect(policy.tick(input(1000, 0))).toEqual({ kind: 'keep' });
   });
+
+  /**
+   * Plays `seconds` from a playhead `behindS` behind the target, frames arriving on time, a tick every
+   * 100 ms applying each decision; `played(rate, dt)` is how far the engine moves the playhead in dt.
+   */
+  function play(
+    behindS: number,
+    seconds: number,
+    played: (rate: number, dt: number, t: number) => number,
+  ): { policy: PlayoutDelayPolicy; jumps: { t: number; reason: string }[]; lag: number[] } {
+    const { policy, now: start } = fed(5);
+    let playhead = (start - TRANSIT_MS - policy.targetMs(start)) / 1000 - behindS;
+    let rate = 1;
+    let frame = 5 * 30;
+    const jumps: { t: number; reason: string }[] = [];
+    const lag: number[] = [];
+    for (let t = 0.1; t <= seconds + 1e-9; t += 0.1) {
+      const now = start + t * 1000;
+      for (; TRANSIT_MS + frame * FRAME_MS <= now; frame++) {
+        policy.arrived(TRANSIT_MS + frame * FRAME_MS, frame / 30);
+      }
+      playhead += played(rate, 0.1, t);
+      const decision = policy.tick(input(now, playhead, { playbackRate: rate }));
+      if (decision.kind === 'rate') rate = decision.rate;
+      if (decision.kind === 'jump') {
+        jumps.push({ t, reason: decision.reason });
+        playhead = decision.to;
+        rate = 1;
+      }
+      lag.push((now - TRANSIT_MS - policy.targetMs(now)) / 1000 - playhead);
+    }
+    return { policy, jumps, lag };
+  }
+
+  it('catches up by a jump where the engine ignores playbackRate (it plays at 1x whatever it is told)', () => {
+    const { policy, jumps, lag } = play(0.35, 8, (_rate, dt) => dt);
+    expect(policy.rateIgnored).toBe(true);
+    expect(jumps).toHaveLength(1);
+    expect(jumps[0]?.reason).toBe('rate-ignored');
+    // Judged after RATE_PROBE_S of a fast rate, then held at the target.
+    expect(jumps[0]?.t).toBeGreaterThan(1.5);
+    expect(jumps[0]?.t).toBeLessThan(2.5);
+    expect(Math.max(...lag.slice(-30).map(Math.abs))).toBeLessThan(FRAME);
+  });
+
+  it('steers by the rate where the engine follows it: no jump', () => {
+    const { policy, jumps, lag } = play(0.35, 8, (rate, dt) => rate * dt);
+    expect(policy.rateIgnored).toBe(false);
+    expect(jumps).toEqual([]);
+    expect(Math.max(...lag.slice(-20).map(Math.abs))).toBeLessThan(0.01);
+  });
+
+  it('does not take a stall at a fast rate for an ignored rate', () => {
+    // Stalled for 1.2 s (the playhead does not move; not far behind yet), then playing at the rate.
+    const { policy, jumps } = play(0.35, 6, (rate, dt, t) => (t <= 1.2 ? 0 : rate * dt));
+    expect(policy.rateIgnored).toBe(false);
+    expect(jumps).toEqual([]);
+  });
 });
