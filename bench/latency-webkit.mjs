@@ -1,6 +1,6 @@
-// WebKitGTK for the latency bench (bench/latency.mjs): its MiniBrowser driven by WebKitWebDriver over
-// classic WebDriver (selenium-webdriver), on a private Xvfb display, behind the small part of
-// puppeteer's Browser/Page interface the harness uses (bench/latency-harness.mjs runPage).
+// WebKitGTK for the latency bench (bench/latency.mjs): its MiniBrowser over classic WebDriver
+// (scripts/webkit-driver.mjs, as the engine specs drive it), behind the small part of puppeteer's
+// Browser/Page interface the harness uses (bench/latency-harness.mjs runPage).
 //
 // Classic WebDriver has no script that runs before a page's own (puppeteer's evaluateOnNewDocument),
 // which the barcode probe must be. So pages are opened from a second app server of the rig whose HTML
@@ -9,69 +9,7 @@
 // comes from that server too (its stream still comes from the relay, `?src=`).
 // No console events (the first frame is found by polling; the page's own clock times it), no CDP (no
 // CPU throttling, as in Firefox), no other script before the page's (no busy-page condition).
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { Builder } from 'selenium-webdriver';
-
-export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
-export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve(undefined));
-    child.kill('SIGTERM');
-  });
-}
-
-/** Xvfb on a display number it picks itself (-displayfd). */
-async function startXvfb() {
-  const child = spawn(
-    'Xvfb',
-    ['-displayfd', '3', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (b) => (stderr += b));
-  const display = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdio[3].on('data', (b) => {
-      out += b;
-      if (out.includes('\n')) resolve(`:${out.trim()}`);
-    });
-    child.once('error', (e) => reject(new Error(`Xvfb: ${e.message} (apt-get install -y xvfb)`)));
-    child.once('exit', (code) => reject(new Error(`Xvfb exited (${code}): ${stderr.slice(-300)}`)));
-  });
-  return { display, close: () => stop(child) };
-}
-
-async function waitForDriver(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/status`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`WebKitWebDriver did not answer at ${url}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { startWebKitDriver } from '../scripts/webkit-driver.mjs';
 
 /** A page over one WebDriver session (one MiniBrowser window). */
 class WebKitPage {
@@ -123,45 +61,13 @@ class WebKitPage {
  * runs, as puppeteer's browser contexts). `probedOrigin`: the rig's app server with the probe.
  */
 export async function launchWebKit(probedOrigin) {
-  for (const path of [WEBKIT_DRIVER, MINIBROWSER]) {
-    if (!existsSync(path)) {
-      throw new Error(
-        `${path} is missing: apt-get install -y webkit2gtk-driver gstreamer1.0-libav`,
-      );
-    }
-  }
   if (!probedOrigin) throw new Error('WebKit needs the rig`s probed app server');
-  const x = await startXvfb();
-  const port = await freePort();
-  // LANG as in test/e2e/engines/webkit.ts (navigator.language).
-  const driverProcess = spawn(WEBKIT_DRIVER, [`--port=${port}`], {
-    stdio: 'ignore',
-    env: { ...process.env, DISPLAY: x.display, LANG: 'C.UTF-8', LC_ALL: '' },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForDriver(url, 10_000);
-  } catch (error) {
-    await stop(driverProcess);
-    await x.close();
-    throw error;
-  }
-  const session = () =>
-    new Builder()
-      .usingServer(url)
-      .withCapabilities({
-        browserName: 'MiniBrowser',
-        'webkitgtk:browserOptions': {
-          binary: MINIBROWSER,
-          args: ['--automation', '--autoplay-policy=allow'],
-        },
-      })
-      .build();
+  const webkit = await startWebKitDriver();
   let version;
   return {
     async version() {
       if (!version) {
-        const driver = await session();
+        const driver = await webkit.session();
         try {
           version = `WebKitGTK ${(await driver.getCapabilities()).get('browserVersion')}`;
         } finally {
@@ -171,7 +77,7 @@ export async function launchWebKit(probedOrigin) {
       return version;
     },
     async createBrowserContext() {
-      const driver = await session();
+      const driver = await webkit.session();
       await driver.manage().window().setRect({ width: 1280, height: 900 });
       return {
         async newPage() {
@@ -182,9 +88,6 @@ export async function launchWebKit(probedOrigin) {
         },
       };
     },
-    async close() {
-      await stop(driverProcess);
-      await x.close();
-    },
+    close: () => webkit.close(),
   };
 }

@@ -28,7 +28,7 @@ function hasGstElement(element) {
 }
 
 /**
- * The other engines of test/e2e/engines (paths as test/e2e/engines/{firefox,webkit,xvfb}.ts use them):
+ * The other engines of test/e2e/engines (paths as test/e2e/engines/firefox.ts and scripts/webkit-driver.mjs use them):
  * Debian package -> file it installs.
  */
 const ENGINE_TOOLS = {

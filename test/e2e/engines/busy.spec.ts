@@ -8,7 +8,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest } from '../support/fixtures.js';
-import { stopProcess } from './xvfb.js';
+import { stopProcess } from '../../../scripts/webkit-driver.mjs';
 import { expect, test } from './harness.js';
 import { expectEveryFrame } from './expect-frames.js';
 import { WEBKIT_BUSY, knownShortfall } from './known-failures.js';
