@@ -319,9 +319,11 @@ export class SendLogs {
  * named by their media time instead, at the offset between barcode and media time that the page's
  * snapshots (taken in the worker, with the media time of the frame they show) agree on:
  * `calibration`, pairs `{ n, mediaTime }`. `misread`: snapshots that disagree with that offset.
+ * The barcode is the frame's index in the clip, which loops every `loopFrames` frames while the media
+ * time goes on.
  */
-export function attributeWorkerPaints(frames, calibration, fps) {
-  const mod = 2 ** BITS;
+export function attributeWorkerPaints(frames, calibration, fps, loopFrames = 2 ** BITS) {
+  const mod = loopFrames;
   const index = (mediaTime) => Math.round(mediaTime * fps);
   const votes = new Map();
   for (const c of calibration ?? []) {
@@ -346,8 +348,8 @@ export function attributeWorkerPaints(frames, calibration, fps) {
  * A barcode misread (e.g. a frame blended by scaling) must not count as a late frame: a frame is
  * accepted only within a second of the run's own frame-versus-time line (median offset).
  */
-export function analyse(painted, sends, { fps, windowMs, lateMs, calibration }) {
-  const { frames, misread } = attributeWorkerPaints(painted, calibration, fps);
+export function analyse(painted, sends, { fps, windowMs, lateMs, calibration, loopFrames }) {
+  const { frames, misread } = attributeWorkerPaints(painted, calibration, fps, loopFrames);
   const first = frames[0]?.presented ?? 0;
   const inWindow = frames.filter((f) => f.presented - first <= windowMs);
   /** @type {{ k: number, at: number, latency: number, late: boolean }[]} */

@@ -217,7 +217,8 @@ async function startRelay(upstream, staticDir, allowOrigin) {
 export async function startRig({ fps, dist }) {
   const dir = mkdtempSync(join(tmpdir(), 'h264mux-latency-'));
   // As long as the barcode allows; looped, with every client starting at frame 0 when it connects.
-  const file = makeStream(dir, { seconds: Math.floor(2 ** BITS / fps / 10) * 10, fps });
+  const seconds = Math.floor(2 ** BITS / fps / 10) * 10;
+  const file = makeStream(dir, { seconds, fps });
   const source = async (jitterMs) => {
     const logs = new SendLogs();
     const server = await startStreamServer({
@@ -259,6 +260,8 @@ export async function startRig({ fps, dist }) {
   const oursQuery = process.env.BENCH_OURS_QUERY ?? '';
   return {
     fps,
+    /** The clip's frames: its barcodes go 0..clipFrames-1, then again from 0. */
+    clipFrames: seconds * fps,
     sources,
     appOrigin: app.origin,
     probedOrigin: probed.origin,

@@ -310,6 +310,7 @@ async function measureRow(browser, rig, run) {
     windowMs: SECONDS * 1000,
     lateMs: FRAME_MS,
     calibration: page.calibration,
+    loopFrames: rig.clipFrames,
   });
   const first = frames[0]?.presented ?? 0;
   const jitter = sortNumbers(sends ? sends.jitter(first - 2000, first + SECONDS * 1000) : []);
