@@ -21,11 +21,12 @@ const TRANSMUX_WORKER_FILE = /^assets\/transmux\.worker-[\w-]+\.js$/;
  * (`takeEarlyWorker`); `vite dev` has no such script and starts the worker from the bundle.
  *
  * A live stream that the worker will show itself (the default renderer: WebCodecs into a
- * MediaStreamTrackGenerator in Chromium, onto a canvas made here in Firefox and WebKit) starts there at once (src/worker/protocol.ts
- * EarlyStart, in the worker URL's fragment): the worker connects, transmuxes and decodes while the
- * bundle loads, writing to a track or painting a canvas made here. The player takes the session over when it would play
- * the same source the same way (src/play/player.ts `renderInWorker`), and the worker starts its own
- * transmuxer on the connection's bytes again otherwise (src/worker/worker-session.ts).
+ * MediaStreamTrackGenerator in Chromium, onto a canvas made here in Firefox and WebKit) starts there
+ * at once (src/worker/protocol.ts EarlyStart, in the worker URL's fragment): the worker connects,
+ * transmuxes and decodes while the bundle loads, writing to a track or painting a canvas made here.
+ * The player takes the session over when it would play the same source the same way
+ * (src/play/player.ts `renderInWorker`), and the worker starts its own transmuxer on the connection's
+ * bytes again otherwise (src/worker/worker-session.ts).
  */
 function earlyTransmuxWorker(): Plugin {
   return {

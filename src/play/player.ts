@@ -592,22 +592,18 @@ export class Player extends EventTarget {
     // what it would show for this player: the same source, transmuxer options, output and latency.
     const earlySource = this.worker.earlySource;
     const earlyRenderer = this.worker.earlyRenderer;
-    const same =
+    const sameSource =
       earlySource !== undefined &&
       this.source instanceof WorkerSource &&
-      sameSpec(this.source.spec, earlySource) &&
+      sameSpec(this.source.spec, earlySource);
+    const same =
+      sameSource &&
       sameTransmuxerOptions(this.transmuxerOptions, EARLY_TRANSMUXER_OPTIONS) &&
       earlyRenderer?.kind === this.rendersInWorker &&
       earlyRenderer?.targetLatency === this.latencySeconds;
     if (!same) this.releaseEarlyOutput();
     const early = this.worker.takeEarlyOutput();
-    if (early) this.early = 'renderer';
-    else if (
-      earlySource &&
-      this.source instanceof WorkerSource &&
-      sameSpec(this.source.spec, earlySource)
-    )
-      this.early = 'source';
+    this.early = early ? 'renderer' : sameSource ? 'source' : undefined;
     let target: WorkerOutputTarget;
     if (early?.kind === 'canvas') {
       target = { kind: 'canvas', canvas: this.adoptCanvas(early.canvas), early: early.events };
