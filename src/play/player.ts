@@ -229,6 +229,12 @@ export class Player extends EventTarget {
   private canvasSink: CanvasSink | undefined;
   private readonly opened: Promise<void>;
   private readonly openMediaSource: () => void;
+  /**
+   * MSE waits for the renderer's choice: the <video> plays the early renderer's track, and a
+   * MediaSource given to it (its `src`) would reset it (the media element load algorithm), freezing
+   * the picture the page's first script started.
+   */
+  private mseDeferred = false;
   private chain: Promise<void>;
   private configured = false;
   /** The transmuxer options, for a fresh transmuxer after a file seek. */
@@ -345,7 +351,9 @@ export class Player extends EventTarget {
     };
     // The connection goes first: it is in flight while the media element sets up its pipeline.
     this.source.start(sink);
-    this.openMediaSource();
+    if (this.rendersInWorker === 'track' && this.worker.earlyRenderer?.kind === 'track') {
+      this.mseDeferred = true;
+    } else this.openMediaSource();
   }
 
   /** The canvas the WebCodecs renderer paints (undefined while the <video> shows the stream). */
@@ -492,6 +500,10 @@ export class Player extends EventTarget {
     }
     // The <video> plays through MSE, or is replaced by a canvas.
     this.releaseEarlyOutput();
+    if (this.mseDeferred) {
+      this.mseDeferred = false;
+      this.openMediaSource();
+    }
     if (!live || choice === 'mse') return;
     if (choice === 'auto') return;
     if (!hasWebCodecs()) {

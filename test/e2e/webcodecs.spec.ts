@@ -488,6 +488,31 @@ test('webcodecs from the worker: an HTTP URL that is a file (Content-Length) is 
   expect(await page.evaluate(() => document.querySelector('video')?.srcObject ?? null)).toBeNull();
 });
 
+/** Counts the media element load algorithm's runs on the page's <video>s (events that do not bubble). */
+async function countVideoResets(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const counts = { loadstart: 0, emptied: 0 };
+    (window as unknown as { __videoResets: typeof counts }).__videoResets = counts;
+    for (const type of ['loadstart', 'emptied'] as const) {
+      document.addEventListener(
+        type,
+        (event) => {
+          if (event.target instanceof HTMLVideoElement) counts[type]++;
+        },
+        { capture: true },
+      );
+    }
+  });
+}
+
+function videoResets(page: Page): Promise<{ loadstart: number; emptied: number }> {
+  return page.evaluate(
+    () =>
+      (window as unknown as { __videoResets: { loadstart: number; emptied: number } })
+        .__videoResets,
+  );
+}
+
 for (const transport of ['http', 'ws'] as const) {
   test(`webcodecs from the worker, live ${transport}: the page's first script opens the stream while the bundle loads, and the player takes that connection over`, async ({
     page,
@@ -497,12 +522,16 @@ for (const transport of ['http', 'ws'] as const) {
     const src = transport === 'http' ? server.httpUrl : server.wsUrl;
     await countPageSockets(page);
     await countPageFetches(page, src);
+    await countVideoResets(page);
     await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
     await expectPaintedAdvance(page, 30);
     const state = await debug(page);
     expect(state.errors).toEqual([]);
     expect(state.state).toBe('playing');
     expect(state.stats?.early).toBe('renderer');
+    // The <video> played the early track from the first frame and was never reset (a MediaSource
+    // given to it runs the load algorithm: `emptied`, and the picture froze while the bundle started).
+    expect(await videoResets(page)).toEqual({ loadstart: 1, emptied: 0 });
     // One connection in all: the one the worker opened before the player existed.
     expect(server.connections).toBe(1);
     expect(await pageSockets(page)).toBe(0);
