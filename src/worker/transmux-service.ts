@@ -86,9 +86,10 @@ export class TransmuxService {
         return [];
       case 'frame-end': {
         if (!this.frameEnds.allowed) return [];
-        const start = performance.now();
-        const outputs = this.transmuxer.endIfFrameWhole();
-        this.frameEnds.spent(start, performance.now());
+        const now = (): number => performance.now();
+        const start = now();
+        const outputs = this.transmuxer.endIfFrameWhole(now);
+        this.frameEnds.spent(start, now());
         return this.remember(outputs);
       }
       case 'push':
