@@ -88,7 +88,9 @@ export class TransmuxService {
         if (!this.frameEnds.allowed) return [];
         const now = (): number => performance.now();
         const start = now();
-        const outputs = this.transmuxer.endIfFrameWhole(now);
+        const outputs = this.transmuxer.endIfFrameWhole((frameMs) =>
+          this.frameEnds.deadline(now, frameMs),
+        );
         this.frameEnds.spent(start, now());
         return this.remember(outputs);
       }
