@@ -414,7 +414,7 @@ export function analyse(painted, sends, { fps, windowMs, lateMs, calibration, lo
 }
 
 /** Pairs of barcode and media time from our page's snapshots, for attributeWorkerPaints. */
-async function workerCalibration(page, count = 3) {
+export async function workerCalibration(page, count = 3) {
   const pairs = [];
   for (let i = 0; i < count; i++) {
     const pair = await page
