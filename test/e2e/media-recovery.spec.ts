@@ -1,7 +1,8 @@
 // A decode error does not end playback: the player rebuilds what failed (a new MediaSource for MSE, a
 // new VideoDecoder for WebCodecs) and resumes at a keyframe, as hls.js recovers a media error; an error
 // that keeps coming back ends the session after three recoveries. The fault is real to the browser
-// (./support/damage.ts), injected by a script the page runs first. The other engines:
+// (./support/damage.ts), injected by a script the page runs first (or, for the transmuxer worker's own
+// decoder, into the worker as it starts). The other engines:
 // engines/damaged-frame.spec.ts.
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -119,5 +120,38 @@ test("live (WebCodecs on the page's canvas): a decoder error is recovered from a
   const state = await debug(page);
   expect(await faults(page)).toBe(1);
   expect(state.errors).toEqual([]);
+  expect(state.stats?.renderer?.recovered).toBe(1);
+});
+
+test('live (WebCodecs from the worker, the default): a decoder error in the worker is recovered from at the next keyframe', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P01, fps: 30, loop: true, seed: 31 });
+  // The worker's own VideoDecoder gets the fault, patched in as the worker starts (the page's first
+  // script creates it): the 30th delta frame, a second into the stream.
+  const patched: Promise<unknown>[] = [];
+  page.on('worker', (worker) => {
+    const fault: Fault = { target: 'decode', from: 30, count: 1 };
+    patched.push(worker.evaluate(damageMedia, fault));
+  });
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await expect
+    .poll(async () => (await debug(page)).warnings.map((w) => w.code), { timeout: 20_000 })
+    .toContain('DECODER_RECOVERED');
+  const painted = async (): Promise<number> => (await debug(page)).stats?.renderer?.painted ?? 0;
+  const before = await painted();
+  await expect.poll(painted, { timeout: 15_000 }).toBeGreaterThan(before + 30);
+  await Promise.all(patched);
+  const damaged = await Promise.all(
+    page
+      .workers()
+      .map((w) => w.evaluate(() => (globalThis as unknown as { __faults?: number }).__faults ?? 0)),
+  );
+  expect(damaged.reduce((a, b) => a + b, 0)).toBe(1);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.state).toBe('playing');
+  expect(state.stats?.renderer?.kind).toBe('webcodecs');
   expect(state.stats?.renderer?.recovered).toBe(1);
 });

@@ -1,8 +1,8 @@
 // Damaged media, real to the browser: one MSE media append or one WebCodecs delta chunk gets its first
 // NAL unit's 4-byte length set past the sample's end, which the browser's demuxer or decoder rejects.
 // `damageMedia` runs in the page (Playwright's addInitScript, or an engine session's evaluate once the
-// player runs): it patches SourceBuffer.prototype.appendBuffer or VideoDecoder.prototype.decode, and
-// counts what it damaged in `window.__faults`. Self-contained: page functions are sent as source text.
+// player runs) or in a worker (Playwright's worker.evaluate): it patches SourceBuffer.prototype.appendBuffer
+// or VideoDecoder.prototype.decode, and counts what it damaged in `globalThis.__faults`. Self-contained: page functions are sent as source text.
 
 export interface Fault {
   /** What is damaged: MSE's media appends (`moof` first) or WebCodecs' delta chunks. */
@@ -14,7 +14,8 @@ export interface Fault {
 }
 
 export function damageMedia({ target, from, count }: Fault): boolean {
-  const w = window as unknown as { __faults: number };
+  // A page's window, or a worker's scope (the transmuxer worker's own decoder).
+  const w = globalThis as unknown as { __faults: number };
   w.__faults = 0;
   let seen = 0;
   const hit = (): boolean => {
