@@ -33,6 +33,16 @@ async function injectFault(page: Page, fault: Fault): Promise<void> {
 const faults = (page: Page): Promise<number> =>
   page.evaluate(() => (window as unknown as { __faults: number }).__faults);
 
+/** The WebCodecs renderer warns DECODER_RECOVERED, then paints a second more of the stream. */
+async function expectDecoderRecovered(page: Page): Promise<void> {
+  await expect
+    .poll(async () => (await debug(page)).warnings.map((w) => w.code), { timeout: 20_000 })
+    .toContain('DECODER_RECOVERED');
+  const painted = async (): Promise<number> => (await debug(page)).stats?.renderer?.painted ?? 0;
+  const before = await painted();
+  await expect.poll(painted, { timeout: 15_000 }).toBeGreaterThan(before + 30);
+}
+
 async function playFile(page: Page, appUrl: string): Promise<void> {
   await page.goto(`${appUrl}?rate=2`);
   const buffer = await fileStream();
@@ -111,12 +121,7 @@ test("live (WebCodecs on the page's canvas): a decoder error is recovered from a
   await page.goto(
     `${appUrl}?renderer=webcodecs-canvas&src=${encodeURIComponent(server.wsFramedUrl)}`,
   );
-  await expect
-    .poll(async () => (await debug(page)).warnings.map((w) => w.code), { timeout: 20_000 })
-    .toContain('DECODER_RECOVERED');
-  const painted = async (): Promise<number> => (await debug(page)).stats?.renderer?.painted ?? 0;
-  const before = await painted();
-  await expect.poll(painted, { timeout: 15_000 }).toBeGreaterThan(before + 30);
+  await expectDecoderRecovered(page);
   const state = await debug(page);
   expect(await faults(page)).toBe(1);
   expect(state.errors).toEqual([]);
@@ -136,12 +141,7 @@ test('live (WebCodecs from the worker, the default): a decoder error in the work
     patched.push(worker.evaluate(damageMedia, fault));
   });
   await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}`);
-  await expect
-    .poll(async () => (await debug(page)).warnings.map((w) => w.code), { timeout: 20_000 })
-    .toContain('DECODER_RECOVERED');
-  const painted = async (): Promise<number> => (await debug(page)).stats?.renderer?.painted ?? 0;
-  const before = await painted();
-  await expect.poll(painted, { timeout: 15_000 }).toBeGreaterThan(before + 30);
+  await expectDecoderRecovered(page);
   await Promise.all(patched);
   const damaged = await Promise.all(
     page
