@@ -564,9 +564,8 @@ for (const transport of ['http', 'ws'] as const) {
     expect(state.stats?.early).toBe('source');
     expect(server.connections).toBe(1);
     // Its transmuxer saw the connection's bytes from the first (the early session had used them):
-    // every frame sent, but the one or two on the way, and one whose walk outlasted the frame interval
-    // on a loaded machine (it ends at the next frame's start code).
-    expect(state.stats?.framesMuxed).toBeGreaterThanOrEqual(sentBefore - 3);
+    // every frame sent, but the one or two on the way.
+    expect(state.stats?.framesMuxed).toBeGreaterThanOrEqual(sentBefore - 2);
   });
 }
 
