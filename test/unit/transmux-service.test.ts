@@ -21,13 +21,7 @@ const frames = (outs: readonly TransmuxerOutput[]): number =>
   outs.reduce((n, o) => n + (o.type === 'media' ? o.frames : 0), 0);
 
 describe('TransmuxService frame-end', () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
-
   it('gives each whole frame of a paused live stream at once, and nothing inside a frame', async () => {
-    // Walks taking no time (a loaded machine's cold walk may outlast the frame interval: below).
-    vi.spyOn(performance, 'now').mockReturnValue(0);
     const data = readFixture('p01_pi_baseline_vga30_inline.h264');
     const reader = new AccessUnitReader();
     const aus = [...reader.push(data), ...reader.flush()];
