@@ -3,7 +3,7 @@ import { AccessUnitAssembler, type LastPicture, type Picture } from './h264/acce
 import { AnnexBSplitter } from './h264/annexb.js';
 import { NalType } from './h264/nal.js';
 import { ParameterSets, type StoredPps, type StoredSps } from './h264/parameter-sets.js';
-import { type WalkDeadline, endsFrame, judgeLastPicture } from './h264/truncation.js';
+import { endsFrame, judgeLastPicture } from './h264/truncation.js';
 import type { PictureType } from './types.js';
 
 /**
@@ -161,11 +161,11 @@ export class AccessUnitReader {
    * slice of a whole frame (`endsFrame`: it parses whole up to the picture's last macroblock), its access
    * unit ends here, as a transport that proves access-unit ends would say, instead of when the next
    * frame's start code arrives. Walks that slice's data once: call it when no more bytes are at hand.
-   * `deadline` bounds the walk to a frame interval (`FrameEndBudget.deadline`; the SPS's VUI rate).
+   * `stop` bounds the walk (see `walkSliceData`): a walk it ends judges nothing.
    */
-  endIfFrameWhole(deadline?: WalkDeadline): RawAccessUnit[] {
+  endIfFrameWhole(stop?: () => boolean): RawAccessUnit[] {
     const unit = this.splitter.peekUnit();
-    if (!unit || !endsFrame(unit, this.sets, deadline && { deadline })) return [];
+    if (!unit || !endsFrame(unit, this.sets, stop)) return [];
     return this.push(EMPTY, true);
   }
 

@@ -1,9 +1,24 @@
 /** No input for this long (ms): a live source has paused between two frames (or inside one). */
 export const FRAME_END_PAUSE_MS = 2;
 
-/** Walks whose spacing gives the source's pacing (FrameEndBudget.pacingMs), and the fewest that do. */
-const PACING_WALKS = 9;
-const PACING_MIN = 3;
+/**
+ * The `stop` of a walk started at `start` (ms on `now`'s clock): past one frame interval. By then a
+ * live source's next frame has come, and its start code ends the frame as soon: a longer walk only
+ * delays it, and every frame behind it. The first walks of a stream are the slowest, before the JIT
+ * has compiled the walker: a 1080p High keyframe took 41-100 ms on its first walk in Chromium's
+ * worker, and 108 ms in Node against 6 ms from the fifth walk on. Undefined (no bound) when the
+ * interval is not known: frames may come far apart (a 5 fps camera), and the rate of arrivals is no
+ * guide (a joining burst).
+ */
+export function walkDeadline(
+  start: number,
+  frameMs: number | undefined,
+  now: () => number,
+): (() => boolean) | undefined {
+  if (frameMs === undefined) return undefined;
+  const limit = start + frameMs;
+  return () => now() > limit;
+}
 
 /**
  * What the early end of live frames (`endIfFrameWhole`) may cost. It walks the slice data of each
@@ -20,9 +35,6 @@ export class FrameEndBudget {
   lastShare = 0;
   private windowStart: number | undefined;
   private walkingMs = 0;
-  /** When the last walk started, and the times between the last walks' starts (ms). */
-  private lastStart: number | undefined;
-  private readonly gaps: number[] = [];
 
   constructor(
     /** Share of one core the walks may take. */
@@ -35,41 +47,9 @@ export class FrameEndBudget {
     return this.stopped === undefined;
   }
 
-  /**
-   * How often the source pauses, a frame's walk each (ms): the median of the last PACING_WALKS times
-   * between walks, once PACING_MIN of them are known.
-   */
-  get pacingMs(): number | undefined {
-    if (this.gaps.length < PACING_MIN) return undefined;
-    const sorted = [...this.gaps].sort((a, b) => a - b);
-    return sorted[sorted.length >> 1];
-  }
-
-  /**
-   * The `stop` of a walk starting now: past one frame interval, when a live source's next frame has
-   * come and its start code ends the frame as soon, so a longer walk only delays it and every frame
-   * behind it. The interval is the longer of the stream's declared one (`declaredMs`: its VUI timing
-   * or an fps option) and the pacing of the pauses (a camera slower than it declares, in low light);
-   * undefined (no bound) while neither is known, as a rate assumed or read off the arrivals (a
-   * joining burst) says nothing of when the next frame comes. The first walks of a stream are the
-   * slowest, before the JIT has compiled the walker: a 1080p High keyframe's first walk took 41-100
-   * ms in Chromium's worker, and 108 ms in Node against 6 ms from the fifth on.
-   */
-  deadline(now: () => number, declaredMs: number | undefined): (() => boolean) | undefined {
-    const pacing = this.pacingMs;
-    if (declaredMs === undefined && pacing === undefined) return undefined;
-    const limit = now() + Math.max(declaredMs ?? 0, pacing ?? 0);
-    return () => now() > limit;
-  }
-
   /** A walk ran from `start` to `end` (ms, one clock). */
   spent(start: number, end: number): void {
     if (this.stopped !== undefined) return;
-    if (this.lastStart !== undefined) {
-      this.gaps.push(start - this.lastStart);
-      if (this.gaps.length > PACING_WALKS) this.gaps.shift();
-    }
-    this.lastStart = start;
     this.windowStart ??= start;
     this.walkingMs += end - start;
     const span = end - this.windowStart;

@@ -88,9 +88,7 @@ export class TransmuxService {
         if (!this.frameEnds.allowed) return [];
         const now = (): number => performance.now();
         const start = now();
-        const outputs = this.transmuxer.endIfFrameWhole((frameMs) =>
-          this.frameEnds.deadline(now, frameMs),
-        );
+        const outputs = this.transmuxer.endIfFrameWhole(now);
         this.frameEnds.spent(start, now());
         return this.remember(outputs);
       }

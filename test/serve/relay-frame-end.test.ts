@@ -98,24 +98,6 @@ it('a source paused inside a frame: nothing ends until the frame is whole', asyn
   expect(v.aus.length).toBe(2);
 });
 
-it('a walk that outlasts a frame interval ends nothing early: the next start code ends the frame', async () => {
-  const data = readFixture('p04_high_bf3_1080p30.h264');
-  const reader = new AccessUnitReader();
-  const [first, second] = [...reader.push(data), ...reader.flush()];
-  // A slow walk: the relay's clock moves 1 ms each time it is read; the stream declares 30 fps (VUI),
-  // and its 8160 macroblocks ask the clock 510 times.
-  let clock = 0;
-  const relay = new Relay({ now: () => clock++ });
-  const v = viewers();
-  relay.addViewer(v.au);
-  relay.push(data.subarray(0, first!.size));
-  await pause();
-  expect(v.aus.length).toBe(0);
-  relay.push(data.subarray(first!.size, second!.offset + second!.size));
-  expect(v.aus.length).toBe(1);
-  expect(relay.stats().earlyFrameEnds.count).toBe(0);
-});
-
 describe('FrameEndBudget', () => {
   /** Walks of `walkMs` every `everyMs` from `t`, for `seconds`; returns the time after them. */
   function walks(

@@ -5,7 +5,7 @@
 // random points (it must change nothing: the same access units, byte for byte).
 import { describe, expect, it } from 'vitest';
 import { AccessUnitReader, type RawAccessUnit } from '../../src/core/access-unit-reader.js';
-import { FrameEndBudget, Transmuxer, type TransmuxerOutput } from '../../src/core/index.js';
+import { Transmuxer, walkDeadline, type TransmuxerOutput } from '../../src/core/index.js';
 import { STOP_CHECK_MBS } from '../../src/core/h264/slice-data.js';
 import { prng } from '../e2e/support/stream-server.mjs';
 import { allFixtures, readFixture } from '../helpers/fixtures.js';
@@ -121,54 +121,26 @@ describe('Transmuxer.endIfFrameWhole', () => {
 });
 
 describe('a walk bounded in time', () => {
-  it('FrameEndBudget.deadline: one declared frame interval from now; no bound without one', () => {
+  it('walkDeadline: over once a frame interval has passed since the start; no bound without one', () => {
     let now = 100;
-    const clock = (): number => now;
-    const budget = new FrameEndBudget();
-    const stop = budget.deadline(clock, 40);
+    const stop = walkDeadline(100, 40, () => now);
     now = 140;
     expect(stop?.()).toBe(false);
     now = 140.5;
     expect(stop?.()).toBe(true);
-    expect(budget.deadline(clock, undefined)).toBeUndefined();
+    expect(walkDeadline(100, undefined, () => now)).toBeUndefined();
   });
 
-  it("FrameEndBudget.deadline: the pauses' pacing when the source is slower than it declares", () => {
-    const budget = new FrameEndBudget();
-    // A camera declaring 30 fps that sends 10 (low light): a walk every 100 ms.
-    for (let t = 0; t <= 300; t += 100) budget.spent(t, t + 5);
-    expect(budget.pacingMs).toBe(100);
-    let now = 1000;
-    const stop = budget.deadline(() => now, 1000 / 30);
-    now = 1099;
-    expect(stop?.()).toBe(false);
-    now = 1101;
-    expect(stop?.()).toBe(true);
-    // Known pacing bounds a stream that declares no rate; a declared rate slower than it wins.
-    expect(budget.deadline(() => now, undefined)).toBeDefined();
-    const slow = budget.deadline(() => now, 200);
-    now = 1101 + 150;
-    expect(slow?.()).toBe(false);
-  });
-
-  it('a walk past its deadline judges nothing; the frame then ends at the next start code', () => {
+  it('a walk that `stop` ends judges nothing; the frame then ends at the next start code', () => {
     const data = readFixture('p04_high_bf3_1080p30.h264');
     const [first, second] = reference(data);
     let checks = 0;
-    const asked: (number | undefined)[] = [];
-    const stopAfter =
-      (n: number) =>
-      (frameMs: number | undefined): (() => boolean) => {
-        asked.push(frameMs);
-        return () => ++checks > n;
-      };
+    const stopAfter = (n: number) => () => ++checks > n;
 
     const reader = new AccessUnitReader();
     expect(reader.push(data.subarray(0, first!.size))).toEqual([]);
     expect(reader.endIfFrameWhole(stopAfter(10))).toEqual([]);
-    // Given the interval the SPS's VUI declares; asked every STOP_CHECK_MBS macroblocks, up to the
-    // check that said stop.
-    expect(asked).toEqual([1000 / 30]);
+    // Asked every STOP_CHECK_MBS macroblocks, up to the one that said stop.
     expect(checks).toBe(11);
     expect(spans(reader.push(data.subarray(first!.size, second!.offset + second!.size)))).toEqual(
       spans([first!]),

@@ -217,7 +217,7 @@ export class Relay {
     const budget = this.frameEnds;
     if (!budget?.allowed) return;
     const t = this.now();
-    const aus = this.reader.endIfFrameWhole((frameMs) => budget.deadline(this.now, frameMs));
+    const aus = this.reader.endIfFrameWhole();
     budget.spent(t, this.now());
     if (budget.stopped)
       this.log(`frames now end at the next start code (a frame later): ${budget.stopped}`);

@@ -3,8 +3,7 @@ import { nalBytes } from './nal.js';
 import type { ParameterSets } from './parameter-sets.js';
 import { parseSliceHeader } from './slice.js';
 import { walkSliceData, type SliceDataParameterSets } from './slice-data.js';
-import { picSizeInMbs, type Sps } from './sps.js';
-import { MAX_FPS, MIN_FPS, rateFromVui } from './timing.js';
+import { picSizeInMbs } from './sps.js';
 import type { LastPictureVerdict } from '../types.js';
 
 /** Whether the stream's last picture is whole, and why not or why it cannot be told. */
@@ -50,15 +49,10 @@ export function judgeLastPicture(
  *   without constraint_set1 (§A.2.1, §A.2.2), where only a slice starting at macroblock 0 counts;
  * - a frame, not a field (the second field of a pair may follow);
  * - no slice groups, redundant pictures or separate colour planes (other slices may follow).
- * Slices whose data the walker does not parse are never judged whole here, nor is one whose walk ran
- * past `bound`'s deadline (../frame-end-budget.ts: a walk that outlasts a frame interval gains
- * nothing), given the declared frame rate: `bound.fps`, else the SPS's VUI timing.
+ * Slices whose data the walker does not parse are never judged whole here, nor is one whose walk `stop`
+ * ended (../frame-end-budget.ts: a walk that outlasts a frame interval gains nothing).
  */
-export function endsFrame(
-  nal: Uint8Array,
-  sets: ParameterSets,
-  bound?: { readonly deadline: WalkDeadline; readonly fps?: number | undefined },
-): boolean {
+export function endsFrame(nal: Uint8Array, sets: ParameterSets, stop?: () => boolean): boolean {
   const type = (nal[0] ?? 0) & 0x1f;
   if (type !== 1 && type !== 5) return false;
   let header;
@@ -73,25 +67,9 @@ export function endsFrame(
   if (pps.numSliceGroups > 1 || pps.redundantPicCntPresent) return false;
   const anyOrder = sps.profileIdc === 66 && (sps.constraintFlags & 0x40) === 0;
   if (anyOrder && header.firstMbInSlice !== 0) return false;
-  const fps = bound?.fps ?? vuiFps(sps);
-  const walked = walkSliceData(nal, sets, {
-    stop: bound?.deadline(fps === undefined ? undefined : 1000 / fps),
-  });
+  const walked = walkSliceData(nal, sets, { stop });
   if (walked.status !== 'complete') return false;
   // first_mb_in_slice counts macroblock pairs in an MBAFF frame (§7.4.3), as `macroblocks` counts each.
   const firstAddr = header.firstMbInSlice * (sps.mbAdaptiveFrameField ? 2 : 1);
   return firstAddr + walked.macroblocks === picSizeInMbs(sps);
-}
-
-/**
- * The `stop` of a walk that may take one frame interval (`frameMs`, undefined when the rate is not
- * declared): `FrameEndBudget.deadline` on the caller's clock.
- */
-export type WalkDeadline = (frameMs: number | undefined) => (() => boolean) | undefined;
-
-/** The frame rate the SPS's VUI timing declares, when plausible (§E.2.1). */
-function vuiFps(sps: Sps): number | undefined {
-  const rate = rateFromVui(sps);
-  const fps = rate && rate.num / rate.den;
-  return fps !== undefined && fps >= MIN_FPS && fps <= MAX_FPS ? fps : undefined;
 }
