@@ -161,11 +161,10 @@ export class AccessUnitReader {
    * slice of a whole frame (`endsFrame`: it parses whole up to the picture's last macroblock), its access
    * unit ends here, as a transport that proves access-unit ends would say, instead of when the next
    * frame's start code arrives. Walks that slice's data once: call it when no more bytes are at hand.
-   * `stop` bounds the walk (see `walkSliceData`): a walk it ends judges nothing.
    */
-  endIfFrameWhole(stop?: () => boolean): RawAccessUnit[] {
+  endIfFrameWhole(): RawAccessUnit[] {
     const unit = this.splitter.peekUnit();
-    if (!unit || !endsFrame(unit, this.sets, stop)) return [];
+    if (!unit || !endsFrame(unit, this.sets)) return [];
     return this.push(EMPTY, true);
   }
 

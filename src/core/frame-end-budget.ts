@@ -2,25 +2,6 @@
 export const FRAME_END_PAUSE_MS = 2;
 
 /**
- * The `stop` of a walk started at `start` (ms on `now`'s clock): past one frame interval. By then a
- * live source's next frame has come, and its start code ends the frame as soon: a longer walk only
- * delays it, and every frame behind it. The first walks of a stream are the slowest, before the JIT
- * has compiled the walker: a 1080p High keyframe took 41-100 ms on its first walk in Chromium's
- * worker, and 108 ms in Node against 6 ms from the fifth walk on. Undefined (no bound) when the
- * interval is not known: frames may come far apart (a 5 fps camera), and the rate of arrivals is no
- * guide (a joining burst).
- */
-export function walkDeadline(
-  start: number,
-  frameMs: number | undefined,
-  now: () => number,
-): (() => boolean) | undefined {
-  if (frameMs === undefined) return undefined;
-  const limit = start + frameMs;
-  return () => now() > limit;
-}
-
-/**
  * What the early end of live frames (`endIfFrameWhole`) may cost. It walks the slice data of each
  * frame's last slice: about 2 ms for a 640x480 frame and 11 ms for a 1080p CABAC one on a desktop core,
  * several times that on a Raspberry Pi. A frame one interval sooner is worth that while the walks take

@@ -44,6 +44,6 @@ export { BitReader, unescapeRbsp } from './bytes/bit-reader.js';
 /** @internal */
 export { concatBytes } from './bytes/concat.js';
 /** @internal */
-export { FRAME_END_PAUSE_MS, FrameEndBudget, walkDeadline } from './frame-end-budget.js';
+export { FRAME_END_PAUSE_MS, FrameEndBudget } from './frame-end-budget.js';
 /** @internal */
 export { samplePayloads, keepFirstSamples, mediaSegmentParts } from './mp4/fragment.js';

@@ -9,8 +9,6 @@ import { earlierFramesHeld, pruneUnavailableUnrefs } from './h264/recovery-marki
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { ReorderMeter } from './h264/reorder.js';
 import { endsFrame, judgeLastPicture } from './h264/truncation.js';
-import { parseSliceHeader } from './h264/slice.js';
-import { walkDeadline } from './frame-end-budget.js';
 import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
 import {
   MAX_FPS,
@@ -269,38 +267,13 @@ export class Transmuxer {
    * of a whole frame (it parses whole up to the picture's last macroblock), the frame ends here, as with
    * `endOfAccessUnit`, instead of when the next frame's start code arrives a frame interval later. Walks
    * that slice's data once (a few ms a frame): call it when no more bytes are at hand. Returns what
-   * `push` would. With a clock (`now`, ms), a walk that outlasts a declared frame interval judges
-   * nothing (`walkDeadline`): the next start code then ends the frame.
+   * `push` would.
    */
-  endIfFrameWhole(now?: () => number): TransmuxerOutput[] {
+  endIfFrameWhole(): TransmuxerOutput[] {
     if (this.failed) throw this.failed;
     const unit = this.splitter.peekUnit();
-    if (!unit) return [];
-    const stop = now && walkDeadline(now(), this.declaredFrameMs(unit), now);
-    if (!endsFrame(unit, this.sets, stop)) return [];
+    if (!unit || !endsFrame(unit, this.sets)) return [];
     return this.push(new Uint8Array(0), { endOfAccessUnit: true });
-  }
-
-  /**
-   * One frame interval (ms) when the stream's rate is declared (the fps option, or the VUI timing of
-   * `slice`'s SPS), else undefined: an assumed rate says nothing of how often frames come.
-   */
-  private declaredFrameMs(slice: Uint8Array): number | undefined {
-    const timing = this.timing;
-    if (timing) {
-      return timing.source === 'default'
-        ? undefined
-        : (1000 * timing.frameDuration) / timing.timescale;
-    }
-    if (this.options.fps !== undefined) return 1000 / this.options.fps;
-    try {
-      const sps = this.sets.sps(parseSliceHeader(slice, this.sets, false).spsId);
-      const rate = sps && rateFromVui(sps);
-      const fps = rate && rate.num / rate.den;
-      return fps !== undefined && fps >= MIN_FPS && fps <= MAX_FPS ? 1000 / fps : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   /**

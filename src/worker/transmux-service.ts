@@ -86,10 +86,9 @@ export class TransmuxService {
         return [];
       case 'frame-end': {
         if (!this.frameEnds.allowed) return [];
-        const now = (): number => performance.now();
-        const start = now();
-        const outputs = this.transmuxer.endIfFrameWhole(now);
-        this.frameEnds.spent(start, now());
+        const start = performance.now();
+        const outputs = this.transmuxer.endIfFrameWhole();
+        this.frameEnds.spent(start, performance.now());
         return this.remember(outputs);
       }
       case 'push':

@@ -5,8 +5,7 @@
 // random points (it must change nothing: the same access units, byte for byte).
 import { describe, expect, it } from 'vitest';
 import { AccessUnitReader, type RawAccessUnit } from '../../src/core/access-unit-reader.js';
-import { Transmuxer, walkDeadline, type TransmuxerOutput } from '../../src/core/index.js';
-import { STOP_CHECK_MBS } from '../../src/core/h264/slice-data.js';
+import { Transmuxer, type TransmuxerOutput } from '../../src/core/index.js';
 import { prng } from '../e2e/support/stream-server.mjs';
 import { allFixtures, readFixture } from '../helpers/fixtures.js';
 
@@ -118,39 +117,4 @@ describe('Transmuxer.endIfFrameWhole', () => {
       if (name.startsWith('p01') || name.startsWith('p05')) expect(lateFrames).toBe(0);
     });
   }
-});
-
-describe('a walk bounded in time', () => {
-  it('walkDeadline: over once a frame interval has passed since the start; no bound without one', () => {
-    let now = 100;
-    const stop = walkDeadline(100, 40, () => now);
-    now = 140;
-    expect(stop?.()).toBe(false);
-    now = 140.5;
-    expect(stop?.()).toBe(true);
-    expect(walkDeadline(100, undefined, () => now)).toBeUndefined();
-  });
-
-  it('a walk that `stop` ends judges nothing; the frame then ends at the next start code', () => {
-    const data = readFixture('p04_high_bf3_1080p30.h264');
-    const [first, second] = reference(data);
-    let checks = 0;
-    const stopAfter = (n: number) => () => ++checks > n;
-
-    const reader = new AccessUnitReader();
-    expect(reader.push(data.subarray(0, first!.size))).toEqual([]);
-    expect(reader.endIfFrameWhole(stopAfter(10))).toEqual([]);
-    // Asked every STOP_CHECK_MBS macroblocks, up to the one that said stop.
-    expect(checks).toBe(11);
-    expect(spans(reader.push(data.subarray(first!.size, second!.offset + second!.size)))).toEqual(
-      spans([first!]),
-    );
-
-    // Never told to stop: the same walk ends the frame, having asked once per STOP_CHECK_MBS macroblocks.
-    checks = 0;
-    const again = new AccessUnitReader();
-    again.push(data.subarray(0, first!.size));
-    expect(spans(again.endIfFrameWhole(stopAfter(Infinity)))).toEqual(spans([first!]));
-    expect(checks).toBe(Math.ceil((1920 * 1088) / 256 / STOP_CHECK_MBS));
-  });
 });

@@ -1,7 +1,7 @@
 // The worker's service answers `frame-end` (a live byte stream paused) with the frame in progress when
 // it is whole, so the worker's own source and the page's pushes get each frame without waiting for the
 // next one's start code.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import type { TransmuxerOutput } from '../../src/core/index.js';
 import { TransmuxService } from '../../src/worker/transmux-service.js';
@@ -48,67 +48,5 @@ describe('TransmuxService frame-end', () => {
       out += await pushThenPause(data.slice(half, end));
       expect(out).toBe(i + 1);
     }
-  });
-});
-
-describe('TransmuxService frame-end on a slow walk', () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
-
-  /** Frames out of the first frame of `name`, pushed whole, then a pause, with `performance.now` ticking `msPerCall`. */
-  async function firstFrameAtPause(
-    name: string,
-    msPerCall: number,
-    /** 0: none (the rate from the stream, else assumed). */
-    fps = 30,
-  ): Promise<[number, number]> {
-    const data = readFixture(name);
-    const reader = new AccessUnitReader();
-    const [first, second] = [...reader.push(data), ...reader.flush()];
-    const service = new TransmuxService();
-    await outputs(service, {
-      type: 'configure',
-      id: 1,
-      options: { fragment: 'frame', lowLatency: true, ...(fps ? { fps } : {}) },
-    });
-    const atPause = frames(
-      await outputs(service, {
-        type: 'push',
-        id: 2,
-        data: data.slice(0, first!.size),
-        endOfAccessUnit: false,
-      }),
-    );
-    let clock = 0;
-    vi.spyOn(performance, 'now').mockImplementation(() => (clock += msPerCall));
-    const early = frames(await outputs(service, { type: 'frame-end', id: 3 }));
-    vi.restoreAllMocks();
-    // The next frame's start code ends it in any case: nothing is lost.
-    const later = frames(
-      await outputs(service, {
-        type: 'push',
-        id: 4,
-        data: data.slice(first!.size, second!.offset + second!.size),
-        endOfAccessUnit: false,
-      }),
-    );
-    return [atPause + early, atPause + early + later];
-  }
-
-  it('ends the frame when its walk takes less than a frame interval', async () => {
-    expect(await firstFrameAtPause('p01_pi_baseline_vga30_inline.h264', 0)).toEqual([1, 1]);
-  });
-
-  it('gives up a walk that outlasts a frame interval: the next start code ends the frame', async () => {
-    // A 640x480 keyframe: 1200 macroblocks, the clock asked every 16 of them; at 1 ms a call, the
-    // frame interval (33 ms at 30 fps) is over after 34 calls. (A cold first walk took 27-43 ms in
-    // Chromium's worker; one of a 1080p CABAC keyframe, 108 ms in Node.)
-    expect(await firstFrameAtPause('p01_pi_baseline_vga30_inline.h264', 1)).toEqual([0, 1]);
-  });
-
-  it('does not bound the walk where the frame rate is not declared (frames may come far apart)', async () => {
-    // No VUI timing and no fps option: 30 fps is only assumed.
-    expect(await firstFrameAtPause('p02_pi_baseline_vga30_notiming.h264', 1, 0)).toEqual([1, 1]);
   });
 });

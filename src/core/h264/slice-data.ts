@@ -59,15 +59,7 @@ export interface SliceDataParameterSets {
 
 export interface WalkOptions {
   onMacroblock?: (info: MacroblockInfo) => void;
-  /**
-   * Asked every STOP_CHECK_MBS macroblocks: true ends the walk as 'unsupported' (it could not judge the
-   * slice in the time it had). A caller that only gains while the walk is short bounds it this way.
-   */
-  stop?: (() => boolean) | undefined;
 }
-
-/** Macroblocks between two `stop` checks (a 1080p frame has 8160). */
-export const STOP_CHECK_MBS = 16;
 
 /** The bits ran out before the slice ended. */
 class OutOfBits extends Error {}
@@ -75,8 +67,6 @@ const PAST_THE_END = 'read past the end of the slice data';
 /** A syntax element out of its range: the data is not a valid slice (damaged). */
 class BadSyntax extends Error {}
 class Unsupported extends Error {}
-/** `stop` said so. */
-class Stopped extends Unsupported {}
 
 // Per-macroblock flags.
 const AVAIL = 1; // decoded in this slice
@@ -238,7 +228,6 @@ class Walker {
   private nyW = 0;
   private prevQpDeltaNonZero = false;
   private readonly onMacroblock: ((info: MacroblockInfo) => void) | undefined;
-  private readonly stop: (() => boolean) | undefined;
   count = 0;
 
   /** `rbsp`: `length` bytes of RBSP and at least 2 bytes of zero padding. */
@@ -252,9 +241,7 @@ class Walker {
     transform8x8Mode: boolean,
     direct8x8Inference: boolean,
     onMacroblock: ((info: MacroblockInfo) => void) | undefined,
-    stop: (() => boolean) | undefined,
   ) {
-    this.stop = stop;
     this.cabac = pps.entropyCodingModeFlag;
     this.fieldPic = header.fieldPic;
     this.mbaff = sps.mbAdaptiveFrameField && !header.fieldPic;
@@ -566,9 +553,6 @@ class Walker {
   /** Starts macroblock `addr` (clears its state; infers the pair's field flag at the top of an MBAFF pair). */
   private startMb(addr: number): void {
     if (addr >= this.picSize) throw new BadSyntax('slice runs past the end of the picture');
-    if (addr % STOP_CHECK_MBS === 0 && this.stop?.()) {
-      throw new Stopped(`stopped at macroblock ${addr}: out of time`);
-    }
     this.curr = addr;
     let field = this.fieldPic;
     if (!this.mbaff) {
@@ -1711,7 +1695,6 @@ export function walkSliceData(
       pps.transform8x8Mode,
       sps.direct8x8Inference,
       options.onMacroblock,
-      options.stop,
     );
     walker.run(header);
     return walker.finish(firstMb);

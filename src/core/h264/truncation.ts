@@ -49,10 +49,9 @@ export function judgeLastPicture(
  *   without constraint_set1 (§A.2.1, §A.2.2), where only a slice starting at macroblock 0 counts;
  * - a frame, not a field (the second field of a pair may follow);
  * - no slice groups, redundant pictures or separate colour planes (other slices may follow).
- * Slices whose data the walker does not parse are never judged whole here, nor is one whose walk `stop`
- * ended (../frame-end-budget.ts: a walk that outlasts a frame interval gains nothing).
+ * Slices whose data the walker does not parse are never judged whole here.
  */
-export function endsFrame(nal: Uint8Array, sets: ParameterSets, stop?: () => boolean): boolean {
+export function endsFrame(nal: Uint8Array, sets: ParameterSets): boolean {
   const type = (nal[0] ?? 0) & 0x1f;
   if (type !== 1 && type !== 5) return false;
   let header;
@@ -67,7 +66,7 @@ export function endsFrame(nal: Uint8Array, sets: ParameterSets, stop?: () => boo
   if (pps.numSliceGroups > 1 || pps.redundantPicCntPresent) return false;
   const anyOrder = sps.profileIdc === 66 && (sps.constraintFlags & 0x40) === 0;
   if (anyOrder && header.firstMbInSlice !== 0) return false;
-  const walked = walkSliceData(nal, sets, { stop });
+  const walked = walkSliceData(nal, sets);
   if (walked.status !== 'complete') return false;
   // first_mb_in_slice counts macroblock pairs in an MBAFF frame (§7.4.3), as `macroblocks` counts each.
   const firstAddr = header.firstMbInSlice * (sps.mbAdaptiveFrameField ? 2 : 1);
