@@ -1,8 +1,9 @@
 // Damaged media, real to the browser: one MSE media append or one WebCodecs delta chunk gets its first
 // NAL unit's 4-byte length set past the sample's end, which the browser's demuxer or decoder rejects.
 // `damageMedia` runs in the page (Playwright's addInitScript, or an engine session's evaluate once the
-// player runs) or in a worker (Playwright's worker.evaluate): it patches SourceBuffer.prototype.appendBuffer
-// or VideoDecoder.prototype.decode, and counts what it damaged in `globalThis.__faults`. Self-contained: page functions are sent as source text.
+// player runs) or in a worker (Playwright's worker.evaluate): it patches
+// SourceBuffer.prototype.appendBuffer or VideoDecoder.prototype.decode, and counts what it damaged in
+// `globalThis.__faults`. Self-contained: page functions are sent as source text.
 
 export interface Fault {
   /** What is damaged: MSE's media appends (`moof` first) or WebCodecs' delta chunks. */
