@@ -435,9 +435,14 @@ export async function workerCalibration(page, count = 3) {
  * `firstFrameTimeout` ms), then `seconds` more; returns what the page recorded. `prepare(page)` runs
  * before the navigation (e.g. CPU throttling through a CDP session). `stopEarly(bench, rendererKind)`:
  * called at the first frame with the kind our page reports (`stats.renderer.kind`); true ends the run
- * there (a renderer that is not available).
+ * there (a renderer that is not available). `firstOnly`: the page closes at its first frame, whose time
+ * is all that is returned (`firstFrameMs`).
  */
-export async function runPage(browser, url, { seconds, prepare, stopEarly, firstFrameTimeout }) {
+export async function runPage(
+  browser,
+  url,
+  { seconds, prepare, stopEarly, firstFrameTimeout, firstOnly = false },
+) {
   const context = await browser.createBrowserContext();
   try {
     const page = await context.newPage();
@@ -462,6 +467,10 @@ export async function runPage(browser, url, { seconds, prepare, stopEarly, first
         };
       });
       return { shown: false, pageErrors, ...state };
+    }
+    if (firstOnly) {
+      const firstFrameMs = await page.evaluate(() => window.__bench.firstFrameMs);
+      return { shown: true, pageErrors, firstFrameMs };
     }
     let bench = await page.evaluate(() => window.__bench);
     // Our built page runs its bundle (and defines its hook) after the first frame of a live stream;
