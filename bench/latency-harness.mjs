@@ -430,6 +430,9 @@ export async function workerCalibration(page, count = 3) {
   return pairs;
 }
 
+/** What the renderer-kind wait gives for a page that is not ours (see runPage). */
+const NOT_OURS = 'not ours';
+
 /**
  * Opens `url` in a fresh browser context with the probe installed, waits for the first frame (at most
  * `firstFrameTimeout` ms), then `seconds` more; returns what the page recorded. `prepare(page)` runs
@@ -477,12 +480,15 @@ export async function runPage(
     // a page that is not ours (jmuxer's) has no player section.
     const rendererKind = await page
       .waitForFunction(
+        // A page that is not ours (no player section) has none: a truthy marker (NOT_OURS, written
+        // out: the function runs in the page) ends the wait.
         () =>
           window.__h264mux?.stats?.renderer?.kind ??
-          (document.getElementById('player') ? false : ''),
+          (document.getElementById('player') ? false : 'not ours'),
         { timeout: 3000 },
       )
       .then((handle) => handle.jsonValue())
+      .then((kind) => (kind === NOT_OURS ? '' : kind))
       .catch((error) => {
         console.log(`  (the page's renderer kind was not read: ${error?.message ?? error})`);
         return undefined;
