@@ -109,6 +109,8 @@ if (early?.output?.kind === 'canvas' && video instanceof HTMLVideoElement) {
     if (track.readyState !== 'live' || video.srcObject || video.src) return;
     video.srcObject = new MediaStream([track]);
     video.play().catch(() => undefined);
+    // A frame written before the track played is lost: the worker writes its newest one again.
+    early.output.events.postMessage({ type: 'attached' });
   };
   if (document.readyState === 'complete') show();
   else window.addEventListener('load', show, { once: true });

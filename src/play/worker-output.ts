@@ -168,6 +168,9 @@ export class WorkerOutput {
     if (this.track) {
       // The early track may play already (vite.config.ts attaches it once the page has loaded).
       if (!playsTrack(video, this.track)) video.srcObject = new MediaStream([this.track]);
+      // Frames written before it played are lost: the worker writes its newest one again.
+      const attached: RendererControl = { type: 'attached' };
+      this.port.postMessage(attached);
       // Muted (the player sets it): autoplay is allowed; a refusal shows as a paused element.
       void video.play().catch(() => undefined);
     }

@@ -101,27 +101,82 @@ export class CanvasSink implements FrameSink {
  */
 export const MAX_PENDING_WRITES = 4;
 
+export interface TrackSinkOptions {
+  /**
+   * The page plays the track only later (`attach`), and until then the newest frame is kept. A track's
+   * frames reach only the sinks it has when they are written, and the built page's first script gives
+   * the early track to its `<video>` at the page's load event (vite.config.ts), which a slow
+   * stylesheet or script holds past the first frame: that frame was lost, and a camera sending a
+   * frame every 4 s showed nothing for 4 s more.
+   */
+  readonly holdUntilAttached?: boolean;
+}
+
 export class TrackSink implements FrameSink {
   readonly kind = 'track';
   dropped = 0;
   private pending = 0;
   private readonly writer: WritableStreamDefaultWriter<VideoFrame>;
   private closed = false;
+  private attached: boolean;
+  /** The newest frame, kept until a newer one follows `attach` (see TrackSinkOptions). */
+  private held: VideoFrame | undefined;
 
-  constructor(frames: WritableStream<VideoFrame>) {
+  constructor(frames: WritableStream<VideoFrame>, options: TrackSinkOptions = {}) {
     this.writer = frames.getWriter();
+    this.attached = !options.holdUntilAttached;
     // A closed track errors the stream: frames are then dropped, never thrown at the renderer.
-    this.writer.closed.catch(() => (this.closed = true));
+    this.writer.closed.catch(() => this.closeHeld());
   }
 
   show(frame: VideoFrame): void {
-    if (this.closed || this.pending >= MAX_PENDING_WRITES) {
+    if (!this.attached && !this.closed) {
+      this.held?.close();
+      this.held = frame.clone();
+    } else {
+      this.release();
+    }
+    if (this.full()) {
       this.dropped++;
       return;
     }
     // The write serializes the frame when the stream takes it, which may be after `show` returns
     // (and the renderer closes `frame`): a clone is written, and closed once taken.
-    const copy = frame.clone();
+    this.write(frame.clone());
+  }
+
+  /**
+   * The page plays the track now: the kept frame is written again (`rewrite`), and kept until a newer
+   * frame comes or `release`. The `<video>` takes a track's frames only once its media player is
+   * connected, a moment after it was given the track: a frame written at once was lost too, so the
+   * renderer writes it again a few times (../worker/track-renderer.ts).
+   */
+  attach(): void {
+    if (this.attached) return;
+    this.attached = true;
+    this.rewrite();
+  }
+
+  /** Writes the kept frame again; false once none is kept. */
+  rewrite(): boolean {
+    const held = this.held;
+    if (!held) return false;
+    if (!this.full()) this.write(held.clone());
+    return true;
+  }
+
+  /** Lets the kept frame go. */
+  release(): void {
+    this.held?.close();
+    this.held = undefined;
+  }
+
+  private full(): boolean {
+    return this.closed || this.pending >= MAX_PENDING_WRITES;
+  }
+
+  /** Writes `copy`, owned here from now on: closed once the track took it. */
+  private write(copy: VideoFrame): void {
     this.pending++;
     const done = (): void => {
       this.pending--;
@@ -135,7 +190,12 @@ export class TrackSink implements FrameSink {
 
   close(): void {
     if (this.closed) return;
-    this.closed = true;
+    this.closeHeld();
     this.writer.close().catch(() => undefined);
+  }
+
+  private closeHeld(): void {
+    this.closed = true;
+    this.release();
   }
 }

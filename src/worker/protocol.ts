@@ -175,7 +175,13 @@ export type RendererControl =
    * A PNG of the canvas output, taken in the worker: a page that reads a canvas whose control it
    * transferred waits for the worker (Firefox 153: up to 10 s when the worker is busy, measured).
    */
-  | { readonly type: 'snapshot'; readonly id: number };
+  | { readonly type: 'snapshot'; readonly id: number }
+  /**
+   * A track output is played now (the `<video>` has it as srcObject): the newest frame written before
+   * is written again, a few times until a newer one comes (./track-renderer.ts `attachTrack`,
+   * ../player/frame-sink.ts TrackSinkOptions). Sent each time the page gives the track to its `<video>`.
+   */
+  | { readonly type: 'attached' };
 
 export interface RecordOptions {
   readonly layout: Mp4Layout;

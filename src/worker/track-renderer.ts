@@ -22,6 +22,12 @@ import type { RendererControl, RendererEvent, RenderOutput, WorkerCommand } from
 type RenderCommand = Extract<WorkerCommand, { type: 'render' }>;
 
 export const STATS_INTERVAL_MS = 250;
+/**
+ * Once the page plays the track output, its kept frame is written again this often (ms), this many
+ * times, unless a newer frame comes first (../player/frame-sink.ts TrackSink `attach`).
+ */
+export const TRACK_REWRITE_MS = 50;
+export const TRACK_REWRITES = 10;
 
 /** Visibility as the page reports it over the port. */
 class ReportedVisibility implements Visibility {
@@ -45,6 +51,9 @@ export class TrackRenderer {
   private readonly port: MessagePort;
   private readonly visibility = new ReportedVisibility();
   private readonly timer: ReturnType<typeof setInterval>;
+  private rewrites: ReturnType<typeof setInterval> | undefined;
+  /** The track output's sink, which keeps its newest frame until the page plays the track. */
+  private track: TrackSink | undefined;
   /** The canvas output and its sink (for snapshots). */
   private canvas: { readonly target: OffscreenCanvas; readonly sink: CanvasSink } | undefined;
   private closed = false;
@@ -65,6 +74,7 @@ export class TrackRenderer {
     this.port.onmessage = (event: MessageEvent<RendererControl>) => {
       const control = event.data;
       if (control.type === 'visibility') this.visibility.set(control.visible);
+      else if (control.type === 'attached') this.attachTrack();
       else void this.snapshot(control.id);
     };
     this.timer = setInterval(
@@ -74,7 +84,10 @@ export class TrackRenderer {
   }
 
   private sink(output: RenderOutput): FrameSink {
-    if (output.kind === 'track') return new TrackSink(output.frames);
+    if (output.kind === 'track') {
+      this.track = new TrackSink(output.frames, { holdUntilAttached: true });
+      return this.track;
+    }
     // The page's clock differs from this worker's by their time origins: paints go as wall-clock times.
     const origin = performance.timeOrigin;
     const sink = new CanvasSink(output.canvas, systemClock, (paint) =>
@@ -102,6 +115,20 @@ export class TrackRenderer {
     this.post({ type: 'snapshot', id, png, mediaTime, width, height });
   }
 
+  /** The page plays the track output now (RendererControl `attached`). */
+  private attachTrack(): void {
+    const track = this.track;
+    if (!track || this.closed) return;
+    track.attach();
+    clearInterval(this.rewrites);
+    let left = TRACK_REWRITES;
+    this.rewrites = setInterval(() => {
+      if (track.rewrite() && --left > 0) return;
+      clearInterval(this.rewrites);
+      track.release();
+    }, TRACK_REWRITE_MS);
+  }
+
   /** The worker's outputs, before their buffers are transferred to the page. */
   feed(outputs: readonly TransmuxerOutput[]): void {
     if (this.closed) return;
@@ -115,6 +142,7 @@ export class TrackRenderer {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    clearInterval(this.rewrites);
     this.renderer.destroy();
     this.port.close();
   }

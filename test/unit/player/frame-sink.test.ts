@@ -99,6 +99,84 @@ describe('TrackSink', () => {
     expect(sink.dropped).toBe(1);
     expect(() => sink.close()).not.toThrow();
   });
+
+  describe('a track the page plays only later (holdUntilAttached)', () => {
+    const kept = (frame: FakeFrame): FakeFrame | undefined => frame.clones.find((c) => !c.closed);
+    const hold = (t: ReturnType<typeof track>): TrackSink =>
+      new TrackSink(t.stream as unknown as WritableStream<VideoFrame>, { holdUntilAttached: true });
+
+    it('writes the newest frame again once the page plays the track, until a newer one comes', async () => {
+      const t = track('auto');
+      const sink = hold(t);
+      const frames = [0, 1, 2].map((n) => new FakeFrame(n * 33_333));
+      for (const f of frames) show(sink, f);
+      await settle();
+      // Written as they came (the track had no sink yet: lost), the newest kept, the older let go.
+      expect(t.written.map((f) => f.timestamp)).toEqual([0, 33_333, 66_666]);
+      expect(frames.map(kept)).toEqual([undefined, undefined, expect.any(FakeFrame)]);
+      sink.attach();
+      expect(sink.rewrite()).toBe(true);
+      await settle();
+      expect(t.written.map((f) => f.timestamp)).toEqual([0, 33_333, 66_666, 66_666, 66_666]);
+      // A newer frame: the kept one goes; nothing more to write again; a second attach writes nothing.
+      const next = new FakeFrame(99_999);
+      show(sink, next);
+      expect(sink.rewrite()).toBe(false);
+      sink.attach();
+      await settle();
+      expect(t.written.map((f) => f.timestamp).slice(5)).toEqual([99_999]);
+      expect([...frames, next].flatMap((f) => f.clones).every((c) => c.closed)).toBe(true);
+      expect(sink.dropped).toBe(0);
+    });
+
+    it('keeps nothing once attached before any frame, and lets the kept frame go at release and at close', async () => {
+      const t = track('auto');
+      const attachedFirst = hold(t);
+      attachedFirst.attach();
+      const frame = new FakeFrame(0);
+      show(attachedFirst, frame);
+      await settle();
+      expect(attachedFirst.rewrite()).toBe(false);
+      expect(frame.clones.every((c) => c.closed)).toBe(true);
+
+      const released = hold(track('auto'));
+      const a = new FakeFrame(0);
+      show(released, a);
+      released.attach();
+      released.release();
+      await settle();
+      expect(released.rewrite()).toBe(false);
+      expect(a.clones.every((c) => c.closed)).toBe(true);
+
+      const closing = hold(track('auto'));
+      const b = new FakeFrame(0);
+      show(closing, b);
+      closing.close();
+      await settle();
+      expect(b.clones.every((c) => c.closed)).toBe(true);
+    });
+
+    it('writes the kept frame again only while the track takes writes', async () => {
+      const t = track('manual');
+      const sink = hold(t);
+      const frames = Array.from({ length: MAX_PENDING_WRITES }, (_, n) => new FakeFrame(n));
+      for (const f of frames) show(sink, f);
+      sink.attach();
+      // Full: not written now, still kept for the next try.
+      expect(sink.rewrite()).toBe(true);
+      for (let i = 0; i < MAX_PENDING_WRITES; i++) {
+        t.release();
+        await settle();
+      }
+      expect(sink.rewrite()).toBe(true);
+      t.release();
+      await settle();
+      expect(t.written.map((f) => f.timestamp)).toEqual([0, 1, 2, 3, 3]);
+      expect(sink.dropped).toBe(0);
+      sink.release();
+      expect(frames.flatMap((f) => f.clones).every((c) => c.closed)).toBe(true);
+    });
+  });
 });
 
 /** A canvas (a page's or an OffscreenCanvas) that records its context's draws. */
