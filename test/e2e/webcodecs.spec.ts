@@ -576,7 +576,7 @@ test("webcodecs from the worker: a first frame decoded before the page's load ev
   // A camera sending a frame every 4 s, and a page whose stylesheet comes 1.5 s late: the worker
   // writes the first frame to the early track long before the page gives that track to its <video>
   // (at the load event, vite.config.ts). Frames written to a track nobody plays are lost: the
-  // picture came only with the next frame, 2.5 s after the load event.
+  // picture came only with the camera's next frame, seconds after the load event.
   server = await startStreamServer({ file: P01, fps: 0.25, clock: 'per-client' });
   await page.route('**/*.css', async (route) => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
