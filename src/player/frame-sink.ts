@@ -126,7 +126,7 @@ export class TrackSink implements FrameSink {
     this.writer = frames.getWriter();
     this.attached = !options.holdUntilAttached;
     // A closed track errors the stream: frames are then dropped, never thrown at the renderer.
-    this.writer.closed.catch(() => this.closeHeld());
+    this.writer.closed.catch(() => this.setClosed());
   }
 
   show(frame: VideoFrame): void {
@@ -190,11 +190,12 @@ export class TrackSink implements FrameSink {
 
   close(): void {
     if (this.closed) return;
-    this.closeHeld();
+    this.setClosed();
     this.writer.close().catch(() => undefined);
   }
 
-  private closeHeld(): void {
+  /** No more writes, and the kept frame goes. */
+  private setClosed(): void {
     this.closed = true;
     this.release();
   }
