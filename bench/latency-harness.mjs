@@ -118,6 +118,12 @@ export function probeScript({ bits, box, bar, width, firstFrameMessage }) {
   };
   /** The barcode in an ImageBitmap (a snapshot's picture, see workerCalibration). */
   w.__benchReadBitmap = (bitmap) => read(bitmap, bitmap.width);
+  /**
+   * Whether `el` is rendered: a frame of a `<video>` or canvas in a subtree that is not (display:
+   * none, content-visibility: hidden, `hidden`) was not seen, though the engine may still run its
+   * video frame callbacks (Chromium does for a MediaStream).
+   */
+  const rendered = (el) => el.checkVisibility?.() ?? el.getClientRects().length > 0;
   const record = (frame, at) => {
     if (bench.firstFrameMs === undefined) {
       bench.firstFrameMs = at;
@@ -130,6 +136,7 @@ export function probeScript({ bits, box, bar, width, firstFrameMessage }) {
     const canvas = e.target;
     if (!(canvas instanceof HTMLCanvasElement)) return;
     bench.canvasEvents++;
+    if (!rendered(canvas)) return;
     const { paintedAt, dueAt, mediaTime, painter } = /** @type {CustomEvent} */ (e).detail;
     record(
       {
@@ -149,6 +156,10 @@ export function probeScript({ bits, box, bar, width, firstFrameMessage }) {
       if (bench.firstFrameMs !== undefined && !video.paused) bench.waiting++;
     });
     const onFrame = (_now, meta) => {
+      if (!rendered(video)) {
+        video.requestVideoFrameCallback(onFrame);
+        return;
+      }
       record(
         {
           n: read(video, video.videoWidth || width),
