@@ -404,6 +404,8 @@ export function analyse(painted, sends, { fps, windowMs, lateMs, calibration, lo
   for (let k = kMin; k <= kMax; k++) if (!ks.has(k)) unseenFrames.push(k);
   const firstSeen = accepted.slice(0, 16).map((x) => `${x.k}@${Math.round(x.at)}`);
   return {
+    /** The page's frames with the worker's paints named (attributeWorkerPaints). */
+    named: frames,
     unseenFrames,
     firstSeen,
     frames: latencies.length,

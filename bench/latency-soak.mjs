@@ -17,7 +17,6 @@ import { writeFileSync } from 'node:fs';
 import { nowMs } from '../test/e2e/support/stream-server.mjs';
 import {
   analyse,
-  attributeWorkerPaints,
   firstFrame,
   percentile,
   PROBE_ARGS,
@@ -113,7 +112,7 @@ export async function soak({ minutes, engine = 'chromium', path, renderer, json 
         p50: figures.p50,
         p95: figures.p95,
         // Named (worker paints by their media time) for the hidden-tab check.
-        presented: attributeWorkerPaints(frames, calibration, FPS, rig.clipFrames).frames,
+        presented: figures.named,
       };
     };
 

@@ -378,7 +378,7 @@ async function measureRow(browser, rig, run) {
   const visibility = page.bench.visibility;
   if (visibility.length) note.push(`visibility changed: ${visibility.map((v) => v.state)}`);
   if (figures.misread) note.push(`${figures.misread} snapshots off the paint-to-frame offset`);
-  const { latencies: _all, ...kept } = figures;
+  const { latencies: _all, named: _named, ...kept } = figures;
   return {
     ...row,
     status: 'ok',
