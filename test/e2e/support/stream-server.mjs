@@ -197,7 +197,9 @@ export async function startStreamServer(options) {
       jitterTimer: undefined,
     };
     clients.add(client);
-    tickClient(client);
+    // After the caller holds `client`: a stream already over (a shared clock past the end of a file
+    // that does not loop) ends it in this first tick, and its `end` refers to it.
+    queueMicrotask(() => tickClient(client));
     return client;
   }
 
