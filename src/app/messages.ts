@@ -87,6 +87,7 @@ export function describeError(error: SessionError): ShownError {
     case 'MEDIA_ERROR':
     case 'APPEND_FAILED':
     case 'DECODER_ERROR':
+    case 'RENDER_FAILED':
       return { title: 'Playback error', message: error.message };
     case 'UNREACHABLE':
       return { title: 'URL unreachable', message: error.message };

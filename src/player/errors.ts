@@ -13,7 +13,9 @@ export type PlayerErrorCode =
   /** The media element reported an error (decode failure). */
   | 'MEDIA_ERROR'
   /** The WebCodecs renderer's VideoDecoder failed (or cannot decode this stream). */
-  | 'DECODER_ERROR';
+  | 'DECODER_ERROR'
+  /** The WebCodecs renderer's output (its canvas or video track) refused a decoded frame. */
+  | 'RENDER_FAILED';
 
 export class PlayerError extends CodedError<PlayerErrorCode> {
   override readonly name = 'PlayerError';

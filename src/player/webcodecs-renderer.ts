@@ -247,7 +247,17 @@ export class WebCodecsRenderer {
   }
 
   private paint(frame: VideoFrame, dueAt: number): void {
-    this.sink.show(frame, dueAt);
+    try {
+      this.sink.show(frame, dueAt);
+    } catch (error) {
+      // Said, not thrown into the decoder's output callback: the picture would freeze with no word
+      // (Firefox 153's OffscreenCanvas refused its context again after a size change, every frame).
+      this.fail(
+        `Could not show a frame on the ${this.sink.kind}: ${String(error)}`,
+        'RENDER_FAILED',
+      );
+      return;
+    }
     if (this.firstPaint === undefined) {
       this.firstPaint = this.clock.now();
       this.playout.start(this.firstPaint, frame.timestamp / 1e6);
@@ -255,11 +265,11 @@ export class WebCodecsRenderer {
     }
   }
 
-  private fail(message: string): void {
+  private fail(message: string, code: 'DECODER_ERROR' | 'RENDER_FAILED' = 'DECODER_ERROR'): void {
     if (this.state === 'failed' || this.state === 'closed') return;
     this.state = 'failed';
     this.scheduler.destroy();
-    this.onError?.(new PlayerError('DECODER_ERROR', message));
+    this.onError?.(new PlayerError(code, message));
   }
 }
 

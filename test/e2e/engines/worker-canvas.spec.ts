@@ -17,6 +17,8 @@ import type { EngineSession } from './engine.js';
 import { APP_PREFIX, expect, test } from './harness.js';
 
 const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
+/** 60 frames at 640x360, then 60 at 1280x720 (a new SPS), 30 fps. */
+const P10 = join(FIXTURES, 'p10_spschange_360p_to_720p.h264');
 
 let server: StreamServer | undefined;
 test.afterEach(async () => {
@@ -262,4 +264,60 @@ test('a page that plays the early stream another way (its fps) lets the early ca
     errors: [],
   });
   expect(server.connections).toBe(1);
+});
+
+test("the worker canvas follows a live stream's size changes (640x360 <-> 1280x720) and paints on", async ({
+  browserSession,
+  engine,
+  origin,
+}) => {
+  test.skip(engine === 'chromium', 'Chromium: the worker track (size changes: live.spec.ts)');
+  // Looped from its first frame for this connection: frame n (media time n/30 s) is frame n % 120 of
+  // p10, so the size of each frame is known. Firefox 153 refused the transferred OffscreenCanvas's
+  // context again after the first change: the picture froze, the page still said 'playing'.
+  server = await startStreamServer({ file: P10, fps: 30, clock: 'per-client' });
+  await browserSession.open(`${origin}${APP_PREFIX}?src=${encodeURIComponent(server.httpUrl)}`);
+  await recordPaints(browserSession);
+  // 5 s of stream: across at least two changes.
+  await browserSession.waitFor(
+    () => (window as unknown as { __paints: Paint[] }).__paints.length >= 150,
+    { timeoutMs: 25_000, what: '150 frames painted' },
+  );
+  const expectedSize = (mediaTime: number): string =>
+    Math.round(mediaTime * 30) % 120 < 60 ? '640x360' : '1280x720';
+  // Snapshots (taken in the worker: the canvas's size and the media time of the frame it shows) until
+  // both sizes were seen, each the size of its frame.
+  const shots: { size: string; expected: string }[] = [];
+  for (let i = 0; i < 12 && new Set(shots.map((s) => s.size)).size < 2; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 700));
+    const shot = await browserSession.evaluate(async () => {
+      const hook = (
+        window as unknown as {
+          __h264mux: { snapshot(): Promise<{ mediaTime: number; width: number; height: number }> };
+        }
+      ).__h264mux;
+      const { mediaTime, width, height } = await hook.snapshot();
+      return { mediaTime, size: `${width}x${height}` };
+    });
+    shots.push({ size: shot.size, expected: expectedSize(shot.mediaTime) });
+  }
+  expect(new Set(shots.map((s) => s.size))).toEqual(new Set(['640x360', '1280x720']));
+  for (const shot of shots) expect(shot.size).toBe(shot.expected);
+  const view = await browserSession.evaluate(() => {
+    const hook = (
+      window as unknown as {
+        __h264mux: {
+          state: string;
+          errors: unknown[];
+          stats?: { renderer?: { kind: string; output: string } };
+        };
+      }
+    ).__h264mux;
+    return {
+      state: hook.state,
+      renderer: `${hook.stats?.renderer?.kind} ${hook.stats?.renderer?.output}`,
+      errors: hook.errors,
+    };
+  });
+  expect(view).toEqual({ state: 'playing', renderer: 'webcodecs canvas', errors: [] });
 });

@@ -180,14 +180,40 @@ describe('TrackSink', () => {
 });
 
 /** A canvas (a page's or an OffscreenCanvas) that records its context's draws. */
+/**
+ * A canvas as an OffscreenCanvas a page transferred to Firefox 153's worker: one context, the same
+ * object each time (HTML), and asked for it again after a size change, an InvalidStateError ("Cannot
+ * update created context to different thread", measured).
+ */
 class FakeCanvas {
-  width = 300;
-  height = 150;
+  private size = { width: 300, height: 150 };
+  private context: Pick<CanvasRenderingContext2D, 'drawImage'> | undefined;
+  private resized = false;
   contexts = 0;
   readonly draws: { timestamp: number; width: number; height: number }[] = [];
+  get width(): number {
+    return this.size.width;
+  }
+  set width(value: number) {
+    this.size = { ...this.size, width: value };
+    this.resized = true;
+  }
+  get height(): number {
+    return this.size.height;
+  }
+  set height(value: number) {
+    this.size = { ...this.size, height: value };
+    this.resized = true;
+  }
   getContext(): Pick<CanvasRenderingContext2D, 'drawImage'> {
     this.contexts++;
-    return {
+    if (this.context && this.resized) {
+      throw new DOMException(
+        'OffscreenCanvas.getContext: Cannot update created context to different thread',
+        'InvalidStateError',
+      );
+    }
+    this.context ??= {
       drawImage: ((
         frame: FakeFrame & { displayWidth: number },
         _x: number,
@@ -198,6 +224,8 @@ class FakeCanvas {
         this.draws.push({ timestamp: frame.timestamp, width: w, height: h });
       }) as unknown as CanvasRenderingContext2D['drawImage'],
     };
+    this.resized = false;
+    return this.context;
   }
 }
 
@@ -219,7 +247,7 @@ describe('CanvasSink', () => {
     sink.show(sized(0, 640, 480), 995);
     now = 1033;
     sink.show(sized(33_333, 640, 480), 1030);
-    // A new size (an SPS change): the canvas follows, with a fresh context.
+    // A new size (an SPS change): the canvas follows, and keeps its context.
     now = 1066;
     sink.show(sized(66_667, 1280, 720), 1066);
     expect(canvas.draws).toEqual([
@@ -227,7 +255,7 @@ describe('CanvasSink', () => {
       { timestamp: 33_333, width: 640, height: 480 },
       { timestamp: 66_667, width: 1280, height: 720 },
     ]);
-    expect([canvas.width, canvas.height, canvas.contexts]).toEqual([1280, 720, 2]);
+    expect([canvas.width, canvas.height, canvas.contexts]).toEqual([1280, 720, 1]);
     expect(paints).toEqual([
       { mediaTime: 0, paintedAt: 1000, dueAt: 995 },
       { mediaTime: 0.033333, paintedAt: 1033, dueAt: 1030 },

@@ -118,6 +118,44 @@ describe('WebCodecsRenderer', () => {
     expect(renderer.stats.recovered).toBe(3);
   });
 
+  it('says once, as RENDER_FAILED, that its output refused a frame, rather than freezing with no word', () => {
+    // Firefox 153's transferred OffscreenCanvas threw at every frame after a size change; thrown into
+    // the decoder's output callback, that froze the picture while the player still said 'playing'.
+    const clock = new FakeClock();
+    let shown = 0;
+    const sink: FrameSink = {
+      kind: 'canvas',
+      dropped: 0,
+      show: () => {
+        if (shown === 3)
+          throw new DOMException('Cannot update created context', 'InvalidStateError');
+        shown++;
+      },
+      close: () => undefined,
+    };
+    const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock);
+    const errors: { code: string; message: string }[] = [];
+    renderer.onError = (error) => errors.push({ code: error.code, message: error.message });
+    const { init, media } = segmentsOf('p01', { fragment: 'frame' });
+    renderer.appendInit(init);
+    const decoder = ScriptedDecoder.last;
+    media.slice(0, 10).forEach((segment, i) => {
+      if (i * FRAME_MS > clock.now()) clock.advance(i * FRAME_MS - clock.now());
+      renderer.appendMedia(segment);
+      // Each output reaches the renderer from the decoder's callback: nothing may escape into it.
+      while (decoder && decoder.waiting.length > 0) expect(() => decoder.release()).not.toThrow();
+    });
+    clock.advance(200);
+    expect(shown).toBe(3);
+    expect(errors).toEqual([
+      {
+        code: 'RENDER_FAILED',
+        message:
+          'Could not show a frame on the canvas: InvalidStateError: Cannot update created context',
+      },
+    ]);
+  });
+
   it('shows each frame once, in order, and none late on a steady arrival', () => {
     const { renderer, shown, frame, clock } = setup();
     for (let i = 0; i < 60; i++) frame();
