@@ -65,8 +65,15 @@ const WEBCODECS_DECODE_MARGIN_MS = 4;
  * the worker's track, 2 cores; bench:latency). Dropped after it, as fast as the playout clock moves.
  */
 export const WEBCODECS_SETTLING_TARGET_MS = 30;
-/** Beyond this many chunks waiting in the decoder, deltas are dropped until the next keyframe. */
-const MAX_DECODE_QUEUE = 30;
+/**
+ * A decoder behind the live rate: more than MAX_DECODE_QUEUE chunks waiting in it for BACKLOG_MS
+ * without draining, after the first frame was shown. Deltas are then dropped until the next keyframe.
+ * A join's burst (a relay's frames since the last keyframe: more than this from a camera with long
+ * GOPs) is no such thing: it is decoded whole (./frame-scheduler.ts) and drains, and dropping its
+ * deltas left the picture waiting for the next keyframe (a 68 s GOP showed one frame).
+ */
+export const MAX_DECODE_QUEUE = 30;
+export const BACKLOG_MS = 1000;
 
 type RendererState =
   'waiting-for-config' | 'waiting-for-keyframe' | 'decoding' | 'failed' | 'closed';
@@ -93,6 +100,8 @@ export class WebCodecsRenderer {
   private firstPaint: number | undefined;
   /** Frames dropped before the decoder (waiting for a keyframe). */
   private dropped = 0;
+  /** Since when, and from what size, the decoder's queue is over MAX_DECODE_QUEUE. */
+  private backlog: { readonly since: number; readonly size: number } | undefined;
   private readonly recoveries = new RecoveryBudget();
 
   constructor(
@@ -141,7 +150,7 @@ export class WebCodecsRenderer {
     if (segment.frames > 0) {
       this.frameMs = (segment.duration / segment.frames / segment.timescale) * 1000;
     }
-    if (decoder.decodeQueueSize > MAX_DECODE_QUEUE) this.state = 'waiting-for-keyframe';
+    if (this.behind(decoder.decodeQueueSize)) this.state = 'waiting-for-keyframe';
     const payloads = samplePayloads(segment.data);
     const frameUs = (segment.duration / Math.max(1, segment.frames) / segment.timescale) * 1e6;
     segment.samples.forEach((sample, i) => {
@@ -193,6 +202,20 @@ export class WebCodecsRenderer {
     this.scheduler.destroy();
     this.sink.close();
     if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
+  }
+
+  /** Whether a decoder with `queued` chunks waiting is behind the live rate (see BACKLOG_MS). */
+  private behind(queued: number): boolean {
+    if (queued <= MAX_DECODE_QUEUE || this.firstPaint === undefined) {
+      this.backlog = undefined;
+      return false;
+    }
+    const now = this.clock.now();
+    // A queue smaller than when it went over is draining: a burst, not a slow decoder.
+    if (!this.backlog || queued < this.backlog.size) this.backlog = { since: now, size: queued };
+    if (now - this.backlog.since < BACKLOG_MS) return false;
+    this.backlog = undefined;
+    return true;
   }
 
   private newDecoder(): VideoDecoder {

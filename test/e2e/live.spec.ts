@@ -24,6 +24,8 @@ test.describe.configure({ retries: 2 });
 
 const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
 const P10 = join(FIXTURES, 'p10_spschange_360p_to_720p.h264');
+/** A keyframe every 600 frames (20 s at 30 fps). */
+const P16 = join(FIXTURES, 'p16_longgop_keyint600.h264');
 const P14 = join(FIXTURES, 'p14_opengop_bf3_recovery_sei.h264');
 
 async function decodedFrames(page: Page): Promise<number> {
@@ -312,6 +314,56 @@ test('live through the relay: after the GOP-cache burst, one jump to the live ed
     expect(state.errors).toEqual([]);
     expect(state.stats?.firstSegmentKeyframe).toBe(true);
     expect((await live()).jumps).toBe(1);
+  } finally {
+    await relay?.close();
+  }
+});
+
+test("live through the relay, default renderer: a long GOP's burst is decoded whole, and the picture moves on", async ({
+  page,
+  appUrl,
+}) => {
+  // Joining 3 s into a 20 s GOP, the viewer gets 90 frames at once: more than the WebCodecs
+  // renderer's decoder queue limit, whose deltas were then dropped until the next keyframe, 17 s on
+  // (one frame shown).
+  server = await startStreamServer({ file: P16, fps: 30 });
+  let relay: ServeHandle | undefined;
+  try {
+    relay = await startServe(
+      {
+        source: { kind: 'url', url: server.httpUrl },
+        host: '127.0.0.1',
+        port: 0,
+        staticDir: undefined,
+        gopCache: true,
+        maxViewerBuffer: undefined,
+        allowOrigin: [new URL(appUrl).origin],
+      },
+      { log: () => undefined },
+    );
+    await expect.poll(() => server?.currentFrame() ?? 0, { timeout: 8000 }).toBeGreaterThan(90);
+    expect(server.currentFrame() % 600).toBeLessThan(500);
+    await page.goto(`${appUrl}?src=${encodeURIComponent(`ws://127.0.0.1:${relay.port}/stream`)}`);
+    const renderer = (): Promise<{ kind: string | undefined; painted: number; skipped: number }> =>
+      page.evaluate(() => {
+        // Defined once the page's bundle runs, after the first frame (vite.config.ts).
+        const r = (
+          window as unknown as {
+            __h264mux?: {
+              stats?: { renderer?: { kind: string; painted: number; skipped: number } };
+            };
+          }
+        ).__h264mux?.stats?.renderer;
+        return { kind: r?.kind, painted: r?.painted ?? 0, skipped: r?.skipped ?? 0 };
+      });
+    await expect
+      .poll(async () => (await renderer()).painted, { timeout: 10_000 })
+      .toBeGreaterThan(60);
+    const after = await renderer();
+    expect(after.kind).toBe('webcodecs');
+    // The burst was preroll: nothing dropped waiting for a keyframe.
+    expect(after.skipped).toBeLessThan(10);
+    expect((await debug(page)).errors).toEqual([]);
   } finally {
     await relay?.close();
   }

@@ -7,6 +7,8 @@ import type { FrameSink } from '../../../src/player/frame-sink.js';
 import type { Visibility } from '../../../src/player/visibility.js';
 import { CATCH_UP_RATE, FAR_BEHIND_MS } from '../../../src/player/playout-clock.js';
 import {
+  BACKLOG_MS,
+  MAX_DECODE_QUEUE,
   WEBCODECS_SETTLING_TARGET_MS,
   WebCodecsRenderer,
 } from '../../../src/player/webcodecs-renderer.js';
@@ -154,6 +156,39 @@ describe('WebCodecsRenderer', () => {
           'Could not show a frame on the canvas: InvalidStateError: Cannot update created context',
       },
     ]);
+  });
+
+  it("decodes a join's whole burst, however long, and then drops to a keyframe only a decoder that falls behind", () => {
+    // A relay's GOP cache: 80 frames since the keyframe arrive at once, before the decoder outputs
+    // any. Dropping the deltas beyond MAX_DECODE_QUEUE left a viewer waiting for the next keyframe.
+    const { renderer, shown, clock, media } = setup();
+    const decoder = ScriptedDecoder.last;
+    const burst = 80;
+    expect(burst).toBeGreaterThan(MAX_DECODE_QUEUE + 1);
+    clock.advance(burst * FRAME_MS);
+    for (const segment of media.slice(0, burst)) renderer.appendMedia(segment);
+    expect(decoder?.waiting.length).toBe(burst);
+    while (decoder && decoder.waiting.length > 0) decoder.release();
+    clock.advance(200);
+    // Joined: only the newest is painted, the rest was preroll; nothing dropped.
+    expect(shown.length).toBe(1);
+    expect(renderer.stats).toMatchObject({ skipped: 0, prerolled: burst - 1 });
+    // A decoder that outputs nothing while frames arrive at their rate: once more than
+    // MAX_DECODE_QUEUE wait for BACKLOG_MS without draining, deltas are dropped to the next keyframe.
+    let sent = burst;
+    const arrive = (): void => {
+      clock.advance(FRAME_MS);
+      const segment = media[sent++];
+      if (segment) renderer.appendMedia(segment);
+    };
+    while ((decoder?.waiting.length ?? 0) <= MAX_DECODE_QUEUE) arrive();
+    const over = clock.now();
+    while (clock.now() - over < BACKLOG_MS - FRAME_MS) arrive();
+    expect(renderer.stats.skipped).toBe(0);
+    arrive();
+    arrive();
+    expect(renderer.stats.skipped).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(media.length);
   });
 
   it('shows each frame once, in order, and none late on a steady arrival', () => {
