@@ -28,6 +28,22 @@ const P10 = join(FIXTURES, 'p10_spschange_360p_to_720p.h264');
 const P16 = join(FIXTURES, 'p16_longgop_keyint600.h264');
 const P14 = join(FIXTURES, 'p14_opengop_bf3_recovery_sei.h264');
 
+/** `h264mux serve --url upstream` with its GOP cache, for pages of `appUrl`. */
+function startGopRelay(upstream: string, appUrl: string): Promise<ServeHandle> {
+  return startServe(
+    {
+      source: { kind: 'url', url: upstream },
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: undefined,
+      gopCache: true,
+      maxViewerBuffer: undefined,
+      allowOrigin: [new URL(appUrl).origin],
+    },
+    { log: () => undefined },
+  );
+}
+
 async function decodedFrames(page: Page): Promise<number> {
   return (await videoState(page)).total;
 }
@@ -259,18 +275,7 @@ test('live through the relay: after the GOP-cache burst, one jump to the live ed
   server = await startStreamServer({ file: P01, fps: 30, seed: 19 });
   let relay: ServeHandle | undefined;
   try {
-    relay = await startServe(
-      {
-        source: { kind: 'url', url: server.httpUrl },
-        host: '127.0.0.1',
-        port: 0,
-        staticDir: undefined,
-        gopCache: true,
-        maxViewerBuffer: undefined,
-        allowOrigin: [new URL(appUrl).origin],
-      },
-      { log: () => undefined },
-    );
+    relay = await startGopRelay(server.httpUrl, appUrl);
     await expect.poll(() => server?.currentFrame() ?? 0, { timeout: 5000 }).toBeGreaterThan(40);
     while (server.currentFrame() % 30 < 20 || server.currentFrame() % 30 > 26) {
       await page.waitForTimeout(5);
@@ -326,43 +331,36 @@ test("live through the relay, default renderer: a long GOP's burst is decoded wh
   // Joining 3 s into a 20 s GOP, the viewer gets 90 frames at once: more than the WebCodecs
   // renderer's decoder queue limit, whose deltas were then dropped until the next keyframe, 17 s on
   // (one frame shown).
-  server = await startStreamServer({ file: P16, fps: 30 });
+  // The relay, its only client, gets the file from its first frame, the keyframe (with the shared
+  // clock a relay that connects a frame late waits 20 s for one).
+  server = await startStreamServer({ file: P16, fps: 30, clock: 'per-client' });
   let relay: ServeHandle | undefined;
   try {
-    relay = await startServe(
-      {
-        source: { kind: 'url', url: server.httpUrl },
-        host: '127.0.0.1',
-        port: 0,
-        staticDir: undefined,
-        gopCache: true,
-        maxViewerBuffer: undefined,
-        allowOrigin: [new URL(appUrl).origin],
-      },
-      { log: () => undefined },
-    );
+    relay = await startGopRelay(server.httpUrl, appUrl);
     await expect.poll(() => server?.currentFrame() ?? 0, { timeout: 8000 }).toBeGreaterThan(90);
     expect(server.currentFrame() % 600).toBeLessThan(500);
     await page.goto(`${appUrl}?src=${encodeURIComponent(`ws://127.0.0.1:${relay.port}/stream`)}`);
-    const renderer = (): Promise<{ kind: string | undefined; painted: number; skipped: number }> =>
+    const renderer = (): Promise<{ kind: string | undefined; painted: number }> =>
       page.evaluate(() => {
         // Defined once the page's bundle runs, after the first frame (vite.config.ts).
         const r = (
           window as unknown as {
             __h264mux?: {
-              stats?: { renderer?: { kind: string; painted: number; skipped: number } };
+              stats?: { renderer?: { kind: string; painted: number } };
             };
           }
         ).__h264mux?.stats?.renderer;
-        return { kind: r?.kind, painted: r?.painted ?? 0, skipped: r?.skipped ?? 0 };
+        return { kind: r?.kind, painted: r?.painted ?? 0 };
       });
     await expect
       .poll(async () => (await renderer()).painted, { timeout: 10_000 })
       .toBeGreaterThan(60);
     const after = await renderer();
     expect(after.kind).toBe('webcodecs');
-    // The burst was preroll: nothing dropped waiting for a keyframe.
-    expect(after.skipped).toBeLessThan(10);
+    // And it goes on (a loaded machine may skip a few frames to catch up; none wait for a keyframe).
+    await expect
+      .poll(async () => (await renderer()).painted, { timeout: 5000 })
+      .toBeGreaterThan(after.painted + 30);
     expect((await debug(page)).errors).toEqual([]);
   } finally {
     await relay?.close();
@@ -378,18 +376,7 @@ for (const transport of ['ws', 'http'] as const) {
     const camera = await freePort();
     let relay: ServeHandle | undefined;
     try {
-      relay = await startServe(
-        {
-          source: { kind: 'url', url: `http://127.0.0.1:${camera}/stream.h264` },
-          host: '127.0.0.1',
-          port: 0,
-          staticDir: undefined,
-          gopCache: true,
-          maxViewerBuffer: undefined,
-          allowOrigin: [new URL(appUrl).origin],
-        },
-        { log: () => undefined },
-      );
+      relay = await startGopRelay(`http://127.0.0.1:${camera}/stream.h264`, appUrl);
       const src =
         transport === 'ws'
           ? `ws://127.0.0.1:${relay.port}/stream`

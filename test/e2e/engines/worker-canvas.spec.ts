@@ -32,6 +32,17 @@ interface Paint {
   readonly painter: string;
 }
 
+/** What the tests read of the page's `window.__h264mux`. */
+interface PageHook {
+  readonly state: string;
+  readonly errors: unknown[];
+  readonly stats?: {
+    readonly early?: string;
+    readonly info?: { readonly fps?: number };
+    readonly renderer?: { readonly kind: string; readonly output: string };
+  };
+}
+
 /** Records the page's h264mux:frame events from now on. */
 async function recordPaints(session: EngineSession): Promise<void> {
   await session.evaluate(() => {
@@ -236,15 +247,7 @@ test('a page that plays the early stream another way (its fps) lets the early ca
     { timeoutMs: 20_000, what: '30 frames painted' },
   );
   const view = await browserSession.evaluate(() => {
-    const hook = (
-      window as unknown as {
-        __h264mux: {
-          state: string;
-          errors: unknown[];
-          stats?: { early?: string; info?: { fps?: number } };
-        };
-      }
-    ).__h264mux;
+    const hook = (window as unknown as { __h264mux: PageHook }).__h264mux;
     return {
       state: hook.state,
       early: hook.stats?.early,
@@ -304,15 +307,7 @@ test("the worker canvas follows a live stream's size changes (640x360 <-> 1280x7
   expect(new Set(shots.map((s) => s.size))).toEqual(new Set(['640x360', '1280x720']));
   for (const shot of shots) expect(shot.size).toBe(shot.expected);
   const view = await browserSession.evaluate(() => {
-    const hook = (
-      window as unknown as {
-        __h264mux: {
-          state: string;
-          errors: unknown[];
-          stats?: { renderer?: { kind: string; output: string } };
-        };
-      }
-    ).__h264mux;
+    const hook = (window as unknown as { __h264mux: PageHook }).__h264mux;
     return {
       state: hook.state,
       renderer: `${hook.stats?.renderer?.kind} ${hook.stats?.renderer?.output}`,
