@@ -80,8 +80,8 @@ export class CanvasSink implements FrameSink {
   show(frame: VideoFrame, dueAt: number): void {
     const canvas = this.canvas;
     // A new size (an SPS change) resets the bitmap and the context's state, and keeps the context
-    // (HTML §4.12.5.1: getContext returns the same object). Firefox 153 throws InvalidStateError if
-    // a transferred OffscreenCanvas is asked for its context again in the worker.
+    // (HTML, the canvas element: getContext returns the same object). Firefox 153 throws
+    // InvalidStateError if a transferred OffscreenCanvas is asked for its context again in the worker.
     if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
       canvas.width = frame.displayWidth;
       canvas.height = frame.displayHeight;

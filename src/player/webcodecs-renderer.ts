@@ -73,6 +73,7 @@ export const WEBCODECS_SETTLING_TARGET_MS = 30;
  * deltas left the picture waiting for the next keyframe (a 68 s GOP showed one frame).
  */
 export const MAX_DECODE_QUEUE = 30;
+/** How long (ms) a queue over MAX_DECODE_QUEUE may stay there without draining. */
 export const BACKLOG_MS = 1000;
 
 type RendererState =
