@@ -69,9 +69,15 @@ async function expectWebCodecsPlayed(page: Page, mediaTimes: number[]): Promise<
   const state = await debug(page);
   expect(state.errors).toEqual([]);
   expect(state.state).toBe('playing');
-  const renderer = (state.stats as unknown as { renderer: RendererSnapshot }).renderer;
-  expect(renderer.kind).toBe('webcodecs');
-  expect(renderer.painted).toBeGreaterThanOrEqual(mediaTimes.length - 2);
+  const snapshot = (stats: unknown): RendererSnapshot =>
+    (stats as { renderer: RendererSnapshot }).renderer;
+  expect(snapshot(state.stats).kind).toBe('webcodecs');
+  // The worker's renderer posts its figures every 250 ms (src/worker/track-renderer.ts): the page's
+  // may be that far behind the frames seen (measured once: 66 painted for 70 seen).
+  await expect
+    .poll(async () => snapshot((await debug(page)).stats).painted, { timeout: 2000 })
+    .toBeGreaterThanOrEqual(mediaTimes.length - 2);
+  const renderer = snapshot((await debug(page)).stats);
   expect(renderer.targetDelayMs).toBeGreaterThan(0);
   return renderer;
 }
@@ -564,8 +570,11 @@ for (const transport of ['http', 'ws'] as const) {
     expect(state.stats?.early).toBe('source');
     expect(server.connections).toBe(1);
     // Its transmuxer saw the connection's bytes from the first (the early session had used them):
-    // every frame sent, but the one or two on the way.
-    expect(state.stats?.framesMuxed).toBeGreaterThanOrEqual(sentBefore - 2);
+    // every frame sent, but those on the way (the page's figures are sampled twice a second: measured
+    // once, 39 muxed for 41 sent).
+    await expect
+      .poll(async () => (await debug(page)).stats?.framesMuxed ?? 0, { timeout: 2000 })
+      .toBeGreaterThanOrEqual(sentBefore - 2);
   });
 }
 
