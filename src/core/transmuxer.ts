@@ -333,10 +333,19 @@ export class Transmuxer {
   }
 
   /**
-   * Drops partial input after a discontinuity (e.g. a reconnect). Output resumes at the next keyframe with a
-   * new init segment; the timeline continues after the last emitted frame.
+   * A discontinuity (e.g. a reconnect). Every complete frame goes out first: those held for reordering or in an
+   * open fragment, and the frame in progress when it is whole (as `endIfFrameWhole` judges it); the rest of the
+   * partial input is dropped. Output then resumes at the next keyframe with a new init segment, and the timeline
+   * continues after the last emitted frame. Returns those last frames' segments: use them, as `push()`'s.
    */
-  reset(): void {
+  reset(): TransmuxerOutput[] {
+    const tail = this.failed ? [] : this.endIfFrameWhole();
+    if (!this.failed) {
+      this.bumpAll();
+      this.closeFragment();
+      this.drain();
+      tail.push(...this.take());
+    }
     this.splitter.reset();
     this.assembler.reset();
     this.bumping.length = 0;
@@ -354,6 +363,7 @@ export class Transmuxer {
     this.emittedConfig = undefined;
     this.gopCount = 0;
     this.warned.delete('WAITING_FOR_KEYFRAME');
+    return tail;
   }
 
   private take(): TransmuxerOutput[] {

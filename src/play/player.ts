@@ -704,8 +704,9 @@ export class Player extends EventTarget {
       // After the transmuxer's configure: the worker keeps its early renderer only with its transmuxer.
       this.chooseRenderer(info.live);
     } else if (info.reconnect) {
-      // Partial input from the lost connection is dropped; output resumes at the next keyframe.
-      void this.worker.reset().catch((error: unknown) => this.fail(error));
+      // The lost connection's complete frames are shown, its partial input dropped; output resumes at the
+      // next keyframe.
+      this.handleInOrder(this.worker.reset());
       this.notice = `Reconnected (${this.source.reconnects} reconnect${this.source.reconnects === 1 ? '' : 's'}); waiting for the next keyframe.`;
     }
     if (this.state === 'reconnecting') this.setState('buffering');

@@ -93,7 +93,9 @@ export class TransmuxService {
       }
       case 'push':
         // Both transmuxers only read the chunk (views, never writes): one buffer serves both.
-        this.feedRecorder(command.data, command.endOfAccessUnit);
+        this.feedRecorder((t) =>
+          t.push(command.data, { endOfAccessUnit: command.endOfAccessUnit }),
+        );
         return this.remember(
           this.transmuxer.push(command.data, { endOfAccessUnit: command.endOfAccessUnit }),
         );
@@ -102,10 +104,11 @@ export class TransmuxService {
         return this.remember(
           await checkedTail(this.transmuxer, this.transmuxer.flush(), this.lastInit),
         );
-      case 'reset':
-        this.transmuxer.reset();
-        this.recorder?.transmuxer.reset();
-        return [];
+      case 'reset': {
+        // The complete frames held until now go out, and the recording keeps its GOP in progress.
+        this.feedRecorder((t) => t.reset());
+        return this.remember(this.transmuxer.reset());
+      }
       case 'record-start':
         this.recorder = {
           options: command.options,
@@ -137,11 +140,11 @@ export class TransmuxService {
   }
 
   /** Feeds the recorder; its failure (e.g. a damaged stream) ends the recording, never playback. */
-  private feedRecorder(data: Uint8Array, endOfAccessUnit: boolean): void {
+  private feedRecorder(step: (transmuxer: Transmuxer) => TransmuxerOutput[]): void {
     const r = this.recorder;
     if (!r) return;
     try {
-      record(r, r.transmuxer.push(data, { endOfAccessUnit }));
+      record(r, step(r.transmuxer));
     } catch (error) {
       r.warnings.push(`recording stopped: ${toErrorData(error).message}`);
       this.recorder = { ...r, transmuxer: new Transmuxer(fileTransmuxerOptions(r.options.fps)) };

@@ -507,6 +507,32 @@ test('live: B-frames in a stream that declared no bound -> one restart at a keyf
 });
 
 for (const renderer of ['mse', 'webcodecs'] as const) {
+  test(`live http, ${renderer}: frames held for reordering when a connection ends are shown, at every reconnect`, async ({
+    page,
+    appUrl,
+  }) => {
+    // 9 frames with B-frames and no declared bound at level 5.2 (the spec's bound: 16 frames), served
+    // once per connection: each connection ends with all its frames held for reordering. The reconnect
+    // dropped them: 2 frames shown (before the reordering was proven), then none, reconnect after reconnect.
+    server = await startStreamServer({
+      file: join(FIXTURES, 'conformance/Cisco_Men_whisper_640x320_CAVLC_Bframe_9.264'),
+      fps: 30,
+      clock: 'per-client',
+      loop: false,
+    });
+    await page.goto(`${appUrl}?renderer=${renderer}&src=${encodeURIComponent(server.httpUrl)}`);
+    // Connections come and go fast: without the frames held, at most 2 a connection are shown.
+    const perConnection = async () => {
+      const stats = (await debug(page)).stats;
+      const painted = stats?.renderer?.painted ?? 0;
+      return painted >= 2 + 2 * 9 ? painted / ((stats?.reconnects ?? 0) + 1) : 0;
+    };
+    await expect.poll(perConnection, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+    expect((await debug(page)).errors).toEqual([]);
+  });
+}
+
+for (const renderer of ['mse', 'webcodecs'] as const) {
   test(`live http, ${renderer}: a frame is out when the camera pauses after it, not when the next one comes`, async ({
     page,
     appUrl,

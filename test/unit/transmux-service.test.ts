@@ -50,3 +50,29 @@ describe('TransmuxService frame-end', () => {
     }
   });
 });
+
+describe('TransmuxService reset (a reconnect)', () => {
+  it("answers with the lost connection's complete frames, and a recording keeps them", async () => {
+    const data = readFixture('p03_main_bf3_pyramid_360p30.h264'); // B pyramid: frames held for reordering
+    const prefix = data.subarray(0, 60_000);
+    const complete = new AccessUnitReader().push(prefix).length; // the last one is cut
+    const service = new TransmuxService();
+    await outputs(service, { type: 'configure', id: 1, options: { fragment: 'frame' } });
+    await outputs(service, {
+      type: 'record-start',
+      id: 2,
+      options: { layout: 'fragmented', maxBytes: 64 << 20 },
+    });
+    let shown = frames(
+      await outputs(service, { type: 'push', id: 3, data: prefix, endOfAccessUnit: false }),
+    );
+    shown += frames(await outputs(service, { type: 'reset', id: 4 }));
+    expect(shown).toBe(complete);
+    // The next connection: the stream again, from its first keyframe.
+    await outputs(service, { type: 'push', id: 5, data, endOfAccessUnit: false });
+    const [answer] = await service.handle({ type: 'record-stop', id: 6 });
+    if (answer.type !== 'recording') throw new Error(`unexpected answer ${answer.type}`);
+    const whole = new AccessUnitReader().push(data).length; // the stream's last frame ends at record-stop
+    expect(answer.recording.frames).toBe(complete + whole + 1);
+  });
+});

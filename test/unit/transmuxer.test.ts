@@ -220,6 +220,42 @@ describe('latency', () => {
   });
 });
 
+describe('reset() keeps every complete frame', () => {
+  const frames = (outs: readonly TransmuxerOutput[]) =>
+    media(outs).reduce((n, s) => n + s.frames, 0);
+
+  it('those held for reordering and the open GOP go out; the frame cut in progress does not', () => {
+    const data = readFixture('p03_main_bf3_pyramid_360p30.h264'); // B pyramid, one fragment per GOP
+    const prefix = data.subarray(0, 60_000);
+    const complete = new AccessUnitReader().push(prefix).length; // the last one is cut
+    const t = new Transmuxer();
+    const outs = [...t.push(prefix), ...t.reset()];
+    expect(frames(outs)).toBe(complete);
+    const pts = media(outs).flatMap((s) => s.samples.map((x) => x.pts));
+    expect(new Set(pts).size).toBe(complete); // each output slot once
+    // The next connection starts on a keyframe after them.
+    const after = media([...t.push(data), ...t.flush()]);
+    expect(after[0]?.keyframe).toBe(true);
+    expect(Math.min(...after.flatMap((s) => s.samples.map((x) => x.pts)))).toBeGreaterThan(
+      Math.max(...pts),
+    );
+  });
+
+  it('a live stream that reorders without saying how far keeps its frames across reconnects', () => {
+    // 9 frames with B-frames and no bitstream_restriction at level 5.2: the spec's bound is 16 frames, so
+    // every frame is still held for reordering when a connection ends. reset() dropped them all, at each
+    // reconnect.
+    const data = readFixture('conformance/Cisco_Men_whisper_640x320_CAVLC_Bframe_9.264');
+    const t = new Transmuxer({ fragment: 'frame', lowLatency: true });
+    const first = [...t.push(data), ...t.reset()];
+    expect(first.some((o) => o.type === 'warning' && o.code === 'REORDER_DETECTED')).toBe(true);
+    for (let reconnect = 0; reconnect < 2; reconnect++) {
+      const outs = [...t.push(data), ...t.reset()];
+      expect(frames(outs)).toBe(9); // the last one too: it is whole when the connection ends
+    }
+  });
+});
+
 describe('stream facts', () => {
   it('gopLength after reset() counts whole GOPs, not the frames before the reset', () => {
     const data = readFixture('p01_pi_baseline_vga30_inline.h264'); // an IDR every 30 frames

@@ -49,7 +49,8 @@ export class HlsPackager implements SourceSink {
   }
 
   sourceReset(): void {
-    this.transmuxer.reset();
+    // Its complete frames (those held for reordering) are segmented before the discontinuity.
+    this.run(() => this.transmuxer.reset());
     this.segmenter.discontinuity();
   }
 
