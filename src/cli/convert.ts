@@ -13,6 +13,7 @@ import {
 } from '../core/index.js';
 import { oneOf, parseCommandArgs, parseFps } from './args.js';
 import { UsageError } from './errors.js';
+import { Interrupt } from './interrupt.js';
 import { checkPaths, ChunkPool, openInput, Output, readSize } from './io.js';
 
 const FRAGMENT_MODES = ['gop', 'frame'] as const satisfies readonly FragmentMode[];
@@ -82,14 +83,52 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
     yes: values.overwrite === true,
     never: values['no-overwrite'] === true,
   });
-  const total = paths.inputSize;
-  const create = { create: paths.createOutput };
-  if (faststart)
-    return convertFaststart(input, output, {
+  const interrupt = new Interrupt();
+  try {
+    if (faststart)
+      return await convertFaststart(input, output, interrupt, {
+        ...(fps !== undefined ? { fps } : {}),
+        quiet,
+        create: paths.createOutput,
+        rereadable: paths.inputIsFile,
+      });
+    return await convertFragmented(input, output, interrupt, {
       ...(fps !== undefined ? { fps } : {}),
       quiet,
       create: paths.createOutput,
+      total: paths.inputSize,
+      fragment,
+      lowLatency,
     });
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** What the command says when a signal ended its input: the output holds every whole frame read. */
+function interrupted(interrupt: Interrupt, output: string, quiet: boolean): number {
+  if (!quiet)
+    process.stderr.write(
+      `h264mux: ${interrupt.signal ?? 'a signal'}: the input ends here; ${output === '-' ? 'the output' : output} holds every whole frame read before it\n`,
+    );
+  return interrupt.exitCode ?? 1;
+}
+
+async function convertFragmented(
+  input: string,
+  output: string,
+  interrupt: Interrupt,
+  options: {
+    fps?: number;
+    quiet: boolean;
+    create: boolean;
+    total: number | undefined;
+    fragment: FragmentMode;
+    lowLatency: boolean;
+  },
+): Promise<number> {
+  const { fps, quiet, total, fragment, lowLatency } = options;
+  const create = { create: options.create };
   const showProgress = !quiet && output !== '-' && process.stderr.isTTY && total !== undefined;
   const transmuxer = new Transmuxer({
     ...(fps !== undefined ? { fps } : {}),
@@ -115,7 +154,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
         }
       }
     };
-    for await (const chunk of openInput(input, pool)) {
+    for await (const chunk of interrupt.until(openInput(input, pool))) {
       bytesIn += chunk.length;
       await emit(transmuxer.push(chunk));
       if (pool) {
@@ -137,6 +176,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
     await emit(transmuxer.flush());
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
+  if (interrupt.signal) return interrupted(interrupt, output, quiet);
   const info = transmuxer.info;
   if (!quiet && output !== '-' && info) {
     process.stderr.write(
@@ -147,13 +187,15 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * Classic MP4 with moov before mdat. A file is read twice (first the sample table, then the media); stdin is
- * spooled to a temporary file of media payload. Memory holds the sample table only.
+ * Classic MP4 with moov before mdat. A regular file is read twice (first the sample table, then the media, up
+ * to where the first pass stopped); stdin, a pipe or a device is spooled to a temporary file of media payload.
+ * Memory holds the sample table only.
  */
 async function convertFaststart(
   input: string,
   output: string,
-  options: { fps?: number; quiet: boolean; create: boolean },
+  interrupt: Interrupt,
+  options: { fps?: number; quiet: boolean; create: boolean; rereadable: boolean },
 ): Promise<number> {
   const make = (): Transmuxer =>
     new Transmuxer({
@@ -164,7 +206,7 @@ async function convertFaststart(
   const table = new SampleTable();
   let init: InitSegment | undefined;
   let spool: { path: string; out: Output; dir: string } | undefined;
-  if (input === '-') {
+  if (!options.rereadable) {
     const dir = await mkdtemp(join(tmpdir(), 'h264mux-'));
     const path = join(dir, 'mdat.bin');
     spool = { path, out: Output.open(path), dir };
@@ -181,7 +223,11 @@ async function convertFaststart(
   };
   try {
     const first = make();
-    for await (const chunk of openInput(input)) await collect(first.push(chunk));
+    let read = 0;
+    for await (const chunk of interrupt.until(openInput(input))) {
+      read += chunk.length;
+      await collect(first.push(chunk));
+    }
     await collect(first.flush());
     if (spool) await spool.out.close();
     if (!init) throw new Error('internal: no init segment');
@@ -202,7 +248,14 @@ async function convertFaststart(
             await sink.write(payload);
           }
         };
-        for await (const chunk of openInput(input)) await write(second.push(chunk));
+        // The same bytes give the same output, whatever the chunks: the first pass's, no more.
+        let left = read;
+        for await (const chunk of openInput(input)) {
+          const part = chunk.length <= left ? chunk : chunk.subarray(0, left);
+          left -= part.length;
+          await write(second.push(part));
+          if (left === 0) break;
+        }
         await write(second.flush());
         if (written !== table.payloadBytes)
           throw new Error(`${input} changed while it was being converted`);
@@ -211,6 +264,7 @@ async function convertFaststart(
   } finally {
     if (spool) await rm(spool.dir, { recursive: true, force: true });
   }
+  if (interrupt.signal) return interrupted(interrupt, output, options.quiet);
   if (!options.quiet && output !== '-') {
     process.stderr.write(`${output}: ${table.count} frames, faststart MP4 (moov before mdat)\n`);
   }

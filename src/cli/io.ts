@@ -1,4 +1,6 @@
+import { open as openFd } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { CommandError, UsageError } from './errors.js';
@@ -49,7 +51,18 @@ export function readSize(): number {
 const READ_AHEAD = 3;
 
 async function* readFileChunks(path: string, pool: ChunkPool): AsyncGenerator<Uint8Array> {
+  const kind = await stat(path);
+  if (kind.isFIFO() || kind.isSocket()) {
+    // A pipe (`<(curl ...)`, /dev/stdin, a FIFO): no positions.
+    yield* readPipe(path);
+    return;
+  }
   const file = await open(path, 'r');
+  if (!kind.isFile()) {
+    // A device: one read after another.
+    yield* readSequentially(file, pool);
+    return;
+  }
   interface PendingRead {
     readonly buffer: Uint8Array;
     readonly start: number;
@@ -86,6 +99,35 @@ async function* readFileChunks(path: string, pool: ChunkPool): AsyncGenerator<Ui
   }
 }
 
+/**
+ * Reads a pipe as stdin is read: polled by the event loop, not a blocking read in the thread pool, which a
+ * writer that stalls would hold (and with it the process's exit after Ctrl-C).
+ */
+async function* readPipe(path: string): AsyncGenerator<Uint8Array> {
+  const fd = await new Promise<number>((resolve, reject) =>
+    openFd(path, 'r', (error, opened) => (error ? reject(error) : resolve(opened))),
+  );
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  try {
+    for await (const chunk of pipe) yield chunk as Uint8Array;
+  } finally {
+    pipe.destroy();
+  }
+}
+
+async function* readSequentially(file: FileHandle, pool: ChunkPool): AsyncGenerator<Uint8Array> {
+  try {
+    for (;;) {
+      const buffer = pool.take();
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
 async function dropQueue(
   queue: { buffer: Uint8Array; done: Promise<number> }[],
   pool: ChunkPool,
@@ -99,6 +141,8 @@ async function dropQueue(
 export interface CheckedPaths {
   /** The input's size; undefined for stdin. */
   readonly inputSize: number | undefined;
+  /** The input is a regular file, which can be read twice (not stdin, a pipe, a FIFO or a device). */
+  readonly inputIsFile: boolean;
   /** True when the output file did not exist: open it exclusively, so that one made since is not overwritten. */
   readonly createOutput: boolean;
 }
@@ -126,7 +170,11 @@ export async function checkPaths(
         ? `${output} already exists: not overwriting it (-n)`
         : `${output} already exists: add -y to overwrite it`,
     );
-  return { inputSize: a?.size, createOutput: output !== '-' && b === undefined };
+  return {
+    inputSize: a?.isFile() ? a.size : undefined,
+    inputIsFile: a?.isFile() === true,
+    createOutput: output !== '-' && b === undefined,
+  };
 }
 
 /**

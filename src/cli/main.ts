@@ -15,7 +15,8 @@ Usage:
   h264mux --version
 
 Exit codes: 0 ok, 1 the input cannot be converted or the output not written (the message says why),
-2 usage error, 141 the reader of the output went away (e.g. | head).
+2 usage error, 130 Ctrl-C (convert and probe: the input ends there, what was read is written out; a
+second Ctrl-C stops at once), 141 the reader of the output went away (e.g. | head).
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -50,6 +51,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // 128 + a signal's number: its output is written, but a read may still wait on a pipe whose
+    // writer lives on (kill -INT of this process alone): end now.
+    if (code > 128) process.exit(code);
     process.exitCode = code;
   },
   (error: unknown) => {

@@ -7,6 +7,7 @@ import {
 } from '../core/index.js';
 import { parseCommandArgs, parseFps } from './args.js';
 import { describeSystemError, isSystemError, UsageError } from './errors.js';
+import { Interrupt } from './interrupt.js';
 import { openInput, Output } from './io.js';
 
 export const PROBE_HELP = `Usage: h264mux probe <in.h264|-> [more inputs...] [--json] [--frames] [--fps rate]
@@ -14,7 +15,8 @@ export const PROBE_HELP = `Usage: h264mux probe <in.h264|-> [more inputs...] [--
 Prints what a raw H.264 stream holds: profile, level, codec string, size, frame rate and its source,
 B-frames, GOP structure, frame count, duration and bitrate. Several inputs are probed one after the
 other, each under its own header line; an input that fails is reported and the others still probed
-(exit status 1 if any failed).
+(exit status 1 if any failed). A live stream (curl ... | h264mux probe -) is read until Ctrl-C, then
+reported: what was read so far (exit status 130).
 
 Options:
   --json         machine-readable output: one object per input (an array of them for several inputs).
@@ -30,6 +32,8 @@ export type ProbedFrame = SampleInfo & { readonly ptsSeconds: number; readonly d
 export interface ProbeReport {
   readonly file: string;
   readonly bytes: number;
+  /** A signal (Ctrl-C) ended the reading: the report covers the input read before it. */
+  readonly interruptedBy?: 'SIGINT' | 'SIGTERM';
   /** The stream as it starts: its first configuration (later ones are in `configurations`). */
   readonly stream: StreamInfo | undefined;
   /** Every distinct codec configuration (a parameter-set change adds one). */
@@ -53,7 +57,7 @@ export interface ProbeReport {
 
 export async function probeInput(
   path: string,
-  options: { fps?: number; frames?: boolean } = {},
+  options: { fps?: number; frames?: boolean; interrupt?: Interrupt } = {},
 ): Promise<ProbeReport> {
   const transmuxer = new Transmuxer(options.fps !== undefined ? { fps: options.fps } : {});
   let bytes = 0;
@@ -94,7 +98,8 @@ export async function probeInput(
       }
     }
   };
-  for await (const chunk of openInput(path)) {
+  const input = openInput(path);
+  for await (const chunk of options.interrupt ? options.interrupt.until(input) : input) {
     bytes += chunk.length;
     take(transmuxer.push(chunk));
   }
@@ -102,9 +107,11 @@ export async function probeInput(
   if (configurations.length <= 1) stream = transmuxer.info ?? stream;
   const gops = keyframeIndexes.slice(1).map((k, i) => k - (keyframeIndexes[i] as number));
   const durationSeconds = (frames * frameDuration) / timescale;
+  const signal = options.interrupt?.signal;
   return {
     file: path,
     bytes,
+    ...(signal ? { interruptedBy: signal } : {}),
     stream,
     configurations,
     frameCount: frames,
@@ -127,7 +134,9 @@ export async function probeInput(
 
 function formatReport(r: ProbeReport): string {
   const s = r.stream;
-  const lines = [`${r.file}: raw H.264, ${(r.bytes / 1e6).toFixed(2)} MB`];
+  const lines = [
+    `${r.file}: raw H.264, ${(r.bytes / 1e6).toFixed(2)} MB${r.interruptedBy ? ` (read until ${r.interruptedBy})` : ''}`,
+  ];
   if (s) {
     const fps = s.fps.toFixed(3).replace(/\.?0+$/, '');
     lines.push(
@@ -189,30 +198,38 @@ export async function runProbe(argv: readonly string[]): Promise<number> {
   const fps = values.fps === undefined ? undefined : parseFps(values.fps);
   const reports: ProbeReport[] = [];
   let failed = false;
-  for (const input of inputs) {
-    try {
-      reports.push(
-        await probeInput(input, {
-          ...(fps !== undefined ? { fps } : {}),
-          frames: values.frames === true,
-        }),
-      );
-    } catch (error) {
-      // One input that cannot be read or is not H.264 does not stop the others.
-      if (inputs.length === 1) throw error;
-      failed = true;
-      const reason = isSystemError(error)
-        ? describeSystemError(error)
-        : isH264MuxError(error)
-          ? `${input}: ${error.message} [${error.code}]`
-          : `${input}: ${error instanceof Error ? error.message : String(error)}`;
-      process.stderr.write(`h264mux: ${reason}\n`);
+  const interrupt = new Interrupt();
+  try {
+    for (const input of inputs) {
+      // After Ctrl-C, the inputs not begun are not probed.
+      if (interrupt.signal) break;
+      try {
+        reports.push(
+          await probeInput(input, {
+            ...(fps !== undefined ? { fps } : {}),
+            frames: values.frames === true,
+            interrupt,
+          }),
+        );
+      } catch (error) {
+        // One input that cannot be read or is not H.264 does not stop the others.
+        if (inputs.length === 1) throw error;
+        failed = true;
+        const reason = isSystemError(error)
+          ? describeSystemError(error)
+          : isH264MuxError(error)
+            ? `${input}: ${error.message} [${error.code}]`
+            : `${input}: ${error instanceof Error ? error.message : String(error)}`;
+        process.stderr.write(`h264mux: ${reason}\n`);
+      }
     }
+    const text = values.json
+      ? JSON.stringify(inputs.length === 1 ? reports[0] : reports, null, 2) + '\n'
+      : reports.map(formatReport).join('\n');
+    // Written through Output: a full disk or a closed pipe is an error with an exit status, not a crash.
+    await Output.write('-', {}, (sink) => sink.write([Buffer.from(text)]));
+    return interrupt.exitCode ?? (failed ? 1 : 0);
+  } finally {
+    interrupt.dispose();
   }
-  const text = values.json
-    ? JSON.stringify(inputs.length === 1 ? reports[0] : reports, null, 2) + '\n'
-    : reports.map(formatReport).join('\n');
-  // Written through Output: a full disk or a closed pipe is an error with an exit status, not a crash.
-  await Output.write('-', {}, (sink) => sink.write([Buffer.from(text)]));
-  return failed ? 1 : 0;
 }

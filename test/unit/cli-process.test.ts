@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLibBuilt } from '../../scripts/lib-build.mjs';
 import { CLI, runCli } from '../helpers/cli.js';
-import { run } from '../helpers/ffmpeg.js';
+import { decodeErrors, framemd5, run } from '../helpers/ffmpeg.js';
 import { fixture, fixturePath, readFixture } from '../helpers/fixtures.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -191,6 +191,79 @@ describe('convert', () => {
       expect(r.stderr).toMatch(/is the input file: choose another -o/);
     }
     expect(Buffer.compare(await readFile(input), await readFile(fixturePath(f.name)))).toBe(0);
+  });
+});
+
+describe('convert and probe: a live stream piped in, stopped with Ctrl-C', () => {
+  /**
+   * Starts `h264mux …args` reading a stream that does not end (stdin, or a FIFO when `fifo` is given),
+   * writes p01 twice into it and, once the first copy has surely been read (the second is written
+   * past the pipe's buffer), sends SIGINT with the stream still open.
+   */
+  async function interrupted(args: readonly string[], fifo?: string) {
+    const { spawn, execFileSync } = await import('node:child_process');
+    const { createWriteStream } = await import('node:fs');
+    if (fifo) execFileSync('mkfifo', [fifo]);
+    const child = spawn(CLI, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    const sink = fifo ? createWriteStream(fifo) : child.stdin;
+    sink.on('error', () => undefined);
+    const p01 = readFixture(fixture('p01').name);
+    sink.write(p01);
+    await new Promise((resolve) => sink.write(p01, resolve));
+    const ended = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    child.kill('SIGINT');
+    const result = await ended;
+    sink.destroy();
+    return { ...result, stderr, stdout: Buffer.concat(out).toString() };
+  }
+
+  /** The output holds p01 whole, then the start of its second copy, each frame as ffmpeg decodes p01. */
+  async function expectWholeFrames(file: string): Promise<void> {
+    expect((await decodeErrors(file)).stderr).toBe('');
+    const p01 = (await framemd5(fixturePath(fixture('p01').name))).map((f) => f.md5);
+    const got = (await framemd5(file)).map((f) => f.md5);
+    expect(got.length).toBeGreaterThan(p01.length);
+    expect(got).toEqual([...p01, ...p01.slice(0, got.length - p01.length)]);
+  }
+
+  for (const layout of ['fragmented', 'faststart'] as const) {
+    it(`convert - (${layout}): the first Ctrl-C ends the input; the file holds every whole frame read, status 130`, async () => {
+      const file = join(dir, `interrupted-${layout}.mp4`);
+      const r = await interrupted([
+        'convert',
+        '-',
+        '-o',
+        file,
+        ...(layout === 'faststart' ? ['--faststart'] : []),
+      ]);
+      expect(r).toMatchObject({ code: 130, signal: null });
+      expect(r.stderr).toMatch(/SIGINT: the input ends here; .* holds every whole frame read/);
+      await expectWholeFrames(file);
+    });
+  }
+
+  it('a FIFO (or <(curl ...)) is read as a pipe: converted, and Ctrl-C ends it at once though its writer stays', async () => {
+    const file = join(dir, 'interrupted-fifo.mp4');
+    const r = await interrupted(
+      ['convert', join(dir, 'camera.fifo'), '-o', file, '--faststart'],
+      join(dir, 'camera.fifo'),
+    );
+    expect(r).toMatchObject({ code: 130, signal: null });
+    await expectWholeFrames(file);
+  });
+
+  it('probe - reports what was read before Ctrl-C', async () => {
+    const r = await interrupted(['probe', '-', '--json']);
+    expect(r.code).toBe(130);
+    const report = JSON.parse(r.stdout) as { interruptedBy: string; frameCount: number };
+    expect(report.interruptedBy).toBe('SIGINT');
+    expect(report.frameCount).toBeGreaterThan(150);
   });
 });
 
