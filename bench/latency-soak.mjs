@@ -5,15 +5,17 @@
 // the garbage of the moment): the page's JS heap (CDP Runtime.getHeapUsage), the heap of each of its
 // workers (CDP, on the worker targets Puppeteer attaches to), the SourceBuffer's buffered span
 // (window.__h264mux.stats.player bufferedEnd - bufferedStart), and the latency and unseen frames of
-// the last interval. It prints whether each stays flat (the trend after the first minute). Firefox
-// has no CDP: the heaps are "n/a" there.
+// the last interval; and the memory of the browser's whole process tree (the proportional set size of
+// each process, Linux /proc: decoders, canvases and media buffers included, which no JS heap shows).
+// It prints whether each stays flat (the trend after the first minute). Firefox has no CDP: the JS
+// heaps are "n/a" there, and the process tree is what shows its memory.
 //
 // Then the hidden-tab check: another tab is brought to the front over the page for
 // BENCH_HIDDEN_SECONDS (30 by default; document.visibilityState becomes 'hidden', with the browser's
 // background throttling on), then the page comes back. Reported: the time from 'visible' to the first
 // frame presented, and to the first frame presented at the live edge (latency within the soak's p95
 // plus one frame interval); the target is one second.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { nowMs } from '../test/e2e/support/stream-server.mjs';
 import {
   analyse,
@@ -37,6 +39,7 @@ const FLAT = {
   heapMB: { label: 'page JS heap, MB', share: 0.1, floor: 2 },
   workerHeapMB: { label: "workers' JS heap, MB", share: 0.1, floor: 2 },
   bufferedS: { label: 'SourceBuffer buffered span, s', share: 0.1, floor: 0.5 },
+  browserMB: { label: "browser's processes (PSS), MB", share: 0.1, floor: 20 },
   p95: { label: 'latency p95, ms', share: 0.2, floor: 10 },
 };
 
@@ -104,6 +107,7 @@ export async function soak({ minutes, engine = 'chromium', path, renderer, json 
       return {
         t,
         heapMB: await heapMB(cdp),
+        browserMB: processTreeMB(browser.process?.()?.pid),
         workers: workers.map((w) => w.url()),
         workerHeapMB,
         ...player,
@@ -117,11 +121,11 @@ export async function soak({ minutes, engine = 'chromium', path, renderer, json 
     };
 
     console.log(
-      '   min  heap MB  worker heap MB  buffered s  frames  unseen  p50 ms  p95 ms  dropped/decoded  stalls',
+      '   min  heap MB  worker heap MB  browser MB  buffered s  frames  unseen  p50 ms  p95 ms  dropped/decoded  stalls',
     );
     const line = (s) =>
       console.log(
-        `${(s.t / 60000).toFixed(1).padStart(6)}  ${f(s.heapMB, 1, 7)}  ${f(s.workerHeapMB, 1, 14)}  ${f(s.bufferedS, 1, 10)}  ${String(s.frames).padStart(6)}  ${String(s.unseen).padStart(6)}  ${f(s.p50, 0, 6)}  ${f(s.p95, 0, 6)}  ${`${s.dropped ?? '-'}/${s.decoded ?? '-'}`.padStart(15)}  ${String(s.waiting).padStart(6)}  ${s.visibility === 'visible' ? '' : s.visibility}`,
+        `${(s.t / 60000).toFixed(1).padStart(6)}  ${f(s.heapMB, 1, 7)}  ${f(s.workerHeapMB, 1, 14)}  ${f(s.browserMB, 0, 10)}  ${f(s.bufferedS, 1, 10)}  ${String(s.frames).padStart(6)}  ${String(s.unseen).padStart(6)}  ${f(s.p50, 0, 6)}  ${f(s.p95, 0, 6)}  ${`${s.dropped ?? '-'}/${s.decoded ?? '-'}`.padStart(15)}  ${String(s.waiting).padStart(6)}  ${s.visibility === 'visible' ? '' : s.visibility}`,
       );
     const samples = [];
     const t0 = nowMs();
@@ -248,4 +252,42 @@ function trend(samples, key, { share, floor }) {
     limit,
     flat: growth <= limit,
   };
+}
+
+/**
+ * The proportional set size (MB) of process `root` and all its descendants (Linux /proc; undefined
+ * elsewhere, or without a pid): shared pages counted once across the tree.
+ */
+function processTreeMB(root) {
+  if (root === undefined) return undefined;
+  const children = new Map();
+  let pids;
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids) {
+    try {
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(pid)]);
+    } catch {
+      // gone since the listing
+    }
+  }
+  let kB = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop();
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      kB += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // gone, or not ours to read
+    }
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return kB / 1024;
 }
