@@ -26,6 +26,7 @@ import type {
   PlayerStats,
 } from '../player/mse-player.js';
 import { isDecodeError } from '../player/errors.js';
+import { PaintOverload, type OverloadVerdict } from '../player/paint-overload.js';
 import { RecoveryBudget } from '../player/recovery-budget.js';
 import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
@@ -223,6 +224,8 @@ export class Player extends EventTarget {
   private webcodecs: WebCodecsRenderer | undefined;
   /** Live with the WebCodecs renderer in the worker: it shows the stream in the <video> or a canvas. */
   private workerOutput: WorkerOutput | undefined;
+  /** Live, renderer 'auto': watches a canvas renderer's painting (see checkPaint); once. */
+  private paintOverload: PaintOverload | undefined;
   /** The canvas this player created for the WebCodecs renderer (removed at stop). */
   private ownCanvas: HTMLCanvasElement | undefined;
   /** The page's WebCodecs renderer's canvas sink (for snapshots). */
@@ -479,6 +482,7 @@ export class Player extends EventTarget {
       stalls: p.underflows,
       skipped: p.skippedFrames + p.unpresentedFrames,
       painted: p.decodedFrames - p.droppedFrames,
+      paintMs: 0,
       prerolled: 0,
       stallsPerMinute: p.stallsPerMinute,
       targetDelayMs: p.targetDelayMs,
@@ -496,6 +500,8 @@ export class Player extends EventTarget {
     const choice = this.options.renderer ?? 'auto';
     if (live && choice !== 'mse' && this.rendersInWorker) {
       this.renderInWorker();
+      // Chosen for the engine, not asked for: MSE takes over should the canvas not keep up.
+      if (choice === 'auto') this.paintOverload = new PaintOverload();
       return;
     }
     // The <video> plays through MSE, or is replaced by a canvas.
@@ -884,9 +890,12 @@ export class Player extends EventTarget {
           this.initSegments++;
           this.timeline.firstInit ??= performance.now();
           this.info = out.info;
-          // The worker's renderer had it already.
-          if (this.webcodecs) this.webcodecs.appendInit(out);
-          else if (!this.workerOutput) this.appendInit(out);
+          // The worker's renderer had it already; kept for MSE should the stream move there.
+          if (this.webcodecs) {
+            this.lastInit = out;
+            this.webcodecs.appendInit(out);
+          } else if (this.workerOutput) this.lastInit = out;
+          else this.appendInit(out);
           changed = true;
           break;
         case 'media':
@@ -947,9 +956,65 @@ export class Player extends EventTarget {
       // Summed across engine counter resets (WebKit resets at each playbackRate change).
       decoded: webcodecs ? webcodecs.painted : this.player.stats.decodedFrames,
     });
+    this.checkPaint(webcodecs);
     const cutoff = performance.now() - RATE_WINDOW_MS;
     while (this.samples.length > 2 && (this.samples[0]?.time ?? 0) < cutoff) this.samples.shift();
     this.emit('stats', this.stats);
+  }
+
+  /**
+   * A canvas renderer whose painting cannot keep up (../player/paint-overload.ts) hands the stream to
+   * MSE, once, unless the renderer was asked for by name.
+   */
+  private checkPaint(stats: RendererStats | undefined): void {
+    const overload = this.paintOverload;
+    const info = this.info;
+    if (!overload || !stats || !info || stats.output !== 'canvas') return;
+    if (this.stopped || this.state === 'error') return;
+    if (this.video.ownerDocument.visibilityState !== 'visible') {
+      // A hidden page's renderer skips for the throttling's sake: no verdict on what it saw.
+      overload.reset();
+      return;
+    }
+    const frameMs = (1000 * info.frameDuration) / info.timescale;
+    const verdict = overload.sample(performance.now(), stats, frameMs);
+    if (verdict) this.moveToMse(verdict, info);
+  }
+
+  /**
+   * The <video> shows the stream through MSE from the next keyframe, in place of the canvas: the
+   * renderer stops (in the worker, or the page's), the canvas goes, a MediaSource opens.
+   */
+  private moveToMse(verdict: OverloadVerdict, info: StreamInfo): void {
+    this.paintOverload = undefined;
+    if (this.workerOutput) {
+      this.workerOutput.close();
+      this.workerOutput = undefined;
+      void this.worker.renderStop().catch(() => undefined);
+    }
+    this.webcodecs?.destroy();
+    this.webcodecs = undefined;
+    this.canvasSink = undefined;
+    if (this.ownCanvas) {
+      this.ownCanvas.remove();
+      this.ownCanvas = undefined;
+    }
+    this.video.hidden = false;
+    this.player.destroy();
+    const player = (this.player = this.createMsePlayer(this.player.configuration));
+    const resync = { kind: 'keyframe' as const, open: false };
+    this.resync = resync;
+    this.chain = this.chain
+      .then(() => player.open())
+      .then(() => {
+        if (player === this.player && this.resync === resync) resync.open = true;
+      })
+      .catch((e: unknown) => this.fail(e));
+    this.warn(
+      'RENDERER_SWITCHED',
+      `Painting a ${info.width}x${info.height} frame on the canvas took ${verdict.paintMs.toFixed(0)} ms, and ${Math.round(verdict.missedShare * 100)} % of the frames were shown late or skipped: the stream plays in the video element (MSE) from the next keyframe.`,
+    );
+    this.changed();
   }
 
   private setState(state: PlaybackState): void {
@@ -992,6 +1057,7 @@ const NO_FRAMES_YET: RendererStats = {
   stalls: 0,
   skipped: 0,
   painted: 0,
+  paintMs: 0,
   prerolled: 0,
   stallsPerMinute: 0,
   targetDelayMs: 0,

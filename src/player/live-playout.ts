@@ -181,7 +181,9 @@ export class LivePlayout {
         this.deps.frames.changeRate(decision.rate);
         return;
       case 'jump': {
-        const from = media.currentTime;
+        // Frames the element holds between the playhead and the target: a playhead before the buffer
+        // (a new MediaSource, whose stream starts later) passes over none that it had.
+        const from = Math.max(media.currentTime, bounds(media.buffered).start);
         media.currentTime = decision.to;
         // The join jump lands in the GOP being decoded; the others reset a catch-up rate.
         if (decision.reason !== 'join') this.deps.frames.changeRate(1);

@@ -42,6 +42,11 @@ export interface RendererStats {
   readonly prerolled: number;
   /** Frames shown. */
   readonly painted: number;
+  /**
+   * What showing one frame costs the renderer's thread (ms, a moving mean; 0 for MSE, whose frames
+   * the browser shows): a canvas converts and draws each frame there.
+   */
+  readonly paintMs: number;
   /** Stalls per minute since the first frame. */
   readonly stallsPerMinute: number;
   /** The playout delay's current target and the measured jitter's p99 (ms). */
@@ -104,6 +109,8 @@ export class WebCodecsRenderer {
   /** Since when, and from what size, the decoder's queue is over MAX_DECODE_QUEUE. */
   private backlog: { readonly since: number; readonly size: number } | undefined;
   private readonly recoveries = new RecoveryBudget();
+  /** Moving mean of the sink's paint time (see RendererStats.paintMs). */
+  private paintMs = 0;
 
   constructor(
     private readonly sink: FrameSink,
@@ -189,6 +196,7 @@ export class WebCodecsRenderer {
       stalls: this.scheduler.stalls,
       skipped: this.scheduler.skipped + this.dropped + this.sink.dropped,
       painted: this.scheduler.painted,
+      paintMs: this.paintMs,
       prerolled: this.scheduler.prerolled,
       stallsPerMinute: minutes > 0 ? this.scheduler.stalls / minutes : 0,
       targetDelayMs: this.estimator.target(now),
@@ -271,8 +279,12 @@ export class WebCodecsRenderer {
   }
 
   private paint(frame: VideoFrame, dueAt: number): void {
+    const start = this.clock.now();
     try {
       this.sink.show(frame, dueAt);
+      const spent = this.clock.now() - start;
+      this.paintMs =
+        this.firstPaint === undefined ? spent : this.paintMs + (spent - this.paintMs) / 8;
     } catch (error) {
       // Said, not thrown into the decoder's output callback: the picture would freeze with no word
       // (Firefox 153's OffscreenCanvas refused its context again after a size change, every frame).

@@ -250,6 +250,11 @@ export class TransmuxWorker {
     await this.send({ type: 'render-adopt' });
   }
 
+  /** Live: the worker's renderer stops (the page shows the stream from now on). */
+  async renderStop(): Promise<void> {
+    await this.send({ type: 'render-stop' });
+  }
+
   /** Live: the worker reads `spec` itself (events: `onSourceEvent`; outputs: `onSourceOutputs`). */
   async openSource(spec: SourceSpec): Promise<void> {
     await this.send({ type: 'source-open', spec });

@@ -66,6 +66,8 @@ export type WorkerCommand =
    * or `error` when there is none. Without it, the page's first own command ends that renderer.
    */
   | { readonly type: 'render-adopt'; readonly id: number }
+  /** Live: the worker's renderer (if any) stops and lets its output go; the page shows the stream. */
+  | { readonly type: 'render-stop'; readonly id: number }
   /**
    * Live: the worker reads the source itself (./source-reader.ts); its events and its outputs come as
    * `source-event` and `source-outputs` messages. Answered with empty `outputs` at once. The same spec

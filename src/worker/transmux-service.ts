@@ -123,6 +123,7 @@ export class TransmuxService {
       case 'source-ready':
       case 'source-close':
       case 'render-adopt':
+      case 'render-stop':
         // The worker's session runs the source (./worker-session.ts); nothing for the transmuxer here.
         return [];
       case 'render':

@@ -190,6 +190,15 @@ export class WorkerSession {
         this.endEarly(true);
         break;
       }
+      case 'render-stop':
+        // In order: outputs of pushes before it went to the renderer.
+        this.answer(
+          this.service.pass(command.id).then((answer) => {
+            this.closeRenderer();
+            return answer;
+          }),
+        );
+        return;
       case 'render-adopt':
         this.answer(
           this.service.pass(command.id).then((answer): [WorkerResponse, ArrayBuffer[]] => {

@@ -169,6 +169,26 @@ describe('WorkerSession: the early session', () => {
     expect(early.frames).toEqual(got.frames);
   });
 
+  it('render-stop closes the renderer in order: frames before it shown, those after sent to the page only', async () => {
+    const t = setup();
+    const source = t.startEarly();
+    await source.sink!.connected(LIVE);
+    t.page({ type: 'source-open', spec: SPEC });
+    t.page({ type: 'configure', options: playbackTransmuxerOptions(true) });
+    t.page({ type: 'render-adopt' });
+    t.page({ type: 'source-ready' });
+    for (const au of AUS.slice(0, 4)) await source.sink!.data(au, true);
+    // The page moves the stream to MSE (src/play/player.ts moveToMse).
+    t.page({ type: 'render-stop' });
+    for (const au of AUS.slice(4, 8)) await source.sink!.data(au, true);
+    await settle();
+    const renderer = t.renderers[0]!;
+    expect(renderer.closed).toBe(true);
+    expect(renderer.frames).toHaveLength(4);
+    expect(t.pageGot().frames).toHaveLength(8);
+    expect(t.answers().at(-1)).toMatchObject({ type: 'outputs' });
+  });
+
   it('a page with other options (an fps) gets the stream from its first frame at its rate, and its own renderer', async () => {
     const t = setup();
     const source = t.startEarly();

@@ -19,13 +19,13 @@ afterEach(() => {
 const FRAME = 1 / 30;
 
 /** A video whose buffer holds the first `frames` frames of p01 (live fragments). */
-function bufferedVideo(frames: number): FakeVideo {
+function bufferedVideo(frames: number, offset = 0): FakeVideo {
   const { init, media } = segmentsOf('p01', { fragment: 'frame' });
-  return videoWith([init.data, ...media.slice(0, frames).map((m) => m.data)]);
+  return videoWith([init.data, ...media.slice(0, frames).map((m) => m.data)], offset);
 }
 
-function setup(frames: number, visible = { visible: true }) {
-  const video = bufferedVideo(frames);
+function setup(frames: number, visible = { visible: true }, offset = 0) {
+  const video = bufferedVideo(frames, offset);
   const clock = new FakeClock();
   let idle = true;
   const listeners: (() => void)[] = [];
@@ -80,6 +80,22 @@ describe('LivePlayout', () => {
     expect(s.video.seeks[0]).toBeCloseTo(59 * FRAME, 9);
     expect(s.live.jumps).toBe(1);
     expect(s.live.skippedFrames).toBe(59);
+  });
+
+  it('counts only the frames it held as skipped when a new MediaSource starts mid-stream', () => {
+    // A MediaSource that took over 16 s into the stream (a move from the canvas, a media recovery):
+    // the element's playhead is at 0, its buffer from 16 s on.
+    const s = setup(60, { visible: true }, 16);
+    s.live.start();
+    s.setIdle(false);
+    for (let i = 0; i < 60; i++) s.live.arrived(16 + i * FRAME);
+    s.clock.advance(100);
+    s.setIdle(true);
+    s.live.appended();
+    s.clock.advance(20);
+    expect(s.video.seeks).toHaveLength(1);
+    expect(s.video.seeks[0]).toBeCloseTo(16 + 59 * FRAME, 6);
+    expect(s.live.skippedFrames).toBe(59); // not the 16 s before the buffer (539)
   });
 
   it('steers with small rate changes, and jumps back to rate 1 when far behind, playing a paused element', async () => {

@@ -27,14 +27,18 @@ class SwitchableVisibility implements Visibility {
 
 const FRAME_MS = 1000 / 30;
 
-function setup() {
+function setup(paintMs = 0) {
   const clock = new FakeClock();
   const visibility = new SwitchableVisibility();
   const shown: { at: number; due: number; t: number }[] = [];
   const sink: FrameSink = {
     kind: 'track',
     dropped: 0,
-    show: (frame, due) => shown.push({ at: clock.now(), due, t: frame.timestamp }),
+    show: (frame, due) => {
+      shown.push({ at: clock.now(), due, t: frame.timestamp });
+      // A canvas converts and draws the frame on this thread meanwhile.
+      if (paintMs > 0) clock.advance(paintMs);
+    },
     close: () => undefined,
   };
   const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock, visibility);
@@ -69,6 +73,16 @@ function setup() {
 }
 
 describe('WebCodecsRenderer', () => {
+  it("tells what a paint costs its thread (the sink's show, a moving mean)", () => {
+    const cheap = setup();
+    for (let i = 0; i < 20; i++) cheap.frame();
+    expect(cheap.renderer.stats.paintMs).toBe(0);
+    const costly = setup(12);
+    for (let i = 0; i < 20; i++) costly.frame();
+    expect(costly.shown.length).toBeGreaterThan(10);
+    expect(costly.renderer.stats.paintMs).toBeCloseTo(12, 6);
+  });
+
   it('recovers from a decoder error: a new decoder, configured as the last, resumes at the next keyframe', () => {
     const { renderer, shown, frame, clock, untilKeyframe } = setup();
     const warnings: string[] = [];
