@@ -50,9 +50,10 @@ function raw(
   port: number,
   path: string,
   method = 'GET',
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       let body = '';
       res.on('data', (b: Buffer) => {
         body += b.toString();
@@ -128,6 +129,26 @@ describe('runServe', () => {
         expect(root.headers.location).toBe(
           `/?src=${encodeURIComponent(`ws://127.0.0.1:${port}/stream`)}`,
         );
+        // Behind a reverse proxy that serves the relay under /cam over https: the page and its stream
+        // there too; a prefix that is not a plain path (it would redirect elsewhere) is ignored.
+        const proxied = await raw(port, '/', 'GET', {
+          'X-Forwarded-Prefix': '/cam/',
+          'X-Forwarded-Proto': 'https',
+        });
+        expect(proxied.headers.location).toBe(
+          `/cam/?src=${encodeURIComponent(`wss://127.0.0.1:${port}/cam/stream`)}`,
+        );
+        for (const hostile of [
+          '//evil.example',
+          '/cam\r\nX: y',
+          'https://evil.example/',
+          '/a//b',
+        ]) {
+          const res = await raw(port, '/', 'GET', { 'X-Forwarded-Prefix': hostile }).catch(
+            () => undefined,
+          );
+          if (res) expect(res.headers.location, hostile).toBe(root.headers.location);
+        }
         const page = await raw(port, '/?src=x');
         expect(page.status).toBe(200);
         expect(page.headers['content-type']).toBe('text/html; charset=utf-8');

@@ -135,7 +135,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
 
   const wsUrl = (req: IncomingMessage): string => {
     const secure = req.headers['x-forwarded-proto'] === 'https';
-    return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}/stream`;
+    return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}${forwardedPrefix(req)}/stream`;
   };
 
   const server: Server = createServer(
@@ -192,13 +192,14 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
           'Content-Type': 'application/json; charset=utf-8',
           'Cache-Control': 'no-cache',
         });
+        const prefix = forwardedPrefix(req);
         res.end(
           JSON.stringify({
             defaultSrc: wsUrl(req),
             streams: {
               ws: wsUrl(req),
-              http: '/stream.h264',
-              ...(hls ? { hls: PLAYLIST_PATH } : {}),
+              http: `${prefix}/stream.h264`,
+              ...(hls ? { hls: `${prefix}${PLAYLIST_PATH}` } : {}),
             },
           }) + '\n',
         );
@@ -208,7 +209,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         // The page plays what ?src= names: send a bare visit to the live stream (one access unit per
         // WebSocket message, the lowest-latency path). A page with any query is served as is.
         res.writeHead(302, {
-          Location: `/?src=${encodeURIComponent(wsUrl(req))}`,
+          Location: `${forwardedPrefix(req)}/?src=${encodeURIComponent(wsUrl(req))}`,
           'Cache-Control': 'no-cache',
         });
         res.end();
@@ -326,4 +327,17 @@ export function openUrls(host: string, port: number): string[] {
     urls.push(`http://${host.includes(':') ? `[${host}]` : host}:${port}/`);
   }
   return urls;
+}
+
+/**
+ * The path a reverse proxy serves the relay under and strips before passing requests on
+ * (`X-Forwarded-Prefix: /cam`, as Traefik's StripPrefix sets it, or nginx with
+ * `proxy_set_header X-Forwarded-Prefix /cam;`), without its trailing slash; '' when none is given. A
+ * value that is not a plain absolute path (`//host` would make the redirect lead elsewhere) is ignored.
+ */
+export function forwardedPrefix(req: IncomingMessage): string {
+  const header = req.headers['x-forwarded-prefix'];
+  const value = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
+  if (!/^(?:\/[A-Za-z0-9._~-]+)+\/?$/.test(value)) return '';
+  return value.replace(/\/$/, '');
 }
