@@ -6,14 +6,15 @@
 import { constants } from 'node:os';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-type Signal = (typeof SIGNALS)[number];
+/** The signals that end a command's input. */
+export type InterruptSignal = (typeof SIGNALS)[number];
 
 export class Interrupt {
   /** The first signal received, if any. */
-  signal: Signal | undefined;
+  signal: InterruptSignal | undefined;
   private readonly stopped: Promise<undefined>;
   private stop: () => void = () => undefined;
-  private readonly onSignal = (signal: Signal): void => {
+  private readonly onSignal = (signal: InterruptSignal): void => {
     if (this.signal !== undefined) {
       // The second: the default action (the process ends, as the shell expects of a second Ctrl-C).
       this.dispose();

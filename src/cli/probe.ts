@@ -7,7 +7,7 @@ import {
 } from '../core/index.js';
 import { parseCommandArgs, parseFps } from './args.js';
 import { describeSystemError, isSystemError, UsageError } from './errors.js';
-import { Interrupt } from './interrupt.js';
+import { Interrupt, type InterruptSignal } from './interrupt.js';
 import { openInput, Output } from './io.js';
 
 export const PROBE_HELP = `Usage: h264mux probe <in.h264|-> [more inputs...] [--json] [--frames] [--fps rate]
@@ -33,7 +33,7 @@ export interface ProbeReport {
   readonly file: string;
   readonly bytes: number;
   /** A signal (Ctrl-C) ended the reading: the report covers the input read before it. */
-  readonly interruptedBy?: 'SIGINT' | 'SIGTERM';
+  readonly interruptedBy?: InterruptSignal;
   /** The stream as it starts: its first configuration (later ones are in `configurations`). */
   readonly stream: StreamInfo | undefined;
   /** Every distinct codec configuration (a parameter-set change adds one). */

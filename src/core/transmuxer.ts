@@ -339,10 +339,11 @@ export class Transmuxer {
    * continues after the last emitted frame. Returns those last frames' segments: use them, as `push()`'s.
    */
   reset(): TransmuxerOutput[] {
-    const tail = this.failed ? [] : this.endIfFrameWhole();
+    const tail: TransmuxerOutput[] = [];
     if (!this.failed) {
-      this.bumpAll();
-      this.closeFragment();
+      tail.push(...this.endIfFrameWhole());
+      // As after a lost picture: every frame so far goes out.
+      this.restartAtKeyframe();
       this.drain();
       tail.push(...this.take());
     }

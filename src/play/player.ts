@@ -838,29 +838,40 @@ export class Player extends EventTarget {
 
   private recoverMedia(message: string): void {
     const time = this.video.currentTime;
-    this.player.destroy();
-    // Configured as the one it replaces.
-    const player = (this.player = this.createMsePlayer(this.player.configuration));
-    const resync = { kind: this.live ? ('keyframe' as const) : ('restart' as const), open: false };
-    this.resync = resync;
     // Outputs of pushes before now belong to the old MediaSource's timeline.
     this.generation++;
+    if (this.live) this.newMediaSource('keyframe');
+    else {
+      this.newMediaSource('restart', (player) => {
+        // The SourceBuffer first: the restart sets its timestampOffset (FileTimeline.restart).
+        if (this.lastInit) player.appendInit(this.lastInit);
+        this.seekSource(time, true);
+      });
+    }
+    this.warn(
+      'MEDIA_RECOVERED',
+      `${message} A new MediaSource took over; playback resumes at ${this.live ? 'the next keyframe' : 'the keyframe before the error'}.`,
+    );
+  }
+
+  /**
+   * A new MediaSource on the <video> in place of the player's, configured as the one it replaces. Until
+   * it is open and resynced, appends wait (see appendMedia): live, for the next keyframe, which comes
+   * with the last init segment; a file, for `opened` to restart its source.
+   */
+  private newMediaSource(kind: 'keyframe' | 'restart', opened?: (player: MsePlayer) => void): void {
+    this.player.destroy();
+    const player = (this.player = this.createMsePlayer(this.player.configuration));
+    const resync = { kind, open: false };
+    this.resync = resync;
     this.chain = this.chain
       .then(() => player.open())
       .then(() => {
         if (player !== this.player || this.resync !== resync) return;
         resync.open = true;
-        if (resync.kind === 'restart') {
-          // The SourceBuffer first: the restart sets its timestampOffset (FileTimeline.restart).
-          if (this.lastInit) player.appendInit(this.lastInit);
-          this.seekSource(time, true);
-        }
+        opened?.(player);
       })
       .catch((e: unknown) => this.fail(e));
-    this.warn(
-      'MEDIA_RECOVERED',
-      `${message} A new MediaSource took over; playback resumes at ${this.live ? 'the next keyframe' : 'the keyframe before the error'}.`,
-    );
   }
 
   /** MSE: an init segment (kept for a new MediaSource; held back while one resyncs). */
@@ -1000,16 +1011,7 @@ export class Player extends EventTarget {
       this.ownCanvas = undefined;
     }
     this.video.hidden = false;
-    this.player.destroy();
-    const player = (this.player = this.createMsePlayer(this.player.configuration));
-    const resync = { kind: 'keyframe' as const, open: false };
-    this.resync = resync;
-    this.chain = this.chain
-      .then(() => player.open())
-      .then(() => {
-        if (player === this.player && this.resync === resync) resync.open = true;
-      })
-      .catch((e: unknown) => this.fail(e));
+    this.newMediaSource('keyframe');
     this.warn(
       'RENDERER_SWITCHED',
       `Painting a ${info.width}x${info.height} frame on the canvas took ${verdict.paintMs.toFixed(0)} ms, and ${Math.round(verdict.missedShare * 100)} % of the frames were shown late or skipped: the stream plays in the video element (MSE) from the next keyframe.`,

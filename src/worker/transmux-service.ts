@@ -91,14 +91,13 @@ export class TransmuxService {
         this.frameEnds.spent(start, performance.now());
         return this.remember(outputs);
       }
-      case 'push':
+      case 'push': {
         // Both transmuxers only read the chunk (views, never writes): one buffer serves both.
-        this.feedRecorder((t) =>
-          t.push(command.data, { endOfAccessUnit: command.endOfAccessUnit }),
-        );
-        return this.remember(
-          this.transmuxer.push(command.data, { endOfAccessUnit: command.endOfAccessUnit }),
-        );
+        const push = (t: Transmuxer): TransmuxerOutput[] =>
+          t.push(command.data, { endOfAccessUnit: command.endOfAccessUnit });
+        this.feedRecorder(push);
+        return this.remember(push(this.transmuxer));
+      }
       case 'flush':
         // End of a file: a stream cut mid-NAL ends in a damaged frame that would stop the decoder.
         return this.remember(
