@@ -31,6 +31,7 @@ export type ViewState =
   | {
       readonly kind: 'failed';
       readonly error: SessionError;
+      readonly source: SourceShape | undefined;
       readonly identified: boolean;
       readonly pictures: boolean;
     }
@@ -54,6 +55,7 @@ export function viewState(facts: ViewFacts): ViewState {
     return {
       kind: 'failed',
       error: error ?? { code: 'INTERNAL', message: 'Playback stopped.', detail: {} },
+      source: facts.source,
       identified: facts.identified,
       pictures: facts.pictures,
     };
@@ -104,16 +106,24 @@ export function shownFor(view: ViewState): Shown {
       return NOTHING;
     case 'retrying':
       return { ...NOTHING, error: view.error, notice: view.notice };
-    case 'failed':
+    case 'failed': {
+      // A picked file this browser has no decoder for still converts: the MP4 plays elsewhere.
+      const save =
+        view.error.code === 'CODEC_UNSUPPORTED' && view.identified && view.source === 'local-file';
       // A stream that played before it failed keeps its last picture, stats and inspector history.
       return {
         ...NOTHING,
         error: view.error,
+        notice: save
+          ? 'Save as MP4 still converts it, for a player that decodes it (VLC, mpv, another browser).'
+          : '',
+        save,
         video: view.pictures,
         stats: view.identified,
         toolbar: view.identified,
         snapshot: view.pictures,
       };
+    }
     case 'active':
       return {
         ...NOTHING,

@@ -7,6 +7,7 @@
  * remote playback is disabled or an alternative source is given.
  */
 import { PlayerError, unsupported } from './errors.js';
+import type { CodecFacts } from './errors.js';
 import { bounds } from './media-element.js';
 import type { MediaElement } from './media-element.js';
 
@@ -122,11 +123,11 @@ export class MediaSourceHost {
    * The SourceBuffer for an init segment of `mimeType` (call while no SourceBuffer operation runs):
    * created for the first, switched for another type. Throws a PlayerError.
    */
-  prepare(mimeType: string): SourceBuffer {
+  prepare(mimeType: string, facts?: CodecFacts): SourceBuffer {
     const ms = this.mediaSource;
     if (!ms || this.state !== 'open') throw new Error('MediaSourceHost: not open');
     if (this.buffer && mimeType === this.type) return this.buffer;
-    if (!this.kind?.ctor.isTypeSupported(mimeType)) throw unsupported(mimeType);
+    if (!this.kind?.ctor.isTypeSupported(mimeType)) throw unsupported(mimeType, facts);
     if (!this.buffer) {
       const sb = ms.addSourceBuffer(mimeType);
       sb.mode = 'segments';

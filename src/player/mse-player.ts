@@ -196,13 +196,13 @@ export class MsePlayer {
 
   appendInit(segment: InitSegment): void {
     if (!this.accepting) return;
-    const mimeType = segment.mimeType;
+    const { mimeType, info } = segment;
     this.queue.push({
       kind: 'call',
       name: 'prepare',
       run: () => {
         const first = this.host.sourceBuffer === undefined;
-        this.queue.attach(this.host.prepare(mimeType));
+        this.queue.attach(this.host.prepare(mimeType, info));
         if (first && this.options.live) this.host.setDuration(Infinity);
         return 'done';
       },

@@ -15,7 +15,7 @@ import type { InitSegment, MediaSegment } from '../core/index.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { decoderConfig } from './decoder-config.js';
-import { PlayerError } from './errors.js';
+import { PlayerError, unsupported } from './errors.js';
 import { FrameScheduler } from './frame-scheduler.js';
 import type { FrameSink } from './frame-sink.js';
 import { JitterEstimator } from './jitter-estimator.js';
@@ -102,6 +102,8 @@ export class WebCodecsRenderer {
   private readonly scheduler: FrameScheduler<VideoFrame>;
   private decoder: VideoDecoder | undefined;
   private config: VideoDecoderConfig | undefined;
+  /** The init segment the decoder is configured for (named when it cannot decode it). */
+  private init: InitSegment | undefined;
   private frameMs = 1000 / 30;
   private firstPaint: number | undefined;
   /** Frames dropped before the decoder (waiting for a keyframe). */
@@ -142,6 +144,7 @@ export class WebCodecsRenderer {
     const config = decoderConfig(init, { optimizeForLatency: true });
     if (this.config && sameConfig(this.config, config)) return;
     this.config = config;
+    this.init = init;
     try {
       this.decoder ??= this.newDecoder();
       if (this.decoder.state === 'configured') this.decoder.reset();
@@ -242,6 +245,12 @@ export class WebCodecsRenderer {
    */
   private decoderFailed(decoder: VideoDecoder, error: DOMException): void {
     if (decoder !== this.decoder || this.state === 'failed' || this.state === 'closed') return;
+    if (error.name === 'NotSupportedError' && this.init) {
+      // Configure found the codec unsupported (WebCodecs §4.5 configure(), step "supported is false"):
+      // no new decoder would take it.
+      this.fail(unsupported(this.init.mimeType, this.init.info, 'WebCodecs'));
+      return;
+    }
     const message = `The browser's video decoder failed (WebCodecs): ${error.message.replace(/\.$/, '')}`;
     const config = this.config;
     const before = this.recoveries.granted;
@@ -301,11 +310,14 @@ export class WebCodecsRenderer {
     }
   }
 
-  private fail(message: string, code: 'DECODER_ERROR' | 'RENDER_FAILED' = 'DECODER_ERROR'): void {
+  private fail(
+    reason: string | PlayerError,
+    code: 'DECODER_ERROR' | 'RENDER_FAILED' = 'DECODER_ERROR',
+  ): void {
     if (this.state === 'failed' || this.state === 'closed') return;
     this.state = 'failed';
     this.scheduler.destroy();
-    this.onError?.(new PlayerError(code, message));
+    this.onError?.(typeof reason === 'string' ? new PlayerError(code, reason) : reason);
   }
 }
 

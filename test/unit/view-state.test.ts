@@ -61,6 +61,30 @@ describe('view state', () => {
     expect(shown.error).toBe(NOT_H264);
   });
 
+  it('a picked file the browser cannot decode still offers Save, and says why', () => {
+    // Firefox 153 has no decoder for High 10 or 4:2:2: the conversion does not need one.
+    const unsupported = {
+      code: 'CODEC_UNSUPPORTED',
+      message: 'This browser cannot decode this stream: H.264 High 10…',
+      detail: {},
+    };
+    const failed = (patch: Partial<ViewFacts>) =>
+      shownFor(
+        viewState(facts({ session: 'error', errors: [unsupported], pictures: false, ...patch })),
+      );
+    expect(failed({ source: 'local-file' })).toMatchObject({
+      error: unsupported,
+      save: true,
+      notice:
+        'Save as MP4 still converts it, for a player that decodes it (VLC, mpv, another browser).',
+    });
+    // A live stream has stopped (nothing left to record), a file URL has no File to convert.
+    expect(failed({ source: 'live' })).toMatchObject({ save: false, notice: '' });
+    expect(failed({ source: 'remote-file' })).toMatchObject({ save: false, notice: '' });
+    // Any other failure of a picked file offers no Save.
+    expect(failed({ source: 'local-file', errors: [NOT_H264] })).toMatchObject({ save: false });
+  });
+
   it('a stream that failed after playing keeps its picture, without controls or record', () => {
     const shown = shownFor(viewState(facts({ session: 'error', errors: [NOT_H264] })));
     expect(shown).toMatchObject({

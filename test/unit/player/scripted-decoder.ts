@@ -44,11 +44,16 @@ export class ScriptedDecoder {
   decode(chunk: { timestamp: number }): void {
     this.waiting.push(chunk.timestamp);
   }
-  /** Fails as a decoder does on a bad chunk: closed, then the error callback (WebCodecs §4.5). */
-  fail(): void {
+  /**
+   * Fails as a decoder does on a bad chunk (EncodingError), or after configure() found the codec
+   * unsupported (NotSupportedError, Firefox 153's message): closed, then the error callback (WebCodecs
+   * §4.5).
+   */
+  fail(name: 'EncodingError' | 'NotSupportedError' = 'EncodingError'): void {
     this.state = 'closed';
     this.waiting.length = 0;
-    this.init.error(new DOMException('Decoding error.', 'EncodingError'));
+    const message = name === 'EncodingError' ? 'Decoding error.' : 'Operation is not supported';
+    this.init.error(new DOMException(message, name));
   }
   /** Outputs the oldest waiting chunk now. */
   release(): void {

@@ -134,6 +134,27 @@ describe('WebCodecsRenderer', () => {
     expect(renderer.stats.recovered).toBe(3);
   });
 
+  it('says a codec the decoder cannot take is unsupported, naming the stream, without retrying', () => {
+    // Firefox 153 takes avc1.6E (High 10) and 4:2:2 in configure() and then closes the decoder with
+    // NotSupportedError: three new decoders met the same refusal before the error said anything useful.
+    const { renderer, frame } = setup();
+    const errors: { code: string; message: string }[] = [];
+    const warnings: string[] = [];
+    renderer.onError = (error) => errors.push({ code: error.code, message: error.message });
+    renderer.onRecovered = (message) => warnings.push(message);
+    frame();
+    const refused = ScriptedDecoder.last;
+    refused?.fail('NotSupportedError');
+    expect(ScriptedDecoder.last).toBe(refused);
+    expect(warnings).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.code).toBe('CODEC_UNSUPPORTED');
+    expect(errors[0]?.message).toMatch(
+      /^This browser cannot decode this stream: H\.264 (Constrained )?Baseline, level \d(\.\d)?, 4:2:0 8-bit \(avc1\.[0-9A-F]{6}; its WebCodecs decoder refused the configuration\)\. It seems to have no H\.264 decoder at all/,
+    );
+    expect(renderer.stats.recovered).toBe(0);
+  });
+
   it('says once, as RENDER_FAILED, that its output refused a frame, rather than freezing with no word', () => {
     // Firefox 153's transferred OffscreenCanvas threw at every frame after a size change; thrown into
     // the decoder's output callback, that froze the picture while the player still said 'playing'.
