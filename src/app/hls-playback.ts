@@ -166,6 +166,7 @@ export class HlsPlayback {
         underflows: 0,
         targetDelayMs: 0,
         jitterMs: 0,
+        sourcePace: 1,
         unpresentedFrames: 0,
         stallsPerMinute: 0,
         skippedFrames: 0,

@@ -85,6 +85,12 @@ function liveRows(stats: SessionStats): [string, string][] {
       ['Stalls', `${fmt(r.stallsPerMinute, 1)} per minute`],
       ['Late / skipped', `${r.late} late, ${r.skipped} skipped frames`],
     );
+  // A source off its timeline's pace, which the playout follows.
+  if (r && stats.info && Math.abs(r.sourcePace - 1) > 0.01)
+    rows.push([
+      'Source pace',
+      `${fmt(stats.info.fps * r.sourcePace, 1)} fps arriving, played so (timeline ${+stats.info.fps.toFixed(3)} fps)`,
+    ]);
   rows.push(
     ['Frame rate', `${fmt(stats.receivedFps)} received, ${fmt(stats.presentedFps)} decoded per s`],
     ['Received', `${mb(stats.bytesReceived)}, ${stats.framesMuxed} frames`],

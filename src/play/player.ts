@@ -224,6 +224,8 @@ export class Player extends EventTarget {
   private webcodecs: WebCodecsRenderer | undefined;
   /** Live with the WebCodecs renderer in the worker: it shows the stream in the <video> or a canvas. */
   private workerOutput: WorkerOutput | undefined;
+  /** The source pace last told (SOURCE_PACE). */
+  private warnedPace: number | undefined;
   /** Live, renderer 'auto': watches a canvas renderer's painting (see checkPaint); once. */
   private paintOverload: PaintOverload | undefined;
   /** The canvas this player created for the WebCodecs renderer (removed at stop). */
@@ -487,6 +489,7 @@ export class Player extends EventTarget {
       stallsPerMinute: p.stallsPerMinute,
       targetDelayMs: p.targetDelayMs,
       jitterMs: p.jitterMs,
+      sourcePace: p.sourcePace,
       recovered: this.mediaRecoveries.granted,
     };
   }
@@ -968,9 +971,36 @@ export class Player extends EventTarget {
       decoded: webcodecs ? webcodecs.painted : this.player.stats.decodedFrames,
     });
     this.checkPaint(webcodecs);
+    this.checkPace(this.rendererStats());
     const cutoff = performance.now() - RATE_WINDOW_MS;
     while (this.samples.length > 2 && (this.samples[0]?.time ?? 0) < cutoff) this.samples.shift();
     this.emit('stats', this.stats);
+  }
+
+  /**
+   * A source off its timeline's pace by more than PACE_WARN_SHARE (a 25 fps camera on an assumed 30
+   * fps timeline) is played at its pace; the viewer is told, once per pace, with the fps that would
+   * make saved files and recordings keep time too.
+   */
+  private checkPace(stats: RendererStats | undefined): void {
+    const info = this.info;
+    if (!stats || !info || this.state === 'error') return;
+    const pace = stats.sourcePace;
+    const warned = this.warnedPace;
+    if (Math.abs(pace - 1) <= PACE_WARN_SHARE) return;
+    if (warned !== undefined && Math.abs(pace - warned) <= PACE_WARN_SHARE * warned) return;
+    this.warnedPace = pace;
+    const sent = info.fps * pace;
+    const timeline =
+      info.fpsSource === 'vui'
+        ? `the ${fmtFps(info.fps)} fps its timing info states`
+        : info.fpsSource === 'option'
+          ? `the ${fmtFps(info.fps)} fps set`
+          : `the ${fmtFps(info.fps)} fps assumed (it has no timing info)`;
+    this.warn(
+      'SOURCE_PACE',
+      `The stream arrives at ${sent.toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives. Set the frame rate (?fps=${fmtFps(Math.round(sent))}) if that is the camera's, so that saved files and recordings keep time too.`,
+    );
   }
 
   /**
@@ -1051,6 +1081,13 @@ export class Player extends EventTarget {
   }
 }
 
+/** A source pace this far from 1 (or from the last told) is told. */
+const PACE_WARN_SHARE = 0.02;
+
+function fmtFps(fps: number): string {
+  return String(Math.round(fps * 1000) / 1000);
+}
+
 /** The worker's renderer before its first report. */
 const NO_FRAMES_YET: RendererStats = {
   kind: 'webcodecs',
@@ -1064,6 +1101,7 @@ const NO_FRAMES_YET: RendererStats = {
   stallsPerMinute: 0,
   targetDelayMs: 0,
   jitterMs: 0,
+  sourcePace: 1,
   recovered: 0,
 };
 

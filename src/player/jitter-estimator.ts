@@ -2,8 +2,9 @@
  * The adaptive playout delay's estimator (what WebRTC's jitter buffer does), pure: arrival times and
  * media times in, a target delay out; no element, no timers.
  *
- * Each frame's transit is `arrival - mediaTime` (ms; the sender's clock and ours need no sync: only
- * differences count). The best transit over a sliding window (the smallest) anchors the playout
+ * Each frame's transit is `arrival - sourceTime` (ms; the sender's clock and ours need no sync: only
+ * differences count), where the source time is the frame's media time on the source's own pace
+ * (./source-pace.ts: a camera slower or faster than the stream's timeline). The best transit over a sliding window (the smallest) anchors the playout
  * clock: a frame is due at `mediaTime + best + target` (`dueAt`). The jitter is how much later than
  * the best a frame arrives; the target is a high percentile of it (p99 over the last few seconds or
  * hundreds of frames) plus a decode margin, so that about 1 % of frames at most arrive after their due
@@ -13,6 +14,8 @@
  *
  * Fixed mode (`fixedMs`): the target is that value whatever the jitter (still measured, for stats).
  */
+
+import { SourcePace } from './source-pace.js';
 
 export interface JitterEstimatorOptions {
   /** A fixed target delay (ms); undefined: adaptive. */
@@ -62,10 +65,13 @@ export const SETTLE_MS = 1000;
 
 interface Sample {
   readonly arrival: number;
-  readonly transit: number;
+  /** Media time (ms): the transit is taken on the current pace (see transit()). */
+  readonly media: number;
 }
 
 export class JitterEstimator {
+  /** The source's pace: media time to the source's clock. */
+  readonly pace = new SourcePace();
   private samples: Sample[] = [];
   private firstArrival: number | undefined;
   private settled = false;
@@ -91,15 +97,21 @@ export class JitterEstimator {
 
   /** A frame with presentation time `mediaTime` (s) became available at `arrival` (ms). */
   push(arrival: number, mediaTime: number): void {
-    const transit = arrival - mediaTime * 1000;
+    const mediaMs = mediaTime * 1000;
     const last = this.samples[this.samples.length - 1];
-    if (last && Math.abs(transit - last.transit) > DISCONTINUITY_MS) this.samples = [];
+    const next = { arrival, media: mediaMs };
+    if (last && Math.abs(this.transit(next) - this.transit(last)) > DISCONTINUITY_MS) {
+      this.samples = [];
+      this.pace.restart(mediaMs);
+    }
     this.firstArrival ??= arrival;
+    // Not while joining (a burst, a cold start's late frames: they would tilt the pace's first fit).
+    if (arrival - this.firstArrival >= SETTLE_MS) this.pace.push(arrival, mediaMs);
     if (!this.settled && arrival - this.firstArrival >= SETTLE_MS) {
       this.settled = true;
       this.samples = [];
     }
-    this.samples.push({ arrival, transit });
+    this.samples.push(next);
     let drop = 0;
     while (
       drop < this.samples.length - 1 &&
@@ -131,7 +143,7 @@ export class JitterEstimator {
   get baseline(): number | undefined {
     if (this.samples.length === 0) return undefined;
     let best = Infinity;
-    for (const s of this.samples) best = Math.min(best, s.transit);
+    for (const s of this.samples) best = Math.min(best, this.transit(s));
     return best;
   }
 
@@ -139,7 +151,7 @@ export class JitterEstimator {
   jitter(): number {
     const best = this.baseline;
     if (best === undefined || !this.settled) return 0;
-    const sorted = this.samples.map((s) => s.transit).sort((a, b) => a - b);
+    const sorted = this.samples.map((s) => this.transit(s)).sort((a, b) => a - b);
     const rank = Math.ceil((this.percentile / 100) * sorted.length) - 1;
     return (sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? best) - best;
   }
@@ -170,7 +182,14 @@ export class JitterEstimator {
   /** When (ms, the arrivals' clock) the frame at `mediaTime` (s) is due; undefined before any frame. */
   dueAt(mediaTime: number, now: number): number | undefined {
     const best = this.baseline;
-    return best === undefined ? undefined : mediaTime * 1000 + best + this.target(now);
+    return best === undefined
+      ? undefined
+      : this.pace.sourceMs(mediaTime * 1000) + best + this.target(now);
+  }
+
+  /** A sample's transit on the source's current pace (ms). */
+  private transit(s: Sample): number {
+    return s.arrival - this.pace.sourceMs(s.media);
   }
 
   private decayMargin(now: number): void {

@@ -62,6 +62,8 @@ export interface LatencyPolicy {
   setFrameDuration(seconds: number): void;
   /** The measured jitter's p99 (ms). */
   jitterMs(): number;
+  /** Media seconds the source sends per second (./source-pace.ts). */
+  sourcePace(): number;
 }
 
 /**
@@ -152,12 +154,18 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
   }
 
   targetMs(now: number): number {
-    const ahead = this.estimator.adaptive ? this.decodeAheadFrames * this.frameMs : 0;
+    // Frame intervals as the source sends them.
+    const frame = this.frameMs * this.estimator.pace.msPerMediaMs;
+    const ahead = this.estimator.adaptive ? this.decodeAheadFrames * frame : 0;
     return Math.min(MAX_TARGET_MS, this.estimator.target(now) + ahead);
   }
 
   jitterMs(): number {
     return this.estimator.jitter();
+  }
+
+  sourcePace(): number {
+    return 1 / this.estimator.pace.msPerMediaMs;
   }
 
   tick(input: PlayoutInput): PlayoutDecision {
@@ -177,11 +185,15 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
       }
       return input.playbackRate === 1 ? { kind: 'keep' } : { kind: 'rate', rate: 1 };
     }
-    let rate = 1;
+    // The source's pace (./source-pace.ts): a camera slower than its timeline plays slower.
+    const pace = 1 / this.estimator.pace.msPerMediaMs;
+    let rate = pace;
     if (Math.abs(behind) > DEAD_BAND_S) {
-      rate = Math.min(MAX_RATE, Math.max(MIN_RATE, 1 + behind * RATE_GAIN));
+      rate = pace * Math.min(MAX_RATE, Math.max(MIN_RATE, 1 + behind * RATE_GAIN));
     }
-    if (Math.abs(input.playbackRate - rate) < RATE_STEP && rate !== 1) return { kind: 'keep' };
+    if (Math.abs(input.playbackRate - rate) < RATE_STEP * pace && rate !== pace) {
+      return { kind: 'keep' };
+    }
     return input.playbackRate === rate ? { kind: 'keep' } : { kind: 'rate', rate };
   }
 
@@ -237,7 +249,7 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
   private desired(input: PlayoutInput): number | undefined {
     const best = this.estimator.baseline;
     if (best === undefined || input.bufferedEnd <= 0) return undefined;
-    const clock = (input.now - best - this.targetMs(input.now)) / 1000;
+    const clock = this.estimator.pace.mediaMs(input.now - best - this.targetMs(input.now)) / 1000;
     return Math.max(0, Math.min(clock, input.bufferedEnd - input.frameDuration));
   }
 

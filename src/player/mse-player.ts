@@ -292,6 +292,7 @@ export class MsePlayer {
       underflows: live?.underflows ?? 0,
       targetDelayMs: this.livePolicy?.targetMs(now) ?? 0,
       jitterMs: this.livePolicy?.jitterMs() ?? 0,
+      sourcePace: this.livePolicy?.sourcePace() ?? 1,
       skippedFrames: live?.skippedFrames ?? 0,
       unpresentedFrames: live?.unpresented ?? 0,
       stallsPerMinute: live && minutes > 0 ? live.underflows / minutes : 0,

@@ -43,6 +43,8 @@ export interface PlayerStats {
   /** Live: the playout delay's current target (ms) and the measured arrival jitter's p99 (ms). */
   readonly targetDelayMs: number;
   readonly jitterMs: number;
+  /** Live: the source's pace, media seconds it sends per second (see RendererStats.sourcePace). */
+  readonly sourcePace: number;
   /** Live: frames jumped over to catch up with the edge. */
   readonly skippedFrames: number;
   /** Live: frames decoded but never presented (gaps in requestVideoFrameCallback's presentedFrames). */

@@ -1,6 +1,6 @@
 /**
  * The WebCodecs renderer's playout clock: when each frame is shown. A frame is due at
- * `mediaTime + offset`; the offset follows the one the jitter estimator wants (its best transit plus
+ * `sourceTime + offset` (its media time on the source's pace, ./source-pace.ts); the offset follows the one the jitter estimator wants (its best transit plus
  * its target delay, ./jitter-estimator.ts), but never faster than a viewer should see:
  *
  * - Up at once: a frame that would come too early for the new target holds the picture a little (as
@@ -43,20 +43,20 @@ export class PlayoutClock {
   }
 
   /**
-   * When (ms) the frame at `mediaMs` is due, asked at `now` with `wanted`: while the clock catches up,
-   * its offset keeps falling until then (the frame is due where `mediaMs + offset(t) = t`).
+   * When (ms) the frame at `sourceMs` is due, asked at `now` with `wanted`: while the clock catches up,
+   * its offset keeps falling until then (the frame is due where `sourceMs + offset(t) = t`).
    */
-  dueAt(mediaMs: number, now: number, wanted: number): number {
+  dueAt(sourceMs: number, now: number, wanted: number): number {
     const offset = this.offsetAt(now, wanted);
-    const due = mediaMs + offset;
+    const due = sourceMs + offset;
     if (due <= now || offset <= wanted) return due;
-    const falling = (mediaMs + offset + CATCH_UP_RATE * now) / (1 + CATCH_UP_RATE);
-    return Math.max(falling, mediaMs + wanted);
+    const falling = (sourceMs + offset + CATCH_UP_RATE * now) / (1 + CATCH_UP_RATE);
+    return Math.max(falling, sourceMs + wanted);
   }
 
-  /** The first frame (media time `mediaTime`, s) was shown at `now` (ms): later ones follow it. */
-  start(now: number, mediaTime: number): void {
-    this.offset = Math.max(this.offset ?? -Infinity, now - mediaTime * 1000);
+  /** The first frame (at `sourceMs` on the source's clock) was shown at `now` (ms): later ones follow it. */
+  start(now: number, sourceMs: number): void {
+    this.offset = Math.max(this.offset ?? -Infinity, now - sourceMs);
     this.at = Math.max(this.at, now);
   }
 }

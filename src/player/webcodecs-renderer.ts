@@ -52,6 +52,11 @@ export interface RendererStats {
   /** The playout delay's current target and the measured jitter's p99 (ms). */
   readonly targetDelayMs: number;
   readonly jitterMs: number;
+  /**
+   * The source's pace: media seconds it sends per second (1: it keeps the stream's timeline; 0.83: a
+   * 25 fps camera on a 30 fps timeline). The playout follows it (../player/source-pace.ts).
+   */
+  readonly sourcePace: number;
   /** Decode errors recovered from: a new decoder (WebCodecs) or MediaSource (MSE) took over. */
   readonly recovered: number;
 }
@@ -134,7 +139,8 @@ export class WebCodecsRenderer {
       late: (now) => {
         if (this.visibility.visible) this.estimator.late(now);
       },
-      frameMs: () => this.frameMs,
+      // A frame's interval on the source's pace (a camera slower than its timeline: longer).
+      frameMs: () => this.frameMs * this.estimator.pace.msPerMediaMs,
       decoding: () => this.decoder?.decodeQueueSize ?? 0,
     });
   }
@@ -204,6 +210,7 @@ export class WebCodecsRenderer {
       stallsPerMinute: minutes > 0 ? this.scheduler.stalls / minutes : 0,
       targetDelayMs: this.estimator.target(now),
       jitterMs: this.estimator.jitter(),
+      sourcePace: 1 / this.estimator.pace.msPerMediaMs,
       recovered: this.recoveries.granted,
     };
   }
@@ -284,7 +291,8 @@ export class WebCodecsRenderer {
   private dueAt(mediaTime: number, now: number): number | undefined {
     const best = this.estimator.baseline;
     if (best === undefined) return undefined;
-    return this.playout.dueAt(mediaTime * 1000, now, best + this.estimator.target(now));
+    const source = this.estimator.pace.sourceMs(mediaTime * 1000);
+    return this.playout.dueAt(source, now, best + this.estimator.target(now));
   }
 
   private paint(frame: VideoFrame, dueAt: number): void {
@@ -305,7 +313,7 @@ export class WebCodecsRenderer {
     }
     if (this.firstPaint === undefined) {
       this.firstPaint = this.clock.now();
-      this.playout.start(this.firstPaint, frame.timestamp / 1e6);
+      this.playout.start(this.firstPaint, this.estimator.pace.sourceMs(frame.timestamp / 1e3));
       this.onStarted?.();
     }
   }

@@ -132,3 +132,31 @@ describe('JitterEstimator', () => {
     expect(run.estimator.jitter()).toBeLessThan(1e-6);
   });
 });
+
+describe('JitterEstimator on a source off its timeline', () => {
+  // A 25 fps camera on a 30 fps timeline (raspivid writes no timing; 30 is assumed): each frame's
+  // media time runs 6.7 ms ahead of the last one's arrival. On the media clock that drift read as
+  // jitter (p99 830 ms over the 5 s window, 1000 ms, the cap, for a 15 fps webcam), and the target
+  // with it; on the source's pace the jitter is the network's alone.
+  for (const [sent, timeline] of [
+    [25, 30],
+    [15, 30],
+    [60, 30],
+  ] as const) {
+    it(`${sent} fps sent on a ${timeline} fps timeline: the jitter is the network's, frames due as they come`, () => {
+      const estimator = new JitterEstimator({ decodeMarginMs: MARGIN });
+      const r = random(3);
+      let arrival = 0;
+      for (let i = 0; i < 20 * sent; i++) {
+        arrival = 500 + (i * 1000) / sent + r() * 10;
+        estimator.push(arrival, i / timeline);
+      }
+      expect(estimator.pace.msPerMediaMs).toBeCloseTo(timeline / sent, 1);
+      expect(estimator.jitter()).toBeLessThan(15);
+      const next = 20 * sent;
+      const due = estimator.dueAt(next / timeline, arrival);
+      // Due within the target of when it will be sent, not a second off.
+      expect(Math.abs((due ?? NaN) - (500 + (next * 1000) / sent))).toBeLessThan(40);
+    });
+  }
+});

@@ -187,3 +187,34 @@ describe('PlayoutDelayPolicy', () => {
     expect(jumps).toEqual([]);
   });
 });
+
+describe('PlayoutDelayPolicy on a source off its timeline', () => {
+  it('plays a 25 fps camera on a 30 fps timeline at 25/30, on its playout clock', () => {
+    const policy = new PlayoutDelayPolicy(undefined);
+    policy.started(TRANSIT_MS);
+    let now = 0;
+    for (let i = 0; i < 15 * 25; i++) {
+      now = TRANSIT_MS + (i * 1000) / 25;
+      policy.arrived(now, i / 30);
+    }
+    expect(policy.sourcePace()).toBeCloseTo(25 / 30, 2);
+    // The newest frame (media time 374/30 s) arrived at `now`: on the playout clock the playhead is
+    // the target's worth of source time behind it, in media time.
+    const target = policy.targetMs(now);
+    const desired = 374 / 30 - ((target / 1000) * 30) / 25;
+    const end = 375 / 30;
+    const at = (playhead: number): PlayoutInput => ({
+      now,
+      playhead,
+      bufferedEnd: end,
+      frameDuration: FRAME,
+      playbackRate: 1,
+      isBuffered: (t) => t >= 0 && t < end,
+    });
+    expect(rateOf(policy.tick(at(desired)))).toBeCloseTo(25 / 30, 2);
+    // Behind it: a little faster than the source's pace, never 1x or more.
+    const behind = rateOf(policy.tick(at(desired - 0.05)));
+    expect(behind).toBeGreaterThan(25 / 30);
+    expect(behind).toBeLessThan(1);
+  });
+});

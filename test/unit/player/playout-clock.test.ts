@@ -27,13 +27,13 @@ describe('PlayoutClock', () => {
   it('starts from the first frame shown, when that was later than wanted', () => {
     const clock = new PlayoutClock();
     clock.offsetAt(0, 50);
-    // Media time 0.1 s shown at 300 ms: offset 200.
-    clock.start(300, 0.1);
+    // Source time 100 ms shown at 300 ms: offset 200.
+    clock.start(300, 100);
     expect(clock.offsetAt(300, 50)).toBe(200);
     // Shown earlier than wanted: the wanted offset stays.
     const early = new PlayoutClock();
     early.offsetAt(0, 50);
-    early.start(10, 0.1);
+    early.start(10, 100);
     expect(early.offsetAt(10, 50)).toBe(50);
   });
 

@@ -1,0 +1,137 @@
+/**
+ * The source's pace: how many milliseconds of our clock a millisecond of the stream's media time takes
+ * to arrive. Pure: arrivals in, a mapping from media time to the source's clock out.
+ *
+ * A raw H.264 stream carries no capture times: the transmuxer times frames on a fixed grid, at the
+ * rate the stream's VUI states, or an assumed 30 fps when it states none. Cameras do not keep to it:
+ * raspivid writes no timing (a 25 fps camera then runs 20 % slower than its timeline), a webcam halves
+ * its rate in low light under an unchanged VUI, and any sender's clock drifts from ours. Played on the
+ * media timeline, such a stream drains the buffer at every frame, or fills it without end (measured in
+ * Chromium: a 25 fps camera without timing, MSE, 63 % of the frames dropped, a stall every other frame;
+ * a 60 fps one, WebCodecs, two frames in three skipped).
+ *
+ * So the playout runs on the source's clock: `sourceMs(media)` is a piecewise-linear map with slope
+ * `msPerMediaMs`, fitted (a median of slopes) to the arrivals' lower envelope: the earliest arrival for its
+ * media time in each BUCKET_MS of arrivals over the last WINDOW_MS, which jitter and bursts leave alone
+ * (a burst's newest frame is on time). The slope changes only when the fit is off by more than
+ * CHANGE_SHARE; the map is re-anchored at the newest frame then, so the times already given stay.
+ */
+
+/** The lower envelope's resolution (ms of arrival time). */
+export const BUCKET_MS = 250;
+/** Arrivals older than this (ms) are forgotten. */
+export const PACE_WINDOW_MS = 20_000;
+/** A fit needs this much arrival time (ms)... */
+export const MIN_SPAN_MS = 2000;
+/** ...and this many buckets. */
+export const MIN_BUCKETS = 8;
+/** The fit's pairs of points are this far apart (ms of arrival) at least. */
+export const PAIR_MS = 1000;
+/**
+ * The slope moves when the fit differs from it by more than this share, or, over a short span, by
+ * more than SPAN_ERROR_MS over the span (a few ms of jitter in the envelope tilt a short fit).
+ */
+export const CHANGE_SHARE = 0.002;
+export const SPAN_ERROR_MS = 20;
+/** The slope's bounds: a source 4 times slower or faster than its timeline at most. */
+export const MIN_MS_PER_MEDIA_MS = 0.25;
+export const MAX_MS_PER_MEDIA_MS = 4;
+
+interface Point {
+  /** Which bucket of arrival time. */
+  readonly bucket: number;
+  readonly arrival: number;
+  readonly media: number;
+}
+
+export class SourcePace {
+  private points: Point[] = [];
+  private slope = 1;
+  private anchorMedia = 0;
+  private anchorSource = 0;
+
+  /** Milliseconds of our clock per millisecond of media time (1: the stream keeps its timeline). */
+  get msPerMediaMs(): number {
+    return this.slope;
+  }
+
+  /** Where `mediaMs` falls on the source's clock (ms; only differences mean anything). */
+  sourceMs(mediaMs: number): number {
+    return this.anchorSource + (mediaMs - this.anchorMedia) * this.slope;
+  }
+
+  /** The media time (ms) at `sourceMs` on the source's clock. */
+  mediaMs(sourceMs: number): number {
+    return this.anchorMedia + (sourceMs - this.anchorSource) / this.slope;
+  }
+
+  /**
+   * A frame of media time `mediaMs` arrived at `arrival` (ms). Returns true when the slope changed.
+   */
+  push(arrival: number, mediaMs: number): boolean {
+    const bucket = Math.floor(arrival / BUCKET_MS);
+    const last = this.points[this.points.length - 1];
+    if (last?.bucket === bucket) {
+      if (arrival - mediaMs < last.arrival - last.media) {
+        this.points[this.points.length - 1] = { bucket, arrival, media: mediaMs };
+      }
+      return false;
+    }
+    // A bucket is done (its earliest frame known): fit through the done ones.
+    this.points.push({ bucket, arrival, media: mediaMs });
+    while ((this.points[0]?.arrival ?? arrival) < arrival - PACE_WINDOW_MS) this.points.shift();
+    const done = this.points.slice(0, -1);
+    const fitted = fit(done);
+    const first = done[0];
+    const newest = done[done.length - 1];
+    if (fitted === undefined || !first || !newest) return false;
+    const share = Math.max(CHANGE_SHARE, SPAN_ERROR_MS / (newest.arrival - first.arrival));
+    if (Math.abs(fitted - this.slope) <= share * this.slope) return false;
+    this.anchorSource = this.sourceMs(mediaMs);
+    this.anchorMedia = mediaMs;
+    this.slope = fitted;
+    return true;
+  }
+
+  /**
+   * A new timeline (a reconnect, a restart): the arrivals so far say nothing of it. The slope stays
+   * (the same source keeps its pace); the map starts again at `mediaMs`.
+   */
+  restart(mediaMs: number): void {
+    this.points = [];
+    this.anchorMedia = mediaMs;
+    this.anchorSource = mediaMs;
+  }
+}
+
+/**
+ * The slope of arrival over media time through `points` (Theil-Sen: the median of the slopes between
+ * every two points PAIR_MS or more apart), undefined while unsure. A median, not least squares: a
+ * bucket whose frames all came late (a long task of the page, a stall) tilts a least-squares fit by
+ * several percent when it is at the window's end; a few of the pairs' slopes here.
+ */
+function fit(points: readonly Point[]): number | undefined {
+  const n = points.length;
+  const first = points[0];
+  const last = points[n - 1];
+  if (n < MIN_BUCKETS || !first || !last || last.arrival - first.arrival < MIN_SPAN_MS) {
+    return undefined;
+  }
+  const slopes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = points[i] as Point;
+    for (let j = n - 1; j > i; j--) {
+      const b = points[j] as Point;
+      if (b.arrival - a.arrival < PAIR_MS) break;
+      if (b.media > a.media) slopes.push((b.arrival - a.arrival) / (b.media - a.media));
+    }
+  }
+  if (slopes.length === 0) return undefined;
+  slopes.sort((x, y) => x - y);
+  const mid = slopes.length >> 1;
+  const median =
+    slopes.length % 2 === 1
+      ? (slopes[mid] as number)
+      : ((slopes[mid - 1] as number) + (slopes[mid] as number)) / 2;
+  return Math.min(MAX_MS_PER_MEDIA_MS, Math.max(MIN_MS_PER_MEDIA_MS, median));
+}

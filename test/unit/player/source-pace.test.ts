@@ -1,0 +1,112 @@
+// The source's pace (src/player/source-pace.ts): arrivals of frames on a fixed media grid, sent at
+// another rate, with jitter, bursts and restarts, and the map from media time to the source's clock.
+import { describe, expect, it } from 'vitest';
+import { CHANGE_SHARE, MAX_MS_PER_MEDIA_MS, SourcePace } from '../../../src/player/source-pace.js';
+
+/** A seeded uniform [0, 1). */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * `seconds` of frames on a `timelineFps` media grid, sent at `sentFps` from `startMs`, each delayed by
+ * up to `jitterMs` (in order). Returns the pace after each frame's push.
+ */
+function feed(
+  pace: SourcePace,
+  o: { timelineFps: number; sentFps: number; seconds: number; jitterMs?: number; from?: number },
+): number[] {
+  const random = prng(7);
+  const seen: number[] = [];
+  const from = o.from ?? 0;
+  let last = -Infinity;
+  for (let i = 0; i < o.seconds * o.sentFps; i++) {
+    const arrival = Math.max(last, 1000 + (i * 1000) / o.sentFps + random() * (o.jitterMs ?? 0));
+    last = arrival;
+    pace.push(arrival, ((from + i) * 1000) / o.timelineFps);
+    seen.push(pace.msPerMediaMs);
+  }
+  return seen;
+}
+
+describe('SourcePace', () => {
+  it('keeps a source on its timeline at 1, through jitter of 0-40 ms', () => {
+    const pace = new SourcePace();
+    const seen = feed(pace, { timelineFps: 30, sentFps: 30, seconds: 60, jitterMs: 40 });
+    expect(new Set(seen)).toEqual(new Set([1]));
+  });
+
+  it('finds a 25 fps camera on a 30 fps timeline within 3 s, and holds it through jitter', () => {
+    const pace = new SourcePace();
+    const seen = feed(pace, { timelineFps: 30, sentFps: 25, seconds: 30, jitterMs: 40 });
+    // 30/25: 1.2 ms of our clock per ms of media time.
+    expect(seen[3 * 25]).toBeCloseTo(1.2, 1);
+    const settled = seen.slice(10 * 25);
+    for (const s of settled) expect(Math.abs(s - 1.2)).toBeLessThan(1.2 * 2 * CHANGE_SHARE);
+  });
+
+  it('finds a faster one (60 fps on a 30 fps timeline), and a webcam halving its rate', () => {
+    const fast = new SourcePace();
+    expect(feed(fast, { timelineFps: 30, sentFps: 60, seconds: 10 }).at(-1)).toBeCloseTo(0.5, 2);
+    const slow = new SourcePace();
+    expect(feed(slow, { timelineFps: 30, sentFps: 15, seconds: 10 }).at(-1)).toBeCloseTo(2, 2);
+  });
+
+  it('maps media time continuously across a change of pace', () => {
+    const pace = new SourcePace();
+    const before = pace.sourceMs(1000);
+    feed(pace, { timelineFps: 30, sentFps: 25, seconds: 10 });
+    // Frames already due keep their times: the map was re-anchored at the newest frame, not at 0.
+    expect(pace.sourceMs(1000)).not.toBe(before * 1.2);
+    const m = 5000;
+    expect(pace.mediaMs(pace.sourceMs(m))).toBeCloseTo(m, 6);
+    const step = pace.sourceMs(m + 1000) - pace.sourceMs(m);
+    expect(step).toBeCloseTo(1000 * pace.msPerMediaMs, 6);
+  });
+
+  it('is not moved by a burst: a stall of the network, then the frames it held at once', () => {
+    const pace = new SourcePace();
+    let t = 1000;
+    for (let i = 0; i < 600; i++) {
+      // 2 s of nothing from frame 200 on, then those frames arrive together.
+      const due = 1000 + (i * 1000) / 30;
+      t = i >= 200 && i < 260 ? Math.max(t, 1000 + (260 * 1000) / 30) : due;
+      pace.push(t, (i * 1000) / 30);
+      expect(pace.msPerMediaMs).toBe(1);
+    }
+  });
+
+  it('forgets the arrivals of an old timeline at a restart, and keeps its pace', () => {
+    const pace = new SourcePace();
+    feed(pace, { timelineFps: 30, sentFps: 25, seconds: 10 });
+    const found = pace.msPerMediaMs;
+    pace.restart(0);
+    expect(pace.msPerMediaMs).toBe(found);
+    expect(pace.sourceMs(0)).toBe(0);
+  });
+
+  it('stays within 4x either way', () => {
+    const pace = new SourcePace();
+    feed(pace, { timelineFps: 60, sentFps: 5, seconds: 20 });
+    expect(pace.msPerMediaMs).toBe(MAX_MS_PER_MEDIA_MS);
+  });
+});
+
+describe('SourcePace against a busy page', () => {
+  it('is not tilted by a spell in which every frame came late, at the window end', () => {
+    // Half a second of congestion at 2.5 s (every frame 150 ms late), then on time again: the lower
+    // envelope's last two buckets rise by 150 ms. A least-squares line through the envelope tilts
+    // 9 % there (a false pace of 1.09); the median of the slopes does not move.
+    const pace = new SourcePace();
+    for (let i = 0; i < 300; i++) {
+      const due = 1000 + (i * 1000) / 30;
+      const arrival = due >= 3500 && due < 4000 ? due + 150 : due;
+      pace.push(arrival, (i * 1000) / 30);
+      expect(pace.msPerMediaMs).toBe(1);
+    }
+  });
+});
