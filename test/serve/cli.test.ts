@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServeArgs, runServe } from '../../src/cli/serve/index.js';
 import { fixturePath, waitFor } from './helpers.js';
 
-/** Runs `runServe` in-process; `during` gets the port, then the server is stopped. */
+/** Runs `runServe` in-process; `during` gets the port (and what was logged so far), then the server is stopped. */
 async function serve(
   argv: string[],
-  during?: (port: number) => Promise<void>,
+  during?: (port: number, logged: () => string) => Promise<void>,
   stdin?: NodeJS.ReadableStream,
 ): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -35,7 +35,7 @@ async function serve(
     await Promise.race([waitFor('listening', () => port >= 0), settled]);
     if (port >= 0) {
       try {
-        await during(port);
+        await during(port, () => err);
       } finally {
         stop.abort();
       }
@@ -108,6 +108,11 @@ describe('runServe', () => {
     expect(() => parseServeArgs(['--file', demo, '--fps', 'thirty'])).toThrow(
       /--fps must be a frame rate from 0\.5 to 1000, such as 30, 29\.97 or 30000\/1001; got "thirty"/,
     );
+    // --fps goes with any source (raspivid's stream has no timing); --loop with a file only.
+    expect(parseServeArgs(['--stdin', '--fps', '25'])).toMatchObject({
+      source: { kind: 'stdin', fps: 25 },
+    });
+    expect(() => parseServeArgs(['--stdin', '--loop'])).toThrow(/^--loop goes with --file$/);
     expect(() => parseServeArgs([demo])).toThrow(/unexpected argument .* e\.g\. --file /);
     expect(() => parseServeArgs(['--file', demo, '--bogus'])).toThrow(/^unknown option --bogus$/);
     expect(() => parseServeArgs(['--file', '--loop'])).toThrow(/--file needs a value/);
@@ -244,6 +249,54 @@ describe('runServe', () => {
     expect(r.err).toMatch(/is not a raw H\.264 Annex-B stream \(it looks like .*MP4/);
     // One full stop between the reason and the advice.
     expect(r.err).toMatch(/[^.]\. Send raw H\.264/);
+  });
+
+  it('--fps: the page a bare visit is sent to times the stream by it', async () => {
+    const r = await serve(
+      [
+        '--file',
+        demo,
+        '--loop',
+        '--fps',
+        '25',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--static',
+        app,
+      ],
+      async (port) => {
+        const root = await raw(port, '/');
+        expect(root.headers.location).toBe(
+          `/?src=${encodeURIComponent(`ws://127.0.0.1:${port}/stream`)}&fps=25`,
+        );
+      },
+    );
+    expect(r.code).toBe(0);
+  });
+
+  it('a camera off the rate its stream is timed by: says what --fps to pass', async () => {
+    // p02 has no timing info (30 fps assumed); sent at 25 frames a second, as raspivid -fps 25 would.
+    const { readFileSync } = await import('node:fs');
+    const { splitAccessUnits } = await import('../e2e/support/stream-server.mjs');
+    const aus = splitAccessUnits(
+      new Uint8Array(readFileSync(fixturePath('p02_pi_baseline_vga30_notiming.h264'))),
+    );
+    const stdin = new PassThrough();
+    let i = 0;
+    const timer = setInterval(() => stdin.write(aus[i++ % aus.length]!.data), 40);
+    try {
+      const r = await serve(
+        ['--stdin', '--host', '127.0.0.1', '--port', '0'],
+        (_port, logged) =>
+          waitFor('the rate advice', () => logged().includes('restart with --fps 25'), 15_000),
+        stdin,
+      );
+      expect(r.code).toBe(0);
+    } finally {
+      clearInterval(timer);
+    }
   });
 
   it('stdin H.264: relays it, and exits 0 at the end of the stream', async () => {

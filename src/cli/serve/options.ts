@@ -35,8 +35,10 @@ Sources (exactly one):
                           (rpicam-vid -t 0 --inline --listen -o tcp://0.0.0.0:8888)
   --file PATH             play a .h264 file in real time at its frame rate
     --loop                  start again at the end
-    --fps RATE              frame rate when the file has none (or to override it; 25, 30000/1001)
   --url URL               pull another raw H.264 HTTP stream (e.g. another relay's /stream.h264)
+
+  --fps RATE              the stream's frame rate when it has no timing info (raspivid writes none;
+                          25, 30000/1001): the page, LL-HLS and a file's playback use it
 
 Options:
   --host ADDR             address to listen on (default 0.0.0.0: reachable from the LAN)
@@ -109,16 +111,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       );
     sources.push({ kind: 'tcp', host: m[1]!, port: integer(m[2]!, '--tcp port', 1, 65535) });
   }
-  const fps = values.fps === undefined ? undefined : parseFps(values.fps);
   if (values.file !== undefined)
-    sources.push({
-      kind: 'file',
-      path: values.file,
-      loop: values.loop === true,
-      ...(fps !== undefined ? { fps } : {}),
-    });
-  else if (values.loop || fps !== undefined)
-    throw new UsageError('--loop and --fps go with --file');
+    sources.push({ kind: 'file', path: values.file, loop: values.loop === true });
+  else if (values.loop) throw new UsageError('--loop goes with --file');
   if (values.url !== undefined) {
     if (!/^https?:\/\//i.test(values.url))
       throw new UsageError(`--url wants an http:// or https:// URL, got "${values.url}"`);
@@ -132,8 +127,9 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     );
   }
   const allow = values['allow-origin'] ?? [];
+  const fps = values.fps === undefined ? undefined : parseFps(values.fps);
   return {
-    source: sources[0]!,
+    source: fps === undefined ? sources[0]! : { ...sources[0]!, fps },
     host: values.host,
     port: integer(values.port, '--port', 0, 65535),
     staticDir: values.static,

@@ -9,6 +9,7 @@ import { packageRoot } from '../package-root.js';
 import { HlsHttp, HLS_PATH, PLAYLIST_PATH } from './hls/http.js';
 import { HlsPackager } from './hls/packager.js';
 import type { AllowOrigin, ServeOptions } from './options.js';
+import { RATE_CHECK_MS, RateCheck } from './rate-check.js';
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
@@ -84,9 +85,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   const hls = options.hls
     ? new HlsPackager({
         log: (message) => io.log(message),
-        ...(options.source.kind === 'file' && options.source.fps !== undefined
-          ? { fps: options.source.fps }
-          : {}),
+        ...(options.source.fps !== undefined ? { fps: options.source.fps } : {}),
       })
     : undefined;
   const hlsHttp = hls ? new HlsHttp(hls.segmenter) : undefined;
@@ -113,6 +112,14 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     if (relay.upstreamNotice.upstream === 'down') relay.notifyAll();
   }, UPSTREAM_REPEAT_MS);
   repeat.unref();
+  // A camera off the rate the stream is timed by: what --fps to pass (./rate-check.ts).
+  const rates = new RateCheck();
+  const rateTimer = setInterval(() => {
+    if (source.status.state !== 'streaming') return;
+    const advice = rates.check(relay.stats().fps, source.status);
+    if (advice) io.log(`relay: ${advice}`);
+  }, RATE_CHECK_MS);
+  rateTimer.unref();
   const staticDir = options.staticDir ?? defaultStaticDir();
   const files = new StaticFiles(staticDir);
 
@@ -208,8 +215,10 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       if ((pathname === '/' || pathname === '/index.html') && q < 0 && req.method === 'GET') {
         // The page plays what ?src= names: send a bare visit to the live stream (one access unit per
         // WebSocket message, the lowest-latency path). A page with any query is served as is.
+        // --fps: the page times the stream by it too.
+        const fps = options.source.fps === undefined ? '' : `&fps=${options.source.fps}`;
         res.writeHead(302, {
-          Location: `${forwardedPrefix(req)}/?src=${encodeURIComponent(wsUrl(req))}`,
+          Location: `${forwardedPrefix(req)}/?src=${encodeURIComponent(wsUrl(req))}${fps}`,
           'Cache-Control': 'no-cache',
         });
         res.end();
@@ -301,6 +310,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         clearInterval(repeat);
+        clearInterval(rateTimer);
         source.stop();
         hlsHttp?.close();
         relay.closeAll('server shutting down');

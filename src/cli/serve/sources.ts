@@ -24,11 +24,13 @@ export function fanOut(...sinks: readonly SourceSink[]): SourceSink {
   };
 }
 
-export type SourceSpec =
+/** Every source: `fps`, the frame rate to time a stream without timing info by (--fps). */
+export type SourceSpec = (
   | { readonly kind: 'stdin' }
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
-  | { readonly kind: 'file'; readonly path: string; readonly loop: boolean; readonly fps?: number }
-  | { readonly kind: 'url'; readonly url: string };
+  | { readonly kind: 'file'; readonly path: string; readonly loop: boolean }
+  | { readonly kind: 'url'; readonly url: string }
+) & { readonly fps?: number };
 
 export type SourceState =
   /** Connecting to a camera or an upstream URL. */
@@ -284,8 +286,8 @@ export class SourceRunner {
       reconnects: 0,
       connectedAt: undefined,
       lastDataAt: undefined,
-      fps: spec.kind === 'file' ? spec.fps : undefined,
-      fpsSource: spec.kind === 'file' && spec.fps !== undefined ? 'option' : undefined,
+      fps: spec.fps,
+      fpsSource: spec.fps !== undefined ? 'option' : undefined,
       stream: undefined,
       loops: 0,
     };

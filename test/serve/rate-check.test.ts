@@ -1,0 +1,47 @@
+// The relay's check of the arrival rate against the rate the stream is timed by (src/cli/serve/rate-check.ts).
+import { describe, expect, it } from 'vitest';
+import { RATE_CHECKS, RateCheck } from '../../src/cli/serve/rate-check.js';
+import type { Timing } from '../../src/cli/serve/rate-check.js';
+
+const ASSUMED: Timing = { fps: 30, fpsSource: 'default' };
+
+function told(check: RateCheck, measured: number, timing = ASSUMED): (string | undefined)[] {
+  return Array.from({ length: RATE_CHECKS }, () => check.check(measured, timing));
+}
+
+describe('RateCheck', () => {
+  it('says what --fps to pass for a 25 fps camera without timing, once', () => {
+    const check = new RateCheck();
+    const said = told(check, 25);
+    expect(said.slice(0, -1)).toEqual(Array(RATE_CHECKS - 1).fill(undefined));
+    expect(said.at(-1)).toBe(
+      "the stream arrives at 25 frames a second, and has no timing info (30 fps assumed): browsers play it at its pace, but LL-HLS and saved files run fast. If that is the camera's rate, restart with --fps 25.",
+    );
+    expect(told(check, 25.5)).toEqual(Array(RATE_CHECKS).fill(undefined));
+    // A new rate (the camera halved it in the dark) is told again.
+    expect(told(check, 15).at(-1)).toContain('arrives at 15 frames a second');
+  });
+
+  it('names a VUI that does not match, and a source faster than its timing', () => {
+    const said = told(new RateCheck(), 60, { fps: 30, fpsSource: 'vui' }).at(-1);
+    expect(said).toBe(
+      "the stream arrives at 60 frames a second, not the 30 fps its timing info states: browsers play it at its pace, but LL-HLS and saved files run slow. If that is the camera's rate, restart with --fps 60.",
+    );
+  });
+
+  it('is silent on a stream at its rate (within 5 %), a passing dip, a paused source and --fps', () => {
+    const check = new RateCheck();
+    expect(told(check, 29)).toEqual(Array(RATE_CHECKS).fill(undefined));
+    // One low reading between good ones: a hiccup, not a rate.
+    expect(check.check(20, ASSUMED)).toBeUndefined();
+    expect(check.check(30, ASSUMED)).toBeUndefined();
+    expect(check.check(20, ASSUMED)).toBeUndefined();
+    expect(told(check, 0)).toEqual(Array(RATE_CHECKS).fill(undefined));
+    expect(told(check, 25, { fps: 30, fpsSource: 'option' })).toEqual(
+      Array(RATE_CHECKS).fill(undefined),
+    );
+    expect(told(check, 25, { fps: undefined, fpsSource: undefined })).toEqual(
+      Array(RATE_CHECKS).fill(undefined),
+    );
+  });
+});
