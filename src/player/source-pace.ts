@@ -25,6 +25,12 @@ export const PACE_WINDOW_MS = 20_000;
 export const MIN_SPAN_MS = 2000;
 /** ...and this many buckets. */
 export const MIN_BUCKETS = 8;
+/**
+ * No frame for this long (ms): the source paused (a camera's glitch, a reconnect), and its timeline may
+ * go on from where it stopped, every later frame that much later than before. The fit starts again
+ * (the slope and the map stay): pairs across such a step would tilt it for a whole window.
+ */
+export const GAP_MS = 1000;
 /** The fit's pairs of points are this far apart (ms of arrival) at least. */
 export const PAIR_MS = 1000;
 /**
@@ -77,6 +83,7 @@ export class SourcePace {
       }
       return false;
     }
+    if (last && arrival - last.arrival > GAP_MS) this.points = [];
     // A bucket is done (its earliest frame known): fit through the done ones.
     this.points.push({ bucket, arrival, media: mediaMs });
     while ((this.points[0]?.arrival ?? arrival) < arrival - PACE_WINDOW_MS) this.points.shift();

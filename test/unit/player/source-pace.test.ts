@@ -110,3 +110,16 @@ describe('SourcePace against a busy page', () => {
     }
   });
 });
+
+describe('SourcePace across a pause of the source', () => {
+  it('is not tilted by a camera that stops for 1.5 s and goes on where its timeline stopped', () => {
+    // Every frame after the pause arrives 1.5 s later than before for its media time: half the pairs
+    // of a window straddle that step (a slope of 1.15 between points 10 s apart).
+    const pace = new SourcePace();
+    for (let i = 0; i < 900; i++) {
+      const arrival = 1000 + (i * 1000) / 30 + (i >= 300 ? 1500 : 0);
+      pace.push(arrival, (i * 1000) / 30);
+      expect(pace.msPerMediaMs).toBe(1);
+    }
+  });
+});
