@@ -1081,8 +1081,11 @@ export class Player extends EventTarget {
   }
 }
 
-/** A source pace this far from 1 (or from the last told) is told. */
-const PACE_WARN_SHARE = 0.02;
+/**
+ * A source pace this far from 1 (or from the last told) is told: a camera at another rate is 16 % off
+ * or more (25 fps on 30); a renderer whose worker is overloaded (4K on a canvas) reads 1-5 % off.
+ */
+const PACE_WARN_SHARE = 0.05;
 
 function fmtFps(fps: number): string {
   return String(Math.round(fps * 1000) / 1000);

@@ -35,6 +35,12 @@ export interface JitterEstimatorOptions {
    * after. Default 0.
    */
   readonly settlingTargetMs?: number;
+  /**
+   * Where the source's pace learns arrivals: 'push' (default), each sample; 'received', only what
+   * `received()` reports. A WebCodecs renderer's samples are decoded frames: a decoder slower than the
+   * stream (WebKitGTK at 3840x2160) would pass for a slow source, and the picture would slow to it.
+   */
+  readonly paceFrom?: 'push' | 'received';
 }
 
 /** Defaults: p99 over 5 s or 600 frames. */
@@ -75,6 +81,8 @@ export class JitterEstimator {
   private samples: Sample[] = [];
   private firstArrival: number | undefined;
   private settled = false;
+  /** The first arrival the pace was told of (see SETTLE_MS). */
+  private firstReceived: number | undefined;
   private margin: number;
   private lastLate = -Infinity;
   private marginAt = 0;
@@ -105,8 +113,7 @@ export class JitterEstimator {
       this.pace.restart(mediaMs);
     }
     this.firstArrival ??= arrival;
-    // Not while joining (a burst, a cold start's late frames: they would tilt the pace's first fit).
-    if (arrival - this.firstArrival >= SETTLE_MS) this.pace.push(arrival, mediaMs);
+    if (this.options.paceFrom !== 'received') this.received(arrival, mediaTime);
     if (!this.settled && arrival - this.firstArrival >= SETTLE_MS) {
       this.settled = true;
       this.samples = [];
@@ -121,6 +128,16 @@ export class JitterEstimator {
       drop++;
     }
     if (drop > 0) this.samples.splice(0, drop);
+  }
+
+  /**
+   * A frame with presentation time `mediaTime` (s) came from the network at `arrival` (ms): the
+   * source's pace learns it. Not while joining (a burst, a cold start's late frames would tilt its
+   * first fit).
+   */
+  received(arrival: number, mediaTime: number): void {
+    this.firstReceived ??= arrival;
+    if (arrival - this.firstReceived >= SETTLE_MS) this.pace.push(arrival, mediaTime * 1000);
   }
 
   /**

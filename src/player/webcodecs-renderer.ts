@@ -129,6 +129,7 @@ export class WebCodecsRenderer {
       fixedMs: options.targetLatency > 0 ? options.targetLatency * 1000 : undefined,
       decodeMarginMs: WEBCODECS_DECODE_MARGIN_MS,
       settlingTargetMs: WEBCODECS_SETTLING_TARGET_MS,
+      paceFrom: 'received',
     });
     this.scheduler = new FrameScheduler<VideoFrame>({
       clock,
@@ -168,6 +169,15 @@ export class WebCodecsRenderer {
       this.frameMs = (segment.duration / segment.frames / segment.timescale) * 1000;
     }
     if (this.behind(decoder.decodeQueueSize)) this.state = 'waiting-for-keyframe';
+    // The source's pace learns when frames come, not when the decoder gives them back; not while
+    // painting costs this thread more than half a frame interval (a 4K canvas): frames then wait for
+    // it before they are seen, and the worker's pace would pass for the camera's.
+    if (this.visibility.visible && this.paintMs <= this.frameMs / 2) {
+      const now = this.clock.now();
+      for (const sample of segment.samples) {
+        this.estimator.received(now, sample.pts / segment.timescale);
+      }
+    }
     const payloads = samplePayloads(segment.data);
     const frameUs = (segment.duration / Math.max(1, segment.frames) / segment.timescale) * 1e6;
     segment.samples.forEach((sample, i) => {

@@ -91,13 +91,18 @@ for (const { sent, renderer, paced } of CASES) {
     if (!before || !after) throw new Error('no renderer figures');
     expect(after.errors).toEqual([]);
     expect(after.stalls - before.stalls).toBeLessThanOrEqual(1);
-    expect(after.painted - before.painted).toBeGreaterThanOrEqual(0.9 * 5 * sent);
+    // Before, 50 fps: 53-71 of 250 in every engine (21-28 %). Now 250 or more alone; WebKitGTK's canvas
+    // showed 151 while another browser decoded 4K beside it (the suite runs two engines at once).
+    expect(after.painted - before.painted).toBeGreaterThanOrEqual(0.5 * 5 * sent);
     const told = after.warnings.filter((w) => w.code === 'SOURCE_PACE');
     if (paced) {
       expect(after.pace).toBeCloseTo(sent / 30, 1);
-      expect(told.map((w) => w.message).join()).toContain(
-        `The stream arrives at ${sent.toFixed(1)} frames a second, not the 30 fps assumed (it has no timing info)`,
-      );
+      // Told with the rate first measured: within 2 % of the camera's.
+      const said =
+        /The stream arrives at ([\d.]+) frames a second, not the 30 fps assumed \(it has no timing info\)/.exec(
+          told.map((w) => w.message).join(),
+        );
+      expect(Math.abs(Number(said?.[1]) - sent)).toBeLessThanOrEqual(0.02 * sent);
     } else {
       expect(after.pace).toBe(1);
       expect(told).toEqual([]);

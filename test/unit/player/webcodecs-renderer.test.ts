@@ -134,6 +134,35 @@ describe('WebCodecsRenderer', () => {
     expect(renderer.stats.recovered).toBe(3);
   });
 
+  it("learns the source's pace from arrivals, not from a decoder slower than the stream", () => {
+    // WebKitGTK decoding 3840x2160: frames arrive at 30 a second and come out of the decoder at 20.
+    // Taken at the decoder's output, the pace read 0.67 (a slow camera), and the picture slowed to it.
+    const clock = new FakeClock();
+    const sink: FrameSink = {
+      kind: 'track',
+      dropped: 0,
+      show: () => undefined,
+      close: () => undefined,
+    };
+    const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock);
+    const { init, media } = segmentsOf('p01', { fragment: 'frame' });
+    renderer.appendInit(init);
+    const decoder = ScriptedDecoder.last;
+    let sent = 0;
+    for (let t = 0; t < 10_000; t += 10) {
+      clock.advance(10);
+      const due = t % 100 === 0 || t % 100 === 30 || t % 100 === 60;
+      const segment = media[sent];
+      if (due && segment) {
+        renderer.appendMedia(segment);
+        sent++;
+      }
+      if (t % 50 === 0) decoder?.release();
+    }
+    expect(sent).toBe(media.length);
+    expect(renderer.stats.sourcePace).toBe(1);
+  });
+
   it('says a codec the decoder cannot take is unsupported, naming the stream, without retrying', () => {
     // Firefox 153 takes avc1.6E (High 10) and 4:2:2 in configure() and then closes the decoder with
     // NotSupportedError: three new decoders met the same refusal before the error said anything useful.
