@@ -5,13 +5,10 @@
 // (WebCodecs): Operation is not supported". In every engine, live and from a file: the stream plays
 // where the browser says it can decode it, and else the page says at once what the stream is and what
 // would play (CODEC_UNSUPPORTED), without retrying; a picked file can still be saved as MP4.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { examineSaved, rawHashes } from '../support/mp4-oracle.js';
 import { startStreamServer } from '../support/stream-server.mjs';
 import type { StreamServer } from '../support/stream-server.mjs';
+import { generatedStream } from './generated-stream.js';
 import { expect, test } from './harness.js';
 import { openWatched, pickFile } from './playback.js';
 import { keepBlobs, press, savedFile } from './save-page.js';
@@ -22,24 +19,18 @@ const STREAMS = {
 } as const;
 
 let server: StreamServer | undefined;
-let dir: string | undefined;
 test.afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-test.afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 /** Two seconds of a moving 640x360 picture at 30 fps with B-frames, a keyframe a second. */
 function stream(profile: keyof typeof STREAMS): string {
-  dir ??= mkdtempSync(join(tmpdir(), 'h264mux-codec-'));
-  const file = join(dir, `${profile.replace(/\W/g, '')}.h264`);
-  execFileSync('ffmpeg', [
-    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-t', '2'],
-    ...['-c:v', 'libx264', '-bf', '2', '-g', '30', ...STREAMS[profile].args, '-f', 'h264', file],
-  ]);
-  return file;
+  return generatedStream(
+    `${profile.replace(/\W/g, '')}.h264`,
+    { size: '640x360', fps: 30, seconds: 2 },
+    ['-bf', '2', '-g', '30', ...STREAMS[profile].args],
+  );
 }
 
 interface Outcome {

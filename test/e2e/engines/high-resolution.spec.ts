@@ -3,34 +3,22 @@
 // about a third of the frames were never shown (WebKit: two thirds), while the same stream through MSE
 // played whole. The player then moves the stream to MSE (src/player/paint-overload.ts). Asserted as a
 // viewer sees it: the picture keeps up, on the canvas or in the <video> it moved to.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startStreamServer } from '../support/stream-server.mjs';
 import type { StreamServer } from '../support/stream-server.mjs';
+import { generatedStream } from './generated-stream.js';
 import { expect, test } from './harness.js';
 import { openWatched } from './playback.js';
 
 let server: StreamServer | undefined;
-let dir: string | undefined;
 test.afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-test.afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
-/** Two seconds of a moving 3840x2160 picture at 30 fps, a keyframe a second (made once per worker). */
+/** Two seconds of a moving 3840x2160 picture at 30 fps, a keyframe a second. */
 function uhdStream(): string {
-  dir ??= mkdtempSync(join(tmpdir(), 'h264mux-uhd-'));
-  const file = join(dir, 'uhd.h264');
-  execFileSync('ffmpeg', [
-    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=3840x2160:rate=30', '-t', '2'],
-    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-bf', '0', '-f', 'h264', file],
-  ]);
-  return file;
+  const encode = ['-preset', 'ultrafast', '-g', '30', '-bf', '0'];
+  return generatedStream('uhd.h264', { size: '3840x2160', fps: 30, seconds: 2 }, encode);
 }
 
 interface Shown {

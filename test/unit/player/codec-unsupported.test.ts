@@ -16,6 +16,15 @@ const HIGH_10: CodecFacts = {
   bitDepthChroma: 10,
 };
 
+/** 8-bit 4:2:0 High, level 3: what every browser with an H.264 decoder takes. */
+const HIGH: CodecFacts = {
+  ...HIGH_10,
+  codec: 'avc1.64001E',
+  profile: 'High',
+  bitDepthLuma: 8,
+  bitDepthChroma: 8,
+};
+
 describe('unsupported()', () => {
   it('names a 10-bit stream and tells how to re-encode it to what browsers decode', () => {
     const error = unsupported('video/mp4; codecs="avc1.6E001E"', HIGH_10);
@@ -31,12 +40,10 @@ describe('unsupported()', () => {
 
   it('says which of its decoders refused: a WebCodecs configure', () => {
     const facts: CodecFacts = {
-      ...HIGH_10,
+      ...HIGH,
       codec: 'avc1.7A001E',
       profile: 'High 4:2:2',
       chromaFormatIdc: 2,
-      bitDepthLuma: 8,
-      bitDepthChroma: 8,
     };
     expect(unsupported('video/mp4; codecs="avc1.7A001E"', facts, 'WebCodecs').message).toMatch(
       /^This browser cannot decode this stream: H\.264 High 4:2:2, level 3, 4:2:2 8-bit \(avc1\.7A001E; its WebCodecs decoder refused the configuration\)\. Many browsers decode 8-bit 4:2:0 H\.264 only/,
@@ -44,28 +51,14 @@ describe('unsupported()', () => {
   });
 
   it('points a level beyond 5.2 at a lower resolution', () => {
-    const facts: CodecFacts = {
-      ...HIGH_10,
-      codec: 'avc1.64003C',
-      profile: 'High',
-      level: '6',
-      levelIdc: 60,
-      bitDepthLuma: 8,
-      bitDepthChroma: 8,
-    };
+    const facts: CodecFacts = { ...HIGH, codec: 'avc1.64003C', level: '6', levelIdc: 60 };
     expect(unsupported('video/mp4; codecs="avc1.64003C"', facts).message).toContain(
       'Level 6 is beyond what most decoders take (5.2 and under): re-encode at a lower resolution or frame rate',
     );
   });
 
   it('says a browser that refuses plain 8-bit 4:2:0 H.264 has no H.264 decoder, and where one comes from', () => {
-    const facts: CodecFacts = {
-      ...HIGH_10,
-      codec: 'avc1.42E01E',
-      profile: 'Constrained Baseline',
-      bitDepthLuma: 8,
-      bitDepthChroma: 8,
-    };
+    const facts: CodecFacts = { ...HIGH, codec: 'avc1.42E01E', profile: 'Constrained Baseline' };
     expect(unsupported('video/mp4; codecs="avc1.42E01E"', facts).message).toContain(
       "It seems to have no H.264 decoder at all: Firefox on Linux decodes H.264 with the system's FFmpeg libraries",
     );

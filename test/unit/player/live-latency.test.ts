@@ -203,14 +203,8 @@ describe('PlayoutDelayPolicy on a source off its timeline', () => {
     const target = policy.targetMs(now);
     const desired = 374 / 30 - ((target / 1000) * 30) / 25;
     const end = 375 / 30;
-    const at = (playhead: number): PlayoutInput => ({
-      now,
-      playhead,
-      bufferedEnd: end,
-      frameDuration: FRAME,
-      playbackRate: 1,
-      isBuffered: (t) => t >= 0 && t < end,
-    });
+    const at = (playhead: number): PlayoutInput =>
+      input(now, playhead, { bufferedEnd: end, isBuffered: (t) => t >= 0 && t < end });
     expect(rateOf(policy.tick(at(desired)))).toBeCloseTo(25 / 30, 2);
     // Behind it: a little faster than the source's pace, never 1x or more.
     const behind = rateOf(policy.tick(at(desired - 0.05)));
