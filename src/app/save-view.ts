@@ -261,9 +261,11 @@ export class SaveControls {
     this.ui.stopButton.disabled = false;
     this.recordStartBytes = session.stats.bytesReceived;
     this.recordStartTime = performance.now();
+    // A camera off the rate its stream is timed by: the recording is timed at the rate it arrives.
+    const fps = this.fps ?? session.arrivalFps;
     this.set({
       state: 'recording',
-      message: 'Recording from the next keyframe…',
+      message: `Recording from the next keyframe${fps !== undefined && this.fps === undefined ? ` (at ${+fps.toFixed(3)} fps, the rate the stream arrives at)` : ''}…`,
       layout,
       fileName: undefined,
       bytes: 0,
@@ -275,7 +277,7 @@ export class SaveControls {
       await session.recordStart({
         layout,
         maxBytes: RECORD_LIMIT_BYTES,
-        ...(this.fps !== undefined ? { fps: this.fps } : {}),
+        ...(fps !== undefined ? { fps } : {}),
       });
     } catch (error) {
       this.endRecordingUi();

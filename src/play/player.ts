@@ -30,6 +30,7 @@ import { PaintOverload, type OverloadVerdict } from '../player/paint-overload.js
 import { RecoveryBudget } from '../player/recovery-budget.js';
 import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
+import { nominalFps } from '../player/source-pace.js';
 import { hasWebCodecs, WebCodecsRenderer } from '../player/webcodecs-renderer.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
 import { CanvasSink, dispatchFrameEvent } from '../player/frame-sink.js';
@@ -978,6 +979,19 @@ export class Player extends EventTarget {
   }
 
   /**
+   * Live: the frame rate the stream arrives at (a nominal rate: 25, 30000/1001...), when it is off the
+   * rate it is timed by by more than PACE_WARN_SHARE and no fps was set; undefined otherwise.
+   * Recordings are timed by it, so that they keep time.
+   */
+  get arrivalFps(): number | undefined {
+    const info = this.info;
+    const stats = this.live && !this.stopped ? this.rendererStats() : undefined;
+    if (!info || !stats || info.fpsSource === 'option') return undefined;
+    if (Math.abs(stats.sourcePace - 1) <= PACE_WARN_SHARE) return undefined;
+    return nominalFps(info.fps * stats.sourcePace);
+  }
+
+  /**
    * A source off its timeline's pace by more than PACE_WARN_SHARE (a 25 fps camera on an assumed 30
    * fps timeline) is played at its pace; the viewer is told, once per pace, with the fps that would
    * make saved files and recordings keep time too.
@@ -987,7 +1001,7 @@ export class Player extends EventTarget {
     if (!stats || !info || this.state === 'error') return;
     const pace = stats.sourcePace;
     const warned = this.warnedPace;
-    if (Math.abs(pace - 1) <= PACE_WARN_SHARE) return;
+    if (this.arrivalFps === undefined) return;
     if (warned !== undefined && Math.abs(pace - warned) <= PACE_WARN_SHARE * warned) return;
     this.warnedPace = pace;
     const sent = info.fps * pace;
@@ -999,7 +1013,7 @@ export class Player extends EventTarget {
           : `the ${fmtFps(info.fps)} fps assumed (it has no timing info)`;
     this.warn(
       'SOURCE_PACE',
-      `The stream arrives at ${sent.toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives. Set the frame rate (?fps=${fmtFps(Math.round(sent))}) if that is the camera's, so that saved files and recordings keep time too.`,
+      `The stream arrives at ${sent.toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fmtFps(this.arrivalFps ?? sent)}) if that is the camera's, so that saved files keep time too.`,
     );
   }
 

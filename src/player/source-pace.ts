@@ -142,3 +142,34 @@ function fit(points: readonly Point[]): number | undefined {
       : ((slopes[mid - 1] as number) + (slopes[mid] as number)) / 2;
   return Math.min(MAX_MS_PER_MEDIA_MS, Math.max(MIN_MS_PER_MEDIA_MS, median));
 }
+
+/** Frame rates cameras send (fps), exact. */
+const NOMINAL_FPS = [
+  5,
+  10,
+  12,
+  15,
+  20,
+  24000 / 1001,
+  24,
+  25,
+  30000 / 1001,
+  30,
+  48,
+  50,
+  60000 / 1001,
+  60,
+];
+
+/** A measured frame rate as the nominal one within 2 % of it (25.4 -> 25), else to 0.01 fps. */
+export function nominalFps(measured: number): number {
+  let best: number | undefined;
+  for (const fps of NOMINAL_FPS) {
+    if (
+      Math.abs(measured - fps) <= 0.02 * fps &&
+      (best === undefined || Math.abs(measured - fps) < Math.abs(measured - best))
+    )
+      best = fps;
+  }
+  return best ?? Math.round(measured * 100) / 100;
+}

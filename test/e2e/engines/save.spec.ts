@@ -87,3 +87,36 @@ test('Record, then Stop, on a live stream: the file starts at a keyframe and dec
   expect(at % 30).toBe(0);
   expect(status.frames).toBe(facts.hashes.length);
 });
+
+test('Record a 25 fps camera timed at an assumed 30: the recording keeps time', async ({
+  browserSession,
+  origin,
+}, testInfo) => {
+  // p02 has no timing info (raspivid writes none): timed at 30, the recording ran 20 % fast.
+  const P02 = 'p02_pi_baseline_vga30_notiming.h264';
+  server = await startStreamServer({ file: join(FIXTURES, P02), fps: 25 });
+  await openWatched(browserSession, origin, `?src=${encodeURIComponent(server.httpUrl)}`);
+  // The player has found the camera's pace (about 3 s after the first frame).
+  await browserSession.waitFor(
+    () =>
+      (
+        window as unknown as { __h264mux?: { warnings: { code: string }[] } }
+      ).__h264mux?.warnings.some((w) => w.code === 'SOURCE_PACE') === true,
+    { timeoutMs: 20_000, what: 'the source pace found' },
+  );
+  await keepBlobs(browserSession);
+  await press(browserSession, '#record-button', 'fragmented');
+  const from = server.currentFrame();
+  while (server.currentFrame() < from + 75) await new Promise((r) => setTimeout(r, 100));
+  await press(browserSession, '#stop-button');
+  const out = testInfo.outputPath('recording-25.mp4');
+  await savedFile(browserSession, out);
+  const facts = await examineSaved(out, join(FIXTURES, P02));
+  expect(facts.newErrors).toEqual([]);
+  const [num, den] = facts.probed.timeBase;
+  const pts = facts.probed.frames.map((f) => f.pts ?? NaN);
+  expect(pts.length).toBeGreaterThanOrEqual(30);
+  // Frames 1/25 s apart, as the camera sent them.
+  const interval = (((pts.at(-1) ?? 0) - (pts[0] ?? 0)) / (pts.length - 1)) * (num / den);
+  expect(interval).toBeCloseTo(1 / 25, 4);
+});

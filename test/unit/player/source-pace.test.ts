@@ -1,7 +1,12 @@
 // The source's pace (src/player/source-pace.ts): arrivals of frames on a fixed media grid, sent at
 // another rate, with jitter, bursts and restarts, and the map from media time to the source's clock.
 import { describe, expect, it } from 'vitest';
-import { CHANGE_SHARE, MAX_MS_PER_MEDIA_MS, SourcePace } from '../../../src/player/source-pace.js';
+import {
+  CHANGE_SHARE,
+  MAX_MS_PER_MEDIA_MS,
+  nominalFps,
+  SourcePace,
+} from '../../../src/player/source-pace.js';
 
 /** A seeded uniform [0, 1). */
 function prng(seed: number): () => number {
@@ -121,5 +126,16 @@ describe('SourcePace across a pause of the source', () => {
       pace.push(arrival, (i * 1000) / 30);
       expect(pace.msPerMediaMs).toBe(1);
     }
+  });
+});
+
+describe('nominalFps', () => {
+  it('names the camera rate a measured one is within 2 % of, else keeps it to 0.01 fps', () => {
+    expect(nominalFps(25.2)).toBe(25);
+    expect(nominalFps(50.8)).toBe(50);
+    expect(nominalFps(29.96)).toBe(30000 / 1001);
+    expect(nominalFps(30.02)).toBe(30);
+    expect(nominalFps(14.9)).toBe(15);
+    expect(nominalFps(27.345)).toBe(27.35);
   });
 });
