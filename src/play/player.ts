@@ -992,28 +992,26 @@ export class Player extends EventTarget {
   }
 
   /**
-   * A source off its timeline's pace by more than PACE_WARN_SHARE (a 25 fps camera on an assumed 30
-   * fps timeline) is played at its pace; the viewer is told, once per pace, with the fps that would
-   * make saved files and recordings keep time too.
+   * A source off its timeline's pace (arrivalFps: a 25 fps camera on an assumed 30 fps timeline) is
+   * played, and recorded, at its pace; the viewer is told, once per pace, with the fps that would make
+   * saved files keep time too.
    */
   private checkPace(stats: RendererStats | undefined): void {
     const info = this.info;
-    if (!stats || !info || this.state === 'error') return;
+    const fps = this.arrivalFps;
+    if (!stats || !info || fps === undefined || this.state === 'error') return;
     const pace = stats.sourcePace;
     const warned = this.warnedPace;
-    if (this.arrivalFps === undefined) return;
     if (warned !== undefined && Math.abs(pace - warned) <= PACE_WARN_SHARE * warned) return;
     this.warnedPace = pace;
-    const sent = info.fps * pace;
+    // Never with --fps / ?fps set (arrivalFps is undefined then): the stream's VUI or the default.
     const timeline =
       info.fpsSource === 'vui'
         ? `the ${fmtFps(info.fps)} fps its timing info states`
-        : info.fpsSource === 'option'
-          ? `the ${fmtFps(info.fps)} fps set`
-          : `the ${fmtFps(info.fps)} fps assumed (it has no timing info)`;
+        : `the ${fmtFps(info.fps)} fps assumed (it has no timing info)`;
     this.warn(
       'SOURCE_PACE',
-      `The stream arrives at ${sent.toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fmtFps(this.arrivalFps ?? sent)}) if that is the camera's, so that saved files keep time too.`,
+      `The stream arrives at ${(info.fps * pace).toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fmtFps(fps)}) if that is the camera's, so that saved files keep time too.`,
     );
   }
 
