@@ -5,6 +5,7 @@
  * streamed to disk by the save worker, so a multi-GB file never sits in memory; elsewhere it is built as
  * a Blob and downloaded, which this page refuses above DOWNLOAD_LIMIT_BYTES.
  */
+import { fpsText } from '../player/source-pace.js';
 import type { Mp4Layout } from '../worker/mp4-file.js';
 import type { Recording } from '../worker/protocol.js';
 import { SaveJob } from '../worker/save-client.js';
@@ -265,7 +266,7 @@ export class SaveControls {
     const fps = this.fps ?? session.arrivalFps;
     this.set({
       state: 'recording',
-      message: `Recording from the next keyframe${fps !== undefined && this.fps === undefined ? ` (at ${+fps.toFixed(3)} fps, the rate the stream arrives at)` : ''}…`,
+      message: `Recording from the next keyframe${fps !== undefined && this.fps === undefined ? ` (at ${fpsText(fps)} fps, the rate the stream arrives at)` : ''}…`,
       layout,
       fileName: undefined,
       bytes: 0,

@@ -3,6 +3,7 @@
  * the source. A file has a duration, a position, frames read and a read progress; a live stream has a
  * bitrate, a latency, a received frame rate and reconnects.
  */
+import { fpsText } from '../player/source-pace.js';
 import type { SessionStats, SessionWarning } from './session.js';
 
 /** What the panel knows beyond the session's stats. */
@@ -89,7 +90,7 @@ function liveRows(stats: SessionStats): [string, string][] {
   if (r && stats.info && Math.abs(r.sourcePace - 1) > 0.01)
     rows.push([
       'Source pace',
-      `${fmt(stats.info.fps * r.sourcePace, 1)} fps arriving, played so (timeline ${+stats.info.fps.toFixed(3)} fps)`,
+      `${fmt(stats.info.fps * r.sourcePace, 1)} fps arriving, played so (timeline ${fpsText(stats.info.fps)} fps)`,
     ]);
   rows.push(
     ['Frame rate', `${fmt(stats.receivedFps)} received, ${fmt(stats.presentedFps)} decoded per s`],

@@ -30,7 +30,7 @@ import { PaintOverload, type OverloadVerdict } from '../player/paint-overload.js
 import { RecoveryBudget } from '../player/recovery-budget.js';
 import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
-import { nominalFps } from '../player/source-pace.js';
+import { fpsText, nominalFps } from '../player/source-pace.js';
 import { hasWebCodecs, WebCodecsRenderer } from '../player/webcodecs-renderer.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
 import { CanvasSink, dispatchFrameEvent } from '../player/frame-sink.js';
@@ -972,7 +972,7 @@ export class Player extends EventTarget {
       decoded: webcodecs ? webcodecs.painted : this.player.stats.decodedFrames,
     });
     this.checkPaint(webcodecs);
-    this.checkPace(this.rendererStats());
+    this.checkPace();
     const cutoff = performance.now() - RATE_WINDOW_MS;
     while (this.samples.length > 2 && (this.samples[0]?.time ?? 0) < cutoff) this.samples.shift();
     this.emit('stats', this.stats);
@@ -984,11 +984,17 @@ export class Player extends EventTarget {
    * Recordings are timed by it, so that they keep time.
    */
   get arrivalFps(): number | undefined {
+    return this.offPace()?.fps;
+  }
+
+  /** The source's pace and the stream's info, when the pace is off (see arrivalFps). */
+  private offPace(): { pace: number; fps: number; info: StreamInfo } | undefined {
     const info = this.info;
     const stats = this.live && !this.stopped ? this.rendererStats() : undefined;
     if (!info || !stats || info.fpsSource === 'option') return undefined;
-    if (Math.abs(stats.sourcePace - 1) <= PACE_WARN_SHARE) return undefined;
-    return nominalFps(info.fps * stats.sourcePace);
+    const pace = stats.sourcePace;
+    if (Math.abs(pace - 1) <= PACE_WARN_SHARE) return undefined;
+    return { pace, fps: nominalFps(info.fps * pace), info };
   }
 
   /**
@@ -996,22 +1002,21 @@ export class Player extends EventTarget {
    * played, and recorded, at its pace; the viewer is told, once per pace, with the fps that would make
    * saved files keep time too.
    */
-  private checkPace(stats: RendererStats | undefined): void {
-    const info = this.info;
-    const fps = this.arrivalFps;
-    if (!stats || !info || fps === undefined || this.state === 'error') return;
-    const pace = stats.sourcePace;
+  private checkPace(): void {
+    const off = this.offPace();
+    if (!off || this.state === 'error') return;
+    const { pace, fps, info } = off;
     const warned = this.warnedPace;
     if (warned !== undefined && Math.abs(pace - warned) <= PACE_WARN_SHARE * warned) return;
     this.warnedPace = pace;
     // Never with --fps / ?fps set (arrivalFps is undefined then): the stream's VUI or the default.
     const timeline =
       info.fpsSource === 'vui'
-        ? `the ${fmtFps(info.fps)} fps its timing info states`
-        : `the ${fmtFps(info.fps)} fps assumed (it has no timing info)`;
+        ? `the ${fpsText(info.fps)} fps its timing info states`
+        : `the ${fpsText(info.fps)} fps assumed (it has no timing info)`;
     this.warn(
       'SOURCE_PACE',
-      `The stream arrives at ${(info.fps * pace).toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fmtFps(fps)}) if that is the camera's, so that saved files keep time too.`,
+      `The stream arrives at ${(info.fps * pace).toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fpsText(fps)}) if that is the camera's, so that saved files keep time too.`,
     );
   }
 
@@ -1098,10 +1103,6 @@ export class Player extends EventTarget {
  * or more (25 fps on 30); a renderer whose worker is overloaded (4K on a canvas) reads 1-5 % off.
  */
 const PACE_WARN_SHARE = 0.05;
-
-function fmtFps(fps: number): string {
-  return String(Math.round(fps * 1000) / 1000);
-}
 
 /** The worker's renderer before its first report. */
 const NO_FRAMES_YET: RendererStats = {

@@ -4,8 +4,9 @@
  *
  * Each frame's transit is `arrival - sourceTime` (ms; the sender's clock and ours need no sync: only
  * differences count), where the source time is the frame's media time on the source's own pace
- * (./source-pace.ts: a camera slower or faster than the stream's timeline). The best transit over a sliding window (the smallest) anchors the playout
- * clock: a frame is due at `mediaTime + best + target` (`dueAt`). The jitter is how much later than
+ * (./source-pace.ts: a camera slower or faster than the stream's timeline). The best transit over a
+ * sliding window (the smallest) anchors the playout clock: a frame is due at
+ * `sourceTime + best + target` (`dueAt`). The jitter is how much later than
  * the best a frame arrives; the target is a high percentile of it (p99 over the last few seconds or
  * hundreds of frames) plus a decode margin, so that about 1 % of frames at most arrive after their due
  * time, and fewer still once the margin has absorbed what the renderer reports (`late()`: a stall, a

@@ -165,7 +165,7 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
   }
 
   sourcePace(): number {
-    return 1 / this.estimator.pace.msPerMediaMs;
+    return this.estimator.pace.rate;
   }
 
   tick(input: PlayoutInput): PlayoutDecision {
@@ -186,7 +186,7 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
       return input.playbackRate === 1 ? { kind: 'keep' } : { kind: 'rate', rate: 1 };
     }
     // The source's pace (./source-pace.ts): a camera slower than its timeline plays slower.
-    const pace = 1 / this.estimator.pace.msPerMediaMs;
+    const pace = this.estimator.pace.rate;
     let rate = pace;
     if (Math.abs(behind) > DEAD_BAND_S) {
       rate = pace * Math.min(MAX_RATE, Math.max(MIN_RATE, 1 + behind * RATE_GAIN));

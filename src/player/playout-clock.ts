@@ -1,7 +1,8 @@
 /**
  * The WebCodecs renderer's playout clock: when each frame is shown. A frame is due at
- * `sourceTime + offset` (its media time on the source's pace, ./source-pace.ts); the offset follows the one the jitter estimator wants (its best transit plus
- * its target delay, ./jitter-estimator.ts), but never faster than a viewer should see:
+ * `sourceTime + offset` (its media time on the source's pace, ./source-pace.ts); the offset follows
+ * the one the jitter estimator wants (its best transit plus its target delay, ./jitter-estimator.ts),
+ * but never faster than a viewer should see:
  *
  * - Up at once: a frame that would come too early for the new target holds the picture a little (as
  *   a jitter buffer that grows).
@@ -54,7 +55,7 @@ export class PlayoutClock {
     return Math.max(falling, sourceMs + wanted);
   }
 
-  /** The first frame (at `sourceMs` on the source's clock) was shown at `now` (ms): later ones follow it. */
+  /** The first frame (`sourceMs` on the source's clock) was shown at `now` (ms): later ones follow. */
   start(now: number, sourceMs: number): void {
     this.offset = Math.max(this.offset ?? -Infinity, now - sourceMs);
     this.at = Math.max(this.at, now);

@@ -11,8 +11,9 @@
  * a 60 fps one, WebCodecs, two frames in three skipped).
  *
  * So the playout runs on the source's clock: `sourceMs(media)` is a piecewise-linear map with slope
- * `msPerMediaMs`, fitted (a median of slopes) to the arrivals' lower envelope: the earliest arrival for its
- * media time in each BUCKET_MS of arrivals over the last WINDOW_MS, which jitter and bursts leave alone
+ * `msPerMediaMs`, fitted (a median of slopes) to the arrivals' lower envelope: the earliest arrival
+ * for its media time in each BUCKET_MS of arrivals over the last PACE_WINDOW_MS, which jitter and
+ * bursts leave alone
  * (a burst's newest frame is on time). The slope changes only when the fit is off by more than
  * CHANGE_SHARE; the map is re-anchored at the newest frame then, so the times already given stay.
  */
@@ -59,6 +60,11 @@ export class SourcePace {
   /** Milliseconds of our clock per millisecond of media time (1: the stream keeps its timeline). */
   get msPerMediaMs(): number {
     return this.slope;
+  }
+
+  /** Media seconds the source sends per second (its inverse: 0.83 for a 25 fps camera on 30). */
+  get rate(): number {
+    return 1 / this.slope;
   }
 
   /** Where `mediaMs` falls on the source's clock (ms; only differences mean anything). */
@@ -172,4 +178,9 @@ export function nominalFps(measured: number): number {
       best = fps;
   }
   return best ?? Math.round(measured * 100) / 100;
+}
+
+/** A frame rate as text, to 0.001 fps (25, 29.97, 23.976). */
+export function fpsText(fps: number): string {
+  return String(Math.round(fps * 1000) / 1000);
 }

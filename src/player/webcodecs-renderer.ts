@@ -19,6 +19,7 @@ import { PlayerError, unsupported } from './errors.js';
 import { FrameScheduler } from './frame-scheduler.js';
 import type { FrameSink } from './frame-sink.js';
 import { JitterEstimator } from './jitter-estimator.js';
+import { OVERLOAD_PAINT_SHARE } from './paint-overload.js';
 import { PlayoutClock } from './playout-clock.js';
 import { RecoveryBudget } from './recovery-budget.js';
 import { alwaysVisible } from './visibility.js';
@@ -170,9 +171,9 @@ export class WebCodecsRenderer {
     }
     if (this.behind(decoder.decodeQueueSize)) this.state = 'waiting-for-keyframe';
     // The source's pace learns when frames come, not when the decoder gives them back; not while
-    // painting costs this thread more than half a frame interval (a 4K canvas): frames then wait for
-    // it before they are seen, and the worker's pace would pass for the camera's.
-    if (this.visibility.visible && this.paintMs <= this.frameMs / 2) {
+    // painting costs this thread what PaintOverload judges too much (a 4K canvas): frames then wait
+    // for it before they are seen, and the worker's pace would pass for the camera's.
+    if (this.visibility.visible && this.paintMs <= OVERLOAD_PAINT_SHARE * this.frameMs) {
       const now = this.clock.now();
       for (const sample of segment.samples) {
         this.estimator.received(now, sample.pts / segment.timescale);
@@ -220,7 +221,7 @@ export class WebCodecsRenderer {
       stallsPerMinute: minutes > 0 ? this.scheduler.stalls / minutes : 0,
       targetDelayMs: this.estimator.target(now),
       jitterMs: this.estimator.jitter(),
-      sourcePace: 1 / this.estimator.pace.msPerMediaMs,
+      sourcePace: this.estimator.pace.rate,
       recovered: this.recoveries.granted,
     };
   }

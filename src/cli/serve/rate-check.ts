@@ -32,7 +32,7 @@ export class RateCheck {
       this.off = 0;
       return undefined;
     }
-    if (Math.abs(measured - fps) <= RATE_SHARE * fps) {
+    if (near(measured, fps)) {
       this.off = 0;
       return undefined;
     }

@@ -314,6 +314,12 @@ export class Relay {
     for (const e of this.viewers) e.viewer.notify?.(this.upstream);
   }
 
+  /** Access units a second from the source over the last RATE_WINDOW_MS. */
+  arrivalFps(): number {
+    this.prune(this.now());
+    return Math.round((this.auTimes.length * 1000 * 100) / RATE_WINDOW_MS) / 100;
+  }
+
   stats(): RelayStats {
     const t = this.now();
     this.prune(t);
@@ -355,7 +361,7 @@ export class Relay {
         walkShare: Math.round((this.frameEnds?.lastShare ?? 0) * 1000) / 1000,
         stopped: this.frameEnds ? (this.frameEnds.stopped ?? false) : undefined,
       },
-      fps: Math.round((this.auTimes.length * 1000 * 100) / RATE_WINDOW_MS) / 100,
+      fps: this.arrivalFps(),
       bitrate: Math.round((windowBytes * 8 * 1000) / RATE_WINDOW_MS),
       gopCache: {
         enabled: this.gopCacheEnabled,

@@ -116,7 +116,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   const rates = new RateCheck();
   const rateTimer = setInterval(() => {
     if (source.status.state !== 'streaming') return;
-    const advice = rates.check(relay.stats().fps, source.status);
+    const advice = rates.check(relay.arrivalFps(), source.status);
     if (advice) io.log(`relay: ${advice}`);
   }, RATE_CHECK_MS);
   rateTimer.unref();

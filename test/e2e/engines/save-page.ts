@@ -68,3 +68,21 @@ export async function savedFile(session: EngineSession, path: string): Promise<{
   await writeFile(path, Buffer.from(base64, 'base64'));
   return status as unknown as { frames: number };
 }
+
+/**
+ * Record (fragmented, to a download) while the server sends `frames` more frames, then Stop: the MP4
+ * written to `path`, and the page's save status.
+ */
+export async function recordFrames(
+  session: EngineSession,
+  server: { currentFrame(): number },
+  frames: number,
+  path: string,
+): Promise<{ frames: number }> {
+  await keepBlobs(session);
+  await press(session, '#record-button', 'fragmented');
+  const from = server.currentFrame();
+  while (server.currentFrame() < from + frames) await new Promise((r) => setTimeout(r, 100));
+  await press(session, '#stop-button');
+  return savedFile(session, path);
+}

@@ -14,7 +14,7 @@ import { startStreamServer } from '../support/stream-server.mjs';
 import type { StreamServer } from '../support/stream-server.mjs';
 import { expect, FIXTURE_PREFIX, test } from './harness.js';
 import { openWatched, pickFile } from './playback.js';
-import { keepBlobs, press, savedFile } from './save-page.js';
+import { keepBlobs, press, recordFrames, savedFile } from './save-page.js';
 
 const P01 = 'p01_pi_baseline_vga30_inline.h264';
 const P03 = 'p03_main_bf3_pyramid_360p30.h264';
@@ -64,14 +64,9 @@ test('Record, then Stop, on a live stream: the file starts at a keyframe and dec
     },
     { timeoutMs: 15_000, what: 'the Record button shown' },
   );
-  await keepBlobs(browserSession);
-  await press(browserSession, '#record-button', 'fragmented');
-  const from = server.currentFrame();
-  // Two GOPs of p01 (keyint 30) at least, whatever the wait for the first keyframe.
-  while (server.currentFrame() < from + 90) await new Promise((r) => setTimeout(r, 100));
-  await press(browserSession, '#stop-button');
   const out = testInfo.outputPath('recording.mp4');
-  const status = await savedFile(browserSession, out);
+  // Two GOPs of p01 (keyint 30) at least, whatever the wait for the first keyframe.
+  const status = await recordFrames(browserSession, server, 90, out);
   const facts = await examineSaved(out, join(FIXTURES, P01));
   expect(facts.boxes.slice(0, 3)).toEqual(['ftyp', 'moov', 'moof']);
   expect(facts.probed.frames[0]?.keyFrame).toBe(true);
@@ -104,13 +99,8 @@ test('Record a 25 fps camera timed at an assumed 30: the recording keeps time', 
       ).__h264mux?.warnings.some((w) => w.code === 'SOURCE_PACE') === true,
     { timeoutMs: 20_000, what: 'the source pace found' },
   );
-  await keepBlobs(browserSession);
-  await press(browserSession, '#record-button', 'fragmented');
-  const from = server.currentFrame();
-  while (server.currentFrame() < from + 75) await new Promise((r) => setTimeout(r, 100));
-  await press(browserSession, '#stop-button');
   const out = testInfo.outputPath('recording-25.mp4');
-  await savedFile(browserSession, out);
+  await recordFrames(browserSession, server, 75, out);
   const facts = await examineSaved(out, join(FIXTURES, P02));
   expect(facts.newErrors).toEqual([]);
   const [num, den] = facts.probed.timeBase;
