@@ -18,6 +18,8 @@ describe('RateCheck', () => {
       "the stream arrives at 25 frames a second, and has no timing info (30 fps assumed): browsers play it at its pace, but LL-HLS and saved files run fast. If that is the camera's rate, restart with --fps 25.",
     );
     expect(told(check, 25.5)).toEqual(Array(RATE_CHECKS).fill(undefined));
+    // A 2 s window counts whole frames: 25.5 for a 25 fps camera still names 25.
+    expect(told(new RateCheck(), 25.5).at(-1)).toContain('restart with --fps 25.');
     // A new rate (the camera halved it in the dark) is told again.
     expect(told(check, 15).at(-1)).toContain('arrives at 15 frames a second');
   });

@@ -6,6 +6,8 @@
  * run fast or slow. The relay measures the arrival rate and says what to pass, once per rate.
  */
 
+import { fpsText, nominalFps } from '../../player/source-pace.js';
+
 /** Off by more than this share... */
 export const RATE_SHARE = 0.05;
 /** ...at this many checks in a row that agree within it (the relay checks every RATE_CHECK_MS). */
@@ -41,7 +43,8 @@ export class RateCheck {
     if (this.off < RATE_CHECKS) return undefined;
     if (this.told !== undefined && near(measured, this.told)) return undefined;
     this.told = measured;
-    const rate = String(Math.round(measured));
+    // A 2 s window counts whole frames (24.5 or 25.5 for a 25 fps camera): name the camera's rate.
+    const rate = fpsText(nominalFps(measured));
     const runs = measured < fps ? 'fast' : 'slow';
     const timed =
       timing.fpsSource === 'vui'
