@@ -133,6 +133,8 @@ export class Transmuxer {
   private reorderProven = false;
   /** The next frame is the first after a (re)start of output. */
   private freshStart = false;
+  /** Output was reset after frames went out: the next init segment says so (InitSegment.discontinuity). */
+  private discontinuous = false;
   private readonly meter = new ReorderMeter();
   private use: SpsUse | undefined;
   private keySets: ActiveConfig | undefined;
@@ -335,8 +337,8 @@ export class Transmuxer {
   /**
    * A discontinuity (e.g. a reconnect). Every complete frame goes out first: those held for reordering or in an
    * open fragment, and the frame in progress when it is whole (as `endIfFrameWhole` judges it); the rest of the
-   * partial input is dropped. Output then resumes at the next keyframe with a new init segment, and the timeline
-   * continues after the last emitted frame. Returns those last frames' segments: use them, as `push()`'s.
+   * partial input is dropped. Output then resumes at the next keyframe with a new init segment (its `discontinuity`
+   * set), and the timeline continues after the last emitted frame. Returns those last frames' segments: use them, as `push()`'s.
    */
   reset(): TransmuxerOutput[] {
     const tail: TransmuxerOutput[] = [];
@@ -361,6 +363,7 @@ export class Transmuxer {
     this.outputIndex = next;
     this.lastOutputPoc = -Infinity;
     this.config = undefined;
+    this.discontinuous ||= this.emittedConfig !== undefined;
     this.emittedConfig = undefined;
     this.gopCount = 0;
     this.warned.delete('WAITING_FOR_KEYFRAME');
@@ -825,7 +828,9 @@ export class Transmuxer {
       codec,
       mimeType: `video/mp4; codecs="${codec}"`,
       info: this.streamInfo,
+      discontinuity: this.discontinuous,
     };
+    this.discontinuous = false;
     this.out.push(init);
   }
 

@@ -124,6 +124,12 @@ export interface InitSegment {
   /** The AVCDecoderConfigurationRecord (avcC payload): `description` for a WebCodecs VideoDecoder. */
   readonly description: Uint8Array<ArrayBuffer>;
   readonly info: StreamInfo;
+  /**
+   * The first init segment after `Transmuxer.reset()` (a reconnect): the frames that follow continue the
+   * timeline, but not the arrivals. Frames lost while the source was away leave every later frame later on
+   * the clock than on the timeline: a live player measuring arrivals against media time starts again here.
+   */
+  readonly discontinuity: boolean;
 }
 
 export interface MediaSegment {

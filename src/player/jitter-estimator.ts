@@ -64,6 +64,19 @@ export const MARGIN_DECAY_MS_PER_S = 1;
 /** A transit this far (ms) from the previous one is a new timeline (a reconnect, a restart): reset. */
 export const DISCONTINUITY_MS = 2000;
 /**
+ * A step: the transit rose by more than this (ms) from one frame to the next (a pause of the source
+ * or of the network in which frames were lost, while the timeline goes on frame by frame)...
+ */
+export const STEP_MIN_MS = 100;
+/**
+ * ...and stayed there, flat, for this long (ms). The frames before it then say nothing of the ones
+ * after: kept, they read as jitter of the step's height (the target rose to it and, once they left the
+ * window, held the picture that much later for seconds). Frames that come back down within it were a
+ * late burst, which is jitter; a transit that climbs is a source slower than its timeline, which the
+ * pace follows.
+ */
+export const STEP_CONFIRM_MS = 1000;
+/**
  * Joining: a relay's GOP cache arrives as one burst at the start, and against it the first frames
  * look up to a GOP late. Until this long after the first sample the jitter counts as 0 (the target is
  * the margins alone) and late reports are ignored; then the window is emptied once and filled again.
@@ -74,6 +87,18 @@ interface Sample {
   readonly arrival: number;
   /** Media time (ms): the transit is taken on the current pace (see transit()). */
   readonly media: number;
+}
+
+/** A rise of the transit, to be confirmed as a step (see STEP_CONFIRM_MS). */
+interface StepCandidate {
+  /** Arrival of the first frame after the rise. */
+  readonly arrival: number;
+  /** The transit before it, and how far it rose. */
+  readonly from: number;
+  readonly rise: number;
+  /** The lowest and highest transits since (the first included). */
+  low: number;
+  high: number;
 }
 
 export class JitterEstimator {
@@ -89,6 +114,10 @@ export class JitterEstimator {
   private marginAt = 0;
   private held: number | undefined;
   private heldAt = 0;
+  private step: StepCandidate | undefined;
+  /** A new timeline starts at this media time (ms): the samples' and the pace's (see discontinuity()). */
+  private newTimeline: number | undefined;
+  private newPaceTimeline: number | undefined;
   private readonly windowMs: number;
   private readonly maxSamples: number;
   private readonly percentile: number;
@@ -107,18 +136,21 @@ export class JitterEstimator {
   /** A frame with presentation time `mediaTime` (s) became available at `arrival` (ms). */
   push(arrival: number, mediaTime: number): void {
     const mediaMs = mediaTime * 1000;
+    if (this.newTimeline !== undefined && mediaMs >= this.newTimeline) {
+      this.newTimeline = undefined;
+      this.restart();
+    }
     const last = this.samples[this.samples.length - 1];
     const next = { arrival, media: mediaMs };
-    if (last && Math.abs(this.transit(next) - this.transit(last)) > DISCONTINUITY_MS) {
-      this.samples = [];
-      this.pace.restart(mediaMs);
-    }
+    if (last && Math.abs(this.transit(next) - this.transit(last)) > DISCONTINUITY_MS)
+      this.restart();
     this.firstArrival ??= arrival;
     if (this.options.paceFrom !== 'received') this.received(arrival, mediaTime);
     if (!this.settled && arrival - this.firstArrival >= SETTLE_MS) {
       this.settled = true;
       this.samples = [];
     }
+    if (this.settled) this.watchStep(next, this.samples[this.samples.length - 1]);
     this.samples.push(next);
     let drop = 0;
     while (
@@ -132,13 +164,30 @@ export class JitterEstimator {
   }
 
   /**
+   * The frames from `mediaTime` (s) on came over a new connection (InitSegment.discontinuity; by
+   * default the next frame): a new timeline of arrivals, joined as the first one was (SETTLE_MS: a
+   * relay sends its GOP cache again). The pace's slope and the lateness margin stay: the same source and
+   * the same network.
+   */
+  discontinuity(mediaTime = -Infinity): void {
+    this.newTimeline = mediaTime * 1000;
+    this.newPaceTimeline = mediaTime * 1000;
+  }
+
+  /**
    * A frame with presentation time `mediaTime` (s) came from the network at `arrival` (ms): the
    * source's pace learns it. Not while joining (a burst, a cold start's late frames would tilt its
    * first fit).
    */
   received(arrival: number, mediaTime: number): void {
+    const mediaMs = mediaTime * 1000;
+    if (this.newPaceTimeline !== undefined && mediaMs >= this.newPaceTimeline) {
+      this.newPaceTimeline = undefined;
+      this.firstReceived = undefined;
+      this.pace.forget();
+    }
     this.firstReceived ??= arrival;
-    if (arrival - this.firstReceived >= SETTLE_MS) this.pace.push(arrival, mediaTime * 1000);
+    if (arrival - this.firstReceived >= SETTLE_MS) this.pace.push(arrival, mediaMs);
   }
 
   /**
@@ -203,6 +252,53 @@ export class JitterEstimator {
     return best === undefined
       ? undefined
       : this.pace.sourceMs(mediaTime * 1000) + best + this.target(now);
+  }
+
+  /** A new timeline: joined again (see discontinuity()). */
+  private restart(): void {
+    this.samples = [];
+    this.firstArrival = undefined;
+    this.settled = false;
+    this.held = undefined;
+    this.step = undefined;
+    this.firstReceived = undefined;
+    this.pace.forget();
+  }
+
+  /**
+   * Watches for a step up of the transit (STEP_MIN_MS, STEP_CONFIRM_MS) as `next` comes after `last`;
+   * once confirmed, the frames before it are forgotten, here and by the pace, and the target drops
+   * what they made it hold.
+   */
+  private watchStep(next: Sample, last: Sample | undefined): void {
+    const transit = this.transit(next);
+    const step = this.step;
+    if (step) {
+      step.low = Math.min(step.low, transit);
+      step.high = Math.max(step.high, transit);
+      if (step.low < step.from + step.rise / 2 || step.high - step.low > step.rise / 2) {
+        this.step = undefined;
+      } else if (next.arrival - step.arrival >= STEP_CONFIRM_MS) {
+        this.step = undefined;
+        this.samples = this.samples.filter((s) => s.arrival >= step.arrival);
+        this.held = undefined;
+        // The pace's arrivals may be taken a little earlier than these (as they come from the network).
+        this.pace.forget(step.arrival - step.rise / 2);
+        return;
+      }
+    }
+    if (!this.step && last) {
+      const from = this.transit(last);
+      if (transit - from > STEP_MIN_MS) {
+        this.step = {
+          arrival: next.arrival,
+          from,
+          rise: transit - from,
+          low: transit,
+          high: transit,
+        };
+      }
+    }
   }
 
   /** A sample's transit on the source's current pace (ms). */

@@ -48,6 +48,8 @@ export interface LatencyPolicy {
   arrived(now: number, mediaTime: number): void;
   /** A frame came too late: a stall at the edge, or frames the element skipped. */
   late(now: number): void;
+  /** The next frame starts a new connection's arrivals (InitSegment.discontinuity). */
+  discontinuity(): void;
   /** Periodically and after each append. */
   tick(input: PlayoutInput): PlayoutDecision;
   /** Whether a settled burst of appends at `now` should be followed by `joined()`. */
@@ -147,6 +149,15 @@ export class PlayoutDelayPolicy implements LatencyPolicy {
 
   late(now: number): void {
     this.estimator.late(now);
+  }
+
+  /**
+   * A reconnect: its arrivals are joined as the first ones were (a relay's burst again is no jitter).
+   * No second join jump: a burst after a reconnect may also be frames the transmuxer held for
+   * reordering until the connection ended, and every one of them is shown (the rate catches up).
+   */
+  discontinuity(): void {
+    this.estimator.discontinuity();
   }
 
   setFrameDuration(seconds: number): void {

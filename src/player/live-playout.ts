@@ -95,6 +95,12 @@ export class LivePlayout {
     this.deps.policy.arrived(this.deps.clock.now(), mediaTime);
   }
 
+  /** The next frame appended starts a new connection's arrivals (InitSegment.discontinuity). */
+  discontinuity(): void {
+    if (this.state === 'destroyed') return;
+    this.deps.policy.discontinuity();
+  }
+
   setFrameDuration(seconds: number): void {
     this.frameDuration = seconds;
     this.deps.policy.setFrameDuration(seconds);

@@ -58,7 +58,7 @@ export interface PlayerDeps {
 
 /** What goes through the append queue with each append. */
 type AppendMeta =
-  | { readonly kind: 'init' }
+  | { readonly kind: 'init'; readonly discontinuity: boolean }
   | {
       readonly kind: 'media';
       readonly keyframes: readonly number[];
@@ -210,7 +210,7 @@ export class MsePlayer {
     this.queue.push({
       kind: 'append',
       data: segment.data,
-      meta: { kind: 'init' },
+      meta: { kind: 'init', discontinuity: segment.discontinuity },
       batchable: false,
     });
   }
@@ -355,6 +355,8 @@ export class MsePlayer {
     let media = false;
     let newest = -Infinity;
     for (const meta of metas) {
+      // A reconnect: the arrivals that follow start again (appends complete in order).
+      if (meta.kind === 'init' && meta.discontinuity) this.playout?.discontinuity();
       if (meta.kind !== 'media') continue;
       media = true;
       newest = Math.max(newest, meta.newest + offset);

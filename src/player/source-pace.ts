@@ -89,7 +89,7 @@ export class SourcePace {
       }
       return false;
     }
-    if (last && arrival - last.arrival > GAP_MS) this.points = [];
+    if (last && arrival - last.arrival > GAP_MS) this.forget();
     // A bucket is done (its earliest frame known): fit through the done ones.
     this.points.push({ bucket, arrival, media: mediaMs });
     while ((this.points[0]?.arrival ?? arrival) < arrival - PACE_WINDOW_MS) this.points.shift();
@@ -107,13 +107,12 @@ export class SourcePace {
   }
 
   /**
-   * A new timeline (a reconnect, a restart): the arrivals so far say nothing of it. The slope stays
-   * (the same source keeps its pace); the map starts again at `mediaMs`.
+   * The arrivals before `arrival` (ms; all of them by default) say nothing of the ones after: the source
+   * was away (a reconnect) or paused, and its frames come later than before. The fit starts again from
+   * the later ones; the slope and the map stay (the same source keeps its pace).
    */
-  restart(mediaMs: number): void {
-    this.points = [];
-    this.anchorMedia = mediaMs;
-    this.anchorSource = mediaMs;
+  forget(arrival = Infinity): void {
+    this.points = this.points.filter((p) => p.arrival >= arrival);
   }
 }
 

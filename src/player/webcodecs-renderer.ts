@@ -119,6 +119,8 @@ export class WebCodecsRenderer {
   private readonly recoveries = new RecoveryBudget();
   /** Moving mean of the sink's paint time (see RendererStats.paintMs). */
   private paintMs = 0;
+  /** An init segment said the next media segment starts a new connection's arrivals. */
+  private discontinuity = false;
 
   constructor(
     private readonly sink: FrameSink,
@@ -149,6 +151,8 @@ export class WebCodecsRenderer {
 
   appendInit(init: InitSegment): void {
     if (this.state === 'failed' || this.state === 'closed') return;
+    // A reconnect: the arrivals start again at the next segment's first frame.
+    if (init.discontinuity) this.discontinuity = true;
     const config = decoderConfig(init, { optimizeForLatency: true });
     if (this.config && sameConfig(this.config, config)) return;
     this.config = config;
@@ -168,6 +172,10 @@ export class WebCodecsRenderer {
     if (!decoder || (this.state !== 'waiting-for-keyframe' && this.state !== 'decoding')) return;
     if (segment.frames > 0) {
       this.frameMs = (segment.duration / segment.frames / segment.timescale) * 1000;
+    }
+    if (this.discontinuity) {
+      this.discontinuity = false;
+      this.estimator.discontinuity(segment.startPts / segment.timescale);
     }
     if (this.behind(decoder.decodeQueueSize)) this.state = 'waiting-for-keyframe';
     // The source's pace learns when frames come, not when the decoder gives them back; not while

@@ -218,6 +218,20 @@ describe('latency', () => {
     expect(Math.min(...after.flatMap((s) => s.samples.map((x) => x.pts)))).toBeGreaterThan(lastPts);
     expect(after[0]?.baseDecodeTime).toBeGreaterThan(first.at(-1)?.baseDecodeTime ?? Infinity);
   });
+
+  it('marks the first init segment after reset() as a discontinuity, and no other', () => {
+    // p10 changes its SPS (360p -> 720p): a new init segment that is no discontinuity.
+    const data = readFixture('p10_spschange_360p_to_720p.h264');
+    const t = new Transmuxer({ fragment: 'frame' });
+    const inits = (outs: TransmuxerOutput[]): boolean[] =>
+      outs.flatMap((o) => (o.type === 'init' ? [o.discontinuity] : []));
+    expect(inits([...t.push(data), ...t.reset(), ...t.reset()])).toEqual([false, false]);
+    expect(inits([...t.push(data), ...t.flush()])).toEqual([true, false]);
+    // A reset before any output starts nothing new.
+    const fresh = new Transmuxer({ fragment: 'frame' });
+    fresh.reset();
+    expect(inits([...fresh.push(data), ...fresh.flush()])).toEqual([false, false]);
+  });
 });
 
 describe('reset() keeps every complete frame', () => {

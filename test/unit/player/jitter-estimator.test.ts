@@ -126,9 +126,10 @@ describe('JitterEstimator', () => {
     const r = random(5);
     feed(run, 0, 300, () => r() * 40);
     expect(run.estimator.jitter()).toBeGreaterThan(30);
-    // The stream's timestamps jump back 60 s: a reconnect to a restarted source.
+    // The stream's timestamps jump back 60 s: a reconnect to a restarted source, joined again (its
+    // first second's samples go, as at the start: a relay's burst).
     for (let i = 0; i < 60; i++) run.estimator.push(11_000 + i * FRAME_MS, i / 30);
-    expect(run.estimator.count).toBe(60);
+    expect(run.estimator.count).toBe(30);
     expect(run.estimator.jitter()).toBeLessThan(1e-6);
   });
 });
@@ -142,6 +143,8 @@ describe('JitterEstimator on a source off its timeline', () => {
     [25, 30],
     [15, 30],
     [60, 30],
+    // Each frame 133 ms later than the last on the timeline: a rise, but no step (it climbs).
+    [5, 15],
   ] as const) {
     it(`${sent} fps sent on a ${timeline} fps timeline: the jitter is the network's, frames due as they come`, () => {
       const estimator = new JitterEstimator({ decodeMarginMs: MARGIN });
@@ -159,4 +162,65 @@ describe('JitterEstimator on a source off its timeline', () => {
       expect(Math.abs((due ?? NaN) - (500 + (next * 1000) / sent))).toBeLessThan(40);
     });
   }
+});
+
+describe('JitterEstimator across a step (frames lost while the timeline goes on)', () => {
+  // A camera at 30 fps; 300 ms of its frames are lost (a pause of the camera, of the network, or a
+  // reconnect) and the timeline goes on frame by frame: every later frame comes 300 ms later than the
+  // frames before it say. Measured in Chromium (a server that closes each connection after 5 s): the
+  // target rose to 270 ms and stayed, with a false source pace of 0.95.
+  /** How long (ms) each frame is held after it arrives, per frame from `from`. */
+  function holds(
+    o: { readonly lossAt: number; readonly lossMs: number; readonly reconnect?: boolean },
+    frames = 30 * 30,
+  ): { estimator: JitterEstimator; held: number[] } {
+    const estimator = new JitterEstimator({ decodeMarginMs: MARGIN, paceFrom: 'received' });
+    const r = random(11);
+    const held: number[] = [];
+    for (let i = 0; i < frames; i++) {
+      const arrival = 500 + i * FRAME_MS + (i >= o.lossAt ? o.lossMs : 0) + r() * 10;
+      if (o.reconnect && i === o.lossAt) estimator.discontinuity(i / 30);
+      estimator.received(arrival, i / 30);
+      estimator.push(arrival + 2, i / 30);
+      held.push((estimator.dueAt(i / 30, arrival + 2) ?? NaN) - (arrival + 2));
+    }
+    return { estimator, held };
+  }
+
+  it('is found a second after it, and the frames after it are not held for its height', () => {
+    const { estimator, held } = holds({ lossAt: 300, lossMs: 300 });
+    // 2 s after the step and later: held for the jitter and the margin, not the step. Without the
+    // step's detection, frames 5-10 s after it were held 150-250 ms (the target kept the step as jitter).
+    expect(Math.max(...held.slice(360))).toBeLessThan(30);
+    expect(estimator.pace.msPerMediaMs).toBeCloseTo(1, 2);
+  });
+
+  it('a late burst (frames delayed, not lost) is jitter, not a step: the best arrival stays', () => {
+    const estimator = new JitterEstimator({ decodeMarginMs: MARGIN });
+    for (let i = 0; i < 600; i++) {
+      const due = 500 + i * FRAME_MS;
+      // Nothing for 400 ms from frame 300, then those frames together.
+      const arrival = i >= 300 && i < 312 ? 500 + 312 * FRAME_MS : due;
+      estimator.push(arrival, i / 30);
+    }
+    expect(estimator.baseline).toBeCloseTo(500, 6);
+  });
+
+  it("a reconnect (discontinuity) is joined again at once: a relay's burst is not jitter", () => {
+    // The new connection brings a relay's GOP cache: 20 frames at once, then one every frame interval.
+    // The target 3 s after it.
+    const run = (reconnect: boolean): number => {
+      const estimator = new JitterEstimator({ decodeMarginMs: MARGIN, paceFrom: 'received' });
+      let arrival = 0;
+      for (let i = 0; i < 410; i++) {
+        arrival = i < 300 ? 500 + i * FRAME_MS : i < 320 ? 10_800 : 10_800 + (i - 319) * FRAME_MS;
+        if (reconnect && i === 300) estimator.discontinuity(i / 30);
+        estimator.received(arrival, i / 30);
+        estimator.push(arrival, i / 30);
+      }
+      return estimator.target(arrival);
+    };
+    expect(run(true)).toBeLessThan(MARGIN + 1);
+    expect(run(false)).toBeGreaterThan(300);
+  });
 });

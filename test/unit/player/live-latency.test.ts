@@ -102,6 +102,23 @@ describe('PlayoutDelayPolicy', () => {
     expect(policy.joined(input(now, 0, burst))).toEqual({ kind: 'keep' });
   });
 
+  it("joins a reconnect's arrivals again (InitSegment.discontinuity): a relay's burst is no jitter", () => {
+    const { policy, now } = fed(10);
+    // The new connection, 300 ms later: the relay's GOP cache (1 s of frames within 20 ms), the
+    // timeline going on after the last frame (10 s).
+    const at = now + 300;
+    policy.discontinuity();
+    for (let i = 0; i < 30; i++) policy.arrived(at + (20 * i) / 30, 10 + i / 30);
+    const settled = at + 30;
+    // Two frames ahead and the margin; without, the burst's spread (1 s) was jitter: 1000 ms.
+    expect(policy.targetMs(settled)).toBeLessThan(2 * FRAME_MS + 10);
+    // Caught up by the rate, not by a second join jump (the burst may be frames held for reordering).
+    expect(policy.joining(settled)).toBe(false);
+    const end = 11;
+    const burst = { bufferedEnd: end, isBuffered: (t: number) => t >= 0 && t < end };
+    expect(rateOf(policy.tick(input(settled, 10, burst)))).toBe(MAX_RATE);
+  });
+
   it('jumps back to the clock when the page is shown again far behind', () => {
     const { policy, now } = fed(10);
     const desired = (now - TRANSIT_MS - policy.targetMs(now)) / 1000;

@@ -2,13 +2,14 @@
 // fake timers: files, live streams, seeks, a full buffer and the end of a file, as a page would
 // drive them, with real segments of the fixtures.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PlayoutDelayPolicy } from '../../../src/player/live-latency.js';
 import { MsePlayer } from '../../../src/player/mse-player.js';
 import type { PlayerDeps, PlayerError, PlayerOptions } from '../../../src/player/mse-player.js';
 import { alwaysVisible } from '../../../src/player/visibility.js';
 import type { Visibility } from '../../../src/player/visibility.js';
 import { FakeMediaSource, FakeVideo } from './fake-mse.js';
 import type { FakeSourceBuffer } from './fake-mse.js';
-import { segmentsOf } from './segments.js';
+import { reconnectedSegments, segmentsOf } from './segments.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -293,6 +294,32 @@ describe('MsePlayer, live', () => {
     expect(h.errors).toEqual([]);
     expect(h.video.paused).toBe(false);
     expect(h.sb().frames).toHaveLength(10);
+  });
+
+  it("tells its latency policy of a reconnect before the new connection's first frame arrives", async () => {
+    const log: string[] = [];
+    class Logged extends PlayoutDelayPolicy {
+      override arrived(now: number, mediaTime: number): void {
+        log.push(`arrived ${mediaTime.toFixed(3)}`);
+        super.arrived(now, mediaTime);
+      }
+      override discontinuity(): void {
+        log.push('discontinuity');
+        super.discontinuity();
+      }
+    }
+    const h = await openPlayer(live, { ...fakeDeps(), livePolicy: () => new Logged(undefined) });
+    for (const out of reconnectedSegments('p01', 90)) {
+      if (out.type === 'init') h.player.appendInit(out);
+      else h.player.appendMedia(out);
+      await h.run(34);
+    }
+    expect(h.errors).toEqual([]);
+    const at = log.indexOf('discontinuity');
+    expect(log.filter((l) => l === 'discontinuity')).toHaveLength(1);
+    // Frame 90 (3 s) is the new connection's first.
+    expect(log[at - 1]).toBe('arrived 2.967');
+    expect(log[at + 1]).toBe('arrived 3.000');
   });
 
   it('counts no stall while the page is hidden, and returns to the edge when it is shown', async () => {

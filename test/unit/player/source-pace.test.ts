@@ -23,14 +23,22 @@ function prng(seed: number): () => number {
  */
 function feed(
   pace: SourcePace,
-  o: { timelineFps: number; sentFps: number; seconds: number; jitterMs?: number; from?: number },
+  o: {
+    timelineFps: number;
+    sentFps: number;
+    seconds: number;
+    jitterMs?: number;
+    from?: number;
+    startMs?: number;
+  },
 ): number[] {
   const random = prng(7);
   const seen: number[] = [];
   const from = o.from ?? 0;
+  const start = o.startMs ?? 1000;
   let last = -Infinity;
   for (let i = 0; i < o.seconds * o.sentFps; i++) {
-    const arrival = Math.max(last, 1000 + (i * 1000) / o.sentFps + random() * (o.jitterMs ?? 0));
+    const arrival = Math.max(last, start + (i * 1000) / o.sentFps + random() * (o.jitterMs ?? 0));
     last = arrival;
     pace.push(arrival, ((from + i) * 1000) / o.timelineFps);
     seen.push(pace.msPerMediaMs);
@@ -85,13 +93,26 @@ describe('SourcePace', () => {
     }
   });
 
-  it('forgets the arrivals of an old timeline at a restart, and keeps its pace', () => {
-    const pace = new SourcePace();
-    feed(pace, { timelineFps: 30, sentFps: 25, seconds: 10 });
-    const found = pace.msPerMediaMs;
-    pace.restart(0);
-    expect(pace.msPerMediaMs).toBe(found);
-    expect(pace.sourceMs(0)).toBe(0);
+  it('forgets the arrivals before a step (frames lost in a reconnect), and keeps its pace', () => {
+    // A 25 fps camera on a 30 fps timeline for 10 s; then 400 ms of its frames are lost, and the
+    // timeline goes on frame by frame: every later frame comes 400 ms later than before.
+    const run = (forget: boolean): number[] => {
+      const pace = new SourcePace();
+      feed(pace, { timelineFps: 30, sentFps: 25, seconds: 10 });
+      expect(pace.msPerMediaMs).toBeCloseTo(1.2, 2);
+      if (forget) pace.forget(11_000 + 400);
+      const after = feed(pace, {
+        timelineFps: 30,
+        sentFps: 25,
+        seconds: 15,
+        from: 250,
+        startMs: 11_000 + 400,
+      });
+      return after.map((slope) => Math.abs(slope / 1.2 - 1));
+    };
+    expect(Math.max(...run(true))).toBeLessThan(CHANGE_SHARE * 2);
+    // Pairs across the step tilt the fit.
+    expect(Math.max(...run(false))).toBeGreaterThan(0.02);
   });
 
   it('stays within 4x either way', () => {

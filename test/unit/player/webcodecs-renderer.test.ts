@@ -14,7 +14,7 @@ import {
 } from '../../../src/player/webcodecs-renderer.js';
 import { FakeClock } from './fake-clock.js';
 import { installFakeWebCodecs, ScriptedDecoder } from './scripted-decoder.js';
-import { segmentsOf } from './segments.js';
+import { reconnectedSegments, segmentsOf } from './segments.js';
 
 installFakeWebCodecs();
 
@@ -357,5 +357,49 @@ describe('WebCodecsRenderer', () => {
     expect(renderer.stats.painted).toBe(148);
     expect(renderer.stats.late - lateAfterJoin).toBe(0);
     expect(renderer.stats.skipped).toBe(0);
+  });
+});
+
+describe('WebCodecsRenderer across a reconnect', () => {
+  it("joins the new connection's frames as the first ones (InitSegment.discontinuity): none late, the lost time not kept as delay", () => {
+    // p01 over a connection that drops after 3 s; the new one comes 300 ms later (9 frames lost) and
+    // starts at a keyframe, the timeline going on after the last frame shown. Without the
+    // discontinuity the frames of the next second came 300 ms after their due time (each painted late).
+    const clock = new FakeClock();
+    const shown: { at: number; t: number }[] = [];
+    const sink: FrameSink = {
+      kind: 'track',
+      dropped: 0,
+      show: (frame) => shown.push({ at: clock.now(), t: frame.timestamp }),
+      close: () => undefined,
+    };
+    const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock);
+    const LOST = 9;
+    let sent = 0;
+    let lost = 0;
+    let lateBefore = 0;
+    for (const out of reconnectedSegments('p01', 90)) {
+      if (out.type === 'init') {
+        if (out.discontinuity) {
+          lost = LOST;
+          lateBefore = renderer.stats.late;
+        }
+        renderer.appendInit(out);
+        continue;
+      }
+      const at = (sent + lost) * FRAME_MS;
+      if (at > clock.now()) clock.advance(at - clock.now());
+      sent++;
+      renderer.appendMedia(out);
+      const decoder = ScriptedDecoder.last;
+      while (decoder && decoder.waiting.length > 0) decoder.release();
+    }
+    clock.advance(200);
+    expect(sent).toBe(150);
+    expect(renderer.stats.painted).toBe(150);
+    expect(renderer.stats.late - lateBefore).toBe(0);
+    expect(renderer.stats.sourcePace).toBeCloseTo(1, 3);
+    // The last frames are held for the target alone.
+    expect(renderer.stats.targetDelayMs).toBeLessThan(WEBCODECS_SETTLING_TARGET_MS + 5);
   });
 });
