@@ -27,6 +27,11 @@ export function startStreamServer(options: {
   /** Each frame leaves a random 0..jitterMs ms after it is due, in order (seeded per client). */
   jitterMs?: number;
   /**
+   * A camera that drops frames while its stream goes on: of every `every` frames, the last `frames`
+   * are never sent (the frame clock goes on).
+   */
+  lose?: { every: number; frames: number } | undefined;
+  /**
    * `frame`: index in the file; `timeMs`: its last byte handed to the socket; `dueMs`: when the frame
    * clock made it due (before jitter). Both on the wall clock of nowMs().
    */

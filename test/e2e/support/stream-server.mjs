@@ -76,9 +76,11 @@ export function splitAccessUnits(buf) {
  * @param {{
  *   file: string | Uint8Array, fps: number, port?: number, loop?: boolean,
  *   clock?: 'shared' | 'per-client', randomChunks?: boolean, seed?: number, cors?: boolean,
- *   jitterMs?: number,
+ *   jitterMs?: number, lose?: { every: number, frames: number },
  *   onFrameSent?: (client: number, frame: number, timeMs: number, transport: 'http' | 'ws' | 'ws-au', dueMs: number) => void,
  * }} options
+ * `lose`: a camera that drops frames while its stream goes on: of every `every` frames, the last
+ * `frames` are never sent (each client's frame clock goes on; keyframes after them decode again).
  * `onFrameSent` gets the frame's index in the file, the time its last byte was handed to the socket
  * and the time it was due on the frame clock (before any jitter).
  */
@@ -124,6 +126,11 @@ export async function startStreamServer(options) {
       if (index >= units.length) {
         c.end();
         return;
+      }
+      const lose = options.lose;
+      if (lose && c.frame % lose.every >= lose.every - lose.frames) {
+        c.frame++;
+        continue;
       }
       const dueMs = origin + (c.frame * 1000) / fps;
       if (jitterMs > 0) {
