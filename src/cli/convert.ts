@@ -14,6 +14,7 @@ import {
 import { oneOf, parseCommandArgs, parseFps } from './args.js';
 import { UsageError } from './errors.js';
 import { Interrupt } from './interrupt.js';
+import { ArrivalRate } from './rate-check.js';
 import { checkPaths, ChunkPool, openInput, Output, readSize } from './io.js';
 
 const FRAGMENT_MODES = ['gop', 'frame'] as const satisfies readonly FragmentMode[];
@@ -99,6 +100,7 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
       total: paths.inputSize,
       fragment,
       lowLatency,
+      live: !paths.inputIsFile,
     });
   } finally {
     interrupt.dispose();
@@ -125,9 +127,12 @@ async function convertFragmented(
     total: number | undefined;
     fragment: FragmentMode;
     lowLatency: boolean;
+    /** A pipe, a FIFO or stdin: how fast its frames came is measured (ArrivalRate). */
+    live: boolean;
   },
 ): Promise<number> {
   const { fps, quiet, total, fragment, lowLatency } = options;
+  const arrival = options.live ? new ArrivalRate() : undefined;
   const create = { create: options.create };
   const showProgress = !quiet && output !== '-' && process.stderr.isTTY && total !== undefined;
   const transmuxer = new Transmuxer({
@@ -157,6 +162,7 @@ async function convertFragmented(
     for await (const chunk of interrupt.until(openInput(input, pool))) {
       bytesIn += chunk.length;
       await emit(transmuxer.push(chunk));
+      arrival?.count(transmuxer.framesIn, performance.now());
       if (pool) {
         held.push({ chunk, end: bytesIn });
         const from = transmuxer.retainedFrom;
@@ -176,8 +182,10 @@ async function convertFragmented(
     await emit(transmuxer.flush());
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
-  if (interrupt.signal) return interrupted(interrupt, output, quiet);
   const info = transmuxer.info;
+  const advice = info && arrival?.advice(output === '-' ? 'the output' : output, info);
+  if (advice && !quiet) process.stderr.write(`warning: ${advice}\n`);
+  if (interrupt.signal) return interrupted(interrupt, output, quiet);
   if (!quiet && output !== '-' && info) {
     process.stderr.write(
       `${output}: ${frames} frames, ${info.width}x${info.height} ${info.codec}, ${info.fps.toFixed(3).replace(/\.?0+$/, '')} fps (${info.fpsSource})\n`,
@@ -205,6 +213,7 @@ async function convertFaststart(
     });
   const table = new SampleTable();
   let init: InitSegment | undefined;
+  const arrival = options.rereadable ? undefined : new ArrivalRate();
   let spool: { path: string; out: Output; dir: string } | undefined;
   if (!options.rereadable) {
     const dir = await mkdtemp(join(tmpdir(), 'h264mux-'));
@@ -227,6 +236,7 @@ async function convertFaststart(
     for await (const chunk of interrupt.until(openInput(input))) {
       read += chunk.length;
       await collect(first.push(chunk));
+      arrival?.count(first.framesIn, performance.now());
     }
     await collect(first.flush());
     if (spool) await spool.out.close();
@@ -264,6 +274,8 @@ async function convertFaststart(
   } finally {
     if (spool) await rm(spool.dir, { recursive: true, force: true });
   }
+  const advice = init && arrival?.advice(output === '-' ? 'the output' : output, init.info);
+  if (advice && !options.quiet) process.stderr.write(`warning: ${advice}\n`);
   if (interrupt.signal) return interrupted(interrupt, output, options.quiet);
   if (!options.quiet && output !== '-') {
     process.stderr.write(`${output}: ${table.count} frames, faststart MP4 (moov before mdat)\n`);

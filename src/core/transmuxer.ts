@@ -207,6 +207,14 @@ export class Transmuxer {
     );
   }
 
+  /**
+   * Frames taken in so far, in decode order (from the first keyframe on; a reset does not start again). Output
+   * may wait for a whole fragment: a caller timing a live input's frames as they come counts these.
+   */
+  get framesIn(): number {
+    return this.decodeIndex;
+  }
+
   /** Stream facts, once the first keyframe has been seen. */
   get info(): StreamInfo | undefined {
     return this.streamInfo;

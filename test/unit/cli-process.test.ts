@@ -267,6 +267,42 @@ describe('convert and probe: a live stream piped in, stopped with Ctrl-C', () =>
   });
 });
 
+describe('convert - of a camera off the rate its stream is timed by', () => {
+  it('says what --fps to pass (p02, no timing info, sent at 25 frames a second); a file piped whole says nothing', async () => {
+    // raspivid and rpicam-vid write no timing: `rpicam-vid --framerate 25 -o - | h264mux convert -`
+    // timed at an assumed 30 made a file that ran 1.2 times too fast, without a word.
+    const { spawn } = await import('node:child_process');
+    const { splitAccessUnits } = await import('../e2e/support/stream-server.mjs');
+    const p02 = readFixture(fixture('p02').name);
+    const whole = await runCli(['convert', '-', '-o', join(dir, 'p02-whole.mp4')], { stdin: p02 });
+    expect(whole.code).toBe(0);
+    expect(whole.stderr).not.toMatch(/arrived at/);
+    const aus = splitAccessUnits(p02);
+    const file = join(dir, 'p02-25fps.mp4');
+    const child = spawn(CLI, ['convert', '-', '-o', file], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Frames due by the clock (a loaded machine's late timer ticks would lower the rate), for 6 s.
+    const start = Date.now();
+    let i = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        while (i < (Date.now() - start) / 40) child.stdin.write(aus[i++ % aus.length]!.data);
+        if (Date.now() - start >= 6000) {
+          clearInterval(timer);
+          child.stdin.end();
+          resolve();
+        }
+      }, 10);
+    });
+    expect(await closed).toBe(0);
+    expect(stderr).toMatch(
+      /warning: the input arrived at 2[45](\.\d+)? frames a second, and has no timing info \(30 fps assumed\): .*p02-25fps\.mp4 runs fast \(1\.2x\)\. If that is the camera's rate, convert with --fps 25\./,
+    );
+  }, 20_000);
+});
+
 describe('convert: where the output goes', () => {
   it('an existing output file is refused without -y (and with -n) and left as it was; -y overwrites it', async () => {
     const f = fixture('p01');

@@ -219,6 +219,20 @@ describe('latency', () => {
     expect(after[0]?.baseDecodeTime).toBeGreaterThan(first.at(-1)?.baseDecodeTime ?? Infinity);
   });
 
+  it('counts the frames taken in as they come, before a GOP fragment holding them goes out', () => {
+    const data = readFixture('p01_pi_baseline_vga30_inline.h264');
+    const reader = new AccessUnitReader();
+    const aus = [...reader.push(data), ...reader.flush()];
+    const t = new Transmuxer();
+    let out = 0;
+    aus.slice(0, 45).forEach((au, i) => {
+      out += media(t.push(au.data, { endOfAccessUnit: true })).reduce((n, s) => n + s.frames, 0);
+      expect(t.framesIn).toBe(i + 1);
+    });
+    // One GOP (30 frames) out, the second one's 15 held.
+    expect(out).toBe(30);
+  });
+
   it('marks the first init segment after reset() as a discontinuity, and no other', () => {
     // p10 changes its SPS (360p -> 720p): a new init segment that is no discontinuity.
     const data = readFixture('p10_spschange_360p_to_720p.h264');

@@ -9,7 +9,7 @@ import { packageRoot } from '../package-root.js';
 import { HlsHttp, HLS_PATH, PLAYLIST_PATH } from './hls/http.js';
 import { HlsPackager } from './hls/packager.js';
 import type { AllowOrigin, ServeOptions } from './options.js';
-import { RATE_CHECK_MS, RateCheck } from './rate-check.js';
+import { RATE_CHECK_MS, RateCheck } from '../rate-check.js';
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';

@@ -1,7 +1,7 @@
-// The relay's check of the arrival rate against the rate the stream is timed by (src/cli/serve/rate-check.ts).
+// The relay's check of the arrival rate against the rate the stream is timed by (src/cli/rate-check.ts).
 import { describe, expect, it } from 'vitest';
-import { RATE_CHECKS, RateCheck } from '../../src/cli/serve/rate-check.js';
-import type { Timing } from '../../src/cli/serve/rate-check.js';
+import { ArrivalRate, RATE_CHECKS, RateCheck } from '../../src/cli/rate-check.js';
+import type { Timing } from '../../src/cli/rate-check.js';
 
 const ASSUMED: Timing = { fps: 30, fpsSource: 'default' };
 
@@ -45,5 +45,37 @@ describe('RateCheck', () => {
     expect(told(check, 25, { fps: undefined, fpsSource: undefined })).toEqual(
       Array(RATE_CHECKS).fill(undefined),
     );
+  });
+});
+
+describe('ArrivalRate (convert of a pipe)', () => {
+  const untimed: Timing = { fps: 30, fpsSource: 'default' };
+  /** `seconds` of frames at `fps`, counted every `every` frames (a pipe's reads). */
+  function fed(fps: number, seconds: number, every = 1): ArrivalRate {
+    const arrival = new ArrivalRate();
+    for (let i = every; i <= fps * seconds; i += every) arrival.count(i, (i * 1000) / fps);
+    return arrival;
+  }
+
+  it('finds a camera at 25 frames a second, counted at every frame or every 25', () => {
+    expect(fed(25, 8).rate()).toBeCloseTo(25, 6);
+    expect(fed(25, 8, 25).rate()).toBeCloseTo(25, 6);
+    expect(fed(25, 8).advice('rec.mp4', untimed)).toBe(
+      "the input arrived at 25 frames a second, and has no timing info (30 fps assumed): rec.mp4 runs fast (1.2x). If that is the camera's rate, convert with --fps 25.",
+    );
+    expect(fed(50, 8).advice('rec.mp4', { fps: 25, fpsSource: 'vui' })).toMatch(
+      /not the 25 fps its timing info states: rec.mp4 runs slow \(0\.5x\)\..* --fps 50\./,
+    );
+  });
+
+  it('says nothing of a camera at its rate, of --fps, of a file read whole, of a short or unsteady input', () => {
+    expect(fed(30, 8).advice('rec.mp4', untimed)).toBeUndefined();
+    expect(fed(25, 8).advice('rec.mp4', { fps: 30, fpsSource: 'option' })).toBeUndefined();
+    // A file piped in: thousands of frames a second.
+    expect(fed(5000, 5).rate()).toBeUndefined();
+    expect(fed(25, 3).rate()).toBeUndefined();
+    const unsteady = fed(30, 4);
+    for (let i = 1; i <= 60; i++) unsteady.count(120 + i, 4000 + (i * 1000) / 15);
+    expect(unsteady.rate()).toBeUndefined();
   });
 });
