@@ -8,7 +8,9 @@ import {
 import { parseCommandArgs, parseFps } from './args.js';
 import { describeSystemError, isSystemError, UsageError } from './errors.js';
 import { Interrupt, type InterruptSignal } from './interrupt.js';
+import { stat } from 'node:fs/promises';
 import { openInput, Output } from './io.js';
+import { ArrivalRate } from './rate-check.js';
 
 export const PROBE_HELP = `Usage: h264mux probe <in.h264|-> [more inputs...] [--json] [--frames] [--fps rate]
 
@@ -51,6 +53,12 @@ export interface ProbeReport {
   readonly durationSeconds: number;
   readonly bitrateKbps: number;
   readonly warnings: readonly { code: string; message: string }[];
+  /**
+   * A pipe, FIFO or stdin: the frames a second it came at, when steadily at a camera's pace (see
+   * src/cli/rate-check.ts ArrivalRate), and what that means for a recording when it is off the rate the
+   * stream is timed by.
+   */
+  readonly arrival?: { readonly fps: number; readonly advice?: string };
   /** Every frame in decode order (with --frames). */
   readonly frames?: readonly ProbedFrame[];
 }
@@ -98,16 +106,26 @@ export async function probeInput(
       }
     }
   };
+  const live =
+    path === '-' ||
+    !(await stat(path).then(
+      (st) => st.isFile(),
+      () => true,
+    ));
+  const arrival = live ? new ArrivalRate() : undefined;
   const input = openInput(path);
   for await (const chunk of options.interrupt ? options.interrupt.until(input) : input) {
     bytes += chunk.length;
     take(transmuxer.push(chunk));
+    arrival?.count(transmuxer.framesIn, performance.now());
   }
   take(transmuxer.flush());
   if (configurations.length <= 1) stream = transmuxer.info ?? stream;
   const gops = keyframeIndexes.slice(1).map((k, i) => k - (keyframeIndexes[i] as number));
   const durationSeconds = (frames * frameDuration) / timescale;
   const signal = options.interrupt?.signal;
+  const arrivalFps = arrival?.rate();
+  const advice = stream && arrival?.advice('a recording timed so', stream);
   return {
     file: path,
     bytes,
@@ -128,6 +146,9 @@ export async function probeInput(
     durationSeconds,
     bitrateKbps: durationSeconds > 0 ? (bytes * 8) / durationSeconds / 1000 : 0,
     warnings,
+    ...(arrivalFps !== undefined
+      ? { arrival: { fps: Math.round(arrivalFps * 100) / 100, ...(advice ? { advice } : {}) } }
+      : {}),
     ...(options.frames ? { frames: frameList } : {}),
   };
 }
@@ -164,6 +185,10 @@ function formatReport(r: ProbeReport): string {
   lines.push(
     `  duration     ${r.durationSeconds.toFixed(3)} s, ${r.bitrateKbps.toFixed(0)} kbit/s`,
   );
+  if (r.arrival)
+    lines.push(
+      `  arrival      ${r.arrival.advice ?? `${r.arrival.fps} frames a second, the rate it is timed by`}`,
+    );
   for (const w of r.warnings) lines.push(`  warning      ${w.message}`);
   if (r.frames) {
     lines.push(

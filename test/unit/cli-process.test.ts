@@ -268,7 +268,7 @@ describe('convert and probe: a live stream piped in, stopped with Ctrl-C', () =>
 });
 
 describe('convert - of a camera off the rate its stream is timed by', () => {
-  it('says what --fps to pass (p02, no timing info, sent at 25 frames a second); a file piped whole says nothing', async () => {
+  it('convert and probe say what --fps to pass (p02, no timing info, sent at 25 frames a second); a file piped whole says nothing', async () => {
     // raspivid and rpicam-vid write no timing: `rpicam-vid --framerate 25 -o - | h264mux convert -`
     // timed at an assumed 30 made a file that ran 1.2 times too fast, without a word.
     const { spawn } = await import('node:child_process');
@@ -279,27 +279,43 @@ describe('convert - of a camera off the rate its stream is timed by', () => {
     expect(whole.stderr).not.toMatch(/arrived at/);
     const aus = splitAccessUnits(p02);
     const file = join(dir, 'p02-25fps.mp4');
-    const child = spawn(CLI, ['convert', '-', '-o', file], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const children = [
+      spawn(CLI, ['convert', '-', '-o', file], { stdio: ['pipe', 'ignore', 'pipe'] }),
+      spawn(CLI, ['probe', '-', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] }),
+    ];
+    const said = children.map((child) => {
+      let text = '';
+      child.stderr?.on('data', (b: Buffer) => (text += b.toString()));
+      child.stdout?.on('data', (b: Buffer) => (text += b.toString()));
+      return new Promise<{ code: number | null; text: string }>((resolve) =>
+        child.on('close', (code) => resolve({ code, text })),
+      );
+    });
     // Frames due by the clock (a loaded machine's late timer ticks would lower the rate), for 6 s.
     const start = Date.now();
     let i = 0;
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        while (i < (Date.now() - start) / 40) child.stdin.write(aus[i++ % aus.length]!.data);
+        while (i < (Date.now() - start) / 40) {
+          const data = aus[i++ % aus.length]!.data;
+          for (const child of children) child.stdin?.write(data);
+        }
         if (Date.now() - start >= 6000) {
           clearInterval(timer);
-          child.stdin.end();
+          for (const child of children) child.stdin?.end();
           resolve();
         }
       }, 10);
     });
-    expect(await closed).toBe(0);
-    expect(stderr).toMatch(
-      /warning: the input arrived at 2[45](\.\d+)? frames a second, and has no timing info \(30 fps assumed\): .*p02-25fps\.mp4 runs fast \(1\.2x\)\. If that is the camera's rate, convert with --fps 25\./,
-    );
+    const [converted, probed] = await Promise.all(said);
+    expect(converted?.code).toBe(0);
+    const advice = (output: string) =>
+      `the input arrived at 2[45](\\.\\d+)? frames a second, and has no timing info \\(30 fps assumed\\): ${output} runs fast \\(1\\.2x\\)\\. If that is the camera's rate, convert with --fps 25\\.`;
+    expect(converted?.text).toMatch(new RegExp(`warning: ${advice('.*p02-25fps\\.mp4')}`));
+    expect(probed?.code).toBe(0);
+    const report = JSON.parse(probed?.text ?? '') as { arrival: { fps: number; advice: string } };
+    expect(Math.abs(report.arrival.fps - 25)).toBeLessThan(0.5);
+    expect(report.arrival.advice).toMatch(new RegExp(advice('a recording timed so')));
   }, 20_000);
 });
 
