@@ -153,8 +153,10 @@ for (const { what, loop, lose } of LOSSES) {
       if (!lose) expect(server.connections).toBeGreaterThanOrEqual(3);
       expect(seen.warnings.filter((w) => w.code === 'SOURCE_PACE')).toEqual([]);
       expect(Math.abs(seen.pace - 1)).toBeLessThan(0.01);
-      // MSE holds two frames decoded ahead on top (src/player/live-latency.ts).
-      expect(seen.targetMs).toBeLessThan(renderer === 'mse' ? 220 : 150);
+      // Before: 267-275 ms, MSE 345-390 (the step's 300 ms kept as jitter). MSE holds two frames decoded
+      // ahead on top (src/player/live-latency.ts), and its stalls raise a margin: WebKitGTK's MSE, the
+      // suite running beside it, 181 ms.
+      expect(seen.targetMs).toBeLessThan(renderer === 'mse' ? 280 : 150);
     });
   }
 }
