@@ -69,10 +69,11 @@ export const DISCONTINUITY_MS = 2000;
  */
 export const STEP_MIN_MS = 100;
 /**
- * ...and stayed there, flat, for this long (ms). The frames before it then say nothing of the ones
- * after: kept, they read as jitter of the step's height (the target rose to it and, once they left the
- * window, held the picture that much later for seconds). Frames that come back down within it were a
- * late burst, which is jitter; a transit that climbs is a source slower than its timeline, which the
+ * ...and stayed there for this long (ms), its lowest not climbing (spikes on top are jitter: an append
+ * or a worker held up on a busy machine). The frames before it then say nothing of the ones after:
+ * kept, they read as jitter of the step's height (the target rose to it and, once they left the window,
+ * held the picture that much later for seconds). Frames that come back down within it were a late
+ * burst, which is jitter; a lowest transit that climbs is a source slower than its timeline, which the
  * pace follows.
  */
 export const STEP_CONFIRM_MS = 1000;
@@ -96,9 +97,9 @@ interface StepCandidate {
   /** The transit before it, and how far it rose. */
   readonly from: number;
   readonly rise: number;
-  /** The lowest and highest transits since (the first included). */
-  low: number;
-  high: number;
+  /** The lowest transit in the first and in the second half of STEP_CONFIRM_MS after it. */
+  early: number;
+  late: number;
 }
 
 export class JitterEstimator {
@@ -274,12 +275,17 @@ export class JitterEstimator {
     const transit = this.transit(next);
     const step = this.step;
     if (step) {
-      step.low = Math.min(step.low, transit);
-      step.high = Math.max(step.high, transit);
-      if (step.low < step.from + step.rise / 2 || step.high - step.low > step.rise / 2) {
+      const since = next.arrival - step.arrival;
+      if (transit < step.from + step.rise / 2) {
+        // Back down: the frames were late, not lost (a burst), which is jitter.
         this.step = undefined;
-      } else if (next.arrival - step.arrival >= STEP_CONFIRM_MS) {
+      } else if (since < STEP_CONFIRM_MS) {
+        if (since < STEP_CONFIRM_MS / 2) step.early = Math.min(step.early, transit);
+        else step.late = Math.min(step.late, transit);
+      } else {
         this.step = undefined;
+        // The lowest transit climbed: a source slower than its timeline, which the pace follows.
+        if (step.late - step.early > step.rise / 2) return;
         this.samples = this.samples.filter((s) => s.arrival >= step.arrival);
         this.held = undefined;
         // The pace's arrivals may be taken a little earlier than these (as they come from the network).
@@ -294,8 +300,8 @@ export class JitterEstimator {
           arrival: next.arrival,
           from,
           rise: transit - from,
-          low: transit,
-          high: transit,
+          early: transit,
+          late: Infinity,
         };
       }
     }

@@ -31,6 +31,7 @@ interface Figures {
   stalls: number;
   pace: number;
   targetMs: number;
+  jitterMs: number;
 }
 
 function figures(): Figures | undefined {
@@ -47,6 +48,7 @@ function figures(): Figures | undefined {
             stalls: number;
             sourcePace: number;
             targetDelayMs: number;
+            jitterMs: number;
           };
         };
       };
@@ -63,6 +65,7 @@ function figures(): Figures | undefined {
     stalls: r.stalls,
     pace: r.sourcePace,
     targetMs: r.targetDelayMs,
+    jitterMs: r.jitterMs,
   };
 }
 
@@ -153,10 +156,10 @@ for (const { what, loop, lose } of LOSSES) {
       if (!lose) expect(server.connections).toBeGreaterThanOrEqual(3);
       expect(seen.warnings.filter((w) => w.code === 'SOURCE_PACE')).toEqual([]);
       expect(Math.abs(seen.pace - 1)).toBeLessThan(0.01);
-      // Before: 267-275 ms, MSE 345-390 (the step's 300 ms kept as jitter). MSE holds two frames decoded
-      // ahead on top (src/player/live-latency.ts), and its stalls raise a margin: WebKitGTK's MSE, the
-      // suite running beside it, 181 ms.
-      expect(seen.targetMs).toBeLessThan(renderer === 'mse' ? 280 : 150);
+      // The step is no jitter: before, the estimator's jitter (p99 over 5 s) was the step's height
+      // (262-303 ms), and the target delay with it (267-275 ms, MSE 345-390). What the jitter is now
+      // depends on the machine (both engines and a suite share 2 cores).
+      expect(seen.jitterMs).toBeLessThan(200);
     });
   }
 }
