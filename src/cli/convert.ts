@@ -9,6 +9,7 @@ import {
   Transmuxer,
   type FragmentMode,
   type InitSegment,
+  type StreamInfo,
   type TransmuxerOutput,
 } from '../core/index.js';
 import { oneOf, parseCommandArgs, parseFps } from './args.js';
@@ -107,6 +108,16 @@ export async function runConvert(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** A live input's frames came off the rate `output` is timed by: says which --fps keeps time. */
+function tellArrival(
+  arrival: ArrivalRate | undefined,
+  output: string,
+  info: StreamInfo | undefined,
+): void {
+  const advice = info && arrival?.advice(output === '-' ? 'the output' : output, info);
+  if (advice) process.stderr.write(`warning: ${advice}\n`);
+}
+
 /** What the command says when a signal ended its input: the output holds every whole frame read. */
 function interrupted(interrupt: Interrupt, output: string, quiet: boolean): number {
   if (!quiet)
@@ -183,8 +194,7 @@ async function convertFragmented(
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
   const info = transmuxer.info;
-  const advice = info && arrival?.advice(output === '-' ? 'the output' : output, info);
-  if (advice && !quiet) process.stderr.write(`warning: ${advice}\n`);
+  if (!quiet) tellArrival(arrival, output, info);
   if (interrupt.signal) return interrupted(interrupt, output, quiet);
   if (!quiet && output !== '-' && info) {
     process.stderr.write(
@@ -274,8 +284,7 @@ async function convertFaststart(
   } finally {
     if (spool) await rm(spool.dir, { recursive: true, force: true });
   }
-  const advice = init && arrival?.advice(output === '-' ? 'the output' : output, init.info);
-  if (advice && !options.quiet) process.stderr.write(`warning: ${advice}\n`);
+  if (!options.quiet) tellArrival(arrival, output, init?.info);
   if (interrupt.signal) return interrupted(interrupt, output, options.quiet);
   if (!options.quiet && output !== '-') {
     process.stderr.write(`${output}: ${table.count} frames, faststart MP4 (moov before mdat)\n`);

@@ -148,6 +148,18 @@ export interface CheckedPaths {
 }
 
 /**
+ * Whether `input` is a regular file (CheckedPaths.inputIsFile's test, for a command that checks no
+ * output): not stdin (`-`), a pipe, a FIFO or a device, whose bytes come as they are written.
+ */
+export async function isRegularFile(input: string): Promise<boolean> {
+  if (input === '-') return false;
+  return stat(input).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+}
+
+/**
  * Checks input and output before anything is written, from one stat of each: a UsageError when `output`
  * names the input file (also through another path or a link: opening it for writing would erase the
  * input before it is read), a CommandError when it is an existing file and `overwrite` (-y) is not given,

@@ -8,8 +8,7 @@ import {
 import { parseCommandArgs, parseFps } from './args.js';
 import { describeSystemError, isSystemError, UsageError } from './errors.js';
 import { Interrupt, type InterruptSignal } from './interrupt.js';
-import { stat } from 'node:fs/promises';
-import { openInput, Output } from './io.js';
+import { isRegularFile, openInput, Output } from './io.js';
 import { ArrivalRate } from './rate-check.js';
 
 export const PROBE_HELP = `Usage: h264mux probe <in.h264|-> [more inputs...] [--json] [--frames] [--fps rate]
@@ -106,13 +105,7 @@ export async function probeInput(
       }
     }
   };
-  const live =
-    path === '-' ||
-    !(await stat(path).then(
-      (st) => st.isFile(),
-      () => true,
-    ));
-  const arrival = live ? new ArrivalRate() : undefined;
+  const arrival = (await isRegularFile(path)) ? undefined : new ArrivalRate();
   const input = openInput(path);
   for await (const chunk of options.interrupt ? options.interrupt.until(input) : input) {
     bytes += chunk.length;
