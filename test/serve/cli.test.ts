@@ -8,6 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServeArgs, runServe } from '../../src/cli/serve/index.js';
 import { fixturePath, waitFor } from './helpers.js';
+import { feedByClock } from '../helpers/clock-feed.js';
 
 /** Runs `runServe` in-process; `during` gets the port (and what was logged so far), then the server is stopped. */
 async function serve(
@@ -284,12 +285,7 @@ describe('runServe', () => {
       new Uint8Array(readFileSync(fixturePath('p02_pi_baseline_vga30_notiming.h264'))),
     );
     const stdin = new PassThrough();
-    // Frames due by the clock, not one per timer tick: a loaded machine's late ticks would lower the rate.
-    const start = Date.now();
-    let i = 0;
-    const timer = setInterval(() => {
-      while (i < (Date.now() - start) / 40) stdin.write(aus[i++ % aus.length]!.data);
-    }, 10);
+    const feed = feedByClock(aus, 25, (data) => stdin.write(data));
     try {
       const r = await serve(
         ['--stdin', '--host', '127.0.0.1', '--port', '0'],
@@ -299,7 +295,7 @@ describe('runServe', () => {
       );
       expect(r.code).toBe(0);
     } finally {
-      clearInterval(timer);
+      feed.stop();
     }
   });
 

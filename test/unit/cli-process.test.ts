@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLibBuilt } from '../../scripts/lib-build.mjs';
 import { CLI, runCli } from '../helpers/cli.js';
+import { feedByClock } from '../helpers/clock-feed.js';
 import { decodeErrors, framemd5, run } from '../helpers/ffmpeg.js';
 import { fixture, fixturePath, readFixture } from '../helpers/fixtures.js';
 
@@ -291,22 +292,13 @@ describe('convert - of a camera off the rate its stream is timed by', () => {
         child.on('close', (code) => resolve({ code, text })),
       );
     });
-    // Frames due by the clock (a loaded machine's late timer ticks would lower the rate), for 6 s.
-    const start = Date.now();
-    let i = 0;
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        while (i < (Date.now() - start) / 40) {
-          const data = aus[i++ % aus.length]!.data;
-          for (const child of children) child.stdin?.write(data);
-        }
-        if (Date.now() - start >= 6000) {
-          clearInterval(timer);
-          for (const child of children) child.stdin?.end();
-          resolve();
-        }
-      }, 10);
+    // 6 s of a camera at 25 fps.
+    const feed = feedByClock(aus, 25, (data) => {
+      for (const child of children) child.stdin?.write(data);
     });
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    feed.stop();
+    for (const child of children) child.stdin?.end();
     const [converted, probed] = await Promise.all(said);
     expect(converted?.code).toBe(0);
     const advice = (output: string) =>
