@@ -11,6 +11,13 @@
  * - HTTP (`/stream.h264`): the response header `X-Relay-Upstream: up` or `down`, and with `down`
  *   `X-Relay-Upstream-Reason` (percent-encoded), at connect time. The response stays open while the
  *   source is down; the stream starts at the next keyframe once it is back.
+ * - WebSocket receipts: after its announcements the relay asks `{"receipts":{"everyMs":250}}`; a player
+ *   that knows this answers with a text message `{"received":N}`, N the binary payload bytes it has
+ *   received on this connection, at most once every `everyMs`, and `everyMs` after its last receipt
+ *   when bytes came since (the last ones are always told: a relay that skipped the viewer resumes
+ *   it once they have arrived). The relay then knows how far behind live the player is (its own queue says nothing of
+ *   the bytes the network still holds) and skips a viewer on a link slower than the stream to the next
+ *   keyframe. Any other message from a viewer ends its connection.
  * A player that knows nothing of this loses nothing: the text message is ignored as any other, and
  * the headers are extra.
  */
@@ -31,17 +38,11 @@ export function upstreamMessage(notice: UpstreamNotice): string {
 
 /** The notice in a WebSocket text message, or undefined when the text is something else. */
 export function parseUpstreamMessage(text: string): UpstreamNotice | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || !('upstream' in value)) return undefined;
-  if (value.upstream === 'up') return { upstream: 'up' };
-  if (value.upstream !== 'down') return undefined;
-  const reason = 'reason' in value && typeof value.reason === 'string' ? value.reason : '';
-  return { upstream: 'down', reason };
+  const value = parseObject(text);
+  if (value?.['upstream'] === 'up') return { upstream: 'up' };
+  if (value?.['upstream'] !== 'down') return undefined;
+  const reason = value['reason'];
+  return { upstream: 'down', reason: typeof reason === 'string' ? reason : '' };
 }
 
 /** Response headers for `notice` (header values are Latin-1: the reason is percent-encoded). */
@@ -68,4 +69,48 @@ export function upstreamFromHeaders(headers: {
     // A malformed reason is left out.
   }
   return { upstream: 'down', reason };
+}
+
+/** How often (ms) the relay asks WebSocket viewers for receipts. */
+export const RECEIPT_EVERY_MS = 250;
+
+/** The relay's request for receipts (a WebSocket text message). */
+export function receiptRequest(everyMs: number = RECEIPT_EVERY_MS): string {
+  return JSON.stringify({ receipts: { everyMs } });
+}
+
+/** The receipt interval a relay asks for (ms, within 50..5000), or undefined when the text is not that. */
+export function parseReceiptRequest(text: string): number | undefined {
+  const value = parseObject(text);
+  const receipts = value?.['receipts'];
+  if (typeof receipts !== 'object' || receipts === null || !('everyMs' in receipts))
+    return undefined;
+  const everyMs = receipts.everyMs;
+  if (typeof everyMs !== 'number' || !Number.isFinite(everyMs)) return undefined;
+  return Math.min(5000, Math.max(50, everyMs));
+}
+
+/** A viewer's receipt: binary payload bytes received on this connection. */
+export function receiptMessage(received: number): string {
+  return JSON.stringify({ received });
+}
+
+/** The byte count in a viewer's receipt, or undefined when the text is not one. */
+export function parseReceipt(text: string): number | undefined {
+  const received = parseObject(text)?.['received'];
+  return typeof received === 'number' && Number.isSafeInteger(received) && received >= 0
+    ? received
+    : undefined;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

@@ -4,10 +4,11 @@
  * message arrives for the stall timeout. A first connection that fails is retried the same way (the
  * error stays visible meanwhile): a live stream may simply not be up yet. A relay's word that its
  * camera is down (./relay-protocol.ts) goes to the sink; the relay repeats it while it lasts, which
- * keeps the stall timer from dropping a working connection.
+ * keeps the stall timer from dropping a working connection. A relay that asks for receipts gets them:
+ * how many bytes arrived, so that it keeps a viewer on a slow link near live.
  */
 import { parseFramingAnnouncement } from './framing.js';
-import { parseUpstreamMessage } from './relay-protocol.js';
+import { parseReceiptRequest, parseUpstreamMessage, receiptMessage } from './relay-protocol.js';
 import type { WsFraming } from './framing.js';
 import { SourceError, isMixedContent, mixedContentError, probeHttp, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
@@ -109,6 +110,27 @@ export class WebSocketSource implements ByteSource {
           socket.close();
         }, this.options.stallTimeoutMs);
       };
+      /** Receipts the relay asked for (ms between them), the bytes received, the last receipt. */
+      let receiptEveryMs: number | undefined;
+      let received = 0;
+      let receiptAt = -Infinity;
+      let receiptTimer: ReturnType<typeof setTimeout> | undefined;
+      const sendReceipt = (): void => {
+        clearTimeout(receiptTimer);
+        receiptTimer = undefined;
+        receiptAt = performance.now();
+        if (socket.readyState === WebSocket.OPEN) socket.send(receiptMessage(received));
+      };
+      /**
+       * At most one receipt per interval, and the last bytes always told (a trailing receipt): a
+       * relay that skipped this viewer waits for its word that all of it has arrived.
+       */
+      const receipt = (): void => {
+        if (receiptEveryMs === undefined) return;
+        const since = performance.now() - receiptAt;
+        if (since >= receiptEveryMs) sendReceipt();
+        else receiptTimer ??= setTimeout(sendReceipt, receiptEveryMs - since);
+      };
       let announcedToSink = false;
       const announce = (): void => {
         if (announcedToSink) return;
@@ -133,13 +155,17 @@ export class WebSocketSource implements ByteSource {
           announce();
           const notice = parseUpstreamMessage(event.data);
           if (notice) sink.upstream?.(notice);
+          receiptEveryMs = parseReceiptRequest(event.data) ?? receiptEveryMs;
           return;
         }
+        received += event.data.byteLength;
+        receipt();
         announce();
         void sink.data(new Uint8Array(event.data), framing === 'access-unit');
       };
       socket.onclose = (event: CloseEvent) => {
         clearTimeout(timer);
+        clearTimeout(receiptTimer);
         if (this.socket === socket) this.socket = undefined;
         if (!opened) resolve(event.reason || `closed with code ${event.code}`);
         else

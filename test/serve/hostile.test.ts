@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Relay } from '../../src/cli/serve/relay.js';
+import { receiptMessage, receiptRequest } from '../../src/sources/relay-protocol.js';
 import {
   completeAus,
   ffmpegDecode,
@@ -126,6 +127,40 @@ describe('WebSocket: viewers receive, they do not send', () => {
     await waitFor('the viewer plays on', () => frames > before + 10);
     expect(viewer.ws!.readyState).toBe(WebSocket.OPEN);
     viewer.ws!.terminate();
+  });
+
+  it('receipts are the one message a viewer may send; a flood of them, or a binary one, closes (1008)', async () => {
+    const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
+    const url = `ws://127.0.0.1:${r.port}/stream`;
+    const asked: string[] = [];
+    let received = 0;
+    const ws = new WebSocket(url);
+    ws.on('message', (d: Buffer, binary) => {
+      if (!binary) asked.push(d.toString());
+      else received += d.length;
+    });
+    const polite = { ws };
+    await new Promise((resolve) => ws.once('open', resolve));
+    const receipts = setInterval(() => polite.ws.send(receiptMessage(received)), 250);
+    cleanups.push(() => clearInterval(receipts));
+    await waitFor('receipts taken', async () => {
+      const s = await getJson<{ viewers: { list: { lagMs: number }[] } }>(`${r.base}/status`);
+      return received > 100_000 && s.viewers.list.length === 1;
+    });
+    expect(asked).toContain(receiptRequest());
+    expect(polite.ws.readyState).toBe(WebSocket.OPEN);
+
+    const flood = await openWs(url);
+    const floodClosed = closed(flood.ws!);
+    for (let i = 0; i < 200; i++) flood.ws!.send(receiptMessage(i));
+    expect(await floodClosed).toBe(1008);
+
+    const binary = await openWs(url);
+    const binaryClosed = closed(binary.ws!);
+    binary.ws!.send(Buffer.from(receiptMessage(1)));
+    expect(await binaryClosed).toBe(1008);
+    expect(polite.ws.readyState).toBe(WebSocket.OPEN);
+    polite.ws.terminate();
   });
 
   it('pages on other origins need --allow-origin; the own page and non-browsers always may', async () => {

@@ -4,6 +4,7 @@ import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AccessUnitReader, concatBytes as concat, Transmuxer } from '../../src/core/index.js';
+import { receiptRequest } from '../../src/sources/relay-protocol.js';
 import {
   collectHttp,
   collectWs,
@@ -87,7 +88,8 @@ describe('h264mux serve', () => {
     const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
     await waitFor('40 access units', async () => (await status(r)).accessUnits >= 40);
     const grab = await grabWs(`ws://127.0.0.1:${r.port}/stream`, (n) => n >= 40);
-    expect(grab.texts).toEqual(['{"framing":"access-unit"}']);
+    // Then the request for receipts (src/sources/relay-protocol.ts), after the announcement.
+    expect(grab.texts).toEqual(['{"framing":"access-unit"}', receiptRequest()]);
     // Each message is exactly one AU: the core, told nothing, finds the same boundaries.
     const reader = new AccessUnitReader();
     const found = [...reader.push(concat(grab.messages)), ...reader.flush()];
@@ -105,7 +107,7 @@ describe('h264mux serve', () => {
     const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
     await waitFor('40 access units', async () => (await status(r)).accessUnits >= 40);
     const grab = await grabWs(`ws://127.0.0.1:${r.port}/stream?framing=none`, (n) => n >= 60);
-    expect(grab.texts).toEqual([]);
+    expect(grab.texts).toEqual([receiptRequest()]);
     await expectDecodableStart(concat(grab.messages));
   });
 

@@ -6,6 +6,7 @@ import {
   type RawAccessUnit,
 } from '../../core/index.js';
 import type { UpstreamNotice } from '../../sources/relay-protocol.js';
+import { ViewerLag } from './viewer-lag.js';
 
 /**
  * The relay hub: one source in, many viewers out, no muxing. Access units are found by the core's
@@ -27,9 +28,11 @@ import type { UpstreamNotice } from '../../sources/relay-protocol.js';
  * - Access-unit viewers (WebSocket, one message per access unit) get each one when it is complete.
  * - GOP cache: the access units from the latest keyframe on (with the SPS/PPS a decoder needs in
  *   front), so a new viewer starts decoding at once.
- * - Slow viewers: each viewer's queue is its socket's buffer, bounded; a viewer over its bound stops
- *   at the end of an access unit (a NAL is never cut) and resumes at the next keyframe. The source is
- *   never paused.
+ * - Slow viewers: each viewer's queue is its socket's buffer, bounded in time and in bytes; a viewer
+ *   whose oldest queued byte waited more than MAX_VIEWER_LAG_MS (a link slower than the stream:
+ *   ./viewer-lag.ts), or whose queue is over its byte bound, stops at the end of an access unit (a NAL
+ *   is never cut) and resumes at the next keyframe once its queue has drained. The source is never
+ *   paused.
  * - Source lost (a reconnect follows): the reader judges the access unit in progress by walking its
  *   last slice; a whole one is delivered, a cut one dropped. Every viewer stays and resumes at the next
  *   keyframe, except byte viewers that already got part of a cut frame: plain bytes cannot tell their
@@ -48,6 +51,8 @@ export interface Viewer {
   writeAccessUnit?(data: Uint8Array): void;
   /** The relay's source went down or came back (see src/sources/relay-protocol.ts). */
   notify?(notice: UpstreamNotice): void;
+  /** Bytes the client says it has received (its last receipt), undefined without receipts. */
+  received?(): number | undefined;
   /** Ends the viewer's connection (reason for the log). */
   close(reason: string): void;
 }
@@ -67,6 +72,8 @@ interface ViewerEntry {
   skippingSince: number;
   skips: number;
   bytesOut: number;
+  /** How long its oldest queued byte has waited (./viewer-lag.ts). */
+  readonly lag: ViewerLag;
   readonly joinedAt: number;
 }
 
@@ -75,6 +82,8 @@ export interface RelayOptions {
   readonly gopCache?: boolean;
   /** Per-viewer bound on queued bytes beyond the current GOP (default 4 MiB). */
   readonly maxViewerBuffer?: number;
+  /** Per-viewer bound on how long its oldest queued byte may wait (ms, default MAX_VIEWER_LAG_MS). */
+  readonly maxViewerLagMs?: number;
   /** GOPs bigger than this are not cached; joiners then wait for the next keyframe (default 16 MiB). */
   readonly maxGopBytes?: number;
   /** A skipping viewer that has not drained for this long is disconnected (default 30 s). */
@@ -96,6 +105,8 @@ export interface ViewerStatus {
   readonly skips: number;
   readonly bytesOut: number;
   readonly buffered: number;
+  /** How long its oldest queued byte has waited (ms): how far behind live its link keeps it. */
+  readonly lagMs: number;
   readonly seconds: number;
 }
 
@@ -106,6 +117,8 @@ export interface RelayStats {
     readonly total: number;
     /** Largest queue of any viewer now (bytes): stays under the bound, whatever the clients do. */
     readonly maxBuffered: number;
+    /** Longest wait of any viewer's oldest queued byte now (ms; see ViewerStatus.lagMs). */
+    readonly maxLagMs: number;
     /** The first 100 viewers, for inspection. */
     readonly list: readonly ViewerStatus[];
   };
@@ -147,11 +160,19 @@ export const ACCESS_UNIT_DELIMITER = Uint8Array.of(0, 0, 0, 1, 0x09, 0xf0);
 
 const RATE_WINDOW_MS = 2000;
 
+/**
+ * A viewer whose oldest queued byte waited longer than this (ms) skips to the next keyframe: about
+ * live rather than ever further behind. Above a Wi-Fi link's hiccups (a few hundred ms), which it
+ * drains; mpegts.js chases its live edge from 1.5 s behind, hls.js from three target durations.
+ */
+export const MAX_VIEWER_LAG_MS = 2000;
+
 export class Relay {
   private readonly reader = new AccessUnitReader();
   private readonly viewers = new Set<ViewerEntry>();
   private readonly gopCacheEnabled: boolean;
   private readonly maxViewerBuffer: number;
+  private readonly maxViewerLagMs: number;
   private readonly maxGopBytes: number;
   private readonly stallTimeoutMs: number;
   private readonly now: () => number;
@@ -183,6 +204,7 @@ export class Relay {
   constructor(options: RelayOptions = {}) {
     this.gopCacheEnabled = options.gopCache ?? true;
     this.maxViewerBuffer = options.maxViewerBuffer ?? 4 * 1024 * 1024;
+    this.maxViewerLagMs = options.maxViewerLagMs ?? MAX_VIEWER_LAG_MS;
     this.maxGopBytes = options.maxGopBytes ?? 16 * 1024 * 1024;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
     this.now = options.now ?? (() => performance.now());
@@ -279,6 +301,7 @@ export class Relay {
       skippingSince: 0,
       skips: 0,
       bytesOut: 0,
+      lag: new ViewerLag(),
       joinedAt: this.now(),
     };
     this.viewers.add(entry);
@@ -326,12 +349,15 @@ export class Relay {
     let http = 0;
     let ws = 0;
     let maxBuffered = 0;
+    let maxLagMs = 0;
     const list: ViewerStatus[] = [];
     for (const e of this.viewers) {
       if (e.viewer.transport === 'http') http++;
       else ws++;
       const buffered = e.viewer.buffered();
+      const lagMs = Math.round(e.lag.lag(taken(e, buffered), t));
       maxBuffered = Math.max(maxBuffered, buffered);
+      maxLagMs = Math.max(maxLagMs, lagMs);
       if (list.length < 100) {
         list.push({
           transport: e.viewer.transport,
@@ -340,6 +366,7 @@ export class Relay {
           skips: e.skips,
           bytesOut: e.bytesOut,
           buffered,
+          lagMs,
           seconds: Math.round(t - e.joinedAt) / 1000,
         });
       }
@@ -347,7 +374,7 @@ export class Relay {
     let windowBytes = 0;
     for (const b of this.byteTimes) windowBytes += b.n;
     return {
-      viewers: { http, ws, total: http + ws, maxBuffered, list },
+      viewers: { http, ws, total: http + ws, maxBuffered, maxLagMs, list },
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       heldBytes: this.chunks.reduce((n, c) => n + c.length, 0),
@@ -395,19 +422,21 @@ export class Relay {
           : rest);
     const start = au.keyframe ? withParameterSets(au) : undefined;
     if (start) this.keyframes++;
+    const now = this.now();
     for (const e of this.viewers) {
       if (e.state === 'live') {
         if (e.viewer.mode === 'bytes') {
           for (const part of e.delimited ? restAfterDelimiter() : rest) this.send(e, part, false);
           e.delimited = false;
           // At the end of an access unit: a viewer over its bound stops here, never inside a NAL.
-          if (e.viewer.buffered() > this.bound()) this.skip(e);
-        } else if (e.viewer.buffered() > this.bound()) this.skip(e);
+          if (this.behind(e, now, 1)) this.skip(e);
+        } else if (this.behind(e, now, 1)) this.skip(e);
         else this.send(e, au.data, true);
         continue;
       }
       if (!start) continue;
-      if (e.viewer.buffered() > this.bound() / 2) {
+      // Back at a keyframe once most of what was queued before the skip has gone.
+      if (this.behind(e, now, 0.5)) {
         if (e.skippingSince > 0 && this.now() - e.skippingSince > this.stallTimeoutMs) {
           this.slowDisconnects++;
           this.viewers.delete(e);
@@ -503,6 +532,7 @@ export class Relay {
     else if (e.viewer.writeBytes) e.viewer.writeBytes(data);
     else return;
     e.bytesOut += data.length;
+    e.lag.wrote(e.bytesOut, this.now());
     this.bytesOut += data.length;
   }
 
@@ -511,11 +541,29 @@ export class Relay {
     return this.maxViewerBuffer + (this.gop ? this.gop.bytes : 0);
   }
 
+  /** Whether a viewer's queue is over `share` of its bounds: in bytes, or in time waited. */
+  private behind(e: ViewerEntry, now: number, share: number): boolean {
+    const buffered = e.viewer.buffered();
+    return (
+      buffered > this.bound() * share ||
+      e.lag.lag(taken(e, buffered), now) > this.maxViewerLagMs * share
+    );
+  }
+
   private prune(t: number): void {
     while (this.auTimes.length > 0 && t - this.auTimes[0]! > RATE_WINDOW_MS) this.auTimes.shift();
     while (this.byteTimes.length > 0 && t - this.byteTimes[0]!.t > RATE_WINDOW_MS)
       this.byteTimes.shift();
   }
+}
+
+/**
+ * The bytes a viewer has taken of those written to it: by its receipts when it sends them (what the
+ * network still holds included), else all but its queue here.
+ */
+function taken(e: ViewerEntry, buffered: number): number {
+  const received = e.viewer.received?.();
+  return received === undefined ? e.bytesOut - buffered : Math.min(received, e.bytesOut);
 }
 
 /** The access unit with the SPS/PPS a joiner needs (after a leading delimiter), when it lacks them. */

@@ -257,10 +257,14 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       socket.setNoDelay(true);
       const framing = url.searchParams.get('framing');
       const mode = framing === 'none' || framing === 'bytes' ? 'bytes' : 'au';
-      const remove = relay.addViewer(new WsViewer(ws, mode, relay.upstreamNotice));
+      const viewer = new WsViewer(ws, mode, relay.upstreamNotice);
+      const remove = relay.addViewer(viewer);
       ws.on('close', remove);
-      // Viewers only receive: whatever they send ends the connection (1008: policy violation).
-      ws.on('message', () => ws.close(1008, 'viewers do not send'));
+      // Viewers send receipts only (src/sources/relay-protocol.ts): anything else ends the connection
+      // (1008: policy violation).
+      ws.on('message', (data, isBinary) => {
+        if (!viewer.message(data, isBinary)) ws.close(1008, 'viewers send only receipts');
+      });
       ws.on('error', () => ws.terminate());
     });
   });

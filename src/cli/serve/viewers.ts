@@ -2,6 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { ACCESS_UNIT_ANNOUNCEMENT } from '../../sources/framing.js';
 import {
+  parseReceipt,
+  receiptRequest,
+  RECEIPT_EVERY_MS,
   UPSTREAM_HEADER,
   UPSTREAM_REASON_HEADER,
   upstreamHeaders,
@@ -9,6 +12,9 @@ import {
   type UpstreamNotice,
 } from '../../sources/relay-protocol.js';
 import type { Viewer } from './relay.js';
+
+/** A client sending more messages a second than this is not sending receipts (asked every 250 ms). */
+export const MAX_RECEIPTS_PER_S = Math.ceil(4000 / RECEIPT_EVERY_MS);
 
 /** Headers of the endless raw stream: playable from a page on another origin, never cached. */
 export const STREAM_HEADERS = {
@@ -60,13 +66,47 @@ export class HttpViewer implements Viewer {
 export class WsViewer implements Viewer {
   readonly transport = 'ws';
 
+  /** The client's last receipt (src/sources/relay-protocol.ts); undefined before its first. */
+  private receivedBytes: number | undefined;
+  private receipts = 0;
+  private receiptsSince = 0;
+
   constructor(
     private readonly ws: WebSocket,
     readonly mode: 'bytes' | 'au',
     upstream: UpstreamNotice,
+    private readonly now: () => number = () => performance.now(),
   ) {
     if (mode === 'au') ws.send(ACCESS_UNIT_ANNOUNCEMENT);
+    ws.send(receiptRequest());
     if (upstream.upstream === 'down') this.notify(upstream);
+  }
+
+  received(): number | undefined {
+    return this.receivedBytes;
+  }
+
+  /**
+   * A message from the client: a receipt is taken (true); anything else, or receipts faster than
+   * MAX_RECEIPTS_PER_S, is not (false: the caller ends the connection).
+   */
+  message(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): boolean {
+    if (isBinary) return false;
+    const t = this.now();
+    if (t - this.receiptsSince >= 1000) {
+      this.receiptsSince = t;
+      this.receipts = 0;
+    }
+    if (++this.receipts > MAX_RECEIPTS_PER_S) return false;
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString()
+      : Buffer.isBuffer(data)
+        ? data.toString()
+        : Buffer.from(new Uint8Array(data)).toString();
+    const received = parseReceipt(text);
+    if (received === undefined) return false;
+    this.receivedBytes = Math.max(this.receivedBytes ?? 0, received);
+    return true;
   }
 
   buffered(): number {
