@@ -36,6 +36,7 @@ import type { RendererStats } from '../player/webcodecs-renderer.js';
 import { CanvasSink, dispatchFrameEvent } from '../player/frame-sink.js';
 import { isSeekable } from '../sources/source.js';
 import type { ByteSource, ConnectionInfo, SourceSink } from '../sources/source.js';
+import type { SkipNotice } from '../sources/relay-protocol.js';
 import { TransmuxError, TransmuxWorker } from '../worker/client.js';
 import type { TransmuxerHost } from '../worker/client.js';
 import type { RecordOptions, Recording, WorkerErrorData } from '../worker/protocol.js';
@@ -227,6 +228,8 @@ export class Player extends EventTarget {
   private workerOutput: WorkerOutput | undefined;
   /** The source pace last told (SOURCE_PACE). */
   private warnedPace: number | undefined;
+  /** When the relay last left frames out for this viewer's slow link (see onSkipped). */
+  private linkSkippedAt: number | undefined;
   /** Live, renderer 'auto': watches a canvas renderer's painting (see checkPaint); once. */
   private paintOverload: PaintOverload | undefined;
   /** The canvas this player created for the WebCodecs renderer (removed at stop). */
@@ -343,6 +346,7 @@ export class Player extends EventTarget {
         this.changed();
       },
       restarted: (frame) => this.onRestarted(frame),
+      skipped: (notice) => this.onSkipped(notice),
       upstream: (notice) => {
         // A relay whose camera is down: the connection stays; say what is going on.
         if (notice.upstream === 'down') {
@@ -992,6 +996,9 @@ export class Player extends EventTarget {
     const info = this.info;
     const stats = this.live && !this.stopped ? this.rendererStats() : undefined;
     if (!info || !stats || info.fpsSource === 'option') return undefined;
+    // Frames that come slower because the link is slow are no slower camera (see onSkipped).
+    const skippedAt = this.linkSkippedAt;
+    if (skippedAt !== undefined && performance.now() - skippedAt < SLOW_LINK_MS) return undefined;
     const pace = stats.sourcePace;
     if (Math.abs(pace - 1) <= PACE_WARN_SHARE) return undefined;
     return { pace, fps: nominalFps(info.fps * pace), info };
@@ -1018,6 +1025,28 @@ export class Player extends EventTarget {
       'SOURCE_PACE',
       `The stream arrives at ${(info.fps * pace).toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fpsText(fps)}) if that is the camera's, so that saved files keep time too.`,
     );
+  }
+
+  /**
+   * The relay left frames out for this viewer: its link carries less than the stream, so frames came
+   * slower than the camera sends them. Said with the figures (once; the count grows with each skip),
+   * and for SLOW_LINK_MS no source pace is told or used for recordings: a SOURCE_PACE said before the
+   * first skip goes (the relay bounds the lag, ../cli/serve/relay.ts, so a skip comes a few seconds in).
+   */
+  private onSkipped(notice: SkipNotice): void {
+    this.linkSkippedAt = performance.now();
+    const pace = this.warnings.findIndex((w) => w.code === 'SOURCE_PACE');
+    if (pace >= 0) this.warnings.splice(pace, 1);
+    this.warnedPace = undefined;
+    const figures =
+      notice.linkKbps > 0 && notice.streamKbps > 0
+        ? ` (about ${Math.round(notice.linkKbps)} of its ${Math.round(notice.streamKbps)} kbit/s get through)`
+        : '';
+    this.warn(
+      'SLOW_LINK',
+      `The connection is slower than the stream${figures}: the relay left out ${(notice.ms / 1000).toFixed(1)} s to keep the picture live, and does so again while this lasts. A lower bitrate at the camera, or a faster link, would show every frame.`,
+    );
+    this.changed();
   }
 
   /**
@@ -1103,6 +1132,8 @@ export class Player extends EventTarget {
  * or more (25 fps on 30); a renderer whose worker is overloaded (4K on a canvas) reads 1-5 % off.
  */
 const PACE_WARN_SHARE = 0.05;
+/** After a relay's skip for a slow link, this long (ms) without a source pace (see onSkipped). */
+const SLOW_LINK_MS = 30_000;
 
 /** The worker's renderer before its first report. */
 const NO_FRAMES_YET: RendererStats = {

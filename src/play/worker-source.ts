@@ -96,6 +96,9 @@ export class WorkerSource implements ByteSource {
       case 'upstream':
         sink.upstream?.(event.notice);
         break;
+      case 'skipped':
+        sink.skipped?.(event.notice);
+        break;
       case 'error':
         sink.error(sourceError(event.error));
         break;

@@ -18,6 +18,10 @@
  *   it once they have arrived). The relay then knows how far behind live the player is (its own queue says nothing of
  *   the bytes the network still holds) and skips a viewer on a link slower than the stream to the next
  *   keyframe. Any other message from a viewer ends its connection.
+ * - WebSocket skips: when the relay starts a viewer it had skipped again, it first sends
+ *   `{"skipped":{"frames":90,"ms":3000,"linkKbps":560,"streamKbps":850}}`: the frames it left out, over
+ *   how long, what the viewer's link took while it was sent to, and the stream's bitrate. The next
+ *   binary message is a keyframe.
  * A player that knows nothing of this loses nothing: the text message is ignored as any other, and
  * the headers are extra.
  */
@@ -113,4 +117,36 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/** The relay left frames out for this viewer: its link carries less than the stream (see above). */
+export interface SkipNotice {
+  readonly frames: number;
+  readonly ms: number;
+  /** What the viewer's link took while the relay sent to it (kbit/s). */
+  readonly linkKbps: number;
+  /** The stream's bitrate (kbit/s). */
+  readonly streamKbps: number;
+}
+
+/** The WebSocket text message for `notice`. */
+export function skipMessage(notice: SkipNotice): string {
+  return JSON.stringify({ skipped: notice });
+}
+
+/** The skip notice in a WebSocket text message, or undefined when the text is something else. */
+export function parseSkipMessage(text: string): SkipNotice | undefined {
+  const skipped = parseObject(text)?.['skipped'];
+  if (typeof skipped !== 'object' || skipped === null) return undefined;
+  const figures = skipped as Record<string, unknown>;
+  const number = (key: string): number => {
+    const value = figures[key];
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+  };
+  return {
+    frames: number('frames'),
+    ms: number('ms'),
+    linkKbps: number('linkKbps'),
+    streamKbps: number('streamKbps'),
+  };
 }

@@ -3,7 +3,7 @@
  * events, and errors as data with a code the page can explain.
  */
 import { CodedError } from '../core/errors.js';
-import type { UpstreamNotice } from './relay-protocol.js';
+import type { SkipNotice, UpstreamNotice } from './relay-protocol.js';
 
 export type SourceKind = 'file' | 'http' | 'websocket' | 'stream';
 
@@ -65,6 +65,11 @@ export interface SourceSink {
    * (./relay-protocol.ts). While it is down the connection is kept: no data is no stall then.
    */
   upstream?(notice: UpstreamNotice): void;
+  /**
+   * The relay left frames out: the link carries less than the stream (./relay-protocol.ts). The bytes
+   * that follow start at a keyframe.
+   */
+  skipped?(notice: SkipNotice): void;
   /** Fatal: the source has stopped. */
   error(error: SourceError): void;
 }

@@ -8,7 +8,12 @@
  * how many bytes arrived, so that it keeps a viewer on a slow link near live.
  */
 import { parseFramingAnnouncement } from './framing.js';
-import { parseReceiptRequest, parseUpstreamMessage, receiptMessage } from './relay-protocol.js';
+import {
+  parseReceiptRequest,
+  parseSkipMessage,
+  parseUpstreamMessage,
+  receiptMessage,
+} from './relay-protocol.js';
 import type { WsFraming } from './framing.js';
 import { SourceError, isMixedContent, mixedContentError, probeHttp, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
@@ -119,7 +124,7 @@ export class WebSocketSource implements ByteSource {
         clearTimeout(receiptTimer);
         receiptTimer = undefined;
         receiptAt = performance.now();
-        if (socket.readyState === WebSocket.OPEN) socket.send(receiptMessage(received));
+        if (socket.readyState === socket.OPEN) socket.send(receiptMessage(received));
       };
       /**
        * At most one receipt per interval, and the last bytes always told (a trailing receipt): a
@@ -156,6 +161,8 @@ export class WebSocketSource implements ByteSource {
           const notice = parseUpstreamMessage(event.data);
           if (notice) sink.upstream?.(notice);
           receiptEveryMs = parseReceiptRequest(event.data) ?? receiptEveryMs;
+          const skipped = parseSkipMessage(event.data);
+          if (skipped) sink.skipped?.(skipped);
           return;
         }
         received += event.data.byteLength;

@@ -10,7 +10,7 @@ import type { Paint } from '../player/frame-sink.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
 import type { ConnectionInfo } from '../sources/source.js';
 import type { WsFraming } from '../sources/framing.js';
-import type { UpstreamNotice } from '../sources/relay-protocol.js';
+import type { SkipNotice, UpstreamNotice } from '../sources/relay-protocol.js';
 import type { Mp4Layout } from './mp4-file.js';
 
 /** An error as plain data: the worker never lets an exception become a lost log line. */
@@ -121,6 +121,7 @@ export type SourceEvent =
       readonly delayMs: number;
     }
   | { readonly type: 'upstream'; readonly notice: UpstreamNotice }
+  | { readonly type: 'skipped'; readonly notice: SkipNotice }
   | { readonly type: 'error'; readonly error: WorkerErrorData }
   | { readonly type: 'end' };
 

@@ -162,6 +162,9 @@ export class SourceReader {
     upstream: (notice) => {
       if (!this.stopped) this.tell({ type: 'upstream', notice });
     },
+    skipped: (notice) => {
+      if (!this.stopped) this.tell({ type: 'skipped', notice });
+    },
     error: (error) => {
       if (!this.stopped) this.tell({ type: 'error', error: error.toJSON() });
     },

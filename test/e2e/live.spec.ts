@@ -14,6 +14,7 @@ import {
   serverUpLate,
 } from './support/live-checks.js';
 import { startStreamServer } from './support/stream-server.mjs';
+import { startSlowLink, type SlowLink } from '../helpers/slow-link.js';
 import { progressiveStream, type CodedFrame } from '../helpers/synth.js';
 import type { StreamServer } from './support/stream-server.mjs';
 
@@ -397,6 +398,60 @@ for (const transport of ['ws', 'http'] as const) {
       await expect(page.locator('#notice')).toBeHidden();
       expect((await videoState(page)).error).toBeNull();
     } finally {
+      await relay?.close();
+    }
+  });
+}
+
+for (const renderer of ['auto', 'mse'] as const) {
+  test(`live through the relay on a link slower than the stream (${renderer}): about live, and the page says the link is slow`, async ({
+    page,
+    appUrl,
+  }) => {
+    test.setTimeout(60_000);
+    // The link carries 60 % of p01 (850 kbit/s): the relay skips the page to keyframes (by its
+    // receipts) and tells it. Without, the page fell 0.4 s further behind each second, and said the
+    // camera sent 18 frames a second (SOURCE_PACE, with an ?fps= that would have made it worse).
+    // MSE is what a page on a LAN address gets in Chromium: no WebCodecs outside a secure context.
+    server = await startStreamServer({ file: P01, fps: 30, loop: true, seed: 31 });
+    let relay: ServeHandle | undefined;
+    let link: SlowLink | undefined;
+    try {
+      relay = await startGopRelay(server.httpUrl, appUrl);
+      link = await startSlowLink(relay.port, (532_053 / 5) * 0.6);
+      const src = `ws://127.0.0.1:${link.port}/stream`;
+      await page.goto(
+        `${appUrl}?src=${encodeURIComponent(src)}${renderer === 'mse' ? '&renderer=mse' : ''}`,
+      );
+      const codes = async (): Promise<string[]> =>
+        ((await debug(page)).warnings ?? []).map((w) => w.code);
+      await expect.poll(codes, { timeout: 30_000 }).toContain('SLOW_LINK');
+      const lags: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        await page.waitForTimeout(500);
+        lags.push(relay.relay.stats().viewers.maxLagMs);
+      }
+      const snapshot = await debug(page);
+      const warning = snapshot.warnings?.find((w) => w.code === 'SLOW_LINK');
+      test.info().annotations.push({
+        type: 'slow link',
+        description: `${warning?.message ?? ''}; relay lag ${lags.join(' ')} ms`,
+      });
+      expect(await codes()).not.toContain('SOURCE_PACE');
+      expect(warning?.message).toMatch(/kbit\/s get through/);
+      expect(Math.max(...lags)).toBeLessThan(5000);
+      expect(relay.relay.stats().viewers.total).toBe(1);
+      // The picture moves on.
+      if (renderer === 'mse') await expectFramesAdvance(page, 30);
+      else {
+        const painted = async (): Promise<number> =>
+          (await debug(page)).stats?.renderer?.painted ?? 0;
+        const before = await painted();
+        await expect.poll(painted, { timeout: 10_000 }).toBeGreaterThan(before + 30);
+      }
+      expect(snapshot.errors).toEqual([]);
+    } finally {
+      await link?.close();
       await relay?.close();
     }
   });

@@ -5,7 +5,39 @@ import { describe, expect, it } from 'vitest';
 import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import { MAX_VIEWER_LAG_MS, Relay, type Viewer } from '../../src/cli/serve/relay.js';
 import { MERGE_MS, ViewerLag } from '../../src/cli/serve/viewer-lag.js';
+import {
+  parseReceipt,
+  parseReceiptRequest,
+  parseSkipMessage,
+  parseUpstreamMessage,
+  receiptMessage,
+  receiptRequest,
+  skipMessage,
+  type SkipNotice,
+} from '../../src/sources/relay-protocol.js';
 import { readFixture } from '../helpers/fixtures.js';
+
+describe('relay-protocol: receipts and skips', () => {
+  it('reads what it writes, and nothing else', () => {
+    expect(parseReceiptRequest(receiptRequest())).toBe(250);
+    expect(parseReceiptRequest(receiptRequest(1))).toBe(50);
+    expect(parseReceipt(receiptMessage(12345))).toBe(12345);
+    const notice = { frames: 90, ms: 3000, linkKbps: 560, streamKbps: 850 };
+    expect(parseSkipMessage(skipMessage(notice))).toEqual(notice);
+    for (const other of ['{"upstream":"up"}', '{"framing":"access-unit"}', 'hello', '[]', '7']) {
+      expect(parseReceiptRequest(other)).toBeUndefined();
+      expect(parseReceipt(other)).toBeUndefined();
+      expect(parseSkipMessage(other)).toBeUndefined();
+    }
+    expect(parseReceipt('{"received":-1}')).toBeUndefined();
+    expect(parseReceipt('{"received":1.5}')).toBeUndefined();
+    expect(parseUpstreamMessage(skipMessage(notice))).toBeUndefined();
+    expect(parseUpstreamMessage('{"upstream":"down","reason":"gone"}')).toEqual({
+      upstream: 'down',
+      reason: 'gone',
+    });
+  });
+});
 
 describe('ViewerLag', () => {
   it('is the wait of the oldest write not taken, 0 when all is taken', () => {
@@ -86,8 +118,13 @@ function slowViewer(
   clock: { t: number },
   rate: (t: number) => number,
   opts: { receipts: boolean; kernel?: number },
-): Viewer & { lagNow(): number; writes: { at: number; keyframe: boolean; bytes: number }[] } {
+): Viewer & {
+  lagNow(): number;
+  writes: { at: number; keyframe: boolean; bytes: number }[];
+  notices: SkipNotice[];
+} {
   const writes: { at: number; keyframe: boolean; bytes: number; end: number }[] = [];
+  const notices: SkipNotice[] = [];
   let written = 0;
   let carried = 0;
   let at = 0;
@@ -98,6 +135,8 @@ function slowViewer(
     mode: 'au',
     transport: 'ws',
     writes,
+    notices,
+    skipped: (notice) => notices.push(notice),
     buffered() {
       carry();
       return opts.receipts ? 0 : Math.max(0, written - carried - (opts.kernel ?? 512 * 1024));
@@ -156,6 +195,20 @@ describe('a viewer on a link slower than the stream', () => {
       // It still gets most of what its link carries: about 0.7 of the frames.
       const seconds = 90;
       expect(v.writes.length).toBeGreaterThan(30 * seconds * 0.5);
+      // Each start again is told, before its keyframe: every frame is either sent or counted as
+      // left out (the GOP's at the join sent; the last skip, still on, not told yet).
+      expect(v.notices).toHaveLength(resumed.length);
+      const left = v.notices.reduce((n, x) => n + x.frames, 0);
+      const gop = v.writes.findIndex((w, i) => i > 0 && w.keyframe);
+      expect(v.writes.length + left).toBeLessThanOrEqual(gop + 30 * seconds + 1);
+      expect(v.writes.length + left).toBeGreaterThan(gop + 30 * seconds - 100);
+      for (const n of v.notices) {
+        expect(n.ms).toBeGreaterThan(0);
+        expect(n.streamKbps).toBeGreaterThan(0);
+        // What the link took while sent to: about 0.7 of the stream (the relay's queue hides some).
+        expect(n.linkKbps / n.streamKbps).toBeGreaterThan(0.5);
+        expect(n.linkKbps / n.streamKbps).toBeLessThan(receipts ? 0.8 : 1.2);
+      }
     });
   }
 

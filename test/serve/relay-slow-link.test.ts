@@ -3,13 +3,15 @@
 // live. The camera stamps each frame (an SEI with its send time), so the lag is measured at the
 // viewer, not taken from the relay. Between the relay and the viewer, the link (a throttling proxy)
 // and the system's socket buffers hold bytes the relay's own queue does not show.
-import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { afterEach, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { AccessUnitReader } from '../../src/core/index.js';
 import { MAX_VIEWER_LAG_MS } from '../../src/cli/serve/relay.js';
+import type { SkipNotice } from '../../src/sources/relay-protocol.js';
 import type { SourceSink } from '../../src/sources/source.js';
 import { WebSocketSource } from '../../src/sources/websocket-source.js';
+import { startSlowLink } from '../helpers/slow-link.js';
 import { fixture, getJson, startRelay, type TestRelay } from './helpers.js';
 
 const FPS = 30;
@@ -71,44 +73,6 @@ function stampedCamera(): Promise<{ port: number; bytesPerSecond: number; server
   );
 }
 
-/** A TCP proxy to `port` whose downstream carries `bytesPerSecond`: a slow link. */
-function slowLink(port: number, bytesPerSecond: number): Promise<number> {
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((client) => {
-    const up = connect(port, '127.0.0.1');
-    sockets.add(client).add(up);
-    const start = performance.now();
-    let carried = 0;
-    client.pipe(up);
-    up.on('data', (chunk: Buffer) => {
-      client.write(chunk);
-      carried += chunk.length;
-      const ahead = (carried / bytesPerSecond) * 1000 - (performance.now() - start);
-      if (ahead > 0) {
-        up.pause();
-        setTimeout(() => up.resume(), ahead);
-      }
-    });
-    for (const s of [client, up]) {
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        client.destroy();
-        up.destroy();
-      });
-    }
-  });
-  cleanups.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : 0);
-    }),
-  );
-}
-
 it(
   'a viewer on a link at 70 % of the stream stays about live: skipped to keyframes, its frames keep coming',
   { timeout: 60_000 },
@@ -120,12 +84,14 @@ it(
       port: camera.port,
     });
     cleanups.push(() => relay.close());
-    const linkPort = await slowLink(relay.port, camera.bytesPerSecond * LINK_SHARE);
+    const link = await startSlowLink(relay.port, camera.bytesPerSecond * LINK_SHARE);
+    cleanups.push(() => link.close());
 
     vi.stubGlobal('WebSocket', WebSocket);
     vi.stubGlobal('location', { href: 'http://127.0.0.1/', protocol: 'http:' });
     const lags: { at: number; lag: number }[] = [];
     const errors: string[] = [];
+    const notices: SkipNotice[] = [];
     const t0 = Date.now();
     const sink: SourceSink = {
       connected: () => undefined,
@@ -140,9 +106,10 @@ it(
       },
       end: () => undefined,
       reconnecting: (_n, _ms, reason) => errors.push(`reconnecting: ${reason}`),
+      skipped: (notice) => notices.push(notice),
       error: (e) => errors.push(e.message),
     };
-    const source = new WebSocketSource(`ws://127.0.0.1:${linkPort}/stream`, {
+    const source = new WebSocketSource(`ws://127.0.0.1:${link.port}/stream`, {
       stallTimeoutMs: 5000,
     });
     source.start(sink);
@@ -167,5 +134,13 @@ it(
     // About what the link carries: 0.7 of the frames, less what a skip's keyframe wait costs.
     expect(after.length).toBeGreaterThan(20 * FPS * 0.4);
     expect(errors).toEqual([]);
+    // Each start after a skip is told, with the frames left out and what the link took.
+    expect(notices.length).toBeGreaterThan(0);
+    for (const n of notices) {
+      expect(n.frames).toBeGreaterThan(0);
+      expect(n.ms).toBeGreaterThan(0);
+      expect(n.linkKbps / n.streamKbps).toBeGreaterThan(LINK_SHARE * 0.6);
+      expect(n.linkKbps / n.streamKbps).toBeLessThan(LINK_SHARE * 1.3);
+    }
   },
 );

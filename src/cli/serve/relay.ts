@@ -5,7 +5,7 @@ import {
   FrameEndBudget,
   type RawAccessUnit,
 } from '../../core/index.js';
-import type { UpstreamNotice } from '../../sources/relay-protocol.js';
+import type { SkipNotice, UpstreamNotice } from '../../sources/relay-protocol.js';
 import { ViewerLag } from './viewer-lag.js';
 
 /**
@@ -53,6 +53,8 @@ export interface Viewer {
   notify?(notice: UpstreamNotice): void;
   /** Bytes the client says it has received (its last receipt), undefined without receipts. */
   received?(): number | undefined;
+  /** It was skipped for its slow link and starts again now, at a keyframe (relay-protocol.ts). */
+  skipped?(notice: SkipNotice): void;
   /** Ends the viewer's connection (reason for the log). */
   close(reason: string): void;
 }
@@ -71,6 +73,12 @@ interface ViewerEntry {
   /** When the viewer started waiting after a skip (ms), 0 when not skipping. */
   skippingSince: number;
   skips: number;
+  /** Access units left out since the last skip. */
+  skippedFrames: number;
+  /** Since when it has been sent to, with how many bytes taken then: its link's rate at a skip. */
+  sentSince: { at: number; taken: number };
+  /** What its link took (kbit/s) from `sentSince` to the last skip. */
+  linkKbps: number;
   bytesOut: number;
   /** How long its oldest queued byte has waited (./viewer-lag.ts). */
   readonly lag: ViewerLag;
@@ -300,6 +308,9 @@ export class Relay {
       delimited: false,
       skippingSince: 0,
       skips: 0,
+      skippedFrames: 0,
+      sentSince: { at: this.now(), taken: 0 },
+      linkKbps: 0,
       bytesOut: 0,
       lag: new ViewerLag(),
       joinedAt: this.now(),
@@ -371,8 +382,6 @@ export class Relay {
         });
       }
     }
-    let windowBytes = 0;
-    for (const b of this.byteTimes) windowBytes += b.n;
     return {
       viewers: { http, ws, total: http + ws, maxBuffered, maxLagMs, list },
       bytesIn: this.bytesIn,
@@ -389,7 +398,7 @@ export class Relay {
         stopped: this.frameEnds ? (this.frameEnds.stopped ?? false) : undefined,
       },
       fps: this.arrivalFps(),
-      bitrate: Math.round((windowBytes * 8 * 1000) / RATE_WINDOW_MS),
+      bitrate: Math.round(this.bitrate(t)),
       gopCache: {
         enabled: this.gopCacheEnabled,
         frames: this.gop ? this.gop.aus.length + (this.sentTo > this.lastEnd ? 1 : 0) : 0,
@@ -430,10 +439,13 @@ export class Relay {
           e.delimited = false;
           // At the end of an access unit: a viewer over its bound stops here, never inside a NAL.
           if (this.behind(e, now, 1)) this.skip(e);
-        } else if (this.behind(e, now, 1)) this.skip(e);
-        else this.send(e, au.data, true);
+        } else if (this.behind(e, now, 1)) {
+          this.skip(e);
+          e.skippedFrames = 1; // this one
+        } else this.send(e, au.data, true);
         continue;
       }
+      if (e.skippingSince > 0) e.skippedFrames++;
       if (!start) continue;
       // Back at a keyframe once most of what was queued before the skip has gone.
       if (this.behind(e, now, 0.5)) {
@@ -445,7 +457,18 @@ export class Relay {
         continue;
       }
       e.state = 'live';
+      if (e.skippingSince > 0) {
+        e.viewer.skipped?.({
+          // This keyframe is sent, not left out.
+          frames: e.skippedFrames - 1,
+          ms: Math.round(now - e.skippingSince),
+          linkKbps: e.linkKbps,
+          streamKbps: Math.round(this.bitrate(now) / 1000),
+        });
+        e.sentSince = { at: now, taken: taken(e, e.viewer.buffered()) };
+      }
       e.skippingSince = 0;
+      e.skippedFrames = 0;
       this.send(e, start, true);
     }
     if (start) {
@@ -519,11 +542,16 @@ export class Relay {
   }
 
   private skip(e: ViewerEntry): void {
+    const now = this.now();
+    const ms = now - e.sentSince.at;
+    const bytes = taken(e, e.viewer.buffered()) - e.sentSince.taken;
+    e.linkKbps = ms > 0 ? Math.round((bytes * 8) / ms) : 0;
     e.state = 'waiting';
     e.delimited = false;
     e.skips++;
     this.skips++;
-    e.skippingSince = this.now();
+    e.skippingSince = now;
+    e.skippedFrames = 0;
   }
 
   private send(e: ViewerEntry, data: Uint8Array, wholeAu: boolean): void {
@@ -534,6 +562,14 @@ export class Relay {
     e.bytesOut += data.length;
     e.lag.wrote(e.bytesOut, this.now());
     this.bytesOut += data.length;
+  }
+
+  /** The source's bitrate over the last RATE_WINDOW_MS (bit/s). */
+  private bitrate(t: number): number {
+    this.prune(t);
+    let bytes = 0;
+    for (const b of this.byteTimes) bytes += b.n;
+    return (bytes * 8 * 1000) / RATE_WINDOW_MS;
   }
 
   /** A viewer may hold a whole GOP (the join burst) plus the configured margin. */

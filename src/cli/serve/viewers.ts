@@ -5,6 +5,8 @@ import {
   parseReceipt,
   receiptRequest,
   RECEIPT_EVERY_MS,
+  skipMessage,
+  type SkipNotice,
   UPSTREAM_HEADER,
   UPSTREAM_REASON_HEADER,
   upstreamHeaders,
@@ -123,6 +125,10 @@ export class WsViewer implements Viewer {
 
   notify(notice: UpstreamNotice): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(upstreamMessage(notice));
+  }
+
+  skipped(notice: SkipNotice): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(skipMessage(notice));
   }
 
   close(reason: string): void {
