@@ -1,4 +1,4 @@
-// `pretest`: make sure ffmpeg, ffprobe, a Chromium, nginx, Firefox ESR and WebKitGTK's WebDriver (with
+// `pretest`: make sure ffmpeg, ffprobe, a Chromium, nginx, openssl, Firefox ESR and WebKitGTK's WebDriver (with
 // GStreamer's H.264 decoder and an X server for it) are present before any test runs.
 // Debian/Ubuntu as root: installs what is missing with apt-get. Elsewhere: exits 1 with the command to run.
 // No test is silently skipped for want of a tool.
@@ -46,6 +46,9 @@ async function missingPackages() {
   if (!onPath('ffmpeg') || !onPath('ffprobe')) missing.push('ffmpeg');
   if ((await findChromium()) === undefined) missing.push('chromium');
   if (findNginx() === undefined) missing.push('nginx');
+  // Certificates for the relay's https tests (test/helpers/tls.ts).
+  const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' });
+  if (openssl.error !== undefined || openssl.status !== 0) missing.push('openssl');
   if (!['openh264enc', 'x264enc', 'h264parse'].every(hasGstElement)) missing.push(...GSTREAMER);
   for (const [pkg, path] of Object.entries(ENGINE_TOOLS)) {
     if (!existsSync(path) && !(pkg === 'gstreamer1.0-libav' && hasGstElement('avdec_h264'))) {

@@ -519,6 +519,15 @@ export class Player extends EventTarget {
       this.openMediaSource();
     }
     if (!live || choice === 'mse') return;
+    if (!hasWebCodecs() && globalThis.isSecureContext === false) {
+      // WebCodecs is for secure contexts only (WebCodecs §"VideoDecoder", [SecureContext]): a page
+      // opened over http:// from a LAN address (the relay's) has none, in every engine.
+      this.warn(
+        'WEBCODECS_NEEDS_HTTPS',
+        `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and browsers give such pages no WebCodecs: the stream plays through MSE, later (about 80 ms against 15) and with a few stalls a minute. For the lowest latency open it over https:// (h264mux serve --tls-cert FILE --tls-key FILE, or a proxy with a certificate) or at localhost.`,
+      );
+      return;
+    }
     if (choice === 'auto') return;
     if (!hasWebCodecs()) {
       this.warn(

@@ -1,6 +1,6 @@
 import { describeSystemError, isSystemError, UsageError } from '../errors.js';
 import { parseServeArgs, SERVE_USAGE } from './options.js';
-import { PortInUseError, startServe } from './server.js';
+import { ServeStartError, startServe } from './server.js';
 import { notH264Message, probeFile } from './sources.js';
 
 export { parseServeArgs, SERVE_USAGE } from './options.js';
@@ -52,7 +52,7 @@ export async function runServe(argv: string[], io: RunServeIo = {}): Promise<num
   try {
     handle = await startServe(options, { log, ...(io.stdin ? { stdin: io.stdin } : {}) });
   } catch (e) {
-    if (e instanceof PortInUseError) {
+    if (e instanceof ServeStartError) {
       log(`error: ${e.message}`);
       return 1;
     }
@@ -63,7 +63,7 @@ export async function runServe(argv: string[], io: RunServeIo = {}): Promise<num
   out.write(
     `h264mux serve: relaying ${handle.source.status.target}\n` +
       `  open ${urls.join('\n       ')}\n` +
-      `  stream ${urls.at(-1)}stream.h264 (HTTP)  ws://${new URL(urls.at(-1)!).host}/stream (WebSocket)  status ${urls.at(-1)}status\n` +
+      `  stream ${urls.at(-1)}stream.h264 (HTTP)  ${options.tls ? 'wss' : 'ws'}://${new URL(urls.at(-1)!).host}/stream (WebSocket)  status ${urls.at(-1)}status\n` +
       (options.hls
         ? `  hls ${urls.at(-1)}hls/live.m3u8 (LL-HLS, for nginx or a CDN in front)\n`
         : ''),

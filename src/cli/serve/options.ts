@@ -22,6 +22,8 @@ export interface ServeOptions {
   readonly allowOrigin?: AllowOrigin;
   /** Also package the stream as Low-Latency HLS at /hls/live.m3u8 (for a cache or CDN in front). */
   readonly hls?: boolean;
+  /** Serve https and wss with this certificate and key (PEM files). */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export const SERVE_USAGE = `Usage: h264mux serve <source> [options]
@@ -49,6 +51,9 @@ Options:
                           default: the relay's own page and clients that are not browsers
   --hls                   also serve Low-Latency HLS at /hls/live.m3u8, for nginx or a CDN in
                           front (many viewers; see the README's "Many viewers")
+  --tls-cert FILE         serve https:// and wss:// with this certificate (PEM) and --tls-key:
+  --tls-key FILE          browsers give WebCodecs (the lowest latency) only to secure pages, and a
+                          page over http:// from another machine is not one
   --help                  this text
 
 Endpoints: /  (web app, plays the stream)   /stream.h264  (chunked HTTP, CORS *)
@@ -68,6 +73,8 @@ const SERVE_OPTIONS = {
   static: { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
   hls: { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   // Hidden (benchmarks): no GOP cache; the per-viewer buffer bound in bytes.
   'no-gop-cache': { type: 'boolean' },
@@ -127,6 +134,12 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     );
   }
   const allow = values['allow-origin'] ?? [];
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if ((cert === undefined) !== (key === undefined))
+    throw new UsageError(
+      '--tls-cert and --tls-key go together (the certificate and its private key)',
+    );
   const fps = values.fps === undefined ? undefined : parseFps(values.fps);
   return {
     source: fps === undefined ? sources[0]! : { ...sources[0]!, fps },
@@ -140,5 +153,6 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
         ? undefined
         : integer(values['max-viewer-buffer'], '--max-viewer-buffer', 1024, 1 << 30),
     allowOrigin: allow.includes('*') ? '*' : allow.flatMap(origins),
+    ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}),
   };
 }

@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { UPSTREAM_REPEAT_MS } from '../../sources/relay-protocol.js';
+import { describeSystemError, isSystemError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { HlsHttp, HLS_PATH, PLAYLIST_PATH } from './hls/http.js';
 import { HlsPackager } from './hls/packager.js';
@@ -37,11 +40,16 @@ export function defaultStaticDir(): string {
   return join(packageRoot(), 'dist');
 }
 
-export class PortInUseError extends Error {}
+/** The relay cannot start, for a reason its operator can fix (said in the message). */
+export class ServeStartError extends Error {}
+export class PortInUseError extends ServeStartError {}
+/** A --tls-cert or --tls-key file that cannot be read or used. */
+export class TlsFileError extends ServeStartError {}
 
 /**
- * Largest message a viewer may send (bytes). Viewers never send data: any data message closes the
- * connection, and a bigger one is refused from its frame header before it is read (ws closes with 1009).
+ * Largest message a viewer may send (bytes). Viewers send receipts only (src/sources/relay-protocol.ts):
+ * any other message closes the connection, and a bigger one is refused from its frame header before it
+ * is read (ws closes with 1009).
  */
 export const MAX_VIEWER_MESSAGE = 64;
 
@@ -74,6 +82,7 @@ export function originAllowed(
 /** Starts the relay: listens, then starts the source. */
 export async function startServe(options: ServeOptions, io: ServeIo): Promise<ServeHandle> {
   const started = Date.now();
+  const tls = options.tls ? readTls(options.tls) : undefined;
   const relay = new Relay({
     gopCache: options.gopCache,
     ...(options.maxViewerBuffer !== undefined ? { maxViewerBuffer: options.maxViewerBuffer } : {}),
@@ -141,99 +150,97 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   };
 
   const wsUrl = (req: IncomingMessage): string => {
-    const secure = req.headers['x-forwarded-proto'] === 'https';
+    const secure =
+      req.headers['x-forwarded-proto'] === 'https' || (req.socket as TLSSocket).encrypted === true;
     return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}${forwardedPrefix(req)}/stream`;
   };
 
-  const server: Server = createServer(
-    { noDelay: true },
-    (req: IncomingMessage, res: ServerResponse) => {
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const pathname = q < 0 ? url : url.slice(0, q);
-      if (req.method === 'OPTIONS') {
-        res
-          .writeHead(204, {
-            'Access-Control-Allow-Origin': '*',
-            'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-            'Access-Control-Allow-Headers': '*',
-            'Access-Control-Max-Age': '86400',
-          })
-          .end();
-        return;
-      }
-      if (READ_ONLY.has(pathname) && req.method !== 'GET' && req.method !== 'HEAD') {
-        res
-          .writeHead(405, {
-            Allow: READ_METHODS,
-            'Access-Control-Allow-Origin': '*',
-            'Content-Type': 'text/plain; charset=utf-8',
-          })
-          .end(`${pathname} only answers ${READ_METHODS}\n`);
-        return;
-      }
-      if (pathname === '/stream.h264') {
-        if (req.method === 'HEAD') {
-          res.writeHead(200, STREAM_HEADERS).end();
-          return;
-        }
-        const remove = relay.addViewer(new HttpViewer(res, relay.upstreamNotice));
-        res.on('close', remove);
-        return;
-      }
-      if (hlsHttp && pathname.startsWith(HLS_PATH)) {
-        hlsHttp.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1));
-        return;
-      }
-      if (pathname === '/status') {
-        res.writeHead(200, {
-          'Content-Type': 'application/json; charset=utf-8',
-          'Cache-Control': 'no-cache',
+  const server: Server = listener(tls, (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    if (req.method === 'OPTIONS') {
+      res
+        .writeHead(204, {
           'Access-Control-Allow-Origin': '*',
-        });
-        res.end(JSON.stringify(status(), null, 2) + '\n');
+          'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+          'Access-Control-Allow-Headers': '*',
+          'Access-Control-Max-Age': '86400',
+        })
+        .end();
+      return;
+    }
+    if (READ_ONLY.has(pathname) && req.method !== 'GET' && req.method !== 'HEAD') {
+      res
+        .writeHead(405, {
+          Allow: READ_METHODS,
+          'Access-Control-Allow-Origin': '*',
+          'Content-Type': 'text/plain; charset=utf-8',
+        })
+        .end(`${pathname} only answers ${READ_METHODS}\n`);
+      return;
+    }
+    if (pathname === '/stream.h264') {
+      if (req.method === 'HEAD') {
+        res.writeHead(200, STREAM_HEADERS).end();
         return;
       }
-      if (pathname === '/config.json') {
-        res.writeHead(200, {
-          'Content-Type': 'application/json; charset=utf-8',
-          'Cache-Control': 'no-cache',
-        });
-        const prefix = forwardedPrefix(req);
-        res.end(
-          JSON.stringify({
-            defaultSrc: wsUrl(req),
-            streams: {
-              ws: wsUrl(req),
-              http: `${prefix}/stream.h264`,
-              ...(hls ? { hls: `${prefix}${PLAYLIST_PATH}` } : {}),
-            },
-          }) + '\n',
-        );
-        return;
-      }
-      if ((pathname === '/' || pathname === '/index.html') && q < 0 && req.method === 'GET') {
-        // The page plays what ?src= names: send a bare visit to the live stream (one access unit per
-        // WebSocket message, the lowest-latency path). A page with any query is served as is.
-        // --fps: the page times the stream by it too.
-        const fps = options.source.fps === undefined ? '' : `&fps=${options.source.fps}`;
-        res.writeHead(302, {
-          Location: `${forwardedPrefix(req)}/?src=${encodeURIComponent(wsUrl(req))}${fps}`,
-          'Cache-Control': 'no-cache',
-        });
-        res.end();
-        return;
-      }
-      if (!existsSync(staticDir)) {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end(
-          `The web app is not built (${staticDir} is missing): run "npm run build". The stream is at /stream.h264.\n`,
-        );
-        return;
-      }
-      void files.handle(req, res, pathname).catch(() => res.destroy());
-    },
-  );
+      const remove = relay.addViewer(new HttpViewer(res, relay.upstreamNotice));
+      res.on('close', remove);
+      return;
+    }
+    if (hlsHttp && pathname.startsWith(HLS_PATH)) {
+      hlsHttp.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1));
+      return;
+    }
+    if (pathname === '/status') {
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-cache',
+        'Access-Control-Allow-Origin': '*',
+      });
+      res.end(JSON.stringify(status(), null, 2) + '\n');
+      return;
+    }
+    if (pathname === '/config.json') {
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-cache',
+      });
+      const prefix = forwardedPrefix(req);
+      res.end(
+        JSON.stringify({
+          defaultSrc: wsUrl(req),
+          streams: {
+            ws: wsUrl(req),
+            http: `${prefix}/stream.h264`,
+            ...(hls ? { hls: `${prefix}${PLAYLIST_PATH}` } : {}),
+          },
+        }) + '\n',
+      );
+      return;
+    }
+    if ((pathname === '/' || pathname === '/index.html') && q < 0 && req.method === 'GET') {
+      // The page plays what ?src= names: send a bare visit to the live stream (one access unit per
+      // WebSocket message, the lowest-latency path). A page with any query is served as is.
+      // --fps: the page times the stream by it too.
+      const fps = options.source.fps === undefined ? '' : `&fps=${options.source.fps}`;
+      res.writeHead(302, {
+        Location: `${forwardedPrefix(req)}/?src=${encodeURIComponent(wsUrl(req))}${fps}`,
+        'Cache-Control': 'no-cache',
+      });
+      res.end();
+      return;
+    }
+    if (!existsSync(staticDir)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(
+        `The web app is not built (${staticDir} is missing): run "npm run build". The stream is at /stream.h264.\n`,
+      );
+      return;
+    }
+    void files.handle(req, res, pathname).catch(() => res.destroy());
+  });
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -310,7 +317,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     source,
     finished,
     status,
-    urls: () => openUrls(options.host, port),
+    urls: () => openUrls(options.host, port, options.tls ? 'https' : 'http'),
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         clearInterval(repeat);
@@ -326,19 +333,57 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   };
 }
 
-/** http://ADDRESS:PORT/ for each non-internal IPv4 address (when listening on all) and localhost. */
-export function openUrls(host: string, port: number): string[] {
+/** An http server, or https with `tls`. `noDelay`: each frame goes out when written. */
+function listener(
+  tls: TlsFiles | undefined,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
+  return tls
+    ? createHttpsServer({ ...tls, noDelay: true }, handler)
+    : createServer({ noDelay: true }, handler);
+}
+
+interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** The --tls-cert and --tls-key files, read and tried (a missing, unreadable or mismatched one says so). */
+function readTls(tls: NonNullable<ServeOptions['tls']>): TlsFiles {
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new TlsFileError(
+        `cannot read the ${what} (${path}): ${isSystemError(e) ? describeSystemError(e) : String(e)}`,
+      );
+    }
+  };
+  const cert = read(tls.cert, 'certificate, --tls-cert');
+  const key = read(tls.key, 'private key, --tls-key');
+  try {
+    createSecureContext({ cert, key });
+    return { cert, key };
+  } catch (e) {
+    throw new TlsFileError(
+      `the certificate and key do not make a TLS server (${e instanceof Error ? e.message : String(e)}): give PEM files, the key matching the certificate`,
+    );
+  }
+}
+
+/** ADDRESS:PORT URLs for each non-internal IPv4 address (when listening on all) and localhost. */
+export function openUrls(host: string, port: number, scheme: 'http' | 'https' = 'http'): string[] {
   const all = host === '0.0.0.0' || host === '::' || host === '';
   const urls: string[] = [];
   if (all) {
     for (const list of Object.values(networkInterfaces())) {
       for (const a of list ?? []) {
-        if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}/`);
+        if (a.family === 'IPv4' && !a.internal) urls.push(`${scheme}://${a.address}:${port}/`);
       }
     }
-    urls.push(`http://localhost:${port}/`);
+    urls.push(`${scheme}://localhost:${port}/`);
   } else {
-    urls.push(`http://${host.includes(':') ? `[${host}]` : host}:${port}/`);
+    urls.push(`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`);
   }
   return urls;
 }

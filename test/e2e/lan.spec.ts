@@ -1,0 +1,106 @@
+// The relay's page opened as users on the LAN open it: at the machine's own network address, not
+// localhost. Over http:// that page is no secure context, and browsers give it no WebCodecs (the
+// renderer localhost gets): it plays through MSE and says why, with what to do. Over https://
+// (serve --tls-cert/--tls-key, a self-signed certificate its user accepted) it gets the WebCodecs
+// renderer. Skipped only on a machine with no network address besides loopback.
+import { networkInterfaces } from 'node:os';
+import type { Page } from '@playwright/test';
+import { join } from 'node:path';
+import { startServe, type ServeHandle } from '../../src/cli/serve/index.js';
+import { selfSigned } from '../helpers/tls.js';
+import { FIXTURES, ROOT, debug, expect, test } from './support/fixtures.js';
+
+const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
+
+/** The first non-internal IPv4 address (a LAN's, as a phone would reach this machine). */
+function lanAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+let relay: ServeHandle | undefined;
+test.afterEach(async () => {
+  await relay?.close();
+  relay = undefined;
+});
+
+function serve(tls?: { cert: string; key: string }): Promise<ServeHandle> {
+  return startServe(
+    {
+      source: { kind: 'file', path: P01, loop: true },
+      host: '0.0.0.0',
+      port: 0,
+      staticDir: join(ROOT, 'dist'),
+      gopCache: true,
+      maxViewerBuffer: undefined,
+      ...(tls ? { tls } : {}),
+    },
+    { log: () => undefined },
+  );
+}
+
+interface Seen {
+  secure: boolean;
+  kind: string | undefined;
+  painted: number;
+  warnings: string[];
+  errors: string[];
+}
+
+async function seen(page: Page): Promise<Seen> {
+  const state = await debug(page);
+  const renderer = state.stats?.renderer as { kind?: string; painted?: number } | undefined;
+  return {
+    secure: await page.evaluate(() => isSecureContext),
+    kind: renderer?.kind,
+    painted: renderer?.painted ?? 0,
+    warnings: (state.warnings ?? []).map((w) => w.code),
+    errors: (state.errors ?? []).map((e) => (e as { code: string }).code),
+  };
+}
+
+test('the relay’s page at a LAN address over http: MSE, and the page says https would give WebCodecs', async ({
+  page,
+}) => {
+  const address = lanAddress();
+  test.skip(address === undefined, 'no network address besides loopback');
+  relay = await serve();
+  await page.goto(`http://${address}:${relay.port}/`);
+  await expect
+    .poll(async () => (await seen(page)).warnings, { timeout: 20_000 })
+    .toContain('WEBCODECS_NEEDS_HTTPS');
+  const state = await seen(page);
+  expect(state.secure).toBe(false);
+  expect(state.kind).toBe('mse');
+  expect(state.errors).toEqual([]);
+  const message = (await debug(page)).warnings?.find((w) => w.code === 'WEBCODECS_NEEDS_HTTPS');
+  expect(message?.message).toContain('--tls-cert');
+});
+
+test('the relay’s page at a LAN address over https (serve --tls-cert): the WebCodecs renderer', async ({
+  browser,
+}) => {
+  const address = lanAddress();
+  test.skip(address === undefined, 'no network address besides loopback');
+  const certificate = selfSigned([address!]);
+  relay = await serve({ cert: certificate.cert, key: certificate.key });
+  // As a user who accepted the self-signed certificate's warning.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const page = await context.newPage();
+    await page.goto(`https://${address}:${relay.port}/`);
+    expect(page.url()).toContain(encodeURIComponent(`wss://${address}:${relay.port}/stream`));
+    await expect
+      .poll(async () => (await seen(page)).painted, { timeout: 20_000 })
+      .toBeGreaterThan(30);
+    const state = await seen(page);
+    expect(state.secure).toBe(true);
+    expect(state.kind).toBe('webcodecs');
+    expect(state.warnings).not.toContain('WEBCODECS_NEEDS_HTTPS');
+    expect(state.errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,134 @@
+// `h264mux serve --tls-cert --tls-key`: https and wss, so that a page opened from another machine is a
+// secure context (browsers give WebCodecs to no other). A self-signed certificate, trusted by the
+// clients here as a browser does once its user accepts it.
+import { get } from 'node:https';
+import { writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { openUrls, runServe, startServe } from '../../src/cli/serve/index.js';
+import { parseServeArgs } from '../../src/cli/serve/options.js';
+import { selfSigned, type TestCertificate } from '../helpers/tls.js';
+import { firstNalTypes, fixturePath, startRelay, waitFor, type TestRelay } from './helpers.js';
+
+const P01 = fixturePath('p01_pi_baseline_vga30_inline.h264');
+let certificate: TestCertificate;
+let relay: TestRelay;
+
+beforeAll(async () => {
+  certificate = selfSigned();
+  relay = await startRelay(
+    { kind: 'file', path: P01, loop: true },
+    { tls: { cert: certificate.cert, key: certificate.key } },
+  );
+});
+afterAll(async () => relay?.close());
+
+function httpsGet(
+  path: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port: relay.port, path, ca: certificate.pem }, (res) => {
+      let body = '';
+      res.on('data', (b: Buffer) => (body += b.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('serve over https', () => {
+  it('answers https, and sends a bare visit to the wss:// stream', async () => {
+    const status = await httpsGet('/status');
+    expect(status.status).toBe(200);
+    expect(JSON.parse(status.body)).toHaveProperty('viewers');
+    const visit = await httpsGet('/');
+    expect(visit.status).toBe(302);
+    expect(decodeURIComponent(String(visit.headers['location']))).toMatch(
+      new RegExp(`^/\\?src=wss://127\\.0\\.0\\.1:${relay.port}/stream$`),
+    );
+  });
+
+  it('streams over wss: the framing announcement, then access units from a keyframe', async () => {
+    const ws = new WebSocket(`wss://127.0.0.1:${relay.port}/stream`, { ca: certificate.pem });
+    const texts: string[] = [];
+    const units: Buffer[] = [];
+    ws.on('message', (d: Buffer, binary) => (binary ? units.push(d) : texts.push(d.toString())));
+    await waitFor('10 access units over wss', () => units.length >= 10);
+    ws.terminate();
+    expect(texts[0]).toBe('{"framing":"access-unit"}');
+    // The first unit carries the SPS and PPS for a decoder to start.
+    expect(firstNalTypes(units[0]!, 4)).toEqual(expect.arrayContaining([7, 8, 5]));
+  });
+
+  it('plain http is not answered on the https port', async () => {
+    const plain = await fetch(`http://127.0.0.1:${relay.port}/status`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+    expect(plain).not.toBe(200);
+  });
+
+  it('prints https:// addresses to open', () => {
+    expect(openUrls('127.0.0.1', 8443, 'https')).toEqual(['https://127.0.0.1:8443/']);
+  });
+});
+
+describe('serve --tls-cert / --tls-key: what a user gets wrong', () => {
+  it('one without the other is a usage error', () => {
+    expect(() => parseServeArgs(['--file', P01, '--tls-cert', 'cert.pem'])).toThrow(
+      '--tls-cert and --tls-key go together',
+    );
+    expect(
+      parseServeArgs(['--file', P01, '--tls-cert', 'c.pem', '--tls-key', 'k.pem']),
+    ).toMatchObject({
+      tls: { cert: 'c.pem', key: 'k.pem' },
+    });
+  });
+
+  async function serveError(cert: string, key: string): Promise<{ code: number; err: string }> {
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await runServe(
+      ['--file', P01, '--port', '0', '--host', '127.0.0.1', '--tls-cert', cert, '--tls-key', key],
+      { stdout: new PassThrough(), stderr },
+    );
+    return { code, err };
+  }
+
+  it('a missing file: which one, and why, exit 1', async () => {
+    const r = await serveError('/nonexistent/cert.pem', certificate.key);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('cannot read the certificate, --tls-cert (/nonexistent/cert.pem)');
+  });
+
+  it('a key that is not the certificate’s, or a file that is no PEM: said, exit 1', async () => {
+    const other = selfSigned();
+    const mismatched = await serveError(certificate.cert, other.key);
+    expect(mismatched.code).toBe(1);
+    expect(mismatched.err).toContain('the certificate and key do not make a TLS server');
+    const junk = `${certificate.key}.junk`;
+    writeFileSync(junk, 'not a key');
+    const notPem = await serveError(certificate.cert, junk);
+    expect(notPem.code).toBe(1);
+    expect(notPem.err).toContain('give PEM files');
+  });
+
+  it('startServe refuses before it listens or starts its source', async () => {
+    await expect(
+      startServe(
+        {
+          source: { kind: 'file', path: P01, loop: true },
+          host: '127.0.0.1',
+          port: 0,
+          staticDir: undefined,
+          gopCache: true,
+          maxViewerBuffer: undefined,
+          tls: { cert: '/nonexistent/cert.pem', key: certificate.key },
+        },
+        { log: () => undefined },
+      ),
+    ).rejects.toThrow('cannot read the certificate');
+  });
+});
