@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { openUrls, runServe, startServe } from '../../src/cli/serve/index.js';
+import { openUrls, runServe } from '../../src/cli/serve/index.js';
 import { parseServeArgs } from '../../src/cli/serve/options.js';
 import { selfSigned, type TestCertificate } from '../helpers/tls.js';
 import { firstNalTypes, fixturePath, startRelay, waitFor, type TestRelay } from './helpers.js';
@@ -117,17 +117,9 @@ describe('serve --tls-cert / --tls-key: what a user gets wrong', () => {
 
   it('startServe refuses before it listens or starts its source', async () => {
     await expect(
-      startServe(
-        {
-          source: { kind: 'file', path: P01, loop: true },
-          host: '127.0.0.1',
-          port: 0,
-          staticDir: undefined,
-          gopCache: true,
-          maxViewerBuffer: undefined,
-          tls: { cert: '/nonexistent/cert.pem', key: certificate.key },
-        },
-        { log: () => undefined },
+      startRelay(
+        { kind: 'file', path: P01, loop: true },
+        { tls: { cert: '/nonexistent/cert.pem', key: certificate.key } },
       ),
     ).rejects.toThrow('cannot read the certificate');
   });
