@@ -524,7 +524,7 @@ export class Player extends EventTarget {
       // opened over http:// from a LAN address (the relay's) has none, in every engine.
       this.warn(
         'WEBCODECS_NEEDS_HTTPS',
-        `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and browsers give such pages no WebCodecs: the stream plays through MSE, later (about 80 ms against 15) and with a few stalls a minute. For the lowest latency open it over https:// (h264mux serve --tls-cert FILE --tls-key FILE, or a proxy with a certificate) or at localhost.`,
+        `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and browsers give such pages no WebCodecs: the stream plays through MSE, later (about 60 ms behind the camera, against 15). For the lowest latency open it over https:// (h264mux serve --tls-cert FILE --tls-key FILE, or a proxy with a certificate) or at localhost.`,
       );
       return;
     }
