@@ -3,43 +3,17 @@
 // renderer localhost gets): it plays through MSE and says why, with what to do. Over https://
 // (serve --tls-cert/--tls-key, a self-signed certificate its user accepted) it gets the WebCodecs
 // renderer. Skipped only on a machine with no network address besides loopback.
-import { networkInterfaces } from 'node:os';
 import type { Page } from '@playwright/test';
-import { join } from 'node:path';
-import { startServe, type ServeHandle } from '../../src/cli/serve/index.js';
+import type { ServeHandle } from '../../src/cli/serve/index.js';
 import { selfSigned } from '../helpers/tls.js';
-import { FIXTURES, ROOT, debug, expect, test } from './support/fixtures.js';
-
-const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
-
-/** The first non-internal IPv4 address (a LAN's, as a phone would reach this machine). */
-function lanAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
+import { debug, expect, test } from './support/fixtures.js';
+import { lanAddress, startLanRelay } from './support/lan.js';
 
 let relay: ServeHandle | undefined;
 test.afterEach(async () => {
   await relay?.close();
   relay = undefined;
 });
-
-function serve(tls?: { cert: string; key: string }): Promise<ServeHandle> {
-  return startServe(
-    {
-      source: { kind: 'file', path: P01, loop: true },
-      host: '0.0.0.0',
-      port: 0,
-      staticDir: join(ROOT, 'dist'),
-      gopCache: true,
-      maxViewerBuffer: undefined,
-      ...(tls ? { tls } : {}),
-    },
-    { log: () => undefined },
-  );
-}
 
 interface Seen {
   secure: boolean;
@@ -66,7 +40,7 @@ test('the relay’s page at a LAN address over http: MSE, and the page says http
 }) => {
   const address = lanAddress();
   test.skip(address === undefined, 'no network address besides loopback');
-  relay = await serve();
+  relay = await startLanRelay();
   await page.goto(`http://${address}:${relay.port}/`);
   await expect
     .poll(async () => (await seen(page)).warnings, { timeout: 20_000 })
@@ -85,7 +59,7 @@ test('the relay’s page at a LAN address over https (serve --tls-cert): the Web
   const address = lanAddress();
   test.skip(address === undefined, 'no network address besides loopback');
   const certificate = selfSigned([address!]);
-  relay = await serve({ cert: certificate.cert, key: certificate.key });
+  relay = await startLanRelay({ cert: certificate.cert, key: certificate.key });
   // As a user who accepted the self-signed certificate's warning.
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   try {

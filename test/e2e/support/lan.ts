@@ -1,0 +1,34 @@
+// The relay as a LAN's browsers reach it: serving the built app and p01 on all interfaces, opened at
+// the machine's own network address (not loopback, which browsers count as a secure context).
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { startServe, type ServeHandle } from '../../../src/cli/serve/index.js';
+import { FIXTURES, ROOT } from './fixtures.js';
+
+/** The first non-internal IPv4 address, as a phone on the LAN reaches this machine; undefined: none. */
+export function lanAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+/** `h264mux serve --file p01 --loop` on 0.0.0.0 with the built app (https with `tls`). */
+export function startLanRelay(tls?: { cert: string; key: string }): Promise<ServeHandle> {
+  return startServe(
+    {
+      source: {
+        kind: 'file',
+        path: join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264'),
+        loop: true,
+      },
+      host: '0.0.0.0',
+      port: 0,
+      staticDir: join(ROOT, 'dist'),
+      gopCache: true,
+      maxViewerBuffer: undefined,
+      ...(tls ? { tls } : {}),
+    },
+    { log: () => undefined },
+  );
+}
