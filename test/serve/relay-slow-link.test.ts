@@ -125,12 +125,12 @@ it(
     // bound stretched by the link while the queue before a skip drains (2 s / 0.7), and a receipt.
     expect(worst).toBeLessThan(MAX_VIEWER_LAG_MS / LINK_SHARE + 1000);
     expect(status.skips).toBeGreaterThan(0);
-    // Never left waiting: frames came in each of the last 6 seconds (a receipt for its last bytes).
-    for (let s = 18; s < 24; s++) {
-      expect(lags.filter((l) => l.at >= s * 1000 && l.at < (s + 1) * 1000).length).toBeGreaterThan(
-        0,
-      );
-    }
+    // Never left waiting. Without a receipt for its last bytes it was, until its stall timeout (5 s)
+    // reconnected it: a 5.3 s gap. A skip costs a pause: the queue drains, then the next keyframe (a
+    // second at most) is waited for: 0.9 s with two processes spinning beside the test.
+    const times = [...lags.map((l) => l.at), Date.now() - t0];
+    const gaps = times.slice(1).map((at, i) => at - times[i]!);
+    expect(Math.max(...gaps)).toBeLessThan(4000);
     // About what the link carries: 0.7 of the frames, less what a skip's keyframe wait costs.
     expect(after.length).toBeGreaterThan(20 * FPS * 0.4);
     expect(errors).toEqual([]);
