@@ -4,16 +4,11 @@
 // (serve --tls-cert/--tls-key, a self-signed certificate its user accepted) it gets the WebCodecs
 // renderer. Skipped only on a machine with no network address besides loopback.
 import type { Page } from '@playwright/test';
-import type { ServeHandle } from '../../src/cli/serve/index.js';
 import { selfSigned } from '../helpers/tls.js';
 import { debug, expect, test } from './support/fixtures.js';
-import { lanAddress, startLanRelay } from './support/lan.js';
+import { closeLanRelays, lanAddress, startLanRelay } from './support/lan.js';
 
-let relay: ServeHandle | undefined;
-test.afterEach(async () => {
-  await relay?.close();
-  relay = undefined;
-});
+test.afterEach(closeLanRelays);
 
 interface Seen {
   secure: boolean;
@@ -40,7 +35,7 @@ test('the relay’s page at a LAN address over http: MSE, and the page says http
 }) => {
   const address = lanAddress();
   test.skip(address === undefined, 'no network address besides loopback');
-  relay = await startLanRelay();
+  const relay = await startLanRelay();
   await page.goto(`http://${address}:${relay.port}/`);
   await expect
     .poll(async () => (await seen(page)).warnings, { timeout: 20_000 })
@@ -59,7 +54,7 @@ test('the relay’s page at a LAN address over https (serve --tls-cert): the Web
   const address = lanAddress();
   test.skip(address === undefined, 'no network address besides loopback');
   const certificate = selfSigned([address!]);
-  relay = await startLanRelay({ cert: certificate.cert, key: certificate.key });
+  const relay = await startLanRelay({ cert: certificate.cert, key: certificate.key });
   // As a user who accepted the self-signed certificate's warning.
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   try {

@@ -3,16 +3,11 @@
 // plays through MSE and the page says why (WEBCODECS_NEEDS_HTTPS). WebKitGTK 2.50 gives VideoDecoder
 // there all the same: it plays through WebCodecs, with no such warning. Over https (serve
 // --tls-cert) Chromium gets WebCodecs: ../lan.spec.ts.
-import type { ServeHandle } from '../../../src/cli/serve/index.js';
-import { lanAddress, startLanRelay } from '../support/lan.js';
+import { closeLanRelays, lanAddress, startLanRelay } from '../support/lan.js';
 import type { EngineSession } from './engine.js';
 import { expect, test } from './harness.js';
 
-let relay: ServeHandle | undefined;
-test.afterEach(async () => {
-  await relay?.close();
-  relay = undefined;
-});
+test.afterEach(closeLanRelays);
 
 interface Seen {
   secure: boolean;
@@ -56,7 +51,7 @@ test('the relay’s page at a LAN address over http: WebCodecs where the engine 
 }) => {
   const address = lanAddress();
   test.skip(address === undefined, 'no network address besides loopback');
-  relay = await startLanRelay();
+  const relay = await startLanRelay();
   await browserSession.open(`http://${address}:${relay.port}/`);
   await expect
     .poll(async () => (await seen(browserSession)).shown, { timeout: 20_000 })

@@ -13,9 +13,17 @@ export function lanAddress(): string | undefined {
   return undefined;
 }
 
+const started = new Set<ServeHandle>();
+
+/** Closes the relays startLanRelay started (a spec's afterEach). */
+export async function closeLanRelays(): Promise<void> {
+  await Promise.all([...started].map((relay) => relay.close()));
+  started.clear();
+}
+
 /** `h264mux serve --file p01 --loop` on 0.0.0.0 with the built app (https with `tls`). */
-export function startLanRelay(tls?: { cert: string; key: string }): Promise<ServeHandle> {
-  return startServe(
+export async function startLanRelay(tls?: { cert: string; key: string }): Promise<ServeHandle> {
+  const relay = await startServe(
     {
       source: {
         kind: 'file',
@@ -31,4 +39,6 @@ export function startLanRelay(tls?: { cert: string; key: string }): Promise<Serv
     },
     { log: () => undefined },
   );
+  started.add(relay);
+  return relay;
 }
