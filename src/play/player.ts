@@ -520,11 +520,12 @@ export class Player extends EventTarget {
     }
     if (!live || choice === 'mse') return;
     if (!hasWebCodecs() && globalThis.isSecureContext === false) {
-      // WebCodecs is for secure contexts only (WebCodecs §"VideoDecoder", [SecureContext]): a page
-      // opened over http:// from a LAN address (the relay's) has none, in every engine.
+      // WebCodecs is for secure contexts (WebCodecs §"VideoDecoder", [SecureContext]): a page opened
+      // over http:// from a LAN address (the relay's) has none in Chromium and Firefox (WebKitGTK
+      // exposes it all the same: no warning there).
       this.warn(
         'WEBCODECS_NEEDS_HTTPS',
-        `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and browsers give such pages no WebCodecs: the stream plays through MSE, later (about 60 ms behind the camera, against 15). For the lowest latency open it over https:// (h264mux serve --tls-cert FILE --tls-key FILE, or a proxy with a certificate) or at localhost.`,
+        `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and this browser gives such pages no WebCodecs: the stream plays through MSE, later (about 60 ms behind the camera, against 15). For the lowest latency open it over https:// (h264mux serve --tls-cert FILE --tls-key FILE, or a proxy with a certificate) or at localhost.`,
       );
       return;
     }
