@@ -127,6 +127,14 @@ export function grabWs(url: string, enough: (messages: number) => boolean): Prom
   });
 }
 
+/** Every access unit of a whole stream (a file: its end ends the last), as views of `bytes`. */
+export function accessUnitsOf(bytes: Uint8Array): Uint8Array[] {
+  const reader = new AccessUnitReader();
+  return [...reader.push(bytes), ...reader.flush()].map((au) =>
+    bytes.subarray(au.offset, au.offset + au.size),
+  );
+}
+
 /** The complete access units in `bytes` (the last, unproven one is left out). */
 export function completeAus(bytes: Uint8Array): RawAccessUnit[] {
   return new AccessUnitReader().push(bytes);

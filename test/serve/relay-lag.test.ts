@@ -2,7 +2,6 @@
 // once its oldest queued byte waited MAX_VIEWER_LAG_MS, by its receipts when it sends them (our player
 // over WebSocket), else by the relay's own queue. Scripted links on the relay's clock, p01 at 30 fps.
 import { describe, expect, it } from 'vitest';
-import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import { MAX_VIEWER_LAG_MS, Relay, type Viewer } from '../../src/cli/serve/relay.js';
 import { MERGE_MS, ViewerLag } from '../../src/cli/serve/viewer-lag.js';
 import {
@@ -15,7 +14,7 @@ import {
   skipMessage,
   type SkipNotice,
 } from '../../src/sources/relay-protocol.js';
-import { readFixture } from '../helpers/fixtures.js';
+import { accessUnitsOf, firstNalTypes, fixture } from './helpers.js';
 
 describe('relay-protocol: receipts and skips', () => {
   it('reads what it writes, and nothing else', () => {
@@ -80,11 +79,7 @@ function camera(lagMs?: number): {
   run(seconds: number, each?: () => void): void;
   bitrate: number;
 } {
-  const reader = new AccessUnitReader();
-  const data = readFixture('p01_pi_baseline_vga30_inline.h264');
-  const aus = [...reader.push(data), ...reader.flush()].map((au) =>
-    data.subarray(au.offset, au.offset + au.size),
-  );
+  const aus = accessUnitsOf(fixture('p01_pi_baseline_vga30_inline.h264'));
   const clock = { t: 0 };
   const relay = new Relay({
     now: () => clock.t,
@@ -149,9 +144,7 @@ function slowViewer(
       carry();
       written += d.length;
       // IDR slice (5) or the parameter sets a joiner gets in front of it.
-      const types = [...d.subarray(0, 64)].flatMap((b, i) =>
-        i > 2 && d[i - 1] === 1 && d[i - 2] === 0 ? [b & 31] : [],
-      );
+      const types = firstNalTypes(d, 4);
       writes.push({
         at: clock.t,
         keyframe: types.includes(5) || types.includes(7),

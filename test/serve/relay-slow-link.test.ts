@@ -6,13 +6,12 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { afterEach, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import { AccessUnitReader } from '../../src/core/index.js';
 import { MAX_VIEWER_LAG_MS } from '../../src/cli/serve/relay.js';
 import type { SkipNotice } from '../../src/sources/relay-protocol.js';
 import type { SourceSink } from '../../src/sources/source.js';
 import { WebSocketSource } from '../../src/sources/websocket-source.js';
 import { startSlowLink } from '../helpers/slow-link.js';
-import { fixture, getJson, startRelay, type TestRelay } from './helpers.js';
+import { accessUnitsOf, fixture, getJson, startRelay, type TestRelay } from './helpers.js';
 
 const FPS = 30;
 const LINK_SHARE = 0.7;
@@ -26,11 +25,7 @@ afterEach(async () => {
 
 /** p01's access units, each led by an SEI (user data unregistered, §D.1.7) stamped with Date.now(). */
 function stampedCamera(): Promise<{ port: number; bytesPerSecond: number; server: Server }> {
-  const data = fixture('p01_pi_baseline_vga30_inline.h264');
-  const reader = new AccessUnitReader();
-  const aus = [...reader.push(data), ...reader.flush()].map((au) =>
-    data.subarray(au.offset, au.offset + au.size),
-  );
+  const aus = accessUnitsOf(fixture('p01_pi_baseline_vga30_inline.h264'));
   const stamp = (): Buffer => {
     // ASCII digits: no emulation prevention needed (§7.4.1).
     const payload = Buffer.concat([STAMP, Buffer.from(String(Date.now()))]);
