@@ -519,24 +519,24 @@ export class Player extends EventTarget {
       this.openMediaSource();
     }
     if (!live || choice === 'mse') return;
-    if (!hasWebCodecs() && globalThis.isSecureContext === false) {
-      // WebCodecs is for secure contexts (WebCodecs §"VideoDecoder", [SecureContext]): a page opened
-      // over http:// from a LAN address (the relay's) has none in Chromium and Firefox (WebKitGTK
-      // exposes it all the same: no warning there).
-      this.warn(
-        'WEBCODECS_NEEDS_HTTPS',
-        `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and this browser gives such pages no WebCodecs: the stream plays through MSE, later (about 60 ms behind the camera, against 15). For the lowest latency open it over https:// (h264mux serve --tls-cert FILE --tls-key FILE, or a proxy with a certificate) or at localhost.`,
-      );
+    if (!hasWebCodecs()) {
+      if (globalThis.isSecureContext === false) {
+        // WebCodecs is for secure contexts (WebCodecs §"VideoDecoder", [SecureContext]): a page
+        // opened over http:// from a LAN address (the relay's) has none in Chromium and Firefox
+        // (WebKitGTK exposes it all the same: no warning there).
+        this.warn(
+          'WEBCODECS_NEEDS_HTTPS',
+          `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and this browser gives such pages no WebCodecs: the stream plays through MSE, later (about 60 ms behind the camera, against 15). For the lowest latency open it over https:// (h264mux serve --tls-cert FILE --tls-key FILE, or a proxy with a certificate) or at localhost.`,
+        );
+      } else if (choice !== 'auto') {
+        this.warn(
+          'RENDERER_UNAVAILABLE',
+          'This browser has no WebCodecs VideoDecoder: the stream plays through MSE instead.',
+        );
+      }
       return;
     }
     if (choice === 'auto') return;
-    if (!hasWebCodecs()) {
-      this.warn(
-        'RENDERER_UNAVAILABLE',
-        'This browser has no WebCodecs VideoDecoder: the stream plays through MSE instead.',
-      );
-      return;
-    }
     const painted = this.options.canvas ?? this.createCanvas();
     this.canvasSink = new CanvasSink(painted, systemClock, (paint) =>
       dispatchFrameEvent(painted, { ...paint, painter: 'page' }),
