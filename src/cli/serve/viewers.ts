@@ -77,7 +77,6 @@ export class WsViewer implements Viewer {
     private readonly ws: WebSocket,
     readonly mode: 'bytes' | 'au',
     upstream: UpstreamNotice,
-    private readonly now: () => number = () => performance.now(),
   ) {
     if (mode === 'au') ws.send(ACCESS_UNIT_ANNOUNCEMENT);
     ws.send(receiptRequest());
@@ -94,7 +93,7 @@ export class WsViewer implements Viewer {
    */
   message(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): boolean {
     if (isBinary) return false;
-    const t = this.now();
+    const t = performance.now();
     if (t - this.receiptsSince >= 1000) {
       this.receiptsSince = t;
       this.receipts = 0;
