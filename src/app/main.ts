@@ -211,8 +211,19 @@ function playHls(src: string): void {
     });
 }
 
+/**
+ * Plays a picked or dropped file. Before the page UI has loaded, it waits for it (it is loading at
+ * once without a `?src=`): the UI takes what was typed in the fps and latency boxes meanwhile, and a
+ * file picked in those first milliseconds plays with them rather than with the defaults.
+ */
 function playFile(picked: File | undefined): void {
-  if (picked) start(picked, picked);
+  if (!picked) return;
+  if (view) {
+    start(picked, picked);
+    return;
+  }
+  loadPage();
+  void viewLoading?.then(() => start(picked, picked));
 }
 
 /** Plays a URL as typed (see ./stream-url.ts); a URL that cannot be played ends the current session. */

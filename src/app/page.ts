@@ -465,12 +465,18 @@ export function mountPage(host: PageHost): PageView {
   }, 250);
 
   setInterval(render, 500);
+  // The boxes: the address's values, else what was typed before this module loaded (kept, and taken
+  // for the next session), else (latency) the remembered one.
   const q = new URLSearchParams(location.search);
-  srcInput.value = params.src ?? '';
-  if (params.src) noteUrl(params.src);
-  fpsInput.value = q.get('fps') ?? '';
+  if (params.src) {
+    srcInput.value = params.src;
+    noteUrl(params.src);
+  }
+  const typed = fpsInput.value.trim() !== '' || latencyInput.value.trim() !== '';
+  if (q.has('fps')) fpsInput.value = q.get('fps') ?? '';
   const stored = loadSettings();
-  latencyInput.value = q.get('latency') ?? stored.latency;
+  latencyInput.value = q.get('latency') ?? (latencyInput.value.trim() || stored.latency);
+  if (typed) readBoxes();
   if (stored.layout) layoutSelect.value = stored.layout;
   const target = [...targetSelect.options].find((o) => o.value === stored.target);
   if (target && !target.disabled) targetSelect.value = target.value;

@@ -170,6 +170,31 @@ test('URLs typed without a scheme: http:// assumed (ws:// for /stream), and said
   await expect(page.locator('#recent')).toBeHidden();
 });
 
+test('what is typed in the boxes before the page UI has loaded is kept, and a file picked then plays with it', async ({
+  page,
+  appUrl,
+}) => {
+  // The page UI is a dynamic import; held back here, as on a slow link, it loads after the typing.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/assets\/page-[^/]*\.js$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(appUrl);
+  await page.fill('#fps-input', '15');
+  await page.fill('#latency-input', '0.5');
+  await page.setInputFiles('input[type=file]', P02);
+  release();
+  await expect(page.locator('#stats')).toContainText('15.000 from fps setting');
+  await expect(page.locator('#fps-input')).toHaveValue('15');
+  await expect(page.locator('#latency-input')).toHaveValue('0.5');
+  const state = await debug(page);
+  expect(state.stats?.info?.fps).toBe(15);
+  expect(state.warnings.map((w) => w.code)).not.toContain('NO_TIMING_INFO');
+  expect(state.errors).toEqual([]);
+});
+
 test('the fps box applies to a dropped file, and a new value restarts it', async ({
   page,
   appUrl,
