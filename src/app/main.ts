@@ -250,6 +250,18 @@ function playUrl(src: string): void {
   start(url);
 }
 
+// Play before the page UI has loaded (its module handles the form): submitted again once it has,
+// rather than as the browser's own GET of the form (a reload, and a link with its empty boxes).
+const urlForm = byId<HTMLFormElement>('url-form');
+urlForm.addEventListener('submit', (event) => {
+  if (view) return;
+  event.preventDefault();
+  loadPage();
+  void viewLoading?.then(() => {
+    if (view) urlForm.requestSubmit();
+  });
+});
+
 byId<HTMLInputElement>('file-input').addEventListener('change', (event) => {
   playFile((event.target as HTMLInputElement).files?.[0]);
 });

@@ -195,6 +195,37 @@ test('what is typed in the boxes before the page UI has loaded is kept, and a fi
   expect(state.errors).toEqual([]);
 });
 
+test('Play pressed before the page UI has loaded plays what was typed, as once it has', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P02, fps: 30 });
+  const host = `127.0.0.1:${server.port}`;
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/assets\/page-[^/]*\.js$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(appUrl);
+  await page.fill('#src-input', `${host}/stream.h264`);
+  await page.fill('#fps-input', '25');
+  await page.click('#url-form button[type=submit]');
+  release();
+  await expect(page.locator('#url-note')).toHaveText(
+    `No scheme given: assuming http:// (http://${host}/stream.h264).`,
+  );
+  await expectFramesAdvance(page, 10);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.stats?.info?.fps).toBe(25);
+  // The page's own link, not the browser's GET of the form (which has every box, empty or not).
+  const link = new URL(page.url());
+  expect(link.searchParams.get('src')).toBe(`http://${host}/stream.h264`);
+  expect(link.searchParams.get('fps')).toBe('25');
+  expect(link.search).not.toContain('latency');
+});
+
 test('the fps box applies to a dropped file, and a new value restarts it', async ({
   page,
   appUrl,
