@@ -61,6 +61,8 @@ interface Presented {
   readonly times: number[];
   /** The compositor's count of frames presented, at the last callback. */
   frames: number;
+  /** That count at the first callback. */
+  firstFrames: number;
 }
 
 /** Opens the page at 1x with Chromium throttled, watching presented frames and 'ended'. */
@@ -73,9 +75,10 @@ async function openThrottled(page: Page, appUrl: string, rate: number): Promise<
     if (!video) throw new Error('no <video>');
     const w = window as unknown as { __ended: boolean; __presented: Presented };
     w.__ended = false;
-    w.__presented = { times: [], frames: 0 };
+    w.__presented = { times: [], frames: 0, firstFrames: 0 };
     video.addEventListener('ended', () => (w.__ended = true));
     const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
+      if (w.__presented.times.length === 0) w.__presented.firstFrames = meta.presentedFrames;
       w.__presented.times.push(meta.mediaTime);
       w.__presented.frames = meta.presentedFrames;
       video.requestVideoFrameCallback(onFrame);
@@ -128,9 +131,14 @@ for (const [name, stream] of Object.entries(STREAMS)) {
       // misses frames and the compositor's counts are not exact: in CI, with a second browser test
       // beside it, the last callback came one frame early, 2.933 of 3 s.) That the last frame was
       // decoded is asserted above by the count.
-      // The first callback: early in the file (a full suite run with 3 slowdowns: 0.48 of 0.96 s for
-      // the 24-frame 1080i stream).
-      expect(Math.min(...presented.times)).toBeLessThan(seconds * 0.75);
+      // The frames before the first callback were presented, not skipped: the compositor's count at
+      // that callback covers them. (Its time itself says little: the throttled main thread runs the
+      // callbacks late, the first at 0.48 and at 0.84 of the 24-frame 1080i stream's 0.96 s in
+      // full suite runs.) A frame or two of slack for the counts' inexactness, and for frames dropped.
+      const first = Math.min(...presented.times);
+      expect(presented.firstFrames).toBeGreaterThanOrEqual(
+        Math.round(first * stream.fps) + 1 - 2 - video.dropped,
+      );
       expect(Math.max(...presented.times)).toBeGreaterThan(seconds - 2.5 / stream.fps);
     }
   });
