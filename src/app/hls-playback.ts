@@ -6,6 +6,7 @@
  * page's statistics panel and the test hook read them the same way.
  */
 import type Hls from 'hls.js';
+import { FrameCounter } from '../player/frame-counter.js';
 import type { SessionError, SessionState, SessionStats, SessionWarning } from './session.js';
 
 export interface HlsPlaybackOptions {
@@ -40,12 +41,16 @@ export class HlsPlayback {
     created: performance.now(),
   };
   private stopped = false;
+  /** The element's frame counts, across the resets of some engines (hls.js changes the rate live). */
+  private readonly frames: FrameCounter;
 
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly url: string,
     private readonly options: HlsPlaybackOptions = {},
-  ) {}
+  ) {
+    this.frames = new FrameCounter(video);
+  }
 
   async start(): Promise<void> {
     for (const type of ['playing', 'waiting', 'pause', 'ended'] as const)
@@ -109,6 +114,7 @@ export class HlsPlayback {
     this.stopped = true;
     clearInterval(this.sampler);
     this.hls?.destroy();
+    this.frames.destroy();
     for (const type of ['playing', 'waiting', 'pause', 'ended'] as const)
       this.video.removeEventListener(type, this.onMediaEvent);
   }
@@ -120,8 +126,8 @@ export class HlsPlayback {
     const span = first && last ? (last.time - first.time) / 1000 : 0;
     const rate = (pick: (s: Sample) => number): number =>
       first && last && span > 0 ? (pick(last) - pick(first)) / span : 0;
-    const quality = v.getVideoPlaybackQuality?.();
-    const decoded = quality?.totalVideoFrames ?? 0;
+    const frames = this.frames.read();
+    const decoded = frames.decoded;
     const buffered = v.buffered.length > 0 ? v.buffered : undefined;
     const bufferedStart = buffered ? buffered.start(0) : 0;
     const bufferedEnd = buffered ? buffered.end(buffered.length - 1) : 0;
@@ -162,7 +168,8 @@ export class HlsPlayback {
         latency,
         playbackRate: v.playbackRate,
         decodedFrames: decoded,
-        droppedFrames: quality?.droppedVideoFrames ?? 0,
+        droppedFrames: frames.dropped,
+        shownFrames: this.frames.shown(frames),
         underflows: 0,
         targetDelayMs: 0,
         jitterMs: 0,
@@ -201,7 +208,7 @@ export class HlsPlayback {
   };
 
   private sample(): void {
-    const decoded = this.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+    const decoded = this.frames.read().decoded;
     this.samples.push({ time: performance.now(), bytes: this.bytesReceived, decoded });
     while (this.samples.length > 6) this.samples.shift();
     this.options.onChange?.();

@@ -488,7 +488,7 @@ export class Player extends EventTarget {
       late: p.underflows,
       stalls: p.underflows,
       skipped: p.skippedFrames + p.unpresentedFrames,
-      painted: p.decodedFrames - p.droppedFrames,
+      painted: p.shownFrames,
       paintMs: 0,
       prerolled: 0,
       stallsPerMinute: p.stallsPerMinute,

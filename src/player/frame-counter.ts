@@ -15,6 +15,12 @@ export class FrameCounter {
   private last: FrameCounts = { decoded: 0, dropped: 0 };
   /** Counter resets seen. */
   resets = 0;
+  /**
+   * The engine counts dropped frames outside totalVideoFrames, where the spec counts them in it
+   * (Media Playback Quality §2: the frames that would have been shown had none been dropped).
+   * WebKitGTK does (its sink's rendered and dropped frames); it shows once dropped exceeds decoded.
+   */
+  private droppedApart = false;
   private readonly onRateChange = (): void => void this.read();
 
   constructor(private readonly media: MediaElement) {
@@ -36,10 +42,17 @@ export class FrameCounter {
       }
       this.last = now;
     }
-    return {
+    const counts = {
       decoded: this.base.decoded + this.last.decoded,
       dropped: this.base.dropped + this.last.dropped,
     };
+    if (counts.dropped > counts.decoded) this.droppedApart = true;
+    return counts;
+  }
+
+  /** Frames shown: decoded less dropped (or, where the engine counts them apart, decoded). */
+  shown(counts: FrameCounts = this.read()): number {
+    return this.droppedApart ? counts.decoded : counts.decoded - counts.dropped;
   }
 
   /**

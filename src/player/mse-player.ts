@@ -289,6 +289,7 @@ export class MsePlayer {
       playbackRate: media.playbackRate,
       decodedFrames: frames.decoded,
       droppedFrames: frames.dropped,
+      shownFrames: this.frames.shown(frames),
       underflows: live?.underflows ?? 0,
       targetDelayMs: this.livePolicy?.targetMs(now) ?? 0,
       jitterMs: this.livePolicy?.jitterMs() ?? 0,

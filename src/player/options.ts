@@ -38,6 +38,8 @@ export interface PlayerStats {
   /** Frames the element decoded and dropped, summed across the counter resets of some engines. */
   readonly decodedFrames: number;
   readonly droppedFrames: number;
+  /** Frames shown (./frame-counter.ts: decoded less dropped, where the engine counts as the spec does). */
+  readonly shownFrames: number;
   /** Live: stalls at the live edge ('waiting' while playing). */
   readonly underflows: number;
   /** Live: the playout delay's current target (ms) and the measured arrival jitter's p99 (ms). */

@@ -36,6 +36,22 @@ describe('FrameCounter', () => {
     expect(counter.read().decoded).toBe(15);
   });
 
+  it('counts shown frames as decoded less dropped, or as decoded where the engine counts dropped apart', () => {
+    const video = new FakeVideo();
+    const counter = new FrameCounter(video.asElement());
+    video.totalVideoFrames = 100;
+    video.droppedVideoFrames = 10;
+    expect(counter.shown()).toBe(90);
+    // WebKitGTK: 4K through MSE, most frames dropped by its sink, totalVideoFrames the rendered ones
+    // (a panel reading decoded less dropped showed -64).
+    video.totalVideoFrames = 130;
+    video.droppedVideoFrames = 194;
+    expect(counter.shown()).toBe(130);
+    // Once seen, it holds (the dropped count may fall behind the rendered one again).
+    video.totalVideoFrames = 400;
+    expect(counter.shown()).toBe(400);
+  });
+
   it('reads nothing from an element without playback quality', () => {
     const video = new FakeVideo();
     const counter = new FrameCounter({
