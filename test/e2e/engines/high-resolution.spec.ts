@@ -69,11 +69,21 @@ test('a 3840x2160 live stream: the canvas keeps up, or the stream moves to MSE, 
     { timeoutMs: 20_000, what: 'playing' },
   );
   await new Promise((resolve) => setTimeout(resolve, 10_000));
-  const before = await read();
+  let before = await read();
   await new Promise((resolve) => setTimeout(resolve, 4_000));
-  const after = await read();
+  let after = await read();
+  if (after.kind !== before.kind) {
+    // The move came later (a loaded machine: the canvas's figures take longer to judge; a full run
+    // moved WebKitGTK between the reads): the next 4 s are judged, on the renderer it moved to.
+    console.log(`${browserSession.version} 3840x2160: moved between reads`);
+    before = after;
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    after = await read();
+  }
   console.log(`${browserSession.version} 3840x2160: ${JSON.stringify({ before, after })}`);
   expect(after.kind).toBe(before.kind);
+  // Frames shown, as counted: never negative (WebKitGTK counts dropped frames apart: -64 was read).
+  expect(before.painted).toBeGreaterThanOrEqual(0);
   const shown = after.painted - before.painted;
   if (after.kind === 'mse') {
     // Moved: said so, the canvas gone and the <video> in its place, showing frames.
