@@ -251,7 +251,8 @@ function playUrl(src: string): void {
 }
 
 // Play before the page UI has loaded (its module handles the form): submitted again once it has,
-// rather than as the browser's own GET of the form (a reload, and a link with its empty boxes).
+// rather than as the browser's own GET of the form (a reload, and a link with its empty boxes). That
+// GET remains the way when the module could not be loaded (`submit()` fires no submit event).
 const urlForm = byId<HTMLFormElement>('url-form');
 urlForm.addEventListener('submit', (event) => {
   if (view) return;
@@ -259,6 +260,7 @@ urlForm.addEventListener('submit', (event) => {
   loadPage();
   void viewLoading?.then(() => {
     if (view) urlForm.requestSubmit();
+    else urlForm.submit();
   });
 });
 

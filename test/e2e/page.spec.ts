@@ -226,6 +226,19 @@ test('Play pressed before the page UI has loaded plays what was typed, as once i
   expect(link.search).not.toContain('latency');
 });
 
+test('Play when the page UI cannot be loaded: the form is sent as a link, and the stream plays', async ({
+  page,
+  appUrl,
+}) => {
+  server = await startStreamServer({ file: P02, fps: 30 });
+  await page.route(/\/assets\/page-[^/]*\.js$/, (route) => route.abort());
+  await page.goto(appUrl);
+  await page.fill('#src-input', server.httpUrl);
+  await page.click('#url-form button[type=submit]');
+  await expect.poll(() => new URL(page.url()).searchParams.get('src')).toBe(server.httpUrl);
+  await expectFramesAdvance(page, 10);
+});
+
 test('the fps box applies to a dropped file, and a new value restarts it', async ({
   page,
   appUrl,
