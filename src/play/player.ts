@@ -230,6 +230,8 @@ export class Player extends EventTarget {
   private warnedPace: number | undefined;
   /** When the relay last left frames out for this viewer's slow link (see onSkipped). */
   private linkSkippedAt: number | undefined;
+  /** The relay's word on its source's rate (frames a second; see offPace), undefined without one. */
+  private relaySourceFps: number | undefined;
   /** Live, renderer 'auto': watches a canvas renderer's painting (see checkPaint); once. */
   private paintOverload: PaintOverload | undefined;
   /** The canvas this player created for the WebCodecs renderer (removed at stop). */
@@ -347,6 +349,9 @@ export class Player extends EventTarget {
       },
       restarted: (frame) => this.onRestarted(frame),
       skipped: (notice) => this.onSkipped(notice),
+      sourceFps: (fps) => {
+        this.relaySourceFps = fps;
+      },
       upstream: (notice) => {
         // A relay whose camera is down: the connection stays; say what is going on.
         if (notice.upstream === 'down') {
@@ -691,9 +696,17 @@ export class Player extends EventTarget {
     return typeof latency === 'number' && Number.isFinite(latency) && latency > 0 ? latency : 0;
   }
 
-  private warn(code: string, message: string): void {
-    let known = this.warnings.find((w) => w.code === code);
-    if (known) known.count++;
+  /**
+   * Says `message` under `code` the first time; again, it is counted, and with `latest` its text
+   * becomes this one (figures that change: SLOW_LINK's).
+   */
+  private warn(code: string, message: string, latest = false): void {
+    const at = this.warnings.findIndex((w) => w.code === code);
+    let known = this.warnings[at];
+    if (known && latest) {
+      known = { code, message, count: known.count + 1 };
+      this.warnings[at] = known;
+    } else if (known) known.count++;
     else {
       known = { code, message, count: 1 };
       this.warnings.push(known);
@@ -998,11 +1011,15 @@ export class Player extends EventTarget {
    * Recordings are timed by it, so that they keep time.
    */
   get arrivalFps(): number | undefined {
-    return this.offPace()?.fps;
+    const off = this.offPace();
+    return off && !off.link ? off.fps : undefined;
   }
 
-  /** The source's pace and the stream's info, when the pace is off (see arrivalFps). */
-  private offPace(): { pace: number; fps: number; info: StreamInfo } | undefined {
+  /**
+   * The source's pace and the stream's info, when the pace is off (see arrivalFps); with `link`, when
+   * it is the link's: a relay said its camera keeps the stream's rate, and frames come slower here.
+   */
+  private offPace(): { pace: number; fps: number; info: StreamInfo; link: boolean } | undefined {
     const info = this.info;
     const stats = this.live && !this.stopped ? this.rendererStats() : undefined;
     if (!info || !stats || info.fpsSource === 'option') return undefined;
@@ -1011,7 +1028,9 @@ export class Player extends EventTarget {
     if (skippedAt !== undefined && performance.now() - skippedAt < SLOW_LINK_MS) return undefined;
     const pace = stats.sourcePace;
     if (Math.abs(pace - 1) <= PACE_WARN_SHARE) return undefined;
-    return { pace, fps: nominalFps(info.fps * pace), info };
+    const camera = this.relaySourceFps;
+    const link = camera !== undefined && Math.abs(camera / info.fps - 1) <= PACE_WARN_SHARE;
+    return { pace, fps: nominalFps(info.fps * pace), info, link };
   }
 
   /**
@@ -1023,6 +1042,19 @@ export class Player extends EventTarget {
     const off = this.offPace();
     if (!off || this.state === 'error') return;
     const { pace, fps, info } = off;
+    if (off.link) {
+      // Faster than the camera is a catch-up burst; slower is the link (the relay skips it when it
+      // falls behind, and then says how much: onSkipped). A SOURCE_PACE said before the relay's word
+      // on its camera came goes.
+      this.dropPaceWarning();
+      if (pace < 1 && !this.warnings.some((w) => w.code === 'SLOW_LINK')) {
+        this.warn(
+          'SLOW_LINK',
+          `The connection is slower than the stream: frames arrive at ${(info.fps * pace).toFixed(1)} a second, and the relay's camera sends ${(this.relaySourceFps ?? info.fps).toFixed(1)}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
+        );
+      }
+      return;
+    }
     const warned = this.warnedPace;
     if (warned !== undefined && Math.abs(pace - warned) <= PACE_WARN_SHARE * warned) return;
     this.warnedPace = pace;
@@ -1037,6 +1069,13 @@ export class Player extends EventTarget {
     );
   }
 
+  /** A SOURCE_PACE that turned out to be the link's goes (the link is said instead: SLOW_LINK). */
+  private dropPaceWarning(): void {
+    const pace = this.warnings.findIndex((w) => w.code === 'SOURCE_PACE');
+    if (pace >= 0) this.warnings.splice(pace, 1);
+    this.warnedPace = undefined;
+  }
+
   /**
    * The relay left frames out for this viewer: its link carries less than the stream, so frames came
    * slower than the camera sends them. Said with the figures (once; the count grows with each skip),
@@ -1045,16 +1084,16 @@ export class Player extends EventTarget {
    */
   private onSkipped(notice: SkipNotice): void {
     this.linkSkippedAt = performance.now();
-    const pace = this.warnings.findIndex((w) => w.code === 'SOURCE_PACE');
-    if (pace >= 0) this.warnings.splice(pace, 1);
-    this.warnedPace = undefined;
+    this.dropPaceWarning();
     const figures =
       notice.linkKbps > 0 && notice.streamKbps > 0
         ? ` (about ${Math.round(notice.linkKbps)} of its ${Math.round(notice.streamKbps)} kbit/s get through)`
         : '';
+    // Each skip's figures replace what was said before (as a SLOW_LINK told from the camera's rate).
     this.warn(
       'SLOW_LINK',
       `The connection is slower than the stream${figures}: the relay left out ${(notice.ms / 1000).toFixed(1)} s to keep the picture live, and does so again while this lasts. A lower bitrate at the camera, or a faster link, would show every frame.`,
+      true,
     );
     this.changed();
   }

@@ -99,6 +99,9 @@ export class WorkerSource implements ByteSource {
       case 'skipped':
         sink.skipped?.(event.notice);
         break;
+      case 'source-fps':
+        sink.sourceFps?.(event.fps);
+        break;
       case 'error':
         sink.error(sourceError(event.error));
         break;

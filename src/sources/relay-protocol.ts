@@ -22,6 +22,10 @@
  *   `{"skipped":{"frames":90,"ms":3000,"linkKbps":560,"streamKbps":850}}`: the frames it left out, over
  *   how long, what the viewer's link took while it was sent to, and the stream's bitrate. The next
  *   binary message is a keyframe.
+ * - WebSocket source rate: `{"sourceFps":30}`, the access units a second the relay's own source (the
+ *   camera) delivered lately, at connect time once known and every 2 s while the source streams
+ *   steadily. Frames arriving at a viewer slower than that are the viewer's link, not the
+ *   camera: a player then does not take the slower arrivals for a camera off its timeline.
  * A player that knows nothing of this loses nothing: the text message is ignored as any other, and
  * the headers are extra.
  */
@@ -149,4 +153,17 @@ export function parseSkipMessage(text: string): SkipNotice | undefined {
     linkKbps: number('linkKbps'),
     streamKbps: number('streamKbps'),
   };
+}
+
+/** The relay's word on its source's rate (frames a second), a WebSocket text message. */
+export function sourceFpsMessage(fps: number): string {
+  return JSON.stringify({ sourceFps: Math.round(fps * 100) / 100 });
+}
+
+/** The source's rate in a WebSocket text message (0 < fps <= 1000), or undefined when it is not that. */
+export function parseSourceFpsMessage(text: string): number | undefined {
+  const fps = parseObject(text)?.['sourceFps'];
+  return typeof fps === 'number' && Number.isFinite(fps) && fps > 0 && fps <= 1000
+    ? fps
+    : undefined;
 }

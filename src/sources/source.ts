@@ -70,6 +70,11 @@ export interface SourceSink {
    * that follow start at a keyframe.
    */
   skipped?(notice: SkipNotice): void;
+  /**
+   * The relay's source (the camera) delivers `fps` frames a second (./relay-protocol.ts): arrivals
+   * slower than that are the link's.
+   */
+  sourceFps?(fps: number): void;
   /** Fatal: the source has stopped. */
   error(error: SourceError): void;
 }

@@ -11,6 +11,7 @@ import { parseFramingAnnouncement } from './framing.js';
 import {
   parseReceiptRequest,
   parseSkipMessage,
+  parseSourceFpsMessage,
   parseUpstreamMessage,
   receiptMessage,
 } from './relay-protocol.js';
@@ -163,6 +164,8 @@ export class WebSocketSource implements ByteSource {
           receiptEveryMs = parseReceiptRequest(event.data) ?? receiptEveryMs;
           const skipped = parseSkipMessage(event.data);
           if (skipped) sink.skipped?.(skipped);
+          const sourceFps = parseSourceFpsMessage(event.data);
+          if (sourceFps !== undefined) sink.sourceFps?.(sourceFps);
           return;
         }
         received += event.data.byteLength;

@@ -122,6 +122,7 @@ export type SourceEvent =
     }
   | { readonly type: 'upstream'; readonly notice: UpstreamNotice }
   | { readonly type: 'skipped'; readonly notice: SkipNotice }
+  | { readonly type: 'source-fps'; readonly fps: number }
   | { readonly type: 'error'; readonly error: WorkerErrorData }
   | { readonly type: 'end' };
 

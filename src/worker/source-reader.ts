@@ -165,6 +165,9 @@ export class SourceReader {
     skipped: (notice) => {
       if (!this.stopped) this.tell({ type: 'skipped', notice });
     },
+    sourceFps: (fps) => {
+      if (!this.stopped) this.tell({ type: 'source-fps', fps });
+    },
     error: (error) => {
       if (!this.stopped) this.tell({ type: 'error', error: error.toJSON() });
     },

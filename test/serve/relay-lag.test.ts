@@ -8,15 +8,17 @@ import {
   parseReceipt,
   parseReceiptRequest,
   parseSkipMessage,
+  parseSourceFpsMessage,
   parseUpstreamMessage,
   receiptMessage,
   receiptRequest,
   skipMessage,
+  sourceFpsMessage,
   type SkipNotice,
 } from '../../src/sources/relay-protocol.js';
 import { accessUnitsOf, firstNalTypes, fixture } from './helpers.js';
 
-describe('relay-protocol: receipts and skips', () => {
+describe('relay-protocol: receipts, skips and the source rate', () => {
   it('reads what it writes, and nothing else', () => {
     expect(parseReceiptRequest(receiptRequest())).toBe(250);
     expect(parseReceiptRequest(receiptRequest(1))).toBe(50);
@@ -27,7 +29,17 @@ describe('relay-protocol: receipts and skips', () => {
       expect(parseReceiptRequest(other)).toBeUndefined();
       expect(parseReceipt(other)).toBeUndefined();
       expect(parseSkipMessage(other)).toBeUndefined();
+      expect(parseSourceFpsMessage(other)).toBeUndefined();
     }
+    expect(parseSourceFpsMessage(sourceFpsMessage(29.97))).toBe(29.97);
+    expect(parseSourceFpsMessage(sourceFpsMessage(30.004))).toBe(30);
+    for (const bad of [
+      '{"sourceFps":0}',
+      '{"sourceFps":-30}',
+      '{"sourceFps":"30"}',
+      '{"sourceFps":1e9}',
+    ])
+      expect(parseSourceFpsMessage(bad)).toBeUndefined();
     expect(parseReceipt('{"received":-1}')).toBeUndefined();
     expect(parseReceipt('{"received":1.5}')).toBeUndefined();
     expect(parseUpstreamMessage(skipMessage(notice))).toBeUndefined();

@@ -87,6 +87,7 @@ it(
     const lags: { at: number; lag: number }[] = [];
     const errors: string[] = [];
     const notices: SkipNotice[] = [];
+    const rates: number[] = [];
     const t0 = Date.now();
     const sink: SourceSink = {
       connected: () => undefined,
@@ -102,6 +103,7 @@ it(
       end: () => undefined,
       reconnecting: (_n, _ms, reason) => errors.push(`reconnecting: ${reason}`),
       skipped: (notice) => notices.push(notice),
+      sourceFps: (fps) => rates.push(fps),
       error: (e) => errors.push(e.message),
     };
     const source = new WebSocketSource(`ws://127.0.0.1:${link.port}/stream`, {
@@ -137,5 +139,9 @@ it(
       expect(n.linkKbps / n.streamKbps).toBeGreaterThan(LINK_SHARE * 0.6);
       expect(n.linkKbps / n.streamKbps).toBeLessThan(LINK_SHARE * 1.3);
     }
+    // And the camera's rate, the relay's measure (4 s of whole frames from a camera on TCP: within a
+    // frame), not the link's: frames that come slower are the link's (SLOW_LINK, not SOURCE_PACE).
+    expect(rates.length).toBeGreaterThan(3);
+    for (const fps of rates) expect(Math.abs(fps - FPS)).toBeLessThanOrEqual(1);
   },
 );

@@ -4,7 +4,7 @@ import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AccessUnitReader, concatBytes as concat, Transmuxer } from '../../src/core/index.js';
-import { receiptRequest } from '../../src/sources/relay-protocol.js';
+import { parseSourceFpsMessage, receiptRequest } from '../../src/sources/relay-protocol.js';
 import {
   collectHttp,
   collectWs,
@@ -34,6 +34,7 @@ interface Status {
   accessUnits: number;
   skips: number;
   fps: number;
+  sourceFps: number | null;
   gopCache: { frames: number; bytes: number };
 }
 
@@ -102,6 +103,21 @@ describe('h264mux serve', () => {
     expect(mux.frames).toBe(40);
     expect((await ffmpegDecode(concat(grab.messages))).errors).toBe('');
   });
+
+  it("WebSocket: the source's steady rate, at connect time and every 2 s (and in /status)", async () => {
+    const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
+    // Two checks 2 s apart that agree: 30 fps (a 2 s window of whole frames: within half a frame).
+    await waitFor('the rate known', async () => (await status(r)).sourceFps !== null);
+    expect(Math.abs(((await status(r)).sourceFps ?? 0) - 30)).toBeLessThanOrEqual(0.5);
+    // 70 messages: the GOP cache's burst, then at least 2 s of the stream (another word on the rate).
+    const grab = await grabWs(`ws://127.0.0.1:${r.port}/stream`, (n) => n >= 70 + 30);
+    const told = grab.texts.filter((t) => t.startsWith('{"sourceFps"'));
+    expect(grab.texts.slice(0, 2)).toEqual(['{"framing":"access-unit"}', receiptRequest()]);
+    expect(grab.texts[2]).toMatch(/^\{"sourceFps":[\d.]+\}$/);
+    expect(told.length).toBeGreaterThanOrEqual(2);
+    for (const t of told)
+      expect(Math.abs((parseSourceFpsMessage(t) ?? 0) - 30)).toBeLessThanOrEqual(0.5);
+  }, 20_000);
 
   it('WebSocket ?framing=none: raw bytes as they arrive, no announcement, still from a keyframe', async () => {
     const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });

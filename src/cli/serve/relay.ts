@@ -55,6 +55,8 @@ export interface Viewer {
   received?(): number | undefined;
   /** It was skipped for its slow link and starts again now, at a keyframe (relay-protocol.ts). */
   skipped?(notice: SkipNotice): void;
+  /** The source's steady rate (frames a second), at connect time and every few seconds. */
+  sourceFps?(fps: number): void;
   /** Ends the viewer's connection (reason for the log). */
   close(reason: string): void;
 }
@@ -149,6 +151,8 @@ export interface RelayStats {
     readonly stopped: string | false | undefined;
   };
   readonly fps: number;
+  /** The steady rate last told to WebSocket viewers (null while unknown; see tellSourceFps). */
+  readonly sourceFps: number | null;
   readonly bitrate: number;
   readonly gopCache: {
     readonly enabled: boolean;
@@ -196,6 +200,8 @@ export class Relay {
   private delimiting = false;
   private gop: Gop | null = null;
   private upstream: UpstreamNotice = { upstream: 'up' };
+  /** The source's steady rate last told to viewers (see tellSourceFps); undefined while unknown. */
+  private sourceFpsTold: number | undefined;
   private bytesIn = 0;
   private bytesOut = 0;
   private accessUnits = 0;
@@ -326,6 +332,7 @@ export class Relay {
       }
       entry.state = 'live';
     }
+    if (this.sourceFpsTold !== undefined) viewer.sourceFps?.(this.sourceFpsTold);
     return () => {
       this.viewers.delete(entry);
     };
@@ -340,7 +347,18 @@ export class Relay {
   setUpstream(notice: UpstreamNotice): void {
     if (JSON.stringify(notice) === JSON.stringify(this.upstream)) return;
     this.upstream = notice;
+    // Until it streams steadily again, its rate is not known.
+    if (notice.upstream === 'down') this.sourceFpsTold = undefined;
     this.notifyAll();
+  }
+
+  /**
+   * The source's rate, measured steady (../serve/server.ts: two checks in a row that agree), for every
+   * viewer (src/sources/relay-protocol.ts): a page then knows frames it gets slower are its link's.
+   */
+  tellSourceFps(fps: number): void {
+    this.sourceFpsTold = fps;
+    for (const e of this.viewers) e.viewer.sourceFps?.(fps);
   }
 
   /** Tells every viewer the source's state again (a down notice is repeated while it lasts). */
@@ -398,6 +416,7 @@ export class Relay {
         stopped: this.frameEnds ? (this.frameEnds.stopped ?? false) : undefined,
       },
       fps: this.arrivalFps(),
+      sourceFps: this.sourceFpsTold ?? null,
       bitrate: Math.round(this.bitrate(t)),
       gopCache: {
         enabled: this.gopCacheEnabled,

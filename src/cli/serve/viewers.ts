@@ -6,6 +6,7 @@ import {
   receiptRequest,
   RECEIPT_EVERY_MS,
   skipMessage,
+  sourceFpsMessage,
   type SkipNotice,
   UPSTREAM_HEADER,
   UPSTREAM_REASON_HEADER,
@@ -128,6 +129,10 @@ export class WsViewer implements Viewer {
 
   skipped(notice: SkipNotice): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(skipMessage(notice));
+  }
+
+  sourceFps(fps: number): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(sourceFpsMessage(fps));
   }
 
   close(reason: string): void {
