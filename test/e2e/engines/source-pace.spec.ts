@@ -116,7 +116,9 @@ for (const { sent, renderer, paced } of CASES) {
         );
       expect(Math.abs(Number(said?.[1]) - sent)).toBeLessThanOrEqual(0.02 * sent);
     } else {
-      expect(after.pace).toBe(1);
+      // Left alone: within the fit's jitter (WebKitGTK with 190 ms of jitter on a loaded machine:
+      // 1.003), far from the 5 % a SOURCE_PACE takes.
+      expect(Math.abs(after.pace - 1)).toBeLessThan(0.01);
       expect(told).toEqual([]);
     }
   });
