@@ -1050,7 +1050,7 @@ export class Player extends EventTarget {
       if (pace < 1 && !this.warnings.some((w) => w.code === 'SLOW_LINK')) {
         this.warn(
           'SLOW_LINK',
-          `The connection is slower than the stream: frames arrive at ${(info.fps * pace).toFixed(1)} a second, and the relay's camera sends ${(this.relaySourceFps ?? info.fps).toFixed(1)}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
+          `The connection is slower than the stream: frames arrive at ${(info.fps * pace).toFixed(1)} a second, and the relay's camera sends ${fpsText(nominalFps(this.relaySourceFps ?? info.fps))}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
         );
       }
       return;

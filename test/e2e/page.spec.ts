@@ -43,6 +43,38 @@ function statsRows(page: Page): Promise<Record<string, string>> {
   });
 }
 
+/**
+ * Holds back the page UI's module (a dynamic import), as a slow link would, until the returned
+ * function is called.
+ */
+async function holdPageModule(page: Page): Promise<() => void> {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/assets\/page-[^/]*\.js$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
+/**
+ * `host/stream.h264` typed without a scheme and played at fps 25: the scheme assumed is said, it plays
+ * at 25, and the address bar is a link to it: the full URL and the fps set, nothing empty.
+ */
+async function expectPlaysTypedAt25(page: Page, host: string): Promise<void> {
+  await expect(page.locator('#url-note')).toHaveText(
+    `No scheme given: assuming http:// (http://${host}/stream.h264).`,
+  );
+  await expectFramesAdvance(page, 20);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.stats?.info?.fps).toBe(25);
+  const link = new URL(page.url());
+  expect(link.searchParams.get('src')).toBe(`http://${host}/stream.h264`);
+  expect(link.searchParams.get('fps')).toBe('25');
+  expect(link.search).not.toContain('latency');
+}
+
 test('phone: the picture comes first, full width; then the status, then the controls', async ({
   page,
   appUrl,
@@ -124,18 +156,7 @@ test('URLs typed without a scheme: http:// assumed (ws:// for /stream), and said
   await page.fill('#src-input', `${host}/stream.h264`);
   await page.fill('#fps-input', '25');
   await page.click('#url-form button[type=submit]');
-  await expect(page.locator('#url-note')).toHaveText(
-    `No scheme given: assuming http:// (http://${host}/stream.h264).`,
-  );
-  await expectFramesAdvance(page, 20);
-  let state = await debug(page);
-  expect(state.errors).toEqual([]);
-  expect(state.stats?.info?.fps).toBe(25);
-  // The address bar is a link to what plays: the full URL and the fps that was set, nothing empty.
-  const link = new URL(page.url());
-  expect(link.searchParams.get('src')).toBe(`http://${host}/stream.h264`);
-  expect(link.searchParams.get('fps')).toBe('25');
-  expect(link.search).not.toContain('latency');
+  await expectPlaysTypedAt25(page, host);
   await expect(page).toHaveTitle(`${host}/stream.h264 — h264mux`);
   // Copy link: the same link.
   await page.click('#share-button');
@@ -150,7 +171,7 @@ test('URLs typed without a scheme: http:// assumed (ws:// for /stream), and said
     `No scheme given: assuming ws:// (ws://${host}/stream).`,
   );
   await expectFramesAdvance(page, 20);
-  state = await debug(page);
+  const state = await debug(page);
   expect(state.stats?.sourceKind).toBe('websocket');
   expect(state.stats?.info?.fps).toBe(30);
   expect(new URL(page.url()).search).toBe(`?src=${encodeURIComponent(`ws://${host}/stream`)}`);
@@ -174,13 +195,8 @@ test('what is typed in the boxes before the page UI has loaded is kept, and a fi
   page,
   appUrl,
 }) => {
-  // The page UI is a dynamic import; held back here, as on a slow link, it loads after the typing.
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/assets\/page-[^/]*\.js$/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  // The page UI is a dynamic import; held back here, it loads after the typing.
+  const release = await holdPageModule(page);
   await page.goto(appUrl);
   await page.fill('#fps-input', '15');
   await page.fill('#latency-input', '0.5');
@@ -201,29 +217,14 @@ test('Play pressed before the page UI has loaded plays what was typed, as once i
 }) => {
   server = await startStreamServer({ file: P02, fps: 30 });
   const host = `127.0.0.1:${server.port}`;
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/assets\/page-[^/]*\.js$/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdPageModule(page);
   await page.goto(appUrl);
   await page.fill('#src-input', `${host}/stream.h264`);
   await page.fill('#fps-input', '25');
   await page.click('#url-form button[type=submit]');
   release();
-  await expect(page.locator('#url-note')).toHaveText(
-    `No scheme given: assuming http:// (http://${host}/stream.h264).`,
-  );
-  await expectFramesAdvance(page, 10);
-  const state = await debug(page);
-  expect(state.errors).toEqual([]);
-  expect(state.stats?.info?.fps).toBe(25);
   // The page's own link, not the browser's GET of the form (which has every box, empty or not).
-  const link = new URL(page.url());
-  expect(link.searchParams.get('src')).toBe(`http://${host}/stream.h264`);
-  expect(link.searchParams.get('fps')).toBe('25');
-  expect(link.search).not.toContain('latency');
+  await expectPlaysTypedAt25(page, host);
 });
 
 test('Play when the page UI cannot be loaded: the form is sent as a link, and the stream plays', async ({
