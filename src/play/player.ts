@@ -1078,7 +1078,7 @@ export class Player extends EventTarget {
 
   /**
    * The relay left frames out for this viewer: its link carries less than the stream, so frames came
-   * slower than the camera sends them. Said with the figures (once; the count grows with each skip),
+   * slower than the camera sends them. Said with the latest skip's figures (the count grows with each),
    * and for SLOW_LINK_MS no source pace is told or used for recordings: a SOURCE_PACE said before the
    * first skip goes (the relay bounds the lag, ../cli/serve/relay.ts, so a skip comes a few seconds in).
    */
