@@ -6,7 +6,7 @@
  * relay's headers saying its camera is down (./relay-protocol.ts) go to the sink, and that connection
  * is then not dropped for a lack of data until data flows.
  */
-import { upstreamFromHeaders } from './relay-protocol.js';
+import { sourceFpsFromHeaders, upstreamFromHeaders } from './relay-protocol.js';
 import { SourceError, isMixedContent, mixedContentError, probeHttp, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
 
@@ -104,6 +104,8 @@ export class HttpSource implements ByteSource {
         // The relay is up and its camera is not: the data starts when the camera is back.
         let waitingForCamera = upstream?.upstream === 'down';
         if (upstream) sink.upstream?.(upstream);
+        const sourceFps = sourceFpsFromHeaders(response.headers);
+        if (sourceFps !== undefined) sink.sourceFps?.(sourceFps);
         const reader = response.body.getReader();
         for (;;) {
           if (live && !waitingForCamera) arm();

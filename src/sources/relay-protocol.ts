@@ -25,7 +25,8 @@
  * - WebSocket source rate: `{"sourceFps":30}`, the access units a second the relay's own source (the
  *   camera) delivered lately, at connect time once known and every 2 s while the source streams
  *   steadily. Frames arriving at a viewer slower than that are the viewer's link, not the
- *   camera: a player then does not take the slower arrivals for a camera off its timeline.
+ *   camera: a player then does not take the slower arrivals for a camera off its timeline. HTTP: the
+ *   response header `X-Relay-Source-Fps: 30` at connect time, once known.
  * A player that knows nothing of this loses nothing: the text message is ignored as any other, and
  * the headers are extra.
  */
@@ -153,6 +154,18 @@ export function parseSkipMessage(text: string): SkipNotice | undefined {
     linkKbps: number('linkKbps'),
     streamKbps: number('streamKbps'),
   };
+}
+
+export const SOURCE_FPS_HEADER = 'X-Relay-Source-Fps';
+
+/** The source's rate in a response's header (as parseSourceFpsMessage), undefined without one. */
+export function sourceFpsFromHeaders(headers: {
+  get(name: string): string | null;
+}): number | undefined {
+  const text = headers.get(SOURCE_FPS_HEADER);
+  if (text === null) return undefined;
+  const fps = Number(text);
+  return Number.isFinite(fps) && fps > 0 && fps <= 1000 ? fps : undefined;
 }
 
 /** The relay's word on its source's rate (frames a second), a WebSocket text message. */

@@ -74,7 +74,13 @@ test.afterEach(async () => {
 async function playBehindSlowLink(
   page: Page,
   appUrl: string,
-  options: { share: number; renderer: 'auto' | 'mse'; seed: number; warm?: boolean },
+  options: {
+    share: number;
+    renderer: 'auto' | 'mse';
+    seed: number;
+    warm?: boolean;
+    transport?: 'ws' | 'http';
+  },
 ): Promise<{ relay: ServeHandle; link: SlowLink }> {
   server = await startStreamServer({ file: P01, fps: 30, loop: true, seed: options.seed });
   const relay = await startGopRelay(server.httpUrl, appUrl);
@@ -90,7 +96,10 @@ async function playBehindSlowLink(
       .poll(() => relay.relay.stats().sourceFps ?? null, { timeout: 15_000 })
       .not.toBeNull();
   }
-  const src = `ws://127.0.0.1:${link.port}/stream`;
+  const src =
+    options.transport === 'http'
+      ? `http://127.0.0.1:${link.port}/stream.h264`
+      : `ws://127.0.0.1:${link.port}/stream`;
   await page.goto(
     `${appUrl}?src=${encodeURIComponent(src)}${options.renderer === 'mse' ? '&renderer=mse' : ''}`,
   );
@@ -461,8 +470,12 @@ for (const transport of ['ws', 'http'] as const) {
   });
 }
 
-for (const renderer of ['auto', 'mse'] as const) {
-  test(`live through the relay on a link a little slower than the stream (${renderer}): the link is said to be slow before the first skip, never the camera`, async ({
+for (const [renderer, transport] of [
+  ['auto', 'ws'],
+  ['mse', 'ws'],
+  ['auto', 'http'],
+] as const) {
+  test(`live through the relay on a link a little slower than the stream (${renderer}, ${transport}): the link is said to be slow before the first skip, never the camera`, async ({
     page,
     appUrl,
   }) => {
@@ -470,12 +483,14 @@ for (const renderer of ['auto', 'mse'] as const) {
     // The link carries 90 % of p01: the page falls 0.1 s behind a second, so the relay's first skip
     // comes 20 s or so in. Before, the page took the slower arrivals for a slower camera for all that
     // time (SOURCE_PACE: 'arrives at 28.2 frames a second ... set ?fps=28.2'). Now the relay tells it
-    // the camera's rate (30), and the page says the link is slow (SLOW_LINK) instead.
+    // the camera's rate (30; over HTTP in a response header), and the page says the link is slow
+    // (SLOW_LINK) instead.
     const { relay } = await playBehindSlowLink(page, appUrl, {
       share: 0.9,
       renderer,
       seed: 37,
       warm: true,
+      transport,
     });
     const seen = new Set<string>();
     let slowLink: { message: string; skips: number } | undefined;

@@ -9,6 +9,7 @@ import {
   parseReceiptRequest,
   parseSkipMessage,
   parseSourceFpsMessage,
+  sourceFpsFromHeaders,
   parseUpstreamMessage,
   receiptMessage,
   receiptRequest,
@@ -40,6 +41,12 @@ describe('relay-protocol: receipts, skips and the source rate', () => {
       '{"sourceFps":1e9}',
     ])
       expect(parseSourceFpsMessage(bad)).toBeUndefined();
+    const headers = (value: string | null): { get(name: string): string | null } => ({
+      get: (name) => (name === 'X-Relay-Source-Fps' ? value : null),
+    });
+    expect(sourceFpsFromHeaders(headers('29.97'))).toBe(29.97);
+    for (const bad of [null, '', 'fast', '0', '-1', '1e9'])
+      expect(sourceFpsFromHeaders(headers(bad))).toBeUndefined();
     expect(parseReceipt('{"received":-1}')).toBeUndefined();
     expect(parseReceipt('{"received":1.5}')).toBeUndefined();
     expect(parseUpstreamMessage(skipMessage(notice))).toBeUndefined();

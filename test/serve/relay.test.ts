@@ -4,7 +4,11 @@ import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AccessUnitReader, concatBytes as concat, Transmuxer } from '../../src/core/index.js';
-import { parseSourceFpsMessage, receiptRequest } from '../../src/sources/relay-protocol.js';
+import {
+  parseSourceFpsMessage,
+  receiptRequest,
+  sourceFpsFromHeaders,
+} from '../../src/sources/relay-protocol.js';
 import {
   collectHttp,
   collectWs,
@@ -104,7 +108,7 @@ describe('h264mux serve', () => {
     expect((await ffmpegDecode(concat(grab.messages))).errors).toBe('');
   });
 
-  it("WebSocket: the source's steady rate, at connect time and every 2 s (and in /status)", async () => {
+  it("the source's steady rate: over WebSocket at connect time and every 2 s, an HTTP header, /status", async () => {
     const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
     // Two checks 2 s apart that agree: 30 fps (a 2 s window of whole frames: within half a frame).
     await waitFor('the rate known', async () => (await status(r)).sourceFps !== null);
@@ -117,6 +121,12 @@ describe('h264mux serve', () => {
     expect(told.length).toBeGreaterThanOrEqual(2);
     for (const t of told)
       expect(Math.abs((parseSourceFpsMessage(t) ?? 0) - 30)).toBeLessThanOrEqual(0.5);
+    // HTTP: a header at connect time (exposed to other origins).
+    const abort = new AbortController();
+    const res = await fetch(`${r.base}/stream.h264`, { signal: abort.signal });
+    expect(Math.abs((sourceFpsFromHeaders(res.headers) ?? 0) - 30)).toBeLessThanOrEqual(0.5);
+    expect(res.headers.get('access-control-expose-headers')).toContain('X-Relay-Source-Fps');
+    abort.abort();
   }, 20_000);
 
   it('WebSocket ?framing=none: raw bytes as they arrive, no announcement, still from a keyframe', async () => {

@@ -361,6 +361,11 @@ export class Relay {
     for (const e of this.viewers) e.viewer.sourceFps?.(fps);
   }
 
+  /** The source's steady rate as last told (see tellSourceFps), undefined while unknown. */
+  get sourceFps(): number | undefined {
+    return this.sourceFpsTold;
+  }
+
   /** Tells every viewer the source's state again (a down notice is repeated while it lasts). */
   notifyAll(): void {
     for (const e of this.viewers) e.viewer.notify?.(this.upstream);

@@ -195,7 +195,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         res.writeHead(200, STREAM_HEADERS).end();
         return;
       }
-      const remove = relay.addViewer(new HttpViewer(res, relay.upstreamNotice));
+      const remove = relay.addViewer(new HttpViewer(res, relay.upstreamNotice, relay.sourceFps));
       res.on('close', remove);
       return;
     }

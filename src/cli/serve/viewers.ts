@@ -6,6 +6,7 @@ import {
   receiptRequest,
   RECEIPT_EVERY_MS,
   skipMessage,
+  SOURCE_FPS_HEADER,
   sourceFpsMessage,
   type SkipNotice,
   UPSTREAM_HEADER,
@@ -25,14 +26,14 @@ export const STREAM_HEADERS = {
   'Cache-Control': 'no-cache, no-store, must-revalidate',
   Pragma: 'no-cache',
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': `${UPSTREAM_HEADER}, ${UPSTREAM_REASON_HEADER}`,
+  'Access-Control-Expose-Headers': `${UPSTREAM_HEADER}, ${UPSTREAM_REASON_HEADER}, ${SOURCE_FPS_HEADER}`,
   'X-Content-Type-Options': 'nosniff',
 } as const;
 
 /**
  * `GET /stream.h264`: chunked HTTP/1.1 (RFC 9112 §7.1), bytes written as they arrive. The headers say
- * whether the relay's source is up (src/sources/relay-protocol.ts); the response stays open while it
- * is down.
+ * whether the relay's source is up, and its rate once known (src/sources/relay-protocol.ts); the
+ * response stays open while it is down.
  */
 export class HttpViewer implements Viewer {
   readonly mode = 'bytes';
@@ -41,9 +42,14 @@ export class HttpViewer implements Viewer {
   constructor(
     private readonly res: ServerResponse,
     upstream: UpstreamNotice,
+    sourceFps?: number,
   ) {
     res.socket?.setNoDelay(true);
-    res.writeHead(200, { ...STREAM_HEADERS, ...upstreamHeaders(upstream) });
+    res.writeHead(200, {
+      ...STREAM_HEADERS,
+      ...upstreamHeaders(upstream),
+      ...(sourceFps !== undefined ? { [SOURCE_FPS_HEADER]: String(sourceFps) } : {}),
+    });
     res.flushHeaders();
   }
 
