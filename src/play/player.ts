@@ -226,7 +226,7 @@ export class Player extends EventTarget {
   private webcodecs: WebCodecsRenderer | undefined;
   /** Live with the WebCodecs renderer in the worker: it shows the stream in the <video> or a canvas. */
   private workerOutput: WorkerOutput | undefined;
-  /** The source pace last told (SOURCE_PACE). */
+  /** The camera rate last told (SOURCE_PACE, frames a second). */
   private warnedPace: number | undefined;
   /** When the relay last left frames out for this viewer's slow link (see onSkipped). */
   private linkSkippedAt: number | undefined;
@@ -698,7 +698,7 @@ export class Player extends EventTarget {
 
   /**
    * Says `message` under `code` the first time; again, it is counted, and with `latest` its text
-   * becomes this one (figures that change: SLOW_LINK's).
+   * becomes this one (figures that change: SLOW_LINK's, SOURCE_PACE's).
    */
   private warn(code: string, message: string, latest = false): void {
     const at = this.warnings.findIndex((w) => w.code === code);
@@ -1006,66 +1006,80 @@ export class Player extends EventTarget {
   }
 
   /**
-   * Live: the frame rate the stream arrives at (a nominal rate: 25, 30000/1001...), when it is off the
-   * rate it is timed by by more than PACE_WARN_SHARE and no fps was set; undefined otherwise.
-   * Recordings are timed by it, so that they keep time.
+   * Live: the camera's frame rate (a nominal rate: 25, 30000/1001...), when it is off the rate the
+   * stream is timed by by more than PACE_WARN_SHARE and no fps was set; undefined otherwise. Recordings
+   * are timed by it, so that they keep time.
    */
   get arrivalFps(): number | undefined {
-    const off = this.offPace();
-    return off && !off.link ? off.fps : undefined;
+    const camera = this.paceVerdict()?.cameraFps;
+    return camera !== undefined ? nominalFps(camera) : undefined;
   }
 
   /**
-   * The source's pace and the stream's info, when the pace is off (see arrivalFps); with `link`, when
-   * it is the link's: a relay said its camera keeps the stream's rate, and frames come slower here.
+   * What the arrivals say, live: the rate frames arrive at; the camera's rate where it is off the
+   * stream's timeline (`cameraFps`); whether the link is slower than the camera (`linkSlow`). A relay
+   * says what its camera sends (relaySourceFps): the arrivals are then the link's. Without its word the
+   * arrivals are taken for the camera's, except for a while after the relay skipped this viewer for a
+   * slow link (onSkipped).
    */
-  private offPace(): { pace: number; fps: number; info: StreamInfo; link: boolean } | undefined {
+  private paceVerdict():
+    | { info: StreamInfo; arriving: number; cameraFps: number | undefined; linkSlow: boolean }
+    | undefined {
     const info = this.info;
     const stats = this.live && !this.stopped ? this.rendererStats() : undefined;
     if (!info || !stats || info.fpsSource === 'option') return undefined;
-    // Frames that come slower because the link is slow are no slower camera (see onSkipped).
+    const arriving = info.fps * stats.sourcePace;
+    const offTimeline = (fps: number): number | undefined =>
+      Math.abs(fps / info.fps - 1) > PACE_WARN_SHARE ? fps : undefined;
+    const camera = this.relaySourceFps;
+    if (camera !== undefined) {
+      const linkSlow = arriving < camera * (1 - PACE_WARN_SHARE);
+      return { info, arriving, cameraFps: offTimeline(camera), linkSlow };
+    }
     const skippedAt = this.linkSkippedAt;
     if (skippedAt !== undefined && performance.now() - skippedAt < SLOW_LINK_MS) return undefined;
-    const pace = stats.sourcePace;
-    if (Math.abs(pace - 1) <= PACE_WARN_SHARE) return undefined;
-    const camera = this.relaySourceFps;
-    const link = camera !== undefined && Math.abs(camera / info.fps - 1) <= PACE_WARN_SHARE;
-    return { pace, fps: nominalFps(info.fps * pace), info, link };
+    return { info, arriving, cameraFps: offTimeline(arriving), linkSlow: false };
   }
 
   /**
-   * A source off its timeline's pace (arrivalFps: a 25 fps camera on an assumed 30 fps timeline) is
-   * played, and recorded, at its pace; the viewer is told, once per pace, with the fps that would make
-   * saved files keep time too.
+   * A camera off its stream's timeline (arrivalFps: a 25 fps camera on an assumed 30 fps timeline) is
+   * played, and recorded, at its pace; the viewer is told, once per rate, with the fps that would make
+   * saved files keep time too. A link slower than the relay's camera is told too (SLOW_LINK; the relay
+   * skips such a viewer when it falls behind, and then says how much: onSkipped).
    */
   private checkPace(): void {
-    const off = this.offPace();
-    if (!off || this.state === 'error') return;
-    const { pace, fps, info } = off;
-    if (off.link) {
-      // Faster than the camera is a catch-up burst; slower is the link (the relay skips it when it
-      // falls behind, and then says how much: onSkipped). A SOURCE_PACE said before the relay's word
-      // on its camera came goes.
-      this.dropPaceWarning();
-      if (pace < 1 && !this.warnings.some((w) => w.code === 'SLOW_LINK')) {
-        this.warn(
-          'SLOW_LINK',
-          `The connection is slower than the stream: frames arrive at ${(info.fps * pace).toFixed(1)} a second, and the relay's camera sends ${fpsText(nominalFps(this.relaySourceFps ?? info.fps))}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
-        );
-      }
+    const verdict = this.paceVerdict();
+    if (!verdict || this.state === 'error') return;
+    const { info, arriving, cameraFps } = verdict;
+    const relayCamera = this.relaySourceFps;
+    if (verdict.linkSlow && !this.warnings.some((w) => w.code === 'SLOW_LINK')) {
+      this.warn(
+        'SLOW_LINK',
+        `The connection is slower than the stream: frames arrive at ${arriving.toFixed(1)} a second, and the relay's camera sends ${fpsText(nominalFps(relayCamera ?? arriving))}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
+      );
+    }
+    if (cameraFps === undefined) {
+      // A SOURCE_PACE said before the relay's word that its camera keeps the timeline goes.
+      if (relayCamera !== undefined) this.dropPaceWarning();
       return;
     }
     const warned = this.warnedPace;
-    if (warned !== undefined && Math.abs(pace - warned) <= PACE_WARN_SHARE * warned) return;
-    this.warnedPace = pace;
+    if (warned !== undefined && Math.abs(cameraFps - warned) <= PACE_WARN_SHARE * warned) return;
+    this.warnedPace = cameraFps;
     // Never with --fps / ?fps set (arrivalFps is undefined then): the stream's VUI or the default.
     const timeline =
       info.fpsSource === 'vui'
         ? `the ${fpsText(info.fps)} fps its timing info states`
         : `the ${fpsText(info.fps)} fps assumed (it has no timing info)`;
+    const rate =
+      relayCamera !== undefined
+        ? `The relay's camera sends ${cameraFps.toFixed(1)} frames a second`
+        : `The stream arrives at ${cameraFps.toFixed(1)} frames a second`;
+    // A rate told before is replaced by this one (the count goes on).
     this.warn(
       'SOURCE_PACE',
-      `The stream arrives at ${(info.fps * pace).toFixed(1)} frames a second, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fpsText(fps)}) if that is the camera's, so that saved files keep time too.`,
+      `${rate}, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fpsText(nominalFps(cameraFps))}) if that is the camera's, so that saved files keep time too.`,
+      true,
     );
   }
 

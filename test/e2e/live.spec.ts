@@ -4,6 +4,7 @@
 // WebCodecs renderer, Chromium's default for live streams, is tested in webcodecs.spec.ts.
 import { startServe } from '../../src/cli/serve/index.js';
 import type { ServeHandle } from '../../src/cli/serve/index.js';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
@@ -67,9 +68,9 @@ test.afterEach(async () => {
 });
 
 /**
- * p01 looped at 30 fps through a relay with its GOP cache, played by the page behind a link that
- * carries `share` of the stream (850 kbit/s). `warm`: once the relay knows its camera's rate, as a
- * relay that has been up a while does when viewers find it.
+ * p01 looped at 30 fps (or `camera`: another file and rate) through a relay with its GOP cache, played
+ * by the page behind a link that carries `share` of the stream. `warm`: once the relay knows its
+ * camera's rate, as a relay that has been up a while does when viewers find it.
  */
 async function playBehindSlowLink(
   page: Page,
@@ -80,11 +81,19 @@ async function playBehindSlowLink(
     seed: number;
     warm?: boolean;
     transport?: 'ws' | 'http';
+    camera?: { file: string; frames: number; fps: number };
   },
 ): Promise<{ relay: ServeHandle; link: SlowLink }> {
-  server = await startStreamServer({ file: P01, fps: 30, loop: true, seed: options.seed });
+  const camera = options.camera ?? { file: P01, frames: 150, fps: 30 };
+  server = await startStreamServer({
+    file: camera.file,
+    fps: camera.fps,
+    loop: true,
+    seed: options.seed,
+  });
+  const bytesPerSecond = statSync(camera.file).size / (camera.frames / camera.fps);
   const relay = await startGopRelay(server.httpUrl, appUrl);
-  const link = await startSlowLink(relay.port, (532_053 / 5) * options.share).catch(
+  const link = await startSlowLink(relay.port, bytesPerSecond * options.share).catch(
     async (error: unknown) => {
       await relay.close();
       throw error;
@@ -513,6 +522,36 @@ for (const [renderer, transport] of [
     expect((await debug(page)).errors).toEqual([]);
   });
 }
+
+test("live through the relay, a 25 fps camera on an assumed 30 behind a link at 90 %: the camera's rate is told and used, and the slow link too", async ({
+  page,
+  appUrl,
+}) => {
+  test.setTimeout(60_000);
+  // p02 has no timing (30 fps assumed) and is sent at 25; the page gets 22.5 frames a second. Before,
+  // it said 'arrives at 22.5 ... set ?fps=22.5' and timed recordings so; the relay measures 25.
+  const P02 = join(FIXTURES, 'p02_pi_baseline_vga30_notiming.h264');
+  await playBehindSlowLink(page, appUrl, {
+    share: 0.9,
+    renderer: 'auto',
+    seed: 41,
+    warm: true,
+    camera: { file: P02, frames: 120, fps: 25 },
+  });
+  const said = async (code: string): Promise<string> =>
+    (await debug(page)).warnings?.find((w) => w.code === code)?.message ?? '';
+  await expect.poll(() => said('SOURCE_PACE'), { timeout: 30_000 }).not.toBe('');
+  await expect.poll(() => said('SLOW_LINK'), { timeout: 30_000 }).not.toBe('');
+  test.info().annotations.push({
+    type: 'warnings',
+    description: `${await said('SOURCE_PACE')} | ${await said('SLOW_LINK')}`,
+  });
+  expect(await said('SOURCE_PACE')).toMatch(/^The relay's camera sends 2[45]\.\d frames a second/);
+  expect(await said('SOURCE_PACE')).toContain('(?fps=25)');
+  // From the camera's rate, or (this stream's 1.4 Mbit/s soon gets the page skipped) the skip's.
+  expect(await said('SLOW_LINK')).toMatch(/the relay's camera sends 25\.|kbit\/s get through/);
+  expect((await debug(page)).errors).toEqual([]);
+});
 
 for (const renderer of ['auto', 'mse'] as const) {
   test(`live through the relay on a link slower than the stream (${renderer}): about live, and the page says the link is slow`, async ({
