@@ -50,6 +50,27 @@ export class RateCheck {
 }
 
 /**
+ * The source's rate as the relay tells its viewers (src/sources/relay-protocol.ts): once two checks in
+ * a row agree within RATE_SHARE (steady), their mean (4 s of whole frames at RATE_CHECK_MS).
+ */
+export class SteadyRate {
+  private last = 0;
+
+  /** A check: `measured` frames a second arrived lately. Returns the steady rate, or undefined. */
+  check(measured: number): number | undefined {
+    const last = this.last;
+    this.last = measured;
+    if (measured < 1 || !near(last, measured)) return undefined;
+    return Math.round(((measured + last) / 2) * 100) / 100;
+  }
+
+  /** The source is not streaming: the next rate starts afresh. */
+  reset(): void {
+    this.last = 0;
+  }
+}
+
+/**
  * How a stream measured at `measured` fps is off the `fps` it is timed by: how it is timed, whether its
  * files run fast or slow, and the rate to pass (the nominal one: a 2 s window of whole frames reads 24.5
  * or 25.5 for a 25 fps camera).

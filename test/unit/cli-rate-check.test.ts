@@ -1,6 +1,6 @@
 // The relay's check of the arrival rate against the rate the stream is timed by (src/cli/rate-check.ts).
 import { describe, expect, it } from 'vitest';
-import { ArrivalRate, RATE_CHECKS, RateCheck } from '../../src/cli/rate-check.js';
+import { ArrivalRate, RATE_CHECKS, RateCheck, SteadyRate } from '../../src/cli/rate-check.js';
 import type { Timing } from '../../src/cli/rate-check.js';
 
 const ASSUMED: Timing = { fps: 30, fpsSource: 'default' };
@@ -45,6 +45,22 @@ describe('RateCheck', () => {
     expect(told(check, 25, { fps: undefined, fpsSource: undefined })).toEqual(
       Array(RATE_CHECKS).fill(undefined),
     );
+  });
+});
+
+describe('SteadyRate (the rate the relay tells its viewers)', () => {
+  it('is the mean of two checks in a row that agree within 5 %, nothing before or between', () => {
+    const steady = new SteadyRate();
+    expect(steady.check(30)).toBeUndefined();
+    expect(steady.check(29.5)).toBe(29.75);
+    expect(steady.check(20)).toBeUndefined();
+    expect(steady.check(25)).toBeUndefined();
+    expect(steady.check(25.5)).toBe(25.25);
+    // A source that stopped, or no frames: starts afresh.
+    steady.reset();
+    expect(steady.check(25)).toBeUndefined();
+    expect(steady.check(0.5)).toBeUndefined();
+    expect(steady.check(0.5)).toBeUndefined();
   });
 });
 

@@ -12,7 +12,7 @@ import { packageRoot } from '../package-root.js';
 import { HlsHttp, HLS_PATH, PLAYLIST_PATH } from './hls/http.js';
 import { HlsPackager } from './hls/packager.js';
 import type { AllowOrigin, ServeOptions } from './options.js';
-import { RATE_CHECK_MS, RATE_SHARE, RateCheck } from '../rate-check.js';
+import { RATE_CHECK_MS, RateCheck, SteadyRate } from '../rate-check.js';
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
@@ -124,19 +124,17 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   // A camera off the rate the stream is timed by: what --fps to pass (./rate-check.ts).
   // And the source's rate for WebSocket viewers, once two checks in a row agree (steady).
   const rates = new RateCheck();
-  let lastFps = 0;
+  const steady = new SteadyRate();
   const rateTimer = setInterval(() => {
     if (source.status.state !== 'streaming') {
-      lastFps = 0;
+      steady.reset();
       return;
     }
     const fps = relay.arrivalFps();
     const advice = rates.check(fps, source.status);
     if (advice) io.log(`relay: ${advice}`);
-    // Told as the two checks' mean: 4 s of whole frames.
-    if (fps >= 1 && Math.abs(fps - lastFps) <= RATE_SHARE * fps)
-      relay.tellSourceFps(Math.round(((fps + lastFps) / 2) * 100) / 100);
-    lastFps = fps;
+    const told = steady.check(fps);
+    if (told !== undefined) relay.tellSourceFps(told);
   }, RATE_CHECK_MS);
   rateTimer.unref();
   const staticDir = options.staticDir ?? defaultStaticDir();
