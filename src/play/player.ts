@@ -230,7 +230,7 @@ export class Player extends EventTarget {
   private warnedPace: number | undefined;
   /** When the relay last left frames out for this viewer's slow link (see onSkipped). */
   private linkSkippedAt: number | undefined;
-  /** The relay's word on its source's rate (frames a second; see offPace), undefined without one. */
+  /** The relay's word on its source's rate (frames a second; see paceVerdict), undefined without one. */
   private relaySourceFps: number | undefined;
   /** Live, renderer 'auto': watches a canvas renderer's painting (see checkPaint); once. */
   private paintOverload: PaintOverload | undefined;
@@ -1052,10 +1052,15 @@ export class Player extends EventTarget {
     if (!verdict || this.state === 'error') return;
     const { info, arriving, cameraFps } = verdict;
     const relayCamera = this.relaySourceFps;
-    if (verdict.linkSlow && !this.warnings.some((w) => w.code === 'SLOW_LINK')) {
+    // linkSlow comes only with the relay's word on its camera.
+    if (
+      verdict.linkSlow &&
+      relayCamera !== undefined &&
+      !this.warnings.some((w) => w.code === 'SLOW_LINK')
+    ) {
       this.warn(
         'SLOW_LINK',
-        `The connection is slower than the stream: frames arrive at ${arriving.toFixed(1)} a second, and the relay's camera sends ${fpsText(nominalFps(relayCamera ?? arriving))}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
+        `The connection is slower than the stream: frames arrive at ${arriving.toFixed(1)} a second, and the relay's camera sends ${fpsText(nominalFps(relayCamera))}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
       );
     }
     if (cameraFps === undefined) {

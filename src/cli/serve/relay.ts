@@ -151,7 +151,7 @@ export interface RelayStats {
     readonly stopped: string | false | undefined;
   };
   readonly fps: number;
-  /** The steady rate last told to WebSocket viewers (null while unknown; see tellSourceFps). */
+  /** The steady rate last told to viewers (null while unknown; see tellSourceFps). */
   readonly sourceFps: number | null;
   readonly bitrate: number;
   readonly gopCache: {
