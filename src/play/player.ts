@@ -1098,12 +1098,15 @@ export class Player extends EventTarget {
   /**
    * The relay left frames out for this viewer: its link carries less than the stream, so frames came
    * slower than the camera sends them. Said with the latest skip's figures (the count grows with each),
-   * and for SLOW_LINK_MS no source pace is told or used for recordings: a SOURCE_PACE said before the
-   * first skip goes (the relay bounds the lag, ../cli/serve/relay.ts, so a skip comes a few seconds in).
+   * and for SLOW_LINK_MS no pace taken from the arrivals is told or used for recordings: a SOURCE_PACE
+   * said so before the first skip goes (the relay bounds the lag, ../cli/serve/relay.ts, so a skip comes
+   * a few seconds in). The relay's word on its camera's rate is not the link's (paceVerdict).
    */
   private onSkipped(notice: SkipNotice): void {
     this.linkSkippedAt = performance.now();
-    this.dropPaceWarning();
+    // A pace taken from the arrivals was the link's. One from the relay's word is its camera's, and
+    // stays (dropped here, it was said again at the next check: gone for up to half a second).
+    if (this.relaySourceFps === undefined) this.dropPaceWarning();
     const figures =
       notice.linkKbps > 0 && notice.streamKbps > 0
         ? ` (about ${Math.round(notice.linkKbps)} of its ${Math.round(notice.streamKbps)} kbit/s get through)`
