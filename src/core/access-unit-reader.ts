@@ -1,4 +1,5 @@
 import { concatBytes } from './bytes/concat.js';
+import { ChunkWindow } from './bytes/chunk-window.js';
 import { AccessUnitAssembler, type LastPicture, type Picture } from './h264/access-unit.js';
 import { AnnexBSplitter } from './h264/annexb.js';
 import { NalType } from './h264/nal.js';
@@ -106,9 +107,7 @@ export class AccessUnitReader {
   private readonly assembler: AccessUnitAssembler;
   private out: RawAccessUnit[] = [];
   /** Pushed chunks still referenced (the access unit in progress), with their stream positions. */
-  private chunks: Uint8Array[] = [];
-  private chunkStarts: number[] = [];
-  private end = 0;
+  private readonly window = new ChunkWindow();
   /** Picture order count of the latest recovery point while its leading pictures may follow. */
   private recoveryPoc: number | undefined;
   /** Frames dropped at `flush` because the stream ends inside them. */
@@ -124,7 +123,7 @@ export class AccessUnitReader {
 
   /** Bytes pushed so far (the stream position after the last chunk). */
   get position(): number {
-    return this.end;
+    return this.window.position;
   }
 
   /**
@@ -135,16 +134,12 @@ export class AccessUnitReader {
    * cut short, a field waiting for its pair) wait for more input.
    */
   get settledTo(): number {
-    return Math.min(this.end, this.assembler.boundariesKnownTo);
+    return Math.min(this.window.position, this.assembler.boundariesKnownTo);
   }
 
   /** `endOfAccessUnit`: the transport proves the chunk ends exactly at the end of an access unit. */
   push(chunk: Uint8Array, endOfAccessUnit = false): RawAccessUnit[] {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.chunkStarts.push(this.end);
-      this.end += chunk.length;
-    }
+    this.window.push(chunk);
     for (const nal of this.splitter.push(chunk)) this.assembler.push(nal);
     if (endOfAccessUnit) {
       for (const nal of this.splitter.flush()) this.assembler.push(nal);
@@ -181,8 +176,7 @@ export class AccessUnitReader {
   reset(): void {
     this.splitter.reset();
     this.assembler.reset();
-    this.chunks = [];
-    this.chunkStarts = [];
+    this.window.clear();
     this.recoveryPoc = undefined;
   }
 
@@ -196,48 +190,16 @@ export class AccessUnitReader {
   /** Lets go of chunks that no access unit to come can reach. */
   private release(): void {
     // 4 bytes before the first unit held: its start code.
-    const keepFrom = Math.min(this.assembler.heldFrom ?? Infinity, this.splitter.heldFrom) - 4;
-    let drop = 0;
-    while (
-      drop < this.chunks.length &&
-      (this.chunkStarts[drop] as number) + (this.chunks[drop] as Uint8Array).length <= keepFrom
-    )
-      drop++;
-    if (drop > 0) {
-      this.chunks.splice(0, drop);
-      this.chunkStarts.splice(0, drop);
-    }
-  }
-
-  private byteAt(position: number): number | undefined {
-    for (let i = this.chunks.length - 1; i >= 0; i--) {
-      const start = this.chunkStarts[i] as number;
-      if (position >= start) return (this.chunks[i] as Uint8Array)[position - start];
-    }
-    return undefined;
+    this.window.releaseBefore(
+      Math.min(this.assembler.heldFrom ?? Infinity, this.splitter.heldFrom) - 4,
+    );
   }
 
   /** Where the start code of the NAL unit whose header byte is at `offset` begins (at most 3 zeros). */
   private startCodeAt(offset: number): number {
     let start = offset - 1; // the 01 of the prefix
-    while (offset - 1 - start < 3 && this.byteAt(start - 1) === 0) start--;
+    while (offset - 1 - start < 3 && this.window.byteAt(start - 1) === 0) start--;
     return start;
-  }
-
-  /** The pushed bytes [from, to) as views. */
-  private span(from: number, to: number): Uint8Array[] {
-    const parts: Uint8Array[] = [];
-    for (let i = 0; i < this.chunks.length; i++) {
-      const start = this.chunkStarts[i] as number;
-      const chunk = this.chunks[i] as Uint8Array;
-      const a = Math.max(from, start);
-      const b = Math.min(to, start + chunk.length);
-      if (a < b)
-        parts.push(
-          a === start && b === start + chunk.length ? chunk : chunk.subarray(a - start, b - start),
-        );
-    }
-    return parts;
   }
 
   private onPicture(picture: Picture): void {
@@ -267,7 +229,7 @@ export class AccessUnitReader {
     const vui = picture.sps.vui;
     this.out.push(
       new ReadAccessUnit(
-        this.span(from, to),
+        this.window.span(from, to),
         from,
         to - from,
         keyframe,

@@ -5,6 +5,7 @@ import {
   FrameEndBudget,
   type RawAccessUnit,
 } from '../../core/index.js';
+import { ChunkWindow } from '../../core/bytes/chunk-window.js';
 import type { SkipNotice, UpstreamNotice } from '../../sources/relay-protocol.js';
 import { ViewerLag } from './viewer-lag.js';
 
@@ -190,8 +191,7 @@ export class Relay {
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   /** Source chunks from the last access unit's end on, with their stream positions. */
-  private chunks: Uint8Array[] = [];
-  private chunkStarts: number[] = [];
+  private readonly window = new ChunkWindow();
   /** Live byte viewers have the stream up to this position. */
   private sentTo = 0;
   /** End of the last access unit. */
@@ -232,10 +232,7 @@ export class Relay {
     const t = this.now();
     this.byteTimes.push({ t, n: chunk.length });
     this.prune(t);
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.chunkStarts.push(this.reader.position);
-    }
+    this.window.push(chunk);
     const aus = this.reader.push(chunk, endOfAccessUnit);
     for (const au of aus) this.accessUnit(au);
     if (endOfAccessUnit && aus.length > 0) this.delimit();
@@ -285,7 +282,7 @@ export class Relay {
     for (const au of this.reader.flush()) this.accessUnit(au);
     // Bytes past the last whole access unit that byte viewers got: a frame cut short (zero bytes
     // alone may trail any NAL unit; an oversized frame in progress is no longer held, see release()).
-    const held = this.bytes(this.lastEnd, this.sentTo);
+    const held = this.window.span(this.lastEnd, this.sentTo);
     const cut =
       held.reduce((n, part) => n + part.length, 0) < this.sentTo - this.lastEnd ||
       held.some((part) => part.some((b) => b !== 0));
@@ -299,8 +296,7 @@ export class Relay {
       e.delimited = false;
     }
     this.reader.reset();
-    this.chunks = [];
-    this.chunkStarts = [];
+    this.window.clear();
     this.sentTo = this.lastEnd = this.reader.position;
     this.delimiting = false;
     this.gop = null;
@@ -328,7 +324,8 @@ export class Relay {
       if (viewer.mode === 'bytes') {
         if (this.delimiting) this.sendDelimiter(entry);
         else
-          for (const part of this.bytes(this.lastEnd, this.sentTo)) this.send(entry, part, false);
+          for (const part of this.window.span(this.lastEnd, this.sentTo))
+            this.send(entry, part, false);
       }
       entry.state = 'live';
     }
@@ -409,7 +406,7 @@ export class Relay {
       viewers: { http, ws, total: http + ws, maxBuffered, maxLagMs, list },
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
-      heldBytes: this.chunks.reduce((n, c) => n + c.length, 0),
+      heldBytes: this.window.heldBytes,
       accessUnits: this.accessUnits,
       keyframes: this.keyframes,
       skips: this.skips,
@@ -445,13 +442,16 @@ export class Relay {
     const end = au.offset + au.size;
     // What live byte viewers do not have yet of this access unit (and of the bytes before it).
     const from = this.sentTo;
-    const rest = end > from ? this.bytes(from, end) : [];
+    const rest = end > from ? this.window.span(from, end) : [];
     // For viewers that got a delimiter after the last access unit: without this one's own.
     let restWithoutDelimiter: Uint8Array[] | undefined;
     const restAfterDelimiter = (): Uint8Array[] =>
       (restWithoutDelimiter ??=
         au.delimiterSize > 0 && from <= au.offset
-          ? [...this.bytes(from, au.offset), ...this.bytes(au.offset + au.delimiterSize, end)]
+          ? [
+              ...this.window.span(from, au.offset),
+              ...this.window.span(au.offset + au.delimiterSize, end),
+            ]
           : rest);
     const start = au.keyframe ? withParameterSets(au) : undefined;
     if (start) this.keyframes++;
@@ -523,25 +523,12 @@ export class Relay {
   /** Live byte viewers get the settled bytes up to `to`. */
   private forward(to: number): void {
     if (to <= this.sentTo) return;
-    const parts = this.bytes(this.sentTo, to);
+    const parts = this.window.span(this.sentTo, to);
     for (const e of this.viewers) {
       if (e.viewer.mode !== 'bytes' || e.state !== 'live') continue;
       for (const part of parts) this.send(e, part, false);
     }
     this.sentTo = to;
-  }
-
-  /** The source bytes [from, to) as views (they must still be held). */
-  private bytes(from: number, to: number): Uint8Array[] {
-    const parts: Uint8Array[] = [];
-    for (let i = 0; i < this.chunks.length; i++) {
-      const start = this.chunkStarts[i] as number;
-      const chunk = this.chunks[i] as Uint8Array;
-      const a = Math.max(from, start);
-      const b = Math.min(to, start + chunk.length);
-      if (a < b) parts.push(chunk.subarray(a - start, b - start));
-    }
-    return parts;
   }
 
   /** Lets go of chunks before the access unit in progress. */
@@ -553,16 +540,7 @@ export class Relay {
       this.gop = null;
       keepFrom = this.sentTo;
     }
-    let drop = 0;
-    while (
-      drop < this.chunks.length &&
-      (this.chunkStarts[drop] as number) + (this.chunks[drop] as Uint8Array).length <= keepFrom
-    )
-      drop++;
-    if (drop > 0) {
-      this.chunks.splice(0, drop);
-      this.chunkStarts.splice(0, drop);
-    }
+    this.window.releaseBefore(keepFrom);
   }
 
   private skip(e: ViewerEntry): void {
