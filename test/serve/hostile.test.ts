@@ -1,6 +1,7 @@
 // The relay against what a web page, a LAN host or a misconfigured source can do to it (issue 13):
 // WebSocket uploads and foreign origins, what /status tells anyone, credentials in --url, methods.
 import { createServer, request, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +103,49 @@ async function protectedStream(user: string, password: string): Promise<{ port: 
   const address = server.address();
   return { port: typeof address === 'object' && address ? address.port : 0 };
 }
+
+/** Sends raw request bytes; resolves with what the server answered before it closed (or 2 s passed). */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(done, 2000);
+    socket.on('close', done);
+    socket.on('error', done);
+  });
+}
+
+describe('request targets a URL parser rejects', () => {
+  it('an upgrade to such a target fails alone; the relay serves on (one took it down)', async () => {
+    const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
+    for (const target of ['//[', 'http://[', '//a:99999/stream', '//a%/stream', '//:@/']) {
+      const answer = await rawRequest(
+        r.port,
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      );
+      expect(answer, target).not.toMatch(/^HTTP\/1\.1 101/);
+    }
+    expect((await status(r)).source.state).toBe('streaming');
+    // The query is still read: framing=none gives a byte viewer (no framing announcement).
+    const viewer = await openWs(`ws://127.0.0.1:${r.port}/stream?framing=none`);
+    const texts: string[] = [];
+    let bytes = 0;
+    viewer.ws!.on('message', (d, binary) => {
+      if (binary) bytes += (d as Buffer).length;
+      else texts.push(String(d));
+    });
+    await waitFor('bytes', () => bytes > 10_000);
+    expect(texts.some((t) => t.includes('framing'))).toBe(false);
+    viewer.ws!.terminate();
+  });
+});
 
 describe('WebSocket: viewers receive, they do not send', () => {
   it('a big message is refused from its header (1009), any message closes (1008); others play on', async () => {

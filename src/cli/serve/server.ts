@@ -163,7 +163,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}${forwardedPrefix(req)}/stream`;
   };
 
-  const server: Server = listener(tls, (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const pathname = q < 0 ? url : url.slice(0, q);
@@ -248,6 +248,19 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       return;
     }
     void files.handle(req, res, pathname).catch(() => res.destroy());
+  };
+  const server: Server = listener(tls, (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      // Whatever a client sends, one request fails, never the relay.
+      io.log(
+        `relay: a request for ${JSON.stringify(req.url?.slice(0, 200))} failed: ${(e as Error).message}`,
+      );
+      if (res.headersSent) res.destroy();
+      else
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal error\n');
+    }
   });
 
   const wss = new WebSocketServer({
@@ -256,8 +269,22 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     maxPayload: MAX_VIEWER_MESSAGE,
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://relay');
-    if (url.pathname !== '/stream') {
+    try {
+      upgrade(req, socket, head);
+    } catch (e) {
+      // Whatever a client sends, one connection fails, never the relay.
+      io.log(`relay: a WebSocket upgrade failed: ${(e as Error).message}`);
+      socket.destroy();
+    }
+  });
+  const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    // The request target as sent (origin-form, or anything else a client may write): split, not
+    // parsed as a URL, which throws on targets such as `//[` (that took the relay down).
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+    if (pathname !== '/stream') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -270,7 +297,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.setNoDelay(true);
-      const framing = url.searchParams.get('framing');
+      const framing = query.get('framing');
       const mode = framing === 'none' || framing === 'bytes' ? 'bytes' : 'au';
       const viewer = new WsViewer(ws, mode, relay.upstreamNotice);
       const remove = relay.addViewer(viewer);
@@ -282,7 +309,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       });
       ws.on('error', () => ws.terminate());
     });
-  });
+  };
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
