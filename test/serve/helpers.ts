@@ -14,7 +14,7 @@ import {
 } from '../../src/core/index.js';
 import { concatBytes as concat } from '../../src/core/index.js';
 import type { ServeOptions } from '../../src/cli/serve/options.js';
-import { startServe, type ServeHandle } from '../../src/cli/serve/server.js';
+import { startServe, type ServeHandle, type ServeIo } from '../../src/cli/serve/server.js';
 import type { SourceSpec } from '../../src/cli/serve/sources.js';
 import { framemd5, run, withTempDir } from '../helpers/ffmpeg.js';
 
@@ -31,6 +31,7 @@ export interface TestRelay extends ServeHandle {
 export async function startRelay(
   source: SourceSpec,
   extra: Partial<Omit<ServeOptions, 'source'>> = {},
+  io: Partial<ServeIo> = {},
 ): Promise<TestRelay> {
   const logs: string[] = [];
   const handle = await startServe(
@@ -43,7 +44,7 @@ export async function startRelay(
       maxViewerBuffer: undefined,
       ...extra,
     },
-    { log: (m) => logs.push(m), retryMinMs: 100, retryMaxMs: 400, stallTimeoutMs: 3000 },
+    { retryMinMs: 100, retryMaxMs: 400, stallTimeoutMs: 3000, ...io, log: (m) => logs.push(m) },
   );
   return Object.assign(handle, { base: `http://127.0.0.1:${handle.port}`, logs });
 }

@@ -147,6 +147,41 @@ describe('request targets a URL parser rejects', () => {
   });
 });
 
+describe('clients that never finish their request', () => {
+  it('are closed when the request timeout passes; a stream viewer is not', async () => {
+    const r = await relay(
+      { kind: 'file', path: fixturePath(P01), loop: true },
+      {},
+      { requestTimeoutMs: 600 },
+    );
+    const viewer = grabHttp(`${r.base}/stream.h264`, () => false);
+    // Slowloris: a request line, then a header byte every 100 ms, never the blank line.
+    const slow = Array.from({ length: 20 }, () => {
+      const socket = connect(r.port, '127.0.0.1', () =>
+        socket.write('GET / HTTP/1.1\r\nHost: x\r\n'),
+      );
+      const drip = setInterval(() => socket.writable && socket.write('X'), 100);
+      return new Promise<string>((resolve) => {
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearInterval(drip);
+          resolve(answer);
+        });
+      });
+    });
+    const answers = await Promise.all(slow);
+    for (const a of answers) expect(a).toMatch(/^HTTP\/1\.1 408/);
+    // The viewer's request was whole: its endless response goes on past the timeout.
+    const before = (await status(r)).viewers.total;
+    expect(before).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await status(r)).viewers.total).toBe(1);
+    void viewer;
+  });
+});
+
 describe('WebSocket: viewers receive, they do not send', () => {
   it('a big message is refused from its header (1009), any message closes (1008); others play on', async () => {
     const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });

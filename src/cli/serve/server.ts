@@ -20,7 +20,17 @@ import { HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
 
 export interface ServeIo extends SourceOptions {
   log(message: string): void;
+  /** A client must have sent its whole request (headers; requests here have no body) by then (ms). */
+  readonly requestTimeoutMs?: number;
 }
+
+/**
+ * A request's headers within 10 s, checked every second: Node's defaults (60 s, checked every 30 s)
+ * let 1000 sockets dribbling header bytes hold every file descriptor of a process with the usual
+ * limit of 1024 for 90 s, and no viewer could connect. Clients here send a request line and a few
+ * headers at once.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface ServeHandle {
   readonly port: number;
@@ -249,19 +259,25 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     }
     void files.handle(req, res, pathname).catch(() => res.destroy());
   };
-  const server: Server = listener(tls, (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      handle(req, res);
-    } catch (e) {
-      // Whatever a client sends, one request fails, never the relay.
-      io.log(
-        `relay: a request for ${JSON.stringify(req.url?.slice(0, 200))} failed: ${(e as Error).message}`,
-      );
-      if (res.headersSent) res.destroy();
-      else
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal error\n');
-    }
-  });
+  const server: Server = listener(
+    tls,
+    io.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    (req: IncomingMessage, res: ServerResponse) => {
+      try {
+        handle(req, res);
+      } catch (e) {
+        // Whatever a client sends, one request fails, never the relay.
+        io.log(
+          `relay: a request for ${JSON.stringify(req.url?.slice(0, 200))} failed: ${(e as Error).message}`,
+        );
+        if (res.headersSent) res.destroy();
+        else
+          res
+            .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+            .end('internal error\n');
+      }
+    },
+  );
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -371,11 +387,16 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
 /** An http server, or https with `tls`. `noDelay`: each frame goes out when written. */
 function listener(
   tls: TlsFiles | undefined,
+  requestTimeoutMs: number,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Server {
-  return tls
-    ? createHttpsServer({ ...tls, noDelay: true }, handler)
-    : createServer({ noDelay: true }, handler);
+  const options = {
+    noDelay: true,
+    headersTimeout: requestTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+  };
+  return tls ? createHttpsServer({ ...tls, ...options }, handler) : createServer(options, handler);
 }
 
 interface TlsFiles {
