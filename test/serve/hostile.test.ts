@@ -139,7 +139,7 @@ describe('request targets a URL parser rejects', () => {
     let bytes = 0;
     viewer.ws!.on('message', (d, binary) => {
       if (binary) bytes += (d as Buffer).length;
-      else texts.push(String(d));
+      else texts.push((d as Buffer).toString());
     });
     await waitFor('bytes', () => bytes > 10_000);
     expect(texts.some((t) => t.includes('framing'))).toBe(false);
