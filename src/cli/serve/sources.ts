@@ -8,6 +8,7 @@ import {
   Transmuxer,
   type RawAccessUnit,
   type StreamInfo,
+  type TransmuxerOutput,
 } from '../../core/index.js';
 import type { UpstreamNotice } from '../../sources/relay-protocol.js';
 import type { Relay } from './relay.js';
@@ -96,14 +97,27 @@ export interface SourceOptions {
 const VALIDATE_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
- * Holds a connection's first bytes until the core recognises H.264 in them: a `Transmuxer` run on them
- * either produces its init segment (SPS, PPS and a keyframe found) or throws NOT_H264 (naming the
- * container it looks like). Nothing reaches viewers before that.
+ * The core's check of a stream's first bytes: a `Transmuxer` that writes its init segment with the
+ * first decodable frame (SPS, PPS and a keyframe found), or throws NOT_H264 (naming the container it
+ * looks like). One frame a fragment: in its default 'gop' mode the init segment waited for the first
+ * fragment to close (the next keyframe, or 2 s of frames), so a camera's stream was held that long at
+ * every start, and one whose first GOP held more than 8 MiB (about 34 Mbit/s with a 2 s GOP) was never
+ * let through; a stream of one GOP only at its end.
+ */
+function checker(fps?: number): Transmuxer {
+  return new Transmuxer({ fragment: 'frame', ...(fps !== undefined ? { fps } : {}) });
+}
+
+/**
+ * Holds a connection's first bytes until the core recognises H.264 in them (`checker`). Nothing
+ * reaches viewers before that.
  */
 export class H264Gate {
-  private transmuxer = new Transmuxer();
+  private transmuxer = checker();
   private held: Uint8Array[] = [];
   private heldBytes = 0;
+  /** What the check found worth telling the operator (junk before the stream), until taken. */
+  private notes: string[] = [];
   validated = false;
   info: StreamInfo | undefined;
 
@@ -112,22 +126,26 @@ export class H264Gate {
     if (this.validated) return [chunk];
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    const outs = this.transmuxer.push(chunk);
-    if (outs.some((o) => o.type === 'init')) {
-      this.validated = true;
-      this.info = this.transmuxer.info;
-      const ready = this.held;
-      this.held = [];
-      this.heldBytes = 0;
-      return ready;
-    }
-    if (this.heldBytes > VALIDATE_MAX_BYTES) {
+    const ready = this.settle(this.transmuxer.push(chunk));
+    if (!this.validated && this.heldBytes > VALIDATE_MAX_BYTES) {
       throw new H264MuxError(
         'NOT_H264',
         `no decodable H.264 frame (SPS, PPS and keyframe) in the first ${VALIDATE_MAX_BYTES >> 20} MiB`,
       );
     }
-    return [];
+    return ready;
+  }
+
+  /**
+   * The stream ended: the chunks still to forward (a stream shorter than one frame's check is whole
+   * only now). Throws H264MuxError when what came was not H.264.
+   */
+  end(): Uint8Array[] {
+    if (this.validated) return [];
+    const ready = this.settle(this.transmuxer.flush());
+    if (!this.validated)
+      throw new H264MuxError('NO_DECODABLE_FRAMES', 'no SPS/PPS and keyframe found');
+    return ready;
   }
 
   /** Bytes held now. */
@@ -135,23 +153,30 @@ export class H264Gate {
     return this.heldBytes;
   }
 
-  /** The stream ended before it was validated: why it is not H.264 (undefined when it was validated). */
-  end(): H264MuxError | undefined {
-    if (this.validated) return undefined;
-    try {
-      this.transmuxer.flush();
-    } catch (e) {
-      if (e instanceof H264MuxError) return e;
-      throw e;
-    }
-    return new H264MuxError('NO_DECODABLE_FRAMES', 'no SPS/PPS and keyframe found');
+  /** Notes for the operator since the last call (e.g. how many junk bytes came before the stream). */
+  takeNotes(): string[] {
+    const notes = this.notes;
+    this.notes = [];
+    return notes;
   }
 
   reset(): void {
-    this.transmuxer = new Transmuxer();
+    this.transmuxer = checker();
     this.held = [];
     this.heldBytes = 0;
     this.validated = false;
+  }
+
+  private settle(outs: readonly TransmuxerOutput[]): Uint8Array[] {
+    for (const o of outs)
+      if (o.type === 'warning' && o.code === 'GARBAGE_SKIPPED') this.notes.push(o.message);
+    if (!outs.some((o) => o.type === 'init')) return [];
+    this.validated = true;
+    this.info = this.transmuxer.info;
+    const ready = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    return ready;
   }
 }
 
@@ -235,7 +260,7 @@ export async function probeFile(
   path: string,
   fps: number | undefined,
 ): Promise<{ info: StreamInfo; fps: number; fpsSource: string }> {
-  const t = new Transmuxer(fps !== undefined ? { fps } : {});
+  const t = checker(fps);
   let done = false;
   for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
     const outs = t.push(chunk as Buffer);
@@ -258,6 +283,8 @@ export class SourceRunner {
   private readonly gate = new H264Gate();
   /** Bytes skipped as not H.264 on this connection. */
   private skipped = 0;
+  /** Why this connection's first bytes were refused. */
+  private refusal: unknown;
   private readonly abort = new AbortController();
   private socket: Socket | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -350,6 +377,7 @@ export class SourceRunner {
       // A pipeline may begin with junk (a shell's banner, a partial write): say so, drop what was
       // held, and keep looking; the relay starts at the first keyframe found.
       if (this.skipped === 0) {
+        this.refusal = e;
         this.events.log(
           `${notH264Message(e, this.target)} Still reading: relaying starts at the first keyframe found.`,
         );
@@ -362,6 +390,12 @@ export class SourceRunner {
       );
       return;
     }
+    this.forward(ready);
+  }
+
+  /** Chunks the gate let through; the first ones start the stream. */
+  private forward(ready: readonly Uint8Array[]): void {
+    for (const note of this.gate.takeNotes()) this.events.log(`source ${this.target}: ${note}`);
     if (ready.length === 0) {
       if (this.status.state !== 'error') this.setState('validating', undefined);
       return;
@@ -411,6 +445,7 @@ export class SourceRunner {
     this.relay.sourceReset();
     this.gate.reset();
     this.skipped = 0;
+    this.refusal = undefined;
     this.status.connectedAt = undefined;
     if (this.stopped) return;
     if (this.status.state !== 'error') this.setState('retrying', reason);
@@ -438,12 +473,18 @@ export class SourceRunner {
     });
     stdin.on('end', () => {
       if (this.stopped) return;
-      const notH264 = this.gate.end();
-      if (notH264) {
+      let ready: Uint8Array[];
+      try {
+        ready = this.gate.end();
+      } catch (e) {
+        // The first refusal names what the input looked like (an MP4 ...); later ones only saw its
+        // insides.
+        const notH264 = this.refusal ?? e;
         this.setState('error', notH264Message(notH264, this.status.target));
         this.events.fatal(`${notH264Message(notH264, this.target)} (the stream ended without any)`);
         return;
       }
+      if (ready.length > 0) this.forward(ready);
       this.relay.end();
       this.setState('ended', undefined);
       this.events.log('source stdin: end of stream');

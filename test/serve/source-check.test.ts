@@ -1,0 +1,80 @@
+// The relay's check of a source's first bytes (H264Gate, src/cli/serve/sources.ts): what it lets
+// through, how soon, and what it tells the operator.
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { H264Gate } from '../../src/cli/serve/sources.js';
+import { AccessUnitReader, Transmuxer, concatBytes } from '../../src/core/index.js';
+import { collectWs, fixture, startRelay, waitFor, type TestRelay } from './helpers.js';
+
+const relays: TestRelay[] = [];
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((r) => r.close()));
+});
+
+/** Where a stream's second keyframe begins: the size of its first GOP. */
+function firstGopBytes(data: Uint8Array): number {
+  const reader = new AccessUnitReader();
+  const aus = [...reader.push(data), ...reader.flush()];
+  const second = aus.filter((au) => au.keyframe)[1];
+  return second ? second.offset : data.length;
+}
+
+async function stdinRelay(): Promise<{ relay: TestRelay; stdin: PassThrough }> {
+  const stdin = new PassThrough();
+  const relay = await startRelay({ kind: 'stdin' }, {}, { stdin });
+  relays.push(relay);
+  return { relay, stdin };
+}
+
+describe('the check of a source', () => {
+  it('lets a stream through at its first frame, not at the end of its first GOP', () => {
+    const data = fixture('p01_pi_baseline_vga30_inline.h264');
+    const gop = firstGopBytes(data);
+    const gate = new H264Gate();
+    let heldWhenValid = -1;
+    for (let at = 0; at < data.length && heldWhenValid < 0; at += 4096) {
+      const ready = gate.push(data.subarray(at, at + 4096));
+      if (ready.length > 0) heldWhenValid = Math.min(at + 4096, data.length);
+    }
+    // The first GOP is 3 s of frames; it was held whole before anything flowed.
+    expect(heldWhenValid).toBeGreaterThan(0);
+    expect(heldWhenValid).toBeLessThan(gop / 4);
+    expect(gate.info?.width).toBe(640);
+  });
+
+  it('a stream of one GOP piped whole and ended is relayed, not refused as not H.264', async () => {
+    const data = fixture('p19_high_bitrate_qp10.h264');
+    expect(firstGopBytes(data)).toBe(data.length);
+    const { relay, stdin } = await stdinRelay();
+    const viewer = collectWs(`ws://127.0.0.1:${relay.port}/stream`);
+    await waitFor('the viewer joined', () => relay.relay.stats().viewers.total === 1);
+    stdin.end(data);
+    expect(await relay.finished).toBe(0);
+    await waitFor('the end of the stream', () => viewer.closed());
+    const reader = new AccessUnitReader();
+    const expected = [...reader.push(data), ...reader.flush()].length;
+    expect(viewer.frames).toHaveLength(expected);
+    expect(relay.logs.join('\n')).not.toMatch(/not a raw H\.264/);
+  });
+
+  it('junk before the stream is told in the log, with its size', async () => {
+    const { relay, stdin } = await stdinRelay();
+    const banner = new TextEncoder().encode('Welcome to the camera shell, version 1.2\n');
+    stdin.write(concatBytes([banner, fixture('p01_pi_baseline_vga30_inline.h264')]));
+    await waitFor('streaming', () => relay.source.status.state === 'streaming');
+    expect(relay.logs.join('\n')).toMatch(/skipped \d+ bytes before the first start code/);
+    stdin.end();
+  });
+
+  it('an MP4 piped in is named as one when the stream ends, though its insides were read on', async () => {
+    const t = new Transmuxer();
+    const outs = [...t.push(fixture('p01_pi_baseline_vga30_inline.h264')), ...t.flush()];
+    const mp4 = concatBytes(outs.flatMap((o) => ('data' in o ? [o.data] : [])));
+    expect(mp4.length).toBeGreaterThan(100_000);
+    const { relay, stdin } = await stdinRelay();
+    stdin.end(mp4);
+    expect(await relay.finished).toBe(1);
+    const fatal = relay.logs.filter((l) => l.startsWith('error:')).join('\n');
+    expect(fatal).toMatch(/it looks like mp4/);
+  });
+});
