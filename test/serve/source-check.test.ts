@@ -1,5 +1,6 @@
 // The relay's check of a source's first bytes (H264Gate, src/cli/serve/sources.ts): what it lets
 // through, how soon, and what it tells the operator.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H264Gate } from '../../src/cli/serve/sources.js';
@@ -76,5 +77,28 @@ describe('the check of a source', () => {
     expect(await relay.finished).toBe(1);
     const fatal = relay.logs.filter((l) => l.startsWith('error:')).join('\n');
     expect(fatal).toMatch(/it looks like mp4/);
+  });
+});
+
+describe('an upstream that takes the connection and never answers', () => {
+  it('--url: given up after the stall timeout (3 s here), told, and tried again', async () => {
+    const held: Socket[] = [];
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      held.push(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const relay = await startRelay({ kind: 'url', url: `http://127.0.0.1:${port}/stream.h264` });
+      relays.push(relay);
+      // fetch's own headers timeout is 5 minutes.
+      await waitFor('a second try', () => connections >= 2, 15_000);
+      expect(relay.source.status.error).toMatch(/upstream sent no answer in 3 s/);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -502,6 +502,10 @@ export class SourceRunner {
     this.socket = socket;
     let failure: { reason: string; detail: string } | undefined;
     const stalled = `no data for ${this.stallTimeoutMs / 1000} s`;
+    // A host that drops the connection request (off the network) would hold it for the system's
+    // connect timeout, about 2 minutes, before the next try.
+    const unanswered = `no answer to the connection in ${this.stallTimeoutMs / 1000} s`;
+    this.armStall(() => socket.destroy(new Error(unanswered)));
     socket.on('connect', () => {
       if (this.status.state !== 'error') this.setState('validating', undefined);
       this.armStall(() => socket.destroy(new Error(stalled)));
@@ -522,7 +526,10 @@ export class SourceRunner {
             detail: `camera unreachable at ${host}:${port} (${e.code})`,
           }
         : {
-            reason: e.message === stalled ? stalled : `connection failed (${e.code ?? 'error'})`,
+            reason:
+              e.message === stalled || e.message === unanswered
+                ? e.message
+                : `connection failed (${e.code ?? 'error'})`,
             detail: e.message,
           };
     });
@@ -544,6 +551,10 @@ export class SourceRunner {
     const stalled = new Error(`no data for ${this.stallTimeoutMs / 1000} s`);
     let reason = 'upstream ended the stream';
     let detail = reason;
+    // An upstream that takes the connection and never answers (a frozen process) would hold it for
+    // fetch's headers timeout, 5 minutes, before the next try.
+    const unanswered = new Error(`upstream sent no answer in ${this.stallTimeoutMs / 1000} s`);
+    this.armStall(() => local.abort(unanswered));
     try {
       const request = urlRequest(spec);
       const res = await fetch(request.url, {
@@ -571,8 +582,8 @@ export class SourceRunner {
     } catch (e) {
       if (this.stopped) return;
       const err = local.signal.aborted ? (local.signal.reason as unknown) : e;
-      if (err === stalled) {
-        reason = detail = stalled.message;
+      if (err === stalled || err === unanswered) {
+        reason = detail = (err as Error).message;
       } else if (
         err instanceof Error &&
         err.message === 'fetch failed' &&
