@@ -224,6 +224,22 @@ describe('a viewer on a link slower than the stream', () => {
     });
   }
 
+  it('receipts claiming more than has left the relay are held to what has: a viewer that reads nothing is skipped', () => {
+    const cam = camera();
+    cam.run(2);
+    // It reads nothing (its socket buffer takes 512 KiB, the rest queues here) and says it has it all.
+    const v = slowViewer(cam.clock, () => 0, { receipts: false });
+    const liar = { ...v, received: () => 9e15 };
+    cam.relay.addViewer(liar);
+    let lag = 0;
+    cam.run(20, () => {
+      lag = Math.max(lag, cam.relay.stats().viewers.maxLagMs);
+    });
+    // Taken at its word it was never behind: its queue grew to 4 MiB and /status showed a lag of 0.
+    expect(cam.relay.stats().skips).toBeGreaterThan(0);
+    expect(lag).toBeGreaterThan(MAX_VIEWER_LAG_MS / 2);
+  });
+
   it('a link that stalls for 1.5 s, then carries twice the stream: never skipped', () => {
     const cam = camera();
     cam.run(2);

@@ -597,11 +597,13 @@ export class Relay {
 
 /**
  * The bytes a viewer has taken of those written to it: by its receipts when it sends them (what the
- * network still holds included), else all but its queue here.
+ * network still holds included), else all but its queue here. A receipt counts no more than has left
+ * the queue: a client claiming more (9e15) was never behind, and queued up to the byte bound.
  */
 function taken(e: ViewerEntry, buffered: number): number {
+  const left = e.bytesOut - buffered;
   const received = e.viewer.received?.();
-  return received === undefined ? e.bytesOut - buffered : Math.min(received, e.bytesOut);
+  return received === undefined ? left : Math.min(received, left);
 }
 
 /** The access unit with the SPS/PPS a joiner needs (after a leading delimiter), when it lacks them. */
