@@ -16,7 +16,7 @@ import { RATE_CHECK_MS, RateCheck, SteadyRate } from '../rate-check.js';
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
-import { HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
+import { END_OF_STREAM, HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
 
 export interface ServeIo extends SourceOptions {
   log(message: string): void;
@@ -118,7 +118,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         finish(1);
       },
       ended: () => {
-        relay.closeAll('end of stream');
+        relay.closeAll(END_OF_STREAM);
         finish(0);
       },
       changed: () => relay.setUpstream(source.upstreamNotice()),

@@ -17,6 +17,9 @@ import {
 } from '../../sources/relay-protocol.js';
 import type { Viewer } from './relay.js';
 
+/** The close reason of a stream that ended (the source's end, not a cut). */
+export const END_OF_STREAM = 'end of stream';
+
 /** A client sending more messages a second than this is not sending receipts (asked every 250 ms). */
 export const MAX_RECEIPTS_PER_S = Math.ceil(4000 / RECEIPT_EVERY_MS);
 
@@ -61,9 +64,14 @@ export class HttpViewer implements Viewer {
     if (!this.res.destroyed) this.res.write(data);
   }
 
+  /**
+   * The chunked body ends cleanly (its last chunk, RFC 9112 §7.1) only when the stream ended: a
+   * stream cut short (a frame the camera broke off, a stalled viewer, the relay stopping) is aborted,
+   * so that a client such as `curl ... | h264mux convert -` does not take the cut for the end.
+   */
   close(reason: string): void {
-    if (reason === 'viewer stalled') this.res.destroy();
-    else this.res.end();
+    if (reason === END_OF_STREAM) this.res.end();
+    else this.res.destroy();
   }
 }
 
