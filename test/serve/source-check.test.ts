@@ -3,7 +3,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { H264Gate } from '../../src/cli/serve/sources.js';
+import { H264Gate, RETRY_LOG_EVERY_MS } from '../../src/cli/serve/sources.js';
 import { AccessUnitReader, Transmuxer, concatBytes } from '../../src/core/index.js';
 import { collectWs, fixture, startRelay, waitFor, type TestRelay } from './helpers.js';
 
@@ -100,5 +100,31 @@ describe('an upstream that takes the connection and never answers', () => {
       for (const s of held) s.destroy();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('a camera that stays unreachable', () => {
+  it('is told in the log once, then once a minute with the tries since', async () => {
+    // A port nobody listens on (bound then released).
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const clock = { t: 0 };
+    const relay = await startRelay(
+      { kind: 'tcp', host: '127.0.0.1', port },
+      {},
+      { now: () => clock.t },
+    );
+    relays.push(relay);
+    const told = (): string[] => relay.logs.filter((l) => l.includes('camera unreachable'));
+    await waitFor('five tries', () => relay.source.status.reconnects >= 5);
+    expect(told()).toHaveLength(1);
+    clock.t += RETRY_LOG_EVERY_MS;
+    const tries = relay.source.status.reconnects;
+    await waitFor('another try', () => relay.source.status.reconnects > tries + 1);
+    expect(told()).toHaveLength(2);
+    expect(told()[1]).toMatch(/\((\d+) more tries failed so\); retrying in/);
+    expect(Number(/\((\d+) more/.exec(told()[1] ?? '')?.[1])).toBeGreaterThanOrEqual(4);
   });
 });

@@ -91,7 +91,12 @@ export interface SourceOptions {
   readonly retryMaxMs?: number;
   /** A connected tcp/url source silent this long is dropped and reconnected (ms). */
   readonly stallTimeoutMs?: number;
+  /** The clock of the retry log (ms; tests pass their own). */
+  readonly now?: () => number;
 }
+
+/** A failed try told again, for the same reason, at most this often (ms). */
+export const RETRY_LOG_EVERY_MS = 60_000;
 
 /** First bytes held for the H.264 check at most; beyond this with no decodable frame the source is refused. */
 const VALIDATE_MAX_BYTES = 8 * 1024 * 1024;
@@ -285,6 +290,9 @@ export class SourceRunner {
   private skipped = 0;
   /** Why this connection's first bytes were refused. */
   private refusal: unknown;
+  /** The failed try last told in the log (logRetry); cleared when the source streams. */
+  private retryTold: { detail: string; at: number; since: number } | undefined;
+  private readonly now: () => number;
   private readonly abort = new AbortController();
   private socket: Socket | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -304,6 +312,7 @@ export class SourceRunner {
     this.retryMaxMs = options.retryMaxMs ?? 5000;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
     this.retryMs = this.retryMinMs;
+    this.now = options.now ?? (() => performance.now());
     this.target = describeSource(spec);
     this.status = {
       kind: spec.kind,
@@ -403,6 +412,7 @@ export class SourceRunner {
     if (this.status.state !== 'streaming') {
       this.status.connectedAt = Date.now();
       this.retryMs = this.retryMinMs;
+      this.retryTold = undefined;
       this.noteInfo(this.gate.info);
       if (this.skipped > 0)
         this.events.log(
@@ -449,7 +459,7 @@ export class SourceRunner {
     this.status.connectedAt = undefined;
     if (this.stopped) return;
     if (this.status.state !== 'error') this.setState('retrying', reason);
-    this.events.log(`source ${this.target}: ${detail}; retrying in ${this.retryMs / 1000} s`);
+    this.logRetry(detail);
     const wait = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, this.retryMaxMs);
     void sleep(wait, undefined, { signal: this.abort.signal })
@@ -459,6 +469,25 @@ export class SourceRunner {
         else if (this.spec.kind === 'url') void this.runUrl(this.spec.url);
       })
       .catch(() => undefined);
+  }
+
+  /**
+   * A failed try, told when its reason is new, and then once a minute with how many tries failed
+   * since: a camera down for a night was a line every 5 s (720 an hour) in the Pi's journal.
+   */
+  private logRetry(detail: string): void {
+    const now = this.now();
+    const told = this.retryTold;
+    if (told && told.detail === detail && now - told.at < RETRY_LOG_EVERY_MS) {
+      told.since++;
+      return;
+    }
+    const more =
+      told?.detail === detail && told.since > 0 ? ` (${told.since} more tries failed so)` : '';
+    this.events.log(
+      `source ${this.target}: ${detail}${more}; retrying in ${this.retryMs / 1000} s`,
+    );
+    this.retryTold = { detail, at: now, since: 0 };
   }
 
   private armStall(onStall: () => void): void {
