@@ -52,6 +52,8 @@ const READ_AHEAD = 3;
 
 async function* readFileChunks(path: string, pool: ChunkPool): AsyncGenerator<Uint8Array> {
   const kind = await stat(path);
+  // Reading one fails with EISDIR and no path: "illegal operation on a directory".
+  if (kind.isDirectory()) throw new CommandError(`${path} is a directory, not a raw H.264 file`);
   if (kind.isFIFO() || kind.isSocket()) {
     // A pipe (`<(curl ...)`, /dev/stdin, a FIFO): no positions.
     yield* readPipe(path);

@@ -171,7 +171,7 @@ function formatReport(r: ProbeReport): string {
   );
   if (r.gop)
     lines.push(
-      `  GOP          ${r.gop.min === r.gop.max ? r.gop.min : `${r.gop.min}-${r.gop.max} (mean ${r.gop.mean.toFixed(1)})`} frames`,
+      `  GOP          ${r.gop.min === r.gop.max ? `${r.gop.min} frame${r.gop.min === 1 ? '' : 's'}` : `${r.gop.min}-${r.gop.max} frames (mean ${r.gop.mean.toFixed(1)})`}`,
     );
   else if (r.keyframeCount === 1)
     lines.push(`  GOP          one keyframe, then ${r.frameCount - 1} frames`);

@@ -177,6 +177,18 @@ describe('convert', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a directory given as input is named as one (convert and probe), and no output is created', async () => {
+    const out = join(dir, 'never.mp4');
+    const c = await runCli(['convert', dir, '-o', out]);
+    expect(c.code).toBe(1);
+    // Reading it failed with "illegal operation on a directory", without its name.
+    expect(c.stderr).toBe(`h264mux: ${dir} is a directory, not a raw H.264 file\n`);
+    expect(existsSync(out)).toBe(false);
+    const p = await runCli(['probe', dir]);
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain(`${dir} is a directory, not a raw H.264 file`);
+  });
+
   it('refuses to write over its own input (by another path or a link), which stays intact', async () => {
     const f = fixture('p01');
     const input = join(dir, 'self.h264');
