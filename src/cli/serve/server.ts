@@ -16,6 +16,7 @@ import { RATE_CHECK_MS, RateCheck, SteadyRate } from '../rate-check.js';
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
+import { tlsFront } from './tls-front.js';
 import { END_OF_STREAM, HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
 
 export interface ServeIo extends SourceOptions {
@@ -259,9 +260,10 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     }
     void files.handle(req, res, pathname).catch(() => res.destroy());
   };
+  const requestTimeoutMs = io.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const server: Server = listener(
     tls,
-    io.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    requestTimeoutMs,
     (req: IncomingMessage, res: ServerResponse) => {
       try {
         handle(req, res);
@@ -284,6 +286,8 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     perMessageDeflate: false,
     maxPayload: MAX_VIEWER_MESSAGE,
   });
+  // With TLS, plain http on the same port is sent to https (./tls-front.ts).
+  const front = tls ? tlsFront(server, requestTimeoutMs) : server;
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     try {
       upgrade(req, socket, head);
@@ -327,14 +331,14 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     });
   };
   const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
+  front.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
+      front.off('listening', onListening);
       if (e.code === 'EADDRINUSE') {
         reject(
           new PortInUseError(
@@ -350,14 +354,14 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       } else reject(e);
     };
     const onListening = (): void => {
-      server.off('error', onError);
+      front.off('error', onError);
       resolve();
     };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(options.port, options.host);
+    front.once('error', onError);
+    front.once('listening', onListening);
+    front.listen(options.port, options.host);
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (front.address() as AddressInfo).port;
   source.start();
 
   let closing: Promise<void> | undefined;
@@ -378,7 +382,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         relay.closeAll('server shutting down');
         for (const c of wss.clients) c.terminate();
         wss.close();
-        server.close(() => resolve());
+        front.close(() => resolve());
         for (const s of sockets) s.destroy();
       })),
   };
