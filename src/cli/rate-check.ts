@@ -18,7 +18,7 @@ export const RATE_CHECK_MS = 2000;
 export interface Timing {
   /** The rate the stream is timed by (undefined before its first SPS). */
   readonly fps: number | undefined;
-  /** 'vui', 'option' (--fps) or 'default' (assumed). */
+  /** 'vui', 'option' (--fps), 'upstream' (an upstream relay's --fps) or 'default' (assumed). */
   readonly fpsSource: string | undefined;
 }
 
@@ -31,7 +31,7 @@ export class RateCheck {
   check(measured: number, timing: Timing): string | undefined {
     const fps = timing.fps;
     // --fps is the user's word; a paused or lost source says nothing of its rate.
-    if (timing.fpsSource === 'option' || fps === undefined || measured < 1) {
+    if (givenRate(timing) || fps === undefined || measured < 1) {
       this.off = 0;
       return undefined;
     }
@@ -137,13 +137,17 @@ export class ArrivalRate {
   advice(output: string, timing: Timing): string | undefined {
     const measured = this.rate();
     const fps = timing.fps;
-    if (measured === undefined || fps === undefined || timing.fpsSource === 'option')
-      return undefined;
+    if (measured === undefined || fps === undefined || givenRate(timing)) return undefined;
     if (near(measured, fps)) return undefined;
     const off = offTimeline(measured, timing, fps);
     const speed = Math.round((fps / measured) * 100) / 100;
     return `the input arrived at ${fmt(measured)} frames a second, ${off.timed}: ${output} runs ${off.runs} (${speed}x). If that is the camera's rate, convert with --fps ${off.rate}.`;
   }
+}
+
+/** A rate someone chose: --fps here, or an upstream relay's (its operator's --fps). */
+export function givenRate(timing: Timing): boolean {
+  return timing.fpsSource === 'option' || timing.fpsSource === 'upstream';
 }
 
 function near(a: number, b: number): boolean {

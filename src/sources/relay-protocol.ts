@@ -158,11 +158,29 @@ export function parseSkipMessage(text: string): SkipNotice | undefined {
 
 export const SOURCE_FPS_HEADER = 'X-Relay-Source-Fps';
 
-/** The source's rate in a response's header (as parseSourceFpsMessage), undefined without one. */
-export function sourceFpsFromHeaders(headers: {
+/**
+ * The frame rate the relay times its stream by when its operator set it (`--fps`; a relay chained
+ * after one takes it from its upstream's header): a stream without timing info plays at it downstream
+ * too, where it was timed at an assumed 30.
+ */
+export const STREAM_FPS_HEADER = 'X-Relay-Fps';
+
+interface Headers {
   get(name: string): string | null;
-}): number | undefined {
-  const text = headers.get(SOURCE_FPS_HEADER);
+}
+
+/** The source's rate in a response's header (as parseSourceFpsMessage), undefined without one. */
+export function sourceFpsFromHeaders(headers: Headers): number | undefined {
+  return fpsHeader(headers, SOURCE_FPS_HEADER);
+}
+
+/** The rate the relay's operator times the stream by (STREAM_FPS_HEADER), undefined without one. */
+export function streamFpsFromHeaders(headers: Headers): number | undefined {
+  return fpsHeader(headers, STREAM_FPS_HEADER);
+}
+
+function fpsHeader(headers: Headers, name: string): number | undefined {
+  const text = headers.get(name);
   if (text === null) return undefined;
   const fps = Number(text);
   return Number.isFinite(fps) && fps > 0 && fps <= 1000 ? fps : undefined;

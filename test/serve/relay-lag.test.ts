@@ -10,6 +10,7 @@ import {
   parseSkipMessage,
   parseSourceFpsMessage,
   sourceFpsFromHeaders,
+  streamFpsFromHeaders,
   parseUpstreamMessage,
   receiptMessage,
   receiptRequest,
@@ -47,6 +48,8 @@ describe('relay-protocol: receipts, skips and the source rate', () => {
     expect(sourceFpsFromHeaders(headers('29.97'))).toBe(29.97);
     for (const bad of [null, '', 'fast', '0', '-1', '1e9'])
       expect(sourceFpsFromHeaders(headers(bad))).toBeUndefined();
+    expect(streamFpsFromHeaders({ get: (n) => (n === 'X-Relay-Fps' ? '25' : null) })).toBe(25);
+    expect(streamFpsFromHeaders(headers('29.97'))).toBeUndefined();
     expect(parseReceipt('{"received":-1}')).toBeUndefined();
     expect(parseReceipt('{"received":1.5}')).toBeUndefined();
     expect(parseUpstreamMessage(skipMessage(notice))).toBeUndefined();

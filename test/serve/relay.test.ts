@@ -147,6 +147,37 @@ describe('h264mux serve', () => {
     expect((await status(a)).viewers.total).toBe(1); // b is a's only viewer
   });
 
+  it("chained relays: a stream without timing is timed downstream at the upstream's --fps (it was 30)", async () => {
+    const a = await relay({
+      kind: 'file',
+      path: fixturePath('p02_pi_baseline_vga30_notiming.h264'),
+      loop: true,
+      fps: 25,
+    });
+    const b = await relay({ kind: 'url', url: `${a.base}/stream.h264` }, { hls: true });
+    await waitFor('b streaming', async () => (await status(b)).source.state === 'streaming');
+    const source = (
+      await getJson<{ source: { fps: number; fpsSource: string } }>(`${b.base}/status`)
+    ).source;
+    expect(source).toMatchObject({ fps: 25, fpsSource: 'upstream' });
+    // b tells its own viewers (and a relay after it), and its page plays at 25.
+    const grab = await grabHttp(`${b.base}/stream.h264`, (n) => n > 1000);
+    expect(grab.res.headers['x-relay-fps']).toBe('25');
+    const visit = await fetch(`${b.base}/`, { redirect: 'manual' });
+    expect(visit.headers.get('location')).toMatch(/&fps=25$/);
+    // Its LL-HLS is timed at 25: parts of 8 frames of 1/25 s (at 30: 0.26667).
+    await waitFor('HLS segments', async () => (await fetch(`${b.base}/hls/live.m3u8`)).ok);
+    const playlist = await (await fetch(`${b.base}/hls/live.m3u8`)).text();
+    expect(playlist).toMatch(/#EXT-X-PART:DURATION=0\.32,/);
+    expect(b.logs.join('\n')).toMatch(/timed at 25 fps, as the upstream relay is/);
+    // A relay with an --fps of its own keeps it.
+    const c = await relay({ kind: 'url', url: `${a.base}/stream.h264`, fps: 30 });
+    await waitFor('c streaming', async () => (await status(c)).source.state === 'streaming');
+    expect(
+      (await getJson<{ source: { fps: number; fpsSource: string } }>(`${c.base}/status`)).source,
+    ).toMatchObject({ fps: 30, fpsSource: 'option' });
+  });
+
   it('tcp source: drop and recovery, reconnects in /status, viewers resume at a keyframe', async () => {
     // A camera-like TCP server: sends the stream in chunks cut at arbitrary points.
     const camera = await startCamera(fixture(P01), 'random');

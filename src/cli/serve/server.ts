@@ -12,7 +12,7 @@ import { packageRoot } from '../package-root.js';
 import { HlsHttp, HLS_PATH, PLAYLIST_PATH } from './hls/http.js';
 import { HlsPackager } from './hls/packager.js';
 import type { AllowOrigin, ServeOptions } from './options.js';
-import { RATE_CHECK_MS, RateCheck, SteadyRate } from '../rate-check.js';
+import { givenRate, RATE_CHECK_MS, RateCheck, SteadyRate } from '../rate-check.js';
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
@@ -123,10 +123,14 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         finish(0);
       },
       changed: () => relay.setUpstream(source.upstreamNotice()),
+      timedAt: (fps) => hls?.timeAt(fps),
     },
     io,
   );
   relay.setUpstream(source.upstreamNotice());
+  /** The rate the stream is timed by when someone chose it (--fps here or upstream), for viewers. */
+  const timedFps = (): number | undefined =>
+    givenRate(source.status) ? source.status.fps : undefined;
   // While the source is down, viewers hear it again now and then (and see the connection is alive).
   const repeat = setInterval(() => {
     if (relay.upstreamNotice.upstream === 'down') relay.notifyAll();
@@ -204,7 +208,9 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         res.writeHead(200, STREAM_HEADERS).end();
         return;
       }
-      const remove = relay.addViewer(new HttpViewer(res, relay.upstreamNotice, relay.sourceFps));
+      const remove = relay.addViewer(
+        new HttpViewer(res, relay.upstreamNotice, relay.sourceFps, timedFps()),
+      );
       res.on('close', remove);
       return;
     }
@@ -242,8 +248,9 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     if ((pathname === '/' || pathname === '/index.html') && q < 0 && req.method === 'GET') {
       // The page plays what ?src= names: send a bare visit to the live stream (one access unit per
       // WebSocket message, the lowest-latency path). A page with any query is served as is.
-      // --fps: the page times the stream by it too.
-      const fps = options.source.fps === undefined ? '' : `&fps=${options.source.fps}`;
+      // --fps (or an upstream relay's): the page times the stream by it too.
+      const given = timedFps();
+      const fps = given === undefined ? '' : `&fps=${given}`;
       res.writeHead(302, {
         Location: `${forwardedPrefix(req)}/?src=${encodeURIComponent(wsUrl(req))}${fps}`,
         'Cache-Control': 'no-cache',

@@ -10,7 +10,8 @@ import {
   type StreamInfo,
   type TransmuxerOutput,
 } from '../../core/index.js';
-import type { UpstreamNotice } from '../../sources/relay-protocol.js';
+import { streamFpsFromHeaders, type UpstreamNotice } from '../../sources/relay-protocol.js';
+import { givenRate } from '../rate-check.js';
 import type { Relay } from './relay.js';
 
 /** Where a source's bytes go: the relay, and beside it the HLS packager (`serve --hls`). */
@@ -81,6 +82,8 @@ export interface SourceEvents {
   ended(): void;
   /** The state or error in `status` changed. */
   changed?(): void;
+  /** The stream is to be timed at this rate: an upstream relay's operator set it (its --fps). */
+  timedAt?(fps: number): void;
 }
 
 export interface SourceOptions {
@@ -433,7 +436,7 @@ export class SourceRunner {
       width: info.width,
       height: info.height,
     };
-    if (this.status.fpsSource !== 'option') {
+    if (!givenRate(this.status)) {
       this.status.fps = info.fps;
       this.status.fpsSource = info.fpsSource;
     }
@@ -599,6 +602,8 @@ export class SourceRunner {
         await res.body?.cancel();
       } else {
         if (this.status.state !== 'error') this.setState('validating', undefined);
+        const upstreamFps = streamFpsFromHeaders(res.headers);
+        if (upstreamFps !== undefined && this.spec.fps === undefined) this.timeAt(upstreamFps);
         const reader = res.body.getReader();
         this.armStall(() => local.abort(stalled));
         for (;;) {
@@ -629,6 +634,20 @@ export class SourceRunner {
       this.abort.signal.removeEventListener('abort', onAbort);
     }
     this.lost(reason, detail);
+  }
+
+  /**
+   * An upstream relay times its stream at `fps` (its operator's --fps): so does this one, its viewers
+   * and its HLS, where a stream without timing info was timed at an assumed 30 (--fps here overrides).
+   */
+  private timeAt(fps: number): void {
+    if (this.status.fpsSource === 'upstream' && this.status.fps === fps) return;
+    this.status.fps = fps;
+    this.status.fpsSource = 'upstream';
+    this.events.log(
+      `source ${this.target}: timed at ${fps} fps, as the upstream relay is (its --fps)`,
+    );
+    this.events.timedAt?.(fps);
   }
 
   /** Plays a file in real time at its frame rate, AU by AU (exact boundaries), looped on request. */

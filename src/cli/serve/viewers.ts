@@ -8,6 +8,7 @@ import {
   skipMessage,
   SOURCE_FPS_HEADER,
   sourceFpsMessage,
+  STREAM_FPS_HEADER,
   type SkipNotice,
   UPSTREAM_HEADER,
   UPSTREAM_REASON_HEADER,
@@ -29,7 +30,7 @@ export const STREAM_HEADERS = {
   'Cache-Control': 'no-cache, no-store, must-revalidate',
   Pragma: 'no-cache',
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': `${UPSTREAM_HEADER}, ${UPSTREAM_REASON_HEADER}, ${SOURCE_FPS_HEADER}`,
+  'Access-Control-Expose-Headers': `${UPSTREAM_HEADER}, ${UPSTREAM_REASON_HEADER}, ${SOURCE_FPS_HEADER}, ${STREAM_FPS_HEADER}`,
   'X-Content-Type-Options': 'nosniff',
 } as const;
 
@@ -46,12 +47,15 @@ export class HttpViewer implements Viewer {
     private readonly res: ServerResponse,
     upstream: UpstreamNotice,
     sourceFps?: number,
+    /** The rate the operator times the stream by (--fps, or an upstream relay's): STREAM_FPS_HEADER. */
+    streamFps?: number,
   ) {
     res.socket?.setNoDelay(true);
     res.writeHead(200, {
       ...STREAM_HEADERS,
       ...upstreamHeaders(upstream),
       ...(sourceFps !== undefined ? { [SOURCE_FPS_HEADER]: String(sourceFps) } : {}),
+      ...(streamFps !== undefined ? { [STREAM_FPS_HEADER]: String(streamFps) } : {}),
     });
     res.flushHeaders();
   }

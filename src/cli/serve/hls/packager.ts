@@ -23,7 +23,7 @@ export interface HlsPackagerOptions extends Omit<SegmenterOptions, 'epoch'> {
 export class HlsPackager implements SourceSink {
   readonly segmenter: HlsSegmenter;
   private transmuxer: Transmuxer;
-  private readonly transmuxerOptions: TransmuxerOptions;
+  private transmuxerOptions: TransmuxerOptions;
 
   constructor(private readonly options: HlsPackagerOptions) {
     this.segmenter = new HlsSegmenter({
@@ -37,6 +37,18 @@ export class HlsPackager implements SourceSink {
       ...(options.fps !== undefined ? { fps: options.fps } : {}),
     };
     this.transmuxer = new Transmuxer(this.transmuxerOptions);
+  }
+
+  /**
+   * Times the stream at `fps` from now on (an upstream relay's --fps, told when it connects): before
+   * any frame it is as if given at the start; later, a new timeline after a discontinuity.
+   */
+  timeAt(fps: number): void {
+    if (this.transmuxerOptions.fps === fps) return;
+    this.transmuxerOptions = { ...this.transmuxerOptions, fps };
+    const started = this.transmuxer.info !== undefined;
+    this.transmuxer = new Transmuxer(this.transmuxerOptions);
+    if (started) this.segmenter.discontinuity(true);
   }
 
   push(chunk: Uint8Array, endOfAccessUnit = false): void {
