@@ -156,6 +156,49 @@ test('npx h264mux serve from the installed package: the page at / plays the live
   }
 });
 
+test('npx h264mux serve --exec from the installed package: a camera command run again when it exits, the page plays on', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const f = fixture('p01');
+  // The camera: ffmpeg sending the file in real time, then exiting (as a camera command may).
+  const camera = `ffmpeg -v error -re -i '${join(FIXTURES, f.name)}' -c copy -f h264 -`;
+  const relay = installed.start([
+    'h264mux',
+    'serve',
+    '--exec',
+    camera,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+  ]);
+  try {
+    await expect
+      .poll(() => relay.output(), { timeout: 30_000 })
+      .toMatch(/open http:\/\/127\.0\.0\.1:\d+\//);
+    const url = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(relay.output())![1]!;
+    await page.goto(url);
+    await expect
+      .poll(async () => (await videoState(page)).total, { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    const reconnects = async (): Promise<number> =>
+      ((await (await fetch(`${url}status`)).json()) as { source: { reconnects: number } }).source
+        .reconnects;
+    await expect.poll(reconnects, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    expect(relay.output()).toMatch(/ffmpeg exited with code 0/);
+    // The page plays on after the command ran again: new frames (a live track's currentTime runs
+    // on whether frames come or not).
+    const frames = (await videoState(page)).total;
+    await expect
+      .poll(async () => (await videoState(page)).total, { timeout: 20_000 })
+      .toBeGreaterThan(frames + 30);
+    expect((await videoState(page)).error).toBeNull();
+  } finally {
+    await relay.stop();
+  }
+});
+
 test('npx h264mux convert from the installed package passes the ffmpeg oracle', async () => {
   const f = fixture('p04'); // B-frames: the last frames come out only at the end
   const raw = join(FIXTURES, f.name);

@@ -38,6 +38,8 @@ Sources (exactly one):
   --file PATH             play a .h264 file in real time at its frame rate
     --loop                  start again at the end
   --url URL               pull another raw H.264 HTTP stream (e.g. another relay's /stream.h264)
+  --exec COMMAND          run a camera command and relay its standard output; run it again when
+                          it exits or hangs (--exec "rpicam-vid -t 0 --inline -o -")
 
   --fps RATE              the stream's frame rate when it has no timing info (raspivid writes none;
                           25, 30000/1001): the page, LL-HLS and a file's playback use it
@@ -68,6 +70,7 @@ const SERVE_OPTIONS = {
   loop: { type: 'boolean' },
   fps: { type: 'string' },
   url: { type: 'string' },
+  exec: { type: 'string' },
   host: { type: 'string', default: '0.0.0.0' },
   port: { type: 'string', default: '8080' },
   static: { type: 'string' },
@@ -126,11 +129,16 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
       throw new UsageError(`--url wants an http:// or https:// URL, got "${values.url}"`);
     sources.push({ kind: 'url', url: values.url });
   }
+  if (values.exec !== undefined) {
+    if (values.exec.trim() === '')
+      throw new UsageError('--exec wants a command, e.g. --exec "rpicam-vid -t 0 --inline -o -"');
+    sources.push({ kind: 'exec', command: values.exec });
+  }
   if (sources.length !== 1) {
     throw new UsageError(
       sources.length === 0
-        ? 'give a source: --stdin, --tcp HOST:PORT, --file PATH or --url URL (see h264mux serve --help)'
-        : 'give only one source (--stdin, --tcp, --file or --url)',
+        ? 'give a source: --stdin, --tcp HOST:PORT, --file PATH, --url URL or --exec COMMAND (see h264mux serve --help)'
+        : 'give only one source (--stdin, --tcp, --file, --url or --exec)',
     );
   }
   const allow = values['allow-origin'] ?? [];

@@ -1,6 +1,8 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AccessUnitReader,
@@ -32,6 +34,8 @@ export type SourceSpec = (
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
   | { readonly kind: 'file'; readonly path: string; readonly loop: boolean }
   | { readonly kind: 'url'; readonly url: string }
+  /** A camera command whose standard output is the stream, run by `sh -c` and run again when it exits. */
+  | { readonly kind: 'exec'; readonly command: string }
 ) & { readonly fps?: number };
 
 export type SourceState =
@@ -202,7 +206,15 @@ export function describeSource(spec: SourceSpec): string {
       if (url.password) url.password = '***';
       return url.href;
     }
+    case 'exec':
+      return `command "${spec.command}"`;
   }
+}
+
+/** A command's program name (its arguments may hold addresses and passwords). */
+function programOf(command: string): string {
+  const first = /^\s*(?:\w+=\S*\s+)*(\S+)/.exec(command)?.[1] ?? 'command';
+  return basename(first.replace(/^["']|["']$/g, ''));
 }
 
 /**
@@ -222,6 +234,8 @@ export function publicTarget(spec: SourceSpec): string {
       const url = new URL(spec.url);
       return `${url.protocol}//*${url.pathname}`;
     }
+    case 'exec':
+      return `exec:${programOf(spec.command)}`;
   }
 }
 
@@ -304,6 +318,8 @@ export class SourceRunner {
   private readonly retryMaxMs: number;
   private readonly stallTimeoutMs: number;
   private stopped = false;
+  /** The running camera command (--exec). */
+  private child: ChildProcessByStdio<null, Readable, null> | undefined;
 
   constructor(
     private readonly spec: SourceSpec,
@@ -343,6 +359,9 @@ export class SourceRunner {
       case 'url':
         void this.runUrl(this.spec.url);
         break;
+      case 'exec':
+        this.runExec(this.spec.command);
+        break;
       case 'file':
         void this.runFile(this.spec).catch((e: unknown) =>
           this.events.fatal(notH264Message(e, this.target)),
@@ -355,6 +374,7 @@ export class SourceRunner {
     this.stopped = true;
     this.abort.abort();
     this.socket?.destroy();
+    this.stopChild();
     clearTimeout(this.stallTimer);
   }
 
@@ -470,6 +490,7 @@ export class SourceRunner {
         this.status.reconnects++;
         if (this.spec.kind === 'tcp') this.connectTcp(this.spec.host, this.spec.port);
         else if (this.spec.kind === 'url') void this.runUrl(this.spec.url);
+        else if (this.spec.kind === 'exec') this.runExec(this.spec.command);
       })
       .catch(() => undefined);
   }
@@ -634,6 +655,74 @@ export class SourceRunner {
       this.abort.signal.removeEventListener('abort', onAbort);
     }
     this.lost(reason, detail);
+  }
+
+  /**
+   * A camera command (`--exec "rpicam-vid -t 0 --inline -o -"`): its standard output is the stream,
+   * its standard error goes to the terminal. When it exits (a camera error, a cable pulled), or sends
+   * nothing for the stall timeout (hung), the viewers are told the camera is down and it is run
+   * again, as a TCP camera is reconnected; with `--stdin` the relay could only end.
+   */
+  private runExec(command: string): void {
+    if (this.stopped) return;
+    if (this.status.state !== 'retrying' && this.status.state !== 'error')
+      this.setState('connecting', undefined);
+    // Its own process group: stopping it stops what it started (sh -c, a pipeline).
+    const child = spawn('sh', ['-c', command], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    this.child = child;
+    // Its group does not get the terminal's Ctrl-C: should the relay end without stopping it (a
+    // crash), it must not hold the camera.
+    const orphan = (): void => this.stopChild();
+    process.once('exit', orphan);
+    const program = programOf(command);
+    const stalled = `${program} sent nothing for ${this.stallTimeoutMs / 1000} s`;
+    let failure: string | undefined;
+    this.armStall(() => {
+      failure = stalled;
+      this.stopChild();
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (this.status.state === 'connecting') this.setState('validating', undefined);
+      this.armStall(() => {
+        failure = stalled;
+        this.stopChild();
+      });
+      this.onData(chunk);
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      failure = `could not run ${program}: ${e.message}`;
+    });
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      if (this.child === child) this.child = undefined;
+      process.off('exit', orphan);
+      const ended =
+        failure ??
+        (signal !== null
+          ? `${program} was stopped (${signal})`
+          : `${program} exited with code ${code}`);
+      this.lost(ended);
+    });
+  }
+
+  /** Stops the camera command and what it started: SIGTERM to its group, SIGKILL 2 s later. */
+  private stopChild(): void {
+    const child = this.child;
+    const pid = child?.pid;
+    if (!child || pid === undefined) return;
+    const kill = (signal: NodeJS.Signals): void => {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // Gone already.
+      }
+    };
+    kill('SIGTERM');
+    const hard = setTimeout(() => kill('SIGKILL'), 2000);
+    hard.unref();
+    child.once('close', () => clearTimeout(hard));
   }
 
   /**
