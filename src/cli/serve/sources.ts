@@ -685,6 +685,7 @@ export class SourceRunner {
       this.stopChild();
     });
     child.stdout.on('data', (chunk: Buffer) => {
+      if (this.stopped) return;
       if (this.status.state === 'connecting') this.setState('validating', undefined);
       this.armStall(() => {
         failure = stalled;
