@@ -127,6 +127,15 @@ export class AccessUnitReader {
   }
 
   /**
+   * The most bytes a picture of this stream can hold with the units in front of it (every macroblock
+   * uncompressed, src/core/h264/limits.ts; a fixed ceiling before the first SPS): an access unit in
+   * progress past it is not H.264, and the reader drops it.
+   */
+  get pictureByteLimit(): number {
+    return this.sets.limits.pictureBytes;
+  }
+
+  /**
    * Stream position before which the access unit of every byte is known: each access unit that ends
    * before it has been returned, and what follows the last one belongs to the access unit in progress
    * (or to none). A relay may pass bytes up to here on at once and still end a viewer's stream exactly at

@@ -348,7 +348,7 @@ describe('methods', () => {
 
 describe('a frame with no end', () => {
   // (The core's reader still holds such a unit whole until the core caps NAL units: issue 13 item 1.)
-  it('the relay holds at most a GOP-cache bound of it, passes it on, and joiners wait for a keyframe', () => {
+  it('the relay holds at most a GOP-cache bound of it, passes on no more than a picture can hold, and viewers wait for a keyframe', () => {
     const relay = new Relay({ maxGopBytes: 4 * 1024 * 1024 });
     const viewer = (): { got: () => number } => {
       let got = 0;
@@ -370,8 +370,16 @@ describe('a frame with no end', () => {
     for (let i = 0; i < 640; i++) relay.push(filler);
     const stats = relay.stats();
     expect(stats.heldBytes).toBeLessThan(4 * 1024 * 1024 + 2 * 65536);
-    expect(early.got()).toBeGreaterThan(40_000_000); // the live viewer got it as it came
+    // The live viewer got it as it came (all 40 MB), up to what a 640x480 picture can hold (every
+    // macroblock uncompressed: about 1.6 MB); then it waits.
+    expect(early.got()).toBeGreaterThan(200_000);
+    expect(early.got()).toBeLessThan(200_000 + 1.6e6 + 65536);
     const late = viewer();
     expect(late.got()).toBe(0); // no cache to start from: waits for the next keyframe
+    const before = early.got();
+    relay.push(data);
+    // Both start again at the next keyframe.
+    expect(early.got()).toBeGreaterThan(before + 100_000);
+    expect(late.got()).toBeGreaterThan(100_000);
   });
 });

@@ -520,9 +520,28 @@ export class Relay {
     e.delimited = true;
   }
 
-  /** Live byte viewers get the settled bytes up to `to`. */
+  /**
+   * Live byte viewers get the settled bytes up to `to`, unless the access unit in progress has grown
+   * past any picture of the stream (junk from the source: 200 MB of zeros went to every HTTP viewer at
+   * the source's speed); they then wait for the next keyframe, as the reader drops it.
+   */
   private forward(to: number): void {
     if (to <= this.sentTo) return;
+    if (to - this.lastEnd > this.reader.pictureByteLimit) {
+      let stopped = 0;
+      for (const e of this.viewers) {
+        if (e.viewer.mode !== 'bytes' || e.state !== 'live') continue;
+        e.state = 'waiting';
+        e.delimited = false;
+        stopped++;
+      }
+      if (stopped > 0)
+        this.log(
+          `the frame in progress is past ${this.reader.pictureByteLimit} bytes, more than any picture of this stream can hold: not H.264; ${stopped} HTTP viewer(s) resume at the next keyframe`,
+        );
+      this.sentTo = to;
+      return;
+    }
     const parts = this.window.span(this.sentTo, to);
     for (const e of this.viewers) {
       if (e.viewer.mode !== 'bytes' || e.state !== 'live') continue;
