@@ -14,7 +14,12 @@ import {
   test,
   videoState,
 } from './support/fixtures.js';
-import { packAndInstall, runIn, type InstalledPackage } from './support/installed-package.js';
+import {
+  packAndInstall,
+  runIn,
+  type InstalledPackage,
+  type RunningProcess,
+} from './support/installed-package.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -103,17 +108,14 @@ test('the installed package has no dependencies; import and require give the lib
   expect(types).not.toMatch(/BitReader|concatBytes|samplePayloads/);
 });
 
-test('npx h264mux serve from the installed package: the page at / plays the live stream', async ({
-  page,
-}) => {
-  test.setTimeout(90_000);
-  const f = fixture('p01');
+/** Starts `npx h264mux serve …source --host 127.0.0.1 --port 0` from the package; resolves with the page's URL. */
+async function serveFromPackage(
+  source: readonly string[],
+): Promise<{ relay: RunningProcess; url: string }> {
   const relay = installed.start([
     'h264mux',
     'serve',
-    '--file',
-    join(FIXTURES, f.name),
-    '--loop',
+    ...source,
     '--host',
     '127.0.0.1',
     '--port',
@@ -123,7 +125,20 @@ test('npx h264mux serve from the installed package: the page at / plays the live
     await expect
       .poll(() => relay.output(), { timeout: 30_000 })
       .toMatch(/open http:\/\/127\.0\.0\.1:\d+\//);
-    const url = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(relay.output())![1]!;
+  } catch (e) {
+    await relay.stop();
+    throw e;
+  }
+  return { relay, url: /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(relay.output())![1]! };
+}
+
+test('npx h264mux serve from the installed package: the page at / plays the live stream', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const f = fixture('p01');
+  const { relay, url } = await serveFromPackage(['--file', join(FIXTURES, f.name), '--loop']);
+  try {
     const failed: string[] = [];
     page.on('response', (r) => {
       if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
@@ -163,21 +178,8 @@ test('npx h264mux serve --exec from the installed package: a camera command run 
   const f = fixture('p01');
   // The camera: ffmpeg sending the file in real time, then exiting (as a camera command may).
   const camera = `ffmpeg -v error -re -i '${join(FIXTURES, f.name)}' -c copy -f h264 -`;
-  const relay = installed.start([
-    'h264mux',
-    'serve',
-    '--exec',
-    camera,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-  ]);
+  const { relay, url } = await serveFromPackage(['--exec', camera]);
   try {
-    await expect
-      .poll(() => relay.output(), { timeout: 30_000 })
-      .toMatch(/open http:\/\/127\.0\.0\.1:\d+\//);
-    const url = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(relay.output())![1]!;
     await page.goto(url);
     await expect
       .poll(async () => (await videoState(page)).total, { timeout: 20_000 })

@@ -16,7 +16,7 @@ import { givenRate, RATE_CHECK_MS, RateCheck, SteadyRate } from '../rate-check.j
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
-import { tlsFront } from './tls-front.js';
+import { requestTimeouts, tlsFront } from './tls-front.js';
 import { END_OF_STREAM, HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
 
 export interface ServeIo extends SourceOptions {
@@ -179,9 +179,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = q < 0 ? url : url.slice(0, q);
+    const { pathname, query } = splitTarget(req.url);
     if (req.method === 'OPTIONS') {
       res
         .writeHead(204, {
@@ -215,7 +213,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       return;
     }
     if (hlsHttp && pathname.startsWith(HLS_PATH)) {
-      hlsHttp.handle(req, res, pathname, q < 0 ? '' : url.slice(q + 1));
+      hlsHttp.handle(req, res, pathname, query ?? '');
       return;
     }
     if (pathname === '/status') {
@@ -245,7 +243,11 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       );
       return;
     }
-    if ((pathname === '/' || pathname === '/index.html') && q < 0 && req.method === 'GET') {
+    if (
+      (pathname === '/' || pathname === '/index.html') &&
+      query === undefined &&
+      req.method === 'GET'
+    ) {
       // The page plays what ?src= names: send a bare visit to the live stream (one access unit per
       // WebSocket message, the lowest-latency path). A page with any query is served as is.
       // --fps (or an upstream relay's): the page times the stream by it too.
@@ -305,12 +307,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     }
   });
   const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
-    // The request target as sent (origin-form, or anything else a client may write): split, not
-    // parsed as a URL, which throws on targets such as `//[` (that took the relay down).
-    const target = req.url ?? '/';
-    const q = target.indexOf('?');
-    const pathname = q < 0 ? target : target.slice(0, q);
-    const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+    const { pathname, query } = splitTarget(req.url);
     if (pathname !== '/stream') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
@@ -324,7 +321,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.setNoDelay(true);
-      const framing = query.get('framing');
+      const framing = new URLSearchParams(query).get('framing');
       const mode = framing === 'none' || framing === 'bytes' ? 'bytes' : 'au';
       const viewer = new WsViewer(ws, mode, relay.upstreamNotice);
       const remove = relay.addViewer(viewer);
@@ -395,18 +392,25 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   };
 }
 
+/**
+ * A request target as sent (origin-form, or anything else a client may write): its path and the
+ * query after `?` (undefined without one). Split, not parsed as a URL, which throws on targets such
+ * as `//[` (one took the relay down).
+ */
+function splitTarget(target = '/'): { pathname: string; query: string | undefined } {
+  const q = target.indexOf('?');
+  return q < 0
+    ? { pathname: target, query: undefined }
+    : { pathname: target.slice(0, q), query: target.slice(q + 1) };
+}
+
 /** An http server, or https with `tls`. `noDelay`: each frame goes out when written. */
 function listener(
   tls: TlsFiles | undefined,
   requestTimeoutMs: number,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Server {
-  const options = {
-    noDelay: true,
-    headersTimeout: requestTimeoutMs,
-    requestTimeout: requestTimeoutMs,
-    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
-  };
+  const options = { noDelay: true, ...requestTimeouts(requestTimeoutMs) };
   return tls ? createHttpsServer({ ...tls, ...options }, handler) : createServer(options, handler);
 }
 

@@ -11,20 +11,26 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 /** A TLS record begins with its content type; a client's first is a handshake (RFC 8446 §5.1). */
 const TLS_HANDSHAKE = 0x16;
 
+/** The request timeouts of an http(s) server: a whole request within `ms`, checked every second. */
+export function requestTimeouts(ms: number): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    headersTimeout: ms,
+    requestTimeout: ms,
+    connectionsCheckingInterval: Math.min(1000, ms),
+  };
+}
+
 /**
  * The listening server: hands TLS connections to `secure` and the rest to a server that redirects
  * them. Both get 'listening' when it listens, which starts their request timeouts. `requestTimeoutMs`
  * bounds the wait for the first byte as well.
  */
 export function tlsFront(secure: Server, requestTimeoutMs: number): NetServer {
-  const plain = createHttpServer(
-    {
-      headersTimeout: requestTimeoutMs,
-      requestTimeout: requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
-    },
-    toHttps,
-  );
+  const plain = createHttpServer(requestTimeouts(requestTimeoutMs), toHttps);
   plain.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
     socket.end(
       'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n' +
