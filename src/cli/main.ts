@@ -10,7 +10,8 @@ const HELP = `h264mux — raw H.264 (Annex B) to fragmented MP4, in the browser 
 Usage:
   h264mux convert <in.h264|-> -o <out.mp4|-> [-y] [--fps N] [--fragment gop|frame]
   h264mux probe <in.h264|->... [--json] [--frames]
-  h264mux serve (--stdin | --tcp host:port | --file x.h264 [--loop] | --url http://...) [--port 8080]
+  h264mux serve (--stdin | --exec "camera command" | --tcp host:port | --file x.h264 [--loop] |
+                 --url http://...) [--port 8080]
   h264mux <command> --help
   h264mux --version
 
