@@ -531,7 +531,7 @@ export class Player extends EventTarget {
         // (WebKitGTK exposes it all the same: no warning there).
         this.warn(
           'WEBCODECS_NEEDS_HTTPS',
-          `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and this browser gives such pages no WebCodecs: the stream plays through MSE, later (about 60 ms behind the camera, against 15). For the lowest latency open it over https:// (h264mux serve --tls-cert FILE --tls-key FILE, or a proxy with a certificate) or at localhost.`,
+          `This page was opened over http:// from another machine (${this.video.ownerDocument.location.host}), and this browser gives such pages no WebCodecs: the stream plays through MSE, later (about 60 ms behind the camera, against 15). For the lowest latency open it over https:// (h264mux serve --tls, or a proxy with a certificate) or at localhost.`,
         );
       } else if (choice !== 'auto') {
         this.warn(

@@ -1,10 +1,9 @@
 // The relay's page opened as users on the LAN open it: at the machine's own network address, not
 // localhost. Over http:// that page is no secure context, and browsers give it no WebCodecs (the
 // renderer localhost gets): it plays through MSE and says why, with what to do. Over https://
-// (serve --tls-cert/--tls-key, a self-signed certificate its user accepted) it gets the WebCodecs
+// (serve --tls: its self-signed certificate, which the user accepted) it gets the WebCodecs
 // renderer. Skipped only on a machine with no network address besides loopback.
 import type { Page } from '@playwright/test';
-import { selfSigned } from '../helpers/tls.js';
 import { debug, expect, test } from './support/fixtures.js';
 import { closeLanRelays, lanAddress, startLanRelay } from './support/lan.js';
 
@@ -45,16 +44,15 @@ test('the relay’s page at a LAN address over http: MSE, and the page says http
   expect(state.kind).toBe('mse');
   expect(state.errors).toEqual([]);
   const message = (await debug(page)).warnings?.find((w) => w.code === 'WEBCODECS_NEEDS_HTTPS');
-  expect(message?.message).toContain('--tls-cert');
+  expect(message?.message).toContain('h264mux serve --tls');
 });
 
-test('the relay’s page at a LAN address over https (serve --tls-cert): the WebCodecs renderer', async ({
+test('the relay’s page at a LAN address over https (serve --tls: its self-signed certificate): the WebCodecs renderer', async ({
   browser,
 }) => {
   const address = lanAddress();
   test.skip(address === undefined, 'no network address besides loopback');
-  const certificate = selfSigned([address!]);
-  const relay = await startLanRelay({ cert: certificate.cert, key: certificate.key });
+  const relay = await startLanRelay('self-signed');
   // As a user who accepted the self-signed certificate's warning.
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   try {

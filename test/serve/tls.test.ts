@@ -4,12 +4,16 @@
 import { get } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openUrls, runServe } from '../../src/cli/serve/index.js';
 import { parseServeArgs } from '../../src/cli/serve/options.js';
+import { selfSignedCertificate } from '../../src/cli/serve/self-signed.js';
 import { selfSigned, type TestCertificate } from '../helpers/tls.js';
 import { firstNalTypes, fixturePath, startRelay, waitFor, type TestRelay } from './helpers.js';
 
@@ -166,5 +170,62 @@ describe('serve --tls-cert / --tls-key: what a user gets wrong', () => {
         { tls: { cert: '/nonexistent/cert.pem', key: certificate.key } },
       ),
     ).rejects.toThrow('cannot read the certificate');
+  });
+});
+
+describe('serve --tls: a self-signed certificate for this machine, made once', () => {
+  it('parses; with --tls-cert it is a usage error', () => {
+    expect(parseServeArgs(['--file', P01, '--tls'])).toMatchObject({ tls: 'self-signed' });
+    expect(() =>
+      parseServeArgs(['--file', P01, '--tls', '--tls-cert', 'c.pem', '--tls-key', 'k.pem']),
+    ).toThrow('use one or the other');
+  });
+
+  it('makes it for the machine’s names and addresses, serves https with it, and keeps it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h264mux-config-'));
+    const start = (): Promise<TestRelay> =>
+      startRelay(
+        { kind: 'file', path: P01, loop: true },
+        { tls: 'self-signed' },
+        { certificateDir: dir },
+      );
+    const first = await start();
+    let pem: string;
+    try {
+      expect(first.logs.join('\n')).toMatch(/made a self-signed certificate for .*127\.0\.0\.1/);
+      pem = readFileSync(join(dir, 'tls-cert.pem'), 'utf8');
+      const san = new X509Certificate(pem).subjectAltName ?? '';
+      expect(san).toContain('DNS:localhost');
+      expect(san).toContain('IP Address:127.0.0.1');
+      expect(statSync(join(dir, 'tls-key.pem')).mode & 0o777).toBe(0o600);
+      // A browser that accepted it: https with that certificate as its trust.
+      const status = await new Promise<number>((resolve, reject) => {
+        get({ host: '127.0.0.1', port: first.port, path: '/status', ca: pem }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject);
+      });
+      expect(status).toBe(200);
+    } finally {
+      await first.close();
+    }
+    const second = await start();
+    try {
+      expect(second.logs.join('\n')).toMatch(/using a self-signed certificate/);
+      expect(readFileSync(join(dir, 'tls-cert.pem'), 'utf8')).toBe(pem);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('is made again for new names (an address the machine did not have: DHCP)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h264mux-config-'));
+    const a = ['DNS:cam', 'IP:192.168.1.42'];
+    expect(selfSignedCertificate(dir, a).made).toBe(true);
+    expect(selfSignedCertificate(dir, a).made).toBe(false);
+    const b = ['DNS:cam', 'IP:192.168.1.77'];
+    expect(selfSignedCertificate(dir, b).made).toBe(true);
+    const san = new X509Certificate(readFileSync(join(dir, 'tls-cert.pem'))).subjectAltName;
+    expect(san).toBe('DNS:cam, IP Address:192.168.1.77');
   });
 });

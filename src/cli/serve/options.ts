@@ -22,8 +22,11 @@ export interface ServeOptions {
   readonly allowOrigin?: AllowOrigin;
   /** Also package the stream as Low-Latency HLS at /hls/live.m3u8 (for a cache or CDN in front). */
   readonly hls?: boolean;
-  /** Serve https and wss with this certificate and key (PEM files). */
-  readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Serve https and wss with this certificate and key (PEM files), or with a self-signed certificate
+   * for this machine, made once and kept ('self-signed', `--tls`: ./self-signed.ts).
+   */
+  readonly tls?: { readonly cert: string; readonly key: string } | 'self-signed';
 }
 
 export const SERVE_USAGE = `Usage: h264mux serve <source> [options]
@@ -53,9 +56,12 @@ Options:
                           default: the relay's own page and clients that are not browsers
   --hls                   also serve Low-Latency HLS at /hls/live.m3u8, for nginx or a CDN in
                           front (many viewers; see the README's "Many viewers")
-  --tls-cert FILE         serve https:// and wss:// with this certificate (PEM) and --tls-key:
-  --tls-key FILE          browsers give WebCodecs (the lowest latency) only to secure pages, and a
-                          page over http:// from another machine is not one
+  --tls                   serve https:// and wss:// with a self-signed certificate for this machine
+                          (made once with openssl, kept in ~/.config/h264mux): browsers give
+                          WebCodecs (the lowest latency) only to secure pages, and a page over
+                          http:// from another machine is not one; each browser warns once
+  --tls-cert FILE         the same with your own certificate (PEM) and --tls-key
+  --tls-key FILE
   --help                  this text
 
 Endpoints: /  (web app, plays the stream)   /stream.h264  (chunked HTTP, CORS *)
@@ -76,6 +82,7 @@ const SERVE_OPTIONS = {
   static: { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
   hls: { type: 'boolean' },
+  tls: { type: 'boolean' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -148,6 +155,10 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
     throw new UsageError(
       '--tls-cert and --tls-key go together (the certificate and its private key)',
     );
+  if (values.tls && cert !== undefined)
+    throw new UsageError(
+      '--tls makes a certificate, --tls-cert and --tls-key give one: use one or the other',
+    );
   const fps = values.fps === undefined ? undefined : parseFps(values.fps);
   return {
     source: fps === undefined ? sources[0]! : { ...sources[0]!, fps },
@@ -162,5 +173,6 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions | 'help' {
         : integer(values['max-viewer-buffer'], '--max-viewer-buffer', 1024, 1 << 30),
     allowOrigin: allow.includes('*') ? '*' : allow.flatMap(origins),
     ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}),
+    ...(values.tls ? { tls: 'self-signed' as const } : {}),
   };
 }

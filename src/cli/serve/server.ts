@@ -17,10 +17,18 @@ import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { StaticFiles } from './static.js';
 import { requestTimeouts, tlsFront } from './tls-front.js';
+import {
+  certificateDir,
+  machineNames,
+  selfSignedCertificate,
+  type CertificateFiles,
+} from './self-signed.js';
 import { END_OF_STREAM, HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
 
 export interface ServeIo extends SourceOptions {
   log(message: string): void;
+  /** Where `--tls` keeps its self-signed certificate (tests); default ./self-signed.ts certificateDir. */
+  readonly certificateDir?: string;
   /** A client must have sent its whole request (headers; requests here have no body) by then (ms). */
   readonly requestTimeoutMs?: number;
 }
@@ -93,7 +101,7 @@ export function originAllowed(
 /** Starts the relay: listens, then starts the source. */
 export async function startServe(options: ServeOptions, io: ServeIo): Promise<ServeHandle> {
   const started = Date.now();
-  const tls = options.tls ? readTls(options.tls) : undefined;
+  const tls = options.tls ? readTls(tlsFiles(options.tls, io)) : undefined;
   const relay = new Relay({
     gopCache: options.gopCache,
     ...(options.maxViewerBuffer !== undefined ? { maxViewerBuffer: options.maxViewerBuffer } : {}),
@@ -420,7 +428,24 @@ interface TlsFiles {
 }
 
 /** The --tls-cert and --tls-key files, read and tried (a missing, unreadable or mismatched one says so). */
-function readTls(tls: NonNullable<ServeOptions['tls']>): TlsFiles {
+/** The certificate's files: as given, or this machine's self-signed one (made when missing). */
+function tlsFiles(tls: NonNullable<ServeOptions['tls']>, io: ServeIo): CertificateFiles {
+  if (tls !== 'self-signed') return tls;
+  const names = machineNames();
+  const dir = io.certificateDir ?? certificateDir();
+  let made;
+  try {
+    made = selfSignedCertificate(dir, names);
+  } catch (e) {
+    throw new TlsFileError(e instanceof Error ? e.message : String(e));
+  }
+  io.log(
+    `${made.made ? 'made' : 'using'} a self-signed certificate for ${names.map((n) => n.slice(n.indexOf(':') + 1)).join(', ')} (${made.cert}): each browser warns once; accept it to play through WebCodecs`,
+  );
+  return made;
+}
+
+function readTls(tls: CertificateFiles): TlsFiles {
   const read = (path: string, what: string): Buffer => {
     try {
       return readFileSync(path);

@@ -1,6 +1,7 @@
 // The relay as a LAN's browsers reach it: serving the built app and p01 on all interfaces, opened at
 // the machine's own network address (not loopback, which browsers count as a secure context).
-import { networkInterfaces } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe, type ServeHandle } from '../../../src/cli/serve/index.js';
 import { FIXTURES, ROOT } from './fixtures.js';
@@ -21,8 +22,13 @@ export async function closeLanRelays(): Promise<void> {
   started.clear();
 }
 
-/** `h264mux serve --file p01 --loop` on 0.0.0.0 with the built app (https with `tls`). */
-export async function startLanRelay(tls?: { cert: string; key: string }): Promise<ServeHandle> {
+/**
+ * `h264mux serve --file p01 --loop` on 0.0.0.0 with the built app (https with `tls`: given files, or
+ * `--tls`'s self-signed certificate, made in a temporary directory).
+ */
+export async function startLanRelay(
+  tls?: { cert: string; key: string } | 'self-signed',
+): Promise<ServeHandle> {
   const relay = await startServe(
     {
       source: {
@@ -37,7 +43,12 @@ export async function startLanRelay(tls?: { cert: string; key: string }): Promis
       maxViewerBuffer: undefined,
       ...(tls ? { tls } : {}),
     },
-    { log: () => undefined },
+    {
+      log: () => undefined,
+      ...(tls === 'self-signed'
+        ? { certificateDir: mkdtempSync(join(tmpdir(), 'h264mux-config-')) }
+        : {}),
+    },
   );
   started.add(relay);
   return relay;
