@@ -680,17 +680,15 @@ export class SourceRunner {
     const program = programOf(command);
     const stalled = `${program} sent nothing for ${this.stallTimeoutMs / 1000} s`;
     let failure: string | undefined;
-    this.armStall(() => {
+    const onStall = (): void => {
       failure = stalled;
       this.stopChild();
-    });
+    };
+    this.armStall(onStall);
     child.stdout.on('data', (chunk: Buffer) => {
       if (this.stopped) return;
       if (this.status.state === 'connecting') this.setState('validating', undefined);
-      this.armStall(() => {
-        failure = stalled;
-        this.stopChild();
-      });
+      this.armStall(onStall);
       this.onData(chunk);
     });
     child.on('error', (e: NodeJS.ErrnoException) => {

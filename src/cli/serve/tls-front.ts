@@ -47,7 +47,9 @@ export function tlsFront(secure: Server, requestTimeoutMs: number): NetServer {
         drop();
         return;
       }
+      // The server it goes to sets its own timeouts and error handling.
       socket.setTimeout(0);
+      socket.off('timeout', drop);
       socket.off('error', drop);
       socket.unshift(first);
       (first[0] === TLS_HANDSHAKE ? secure : plain).emit('connection', socket);
