@@ -287,7 +287,7 @@ export class Relay {
       held.reduce((n, part) => n + part.length, 0) < this.sentTo - this.lastEnd ||
       held.some((part) => part.some((b) => b !== 0));
     for (const e of this.viewers) {
-      if (cut && e.viewer.mode === 'bytes' && e.state === 'live') {
+      if (cut && liveBytes(e)) {
         this.viewers.delete(e);
         e.viewer.close('source lost mid-frame');
         continue;
@@ -510,7 +510,7 @@ export class Relay {
   /** The last access unit's end is proven: live byte viewers get a delimiter right after it. */
   private delimit(): void {
     for (const e of this.viewers) {
-      if (e.viewer.mode === 'bytes' && e.state === 'live') this.sendDelimiter(e);
+      if (liveBytes(e)) this.sendDelimiter(e);
     }
     this.delimiting = true;
   }
@@ -530,7 +530,7 @@ export class Relay {
     if (to - this.lastEnd > this.reader.pictureByteLimit) {
       let stopped = 0;
       for (const e of this.viewers) {
-        if (e.viewer.mode !== 'bytes' || e.state !== 'live') continue;
+        if (!liveBytes(e)) continue;
         e.state = 'waiting';
         e.delimited = false;
         stopped++;
@@ -544,7 +544,7 @@ export class Relay {
     }
     const parts = this.window.span(this.sentTo, to);
     for (const e of this.viewers) {
-      if (e.viewer.mode !== 'bytes' || e.state !== 'live') continue;
+      if (!liveBytes(e)) continue;
       for (const part of parts) this.send(e, part, false);
     }
     this.sentTo = to;
@@ -612,6 +612,11 @@ export class Relay {
     while (this.byteTimes.length > 0 && t - this.byteTimes[0]!.t > RATE_WINDOW_MS)
       this.byteTimes.shift();
   }
+}
+
+/** A byte viewer receiving the stream as it arrives (not waiting for a keyframe). */
+function liveBytes(e: ViewerEntry): boolean {
+  return e.viewer.mode === 'bytes' && e.state === 'live';
 }
 
 /**
