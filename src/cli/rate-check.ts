@@ -86,7 +86,7 @@ function offTimeline(
         ? `not the ${fmt(fps)} fps its timing info states`
         : `and has no timing info (${fmt(fps)} fps assumed)`,
     runs: measured < fps ? 'fast' : 'slow',
-    rate: fpsText(nominalFps(measured)),
+    rate: fpsText(nominalFps(measured, fps)),
   };
 }
 

@@ -1011,8 +1011,9 @@ export class Player extends EventTarget {
    * are timed by it, so that they keep time.
    */
   get arrivalFps(): number | undefined {
-    const camera = this.paceVerdict()?.cameraFps;
-    return camera !== undefined ? nominalFps(camera) : undefined;
+    const verdict = this.paceVerdict();
+    const camera = verdict?.cameraFps;
+    return camera !== undefined ? nominalFps(camera, verdict?.info.fps) : undefined;
   }
 
   /**
@@ -1060,7 +1061,7 @@ export class Player extends EventTarget {
     ) {
       this.warn(
         'SLOW_LINK',
-        `The connection is slower than the stream: frames arrive at ${arriving.toFixed(1)} a second, and the relay's camera sends ${fpsText(nominalFps(relayCamera))}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
+        `The connection is slower than the stream: frames arrive at ${arriving.toFixed(1)} a second, and the relay's camera sends ${fpsText(nominalFps(relayCamera, info.fps))}. The relay keeps the picture live by leaving frames out when it falls behind. A lower bitrate at the camera, or a faster link, would show every frame.`,
       );
     }
     if (cameraFps === undefined) {
@@ -1083,7 +1084,7 @@ export class Player extends EventTarget {
     // A rate told before is replaced by this one (the count goes on).
     this.warn(
       'SOURCE_PACE',
-      `${rate}, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fpsText(nominalFps(cameraFps))}) if that is the camera's, so that saved files keep time too.`,
+      `${rate}, not ${timeline}: it plays at the pace it arrives, and recordings are timed so. Set the frame rate (?fps=${fpsText(nominalFps(cameraFps, info.fps))}) if that is the camera's, so that saved files keep time too.`,
       true,
     );
   }

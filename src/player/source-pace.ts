@@ -148,35 +148,37 @@ function fit(points: readonly Point[]): number | undefined {
   return Math.min(MAX_MS_PER_MEDIA_MS, Math.max(MIN_MS_PER_MEDIA_MS, median));
 }
 
-/** Frame rates cameras send (fps), exact. */
-const NOMINAL_FPS = [
-  5,
-  10,
-  12,
-  15,
-  20,
-  24000 / 1001,
-  24,
-  25,
-  30000 / 1001,
-  30,
-  48,
-  50,
-  60000 / 1001,
-  60,
-];
+/** Frame rates cameras send (fps), whole. */
+const NOMINAL_FPS = [5, 10, 12, 15, 20, 24, 25, 30, 48, 50, 60];
+/** Whole rates that also come as NTSC's rate, 1000/1001 of it (23.976, 29.97, 59.94). */
+const NTSC_FPS = new Set([24, 30, 60]);
 
-/** A measured frame rate as the nominal one within 2 % of it (25.4 -> 25), else to 0.01 fps. */
-export function nominalFps(measured: number): number {
+/**
+ * A measured frame rate as the nominal one within 2 % of it (25.4 -> 25), else to 0.01 fps.
+ *
+ * 30 and 29.97 are 0.1 % apart; no measurement of arrivals here comes near that (the relay's steady
+ * rate is a 4 s mean of whole frames: +-0.25 fps; the source pace moves at 0.2 %), so the nearer of the
+ * two would be noise's choice. The pair's NTSC rate is named only when `stream` (the rate the stream is
+ * timed by: its VUI's) is that rate; else the whole one, which a camera that sends 29.97 misses by 0.1 %.
+ */
+export function nominalFps(measured: number, stream?: number): number {
   let best: number | undefined;
+  let bestOff = Infinity;
   for (const fps of NOMINAL_FPS) {
-    if (
-      Math.abs(measured - fps) <= 0.02 * fps &&
-      (best === undefined || Math.abs(measured - fps) < Math.abs(measured - best))
-    )
-      best = fps;
+    const rates = NTSC_FPS.has(fps) ? [fps, (fps * 1000) / 1001] : [fps];
+    for (const rate of rates) {
+      const off = Math.abs(measured - rate);
+      if (off <= 0.02 * rate && off < bestOff) {
+        best = fps;
+        bestOff = off;
+      }
+    }
   }
-  return best ?? Math.round(measured * 100) / 100;
+  if (best === undefined) return Math.round(measured * 100) / 100;
+  const ntsc = (best * 1000) / 1001;
+  return NTSC_FPS.has(best) && stream !== undefined && Math.abs(stream - ntsc) < 1e-6 * ntsc
+    ? ntsc
+    : best;
 }
 
 /** A frame rate as text, to 0.001 fps (25, 29.97, 23.976). */

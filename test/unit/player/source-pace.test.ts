@@ -154,9 +154,23 @@ describe('nominalFps', () => {
   it('names the camera rate a measured one is within 2 % of, else keeps it to 0.01 fps', () => {
     expect(nominalFps(25.2)).toBe(25);
     expect(nominalFps(50.8)).toBe(50);
-    expect(nominalFps(29.96)).toBe(30000 / 1001);
     expect(nominalFps(30.02)).toBe(30);
     expect(nominalFps(14.9)).toBe(15);
+    expect(nominalFps(23.5)).toBe(24);
     expect(nominalFps(27.345)).toBe(27.35);
+  });
+
+  it("does not let noise choose between 30 and 29.97: the whole rate, or the stream's own", () => {
+    // A 4 s mean of a 30 fps camera reads 29.75-30.25 (a frame more or less); 29.97 is 0.1 % off 30.
+    for (let measured = 29.5; measured <= 30.5; measured += 0.01) {
+      expect(nominalFps(measured)).toBe(30);
+      expect(nominalFps(measured, 30)).toBe(30);
+      expect(nominalFps(measured, 30000 / 1001)).toBe(30000 / 1001);
+    }
+    expect(nominalFps(23.97, 24000 / 1001)).toBe(24000 / 1001);
+    expect(nominalFps(59.9, 60000 / 1001)).toBe(60000 / 1001);
+    expect(nominalFps(59.9, 60)).toBe(60);
+    // Not a rate with an NTSC twin.
+    expect(nominalFps(25.1, 25000 / 1001)).toBe(25);
   });
 });
