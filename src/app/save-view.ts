@@ -262,11 +262,20 @@ export class SaveControls {
     this.ui.stopButton.disabled = false;
     this.recordStartBytes = session.stats.bytesReceived;
     this.recordStartTime = performance.now();
-    // A camera off the rate its stream is timed by: the recording is timed at the rate it arrives.
-    const fps = this.fps ?? session.arrivalFps;
+    // The relay's --fps; else a camera off the rate its stream is timed by: the rate it arrives at.
+    const relayFps = this.fps === undefined ? session.serverTimedFps : undefined;
+    const arrival =
+      this.fps === undefined && relayFps === undefined ? session.arrivalFps : undefined;
+    const fps = this.fps ?? relayFps ?? arrival;
+    const why =
+      relayFps !== undefined
+        ? ` (at ${fpsText(relayFps)} fps, the relay's)`
+        : arrival !== undefined
+          ? ` (at ${fpsText(arrival)} fps, the rate the stream arrives at)`
+          : '';
     this.set({
       state: 'recording',
-      message: `Recording from the next keyframe${fps !== undefined && this.fps === undefined ? ` (at ${fpsText(fps)} fps, the rate the stream arrives at)` : ''}…`,
+      message: `Recording from the next keyframe${why}…`,
       layout,
       fileName: undefined,
       bytes: 0,

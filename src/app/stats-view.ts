@@ -30,7 +30,7 @@ function mb(bytes: number): string {
 
 const FPS_SOURCES = {
   vui: 'stream VUI',
-  option: 'fps setting',
+  option: "fps setting (?fps=, or the relay's --fps)",
   default: 'default: no timing in the stream; set the fps box',
 } as const;
 

@@ -40,12 +40,7 @@ import type { SkipNotice } from '../sources/relay-protocol.js';
 import { TransmuxError, TransmuxWorker } from '../worker/client.js';
 import type { TransmuxerHost } from '../worker/client.js';
 import type { RecordOptions, Recording, WorkerErrorData } from '../worker/protocol.js';
-import {
-  EARLY_TRANSMUXER_OPTIONS,
-  playbackTransmuxerOptions,
-  sameSpec,
-  sameTransmuxerOptions,
-} from '../worker/protocol.js';
+import { playbackTransmuxerOptions, sameSpec, sameTransmuxerOptions } from '../worker/protocol.js';
 import {
   canPaintInWorker,
   canRenderInWorker,
@@ -232,6 +227,8 @@ export class Player extends EventTarget {
   private linkSkippedAt: number | undefined;
   /** The relay's word on its source's rate (frames a second; see paceVerdict), undefined without one. */
   private relaySourceFps: number | undefined;
+  /** The rate the server's operator times the stream by (ConnectionInfo.streamFps of the first connection). */
+  private serverFps: number | undefined;
   /** Live, renderer 'auto': watches a canvas renderer's painting (see checkPaint); once. */
   private paintOverload: PaintOverload | undefined;
   /** The canvas this player created for the WebCodecs renderer (removed at stop). */
@@ -639,7 +636,11 @@ export class Player extends EventTarget {
       sameSpec(this.source.spec, earlySource);
     const same =
       sameSource &&
-      sameTransmuxerOptions(this.transmuxerOptions, EARLY_TRANSMUXER_OPTIONS) &&
+      // The worker's early session times the stream as the server says (its streamFps), as we do.
+      sameTransmuxerOptions(
+        this.transmuxerOptions,
+        playbackTransmuxerOptions(true, this.serverFps),
+      ) &&
       earlyRenderer?.kind === this.rendersInWorker &&
       earlyRenderer?.targetLatency === this.latencySeconds;
     if (!same) this.releaseEarlyOutput();
@@ -732,7 +733,12 @@ export class Player extends EventTarget {
           ? { live: true, keepBehind: 4, maxAhead: Infinity }
           : { live: false, keepBehind: 30, maxAhead: 20 },
       );
-      this.transmuxerOptions = playbackTransmuxerOptions(info.live, this.options.fps);
+      // The relay's --fps (ConnectionInfo.streamFps) is the operator's word; this page's fps comes first.
+      this.serverFps = info.streamFps;
+      this.transmuxerOptions = playbackTransmuxerOptions(
+        info.live,
+        this.options.fps ?? this.serverFps,
+      );
       void this.worker
         .configure(this.transmuxerOptions)
         .then(() => (this.timeline.workerReady = performance.now()))
@@ -1006,11 +1012,20 @@ export class Player extends EventTarget {
   }
 
   /**
+   * The rate the server's operator times the stream by (an h264mux relay's --fps), when this page set
+   * none: the stream plays at it, and recordings are timed by it.
+   */
+  get serverTimedFps(): number | undefined {
+    return this.options.fps === undefined ? this.serverFps : undefined;
+  }
+
+  /**
    * Live: the camera's frame rate (a nominal rate: 25, 30000/1001...), when it is off the rate the
    * stream is timed by by more than PACE_WARN_SHARE and no fps was set; undefined otherwise. Recordings
    * are timed by it, so that they keep time.
    */
   get arrivalFps(): number | undefined {
+    if (this.serverTimedFps !== undefined) return undefined;
     const verdict = this.paceVerdict();
     const camera = verdict?.cameraFps;
     return camera !== undefined ? nominalFps(camera, verdict?.info.fps) : undefined;

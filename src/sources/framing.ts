@@ -11,6 +11,10 @@
  * - Without that text message (or with `{"framing":"none"}`), binary messages are arbitrary slices
  *   of the byte stream (RFC 6455 §5.6 data frames with no meaning at their edges), and frame ends
  *   are found from the next start code, as for HTTP.
+ * - The announcement MAY carry `"fps": N` (0 < N <= 1000): the frame rate the server times the stream
+ *   by because its operator chose it (an h264mux relay's `--fps`, as its HTTP header X-Relay-Fps,
+ *   ./relay-protocol.ts). A stream without timing info then plays at N, not at an assumed 30. A relay
+ *   with such a rate sends `{"framing":"none","fps":N}` to a `?framing=none` viewer.
  * - A viewer can force access-unit framing with the page option `?framing=au` (for a server that
  *   sends one access unit per message but does not announce it); `?framing=none` ignores an
  *   announcement. Other text messages: a relay's word on its camera (./relay-protocol.ts); anything
@@ -20,18 +24,22 @@
 /** Message boundaries carry no meaning / every binary message is one whole access unit. */
 export type WsFraming = 'none' | 'access-unit';
 
-/** The JSON a server sends as its first (text) message to announce its framing. */
+/** The JSON a server sends as its first (text) message to announce its framing (and rate). */
 export interface FramingAnnouncement {
   readonly framing: WsFraming;
+  readonly fps?: number;
 }
 
-/** The text message a relay sends first when each following binary message is one access unit. */
-export const ACCESS_UNIT_ANNOUNCEMENT = JSON.stringify({
-  framing: 'access-unit',
-} satisfies FramingAnnouncement);
+/** The announcement's text message: `framing`, with the operator's `fps` when there is one. */
+export function announcement(framing: WsFraming, fps?: number): string {
+  return JSON.stringify({
+    framing,
+    ...(fps !== undefined ? { fps } : {}),
+  } satisfies FramingAnnouncement);
+}
 
-/** The framing announced by a text message, or undefined when the text is not an announcement. */
-export function parseFramingAnnouncement(text: string): WsFraming | undefined {
+/** The announcement in a text message, or undefined when the text is not one. */
+export function parseAnnouncement(text: string): FramingAnnouncement | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -40,7 +48,11 @@ export function parseFramingAnnouncement(text: string): WsFraming | undefined {
   }
   if (typeof value !== 'object' || value === null || !('framing' in value)) return undefined;
   const framing = value.framing;
-  return framing === 'access-unit' || framing === 'none' ? framing : undefined;
+  if (framing !== 'access-unit' && framing !== 'none') return undefined;
+  const fps = 'fps' in value ? value.fps : undefined;
+  return typeof fps === 'number' && Number.isFinite(fps) && fps > 0 && fps <= 1000
+    ? { framing, fps }
+    : { framing };
 }
 
 /** The page option `framing=` as a forced framing, or undefined for "as the server announces". */

@@ -6,7 +6,11 @@
  * relay's headers saying its camera is down (./relay-protocol.ts) go to the sink, and that connection
  * is then not dropped for a lack of data until data flows.
  */
-import { sourceFpsFromHeaders, upstreamFromHeaders } from './relay-protocol.js';
+import {
+  sourceFpsFromHeaders,
+  streamFpsFromHeaders,
+  upstreamFromHeaders,
+} from './relay-protocol.js';
 import { SourceError, isMixedContent, mixedContentError, probeHttp, retryAfter } from './source.js';
 import type { ByteSource, SourceSink } from './source.js';
 
@@ -99,7 +103,13 @@ export class HttpSource implements ByteSource {
         live = this.options.live ?? !response.headers.has('content-length');
         if (connections > 0) this.reconnects++;
         connections++;
-        await sink.connected({ live, reconnect: connections > 1, accessUnitFraming: false });
+        const streamFps = streamFpsFromHeaders(response.headers);
+        await sink.connected({
+          live,
+          reconnect: connections > 1,
+          accessUnitFraming: false,
+          ...(streamFps !== undefined ? { streamFps } : {}),
+        });
         const upstream = upstreamFromHeaders(response.headers);
         // The relay is up and its camera is not: the data starts when the camera is back.
         let waitingForCamera = upstream?.upstream === 'down';

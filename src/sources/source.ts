@@ -34,6 +34,11 @@ export interface ConnectionInfo {
   readonly reconnect: boolean;
   /** True when every chunk is exactly one access unit (see ./framing.ts). */
   readonly accessUnitFraming: boolean;
+  /**
+   * The frame rate the server times the stream by because its operator chose it (an h264mux relay's
+   * --fps: ./relay-protocol.ts STREAM_FPS_HEADER, ./framing.ts), undefined when it says none.
+   */
+  readonly streamFps?: number;
 }
 
 export interface SourceSink {

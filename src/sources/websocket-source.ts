@@ -7,7 +7,7 @@
  * keeps the stall timer from dropping a working connection. A relay that asks for receipts gets them:
  * how many bytes arrived, so that it keeps a viewer on a slow link near live.
  */
-import { parseFramingAnnouncement } from './framing.js';
+import { parseAnnouncement } from './framing.js';
 import {
   parseReceiptRequest,
   parseSkipMessage,
@@ -106,6 +106,7 @@ export class WebSocketSource implements ByteSource {
       socket.binaryType = 'arraybuffer';
       const forced = this.options.framing;
       let framing: WsFraming = forced ?? 'none';
+      let streamFps: number | undefined;
       let opened = false;
       let stallReason = '';
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -145,6 +146,7 @@ export class WebSocketSource implements ByteSource {
           live: true,
           reconnect,
           accessUnitFraming: framing === 'access-unit',
+          ...(streamFps !== undefined ? { streamFps } : {}),
         });
       };
       socket.onopen = () => {
@@ -156,8 +158,11 @@ export class WebSocketSource implements ByteSource {
         arm();
         if (typeof event.data === 'string') {
           // The announcement counts only before the first binary message (see ./framing.ts).
-          const announced = parseFramingAnnouncement(event.data);
-          if (announced && !announcedToSink && forced === undefined) framing = announced;
+          const announced = parseAnnouncement(event.data);
+          if (announced && !announcedToSink) {
+            if (forced === undefined) framing = announced.framing;
+            streamFps = announced.fps;
+          }
           announce();
           const notice = parseUpstreamMessage(event.data);
           if (notice) sink.upstream?.(notice);

@@ -18,11 +18,12 @@
  * another source, or no `render-adopt`, closes the early renderer.
  */
 import { FRAME_END_PAUSE_MS } from '../core/frame-end-budget.js';
-import type { TransmuxerOutput } from '../core/index.js';
+import type { TransmuxerOptions, TransmuxerOutput } from '../core/index.js';
 import type { ByteSource } from '../sources/source.js';
 import {
   EARLY_COMMAND_ID,
   EARLY_TRANSMUXER_OPTIONS,
+  playbackTransmuxerOptions,
   sameSpec,
   sameTransmuxerOptions,
   transferablesOf,
@@ -93,8 +94,13 @@ class BoundedOutputs {
 
 /** The early session until the page takes it over (see the header). */
 interface EarlySession {
-  /** A live connection started the transmuxer (with EARLY_TRANSMUXER_OPTIONS). */
+  /** A live connection started the transmuxer (with `options`). */
   running: boolean;
+  /**
+   * The player's defaults for the connection: EARLY_TRANSMUXER_OPTIONS, timed at the server's rate when
+   * it says one (ConnectionInfo.streamFps), as the player will.
+   */
+  options: TransmuxerOptions;
   /** The page's `configure` kept that transmuxer. */
   kept: boolean;
   /** The bytes of the current connection pushed so far (undefined past MAX_HELD_BYTES). */
@@ -124,6 +130,7 @@ export class WorkerSession {
   startEarly(start: EarlyStart): void {
     this.early = {
       running: false,
+      options: EARLY_TRANSMUXER_OPTIONS,
       kept: false,
       pushed: undefined,
       pushedBytes: 0,
@@ -173,11 +180,7 @@ export class WorkerSession {
         break;
       case 'configure': {
         const early = this.early;
-        if (
-          early &&
-          !early.kept &&
-          sameTransmuxerOptions(command.options, EARLY_TRANSMUXER_OPTIONS)
-        ) {
+        if (early && !early.kept && sameTransmuxerOptions(command.options, early.options)) {
           if (early.running) {
             // The transmuxer already runs with these options, on this connection's first bytes.
             early.kept = true;
@@ -248,12 +251,10 @@ export class WorkerSession {
     if (!early || this.reader !== reader || event.type !== 'connected' || !event.info.live) return;
     // Each connection (a reconnect too) starts a fresh transmuxer, as the player's reset does.
     early.running = true;
+    early.options = playbackTransmuxerOptions(true, event.info.streamFps);
     early.pushed = [];
     early.pushedBytes = 0;
-    this.sourceCommand(
-      { type: 'configure', id: EARLY_COMMAND_ID, options: EARLY_TRANSMUXER_OPTIONS },
-      0,
-    );
+    this.sourceCommand({ type: 'configure', id: EARLY_COMMAND_ID, options: early.options }, 0);
     reader.resume();
   }
 

@@ -15,6 +15,7 @@ import {
   serverUpLate,
 } from './support/live-checks.js';
 import { startStreamServer } from './support/stream-server.mjs';
+import { probeFrames } from '../helpers/ffmpeg.js';
 import { startSlowLink, type SlowLink } from '../helpers/slow-link.js';
 import { progressiveStream, type CodedFrame } from '../helpers/synth.js';
 import type { StreamServer } from './support/stream-server.mjs';
@@ -552,6 +553,65 @@ test("live through the relay, a 25 fps camera on an assumed 30 behind a link at 
   expect(await said('SLOW_LINK')).toMatch(/the relay's camera sends 25\.|kbit\/s get through/);
   expect((await debug(page)).errors).toEqual([]);
 });
+
+for (const transport of ['ws', 'http'] as const) {
+  test(`a page opening the relay's stream itself (${transport}, no &fps): plays at the relay's --fps, and records at it`, async ({
+    page,
+    appUrl,
+  }) => {
+    // p02 has no timing info (30 fps assumed), its camera sends 25, the relay's operator said
+    // --fps 25. The relay's own page gets &fps=25 in its redirect; a page given the stream's
+    // address (the app elsewhere, a bookmark) timed it at 30: SOURCE_PACE, recordings at 25 by
+    // arrival. Now the relay says its rate (the WebSocket's framing announcement, X-Relay-Fps).
+    const P02 = join(FIXTURES, 'p02_pi_baseline_vga30_notiming.h264');
+    server = await startStreamServer({ file: P02, fps: 25, loop: true, seed: 43 });
+    const relay = await startServe(
+      {
+        source: { kind: 'url', url: server.httpUrl, fps: 25 },
+        host: '127.0.0.1',
+        port: 0,
+        staticDir: undefined,
+        gopCache: true,
+        maxViewerBuffer: undefined,
+        allowOrigin: [new URL(appUrl).origin],
+      },
+      { log: () => undefined },
+    );
+    try {
+      const src =
+        transport === 'ws'
+          ? `ws://127.0.0.1:${relay.port}/stream`
+          : `http://127.0.0.1:${relay.port}/stream.h264`;
+      await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+      await expect
+        .poll(async () => (await debug(page)).stats?.info?.fps ?? 0, { timeout: 15_000 })
+        .toBe(25);
+      expect((await debug(page)).stats?.info?.fpsSource).toBe('option');
+      // The worker's early session (started before the page's bundle) played it so, and was kept.
+      expect((await debug(page)).stats?.early).toBe('renderer');
+      // Long enough for a pace warning (the source pace needs 2 s of arrivals, a few checks).
+      await expectFramesAdvance(page, 120, 20_000);
+      const { warnings, errors } = await debug(page);
+      expect(warnings?.map((w) => w.code) ?? []).not.toContain('SOURCE_PACE');
+      expect(errors).toEqual([]);
+      // Record: the file is timed at the relay's rate too (0.04 s a frame).
+      await page.selectOption('#target-select', 'download');
+      await page.click('#record-button');
+      await expect(page.locator('#save-status')).toContainText("(at 25 fps, the relay's)");
+      // p02's keyframes are 60 frames (2.4 s) apart: the recording starts at the next.
+      await page.waitForTimeout(5000);
+      const download = page.waitForEvent('download');
+      await page.click('#stop-button');
+      const out = test.info().outputPath(`relay-fps-${transport}.mp4`);
+      await (await download).saveAs(out);
+      const times = (await probeFrames(out)).frames.map((f) => f.ptsTime);
+      expect(times.length).toBeGreaterThan(20);
+      for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeCloseTo(0.04, 6);
+    } finally {
+      await relay.close();
+    }
+  });
+}
 
 for (const renderer of ['auto', 'mse'] as const) {
   test(`live through the relay on a link slower than the stream (${renderer}): about live, and the page says the link is slow`, async ({

@@ -165,6 +165,11 @@ describe('h264mux serve', () => {
     expect(grab.res.headers['x-relay-fps']).toBe('25');
     const visit = await fetch(`${b.base}/`, { redirect: 'manual' });
     expect(visit.headers.get('location')).toMatch(/&fps=25$/);
+    // A page (or player) opening the WebSocket itself hears the rate in the framing announcement.
+    const ws = await grabWs(`ws://127.0.0.1:${b.port}/stream`, (n) => n >= 1);
+    expect(ws.texts[0]).toBe('{"framing":"access-unit","fps":25}');
+    const raw = await grabWs(`ws://127.0.0.1:${b.port}/stream?framing=none`, (n) => n >= 1);
+    expect(raw.texts[0]).toBe('{"framing":"none","fps":25}');
     // Its LL-HLS is timed at 25: parts of 8 frames of 1/25 s (at 30: 0.26667).
     await waitFor('HLS segments', async () => (await fetch(`${b.base}/hls/live.m3u8`)).ok);
     const playlist = await (await fetch(`${b.base}/hls/live.m3u8`)).text();

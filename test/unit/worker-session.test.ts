@@ -214,6 +214,31 @@ describe('WorkerSession: the early session', () => {
     expect(own!.frames).toEqual(got.frames);
   });
 
+  it("a server that times the stream (a relay's --fps) is played at its rate at once, and the page taking it at that rate keeps the session", async () => {
+    const t = setup();
+    const source = t.startEarly();
+    await source.sink!.connected({ ...LIVE, streamFps: 25 });
+    for (const au of AUS.slice(0, 4)) await source.sink!.data(au, true);
+    await settle();
+    const early = t.renderers[0]!;
+    expect(early.frames).toHaveLength(4);
+
+    // The page (src/play/player.ts onConnected) asks for the server's rate: the same transmuxer.
+    t.page({ type: 'source-open', spec: SPEC });
+    t.page({ type: 'configure', options: playbackTransmuxerOptions(true, 25) });
+    t.page({ type: 'render-adopt' });
+    t.page({ type: 'source-ready' });
+    for (const au of AUS.slice(4, 6)) await source.sink!.data(au, true);
+    await settle();
+    expect(early.closed).toBe(false);
+    expect(t.renderers).toHaveLength(1);
+    const got = t.pageGot();
+    expect(got.inits).toBe(1);
+    expect(got.frames).toHaveLength(6);
+    // Timed at 25 fps from the first frame, not at the assumed 30.
+    expect(got.durations).toEqual([40]);
+  });
+
   it('a page that takes the source before it connects plays it as it would have (bytes wait for its source-ready)', async () => {
     const t = setup();
     const source = t.startEarly();

@@ -331,7 +331,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       socket.setNoDelay(true);
       const framing = new URLSearchParams(query).get('framing');
       const mode = framing === 'none' || framing === 'bytes' ? 'bytes' : 'au';
-      const viewer = new WsViewer(ws, mode, relay.upstreamNotice);
+      const viewer = new WsViewer(ws, mode, relay.upstreamNotice, timedFps());
       const remove = relay.addViewer(viewer);
       ws.on('close', remove);
       // Viewers send receipts only (src/sources/relay-protocol.ts): anything else ends the connection

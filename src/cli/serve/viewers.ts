@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
-import { ACCESS_UNIT_ANNOUNCEMENT } from '../../sources/framing.js';
+import { announcement } from '../../sources/framing.js';
 import {
   parseReceipt,
   receiptRequest,
@@ -82,6 +82,7 @@ export class HttpViewer implements Viewer {
 /**
  * WebSocket on `/stream`. By default it announces access-unit framing (src/sources/framing.ts) and
  * sends one binary message per access unit; `?framing=none` gets the raw bytes as they arrive instead.
+ * The announcement carries the operator's rate (--fps), as HttpViewer's STREAM_FPS_HEADER.
  * Text messages tell whether the relay's source is up (src/sources/relay-protocol.ts).
  */
 export class WsViewer implements Viewer {
@@ -96,8 +97,11 @@ export class WsViewer implements Viewer {
     private readonly ws: WebSocket,
     readonly mode: 'bytes' | 'au',
     upstream: UpstreamNotice,
+    /** The rate the operator times the stream by (as HttpViewer's), in the framing announcement. */
+    streamFps?: number,
   ) {
-    if (mode === 'au') ws.send(ACCESS_UNIT_ANNOUNCEMENT);
+    if (mode === 'au') ws.send(announcement('access-unit', streamFps));
+    else if (streamFps !== undefined) ws.send(announcement('none', streamFps));
     ws.send(receiptRequest());
     if (upstream.upstream === 'down') this.notify(upstream);
   }

@@ -58,6 +58,7 @@ export interface DebugSnapshot {
               displayHeight: number;
               codec: string;
               fps: number;
+              fpsSource: string;
             }
           | undefined;
         player:
