@@ -355,6 +355,38 @@ describe('h264mux serve', () => {
     expect(completeAus(ws.frames[framesAtDrop]!)[0]?.keyframe ?? true).toBe(true);
   });
 
+  it('camera down: a WebSocket viewer that answers no ping is dropped, one that reads stays', async () => {
+    // Before, a viewer that stopped reading (or whose network went away) stayed while the camera was
+    // down: nothing but a small notice every 2 s went to it, far below the queue bound.
+    const camera = await startCamera(fixture(P01), 'access-units');
+    cleanups.push(() => camera.stop());
+    const r = await relay(
+      { kind: 'tcp', host: '127.0.0.1', port: camera.port },
+      {},
+      { pingEveryMs: 200 },
+    );
+    await waitFor('streaming', async () => (await status(r)).source.state === 'streaming');
+    await camera.stop();
+    await waitFor('camera down', async () => (await status(r)).source.state !== 'streaming');
+    const reading = collectWs(`ws://127.0.0.1:${r.port}/stream`);
+    cleanups.push(() => reading.stop());
+    const stuck = new WebSocket(`ws://127.0.0.1:${r.port}/stream`);
+    stuck.on('error', () => undefined);
+    cleanups.push(() => stuck.terminate());
+    // Its socket stops being read: the pings (and notices) pile up unanswered in the kernel.
+    await new Promise<void>((resolve) => stuck.on('open', () => resolve()));
+    stuck.pause();
+    await waitFor('two viewers', async () => (await status(r)).viewers.total === 2);
+    await waitFor('the stuck viewer dropped', async () => (await status(r)).viewers.total === 1);
+    expect(r.logs.join('\n')).toMatch(
+      /a WebSocket viewer answered no ping for \d+ s: disconnected/,
+    );
+    // The reading one answers every ping, and stays while the camera is down.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await status(r)).viewers.total).toBe(1);
+    expect(reading.closed()).toBe(false);
+  });
+
   for (const name of [P01, 'p06_aud_main_bf2_vga25.h264']) {
     it(`${name} over plain HTTP: a delimiter right after each frame (never two), same pictures, each frame muxed at once`, async () => {
       // A file source proves where each access unit ends; played fast (300 fps) to the end.

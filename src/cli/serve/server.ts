@@ -15,6 +15,7 @@ import type { AllowOrigin, ServeOptions } from './options.js';
 import { givenRate, RATE_CHECK_MS, RateCheck, SteadyRate } from '../rate-check.js';
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
+import { Heartbeat } from './heartbeat.js';
 import { StaticFiles } from './static.js';
 import { requestTimeouts, tlsFront } from './tls-front.js';
 import {
@@ -31,6 +32,8 @@ export interface ServeIo extends SourceOptions {
   readonly certificateDir?: string;
   /** A client must have sent its whole request (headers; requests here have no body) by then (ms). */
   readonly requestTimeoutMs?: number;
+  /** WebSocket viewers are pinged this often (ms; ./heartbeat.ts). */
+  readonly pingEveryMs?: number;
 }
 
 /**
@@ -303,6 +306,13 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     perMessageDeflate: false,
     maxPayload: MAX_VIEWER_MESSAGE,
   });
+  const pings = new Heartbeat(
+    (_ws, silentMs) =>
+      io.log(
+        `relay: a WebSocket viewer answered no ping for ${Math.round(silentMs / 1000)} s: disconnected`,
+      ),
+    io.pingEveryMs,
+  );
   // With TLS, plain http on the same port is sent to https (./tls-front.ts).
   const front = tls ? tlsFront(server, requestTimeoutMs) : server;
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -334,6 +344,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       const viewer = new WsViewer(ws, mode, relay.upstreamNotice, timedFps());
       const remove = relay.addViewer(viewer);
       ws.on('close', remove);
+      pings.watch(ws);
       // Viewers send receipts only (src/sources/relay-protocol.ts): anything else ends the connection
       // (1008: policy violation).
       ws.on('message', (data, isBinary) => {
@@ -389,6 +400,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       (closing ??= new Promise<void>((resolve) => {
         clearInterval(repeat);
         clearInterval(rateTimer);
+        pings.stop();
         source.stop();
         hlsHttp?.close();
         relay.closeAll('server shutting down');
