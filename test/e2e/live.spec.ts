@@ -31,11 +31,11 @@ const P10 = join(FIXTURES, 'p10_spschange_360p_to_720p.h264');
 const P16 = join(FIXTURES, 'p16_longgop_keyint600.h264');
 const P14 = join(FIXTURES, 'p14_opengop_bf3_recovery_sei.h264');
 
-/** `h264mux serve --url upstream` with its GOP cache, for pages of `appUrl`. */
-function startGopRelay(upstream: string, appUrl: string): Promise<ServeHandle> {
+/** `h264mux serve --url upstream` with its GOP cache (and `--fps fps`), for pages of `appUrl`. */
+function startGopRelay(upstream: string, appUrl: string, fps?: number): Promise<ServeHandle> {
   return startServe(
     {
-      source: { kind: 'url', url: upstream },
+      source: { kind: 'url', url: upstream, ...(fps !== undefined ? { fps } : {}) },
       host: '127.0.0.1',
       port: 0,
       staticDir: undefined,
@@ -565,18 +565,7 @@ for (const transport of ['ws', 'http'] as const) {
     // arrival. Now the relay says its rate (the WebSocket's framing announcement, X-Relay-Fps).
     const P02 = join(FIXTURES, 'p02_pi_baseline_vga30_notiming.h264');
     server = await startStreamServer({ file: P02, fps: 25, loop: true, seed: 43 });
-    const relay = await startServe(
-      {
-        source: { kind: 'url', url: server.httpUrl, fps: 25 },
-        host: '127.0.0.1',
-        port: 0,
-        staticDir: undefined,
-        gopCache: true,
-        maxViewerBuffer: undefined,
-        allowOrigin: [new URL(appUrl).origin],
-      },
-      { log: () => undefined },
-    );
+    const relay = await startGopRelay(server.httpUrl, appUrl, 25);
     try {
       const src =
         transport === 'ws'
