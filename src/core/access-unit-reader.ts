@@ -156,8 +156,17 @@ export class AccessUnitReader {
     } else {
       this.assembler.limitUnitInProgress(this.splitter);
       this.assembler.peek(this.splitter.peekHead() ?? EMPTY);
+      // Zeros (or junk after them) past what a picture can hold since its last unit ended: that
+      // picture ends here, so that its chunks and the ones since are let go (a file padded with zeros).
+      if (this.splitter.bytesSinceEndedAtZeros > this.pictureByteLimit)
+        this.assembler.endOfAccessUnit();
     }
     return this.take();
+  }
+
+  /** Bytes of input still referenced (for the access units in progress). */
+  get heldBytes(): number {
+    return this.window.heldBytes;
   }
 
   /**

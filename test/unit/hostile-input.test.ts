@@ -78,6 +78,59 @@ function expectWellFormed(outputs: readonly TransmuxerOutput[]): void {
   }
 }
 
+describe('zero bytes after a stream (trailing_zero_8bits, Annex B.2)', () => {
+  const p03 = readFixture('p03_main_bf3_pyramid_360p30.h264');
+  const zeros = new Uint8Array(MiB);
+
+  it('64 MB of them, in chunks, lose no frame and are not held: three zeros end a NAL unit (§7.4.1)', () => {
+    // Before, the zeros counted as the last unit's bytes while it was in progress: past the stream's
+    // NAL limit (read in chunks, as files and streams are) its frame was dropped as NAL_TOO_LARGE.
+    const chunks = [p03, ...new Array<Uint8Array>(64).fill(zeros)];
+    const { outputs } = pushAll(chunks);
+    expect(codesOf(outputs)).toEqual([]);
+    expect(framesOf(outputs)).toBe(120);
+    expectWellFormed(outputs);
+    // The relay's reader: every access unit, and the zeros' chunks let go as they come.
+    const reader = new AccessUnitReader();
+    let aus = 0;
+    let maxHeld = 0;
+    for (const c of chunks) {
+      aus += reader.push(c).length;
+      if (c === zeros) maxHeld = Math.max(maxHeld, reader.heldBytes);
+    }
+    aus += reader.flush().length;
+    expect(aus).toBe(120);
+    expect(maxHeld).toBeLessThanOrEqual(reader.pictureByteLimit + 2 * MiB);
+  });
+
+  it('the same for any chunking, and with the stream going on after them', () => {
+    const input = concatBytes([p03, zeros, p03]);
+    const whole = pushAll([input]).outputs;
+    for (const size of [1, 2, 3, 4, 7, 4096, 65_536]) {
+      const cut: Uint8Array[] = [];
+      for (let at = p03.length - 10_000; at < p03.length + MiB + 10_000; at += size)
+        cut.push(input.subarray(at, Math.min(at + size, p03.length + MiB + 10_000)));
+      const chunks = [
+        input.subarray(0, p03.length - 10_000),
+        ...cut,
+        input.subarray(p03.length + MiB + 10_000),
+      ];
+      const outputs = pushAll(chunks).outputs;
+      expect(framesOf(outputs), `chunks of ${size}`).toBe(240);
+      expect(codesOf(outputs)).toEqual(codesOf(whole));
+    }
+    expect(framesOf(whole)).toBe(240);
+  });
+
+  it('junk after the zeros (no start code) is not glued to the unit they ended', () => {
+    const junk = noStartCodes(MiB, 5);
+    const outputs = pushAll([p03, new Uint8Array(16), junk, junk, p03]).outputs;
+    // p03's last frame is whole; the junk is dropped up to the next start code.
+    expect(framesOf(outputs)).toBe(240);
+    expect(codesOf(outputs)).toEqual([]);
+  });
+});
+
 describe('a NAL unit that never ends', () => {
   const p03 = readFixture('p03_main_bf3_pyramid_360p30.h264');
   const sps = parseSps(nalBytes(units(p03).find((u) => u.type === NalType.Sps) as NalUnit));

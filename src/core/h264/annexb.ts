@@ -18,6 +18,8 @@ export class AnnexBSplitter {
   garbageBytes = 0;
   /** Stream position where the bytes before a start code began to be skipped (0, or the last reset). */
   private garbageFrom = 0;
+  /** Stream position of the zeros that ended the last unit while what follows them is discarded. */
+  private endedAtZerosFrom: number | undefined;
   /** Stream position of the current chunk's first byte, and of the unit in progress. */
   private base = 0;
   private unitOffset = 0;
@@ -32,6 +34,14 @@ export class AnnexBSplitter {
     return this.partsSize;
   }
 
+  /**
+   * Bytes since three zero bytes ended the last unit (see `endAtZeros`) and no start code came: zeros,
+   * or junk after them. 0 otherwise.
+   */
+  get bytesSinceEndedAtZeros(): number {
+    return this.endedAtZerosFrom === undefined ? 0 : this.base - this.endedAtZerosFrom;
+  }
+
   /** Splits `chunk`; returns the NAL units it completed. */
   push(chunk: Uint8Array): NalUnit[] {
     const out: NalUnit[] = [];
@@ -39,8 +49,13 @@ export class AnnexBSplitter {
     let nalStart = 0; // first byte of this chunk not yet appended to the unit in progress
     let i = 0;
     for (;;) {
-      i = nextStartCodeCandidate(chunk, i, nalStart);
+      i = nextStartCodeCandidate(chunk, i, nalStart, this.started && !this.skipping);
       if (i >= len) break;
+      if (chunk[i] === 0) {
+        this.endAtZeros(chunk, i, nalStart, out);
+        i++;
+        continue;
+      }
       // A start code's zeros may sit at the end of earlier chunks (pendingZeros).
       const one = i;
       i += 3;
@@ -58,6 +73,7 @@ export class AnnexBSplitter {
       this.unitOffset = this.base + nalStart;
       this.pendingZeros = 0;
       this.started = true;
+      this.endedAtZerosFrom = undefined;
     }
     if (nalStart < len) this.appendPart(chunk.subarray(nalStart));
     // Trailing zeros may be the beginning of the next start code.
@@ -66,6 +82,30 @@ export class AnnexBSplitter {
     this.pendingZeros = k < nalStart ? this.pendingZeros + (len - nalStart) : len - 1 - k;
     this.base += len;
     return out;
+  }
+
+  /**
+   * `chunk[at]` is a zero byte: when the two bytes before it are zeros too, the unit in progress ended
+   * before them, since three zero bytes never occur inside a NAL unit (§7.4.1); they are
+   * trailing_zero_8bits or a start code's (B.2). Ended here, and what follows up to the next start code
+   * discarded, the unit is not held (nor counted against a size limit) however many zeros follow: a
+   * file padded with a megabyte of them lost its last frame to NAL_TOO_LARGE when read in chunks.
+   */
+  private endAtZeros(chunk: Uint8Array, at: number, nalStart: number, out: NalUnit[]): void {
+    let zeros = 0;
+    let j = at - 1;
+    while (zeros < 2 && j >= nalStart && chunk[j] === 0) {
+      zeros++;
+      j--;
+    }
+    // All of this chunk's unit bytes before `at` are zeros: the previous chunk's count on (0 after a
+    // start code in this chunk).
+    if (j < nalStart) zeros += this.pendingZeros;
+    if (zeros < 2) return;
+    this.appendPart(chunk.subarray(nalStart, at));
+    this.endUnit(out);
+    this.skipping = true;
+    this.endedAtZerosFrom = this.base + at;
   }
 
   /** End of stream (or a transport-proven unit end): the unit in progress is complete. */
@@ -83,6 +123,7 @@ export class AnnexBSplitter {
     this.pendingZeros = 0;
     this.started = false;
     this.skipping = false;
+    this.endedAtZerosFrom = undefined;
     this.garbageFrom = this.base;
   }
 
@@ -180,13 +221,19 @@ export function headOf(parts: readonly Uint8Array[], n: number): Uint8Array {
 
 /**
  * Index of the next byte 01 at or after `from` that ends 00 00 01, or that lies within two bytes of `lo`
- * (whose zeros may sit before `lo`: the caller counts them); `chunk.length` when there is none.
+ * (whose zeros may sit before `lo`: the caller counts them); with `zeroRuns`, of a zero byte so too
+ * (00 00 00); `chunk.length` when there is none.
  *
  * Kept apart from `push`, with no rare paths, so that V8 optimises the scan once and early: inside `push`
  * the scan loop was compiled before the rare paths after it had run, and each of them deoptimised it
  * again (~30 ms of the CLI's first 12 MB).
  */
-function nextStartCodeCandidate(chunk: Uint8Array, from: number, lo: number): number {
+function nextStartCodeCandidate(
+  chunk: Uint8Array,
+  from: number,
+  lo: number,
+  zeroRuns: boolean,
+): number {
   const len = chunk.length;
   // Scan for the 01 of 00 00 01, three bytes at a time where possible (as FFmpeg's start-code search):
   // a byte > 1 cannot be any of the three bytes of a start code that ends at or before i + 2.
@@ -209,8 +256,9 @@ function nextStartCodeCandidate(chunk: Uint8Array, from: number, lo: number): nu
     if (i >= len) return len;
     const b = chunk[i] as number;
     if (b > 1) i += 3;
-    else if (b === 0) i++;
-    else if (i < lo + 2 || (chunk[i - 1] === 0 && chunk[i - 2] === 0)) return i;
-    else i += 3;
+    else if (i < lo + 2 || (chunk[i - 1] === 0 && chunk[i - 2] === 0)) {
+      if (b === 1 || zeroRuns) return i;
+      i++;
+    } else i += b === 0 ? 1 : 3;
   }
 }
