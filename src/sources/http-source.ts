@@ -88,11 +88,22 @@ export class HttpSource implements ByteSource {
       };
       try {
         let response: Response;
+        // From the request on: a server that accepts and answers nothing (or, in Firefox, whose
+        // fetch() waits for the first body bytes, headers and nothing) would hold the page for ever.
+        arm();
         try {
           response = await fetch(url, { signal: connection.signal, cache: 'no-store' });
         } catch (error) {
+          if (stalled) {
+            throw new SourceError(
+              'UNREACHABLE',
+              `${url.href} sent nothing for ${(this.options.stallTimeoutMs / 1000).toFixed(1)} s: the server takes the connection but sends no stream (a camera behind it may be down).`,
+              { url: url.href },
+            );
+          }
           throw await diagnoseFetchFailure(url, error);
         }
+        clearTimeout(timer);
         if (!response.ok || !response.body) {
           throw new SourceError(
             'HTTP_STATUS',

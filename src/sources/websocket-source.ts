@@ -109,11 +109,17 @@ export class WebSocketSource implements ByteSource {
       let streamFps: number | undefined;
       let opened = false;
       let stallReason = '';
+      /** A text message the relay protocol does not know, while no binary one came. */
+      let strayText: string | undefined;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const arm = (): void => {
         clearTimeout(timer);
         timer = setTimeout(() => {
-          stallReason = `no data for ${(this.options.stallTimeoutMs / 1000).toFixed(1)} s`;
+          const seconds = (this.options.stallTimeoutMs / 1000).toFixed(1);
+          stallReason =
+            strayText !== undefined && received === 0
+              ? `no video for ${seconds} s: the server sends text messages, not H.264 (${JSON.stringify(strayText.slice(0, 60))}${strayText.length > 60 ? '…' : ''})`
+              : `no data for ${seconds} s`;
           socket.close();
         }, this.options.stallTimeoutMs);
       };
@@ -155,8 +161,14 @@ export class WebSocketSource implements ByteSource {
         arm();
       };
       socket.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
-        arm();
         if (typeof event.data === 'string') {
+          // Text the relay protocol does not know keeps no connection alive: a server sending only
+          // text (a JSON feed, a chat) stalls, and is named for it, where it held a spinner for ever.
+          if (!isRelayText(event.data)) {
+            if (received === 0 && stallReason === '') strayText = event.data;
+            return;
+          }
+          arm();
           // The announcement counts only before the first binary message (see ./framing.ts).
           const announced = parseAnnouncement(event.data);
           if (announced && !announcedToSink) {
@@ -173,6 +185,7 @@ export class WebSocketSource implements ByteSource {
           if (sourceFps !== undefined) sink.sourceFps?.(sourceFps);
           return;
         }
+        arm();
         received += event.data.byteLength;
         receipt();
         announce();
@@ -226,5 +239,16 @@ function isFinalRefusal(error: SourceError): boolean {
     status < 500 &&
     status !== 408 &&
     status !== 429
+  );
+}
+
+/** Whether a text message is one of the relay protocol's (./framing.ts, ./relay-protocol.ts). */
+function isRelayText(text: string): boolean {
+  return (
+    parseAnnouncement(text) !== undefined ||
+    parseUpstreamMessage(text) !== undefined ||
+    parseReceiptRequest(text) !== undefined ||
+    parseSkipMessage(text) !== undefined ||
+    parseSourceFpsMessage(text) !== undefined
   );
 }

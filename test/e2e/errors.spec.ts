@@ -2,8 +2,10 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { WebSocketServer } from 'ws';
 import { FIXTURES, ROOT, debug, expect, test } from './support/fixtures.js';
 import { expectFatalErrorAlone } from './support/page-checks.js';
 import { startStaticServer } from './support/static-server.mjs';
@@ -124,6 +126,57 @@ for (const src of ['http://127.0.0.1:9/stream.h264', 'ws://127.0.0.1:9/stream'])
     }
   });
 }
+
+test('a WebSocket server that sends only text: named after the stall timeout, tried again', async ({
+  page,
+  appUrl,
+}) => {
+  // Every text message kept the connection alive: the page spun for ever, saying nothing.
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const feed = setInterval(() => {
+    for (const c of wss.clients) c.send(JSON.stringify({ temperature: 21.5, at: Date.now() }));
+  }, 100);
+  try {
+    const port = (wss.address() as AddressInfo).port;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(`ws://127.0.0.1:${port}/`)}&stall=2`);
+    await expect(page.locator('#notice')).toContainText(
+      'the server sends text messages, not H.264 ("{\\"temperature\\":21.5',
+      { timeout: 10_000 },
+    );
+  } finally {
+    clearInterval(feed);
+    for (const c of wss.clients) c.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+  }
+});
+
+test('an HTTP server that takes the connection and answers nothing: said after the stall timeout', async ({
+  page,
+  appUrl,
+}) => {
+  // fetch() waited for headers that never came (Firefox: for the first body bytes), silently.
+  const sockets = new Set<Socket>();
+  const silent = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (silent.address() as AddressInfo).port;
+    const src = `http://127.0.0.1:${port}/stream.h264`;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}&stall=2`);
+    await expect(page.locator('#error')).toContainText(
+      `${src} sent nothing for 2.0 s: the server takes the connection but sends no stream`,
+      { timeout: 10_000 },
+    );
+    // Tried again, as a stream that is not up yet.
+    await expect(page.locator('#notice')).toContainText('Trying again');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+});
 
 test('a file URL that answers 404 is fatal (no retry) and names the path', async ({
   page,
