@@ -154,6 +154,8 @@ interface Sample {
 }
 
 const RATE_WINDOW_MS = 2000;
+/** A file's decode error this close (s) to the last one recovered from is the same frame failing. */
+const SAME_ERROR_SECONDS = 1;
 
 /** The events of a Player, for typed listeners. */
 export interface PlayerEventMap {
@@ -208,6 +210,8 @@ export class Player extends EventTarget {
    */
   private resync: { readonly kind: 'keyframe' | 'restart'; open: boolean } | undefined;
   private readonly mediaRecoveries = new RecoveryBudget();
+  /** A file: the playhead (s) at the last decode error recovered from (see recoverMedia). */
+  private fileRecoveredAt: number | undefined;
   /** What is read: the caller's source, or a live stream (WebSocket, HTTP) the worker reads itself. */
   private readonly source: ByteSource;
   /**
@@ -780,7 +784,7 @@ export class Player extends EventTarget {
    * A seek outside the buffer: the file source restarts at the keyframe before `time` if useful, or
    * in any case with `reread` (a new MediaSource holds nothing).
    */
-  private seekSource(time: number, reread = false): void {
+  private seekSource(time: number, reread = false, past = false): void {
     const info = this.info;
     if (!isSeekable(this.source) || !info || this.stopped || this.state === 'error') return;
     const frameSeconds = info.frameDuration / info.timescale;
@@ -790,7 +794,7 @@ export class Player extends EventTarget {
     const frame = Math.max(0, Math.floor(time / frameSeconds + 1e-6));
     // Before the buffer's end but not buffered: it was evicted (or never read): read it again.
     const rewind = reread || time < (this.player.stats.bufferedEnd || 0);
-    this.source.seek(frame, rewind);
+    this.source.seek(frame, rewind, past);
   }
 
   private onData(chunk: Uint8Array, endOfAccessUnit: boolean): Promise<void> | undefined {
@@ -877,17 +881,31 @@ export class Player extends EventTarget {
     const time = this.video.currentTime;
     // Outputs of pushes before now belong to the old MediaSource's timeline.
     this.generation++;
+    // A file: from the keyframe before the error (a decoder upset once decodes it the second time);
+    // failing again there, the frame itself is damaged (the browser fails on it each time): from the
+    // keyframe after it. Before, the picture went back to the same error until the budget ran out.
+    const again =
+      !this.live &&
+      this.fileRecoveredAt !== undefined &&
+      Math.abs(time - this.fileRecoveredAt) < SAME_ERROR_SECONDS;
     if (this.live) this.newMediaSource('keyframe');
     else {
+      this.fileRecoveredAt = time;
       this.newMediaSource('restart', (player) => {
         // The SourceBuffer first: the restart sets its timestampOffset (FileTimeline.restart).
         if (this.lastInit) player.appendInit(this.lastInit);
-        this.seekSource(time, true);
+        this.seekSource(time, true, again);
       });
     }
+    const resumes = this.live
+      ? 'the next keyframe'
+      : again
+        ? 'the next keyframe (it failed at the same frame again: the frames up to that keyframe are skipped)'
+        : 'the keyframe before the error';
     this.warn(
       'MEDIA_RECOVERED',
-      `${message} A new MediaSource took over; playback resumes at ${this.live ? 'the next keyframe' : 'the keyframe before the error'}.`,
+      `${message} A new MediaSource took over; playback resumes at ${resumes}.`,
+      true,
     );
   }
 

@@ -71,26 +71,30 @@ export class FileSource implements SeekableSource {
     this.halt();
   }
 
-  seek(frame: number, rewind: boolean): void {
+  seek(frame: number, rewind: boolean, past = false): void {
     if (this.stopped || !this.sink) return;
     this.control = this.control
-      .then(() => this.seekNow(frame, rewind))
+      .then(() => this.seekNow(frame, rewind, past))
       .catch((error: unknown) => this.fail(error));
   }
 
-  private async seekNow(frame: number, rewind: boolean): Promise<void> {
+  private async seekNow(frame: number, rewind: boolean, past: boolean): Promise<void> {
     const sink = this.sink;
     if (this.stopped || !sink) return;
-    const scanned = !this.index.covers(frame);
+    const index = this.index;
+    const known = (): boolean =>
+      index.covers(frame) && (!past || index.ended || index.keyframeAfter(frame) !== undefined);
+    const scanned = !known();
     if (scanned) {
       // Index ahead from where the index ends, without muxing (the read loop pauses meanwhile).
       this.halt();
-      await this.scan(frame);
+      await this.scan(known);
       if (this.stopped) return;
     }
-    const entry = this.index.keyframeBefore(frame);
+    const after = past ? index.keyframeAfter(frame) : undefined;
+    const entry = after ?? index.keyframeBefore(frame);
     const skips = entry !== undefined && entry.offset > this.readOffset;
-    if (entry && (skips || rewind)) {
+    if (entry && (skips || rewind || after)) {
       this.halt();
       this.restarts++;
       // A recovery point is presented after its leading pictures (decoded after it, presented
@@ -155,13 +159,13 @@ export class FileSource implements SeekableSource {
     }
   }
 
-  /** Indexes (reads without muxing) until the index knows the keyframe before `frame`. */
-  private async scan(frame: number): Promise<void> {
+  /** Indexes (reads without muxing) until `known` holds (the index knows the keyframe sought). */
+  private async scan(known: () => boolean): Promise<void> {
     const generation = this.generation;
     const reader = this.file.slice(this.index.position).stream().getReader();
     this.reader = reader;
     try {
-      while (!this.index.covers(frame)) {
+      while (!known()) {
         const { done, value } = await reader.read();
         if (generation !== this.generation) return;
         if (done) {

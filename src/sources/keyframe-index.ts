@@ -83,6 +83,22 @@ export class KeyframeIndex {
     return found;
   }
 
+  /** The first indexed keyframe presented after frame `frame`, if any (see keyframeBefore). */
+  keyframeAfter(frame: number): KeyframeEntry | undefined {
+    let lo = 0;
+    let hi = this.entries.length - 1;
+    let found: KeyframeEntry | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const entry = this.entries[mid] as KeyframeEntry;
+      if (entry.frame + entry.leadingPictures > frame) {
+        found = entry;
+        hi = mid - 1;
+      } else lo = mid + 1;
+    }
+    return found;
+  }
+
   /** Frames in the file, extrapolated from the bytes indexed so far (exact once `ended`). */
   estimateFrames(fileSize: number): number {
     if (this.ended || this.position === 0) return this.frames;

@@ -103,9 +103,11 @@ export interface SeekableSource extends ByteSource {
   /**
    * Makes frame `frame` (presentation order) arrive soon: restarts reading at the keyframe at or before it
    * when that skips bytes, or when `rewind` says the frame was read before and is gone (evicted);
-   * otherwise reading just goes on. A restart is announced with `SourceSink.restarted`.
+   * otherwise reading just goes on. A restart is announced with `SourceSink.restarted`. With `past`, it
+   * restarts at the first keyframe presented after frame `frame` instead (a frame the browser fails to
+   * decode lies between them), when the file has one.
    */
-  seek(frame: number, rewind: boolean): void;
+  seek(frame: number, rewind: boolean, past?: boolean): void;
 }
 
 export function isSeekable(source: ByteSource): source is SeekableSource {

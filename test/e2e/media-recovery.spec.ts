@@ -10,7 +10,7 @@ import { damageMedia } from './support/damage.js';
 import type { Fault } from './support/damage.js';
 import { encodeH264 } from './support/encode.js';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
-import { startStreamServer } from './support/stream-server.mjs';
+import { prng, startStreamServer } from './support/stream-server.mjs';
 import type { StreamServer } from './support/stream-server.mjs';
 
 const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
@@ -86,6 +86,52 @@ test('a file whose frames fail every time ends with the error after three recove
   const state = await debug(page);
   expect(state.errors.map((e) => e.code)).toEqual(['MEDIA_ERROR']);
   expect(state.warnings).toEqual([expect.objectContaining({ code: 'MEDIA_RECOVERED', count: 3 })]);
+});
+
+test('a file with a frame the browser fails on each time it is read: skipped to the next keyframe, played to its end', async ({
+  page,
+  appUrl,
+}) => {
+  // 200 KB of seeded random bytes in the middle of the file: glued to a frame (no start code in
+  // them), which Chromium's decoder rejects every time. Before, each recovery went back to the
+  // keyframe before it, met the same frame, and the third ended the session.
+  const clean = await encodeH264({
+    width: 1280,
+    height: 720,
+    fps: 25,
+    seconds: 8,
+    x264: [
+      '-preset',
+      'ultrafast',
+      '-b:v',
+      '2M',
+      '-x264-params',
+      'keyint=50:min-keyint=50:scenecut=0',
+    ],
+  });
+  const damaged = Buffer.from(clean);
+  const random = prng(7);
+  const from = damaged.length >> 1;
+  for (let i = from; i < from + 200_000; i++) damaged[i] = 1 + Math.floor(random() * 255);
+  await page.goto(`${appUrl}?rate=2`);
+  await page.setInputFiles('input[type=file]', {
+    name: 'damaged.h264',
+    mimeType: 'video/h264',
+    buffer: damaged,
+  });
+  await expect
+    .poll(async () => (await debug(page)).state, { timeout: 40_000 })
+    .toMatch(/ended|error/);
+  const state = await debug(page);
+  test.info().annotations.push({ type: 'warnings', description: JSON.stringify(state.warnings) });
+  expect(state.errors).toEqual([]);
+  expect(state.state).toBe('ended');
+  expect(state.warnings.map((w) => w.code)).toContain('MEDIA_RECOVERED');
+  // To the end: the frames the random bytes replaced (0.8 s of the 8) are not in the file.
+  const video = await videoState(page);
+  const duration = await page.evaluate(() => document.querySelector('video')?.duration ?? 0);
+  expect(video.currentTime).toBeCloseTo(duration, 1);
+  expect(duration).toBeGreaterThan(6.5);
 });
 
 test('live (MSE): a decode error is recovered from at the next keyframe, and the stream plays on', async ({

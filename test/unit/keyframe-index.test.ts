@@ -182,5 +182,10 @@ describe('KeyframeIndex', () => {
     expect(index.frames).toBe(150);
     expect(index.estimateFrames(data.length)).toBe(150);
     expect(index.keyframes.map((k) => k.frame)).toEqual([0, 30, 60, 90, 120]);
+    // And the keyframe after one (past a frame that cannot be decoded), none after the last.
+    expect(index.keyframeAfter(45)?.frame).toBe(60);
+    expect(index.keyframeAfter(30)?.frame).toBe(60);
+    expect(index.keyframeAfter(0)?.frame).toBe(30);
+    expect(index.keyframeAfter(120)).toBeUndefined();
   });
 });
