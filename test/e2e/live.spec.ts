@@ -4,7 +4,11 @@
 // WebCodecs renderer, Chromium's default for live streams, is tested in webcodecs.spec.ts.
 import { startServe } from '../../src/cli/serve/index.js';
 import type { ServeHandle } from '../../src/cli/serve/index.js';
-import { statSync } from 'node:fs';
+import type { ServeOptions } from '../../src/cli/serve/options.js';
+import type { ServeIo } from '../../src/cli/serve/server.js';
+import { readFileSync, statSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { AccessUnitReader } from '../../src/core/index.js';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
@@ -33,9 +37,21 @@ const P14 = join(FIXTURES, 'p14_opengop_bf3_recovery_sei.h264');
 
 /** `h264mux serve --url upstream` with its GOP cache (and `--fps fps`), for pages of `appUrl`. */
 function startGopRelay(upstream: string, appUrl: string, fps?: number): Promise<ServeHandle> {
+  return startRelayOf(
+    { kind: 'url', url: upstream, ...(fps !== undefined ? { fps } : {}) },
+    appUrl,
+  );
+}
+
+/** `h264mux serve` of `source` with its GOP cache, for pages of `appUrl`. */
+function startRelayOf(
+  source: ServeOptions['source'],
+  appUrl: string,
+  io: Partial<ServeIo> = {},
+): Promise<ServeHandle> {
   return startServe(
     {
-      source: { kind: 'url', url: upstream, ...(fps !== undefined ? { fps } : {}) },
+      source,
       host: '127.0.0.1',
       port: 0,
       staticDir: undefined,
@@ -43,7 +59,7 @@ function startGopRelay(upstream: string, appUrl: string, fps?: number): Promise<
       maxViewerBuffer: undefined,
       allowOrigin: [new URL(appUrl).origin],
     },
-    { log: () => undefined },
+    { log: () => undefined, ...io },
   );
 }
 
@@ -479,6 +495,46 @@ for (const transport of ['ws', 'http'] as const) {
     }
   });
 }
+
+test('live through the relay, a camera that hangs for 5 s and goes on: the page says so, keeps its connection, and plays on', async ({
+  page,
+  appUrl,
+}) => {
+  // The camera keeps its connection and sends nothing (a hung encoder, SIGSTOP). Before, the page
+  // gave up on the silent connection after 5 s and the relay served it its cached GOP again as live.
+  const data = new Uint8Array(readFileSync(P01));
+  const reader = new AccessUnitReader();
+  const aus = [...reader.push(data), ...reader.flush()].map((au) => au.data);
+  const stdin = new PassThrough();
+  const relay = await startRelayOf({ kind: 'stdin' }, appUrl, { stdin });
+  let next = 0;
+  let paused = false;
+  const camera = setInterval(() => {
+    if (!paused) stdin.write(aus[next++ % aus.length]!);
+  }, 1000 / 30);
+  try {
+    await page.goto(
+      `${appUrl}?renderer=mse&src=${encodeURIComponent(`ws://127.0.0.1:${relay.port}/stream`)}`,
+    );
+    await expectFramesAdvance(page, 30);
+    paused = true;
+    await expect(page.locator('#notice')).toContainText('has sent nothing for 3 s', {
+      timeout: 6000,
+    });
+    await page.waitForTimeout(2500);
+    paused = false;
+    await expectFramesAdvance(page, 30, 10_000);
+    await expect(page.locator('#notice')).toBeHidden();
+    const { stats, errors } = await debug(page);
+    expect(errors).toEqual([]);
+    expect(stats?.reconnects).toBe(0);
+    expect(stats?.reconnectAttempts).toBe(0);
+  } finally {
+    clearInterval(camera);
+    stdin.end();
+    await relay.close();
+  }
+});
 
 for (const [renderer, transport] of [
   ['auto', 'ws'],

@@ -128,3 +128,37 @@ describe('a camera that stays unreachable', () => {
     expect(Number(/\((\d+) more/.exec(told()[1] ?? '')?.[1])).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('a camera that goes silent and keeps its connection', () => {
+  it('is told to viewers as down after the quiet time, a viewer joining then gets no stale frames, and it is up again at its next byte', async () => {
+    // A hung camera (SIGSTOP, a stuck pipeline): /status said streaming, viewers heard nothing until
+    // the 10 s stall rule; a page gave up at 5 s, reconnected, and got the GOP cache's old frames as live.
+    const data = fixture('p01_pi_baseline_vga30_inline.h264');
+    const reader = new AccessUnitReader();
+    const aus = [...reader.push(data), ...reader.flush()].map((au) => au.data);
+    const stdin = new PassThrough();
+    const relay = await startRelay({ kind: 'stdin' }, {}, { stdin, quietMs: 400 });
+    relays.push(relay);
+    const early = collectWs(`ws://127.0.0.1:${relay.port}/stream`);
+    await waitFor('the viewer joined', () => relay.relay.stats().viewers.total === 1);
+    for (const au of aus.slice(0, 40)) stdin.write(au);
+    await waitFor('frames out', () => early.frames.length >= 30);
+    const down = (text: string): boolean => /"upstream":"down".*has sent nothing for/.test(text);
+    await waitFor('told down', () => early.texts.some(down), 5000);
+    expect(relay.logs.join('\n')).toMatch(/nothing for \d+ s; viewers are told the camera is down/);
+    // A viewer joining now: told at once, and no cached frames (they are not live).
+    const late = collectWs(`ws://127.0.0.1:${relay.port}/stream`);
+    await waitFor('late told down', () => late.texts.some(down));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(late.frames).toHaveLength(0);
+    // The camera goes on: up again; the late viewer starts at the next keyframe.
+    for (const au of aus.slice(40)) stdin.write(au);
+    await waitFor('told up', () => early.texts.at(-1) === JSON.stringify({ upstream: 'up' }));
+    await waitFor('late viewer frames', () => late.frames.length > 0);
+    expect(new AccessUnitReader().push(late.frames[0]!, true)[0]?.keyframe).toBe(true);
+    expect(relay.logs.join('\n')).toMatch(/sending again after \d+\.\d s of silence/);
+    stdin.end();
+    late.stop();
+    early.stop();
+  });
+});

@@ -318,7 +318,14 @@ export class Relay {
       joinedAt: this.now(),
     };
     this.viewers.add(entry);
-    if (this.gopCacheEnabled && this.gop && this.gop.aus.length > 0) {
+    // Not while the source is down (or silent): its cached frames are not live, and the viewer, told
+    // so, starts at the next keyframe when it is back.
+    if (
+      this.gopCacheEnabled &&
+      this.upstream.upstream === 'up' &&
+      this.gop &&
+      this.gop.aus.length > 0
+    ) {
       // Completed access units of the GOP, then (byte viewers) the access unit in progress.
       for (const au of this.gop.aus) this.send(entry, au, true);
       if (viewer.mode === 'bytes') {

@@ -100,7 +100,16 @@ export interface SourceOptions {
   readonly stallTimeoutMs?: number;
   /** The clock of the retry log (ms; tests pass their own). */
   readonly now?: () => number;
+  /** A streaming source silent this long (ms, default QUIET_MS) is said to be down to viewers. */
+  readonly quietMs?: number;
 }
+
+/**
+ * A camera that stops sending and keeps its connection (hung, SIGSTOPped, its pipeline stuck) is told to
+ * viewers as down after this long (ms), or four of its frame intervals when longer: a page gives up on a
+ * silent connection after 5 s, and the relay's own stall rule restarts the source after 10.
+ */
+export const QUIET_MS = 3000;
 
 /** A failed try told again, for the same reason, at most this often (ms). */
 export const RETRY_LOG_EVERY_MS = 60_000;
@@ -313,6 +322,9 @@ export class SourceRunner {
   private readonly abort = new AbortController();
   private socket: Socket | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
+  /** The source streams but has sent nothing for QUIET_MS (see upstreamNotice). */
+  private quiet: { readonly since: number } | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
   private retryMs: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
@@ -376,11 +388,17 @@ export class SourceRunner {
     this.socket?.destroy();
     this.stopChild();
     clearTimeout(this.stallTimer);
+    clearTimeout(this.quietTimer);
   }
 
   /** What the relay's viewers are told about the source (src/sources/relay-protocol.ts). */
   upstreamNotice(): UpstreamNotice {
     const { state, error } = this.status;
+    if (state === 'streaming' && this.quiet)
+      return {
+        upstream: 'down',
+        reason: `${this.status.target} has sent nothing for ${Math.round(this.quietAfterMs() / 1000)} s`,
+      };
     if (state === 'streaming' || state === 'ended') return { upstream: 'up' };
     if (error !== undefined) return { upstream: 'down', reason: error };
     return {
@@ -392,7 +410,40 @@ export class SourceRunner {
     };
   }
 
+  /** How long a streaming source may be silent before viewers are told it is down (ms). */
+  private quietAfterMs(): number {
+    const fps = this.status.fps;
+    return Math.max(this.options.quietMs ?? QUIET_MS, fps ? 4000 / fps : 0);
+  }
+
+  /** The streaming source sent bytes: not quiet (viewers told it is back), and watched again. */
+  private heard(): void {
+    clearTimeout(this.quietTimer);
+    const quiet = this.quiet;
+    if (quiet) {
+      this.quiet = undefined;
+      this.events.log(
+        `source ${this.target}: sending again after ${((this.now() - quiet.since) / 1000).toFixed(1)} s of silence`,
+      );
+      this.events.changed?.();
+    }
+    const after = this.quietAfterMs();
+    this.quietTimer = setTimeout(() => {
+      if (this.stopped || this.status.state !== 'streaming') return;
+      this.quiet = { since: this.now() - after };
+      this.events.log(
+        `source ${this.target}: nothing for ${Math.round(after / 1000)} s; viewers are told the camera is down`,
+      );
+      this.events.changed?.();
+    }, after);
+    this.quietTimer.unref();
+  }
+
   private setState(state: SourceState, error: string | undefined): void {
+    if (state !== 'streaming') {
+      clearTimeout(this.quietTimer);
+      this.quiet = undefined;
+    }
     if (this.status.state === state && this.status.error === error) return;
     this.status.state = state;
     this.status.error = error;
@@ -444,6 +495,7 @@ export class SourceRunner {
       this.events.log(`source ${this.target}: streaming ${this.describeInfo()}`);
       this.setState('streaming', undefined);
     }
+    this.heard();
     for (const c of ready) this.relay.push(c);
   }
 
