@@ -10,7 +10,8 @@ export type ContainerGuess =
   | 'ogg'
   | 'html'
   | 'json'
-  | 'image';
+  | 'image'
+  | 'mjpeg';
 
 const NAMES: Record<ContainerGuess, string> = {
   mp4: 'an MP4/ISO BMFF file',
@@ -24,6 +25,7 @@ const NAMES: Record<ContainerGuess, string> = {
   html: 'an HTML page',
   json: 'JSON text',
   image: 'an image',
+  mjpeg: 'an MJPEG stream (JPEG pictures one after another, multipart/x-mixed-replace)',
 };
 
 export function containerName(guess: ContainerGuess): string {
@@ -96,6 +98,11 @@ export function sniffContainer(head: Uint8Array): ContainerGuess | undefined {
   if (start === 'OggS') return 'ogg';
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image'; // JPEG SOI, a marker
   if (start === '\x89PNG' || start === 'GIF8') return 'image';
+  // Motion JPEG over HTTP, as IP cameras and mjpg-streamer send it: multipart parts (RFC 2046 §5.1.1:
+  // "--boundary", headers) each holding a JPEG.
+  const part = ascii(head, 0, 300);
+  if (/^(?:\r?\n)?--\S*\r?\n(?:[^\r\n]*\r?\n)*?content-type:[ \t]*image\/jpe?g/i.test(part))
+    return 'mjpeg';
   // Text from a web server: an HTML page or a JSON API response (after a UTF-8 byte-order mark, if any).
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   const body = head.subarray(bom);

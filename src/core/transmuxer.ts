@@ -395,7 +395,9 @@ export class Transmuxer {
         ? 'h264mux handles H.264 only; set the camera/encoder to H.264 (e.g. --codec h264).'
         : guess === 'html' || guess === 'json'
           ? 'check the URL: it returned a web page or API response instead of a raw .h264 stream.'
-          : 'it needs a raw H.264 Annex-B stream (.h264/.264), e.g. `ffmpeg -i in -c:v copy -bsf:v h264_mp4toannexb -f h264 out.h264`.';
+          : guess === 'mjpeg'
+            ? "h264mux plays H.264; many cameras also offer an H.264 stream (see the camera's settings), or convert this one: `ffmpeg -i URL -c:v libx264 -tune zerolatency -f h264 -`."
+            : 'it needs a raw H.264 Annex-B stream (.h264/.264), e.g. `ffmpeg -i in -c:v copy -bsf:v h264_mp4toannexb -f h264 out.h264`.';
     this.fail(
       new H264MuxError(
         'NOT_H264',

@@ -88,6 +88,31 @@ describe('web server responses are named', () => {
     });
   }
 
+  it("MJPEG over HTTP (ffmpeg's mpjpeg, as IP cameras and mjpg-streamer send it) is named, with what to do", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'h264mux-mjpeg-'));
+    try {
+      const out = join(dir, 'cam.mjpeg');
+      await runOk('ffmpeg', [
+        ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '1'],
+        ...['-f', 'mpjpeg', out],
+      ]);
+      const bytes = new Uint8Array(await readFile(out));
+      expect(sniffContainer(bytes.subarray(0, SNIFF_BYTES))).toBe('mjpeg');
+      // mjpg-streamer's boundary and header order.
+      const streamer = text(
+        '--boundarydonotcross\r\nContent-Type: image/jpeg\r\nContent-Length: 4000\r\nX-Timestamp: 1.0\r\n\r\n',
+      );
+      expect(sniffContainer(streamer)).toBe('mjpeg');
+      // The transmuxer says so at once (it waited for 4 MiB of it, 20-25 s of a camera, then said
+      // "does not look like raw H.264").
+      expect(() => new Transmuxer().push(bytes.subarray(0, 4096))).toThrow(
+        /This is an MJPEG stream .*many cameras also offer an H\.264 stream/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('plain text is neither', () => {
     expect(sniffContainer(text('404 page not found\n'))).toBeUndefined();
     expect(sniffContainer(text('[INFO] camera started\n'.repeat(20)))).toBeUndefined();
