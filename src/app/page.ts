@@ -150,13 +150,16 @@ export function mountPage(host: PageHost): PageView {
     // The WebCodecs renderer paints a canvas next to the video, which then stays hidden (and empty).
     const canvas = session?.canvas;
     const painted = canvas !== undefined && (session?.stats.renderer?.painted ?? 0) > 0;
+    const identified = (playback?.stats.initSegments ?? 0) > 0;
     const view = viewState({
       session: playback?.state,
       errors: [...host.pageErrors, ...(playback?.errors ?? [])],
       notice: playback?.notice ?? '',
       source: session ? sourceShape(session, host.file) : undefined,
-      identified: (playback?.stats.initSegments ?? 0) > 0,
-      pictures: painted || video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA,
+      identified,
+      // Nothing identified, no picture: the early renderer's track on the <video> has a current frame
+      // (Chromium: 2x2, black) before any of the stream's.
+      pictures: painted || (identified && video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA),
     });
     const shown = shownFor(view);
     if (shown.error && shown.error !== shownError) {
