@@ -9,7 +9,7 @@ import { download } from './download.js';
 import type { Inspector, InspectorSnapshot } from './inspector.js';
 import type { InspectorHistory } from './inspector-history.js';
 import { codeSpans, describeError } from './messages.js';
-import { parseFps, parseLatency } from './params.js';
+import { FPS_RULE, parseFps, parseLatency } from './params.js';
 import type { PageParams } from './params.js';
 import { SaveControls } from './save-view.js';
 import type { SaveStatus } from './save-view.js';
@@ -280,7 +280,7 @@ export function mountPage(host: PageHost): PageView {
   }
 
   function readBoxes(): boolean {
-    const fpsOk = readBox(fpsInput, parseFps, 'fps: a positive number such as 25 or 30000/1001');
+    const fpsOk = readBox(fpsInput, parseFps, `fps: ${FPS_RULE}`);
     const latencyOk = readBox(
       latencyInput,
       parseLatency,
@@ -476,7 +476,17 @@ export function mountPage(host: PageHost): PageView {
     noteUrl(params.src);
   }
   const typed = fpsInput.value.trim() !== '' || latencyInput.value.trim() !== '';
-  if (q.has('fps')) fpsInput.value = q.get('fps') ?? '';
+  if (q.has('fps')) {
+    const text = q.get('fps') ?? '';
+    fpsInput.value = text;
+    // A link's fps that is not one is said (the stream's own rate is used), not taken silently.
+    if (text.trim() !== '' && parseFps(text) === undefined) {
+      fpsInput.setCustomValidity(`fps: ${FPS_RULE}`);
+      fpsInput.setAttribute('aria-invalid', 'true');
+      urlNote.textContent =
+        `${urlNote.textContent ?? ''} fps=${text} is not ${FPS_RULE}: ignored, the stream's own rate is used.`.trim();
+    }
+  }
   const stored = loadSettings();
   latencyInput.value = q.get('latency') ?? (latencyInput.value.trim() || stored.latency);
   if (typed) readBoxes();

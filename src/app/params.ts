@@ -2,6 +2,7 @@
  * Page options from the query string: `?src=`, `?fps=`, `?latency=`, `?renderer=`, `?framing=`,
  * `?rate=`, `?stall=`, `?live=`.
  */
+import { MAX_FPS, MIN_FPS } from '../core/h264/timing.js';
 import type { RendererChoice } from '../play/player.js';
 import { parseFramingOption } from '../sources/framing.js';
 import type { WsFraming } from '../sources/framing.js';
@@ -38,12 +39,24 @@ export const PARAM_NAMES = [
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 
-/** A frame rate: a positive number or a ratio such as "30000/1001"; undefined when empty or invalid. */
-export function parseFps(value: string | null): number | undefined {
+/** A positive number or a ratio such as "30000/1001"; undefined when empty or invalid. */
+export function parsePositive(value: string | null): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const parts = value.split('/');
   const n = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(value);
   return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** What a frame rate may be, for the page's words. */
+export const FPS_RULE = `a frame rate from ${MIN_FPS} to ${MAX_FPS}, such as 25 or 30000/1001`;
+
+/**
+ * A frame rate (MIN_FPS..MAX_FPS, a number or a ratio such as "30000/1001"); undefined when empty or
+ * invalid. Out of range it was taken, and the transmuxer refused it: a fatal "Error" for a typo in a link.
+ */
+export function parseFps(value: string | null): number | undefined {
+  const n = parsePositive(value);
+  return n !== undefined && n >= MIN_FPS && n <= MAX_FPS ? n : undefined;
 }
 
 /** A latency in seconds (0 or more; `auto` is 0: adaptive); undefined when empty or invalid. */
@@ -72,8 +85,8 @@ export function readParams(search: string): PageParams {
     latency: parseLatency(q.get('latency')) ?? 0,
     renderer: parseRenderer(q.get('renderer')),
     framing: parseFramingOption(q.get('framing')),
-    rate: Math.min(16, parseFps(q.get('rate')) ?? 1),
-    stallSeconds: parseFps(q.get('stall')) ?? 5,
+    rate: Math.min(16, parsePositive(q.get('rate')) ?? 1),
+    stallSeconds: parsePositive(q.get('stall')) ?? 5,
     live:
       live === '1' || live === 'true' ? true : live === '0' || live === 'false' ? false : undefined,
   };

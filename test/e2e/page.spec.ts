@@ -57,6 +57,29 @@ async function holdPageModule(page: Page): Promise<() => void> {
   return release;
 }
 
+test('a link with an fps that is not one: said beside the box, and the file plays at its own rate', async ({
+  page,
+  appUrl,
+}) => {
+  // ?fps=1e9 stopped a file with its own timing ("Error: fps must be between 0.5 and 1000"); ?fps=abc
+  // was dropped without a word.
+  for (const bad of ['1e9', 'abc']) {
+    await page.goto(`${appUrl}?fps=${bad}&rate=4`);
+    await expect(page.locator('#url-note')).toHaveText(
+      `fps=${bad} is not a frame rate from 0.5 to 1000, such as 25 or 30000/1001: ignored, the stream's own rate is used.`,
+    );
+    await expect(page.locator('#fps-input')).toHaveAttribute('aria-invalid', 'true');
+    await page.setInputFiles(
+      'input[type=file]',
+      join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264'),
+    );
+    await expect.poll(async () => (await debug(page)).state, { timeout: 20_000 }).toBe('ended');
+    const state = await debug(page);
+    expect(state.errors).toEqual([]);
+    expect(state.stats?.info?.fps).toBe(30);
+  }
+});
+
 /**
  * `host/stream.h264` typed without a scheme and played at fps 25: the scheme assumed is said, it plays
  * at 25, and the address bar is a link to it: the full URL and the fps set, nothing empty.

@@ -33,6 +33,18 @@ describe('readParams', () => {
   });
 });
 
+describe('fps in a link', () => {
+  it("takes a frame rate in the core's range, a number or a ratio; anything else is no fps", () => {
+    expect(readParams('?fps=25').fps).toBe(25);
+    expect(readParams('?fps=30000/1001').fps).toBe(30000 / 1001);
+    // Out of range these were taken, and the transmuxer then stopped the stream ("Error").
+    for (const bad of ['abc', '-5', '0', '1e9', '0.001', '1001', '1/0'])
+      expect(readParams(`?fps=${bad}`).fps, bad).toBeUndefined();
+    // Other options keep their own rules.
+    expect(readParams('?rate=0.25&stall=0.2')).toMatchObject({ rate: 0.25, stallSeconds: 0.2 });
+  });
+});
+
 describe('remembered settings', () => {
   it('keeps the newest stream first, once, at most MAX_RECENT', () => {
     let list = parseRecent(null);
