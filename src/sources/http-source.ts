@@ -135,6 +135,9 @@ export class HttpSource implements ByteSource {
           if (this.stopped) return;
           if (done) break;
           attempt = 0;
+          // A relay whose camera is down sends zero bytes so that the headers arrive (see
+          // src/cli/serve/viewers.ts HttpViewer): they are not the camera.
+          if (waitingForCamera && value.every((b) => b === 0)) continue;
           if (waitingForCamera) {
             waitingForCamera = false;
             sink.upstream?.({ upstream: 'up' });

@@ -58,6 +58,10 @@ export class HttpViewer implements Viewer {
       ...(streamFps !== undefined ? { [STREAM_FPS_HEADER]: String(streamFps) } : {}),
     });
     res.flushHeaders();
+    // Camera down: a few zero bytes (leading_zero_8bits, H.264 B.1: every reader skips them), since
+    // Firefox's fetch() resolves only with the body's first bytes: without them its page never saw
+    // the headers that say the camera is down, and waited in silence.
+    if (upstream.upstream === 'down') res.write(new Uint8Array(4));
   }
 
   buffered(): number {
