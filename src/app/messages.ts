@@ -77,7 +77,11 @@ export function describeError(error: SessionError): ShownError {
     case 'NO_DECODABLE_FRAMES':
       if (error.detail['empty'] === true)
         return { title: 'Empty input', message: 'The file or stream had no bytes at all.' };
-      return { title: 'No decodable frames', message: error.message };
+      // The title says it; the core's message starts with the same words (the CLI prints it alone).
+      return {
+        title: 'No decodable frames',
+        message: sentence(error.message.replace(/^No decodable frames: /, '')),
+      };
     case 'UNSUPPORTED':
       return { title: 'Unsupported stream', message: error.message };
     case 'CODEC_UNSUPPORTED':
@@ -118,4 +122,9 @@ export function codeSpans(text: string): { readonly text: string; readonly code:
   return parts
     .map((part, i) => ({ text: part, code: i % 2 === 1 }))
     .filter((part) => part.text !== '');
+}
+
+/** `text` with a capital first letter. */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -17,6 +17,19 @@ describe('describeError', () => {
     ]);
   });
 
+  it('says "no decodable frames" once: the title, then why', () => {
+    const shown = describeError({
+      code: 'NO_DECODABLE_FRAMES',
+      message:
+        'No decodable frames: the stream has no IDR picture or recovery point to start decoding from.',
+      detail: {},
+    });
+    expect(shown.title).toBe('No decodable frames');
+    expect(shown.message).toBe(
+      'The stream has no IDR picture or recovery point to start decoding from.',
+    );
+  });
+
   it('names the host and the path of a 404, and where the relay streams', () => {
     const shown = describeError({
       code: 'HTTP_STATUS',
