@@ -198,9 +198,40 @@ async function diagnoseFetchFailure(url: URL, error: unknown): Promise<SourceErr
       { url: url.href, origin: location.origin },
     );
   }
+  if (await answersWithRedirect(url)) {
+    return new SourceError(
+      'UNREACHABLE',
+      `${url.href} answers with a redirect the browser cannot follow (a redirect loop, or to an address this page may not read): open it in a tab to see where it leads.`,
+      { url: url.href, redirect: true },
+    );
+  }
   return new SourceError(
     'UNREACHABLE',
     `Could not reach ${url.href} (${messageOf(error)}): is the server running and the address right?`,
     { url: url.href },
   );
+}
+
+/**
+ * Whether the server at `url` answers with a redirect (fetch's `redirect: 'manual'` gives an
+ * `opaqueredirect` response then, Fetch §4.4), which fetch() failed to follow: a loop, too many, or to
+ * a scheme or address it may not fetch.
+ */
+async function answersWithRedirect(url: URL, timeoutMs = 3000): Promise<boolean> {
+  const probe = new AbortController();
+  const timer = setTimeout(() => probe.abort(), timeoutMs);
+  try {
+    const response = await fetch(url, {
+      // (no-cors requests may only follow redirects; a cross-origin redirect is seen with CORS headers)
+      redirect: 'manual',
+      signal: probe.signal,
+      cache: 'no-store',
+    });
+    return response.type === 'opaqueredirect';
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    probe.abort();
+  }
 }

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -180,6 +181,28 @@ test('an HTTP server that takes the connection and answers nothing: said after t
   } finally {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));
+  }
+});
+
+test('a URL that redirects to itself is named a redirect the browser cannot follow, not "is the server running?"', async ({
+  page,
+  appUrl,
+}) => {
+  const loop = createHttpServer((req, res) => {
+    res.writeHead(302, { Location: req.url ?? '/', 'Access-Control-Allow-Origin': '*' });
+    res.end();
+  });
+  await new Promise<void>((resolve) => loop.listen(0, '127.0.0.1', resolve));
+  try {
+    const src = `http://127.0.0.1:${(loop.address() as AddressInfo).port}/stream.h264`;
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expect(page.locator('#error-message')).toContainText(
+      `${src} answers with a redirect the browser cannot follow (a redirect loop`,
+    );
+    await expect(page.locator('#error')).not.toContainText('is the server running');
+  } finally {
+    loop.closeAllConnections();
+    await new Promise((resolve) => loop.close(resolve));
   }
 });
 
