@@ -69,34 +69,25 @@ export class KeyframeIndex {
    * IDR is presented at its decode frame, a recovery point after its leading pictures.
    */
   keyframeBefore(frame: number): KeyframeEntry | undefined {
-    let lo = 0;
-    let hi = this.entries.length - 1;
-    let found: KeyframeEntry | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const entry = this.entries[mid] as KeyframeEntry;
-      if (entry.frame + entry.leadingPictures <= frame) {
-        found = entry;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
+    return this.entries[this.firstAfter(frame) - 1];
   }
 
   /** The first indexed keyframe presented after frame `frame`, if any (see keyframeBefore). */
   keyframeAfter(frame: number): KeyframeEntry | undefined {
+    return this.entries[this.firstAfter(frame)];
+  }
+
+  /** The index of the first entry presented after frame `frame` (the entries' length when none). */
+  private firstAfter(frame: number): number {
     let lo = 0;
-    let hi = this.entries.length - 1;
-    let found: KeyframeEntry | undefined;
-    while (lo <= hi) {
+    let hi = this.entries.length;
+    while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const entry = this.entries[mid] as KeyframeEntry;
-      if (entry.frame + entry.leadingPictures > frame) {
-        found = entry;
-        hi = mid - 1;
-      } else lo = mid + 1;
+      const entry = this.entries[mid] as Entry;
+      if (entry.frame + entry.leadingPictures > frame) hi = mid;
+      else lo = mid + 1;
     }
-    return found;
+    return lo;
   }
 
   /** Frames in the file, extrapolated from the bytes indexed so far (exact once `ended`). */
