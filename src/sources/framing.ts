@@ -18,8 +18,10 @@
  * - A viewer can force access-unit framing with the page option `?framing=au` (for a server that
  *   sends one access unit per message but does not announce it); `?framing=none` ignores an
  *   announcement. Other text messages: a relay's word on its camera (./relay-protocol.ts); anything
- *   else is ignored.
+ *   else is ignored, and does not count as data (a server that sends only such text stalls).
  */
+
+import { parseObject, plausibleFps } from './relay-protocol.js';
 
 /** Message boundaries carry no meaning / every binary message is one whole access unit. */
 export type WsFraming = 'none' | 'access-unit';
@@ -40,19 +42,11 @@ export function announcement(framing: WsFraming, fps?: number): string {
 
 /** The announcement in a text message, or undefined when the text is not one. */
 export function parseAnnouncement(text: string): FramingAnnouncement | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || !('framing' in value)) return undefined;
-  const framing = value.framing;
+  const value = parseObject(text);
+  const framing = value?.['framing'];
   if (framing !== 'access-unit' && framing !== 'none') return undefined;
-  const fps = 'fps' in value ? value.fps : undefined;
-  return typeof fps === 'number' && Number.isFinite(fps) && fps > 0 && fps <= 1000
-    ? { framing, fps }
-    : { framing };
+  const fps = plausibleFps(value?.['fps']);
+  return fps !== undefined ? { framing, fps } : { framing };
 }
 
 /** The page option `framing=` as a forced framing, or undefined for "as the server announces". */

@@ -112,7 +112,8 @@ export function parseReceipt(text: string): number | undefined {
     : undefined;
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
+/** The JSON object in a text message, or undefined when the text is not one. */
+export function parseObject(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -182,8 +183,14 @@ export function streamFpsFromHeaders(headers: Headers): number | undefined {
 function fpsHeader(headers: Headers, name: string): number | undefined {
   const text = headers.get(name);
   if (text === null) return undefined;
-  const fps = Number(text);
-  return Number.isFinite(fps) && fps > 0 && fps <= 1000 ? fps : undefined;
+  return plausibleFps(Number(text));
+}
+
+/** `value` when it is a frame rate a relay may tell (a number, 0 < fps <= 1000), else undefined. */
+export function plausibleFps(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 1000
+    ? value
+    : undefined;
 }
 
 /** The relay's word on its source's rate (frames a second), a WebSocket text message. */
@@ -193,8 +200,5 @@ export function sourceFpsMessage(fps: number): string {
 
 /** The source's rate in a WebSocket text message (0 < fps <= 1000), or undefined when it is not that. */
 export function parseSourceFpsMessage(text: string): number | undefined {
-  const fps = parseObject(text)?.['sourceFps'];
-  return typeof fps === 'number' && Number.isFinite(fps) && fps > 0 && fps <= 1000
-    ? fps
-    : undefined;
+  return plausibleFps(parseObject(text)?.['sourceFps']);
 }

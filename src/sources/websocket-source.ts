@@ -162,26 +162,34 @@ export class WebSocketSource implements ByteSource {
       };
       socket.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
         if (typeof event.data === 'string') {
+          const text = event.data;
+          const announced = parseAnnouncement(text);
+          const notice = parseUpstreamMessage(text);
+          const receiptsEvery = parseReceiptRequest(text);
+          const skipped = parseSkipMessage(text);
+          const sourceFps = parseSourceFpsMessage(text);
           // Text the relay protocol does not know keeps no connection alive: a server sending only
           // text (a JSON feed, a chat) stalls, and is named for it, where it held a spinner for ever.
-          if (!isRelayText(event.data)) {
-            if (received === 0 && stallReason === '') strayText = event.data;
+          if (
+            !announced &&
+            !notice &&
+            receiptsEvery === undefined &&
+            !skipped &&
+            sourceFps === undefined
+          ) {
+            if (received === 0 && stallReason === '') strayText = text;
             return;
           }
           arm();
           // The announcement counts only before the first binary message (see ./framing.ts).
-          const announced = parseAnnouncement(event.data);
           if (announced && !announcedToSink) {
             if (forced === undefined) framing = announced.framing;
             streamFps = announced.fps;
           }
           announce();
-          const notice = parseUpstreamMessage(event.data);
           if (notice) sink.upstream?.(notice);
-          receiptEveryMs = parseReceiptRequest(event.data) ?? receiptEveryMs;
-          const skipped = parseSkipMessage(event.data);
+          receiptEveryMs = receiptsEvery ?? receiptEveryMs;
           if (skipped) sink.skipped?.(skipped);
-          const sourceFps = parseSourceFpsMessage(event.data);
           if (sourceFps !== undefined) sink.sourceFps?.(sourceFps);
           return;
         }
@@ -239,16 +247,5 @@ function isFinalRefusal(error: SourceError): boolean {
     status < 500 &&
     status !== 408 &&
     status !== 429
-  );
-}
-
-/** Whether a text message is one of the relay protocol's (./framing.ts, ./relay-protocol.ts). */
-function isRelayText(text: string): boolean {
-  return (
-    parseAnnouncement(text) !== undefined ||
-    parseUpstreamMessage(text) !== undefined ||
-    parseReceiptRequest(text) !== undefined ||
-    parseSkipMessage(text) !== undefined ||
-    parseSourceFpsMessage(text) !== undefined
   );
 }
