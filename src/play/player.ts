@@ -1039,11 +1039,11 @@ export class Player extends EventTarget {
 
   /**
    * Live: the camera's frame rate (a nominal rate: 25, 30000/1001...), when it is off the rate the
-   * stream is timed by by more than PACE_WARN_SHARE and no fps was set; undefined otherwise. Recordings
-   * are timed by it, so that they keep time.
+   * stream is timed by by more than PACE_WARN_SHARE and no fps was set (this page's or the relay's:
+   * the stream is then timed by it, fpsSource 'option'); undefined otherwise. Recordings are timed by
+   * it, so that they keep time.
    */
   get arrivalFps(): number | undefined {
-    if (this.serverTimedFps !== undefined) return undefined;
     const verdict = this.paceVerdict();
     const camera = verdict?.cameraFps;
     return camera !== undefined ? nominalFps(camera, verdict?.info.fps) : undefined;

@@ -439,7 +439,6 @@ interface TlsFiles {
   readonly key: Buffer;
 }
 
-/** The --tls-cert and --tls-key files, read and tried (a missing, unreadable or mismatched one says so). */
 /** The certificate's files: as given, or this machine's self-signed one (made when missing). */
 function tlsFiles(tls: NonNullable<ServeOptions['tls']>, io: ServeIo): CertificateFiles {
   if (tls !== 'self-signed') return tls;
@@ -457,6 +456,7 @@ function tlsFiles(tls: NonNullable<ServeOptions['tls']>, io: ServeIo): Certifica
   return made;
 }
 
+/** The certificate and key files, read and tried (a missing, unreadable or mismatched one says so). */
 function readTls(tls: CertificateFiles): TlsFiles {
   const read = (path: string, what: string): Buffer => {
     try {
