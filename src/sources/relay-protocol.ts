@@ -10,7 +10,8 @@
  *   stream then resumes at the next keyframe. It follows the framing announcement (./framing.ts).
  * - HTTP (`/stream.h264`): the response header `X-Relay-Upstream: up` or `down`, and with `down`
  *   `X-Relay-Upstream-Reason` (percent-encoded), at connect time. The response stays open while the
- *   source is down; the stream starts at the next keyframe once it is back.
+ *   source is down, its body four zero bytes (leading_zero_8bits, which H.264 readers skip: Firefox's
+ *   fetch() resolves only with body bytes); the stream starts at the next keyframe once it is back.
  * - WebSocket receipts: after its announcements the relay asks `{"receipts":{"everyMs":250}}`; a player
  *   that knows this answers with a text message `{"received":N}`, N the binary payload bytes it has
  *   received on this connection, at most once every `everyMs`, and `everyMs` after its last receipt
