@@ -92,8 +92,10 @@ interface Sample {
 
 /** A rise of the transit, to be confirmed as a step (see STEP_CONFIRM_MS). */
 interface StepCandidate {
-  /** Arrival of the first frame after the rise. */
-  readonly arrival: number;
+  /** Arrival of the first frame after the rise... */
+  readonly began: number;
+  /** ...and of the frame it is judged from (a later rise on top of it, soon after). */
+  arrival: number;
   /** The transit before it, and how far it rose. */
   readonly from: number;
   readonly rise: number;
@@ -116,6 +118,8 @@ export class JitterEstimator {
   private held: number | undefined;
   private heldAt = 0;
   private step: StepCandidate | undefined;
+  /** Arrivals for the pace held while a step is judged (see received()). */
+  private heldForPace: Sample[] = [];
   /** A new timeline starts at this media time (ms): the samples' and the pace's (see discontinuity()). */
   private newTimeline: number | undefined;
   private newPaceTimeline: number | undefined;
@@ -188,7 +192,15 @@ export class JitterEstimator {
       this.pace.forget();
     }
     this.firstReceived ??= arrival;
-    if (arrival - this.firstReceived >= SETTLE_MS) this.pace.push(arrival, mediaMs);
+    if (arrival - this.firstReceived < SETTLE_MS) return;
+    // While a rise is judged (watchStep), its arrivals wait: a fit across a step tilts the pace. Not
+    // for long if no frame comes to judge it by (a decoder held up: samples are its frames).
+    if (this.step && arrival - this.step.began > 2 * STEP_CONFIRM_MS) {
+      this.step = undefined;
+      this.releasePace();
+    }
+    if (this.step) this.heldForPace.push({ arrival, media: mediaMs });
+    else this.pace.push(arrival, mediaMs);
   }
 
   /**
@@ -262,6 +274,7 @@ export class JitterEstimator {
     this.settled = false;
     this.held = undefined;
     this.step = undefined;
+    this.heldForPace = [];
     this.firstReceived = undefined;
     this.pace.forget();
   }
@@ -279,17 +292,33 @@ export class JitterEstimator {
       if (transit < step.from + step.rise / 2) {
         // Back down: the frames were late, not lost (a burst), which is jitter.
         this.step = undefined;
+        this.releasePace();
+      } else if (
+        last &&
+        next.arrival - step.began < STEP_CONFIRM_MS / 2 &&
+        transit - this.transit(last) > STEP_MIN_MS &&
+        transit > step.from + step.rise
+      ) {
+        // A rise on top of the rise (soon after it): the frames that began it were held up (a busy
+        // machine) just before frames were lost, or the other way round. The step is judged from here.
+        step.arrival = next.arrival;
+        step.early = transit;
+        step.late = Infinity;
       } else if (since < STEP_CONFIRM_MS) {
         if (since < STEP_CONFIRM_MS / 2) step.early = Math.min(step.early, transit);
         else step.late = Math.min(step.late, transit);
       } else {
         this.step = undefined;
         // The lowest transit climbed: a source slower than its timeline, which the pace follows.
-        if (step.late - step.early > step.rise / 2) return;
+        if (step.late - step.early > step.rise / 2) {
+          this.releasePace();
+          return;
+        }
         this.samples = this.samples.filter((s) => s.arrival >= step.arrival);
         this.held = undefined;
         // The pace's arrivals may be taken a little earlier than these (as they come from the network).
         this.pace.forget(step.arrival - step.rise / 2);
+        this.releasePace();
         return;
       }
     }
@@ -297,6 +326,7 @@ export class JitterEstimator {
       const from = this.transit(last);
       if (transit - from > STEP_MIN_MS) {
         this.step = {
+          began: next.arrival,
           arrival: next.arrival,
           from,
           rise: transit - from,
@@ -305,6 +335,13 @@ export class JitterEstimator {
         };
       }
     }
+  }
+
+  /** The arrivals held while a rise was judged go to the pace, in order. */
+  private releasePace(): void {
+    const held = this.heldForPace;
+    this.heldForPace = [];
+    for (const s of held) this.pace.push(s.arrival, s.media);
   }
 
   /** A sample's transit on the source's current pace (ms). */
