@@ -31,6 +31,7 @@ import { RecoveryBudget } from '../player/recovery-budget.js';
 import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
 import { fpsText, nominalFps } from '../player/source-pace.js';
+import { RateHold } from '../player/rate-hold.js';
 import { hasWebCodecs, WebCodecsRenderer } from '../player/webcodecs-renderer.js';
 import type { RendererStats } from '../player/webcodecs-renderer.js';
 import { CanvasSink, dispatchFrameEvent } from '../player/frame-sink.js';
@@ -227,6 +228,8 @@ export class Player extends EventTarget {
   private workerOutput: WorkerOutput | undefined;
   /** The camera rate last told (SOURCE_PACE, frames a second). */
   private warnedPace: number | undefined;
+  /** A camera rate read from the arrivals counts once it has held (see cameraFps). */
+  private readonly paceHold = new RateHold(PACE_HOLD_MS, PACE_WARN_SHARE);
   /** When the relay last left frames out for this viewer's slow link (see onSkipped). */
   private linkSkippedAt: number | undefined;
   /** The relay's word on its source's rate (frames a second; see paceVerdict), undefined without one. */
@@ -1045,8 +1048,20 @@ export class Player extends EventTarget {
    */
   get arrivalFps(): number | undefined {
     const verdict = this.paceVerdict();
-    const camera = verdict?.cameraFps;
+    const camera = verdict && this.cameraFps(verdict, false);
     return camera !== undefined ? nominalFps(camera, verdict?.info.fps) : undefined;
+  }
+
+  /**
+   * The verdict's camera rate, as it counts: the relay's word at once; one read from the arrivals once
+   * it has held PACE_HOLD_MS (`read`: this is a reading, as checkPace's twice a second are).
+   */
+  private cameraFps(verdict: { cameraFps: number | undefined }, read: boolean): number | undefined {
+    if (this.relaySourceFps !== undefined) return verdict.cameraFps;
+    const now = performance.now();
+    return read
+      ? this.paceHold.read(now, verdict.cameraFps)
+      : this.paceHold.held(now, verdict.cameraFps);
   }
 
   /**
@@ -1083,8 +1098,10 @@ export class Player extends EventTarget {
    */
   private checkPace(): void {
     const verdict = this.paceVerdict();
+    if (!verdict) this.paceHold.read(performance.now(), undefined);
     if (!verdict || this.state === 'error') return;
-    const { info, arriving, cameraFps } = verdict;
+    const { info, arriving } = verdict;
+    const cameraFps = this.cameraFps(verdict, true);
     const relayCamera = this.relaySourceFps;
     // linkSlow comes only with the relay's word on its camera.
     if (
@@ -1237,6 +1254,11 @@ export class Player extends EventTarget {
  * or more (25 fps on 30); a renderer whose worker is overloaded (4K on a canvas) reads 1-5 % off.
  */
 const PACE_WARN_SHARE = 0.05;
+/**
+ * A camera rate read from the arrivals is told (and times recordings) once it has held this long (ms):
+ * a busy machine can tilt the source's pace for a second or two (src/player/rate-hold.ts).
+ */
+const PACE_HOLD_MS = 3000;
 /** After a relay's skip for a slow link, this long (ms) without a source pace (see onSkipped). */
 const SLOW_LINK_MS = 30_000;
 
