@@ -180,15 +180,15 @@ export class WorkerSession {
         break;
       case 'configure': {
         const early = this.early;
+        // Nothing transmuxed yet (the page took the source before it connected, so the connection's
+        // event went to the page only, with the server's rate): configured as asked, and the early
+        // renderer stays for the page to adopt (or closes at its source-ready).
+        if (early && !early.kept && !early.running) break;
         if (early && !early.kept && sameTransmuxerOptions(command.options, early.options)) {
-          if (early.running) {
-            // The transmuxer already runs with these options, on this connection's first bytes.
-            early.kept = true;
-            this.answer(this.service.pass(command.id));
-            return;
-          }
-          // Nothing transmuxed yet (the page took the source before it connected): as asked.
-          break;
+          // The transmuxer already runs with these options, on this connection's first bytes.
+          early.kept = true;
+          this.answer(this.service.pass(command.id));
+          return;
         }
         this.endEarly(true);
         break;

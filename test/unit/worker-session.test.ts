@@ -258,6 +258,44 @@ describe('WorkerSession: the early session', () => {
     expect(t.pageGot().frames).toHaveLength(3);
   });
 
+  it("a page that takes the source before it connects to a relay with --fps keeps the early renderer (configured at the relay's rate)", async () => {
+    // Measured in Chromium (live.spec.ts, a page opening a relay's /stream.h264 itself, 4 of 16 runs):
+    // the connection came after the page's source-open, so its event went to the page only, which
+    // configured at the relay's 25 fps; the session compared that with its defaults (no rate yet),
+    // ended and closed its renderer, and the page's render-adopt failed: "Playback error: The early
+    // renderer is gone: nothing to adopt".
+    const t = setup();
+    const source = t.startEarly();
+    t.page({ type: 'source-open', spec: SPEC });
+    await source.sink!.connected({ ...LIVE, streamFps: 25 });
+    for (const au of AUS.slice(0, 3)) await source.sink!.data(au, true);
+    t.page({ type: 'configure', options: playbackTransmuxerOptions(true, 25) });
+    t.page({ type: 'render-adopt' });
+    t.page({ type: 'source-ready' });
+    await settle();
+    expect(t.answers().map((a) => a.type)).toEqual(['outputs', 'outputs', 'outputs', 'outputs']);
+    expect(t.renderers).toHaveLength(1);
+    expect(t.renderers[0]!.closed).toBe(false);
+    expect(t.renderers[0]!.frames).toHaveLength(3);
+    expect(t.pageGot().durations).toEqual([40]);
+  });
+
+  it('a page that takes the source before it connects and does not adopt: the early renderer closes at its source-ready', async () => {
+    const t = setup();
+    const source = t.startEarly();
+    t.page({ type: 'source-open', spec: SPEC });
+    await source.sink!.connected(LIVE);
+    t.page({ type: 'configure', options: playbackTransmuxerOptions(true, 50) });
+    t.pageRender();
+    t.page({ type: 'source-ready' });
+    for (const au of AUS.slice(0, 3)) await source.sink!.data(au, true);
+    await settle();
+    expect(t.renderers).toHaveLength(2);
+    expect(t.renderers[0]!.closed).toBe(true);
+    expect(t.renderers[1]!.frames).toHaveLength(3);
+    expect(t.pageGot().durations).toEqual([20]);
+  });
+
   it('a page reading another source closes the early source and renderer; adopting then fails with a code', async () => {
     const t = setup();
     const source = t.startEarly();
