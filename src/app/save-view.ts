@@ -99,6 +99,8 @@ export class SaveControls {
   private job: SaveJob | undefined;
   private recordStartBytes = 0;
   private recordStartTime = 0;
+  /** The rate a recording is timed at and why, while it runs (shown with its progress). */
+  private recordWhy = '';
   private recordTimer: ReturnType<typeof setInterval> | undefined;
   /** Object URL behind the "Download again" link (revoked when replaced). */
   private linkUrl: string | undefined;
@@ -273,6 +275,7 @@ export class SaveControls {
         : arrival !== undefined
           ? ` (at ${fpsText(arrival)} fps, the rate the stream arrives at)`
           : '';
+    this.recordWhy = why;
     this.set({
       state: 'recording',
       message: `Recording from the next keyframe${why}…`,
@@ -300,7 +303,10 @@ export class SaveControls {
     if (!session) return;
     const bytes = session.stats.bytesReceived - this.recordStartBytes;
     const seconds = (performance.now() - this.recordStartTime) / 1000;
-    this.set({ message: `● Recording: ${seconds.toFixed(1)} s, ${mb(bytes)} received` });
+    // The rate stays said (it was gone 250 ms after the click).
+    this.set({
+      message: `● Recording: ${seconds.toFixed(1)} s, ${mb(bytes)} received${this.recordWhy}`,
+    });
     // The recording is held in memory: stop at the cap, whatever the user does.
     if (bytes > RECORD_LIMIT_BYTES) void this.stop('limit');
   }
