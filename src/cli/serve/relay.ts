@@ -8,6 +8,7 @@ import {
 import { ChunkWindow } from '../../core/bytes/chunk-window.js';
 import type { SkipNotice, UpstreamNotice } from '../../sources/relay-protocol.js';
 import { ViewerLag } from './viewer-lag.js';
+import { arrivalRate } from '../rate-check.js';
 
 /**
  * The relay hub: one source in, many viewers out, no muxing. Access units are found by the core's
@@ -172,6 +173,8 @@ interface Gop {
 export const ACCESS_UNIT_DELIMITER = Uint8Array.of(0, 0, 0, 1, 0x09, 0xf0);
 
 const RATE_WINDOW_MS = 2000;
+/** The source's frame rate is fitted to its frames' arrivals over this long (ms; see arrivalFps). */
+const FRAME_RATE_WINDOW_MS = 4000;
 
 /**
  * A viewer whose oldest queued byte waited longer than this (ms) skips to the next keyframe: about
@@ -375,10 +378,10 @@ export class Relay {
     for (const e of this.viewers) e.viewer.notify?.(this.upstream);
   }
 
-  /** Access units a second from the source over the last RATE_WINDOW_MS. */
+  /** Access units a second from the source, fitted to their arrivals over FRAME_RATE_WINDOW_MS. */
   arrivalFps(): number {
     this.prune(this.now());
-    return Math.round((this.auTimes.length * 1000 * 100) / RATE_WINDOW_MS) / 100;
+    return Math.round(arrivalRate(this.auTimes, FRAME_RATE_WINDOW_MS) * 100) / 100;
   }
 
   stats(): RelayStats {
@@ -615,7 +618,9 @@ export class Relay {
   }
 
   private prune(t: number): void {
-    while (this.auTimes.length > 0 && t - this.auTimes[0]! > RATE_WINDOW_MS) this.auTimes.shift();
+    while (this.auTimes.length > 0 && t - this.auTimes[0]! > FRAME_RATE_WINDOW_MS) {
+      this.auTimes.shift();
+    }
     while (this.byteTimes.length > 0 && t - this.byteTimes[0]!.t > RATE_WINDOW_MS)
       this.byteTimes.shift();
   }
