@@ -141,6 +141,7 @@ export class HlsPlayback {
       state: this.state,
       info: undefined,
       bytesReceived: this.bytesReceived,
+      fileBytesRead: undefined,
       bitrate: rate((s) => s.bytes) * 8,
       framesMuxed: decoded,
       receivedFps: rate((s) => s.decoded),

@@ -108,7 +108,10 @@ export interface PlaybackStats {
   readonly accessUnitFraming: boolean;
   readonly state: PlaybackState;
   readonly info: StreamInfo | undefined;
+  /** Bytes the source gave, re-reads of a file after a seek included. */
   readonly bytesReceived: number;
+  /** A file read from disk: how far it has been read (bytes, each once); undefined otherwise. */
+  readonly fileBytesRead: number | undefined;
   /** Input bitrate over the last seconds, bit/s. */
   readonly bitrate: number;
   /** Frames the transmuxer produced. */
@@ -456,6 +459,7 @@ export class Player extends EventTarget {
       state: this.state,
       info: this.info,
       bytesReceived: this.bytesReceived,
+      fileBytesRead: isSeekable(this.source) ? this.source.bytesRead : undefined,
       bitrate: rate((s) => s.bytes) * 8,
       framesMuxed: this.framesMuxed,
       receivedFps: rate((s) => s.frames),

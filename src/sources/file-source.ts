@@ -108,6 +108,11 @@ export class FileSource implements SeekableSource {
     }
   }
 
+  /** How far the file has been read (indexed: a seek's scan reads what it skips). */
+  get bytesRead(): number {
+    return this.index.position;
+  }
+
   /** Stops the running loop; what it handed to the sink stays handed. */
   private halt(): void {
     this.generation++;

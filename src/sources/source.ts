@@ -98,6 +98,8 @@ export interface ByteSource {
 export interface SeekableSource extends ByteSource {
   /** Bytes of the whole source. */
   readonly size: number;
+  /** Bytes of it read so far, each once: what a seek reads again is not counted again. */
+  readonly bytesRead: number;
   /** Frames in the source, exact once it has been read or indexed to the end, else estimated. */
   estimateFrames(): number;
   /**

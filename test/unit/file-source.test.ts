@@ -44,7 +44,7 @@ describe('FileSource', () => {
       });
     });
     // Reading starts once the keyframe index has loaded (a dynamic import): wait for the first part.
-    await expect.poll(() => parts.length).toBe(1);
+    await expect.poll(() => parts.length, { timeout: 10_000 }).toBe(1);
     await new Promise((r) => setTimeout(r, 10));
     // The first part is waiting for the sink: nothing more was handed on.
     expect(parts).toHaveLength(1);
@@ -58,5 +58,33 @@ describe('FileSource', () => {
     expect(parts.every((p) => p.length <= MAX_PART)).toBe(true);
     expect(Buffer.concat(parts).equals(Buffer.from(bytes))).toBe(true);
     expect(source.estimateFrames()).toBe(30);
+  });
+  it('counts the bytes read once: a seek back reads them again, bytesRead stays the file size', async () => {
+    const bytes = readFixture('p01_pi_baseline_vga30_inline.h264');
+    const source = new FileSource(new Blob([bytes.slice()]));
+    let handed = 0;
+    let ends = 0;
+    source.start({
+      connected: () => undefined,
+      data: (chunk) => {
+        handed += chunk.length;
+      },
+      end: () => {
+        ends++;
+      },
+      restarted: () => undefined,
+      reconnecting: () => undefined,
+      error: (e) => {
+        throw e;
+      },
+    });
+    await expect.poll(() => ends, { timeout: 10_000 }).toBe(1);
+    expect(source.bytesRead).toBe(bytes.length);
+    // The player seeks back to the start, its frames evicted: read again from the first keyframe.
+    source.seek(0, true);
+    await expect.poll(() => ends, { timeout: 10_000 }).toBe(2);
+    expect(handed).toBeGreaterThan(1.9 * bytes.length);
+    // The stats' "Read" row showed the handed bytes: "complete, 3.05 MB" of a 1.59 MB file.
+    expect(source.bytesRead).toBe(bytes.length);
   });
 });
