@@ -18,9 +18,31 @@ describe('FrameCounter', () => {
     video.totalVideoFrames = 3;
     expect(counter.read()).toEqual({ decoded: 123, dropped: 4 });
     video.totalVideoFrames = 2;
-    video.droppedVideoFrames = 1;
-    expect(counter.read()).toEqual({ decoded: 125, dropped: 5 });
+    video.droppedVideoFrames = 0;
+    expect(counter.read()).toEqual({ decoded: 125, dropped: 4 });
     expect(counter.resets).toBe(2);
+  });
+
+  it("WebKitGTK's MSE: the total starts again at a rate change, the dropped count does not, and the new total holds it again", () => {
+    // Read in WebKitGTK 2.50 (a live page whose playout delay moves the rate), every 20 ms around
+    // each change: 77/55 -> 56/55, 72/55 -> 57/55, 138/55 -> 57/55.
+    const video = new FakeVideo();
+    const counter = new FrameCounter(video.asElement());
+    video.totalVideoFrames = 77;
+    video.droppedVideoFrames = 55;
+    expect(counter.read()).toEqual({ decoded: 77, dropped: 55 });
+    video.totalVideoFrames = 56;
+    expect(counter.read()).toEqual({ decoded: 78, dropped: 55 });
+    video.totalVideoFrames = 72;
+    counter.read();
+    video.totalVideoFrames = 57;
+    expect(counter.read()).toEqual({ decoded: 96, dropped: 55 });
+    video.totalVideoFrames = 138;
+    video.droppedVideoFrames = 56;
+    counter.read();
+    video.totalVideoFrames = 57;
+    // Each frame once (before: every total added, 55 dropped added again at each change).
+    expect(counter.read()).toEqual({ decoded: 178, dropped: 56 });
   });
 
   it('keeps what was counted right up to a rate change made through it', () => {
