@@ -146,6 +146,15 @@ describe('a camera that goes silent and keeps its connection', () => {
     const down = (text: string): boolean => /"upstream":"down".*has sent nothing for/.test(text);
     await waitFor('told down', () => early.texts.some(down), 5000);
     expect(relay.logs.join('\n')).toMatch(/nothing for \d+ s; viewers are told the camera is down/);
+    // /status says so too (its source state is still 'streaming': the connection is up).
+    const status = async (): Promise<{ source: { state: string }; upstream: unknown }> =>
+      (await fetch(`http://127.0.0.1:${relay.port}/status`)).json() as Promise<{
+        source: { state: string };
+        upstream: unknown;
+      }>;
+    const quiet = await status();
+    expect(quiet.source.state).toBe('streaming');
+    expect(quiet.upstream).toMatchObject({ upstream: 'down', reason: /has sent nothing for/ });
     // A viewer joining now: told at once, and no cached frames (they are not live).
     const late = collectWs(`ws://127.0.0.1:${relay.port}/stream`);
     await waitFor('late told down', () => late.texts.some(down));
@@ -154,6 +163,7 @@ describe('a camera that goes silent and keeps its connection', () => {
     // The camera goes on: up again; the late viewer starts at the next keyframe.
     for (const au of aus.slice(40)) stdin.write(au);
     await waitFor('told up', () => early.texts.at(-1) === JSON.stringify({ upstream: 'up' }));
+    expect((await status()).upstream).toEqual({ upstream: 'up' });
     await waitFor('late viewer frames', () => late.frames.length > 0);
     expect(new AccessUnitReader().push(late.frames[0]!, true)[0]?.keyframe).toBe(true);
     expect(relay.logs.join('\n')).toMatch(/sending again after \d+\.\d s of silence/);

@@ -171,6 +171,9 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     return {
       uptime: Math.round((Date.now() - started) / 100) / 10,
       source: { ...source.status, error: source.status.error ?? null },
+      // What viewers are told: a source that keeps its connection and sends nothing is down to them
+      // while its state is still 'streaming'.
+      upstream: relay.upstreamNotice,
       ...relay.stats(),
       ...(hls && hlsHttp ? { hls: { ...hls.stats(), requests: hlsHttp.requests } } : {}),
       process: {
