@@ -10,6 +10,7 @@ import {
   profileName,
   reorderDepth,
   maxDpbFrames,
+  parameterSetsOf,
 } from '../core/index.js';
 import type { InitSegment, Pps, SampleInfo, Sps, StreamInfo } from '../core/index.js';
 
@@ -17,23 +18,6 @@ import type { InitSegment, Pps, SampleInfo, Sps, StreamInfo } from '../core/inde
 export function nalTypeName(type: number): string {
   const name = NalType[type];
   return name === undefined ? `reserved (${type})` : name;
-}
-
-/** SPS and PPS NAL units of an avcC record. */
-export function parameterSetsOf(avcC: Uint8Array): { sps: Uint8Array[]; pps: Uint8Array[] } {
-  const sps: Uint8Array[] = [];
-  const pps: Uint8Array[] = [];
-  let i = 5;
-  const take = (count: number, into: Uint8Array[]): void => {
-    for (let k = 0; k < count && i + 2 <= avcC.length; k++) {
-      const length = ((avcC[i] ?? 0) << 8) | (avcC[i + 1] ?? 0);
-      into.push(avcC.subarray(i + 2, i + 2 + length));
-      i += 2 + length;
-    }
-  };
-  take((avcC[i++] ?? 0) & 0x1f, sps); // numOfSequenceParameterSets
-  take(avcC[i++] ?? 0, pps); // numOfPictureParameterSets
-  return { sps, pps };
 }
 
 export interface ParameterSetDetails {

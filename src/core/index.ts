@@ -47,3 +47,9 @@ export { concatBytes } from './bytes/concat.js';
 export { FRAME_END_PAUSE_MS, FrameEndBudget } from './frame-end-budget.js';
 /** @internal */
 export { samplePayloads, keepFirstSamples, mediaSegmentParts } from './mp4/fragment.js';
+/** @internal */
+export { parameterSetsOf } from './mp4/init.js';
+/** @internal */
+export { grayIdr, type GrayIdr } from './h264/gray-idr.js';
+/** @internal */
+export { peekPpsIds } from './h264/pps.js';

@@ -20,6 +20,7 @@ import { FrameScheduler } from './frame-scheduler.js';
 import type { FrameSink } from './frame-sink.js';
 import { JitterEstimator } from './jitter-estimator.js';
 import { OVERLOAD_PAINT_SHARE } from './paint-overload.js';
+import { startPictureData } from './start-picture.js';
 import { PlayoutClock } from './playout-clock.js';
 import { RecoveryBudget } from './recovery-budget.js';
 import { alwaysVisible } from './visibility.js';
@@ -121,6 +122,10 @@ export class WebCodecsRenderer {
   private paintMs = 0;
   /** An init segment said the next media segment starts a new connection's arrivals. */
   private discontinuity = false;
+  /** The decoder was configured and has been given nothing since: its first chunk must be an IDR. */
+  private fresh = false;
+  /** Timestamps (µs) of start pictures given to the decoder (see startPictureData): never shown. */
+  private readonly startPictures = new Set<number>();
 
   constructor(
     private readonly sink: FrameSink,
@@ -161,6 +166,7 @@ export class WebCodecsRenderer {
       this.decoder ??= this.newDecoder();
       if (this.decoder.state === 'configured') this.decoder.reset();
       this.decoder.configure(config);
+      this.fresh = true;
       this.state = 'waiting-for-keyframe';
     } catch (error) {
       this.fail(`WebCodecs cannot decode ${init.codec}: ${String(error)}`);
@@ -199,14 +205,18 @@ export class WebCodecsRenderer {
         }
         this.state = 'decoding';
       }
+      const timestamp = Math.round((sample.pts * 1e6) / segment.timescale);
+      let type: EncodedVideoChunkType = sample.keyframe ? 'key' : 'delta';
       try {
+        // A recovery point that is not an IDR picture (periodic intra refresh; open GOP): a fresh
+        // decoder first gets the start picture, then it as a delta; a decoder that has decoded
+        // before gets it as a delta too (its references stand in for the frames left out).
+        if (sample.keyframe && sample.pictureType !== 'IDR') {
+          if (!this.fresh || this.decodeStartPicture(decoder, timestamp - 1)) type = 'delta';
+        }
+        this.fresh = false;
         decoder.decode(
-          new EncodedVideoChunk({
-            type: sample.keyframe ? 'key' : 'delta',
-            timestamp: Math.round((sample.pts * 1e6) / segment.timescale),
-            duration: Math.round(frameUs),
-            data,
-          }),
+          new EncodedVideoChunk({ type, timestamp, duration: Math.round(frameUs), data }),
         );
       } catch (error) {
         this.fail(`The browser's video decoder refused a frame (WebCodecs): ${String(error)}`);
@@ -288,6 +298,7 @@ export class WebCodecsRenderer {
       const next = this.newDecoder();
       next.configure(config);
       this.decoder = next;
+      this.fresh = true;
     } catch (reason) {
       this.fail(`${message}; a new decoder could not be configured: ${String(reason)}`);
       return;
@@ -296,8 +307,24 @@ export class WebCodecsRenderer {
     this.onRecovered?.(`${message}. A new decoder resumes at the next keyframe.`);
   }
 
+  /**
+   * Gives a fresh decoder the init segment's start picture (./start-picture.ts) at `timestamp` (µs), to
+   * be dropped when it comes out; false where there is none for this stream.
+   */
+  private decodeStartPicture(decoder: VideoDecoder, timestamp: number): boolean {
+    const data = this.init && startPictureData(this.init.description);
+    if (!data) return false;
+    decoder.decode(new EncodedVideoChunk({ type: 'key', timestamp, duration: 0, data }));
+    this.startPictures.add(timestamp);
+    return true;
+  }
+
   private decoded(frame: VideoFrame): void {
-    if (this.state === 'closed' || this.state === 'failed') {
+    if (
+      this.state === 'closed' ||
+      this.state === 'failed' ||
+      this.startPictures.delete(frame.timestamp)
+    ) {
       frame.close();
       return;
     }

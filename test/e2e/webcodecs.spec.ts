@@ -218,6 +218,38 @@ for (const transport of ['http', 'ws-au'] as const) {
   });
 }
 
+for (const transport of ['http', 'ws-au'] as const) {
+  test(`webcodecs from the worker, live ${transport}: a periodic-intra-refresh camera joined after its one IDR picture plays`, async ({
+    page,
+    appUrl,
+  }) => {
+    // p17 (x264 --intra-refresh: an IDR picture, then recovery points on P pictures every 30 frames),
+    // looped as a camera. Joined between two recovery points, the first frame the page can start at
+    // is a P picture. Before, Chromium's decoder refused it ("EncodedVideoChunk was marked as type key
+    // but wasn't a key frame": Playback error, nothing shown); now a gray start picture goes first
+    // (src/core/h264/gray-idr.ts) and the refresh paints the camera's picture over it.
+    const P17 = join(FIXTURES, 'p17_intra_refresh_vga30.h264');
+    server = await startStreamServer({ file: P17, fps: 30, loop: true });
+    // Past the loop's IDR picture (frame 0 of 150) and before its next recovery point (frame 30).
+    const live = server;
+    await expect.poll(() => live.currentFrame() % 150, { timeout: 10_000 }).toBeGreaterThan(3);
+    while (live.currentFrame() % 150 > 20) await new Promise((r) => setTimeout(r, 20));
+    const src = transport === 'http' ? server.httpUrl : server.wsFramedUrl;
+    await recordPresented(page);
+    const joined = live.currentFrame();
+    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
+    await expect
+      .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    // Shown from a recovery point: before the loop's next IDR picture, 130 frames or more after the join.
+    expect(live.currentFrame() - joined).toBeLessThan(110);
+    await expect
+      .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+      .toBeGreaterThan(60);
+    await expectWebCodecsPlayed(page, (await presented(page)).mediaTimes);
+  });
+}
+
 test('webcodecs renderer from the worker: stopping the session releases the track', async ({
   page,
   appUrl,

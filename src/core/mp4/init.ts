@@ -55,6 +55,23 @@ export function avcC(
   return w.bytes;
 }
 
+/** The SPS and PPS NAL units of an AVCDecoderConfigurationRecord (avcC payload), ISO/IEC 14496-15 §5.3.3.1. */
+export function parameterSetsOf(record: Uint8Array): { sps: Uint8Array[]; pps: Uint8Array[] } {
+  const sps: Uint8Array[] = [];
+  const pps: Uint8Array[] = [];
+  let i = 5;
+  const take = (count: number, into: Uint8Array[]): void => {
+    for (let k = 0; k < count && i + 2 <= record.length; k++) {
+      const length = ((record[i] ?? 0) << 8) | (record[i + 1] ?? 0);
+      into.push(record.subarray(i + 2, i + 2 + length));
+      i += 2 + length;
+    }
+  };
+  take((record[i++] ?? 0) & 0x1f, sps); // numOfSequenceParameterSets
+  take(record[i++] ?? 0, pps); // numOfPictureParameterSets
+  return { sps, pps };
+}
+
 export interface Avc1Params {
   /** Cropped picture size. */
   readonly width: number;

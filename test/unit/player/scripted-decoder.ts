@@ -21,6 +21,8 @@ export class ScriptedDecoder {
   static last: ScriptedDecoder | undefined;
   state = 'unconfigured';
   readonly waiting: number[] = [];
+  /** Every chunk given, in order: its type and timestamp. */
+  readonly chunks: { type: string; timestamp: number; data: Uint8Array }[] = [];
   constructor(
     private readonly init: {
       output: (frame: FakeFrame) => void;
@@ -41,8 +43,9 @@ export class ScriptedDecoder {
   close(): void {
     this.state = 'closed';
   }
-  decode(chunk: { timestamp: number }): void {
+  decode(chunk: FakeChunk): void {
     this.waiting.push(chunk.timestamp);
+    this.chunks.push({ type: chunk.type, timestamp: chunk.timestamp, data: chunk.data });
   }
   /**
    * Fails as a decoder does on a bad chunk (EncodingError), or after configure() found the codec
@@ -63,9 +66,18 @@ export class ScriptedDecoder {
 }
 
 export class FakeChunk {
+  readonly type: string;
   readonly timestamp: number;
-  constructor(init: { timestamp: number }) {
+  readonly data: Uint8Array;
+  constructor(init: { type: string; timestamp: number; data: BufferSource }) {
+    this.type = init.type;
     this.timestamp = init.timestamp;
+    this.data =
+      init.data instanceof Uint8Array
+        ? init.data
+        : ArrayBuffer.isView(init.data)
+          ? new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength)
+          : new Uint8Array(init.data);
   }
 }
 

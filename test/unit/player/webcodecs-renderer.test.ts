@@ -15,6 +15,10 @@ import {
 import { FakeClock } from './fake-clock.js';
 import { installFakeWebCodecs, ScriptedDecoder } from './scripted-decoder.js';
 import { reconnectedSegments, segmentsOf } from './segments.js';
+import { AccessUnitReader } from '../../../src/core/access-unit-reader.js';
+import { Transmuxer } from '../../../src/core/index.js';
+import type { InitSegment, MediaSegment } from '../../../src/core/index.js';
+import { readFixture } from '../../helpers/fixtures.js';
 
 installFakeWebCodecs();
 
@@ -401,5 +405,66 @@ describe('WebCodecsRenderer across a reconnect', () => {
     expect(renderer.stats.sourcePace).toBeCloseTo(1, 3);
     // The last frames are held for the target alone.
     expect(renderer.stats.targetDelayMs).toBeLessThan(WEBCODECS_SETTLING_TARGET_MS + 5);
+  });
+});
+
+describe('WebCodecsRenderer at a recovery point that is not an IDR picture', () => {
+  // p17 (periodic intra refresh: one IDR, then recovery points on P pictures) joined at its second
+  // recovery point, as a relay's viewer joins it. Chromium refused the P picture as the first chunk
+  // ("EncodedVideoChunk was marked as type key but wasn't a key frame"): nothing was shown, ever.
+  function joined(): { init: InitSegment; media: readonly MediaSegment[] } {
+    const data = readFixture('p17_intra_refresh_vga30.h264');
+    const aus = new AccessUnitReader().push(data, true);
+    const keys = aus.filter((au) => au.keyframe);
+    const at = keys[1]!;
+    // The SPS and PPS: everything before the first IDR slice's start code.
+    let idr = 0;
+    while (!(
+      data[idr] === 0 &&
+      data[idr + 1] === 0 &&
+      data[idr + 2] === 1 &&
+      (data[idr + 3]! & 0x1f) === 5
+    ))
+      idr++;
+    const sets = data.subarray(0, idr);
+    const t = new Transmuxer({ fragment: 'frame' });
+    const out = [...t.push(sets), ...t.push(data.subarray(at.offset)), ...t.flush()];
+    const init = out.find((o): o is InitSegment => o.type === 'init')!;
+    return { init, media: out.filter((o): o is MediaSegment => o.type === 'media') };
+  }
+
+  it('gives a fresh decoder the start picture as its key chunk, the recovery point after it as a delta, and never shows the start picture', () => {
+    const { init, media } = joined();
+    expect(media[0]!.samples[0]).toMatchObject({ keyframe: true, pictureType: 'P' });
+    const clock = new FakeClock();
+    const shown: number[] = [];
+    const sink: FrameSink = {
+      kind: 'track',
+      dropped: 0,
+      show: (frame) => shown.push(frame.timestamp),
+      close: () => undefined,
+    };
+    const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock);
+    renderer.appendInit(init);
+    const decoder = ScriptedDecoder.last!;
+    for (const [i, segment] of media.slice(0, 10).entries()) {
+      clock.advance(i === 0 ? 0 : FRAME_MS);
+      renderer.appendMedia(segment);
+      while (decoder.waiting.length > 0) decoder.release();
+    }
+    clock.advance(500);
+    const first = Math.round((media[0]!.samples[0]!.pts * 1e6) / media[0]!.timescale);
+    expect(decoder.chunks.slice(0, 3).map((c) => [c.type, c.timestamp])).toEqual([
+      ['key', first - 1],
+      ['delta', first],
+      ['delta', first + Math.round(1e6 / 30)],
+    ]);
+    // The start picture: a PPS of its own and an IDR slice, 4-byte lengths.
+    const start = decoder.chunks[0]!.data;
+    const second = 4 + new DataView(start.buffer, start.byteOffset).getUint32(0);
+    expect([start[4]! & 0x1f, start[second + 4]! & 0x1f]).toEqual([8, 5]);
+    expect(shown).not.toContain(first - 1);
+    expect(shown[0]).toBe(first);
+    expect(renderer.stats.painted).toBeGreaterThan(0);
   });
 });
