@@ -6,6 +6,7 @@ import { type Picture, AccessUnitAssembler } from './h264/access-unit.js';
 import { AnnexBSplitter } from './h264/annexb.js';
 import { HEAD_BYTES, NalType, type NalUnit } from './h264/nal.js';
 import { earlierFramesHeld, pruneUnavailableUnrefs } from './h264/recovery-marking.js';
+import { grayIdr, type GrayIdr } from './h264/gray-idr.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { ReorderMeter } from './h264/reorder.js';
 import { endsFrame, judgeLastPicture } from './h264/truncation.js';
@@ -89,6 +90,8 @@ interface Frame {
   readonly use: SpsUse;
   /** Frames of reordering the output held for it (the bumping depth when it was decoded). */
   readonly depth: number;
+  /** The start picture written before it (TransmuxerOptions.startPicture). */
+  readonly startPicture: GrayIdr | undefined;
 }
 
 interface ActiveConfig {
@@ -481,6 +484,9 @@ export class Transmuxer {
       this.updateInfo();
     }
 
+    // An init segment goes out before this picture: a player's decoder starts at it (MSE: the need
+    // random access point flag is set at an init segment).
+    let afterInit = false;
     if (keyframe) {
       const config = this.configFor(picture.sps);
       this.keySets = config;
@@ -488,6 +494,7 @@ export class Transmuxer {
       if (!inBand && (!this.config || !sameConfig(this.config, config))) {
         this.closeFragment();
         this.config = config;
+        afterInit = true;
       } else if (this.fragmentMode === 'gop') {
         this.closeFragment();
       }
@@ -521,6 +528,10 @@ export class Transmuxer {
       keySets: this.keySets as ActiveConfig,
       use,
       depth: this.reorder,
+      startPicture:
+        this.options.startPicture && afterInit && !picture.idr
+          ? this.startPictureFor(picture.sps)
+          : undefined,
     };
     this.freshStart = false;
     this.decodeIndex++;
@@ -558,6 +569,14 @@ export class Transmuxer {
     this.applyDepth(picture.sps);
     this.meter.restart();
     this.freshStart = true;
+  }
+
+  /** The start picture for `sps` (./h264/gray-idr.ts), under a PPS id no PPS of the stream has. */
+  private startPictureFor(sps: Sps): GrayIdr | undefined {
+    const used = new Set(this.sets.ppsIds());
+    let ppsId = 255;
+    while (used.has(ppsId)) ppsId--;
+    return grayIdr(sps, ppsId);
   }
 
   /** The picture's NAL units, its reference marking pruned after a start at a recovery point. */
@@ -748,17 +767,50 @@ export class Transmuxer {
       if (f.fresh || f.use.declared === undefined) f.use.raise(this.needed(f));
       const resend = inBand && f.fresh ? f.keySets.ppsBytes : undefined;
       const { units, nalTypes, nalSizes, size } = this.held.sample(f.nals, f.use, resend);
-      const pts = f.pts as number;
+      let pts = f.pts as number;
+      let dts = f.dts;
+      let duration = timing.frameDuration;
+      const start = f.startPicture;
+      if (start) {
+        // The start picture takes the frame's first tick (decoded first, shown for a tick), and the
+        // frame the rest of its slot: the next frame is on the grid again.
+        const size = 8 + start.pps.length + start.slice.length;
+        samples.push({
+          duration: 1,
+          cts: pts - dts,
+          flags: SampleFlags.DependsOnNone,
+          units: [[start.pps], [start.slice]],
+          size,
+        });
+        infos.push({
+          index: f.index,
+          size,
+          dts,
+          pts,
+          keyframe: true,
+          recoveryPoint: false,
+          pictureType: 'IDR',
+          nalRefIdc: 3,
+          frameNum: 0,
+          poc: 0,
+          nalTypes: [NalType.Pps, NalType.SliceIdr],
+          nalSizes: [start.pps.length, start.slice.length],
+          startPicture: true,
+        });
+        pts++;
+        dts++;
+        duration--;
+      }
       const ref = f.picture.nalRefIdc !== 0;
       const type = f.picture.pictureType;
       const intra = type === 'IDR' || type === 'I' || type === 'SI';
       const flags =
         (intra ? SampleFlags.DependsOnNone : SampleFlags.DependsOnOthers) |
-        (f.keyframe ? 0 : SampleFlags.NonSync) |
+        (f.keyframe && !start ? 0 : SampleFlags.NonSync) |
         (ref ? 0 : SampleFlags.NotDependedOn);
       samples.push({
-        duration: timing.frameDuration,
-        cts: pts - f.dts,
+        duration,
+        cts: pts - dts,
         flags,
         units,
         size,
@@ -768,9 +820,9 @@ export class Transmuxer {
       infos.push({
         index: f.index,
         size,
-        dts: f.dts,
+        dts,
         pts,
-        keyframe: f.keyframe,
+        keyframe: f.keyframe && !start,
         recoveryPoint: f.picture.recoveryPoint !== undefined,
         pictureType: f.picture.pictureType,
         nalRefIdc: f.picture.nalRefIdc,

@@ -59,6 +59,17 @@ export interface TransmuxerOptions {
    *   declares (warning REORDER_DETECTED).
    */
   readonly lowLatency?: boolean;
+  /**
+   * Playback: where output starts after an init segment at a recovery point that is not an IDR picture
+   * (periodic intra refresh joined after its one IDR picture; a file or a seek that starts there), a
+   * start picture goes first: a mid-gray IDR picture of the stream's size under a PPS of its own
+   * (./h264/gray-idr.ts), a sample of one tick at the recovery point's time, which then takes the rest
+   * of its slot (one tick later) as a non-sync sample. Chromium's and Firefox's MSE start only at an IDR
+   * picture: they showed nothing of such a stream until one came, which a camera never sends. Its
+   * SampleInfo says `startPicture`; `MediaSegment.frames` does not count it. Default false: files for
+   * other tools hold the stream's pictures only.
+   */
+  readonly startPicture?: boolean;
 }
 
 /** Where the frame rate came from. */
@@ -140,7 +151,7 @@ export interface MediaSegment {
   readonly parts?: readonly Uint8Array[];
   /** moof sequence number. */
   readonly sequence: number;
-  /** Number of samples (frames). */
+  /** Number of frames (samples, less a start picture: TransmuxerOptions.startPicture). */
   readonly frames: number;
   /** True when the first sample is a sync sample (IDR or recovery point). */
   readonly keyframe: boolean;
@@ -173,6 +184,8 @@ export interface SampleInfo {
   /** NAL units written to mdat, in order. */
   readonly nalTypes: readonly number[];
   readonly nalSizes: readonly number[];
+  /** The start picture before a recovery point (TransmuxerOptions.startPicture): decode it, show nothing of it. */
+  readonly startPicture?: boolean;
 }
 
 export interface WarningOutput {

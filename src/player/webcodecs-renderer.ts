@@ -211,7 +211,10 @@ export class WebCodecsRenderer {
         // A recovery point that is not an IDR picture (periodic intra refresh; open GOP): a fresh
         // decoder first gets the start picture, then it as a delta; a decoder that has decoded
         // before gets it as a delta too (its references stand in for the frames left out).
-        if (sample.keyframe && sample.pictureType !== 'IDR') {
+        if (sample.startPicture) {
+          // The transmuxer's start picture (TransmuxerOptions.startPicture): decoded, not shown.
+          this.startPictures.add(timestamp);
+        } else if (sample.keyframe && sample.pictureType !== 'IDR') {
           if (!this.fresh || this.decodeStartPicture(decoder, timestamp - 1)) type = 'delta';
         }
         this.fresh = false;

@@ -254,6 +254,8 @@ export function playbackTransmuxerOptions(live: boolean, fps?: number): Transmux
   return {
     fragment: live ? 'frame' : 'gop',
     ...(live ? { lowLatency: true } : {}),
+    // MSE starts only at an IDR picture (Chromium, Firefox): a start at a recovery point gets one.
+    startPicture: true,
     ...(fps !== undefined ? { fps } : {}),
   };
 }

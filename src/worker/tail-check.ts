@@ -88,10 +88,12 @@ async function dropUndecodableLastFrame(
   } catch {
     return result;
   }
-  if (await decodes(init, segment, segment.frames)) return result;
+  // Samples, not frames: a start picture is a sample of its own (TransmuxerOptions.startPicture).
+  const samples = segment.samples.length;
+  if (await decodes(init, segment, samples)) return result;
   // Only a damaged final frame is a truncation; anything else is left to the player's error handling.
-  if (segment.frames < 2 || !(await decodes(init, segment, segment.frames - 1))) return result;
-  const data = keepFirstSamples(segment.data, segment.frames - 1);
+  if (segment.frames < 2 || !(await decodes(init, segment, samples - 1))) return result;
+  const data = keepFirstSamples(segment.data, samples - 1);
   const last = segment.samples[segment.samples.length - 1];
   const kept: MediaSegment = {
     ...segment,

@@ -1,5 +1,6 @@
 // Seeking in a dropped file beyond what has been read: the file source indexes keyframe offsets
 // while reading and restarts at the keyframe before the target (File.slice), on the file's timeline.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -153,6 +154,50 @@ test('file of 60 s: seek far ahead restarts at a keyframe (bytes between skipped
   const back = await media(page);
   expect(back.ranges[0]?.[0]).toBeCloseTo(5, 2);
   expect(back.paused).toBe(false);
+  expect((await debug(page)).errors).toEqual([]);
+  expect((await videoState(page)).error).toBeNull();
+});
+
+test('a periodic-intra-refresh recording of 60 s: a far seek restarts at a recovery point and plays', async ({
+  page,
+  appUrl,
+}, testInfo) => {
+  // x264 --intra-refresh (one IDR picture, at the start; a recovery point on a P picture every second),
+  // as a low-latency camera records. The restart after the seek begins at a recovery point, and
+  // Chromium's MSE starts only at an IDR picture: before, the seek never got a frame on screen (the
+  // file has no later IDR picture). The transmuxer's start picture goes first
+  // (TransmuxerOptions.startPicture).
+  const file = testInfo.outputPath('intra-refresh-60s.h264');
+  const encoded = spawnSync('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=30',
+    '-t',
+    '60',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-x264-params',
+    'intra-refresh=1:keyint=30',
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'h264',
+    '-y',
+    file,
+  ]);
+  expect(encoded.status, encoded.stderr.toString()).toBe(0);
+  await page.goto(`${appUrl}?rate=2`);
+  await watchEnded(page);
+  await page.setInputFiles('input[type=file]', file);
+  await expect.poll(() => estimatedDuration(page), { timeout: 15_000 }).toBeGreaterThan(55);
+  await seekTo50AndPlayOut(page, 49);
   expect((await debug(page)).errors).toEqual([]);
   expect((await videoState(page)).error).toBeNull();
 });

@@ -250,6 +250,33 @@ for (const transport of ['http', 'ws-au'] as const) {
   });
 }
 
+test('a periodic-intra-refresh camera joined after its one IDR picture plays through MSE too (renderer=mse)', async ({
+  page,
+  appUrl,
+}) => {
+  // Chromium's MSE starts only at an IDR picture: before, the page stayed 'buffering' with 0 frames
+  // decoded and nothing buffered, for as long as the camera sent (no IDR picture ever came). The
+  // transmuxer's start picture (TransmuxerOptions.startPicture) takes the recovery point's first tick.
+  const P17 = join(FIXTURES, 'p17_intra_refresh_vga30.h264');
+  server = await startStreamServer({ file: P17, fps: 30, loop: true });
+  const live = server;
+  await expect.poll(() => live.currentFrame() % 150, { timeout: 10_000 }).toBeGreaterThan(3);
+  while (live.currentFrame() % 150 > 20) await new Promise((r) => setTimeout(r, 20));
+  await recordPresented(page);
+  const joined = live.currentFrame();
+  await page.goto(`${appUrl}?src=${encodeURIComponent(live.wsFramedUrl)}&renderer=mse`);
+  await expect
+    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+    .toBeGreaterThan(0);
+  expect(live.currentFrame() - joined).toBeLessThan(110);
+  await expect
+    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+    .toBeGreaterThan(60);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect((state.stats as { renderer?: { kind: string } }).renderer?.kind).toBe('mse');
+});
+
 test('webcodecs renderer from the worker: stopping the session releases the track', async ({
   page,
   appUrl,

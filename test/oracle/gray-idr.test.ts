@@ -6,6 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
+import { concatBytes } from '../../src/core/bytes/concat.js';
+import { Transmuxer } from '../../src/core/index.js';
+import type { InitSegment, MediaSegment } from '../../src/core/index.js';
 import { grayIdr } from '../../src/core/h264/gray-idr.js';
 import { parseSps } from '../../src/core/h264/sps.js';
 import { fixturePath } from '../helpers/fixtures.js';
@@ -100,5 +103,61 @@ describe('grayIdr', () => {
       const period = keys[2]! - keys[1]!;
       expect(got.slice(1 + period)).toEqual(reference.slice(at + period));
     });
+  });
+});
+
+describe('TransmuxerOptions.startPicture', () => {
+  /** p17 from its second recovery point (its SPS and PPS first), transmuxed with `options`. */
+  async function joinedMp4(options: { startPicture?: boolean }) {
+    const data = new Uint8Array(await readFile(fixturePath('p17_intra_refresh_vga30.h264')));
+    const aus = [...new AccessUnitReader().push(data, true)];
+    const keys = aus.filter((au) => au.keyframe);
+    const sets = annexB([nals(data, 7)[0]!, nals(data, 8)[0]!]);
+    const t = new Transmuxer({ fragment: 'frame', lowLatency: true, ...options });
+    const out = [
+      ...t.push(concatBytes(sets)),
+      ...t.push(data.subarray(keys[1]!.offset)),
+      ...t.flush(),
+    ];
+    const media = out.filter((o): o is MediaSegment => o.type === 'media');
+    const parts = out
+      .filter((o): o is InitSegment | MediaSegment => o.type === 'init' || o.type === 'media')
+      .map((o) => o.data);
+    return { data, media, parts, frames: aus.length - aus.indexOf(keys[1]!), period: 30 };
+  }
+
+  it('a start at a recovery point that is not an IDR picture: the start picture takes its first tick', async () => {
+    const { data, media, parts, frames, period } = await joinedMp4({ startPicture: true });
+    const [start, recovery] = media[0]!.samples;
+    expect(start).toMatchObject({ startPicture: true, keyframe: true, pictureType: 'IDR', pts: 0 });
+    expect(recovery).toMatchObject({ keyframe: false, pictureType: 'P', pts: 1, dts: 1 });
+    expect(media[0]!.frames).toBe(1);
+    // The next frame is on the grid again.
+    expect(media[1]!.samples[0]).toMatchObject({ pts: media[0]!.timescale / 30 });
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'joined.mp4');
+      const whole = join(dir, 'whole.h264');
+      await writeParts(file, parts);
+      await writeParts(whole, [data]);
+      const r = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+      expect(r.stderr.toString()).toBe('');
+      const got = await framemd5(file);
+      const reference = await framemd5(whole);
+      // The start picture, then every frame; after a refresh period, the whole stream's pictures.
+      expect(got).toHaveLength(1 + frames);
+      expect(got.slice(1 + period)).toEqual(reference.slice(reference.length - frames + period));
+    });
+  });
+
+  it("off (files for other tools), or a start at an IDR picture: the stream's pictures only", async () => {
+    const { media } = await joinedMp4({});
+    expect(media[0]!.samples).toHaveLength(1);
+    expect(media[0]!.samples[0]).toMatchObject({ keyframe: true, pictureType: 'P', pts: 0 });
+    const data = new Uint8Array(await readFile(fixturePath('p17_intra_refresh_vga30.h264')));
+    const t = new Transmuxer({ fragment: 'frame', startPicture: true });
+    const out = [...t.push(data), ...t.flush()].filter(
+      (o): o is MediaSegment => o.type === 'media',
+    );
+    expect(out.flatMap((m) => m.samples).filter((s) => s.startPicture)).toEqual([]);
   });
 });

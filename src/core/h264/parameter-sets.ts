@@ -50,6 +50,11 @@ export class ParameterSets implements ParameterSetLookup {
       .sort((a, b) => a.pps.id - b.pps.id);
   }
 
+  /** The ids of the PPSs held. */
+  ppsIds(): IterableIterator<number> {
+    return this.ppsById.keys();
+  }
+
   get hasAny(): boolean {
     return this.spsById.size > 0;
   }

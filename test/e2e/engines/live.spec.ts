@@ -67,44 +67,46 @@ for (const transport of ['http', 'ws'] as const) {
   });
 }
 
-test(`a periodic-intra-refresh camera joined after its one IDR picture plays (default renderer)`, async ({
-  browserSession,
-  origin,
-}, testInfo) => {
-  // p17 (x264 --intra-refresh: one IDR picture, then recovery points on P pictures every 30 frames),
-  // looped as a camera, joined between two recovery points. Chromium refused to start its decoder at
-  // such a P picture (src/core/h264/gray-idr.ts); the WebCodecs renderer gives every engine a start
-  // picture first. (MSE in Chromium and Firefox starts only at an IDR picture: with ?renderer=mse
-  // such a camera shows nothing until one comes.)
-  testInfo.setTimeout(60_000);
-  const P17 = join(FIXTURES, 'p17_intra_refresh_vga30.h264');
-  server = await startStreamServer({ file: P17, fps: 30, loop: true });
-  const live = server;
-  await expect.poll(() => live.currentFrame() % 150, { timeout: 10_000 }).toBeGreaterThan(3);
-  while (live.currentFrame() % 150 > 20) await new Promise((r) => setTimeout(r, 20));
-  const joined = live.currentFrame();
-  const query = `?src=${encodeURIComponent(live.wsUrl)}`;
-  await openWatched(browserSession, origin, query);
-  await browserSession.waitFor(
-    () => {
-      const w = window as unknown as {
-        __h264mux?: { stats?: { renderer?: { painted: number } } };
-      };
-      return (w.__h264mux?.stats?.renderer?.painted ?? 0) > 0;
-    },
-    { timeoutMs: 15_000, what: 'a first frame shown' },
-  );
-  // From a recovery point: before the loop's next IDR picture (130 frames or more after the join).
-  expect(live.currentFrame() - joined).toBeLessThan(110);
-  await browserSession.waitFor(
-    () => {
-      const w = window as unknown as {
-        __h264mux?: { stats?: { renderer?: { painted: number } } };
-      };
-      return (w.__h264mux?.stats?.renderer?.painted ?? 0) > 60;
-    },
-    { timeoutMs: 15_000, what: '60 frames shown' },
-  );
-  const played = await readPlayback(browserSession);
-  expect(played.errors).toEqual([]);
-});
+for (const renderer of ['auto', 'mse'] as const) {
+  test(`a periodic-intra-refresh camera joined after its one IDR picture plays (renderer ${renderer})`, async ({
+    browserSession,
+    origin,
+  }, testInfo) => {
+    // p17 (x264 --intra-refresh: one IDR picture, then recovery points on P pictures every 30 frames),
+    // looped as a camera, joined between two recovery points. Chromium refused to start its decoder at
+    // such a P picture (src/core/h264/gray-idr.ts); the WebCodecs renderer gives every engine a start
+    // picture first. (MSE in Chromium and Firefox starts only at an IDR picture: with ?renderer=mse
+    // such a camera shows nothing until one comes.)
+    testInfo.setTimeout(60_000);
+    const P17 = join(FIXTURES, 'p17_intra_refresh_vga30.h264');
+    server = await startStreamServer({ file: P17, fps: 30, loop: true });
+    const live = server;
+    await expect.poll(() => live.currentFrame() % 150, { timeout: 10_000 }).toBeGreaterThan(3);
+    while (live.currentFrame() % 150 > 20) await new Promise((r) => setTimeout(r, 20));
+    const joined = live.currentFrame();
+    const query = `?src=${encodeURIComponent(live.wsUrl)}`;
+    await openWatched(browserSession, origin, query);
+    await browserSession.waitFor(
+      () => {
+        const w = window as unknown as {
+          __h264mux?: { stats?: { renderer?: { painted: number } } };
+        };
+        return (w.__h264mux?.stats?.renderer?.painted ?? 0) > 0;
+      },
+      { timeoutMs: 15_000, what: 'a first frame shown' },
+    );
+    // From a recovery point: before the loop's next IDR picture (130 frames or more after the join).
+    expect(live.currentFrame() - joined).toBeLessThan(110);
+    await browserSession.waitFor(
+      () => {
+        const w = window as unknown as {
+          __h264mux?: { stats?: { renderer?: { painted: number } } };
+        };
+        return (w.__h264mux?.stats?.renderer?.painted ?? 0) > 60;
+      },
+      { timeoutMs: 15_000, what: '60 frames shown' },
+    );
+    const played = await readPlayback(browserSession);
+    expect(played.errors).toEqual([]);
+  });
+}
