@@ -155,6 +155,12 @@ describe('runServe', () => {
           );
           if (res) expect(res.headers.location, hostile).toBe(root.headers.location);
         }
+        // A visit with settings but no stream keeps them (it was served as an idle page).
+        const settings = await raw(port, '/?renderer=mse&latency=0.5');
+        expect(settings.status).toBe(302);
+        expect(settings.headers.location).toBe(
+          `/?src=${encodeURIComponent(`ws://127.0.0.1:${port}/stream`)}&renderer=mse&latency=0.5`,
+        );
         const page = await raw(port, '/?src=x');
         expect(page.status).toBe(200);
         expect(page.headers['content-type']).toBe('text/html; charset=utf-8');

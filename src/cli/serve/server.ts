@@ -257,18 +257,21 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       );
       return;
     }
+    const params = new URLSearchParams(query ?? '');
     if (
       (pathname === '/' || pathname === '/index.html') &&
-      query === undefined &&
+      !params.has('src') &&
       req.method === 'GET'
     ) {
-      // The page plays what ?src= names: send a bare visit to the live stream (one access unit per
-      // WebSocket message, the lowest-latency path). A page with any query is served as is.
-      // --fps (or an upstream relay's): the page times the stream by it too.
+      // The page plays what ?src= names: send a visit without one to the live stream (one access unit
+      // per WebSocket message, the lowest-latency path), keeping its other settings (/?renderer=mse
+      // opened an idle page). --fps (or an upstream relay's): the page times the stream by it too,
+      // unless the visit says its own.
       const given = timedFps();
-      const fps = given === undefined ? '' : `&fps=${given}`;
+      const kept = params.toString();
+      const fps = given === undefined || params.has('fps') ? '' : `&fps=${given}`;
       res.writeHead(302, {
-        Location: `${forwardedPrefix(req)}/?src=${encodeURIComponent(wsUrl(req))}${fps}`,
+        Location: `${forwardedPrefix(req)}/?src=${encodeURIComponent(wsUrl(req))}${fps}${kept ? `&${kept}` : ''}`,
         'Cache-Control': 'no-cache',
       });
       res.end();
