@@ -530,7 +530,7 @@ export class Transmuxer {
       depth: this.reorder,
       startPicture:
         this.options.startPicture && afterInit && !picture.idr
-          ? this.startPictureFor(picture.sps)
+          ? grayIdr(picture.sps, this.sets.ppsIds())
           : undefined,
     };
     this.freshStart = false;
@@ -569,14 +569,6 @@ export class Transmuxer {
     this.applyDepth(picture.sps);
     this.meter.restart();
     this.freshStart = true;
-  }
-
-  /** The start picture for `sps` (./h264/gray-idr.ts), under a PPS id no PPS of the stream has. */
-  private startPictureFor(sps: Sps): GrayIdr | undefined {
-    const used = new Set(this.sets.ppsIds());
-    let ppsId = 255;
-    while (used.has(ppsId)) ppsId--;
-    return grayIdr(sps, ppsId);
   }
 
   /** The picture's NAL units, its reference marking pruned after a start at a recovery point. */

@@ -18,10 +18,10 @@ export function startPictureData(description: Uint8Array): Uint8Array | undefine
   const sets = parameterSetsOf(description);
   const spsNal = sets.sps[0];
   if (!spsNal) return undefined;
-  const used = new Set(sets.pps.map((pps) => peekPpsIds(pps).id));
-  let ppsId = 255;
-  while (used.has(ppsId)) ppsId--;
-  const picture = grayIdr(parseSps(spsNal), ppsId);
+  const picture = grayIdr(
+    parseSps(spsNal),
+    sets.pps.map((pps) => peekPpsIds(pps).id),
+  );
   if (!picture) return undefined;
   const units = [picture.pps, picture.slice];
   const out = new Uint8Array(units.reduce((n, u) => n + 4 + u.length, 0));

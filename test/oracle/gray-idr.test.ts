@@ -53,7 +53,7 @@ describe('grayIdr', () => {
       const data = new Uint8Array(await readFile(fixturePath(name)));
       const spsNal = nals(data, 7)[0]!;
       const sps = parseSps(spsNal);
-      const gray = grayIdr(sps, 255)!;
+      const gray = grayIdr(sps, [])!;
       await withTempDir(async (dir) => {
         const file = join(dir, 'gray.h264');
         await writeParts(file, annexB([spsNal, gray.pps, gray.slice]));
@@ -86,7 +86,7 @@ describe('grayIdr', () => {
     expect(keys.length).toBeGreaterThan(2);
     const spsNal = nals(data, 7)[0]!;
     const ppsNal = nals(data, 8)[0]!;
-    const gray = grayIdr(parseSps(spsNal), 255)!;
+    const gray = grayIdr(parseSps(spsNal), [0])!;
     await withTempDir(async (dir) => {
       const whole = join(dir, 'whole.h264');
       const joined = join(dir, 'joined.h264');

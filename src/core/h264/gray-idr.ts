@@ -24,11 +24,15 @@ export interface GrayIdr {
 }
 
 /**
- * The picture for `sps`, its PPS numbered `ppsId` (one the stream does not use); undefined where this
- * writer does not cover the SPS: field or MBAFF coding, 4:4:4 or separate colour planes.
+ * The picture for `sps`, its PPS numbered with the highest id not in `usedPpsIds` (the stream's);
+ * undefined where this writer does not cover the SPS: field or MBAFF coding, 4:4:4 or separate colour
+ * planes.
  */
-export function grayIdr(sps: Sps, ppsId: number): GrayIdr | undefined {
+export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayIdr | undefined {
   if (!sps.frameMbsOnly || sps.separateColourPlane || sps.chromaFormatIdc > 2) return undefined;
+  const used = new Set(usedPpsIds);
+  let ppsId = 255; // §7.4.2.2: 0..255
+  while (used.has(ppsId)) ppsId--;
   // §7.3.2.2 pic_parameter_set_rbsp
   const pps = new BitWriter()
     .ue(ppsId)
