@@ -110,7 +110,8 @@ export class FileSource implements SeekableSource {
 
   /** How far the file has been read (indexed: a seek's scan reads what it skips). */
   get bytesRead(): number {
-    return this.index.position;
+    // Before the index exists (start loads it): nothing read.
+    return this.keyframes?.position ?? 0;
   }
 
   /** Stops the running loop; what it handed to the sink stays handed. */

@@ -62,6 +62,8 @@ describe('FileSource', () => {
   it('counts the bytes read once: a seek back reads them again, bytesRead stays the file size', async () => {
     const bytes = readFixture('p01_pi_baseline_vga30_inline.h264');
     const source = new FileSource(new Blob([bytes.slice()]));
+    // Asked before it starts (the player's stats may be): nothing read yet, no throw.
+    expect(source.bytesRead).toBe(0);
     let handed = 0;
     let ends = 0;
     source.start({
