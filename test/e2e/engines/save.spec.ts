@@ -102,7 +102,9 @@ test('Record a 25 fps camera timed at an assumed 30: the recording keeps time', 
     { timeoutMs: 20_000, what: 'the source pace found' },
   );
   const out = testInfo.outputPath('recording-25.mp4');
-  await recordFrames(browserSession, server, 75, out);
+  // p02's keyframes are 60 frames apart and the recording starts at the next: 120 frames sent keep 60
+  // or more (75 kept 20 once, a keyframe wait of 55 frames).
+  await recordFrames(browserSession, server, 120, out);
   const facts = await examineSaved(out, join(FIXTURES, P02));
   expect(facts.newErrors).toEqual([]);
   const [num, den] = facts.probed.timeBase;
