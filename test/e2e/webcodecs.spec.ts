@@ -13,6 +13,7 @@ import type { Page } from '@playwright/test';
 import { WebSocketServer } from 'ws';
 import { FIXTURES, debug, expect, test } from './support/fixtures.js';
 import { expectRecovered, restartAndReconnect, serverUpLate } from './support/live-checks.js';
+import { intraRefreshCamera } from './support/intra-refresh.js';
 import { startStreamServer } from './support/stream-server.mjs';
 import type { StreamServer } from './support/stream-server.mjs';
 
@@ -218,6 +219,28 @@ for (const transport of ['http', 'ws-au'] as const) {
   });
 }
 
+/**
+ * Opens `url` on the intra-refresh camera (./support/intra-refresh.ts) and waits for 60 frames
+ * presented, the first of them before the loop's next IDR picture (130 frames or more after the join):
+ * shown from a recovery point on a P picture.
+ */
+async function playsFromRecoveryPoint(
+  page: Page,
+  camera: StreamServer,
+  url: string,
+): Promise<void> {
+  await recordPresented(page);
+  const joined = camera.currentFrame();
+  await page.goto(url);
+  await expect
+    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+    .toBeGreaterThan(0);
+  expect(camera.currentFrame() - joined).toBeLessThan(110);
+  await expect
+    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+    .toBeGreaterThan(60);
+}
+
 for (const transport of ['http', 'ws-au'] as const) {
   test(`webcodecs from the worker, live ${transport}: a periodic-intra-refresh camera joined after its one IDR picture plays`, async ({
     page,
@@ -228,24 +251,9 @@ for (const transport of ['http', 'ws-au'] as const) {
     // is a P picture. Before, Chromium's decoder refused it ("EncodedVideoChunk was marked as type key
     // but wasn't a key frame": Playback error, nothing shown); now a gray start picture goes first
     // (src/core/h264/gray-idr.ts) and the refresh paints the camera's picture over it.
-    const P17 = join(FIXTURES, 'p17_intra_refresh_vga30.h264');
-    server = await startStreamServer({ file: P17, fps: 30, loop: true });
-    // Past the loop's IDR picture (frame 0 of 150) and before its next recovery point (frame 30).
-    const live = server;
-    await expect.poll(() => live.currentFrame() % 150, { timeout: 10_000 }).toBeGreaterThan(3);
-    while (live.currentFrame() % 150 > 20) await new Promise((r) => setTimeout(r, 20));
-    const src = transport === 'http' ? server.httpUrl : server.wsFramedUrl;
-    await recordPresented(page);
-    const joined = live.currentFrame();
-    await page.goto(`${appUrl}?src=${encodeURIComponent(src)}`);
-    await expect
-      .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
-      .toBeGreaterThan(0);
-    // Shown from a recovery point: before the loop's next IDR picture, 130 frames or more after the join.
-    expect(live.currentFrame() - joined).toBeLessThan(110);
-    await expect
-      .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
-      .toBeGreaterThan(60);
+    const live = (server = await intraRefreshCamera());
+    const src = transport === 'http' ? live.httpUrl : live.wsFramedUrl;
+    await playsFromRecoveryPoint(page, live, `${appUrl}?src=${encodeURIComponent(src)}`);
     await expectWebCodecsPlayed(page, (await presented(page)).mediaTimes);
   });
 }
@@ -257,21 +265,9 @@ test('a periodic-intra-refresh camera joined after its one IDR picture plays thr
   // Chromium's MSE starts only at an IDR picture: before, the page stayed 'buffering' with 0 frames
   // decoded and nothing buffered, for as long as the camera sent (no IDR picture ever came). The
   // transmuxer's start picture (TransmuxerOptions.startPicture) takes the recovery point's first tick.
-  const P17 = join(FIXTURES, 'p17_intra_refresh_vga30.h264');
-  server = await startStreamServer({ file: P17, fps: 30, loop: true });
-  const live = server;
-  await expect.poll(() => live.currentFrame() % 150, { timeout: 10_000 }).toBeGreaterThan(3);
-  while (live.currentFrame() % 150 > 20) await new Promise((r) => setTimeout(r, 20));
-  await recordPresented(page);
-  const joined = live.currentFrame();
-  await page.goto(`${appUrl}?src=${encodeURIComponent(live.wsFramedUrl)}&renderer=mse`);
-  await expect
-    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
-    .toBeGreaterThan(0);
-  expect(live.currentFrame() - joined).toBeLessThan(110);
-  await expect
-    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
-    .toBeGreaterThan(60);
+  const live = (server = await intraRefreshCamera());
+  const src = encodeURIComponent(live.wsFramedUrl);
+  await playsFromRecoveryPoint(page, live, `${appUrl}?src=${src}&renderer=mse`);
   const state = await debug(page);
   expect(state.errors).toEqual([]);
   expect((state.stats as { renderer?: { kind: string } }).renderer?.kind).toBe('mse');

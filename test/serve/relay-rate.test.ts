@@ -8,17 +8,7 @@ import { Relay } from '../../src/cli/serve/relay.js';
 import { arrivalRate, RATE_CHECK_MS, SteadyRate } from '../../src/cli/rate-check.js';
 import { nominalFps } from '../../src/player/source-pace.js';
 import { readFixture } from '../helpers/fixtures.js';
-
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../helpers/random.js';
 
 /**
  * What the relay tells of a `fps` camera over `seconds`, its event loop held up 150-300 ms about once a

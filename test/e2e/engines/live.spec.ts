@@ -2,6 +2,7 @@
 // WebSocket plays in every engine: frames keep being presented, near the live edge, with no error.
 import { join } from 'node:path';
 import { FIXTURES } from '../support/fixtures.js';
+import { intraRefreshCamera } from '../support/intra-refresh.js';
 import { startStreamServer } from '../support/stream-server.mjs';
 import type { StreamServer } from '../support/stream-server.mjs';
 import { expect, test } from './harness.js';
@@ -78,11 +79,7 @@ for (const renderer of ['auto', 'mse'] as const) {
     // picture first. (MSE in Chromium and Firefox starts only at an IDR picture: with ?renderer=mse
     // such a camera shows nothing until one comes.)
     testInfo.setTimeout(60_000);
-    const P17 = join(FIXTURES, 'p17_intra_refresh_vga30.h264');
-    server = await startStreamServer({ file: P17, fps: 30, loop: true });
-    const live = server;
-    await expect.poll(() => live.currentFrame() % 150, { timeout: 10_000 }).toBeGreaterThan(3);
-    while (live.currentFrame() % 150 > 20) await new Promise((r) => setTimeout(r, 20));
+    const live = (server = await intraRefreshCamera());
     const joined = live.currentFrame();
     const query = `?src=${encodeURIComponent(live.wsUrl)}`;
     await openWatched(browserSession, origin, query);

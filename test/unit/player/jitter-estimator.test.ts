@@ -7,20 +7,10 @@ import {
   LATE_STEP_MS,
   SETTLE_MS,
 } from '../../../src/player/jitter-estimator.js';
+import { random } from '../../helpers/random.js';
 
 const FRAME_MS = 1000 / 30;
 const MARGIN = 4;
-
-/** A seeded generator (mulberry32): the same series at every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   readonly estimator: JitterEstimator;

@@ -34,15 +34,7 @@ describe('RateHold', () => {
     readAll(hold, [25, 25, 25, 25, 25, 25, 25]);
     expect(hold.held(3000, 25)).toBe(25);
     // The camera goes to 50: 50 is told 3 s after its first reading, 25 no longer.
-    expect(readAll(hold, [50, 50, 50, 50, 50, 50, 50], 3500)).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      50,
-    ]);
+    expect(readAll(hold, Array<number>(7).fill(50), 3500)).toEqual([...Array<undefined>(6), 50]);
     expect(hold.held(6500, 25)).toBeUndefined();
   });
 

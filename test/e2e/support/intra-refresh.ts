@@ -1,0 +1,22 @@
+// A camera with periodic intra refresh for the e2e tests: p17 (x264 --intra-refresh: an IDR picture,
+// then recovery points on P pictures every 30 frames) looped in real time, handed over once its clock is
+// past the loop's IDR picture and before its next recovery point: a viewer joining now starts at a
+// recovery point on a P picture (src/core/h264/gray-idr.ts).
+import { join } from 'node:path';
+import { FIXTURES } from './fixtures.js';
+import { startStreamServer } from './stream-server.mjs';
+import type { StreamServer } from './stream-server.mjs';
+
+/** Frames of p17: one loop. */
+export const P17_FRAMES = 150;
+
+export async function intraRefreshCamera(): Promise<StreamServer> {
+  const server = await startStreamServer({
+    file: join(FIXTURES, 'p17_intra_refresh_vga30.h264'),
+    fps: 30,
+    loop: true,
+  });
+  const inLoop = (): number => server.currentFrame() % P17_FRAMES;
+  while (inLoop() <= 3 || inLoop() > 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  return server;
+}
