@@ -189,6 +189,7 @@ export class JitterEstimator {
     if (this.newPaceTimeline !== undefined && mediaMs >= this.newPaceTimeline) {
       this.newPaceTimeline = undefined;
       this.firstReceived = undefined;
+      this.heldForPace = [];
       this.pace.forget();
     }
     this.firstReceived ??= arrival;
@@ -317,8 +318,9 @@ export class JitterEstimator {
         this.samples = this.samples.filter((s) => s.arrival >= step.arrival);
         this.held = undefined;
         // The pace's arrivals may be taken a little earlier than these (as they come from the network).
-        this.pace.forget(step.arrival - step.rise / 2);
-        this.releasePace();
+        const cut = step.arrival - step.rise / 2;
+        this.pace.forget(cut);
+        this.releasePace(cut);
         return;
       }
     }
@@ -337,11 +339,14 @@ export class JitterEstimator {
     }
   }
 
-  /** The arrivals held while a rise was judged go to the pace, in order. */
-  private releasePace(): void {
+  /**
+   * The arrivals held while a rise was judged go to the pace, in order: those from `from` (ms) on, after
+   * a step (the frames held up before a loss, when the step was judged from a rise on top, are before it).
+   */
+  private releasePace(from = -Infinity): void {
     const held = this.heldForPace;
     this.heldForPace = [];
-    for (const s of held) this.pace.push(s.arrival, s.media);
+    for (const s of held) if (s.arrival >= from) this.pace.push(s.arrival, s.media);
   }
 
   /** A sample's transit on the source's current pace (ms). */
