@@ -8,6 +8,7 @@
  */
 
 import { fpsText, nominalFps } from '../player/source-pace.js';
+import { median, pairSlopes } from '../player/theil-sen.js';
 
 /** Off by more than this share... */
 export const RATE_SHARE = 0.05;
@@ -110,20 +111,9 @@ export function arrivalRate(times: readonly number[], windowMs: number): number 
     return (n * 1000) / windowMs;
   }
   const stride = Math.max(1, Math.ceil(n / RATE_FIT_POINTS));
-  const rates: number[] = [];
-  for (let i = 0; i < n; i += stride) {
-    const a = times[i] as number;
-    for (let j = n - 1; j > i; j -= stride) {
-      const b = times[j] as number;
-      if (b - a < RATE_PAIR_MS) break;
-      rates.push(((j - i) * 1000) / (b - a));
-    }
-  }
-  rates.sort((x, y) => x - y);
-  const mid = rates.length >> 1;
-  return rates.length % 2 === 1
-    ? (rates[mid] as number)
-    : ((rates[mid - 1] as number) + (rates[mid] as number)) / 2;
+  // Milliseconds a frame between two arrivals, as frames a second.
+  const rates = pairSlopes(times, undefined, RATE_PAIR_MS, stride).map((ms) => 1000 / ms);
+  return median(rates) ?? (n * 1000) / windowMs;
 }
 
 /** A camera sends this many frames a second at most: an input faster than that is a file read whole. */

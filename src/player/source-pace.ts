@@ -18,6 +18,8 @@
  * CHANGE_SHARE; the map is re-anchored at the newest frame then, so the times already given stay.
  */
 
+import { median, pairSlopes } from './theil-sen.js';
+
 /** The lower envelope's resolution (ms of arrival time). */
 export const BUCKET_MS = 250;
 /** Arrivals older than this (ms) are forgotten. */
@@ -129,23 +131,14 @@ function fit(points: readonly Point[]): number | undefined {
   if (n < MIN_BUCKETS || !first || !last || last.arrival - first.arrival < MIN_SPAN_MS) {
     return undefined;
   }
-  const slopes: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = points[i] as Point;
-    for (let j = n - 1; j > i; j--) {
-      const b = points[j] as Point;
-      if (b.arrival - a.arrival < PAIR_MS) break;
-      if (b.media > a.media) slopes.push((b.arrival - a.arrival) / (b.media - a.media));
-    }
-  }
-  if (slopes.length === 0) return undefined;
-  slopes.sort((x, y) => x - y);
-  const mid = slopes.length >> 1;
-  const median =
-    slopes.length % 2 === 1
-      ? (slopes[mid] as number)
-      : ((slopes[mid - 1] as number) + (slopes[mid] as number)) / 2;
-  return Math.min(MAX_MS_PER_MEDIA_MS, Math.max(MIN_MS_PER_MEDIA_MS, median));
+  const slopes = pairSlopes(
+    points.map((p) => p.arrival),
+    points.map((p) => p.media),
+    PAIR_MS,
+  );
+  const slope = median(slopes);
+  if (slope === undefined) return undefined;
+  return Math.min(MAX_MS_PER_MEDIA_MS, Math.max(MIN_MS_PER_MEDIA_MS, slope));
 }
 
 /** Frame rates cameras send (fps), whole. */
