@@ -68,6 +68,12 @@ for (const transport of ['http', 'ws'] as const) {
   });
 }
 
+/** Whether the page's renderer has shown more than `frames` frames (its stats' painted count). */
+function shownMoreThan(frames: number): boolean {
+  const w = window as unknown as { __h264mux?: { stats?: { renderer?: { painted: number } } } };
+  return (w.__h264mux?.stats?.renderer?.painted ?? 0) > frames;
+}
+
 for (const renderer of ['auto', 'mse'] as const) {
   test(`a periodic-intra-refresh camera joined after its one IDR picture plays (renderer ${renderer})`, async ({
     browserSession,
@@ -75,35 +81,28 @@ for (const renderer of ['auto', 'mse'] as const) {
   }, testInfo) => {
     // p17 (x264 --intra-refresh: one IDR picture, then recovery points on P pictures every 30 frames),
     // looped as a camera, joined between two recovery points. Chromium refused to start its decoder at
-    // such a P picture (src/core/h264/gray-idr.ts); the WebCodecs renderer gives every engine a start
-    // picture first. (MSE in Chromium and Firefox starts only at an IDR picture: with ?renderer=mse
-    // such a camera shows nothing until one comes.)
+    // such a P picture, and MSE in Chromium and Firefox starts only at an IDR picture: a start picture
+    // goes first (src/core/h264/gray-idr.ts).
     testInfo.setTimeout(60_000);
     const live = (server = await intraRefreshCamera());
     const joined = live.currentFrame();
-    const query = `?src=${encodeURIComponent(live.wsUrl)}`;
+    const query = `?src=${encodeURIComponent(live.wsUrl)}${renderer === 'mse' ? '&renderer=mse' : ''}`;
     await openWatched(browserSession, origin, query);
     await browserSession.waitFor(
-      () => {
-        const w = window as unknown as {
-          __h264mux?: { stats?: { renderer?: { painted: number } } };
-        };
-        return (w.__h264mux?.stats?.renderer?.painted ?? 0) > 0;
-      },
+      shownMoreThan,
       { timeoutMs: 15_000, what: 'a first frame shown' },
+      0,
     );
     // From a recovery point: before the loop's next IDR picture (130 frames or more after the join).
     expect(live.currentFrame() - joined).toBeLessThan(110);
-    await browserSession.waitFor(
-      () => {
-        const w = window as unknown as {
-          __h264mux?: { stats?: { renderer?: { painted: number } } };
-        };
-        return (w.__h264mux?.stats?.renderer?.painted ?? 0) > 60;
-      },
-      { timeoutMs: 15_000, what: '60 frames shown' },
-    );
+    await browserSession.waitFor(shownMoreThan, { timeoutMs: 15_000, what: '60 frames shown' }, 60);
     const played = await readPlayback(browserSession);
     expect(played.errors).toEqual([]);
+    const kind = await browserSession.evaluate(
+      () =>
+        (window as unknown as { __h264mux?: { stats?: { renderer?: { kind: string } } } }).__h264mux
+          ?.stats?.renderer?.kind,
+    );
+    if (renderer === 'mse') expect(kind).toBe('mse');
   });
 }
