@@ -36,6 +36,6 @@ export function median(values: number[]): number | undefined {
   values.sort((x, y) => x - y);
   const mid = values.length >> 1;
   return values.length % 2 === 1
-    ? (values[mid] as number)
+    ? values[mid]
     : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
 }
