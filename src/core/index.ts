@@ -50,6 +50,6 @@ export { samplePayloads, keepFirstSamples, mediaSegmentParts } from './mp4/fragm
 /** @internal */
 export { parameterSetsOf } from './mp4/init.js';
 /** @internal */
-export { grayIdr, type GrayIdr } from './h264/gray-idr.js';
+export { grayAnchor, grayIdr, type GrayPicture } from './h264/gray-idr.js';
 /** @internal */
 export { peekPpsIds } from './h264/pps.js';

@@ -2,11 +2,11 @@ import { concatBytes } from './bytes/concat.js';
 import { containerName, SNIFF_BYTES, sniffContainer } from './detect.js';
 import { H264MuxError, type H264MuxWarningCode } from './errors.js';
 import { DecoderParameterSets, SpsUse } from './decoder-parameter-sets.js';
-import { type Picture, AccessUnitAssembler } from './h264/access-unit.js';
+import { type Picture, AccessUnitAssembler, isIntraPicture } from './h264/access-unit.js';
 import { AnnexBSplitter } from './h264/annexb.js';
 import { HEAD_BYTES, NalType, type NalUnit } from './h264/nal.js';
 import { earlierFramesHeld, pruneUnavailableUnrefs } from './h264/recovery-marking.js';
-import { grayIdr, type GrayIdr } from './h264/gray-idr.js';
+import { grayAnchor, grayIdr, type GrayPicture } from './h264/gray-idr.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { ReorderMeter } from './h264/reorder.js';
 import { endsFrame, judgeLastPicture } from './h264/truncation.js';
@@ -91,7 +91,9 @@ interface Frame {
   /** Frames of reordering the output held for it (the bumping depth when it was decoded). */
   readonly depth: number;
   /** The start picture written before it (TransmuxerOptions.startPicture). */
-  readonly startPicture: GrayIdr | undefined;
+  readonly startPicture: GrayPicture | undefined;
+  /** The anchor written before it (TransmuxerOptions.anchorInterval). */
+  readonly anchor: GrayPicture | undefined;
 }
 
 interface ActiveConfig {
@@ -142,6 +144,8 @@ export class Transmuxer {
   private use: SpsUse | undefined;
   private keySets: ActiveConfig | undefined;
   private decodeIndex = 0;
+  /** Decode index of the last picture output that an engine takes as a random access point (intra-coded). */
+  private lastIntraIndex = -Infinity;
   private outputIndex = 0;
   private framesOut = 0;
   private readonly bumping: Frame[] = [];
@@ -515,6 +519,11 @@ export class Transmuxer {
     if (picture.idr) this.applyDepth(picture.sps);
     const use = this.useFor(picture.sps);
     use.measured = Math.max(use.measured, this.meter.add(picture.poc));
+    const intra = isIntraPicture(picture.pictureType);
+    const startPicture =
+      this.options.startPicture && afterInit && !picture.idr
+        ? grayIdr(picture.sps, this.sets.ppsIds())
+        : undefined;
     const frame: Frame = {
       picture,
       dts: this.decodeIndex * timing.frameDuration,
@@ -528,11 +537,10 @@ export class Transmuxer {
       keySets: this.keySets as ActiveConfig,
       use,
       depth: this.reorder,
-      startPicture:
-        this.options.startPicture && afterInit && !picture.idr
-          ? grayIdr(picture.sps, this.sets.ppsIds())
-          : undefined,
+      startPicture,
+      anchor: keyframe && !startPicture && !intra ? this.anchorFor(picture) : undefined,
     };
+    if ((keyframe && intra) || startPicture) this.lastIntraIndex = frame.index;
     this.freshStart = false;
     this.decodeIndex++;
     this.bumping.push(frame);
@@ -548,6 +556,17 @@ export class Transmuxer {
       this.fragmentSize >= limits.bytes
     )
       this.closeFragment();
+  }
+
+  /** An anchor before this recovery point on a P picture, when the last intra-coded one is far enough back. */
+  private anchorFor(picture: Picture): GrayPicture | undefined {
+    const seconds = this.options.anchorInterval ?? 0;
+    const timing = this.timing as Timing;
+    const frames = Math.ceil((seconds * timing.timescale) / timing.frameDuration);
+    if (!(seconds > 0) || this.decodeIndex - this.lastIntraIndex < frames) return undefined;
+    const anchor = grayAnchor(picture.sps, this.sets.ppsIds(), picture.header);
+    if (anchor) this.lastIntraIndex = this.decodeIndex;
+    return anchor;
   }
 
   private start(picture: Picture): void {
@@ -763,15 +782,17 @@ export class Transmuxer {
       let dts = f.dts;
       let duration = timing.frameDuration;
       const start = f.startPicture;
-      if (start) {
-        // The start picture takes the frame's first tick (decoded first, shown for a tick), and the
-        // frame the rest of its slot: the next frame is on the grid again.
-        const size = 8 + start.pps.length + start.slice.length;
+      const gray = start ?? f.anchor;
+      if (gray) {
+        // The start picture or anchor takes the frame's first tick (decoded first, shown for a tick),
+        // and the frame the rest of its slot: the next frame is on the grid again.
+        const grayUnits = gray.sei ? [gray.pps, gray.sei, gray.slice] : [gray.pps, gray.slice];
+        const size = grayUnits.reduce((n, unit) => n + 4 + unit.length, 0);
         samples.push({
           duration: 1,
           cts: pts - dts,
-          flags: SampleFlags.DependsOnNone,
-          units: [[start.pps], [start.slice]],
+          flags: SampleFlags.DependsOnNone | (start ? 0 : SampleFlags.NotDependedOn),
+          units: grayUnits.map((unit) => [unit]),
           size,
         });
         infos.push({
@@ -781,21 +802,20 @@ export class Transmuxer {
           pts,
           keyframe: true,
           recoveryPoint: false,
-          pictureType: 'IDR',
-          nalRefIdc: 3,
-          frameNum: 0,
-          poc: 0,
-          nalTypes: [NalType.Pps, NalType.SliceIdr],
-          nalSizes: [start.pps.length, start.slice.length],
-          startPicture: true,
+          pictureType: start ? 'IDR' : 'I',
+          nalRefIdc: start ? 3 : 0,
+          frameNum: start ? 0 : f.picture.header.frameNum,
+          poc: start ? 0 : f.picture.poc - 1,
+          nalTypes: grayUnits.map((unit) => ((unit[0] ?? 0) & 0x1f) as NalType),
+          nalSizes: grayUnits.map((unit) => unit.length),
+          ...(start ? { startPicture: true } : { anchor: true }),
         });
         pts++;
         dts++;
         duration--;
       }
       const ref = f.picture.nalRefIdc !== 0;
-      const type = f.picture.pictureType;
-      const intra = type === 'IDR' || type === 'I' || type === 'SI';
+      const intra = isIntraPicture(f.picture.pictureType);
       const flags =
         (intra ? SampleFlags.DependsOnNone : SampleFlags.DependsOnOthers) |
         (f.keyframe && !start ? 0 : SampleFlags.NonSync) |

@@ -70,6 +70,16 @@ export interface TransmuxerOptions {
    * other tools hold the stream's pictures only.
    */
   readonly startPicture?: boolean;
+  /**
+   * Playback: at least this many seconds apart (decode time), a recovery point on a P picture gets an
+   * anchor before it: a mid-gray I picture that is neither an IDR nor a reference picture, a sample of
+   * one tick at the recovery point's time (which takes the rest of its slot), so that an MSE engine that
+   * takes only intra-coded pictures as random access points (Chromium) has one there and the buffer
+   * behind the playhead can be trimmed (./h264/gray-idr.ts `grayAnchor`). A decoder already running
+   * decodes the stream as it would without it. Its SampleInfo says `anchor`; `MediaSegment.frames` does
+   * not count it. Default 0: none.
+   */
+  readonly anchorInterval?: number;
 }
 
 /** Where the frame rate came from. */
@@ -151,7 +161,7 @@ export interface MediaSegment {
   readonly parts?: readonly Uint8Array[];
   /** moof sequence number. */
   readonly sequence: number;
-  /** Number of frames (samples, less a start picture: TransmuxerOptions.startPicture). */
+  /** Number of frames (samples, less a start picture or anchor: TransmuxerOptions.startPicture, anchorInterval). */
   readonly frames: number;
   /** True when the first sample is a sync sample (IDR or recovery point). */
   readonly keyframe: boolean;
@@ -186,6 +196,8 @@ export interface SampleInfo {
   readonly nalSizes: readonly number[];
   /** The start picture before a recovery point (TransmuxerOptions.startPicture): decode it, show nothing of it. */
   readonly startPicture?: boolean;
+  /** The anchor before a recovery point (TransmuxerOptions.anchorInterval): nothing depends on it, show nothing of it. */
+  readonly anchor?: boolean;
 }
 
 export interface WarningOutput {

@@ -2,6 +2,7 @@
 // frame of the stream's size, without a decoder complaint; put before an intra-refresh stream's later
 // recovery point (what a viewer joining it gets), the pictures after one refresh period are the
 // stream's own, bit for bit.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,10 +10,11 @@ import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import { concatBytes } from '../../src/core/bytes/concat.js';
 import { Transmuxer } from '../../src/core/index.js';
 import type { InitSegment, MediaSegment } from '../../src/core/index.js';
-import { grayIdr } from '../../src/core/h264/gray-idr.js';
+import { grayAnchor, grayIdr } from '../../src/core/h264/gray-idr.js';
+import { findRecoveryPoint } from '../../src/core/h264/sei.js';
 import { parseSps } from '../../src/core/h264/sps.js';
 import { fixturePath } from '../helpers/fixtures.js';
-import { framemd5, run, withTempDir, writeParts } from '../helpers/ffmpeg.js';
+import { framemd5, run, runOk, withTempDir, writeParts } from '../helpers/ffmpeg.js';
 
 const START = Uint8Array.of(0, 0, 0, 1);
 
@@ -159,5 +161,137 @@ describe('TransmuxerOptions.startPicture', () => {
       (o): o is MediaSegment => o.type === 'media',
     );
     expect(out.flatMap((m) => m.samples).filter((s) => s.startPicture)).toEqual([]);
+  });
+});
+
+describe('TransmuxerOptions.anchorInterval', () => {
+  /** `data` transmuxed whole as the player does (frame fragments, start pictures) with anchors every `seconds`. */
+  function transmuxed(data: Uint8Array, seconds: number) {
+    const t = new Transmuxer({
+      fragment: 'frame',
+      startPicture: true,
+      ...(seconds > 0 ? { anchorInterval: seconds } : {}),
+    });
+    const out = [...t.push(data), ...t.flush()];
+    const media = out.filter((o): o is MediaSegment => o.type === 'media');
+    const parts = out
+      .filter((o): o is InitSegment | MediaSegment => o.type === 'init' || o.type === 'media')
+      .map((o) => o.data);
+    return { media, parts, samples: media.flatMap((m) => m.samples) };
+  }
+
+  /**
+   * The MP4 decodes without a complaint to the raw stream's pictures with one mid-gray picture before
+   * each anchored recovery point (output order): a decoder that runs through an anchor decodes as it
+   * would without it.
+   */
+  async function expectSameDecode(data: Uint8Array, parts: Uint8Array[], anchors: number) {
+    await withTempDir(async (dir) => {
+      const mp4 = join(dir, 'anchored.mp4');
+      const raw = join(dir, 'raw.h264');
+      await writeParts(mp4, parts);
+      await writeParts(raw, [data]);
+      // The null muxer's own frame-rate time base would round the anchor's tick away ("non monotonically
+      // increasing dts to muxer"): it keeps the file's. Playback output only: files for other tools have none.
+      const r = await run('ffmpeg', [
+        '-v',
+        'error',
+        '-i',
+        mp4,
+        '-fps_mode',
+        'passthrough',
+        '-enc_time_base',
+        '-1',
+        '-f',
+        'null',
+        '-',
+      ]);
+      expect(r.stderr.toString()).toBe('');
+      const got = await framemd5(mp4);
+      const reference = await framemd5(raw);
+      const spsNal = nals(data, 7)[0]!;
+      const grayFile = join(dir, 'gray.h264');
+      const gray = grayIdr(parseSps(spsNal), [])!;
+      await writeParts(grayFile, annexB([spsNal, gray.pps, gray.slice]));
+      const grayMd5 = (await framemd5(grayFile))[0]!.md5;
+      expect(got).toHaveLength(reference.length + anchors);
+      expect(got.filter((f) => f.md5 === grayMd5)).toHaveLength(anchors);
+      expect(got.filter((f) => f.md5 !== grayMd5)).toEqual(reference);
+    });
+  }
+
+  it('p17 (pic_order_cnt_type 2, no B-frames): an anchor before each P recovery point a second or more after the last', async () => {
+    const data = new Uint8Array(await readFile(fixturePath('p17_intra_refresh_vga30.h264')));
+    const { parts, samples, media } = transmuxed(data, 1);
+    const anchors = samples.filter((s) => s.anchor);
+    // The IDR at 0; recovery points on P pictures every 30 frames.
+    expect(anchors.map((a) => a.index)).toEqual([30, 60, 90, 120]);
+    for (const anchor of anchors) {
+      expect(anchor).toMatchObject({ keyframe: true, pictureType: 'I', nalRefIdc: 0 });
+      const next = samples[samples.indexOf(anchor) + 1]!;
+      // The recovery point follows one tick later and stays a sync sample (engines that take it).
+      expect(next).toMatchObject({ index: anchor.index, pts: anchor.pts + 1, keyframe: true });
+      expect(next.pictureType).toBe('P');
+    }
+    expect(media.reduce((n, m) => n + m.frames, 0)).toBe(150);
+    await expectSameDecode(data, parts, 4);
+    // Two seconds apart: every other recovery point.
+    expect(
+      transmuxed(data, 2)
+        .samples.filter((s) => s.anchor)
+        .map((a) => a.index),
+    ).toEqual([60, 120]);
+    // Off: none.
+    expect(transmuxed(data, 0).samples.filter((s) => s.anchor)).toEqual([]);
+  });
+
+  it('x264 intra refresh with B-frames (pic_order_cnt_type 0): decoded as without the anchors', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'ir-b.h264');
+      await runOk('ffmpeg', [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x240:rate=30',
+        '-t',
+        '3',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-x264-params',
+        'intra-refresh=1:keyint=20:bframes=2',
+        '-pix_fmt',
+        'yuv420p',
+        '-f',
+        'h264',
+        '-y',
+        file,
+      ]);
+      const data = new Uint8Array(await readFile(file));
+      expect(parseSps(nals(data, 7)[0]!).picOrderCntType).toBe(0);
+      const { parts, samples } = transmuxed(data, 0.5);
+      const anchors = samples.filter((s) => s.anchor);
+      expect(anchors.length).toBeGreaterThanOrEqual(3);
+      await expectSameDecode(data, parts, anchors.length);
+    });
+  });
+
+  it("grayAnchor: a non-IDR, non-reference I slice with the recovery point's frame_num", () => {
+    const data = new Uint8Array(readFileSync(fixturePath('p17_intra_refresh_vga30.h264')));
+    const sps = parseSps(nals(data, 7)[0]!);
+    const anchor = grayAnchor(sps, [0], { frameNum: 5, picOrderCntLsb: 0 })!;
+    // nal_ref_idc 0, nal_unit_type 1; the PPS is the start picture's.
+    expect(anchor.slice[0]).toBe(0x01);
+    expect(anchor.pps).toEqual(grayIdr(sps, [0])!.pps);
+    // Chromium takes a picture for a random access point with a recovery point SEI of count 0.
+    expect(anchor.sei![0]! & 0x1f).toBe(6);
+    expect(findRecoveryPoint(anchor.sei!)).toEqual({
+      recoveryFrameCnt: 0,
+      exactMatch: false,
+      brokenLink: true,
+    });
   });
 });

@@ -15,6 +15,11 @@ import {
 } from './slice.js';
 import type { Sps } from './sps.js';
 
+/** Whether every slice of a picture of this type is intra-coded: I or SI slices (an IDR picture has no others, §7.4.3). */
+export function isIntraPicture(type: PictureType): boolean {
+  return type === 'IDR' || type === 'I' || type === 'SI';
+}
+
 /** One sample to be: a coded frame, or a complementary field pair, with everything that belongs to it. */
 export interface Picture {
   /** All NAL units of the access unit(s), in decoding order. */

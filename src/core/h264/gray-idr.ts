@@ -16,25 +16,100 @@ import { BitWriter, escapeRbsp } from '../bytes/bit-writer.js';
 import { NalType } from './nal.js';
 import type { Sps } from './sps.js';
 
-export interface GrayIdr {
+export interface GrayPicture {
   /** The PPS NAL unit (header byte included, escaped). */
   readonly pps: Uint8Array;
-  /** The IDR slice NAL unit (header byte included, escaped). */
+  /** An anchor's recovery point SEI NAL unit (header byte included), written between the two. */
+  readonly sei?: Uint8Array;
+  /** The slice NAL unit (header byte included, escaped). */
   readonly slice: Uint8Array;
 }
+
+/**
+ * The anchor's SEI: a recovery point (§D.1.8, payloadType 6) with recovery_frame_cnt 0, exact_match_flag 0,
+ * broken_link_flag 1 (the pictures after it, decoded from it, are the refresh period's gray-based ones) and
+ * changing_slice_group_idc 0, then the payload's alignment bits and rbsp_trailing_bits.
+ */
+const ANCHOR_SEI = Uint8Array.of(NalType.Sei, 6, 1, 0b1010_0100, 0x80);
 
 /**
  * The picture for `sps`, its PPS numbered with the highest id not in `usedPpsIds` (the stream's);
  * undefined where this writer does not cover the SPS: field or MBAFF coding, 4:4:4 or separate colour
  * planes.
  */
-export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayIdr | undefined {
+export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayPicture | undefined {
+  const ppsId = grayPpsId(sps, usedPpsIds);
+  if (ppsId === undefined) return undefined;
+  // §7.3.3 slice_header, an IDR I slice covering the picture.
+  const w = new BitWriter()
+    .ue(0) // first_mb_in_slice
+    .ue(7) // slice_type: I, every slice of the picture
+    .ue(ppsId)
+    .u(sps.log2MaxFrameNum, 0) // frame_num
+    .ue(0); // idr_pic_id
+  if (sps.picOrderCntType === 0) w.u(sps.log2MaxPocLsb, 0);
+  else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
+  w.u(1, 0) // dec_ref_pic_marking: no_output_of_prior_pics_flag
+    .u(1, 0); // long_term_reference_flag
+  return {
+    pps: nal(3, NalType.Pps, grayPps(sps, ppsId)),
+    slice: nal(3, NalType.SliceIdr, grayMacroblocks(w, sps)),
+  };
+}
+
+/**
+ * A random access point for an engine that takes few pictures as one, placed just before a recovery point
+ * on a P picture (periodic intra refresh), for a decoder that is already running: a mid-gray I picture
+ * that is not an IDR picture and not a reference picture, so that it changes nothing a continuing decoder
+ * holds (§8.2.5: only reference pictures are marked) and the recovery point decodes as it would without
+ * it. Chromium's MSE takes a sync sample as a random access point only where it is an IDR picture or has
+ * a recovery point SEI with recovery_frame_cnt 0 (media/formats/mp4/avc.cc), and a removal takes every
+ * frame up to the next one (W3C MSE §3.5.9 "coded frame removal"): without such pictures, trimming the
+ * buffer behind the playhead removed the whole buffer (a live intra-refresh camera stopped after 5 s; a
+ * file jumped to its end). The anchor has that SEI.
+ *
+ * `recovery` is the recovery point's slice header: the anchor takes its frame_num (a non-reference picture
+ * after the previous reference picture has PrevRefFrameNum + 1, §7.4.3, as the recovery point has when it
+ * follows it) and, with pic_order_cnt_type 0, the lsb one below its own, so that it comes out just before
+ * it (types 1 and 2 place a non-reference picture before the reference picture of the same frame_num,
+ * §8.2.1.2-3).
+ */
+export function grayAnchor(
+  sps: Sps,
+  usedPpsIds: Iterable<number>,
+  recovery: { readonly frameNum: number; readonly picOrderCntLsb: number },
+): GrayPicture | undefined {
+  const ppsId = grayPpsId(sps, usedPpsIds);
+  if (ppsId === undefined) return undefined;
+  // §7.3.3 slice_header of a non-IDR I slice with nal_ref_idc 0: no dec_ref_pic_marking.
+  const w = new BitWriter()
+    .ue(0) // first_mb_in_slice
+    .ue(7) // slice_type: I, every slice of the picture
+    .ue(ppsId)
+    .u(sps.log2MaxFrameNum, recovery.frameNum);
+  if (sps.picOrderCntType === 0) {
+    const maxLsb = 2 ** sps.log2MaxPocLsb;
+    w.u(sps.log2MaxPocLsb, (recovery.picOrderCntLsb + maxLsb - 1) % maxLsb);
+  } else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
+  return {
+    pps: nal(3, NalType.Pps, grayPps(sps, ppsId)),
+    sei: ANCHOR_SEI,
+    slice: nal(0, NalType.SliceNonIdr, grayMacroblocks(w, sps)),
+  };
+}
+
+/** The gray pictures' PPS id, the highest not in use; undefined for an SPS they do not cover. */
+function grayPpsId(sps: Sps, usedPpsIds: Iterable<number>): number | undefined {
   if (!sps.frameMbsOnly || sps.separateColourPlane || sps.chromaFormatIdc > 2) return undefined;
   const used = new Set(usedPpsIds);
   let ppsId = 255; // §7.4.2.2: 0..255
   while (used.has(ppsId)) ppsId--;
-  // §7.3.2.2 pic_parameter_set_rbsp
-  const pps = new BitWriter()
+  return ppsId < 0 ? undefined : ppsId;
+}
+
+/** §7.3.2.2 pic_parameter_set_rbsp: CAVLC, one slice group, no reference indices, no weighting. */
+function grayPps(sps: Sps, ppsId: number): Uint8Array {
+  return new BitWriter()
     .ue(ppsId)
     .ue(sps.id)
     .u(1, 0) // entropy_coding_mode_flag: CAVLC
@@ -51,17 +126,11 @@ export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayIdr | undef
     .u(1, 0) // constrained_intra_pred_flag
     .u(1, 0) // redundant_pic_cnt_present_flag
     .finish();
-  // §7.3.3 slice_header, an IDR I slice covering the picture.
-  const w = new BitWriter()
-    .ue(0) // first_mb_in_slice
-    .ue(7) // slice_type: I, every slice of the picture
-    .ue(ppsId)
-    .u(sps.log2MaxFrameNum, 0) // frame_num
-    .ue(0); // idr_pic_id
-  if (sps.picOrderCntType === 0) w.u(sps.log2MaxPocLsb, 0);
-  else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
-  w.u(1, 0) // dec_ref_pic_marking: no_output_of_prior_pics_flag
-    .u(1, 0) // long_term_reference_flag
+}
+
+/** The slice header's end and the slice data after `header` (written up to its QP), finished. */
+function grayMacroblocks(header: BitWriter, sps: Sps): Uint8Array {
+  header
     .se(0) // slice_qp_delta
     .ue(1); // disable_deblocking_filter_idc: off (nothing to filter)
   // §7.3.4 slice_data, §7.3.5 macroblock_layer: I_16x16_2_0_0 (mb_type 3: DC prediction, no coded
@@ -69,22 +138,18 @@ export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayIdr | undef
   // no coefficients with nC 0 (§9.2.1, Table 9-5: '1'); the neighbours have none either.
   const macroblocks = sps.picWidthInMbs * sps.picHeightInMapUnits;
   for (let mb = 0; mb < macroblocks; mb++) {
-    w.ue(3);
-    if (sps.chromaFormatIdc !== 0) w.ue(0);
-    w.se(0).u(1, 1);
+    header.ue(3);
+    if (sps.chromaFormatIdc !== 0) header.ue(0);
+    header.se(0).u(1, 1);
   }
-  const slice = w.finish();
-  return {
-    pps: nal(NalType.Pps, pps),
-    slice: nal(NalType.SliceIdr, slice),
-  };
+  return header.finish();
 }
 
-/** The NAL unit of type `type` with nal_ref_idc 3 carrying `rbsp`. */
-function nal(type: NalType, rbsp: Uint8Array): Uint8Array {
+/** The NAL unit of type `type` with nal_ref_idc `refIdc` carrying `rbsp`. */
+function nal(refIdc: number, type: NalType, rbsp: Uint8Array): Uint8Array {
   const payload = escapeRbsp(rbsp);
   const out = new Uint8Array(1 + payload.length);
-  out[0] = 0x60 | type;
+  out[0] = (refIdc << 5) | type;
   out.set(payload, 1);
   return out;
 }
