@@ -197,7 +197,8 @@ export class WebCodecsRenderer {
     const frameUs = (segment.duration / Math.max(1, segment.frames) / segment.timescale) * 1e6;
     segment.samples.forEach((sample, i) => {
       const data = payloads[i];
-      if (!data) return;
+      // An anchor (TransmuxerOptions.anchorInterval) is for MSE's random access points: nothing refers to it.
+      if (!data || sample.anchor) return;
       if (this.state === 'waiting-for-keyframe') {
         if (!sample.keyframe) {
           this.dropped++;

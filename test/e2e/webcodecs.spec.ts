@@ -13,7 +13,7 @@ import type { Page } from '@playwright/test';
 import { WebSocketServer } from 'ws';
 import { FIXTURES, debug, expect, test } from './support/fixtures.js';
 import { expectRecovered, restartAndReconnect, serverUpLate } from './support/live-checks.js';
-import { intraRefreshCamera } from './support/intra-refresh.js';
+import { encodeIntraRefresh, intraRefreshCamera } from './support/intra-refresh.js';
 import { startStreamServer } from './support/stream-server.mjs';
 import type { StreamServer } from './support/stream-server.mjs';
 
@@ -268,6 +268,44 @@ test('a periodic-intra-refresh camera joined after its one IDR picture plays thr
   const live = (server = await intraRefreshCamera());
   const src = encodeURIComponent(live.wsFramedUrl);
   await playsFromRecoveryPoint(page, live, `${appUrl}?src=${src}&renderer=mse`);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect((state.stats as { renderer?: { kind: string } }).renderer?.kind).toBe('mse');
+});
+
+test('a camera with periodic intra refresh and no later IDR picture plays on through MSE (renderer=mse), its buffer trimmed', async ({
+  page,
+  appUrl,
+}, testInfo) => {
+  // x264 --intra-refresh as a camera sends it: one IDR picture, at its start, then recovery points on
+  // P pictures. Chromium's MSE takes none of them for a random access point, and the trim 4 s behind
+  // the playhead, cut at one, removed the whole buffer: the page showed about 5 s, then 'buffering'
+  // with nothing buffered, for good (163 frames). Anchors (TransmuxerOptions.anchorInterval) are
+  // random access points it takes.
+  testInfo.setTimeout(90_000);
+  const file = testInfo.outputPath('intra-refresh-60s.h264');
+  encodeIntraRefresh(file, 60, '640x480');
+  server = await startStreamServer({ file, fps: 30, loop: true });
+  // Joined after the IDR picture.
+  while (server.currentFrame() < 60) await new Promise((resolve) => setTimeout(resolve, 50));
+  await recordPresented(page);
+  await page.goto(`${appUrl}?src=${encodeURIComponent(server.wsFramedUrl)}&renderer=mse`);
+  await expect
+    .poll(async () => (await presented(page)).mediaTimes.length, { timeout: 20_000 })
+    .toBeGreaterThan(0);
+  // 20 s of playing: twice past the point where the whole buffer went.
+  await page.waitForTimeout(20_000);
+  const times = (await presented(page)).mediaTimes;
+  expect(times.length).toBeGreaterThan(20 * 30 * 0.8);
+  expect(times[times.length - 1]! - times[0]!).toBeGreaterThan(18);
+  const buffered = await page.evaluate(() => {
+    const v = document.querySelector('video');
+    return v && v.buffered.length > 0
+      ? [v.buffered.start(0), v.buffered.end(v.buffered.length - 1)]
+      : [];
+  });
+  // Trimmed: 4 to 15 s behind (anchors 10 s or more apart).
+  expect(buffered[1]! - buffered[0]!).toBeLessThan(17);
   const state = await debug(page);
   expect(state.errors).toEqual([]);
   expect((state.stats as { renderer?: { kind: string } }).renderer?.kind).toBe('mse');

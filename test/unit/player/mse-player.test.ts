@@ -413,4 +413,24 @@ describe('MsePlayer, live', () => {
     expect(h.sb().log).toContain('remove 0-2');
     expect(h.errors).toEqual([]);
   });
+
+  it('trims only at intra-coded pictures: not at a recovery point on a P picture, at an anchor', async () => {
+    // p17: an IDR picture at 0, recovery points on P pictures every second; anchors before those at
+    // 2 s and 4 s. Chromium's MSE takes no P picture for a random access point: a removal up to one
+    // takes every frame up to the next one it takes (all of them, in a camera's stream).
+    const h = await openPlayer({ ...live, keepBehind: 1 });
+    const { init, media } = segmentsOf('p17', {
+      fragment: 'frame',
+      startPicture: true,
+      anchorInterval: 2,
+    });
+    h.player.appendInit(init);
+    for (const m of media) h.player.appendMedia(m);
+    await h.run(50);
+    h.video.playTo(4.5);
+    await h.run(300);
+    const removals = h.sb().log.filter((entry) => entry.startsWith('remove'));
+    expect(removals).toEqual(['remove 0-2']);
+    expect(h.errors).toEqual([]);
+  });
 });

@@ -467,4 +467,33 @@ describe('WebCodecsRenderer at a recovery point that is not an IDR picture', () 
     expect(shown[0]).toBe(first);
     expect(renderer.stats.painted).toBeGreaterThan(0);
   });
+
+  it("leaves out the transmuxer's anchors (TransmuxerOptions.anchorInterval): no chunk, nothing shown", () => {
+    const data = readFixture('p17_intra_refresh_vga30.h264');
+    const t = new Transmuxer({ fragment: 'frame', startPicture: true, anchorInterval: 1 });
+    const out = [...t.push(data), ...t.flush()];
+    const init = out.find((o): o is InitSegment => o.type === 'init')!;
+    const media = out.filter((o): o is MediaSegment => o.type === 'media');
+    const anchors = media.flatMap((m) => m.samples).filter((s) => s.anchor);
+    expect(anchors).toHaveLength(4);
+    const clock = new FakeClock();
+    const sink: FrameSink = {
+      kind: 'track',
+      dropped: 0,
+      show: () => undefined,
+      close: () => undefined,
+    };
+    const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock);
+    renderer.appendInit(init);
+    const decoder = ScriptedDecoder.last!;
+    for (const [i, segment] of media.entries()) {
+      clock.advance(i === 0 ? 0 : FRAME_MS);
+      renderer.appendMedia(segment);
+      while (decoder.waiting.length > 0) decoder.release();
+    }
+    // The stream's 150 pictures, each once; the recovery points after anchors as deltas.
+    expect(decoder.chunks).toHaveLength(150);
+    expect(decoder.chunks.filter((c) => c.type === 'key')).toHaveLength(1);
+    expect(renderer.stats.skipped).toBe(0);
+  });
 });
