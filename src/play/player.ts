@@ -27,6 +27,7 @@ import type {
 } from '../player/mse-player.js';
 import { isDecodeError } from '../player/errors.js';
 import { PaintOverload, type OverloadVerdict } from '../player/paint-overload.js';
+import { startPictureSegment } from '../player/start-picture.js';
 import { RecoveryBudget } from '../player/recovery-budget.js';
 import { systemClock } from '../player/clock.js';
 import { alwaysVisible, documentVisibility } from '../player/visibility.js';
@@ -949,6 +950,9 @@ export class Player extends EventTarget {
       if (resync.kind !== 'keyframe' || !resync.open || !segment.keyframe || !this.lastInit) return;
       this.resync = undefined;
       this.player.appendInit(this.lastInit);
+      // A recovery point that is not an IDR picture (periodic intra refresh): a start picture first.
+      const start = startPictureSegment(this.lastInit.description, segment);
+      if (start) this.player.appendMedia(start);
     }
     this.player.appendMedia(segment);
   }

@@ -1,13 +1,84 @@
 /**
- * What a fresh WebCodecs decoder is given before a stream that starts at a recovery point that is not
- * an IDR picture (§D.2.8; ../core/h264/gray-idr.ts): Chromium takes only an IDR picture as the first
- * chunk after configure() and failed such a stream ("EncodedVideoChunk was marked as type key but
- * wasn't a key frame": periodic intra refresh, joined after its one IDR picture).
+ * A start picture (../core/h264/gray-idr.ts) for a decoder that starts afresh at a recovery point that is
+ * not an IDR picture (§D.2.8): a fresh WebCodecs decoder, or a new MediaSource after a media error or a
+ * renderer switch. Chromium's VideoDecoder takes only an IDR picture as the first chunk after configure()
+ * ("EncodedVideoChunk was marked as type key but wasn't a key frame": periodic intra refresh, joined after
+ * its one IDR picture), and Chromium's MSE starts only at an IDR picture or an intra-coded one.
  */
+import type { GrayPicture } from '../core/h264/gray-idr.js';
 import { grayIdr } from '../core/h264/gray-idr.js';
 import { peekPpsIds } from '../core/h264/pps.js';
 import { parseSps } from '../core/h264/sps.js';
+import { mediaSegment, SampleFlags } from '../core/mp4/fragment.js';
 import { parameterSetsOf } from '../core/mp4/init.js';
+import type { MediaSegment } from '../core/types.js';
+
+/** The start picture under the record's SPS; undefined where its writer does not cover the SPS. */
+function startPicture(description: Uint8Array): GrayPicture | undefined {
+  const sets = parameterSetsOf(description);
+  const spsNal = sets.sps[0];
+  if (!spsNal) return undefined;
+  return grayIdr(
+    parseSps(spsNal),
+    sets.pps.map((pps) => peekPpsIds(pps).id),
+  );
+}
+
+/**
+ * A media segment of the start picture alone, one tick before `next`'s first sample (decode and
+ * presentation time), for a new SourceBuffer that would start at `next`; undefined where `next` starts
+ * at an IDR picture or a start picture already, or has no tick before it.
+ */
+export function startPictureSegment(
+  description: Uint8Array,
+  next: MediaSegment,
+): MediaSegment | undefined {
+  const first = next.samples[0];
+  if (!first || first.pictureType === 'IDR' || next.baseDecodeTime < 1 || first.pts < 1)
+    return undefined;
+  const picture = startPicture(description);
+  if (!picture) return undefined;
+  const units = [picture.pps, picture.slice];
+  const size = units.reduce((n, unit) => n + 4 + unit.length, 0);
+  const data = mediaSegment(next.sequence, next.baseDecodeTime - 1, [
+    {
+      duration: 1,
+      cts: first.pts - first.dts,
+      flags: SampleFlags.DependsOnNone,
+      units: units.map((unit) => [unit]),
+      size,
+    },
+  ]);
+  return {
+    type: 'media',
+    data,
+    sequence: next.sequence,
+    frames: 0,
+    keyframe: true,
+    baseDecodeTime: next.baseDecodeTime - 1,
+    duration: 1,
+    startPts: first.pts - 1,
+    endPts: first.pts,
+    timescale: next.timescale,
+    samples: [
+      {
+        index: first.index,
+        size,
+        dts: first.dts - 1,
+        pts: first.pts - 1,
+        keyframe: true,
+        recoveryPoint: false,
+        pictureType: 'IDR',
+        nalRefIdc: 3,
+        frameNum: 0,
+        poc: 0,
+        nalTypes: units.map((unit) => (unit[0] ?? 0) & 0x1f),
+        nalSizes: units.map((unit) => unit.length),
+        startPicture: true,
+      },
+    ],
+  };
+}
 
 /**
  * A chunk's data (4-byte NAL lengths, as the init segments' avcC says) holding a PPS of its own and a
@@ -15,13 +86,7 @@ import { parameterSetsOf } from '../core/mp4/init.js';
  * not cover (field or MBAFF coding, 4:4:4), or the record holds none.
  */
 export function startPictureData(description: Uint8Array): Uint8Array | undefined {
-  const sets = parameterSetsOf(description);
-  const spsNal = sets.sps[0];
-  if (!spsNal) return undefined;
-  const picture = grayIdr(
-    parseSps(spsNal),
-    sets.pps.map((pps) => peekPpsIds(pps).id),
-  );
+  const picture = startPicture(description);
   if (!picture) return undefined;
   const units = [picture.pps, picture.slice];
   const out = new Uint8Array(units.reduce((n, u) => n + 4 + u.length, 0));

@@ -10,6 +10,7 @@ import { damageMedia } from './support/damage.js';
 import type { Fault } from './support/damage.js';
 import { encodeH264 } from './support/encode.js';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
+import { encodeIntraRefresh } from './support/intra-refresh.js';
 import { prng, startStreamServer } from './support/stream-server.mjs';
 import type { StreamServer } from './support/stream-server.mjs';
 
@@ -155,6 +156,38 @@ test('live (MSE): a decode error is recovered from at the next keyframe, and the
   expect(state.state).toBe('playing');
   expect(state.stats?.renderer?.recovered).toBe(1);
   expect(state.warnings.find((w) => w.code === 'MEDIA_RECOVERED')?.count).toBe(1);
+  expect((await videoState(page)).error).toBeNull();
+});
+
+test('live (MSE), a camera with periodic intra refresh: a decode error is recovered from at its next recovery point, not 10 s on', async ({
+  page,
+  appUrl,
+}, testInfo) => {
+  // One IDR picture, at the camera's start; recovery points on P pictures every second. The new
+  // MediaSource started at the next one: Chromium's MSE takes no P picture for a random access point,
+  // and showed nothing until the transmuxer's next anchor, 10 s or more on (Firefox's starts there
+  // with no reference pictures at all). A start picture now goes before it.
+  testInfo.setTimeout(60_000);
+  const file = testInfo.outputPath('intra-refresh-60s.h264');
+  encodeIntraRefresh(file, 60);
+  server = await startStreamServer({ file, fps: 30, loop: true });
+  while (server.currentFrame() < 60) await new Promise((resolve) => setTimeout(resolve, 50));
+  await injectFault(page, { target: 'append', from: 20, count: 1 });
+  await page.goto(`${appUrl}?renderer=mse&src=${encodeURIComponent(server.wsFramedUrl)}`);
+  await expect
+    .poll(async () => (await debug(page)).warnings.map((w) => w.code), { timeout: 20_000 })
+    .toContain('MEDIA_RECOVERED');
+  const recovered = Date.now();
+  // The next recovery point comes within a second: playing again, and on for a second, within 4 s.
+  await expect.poll(async () => (await debug(page)).state, { timeout: 4_000 }).toBe('playing');
+  const resumed = (await videoState(page)).currentTime;
+  await expect
+    .poll(async () => (await videoState(page)).currentTime, { timeout: 4_000 })
+    .toBeGreaterThan(resumed + 1);
+  testInfo.annotations.push({ type: 'resumed', description: `${Date.now() - recovered} ms` });
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.stats?.renderer?.recovered).toBe(1);
   expect((await videoState(page)).error).toBeNull();
 });
 
