@@ -14,7 +14,8 @@ import { grayAnchor, grayIdr } from '../../src/core/h264/gray-idr.js';
 import { findRecoveryPoint } from '../../src/core/h264/sei.js';
 import { parseSps } from '../../src/core/h264/sps.js';
 import { fixturePath } from '../helpers/fixtures.js';
-import { framemd5, run, runOk, withTempDir, writeParts } from '../helpers/ffmpeg.js';
+import { x264 } from '../helpers/encoders.js';
+import { framemd5, run, withTempDir, writeParts } from '../helpers/ffmpeg.js';
 
 const START = Uint8Array.of(0, 0, 0, 1);
 
@@ -248,28 +249,11 @@ describe('TransmuxerOptions.anchorInterval', () => {
   it('x264 intra refresh with B-frames (pic_order_cnt_type 0): decoded as without the anchors', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'ir-b.h264');
-      await runOk('ffmpeg', [
-        '-v',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=320x240:rate=30',
-        '-t',
-        '3',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'veryfast',
-        '-x264-params',
-        'intra-refresh=1:keyint=20:bframes=2',
-        '-pix_fmt',
-        'yuv420p',
-        '-f',
-        'h264',
-        '-y',
+      await x264(
         file,
-      ]);
+        ['-preset', 'veryfast', '-x264-params', 'intra-refresh=1:keyint=20:bframes=2'],
+        75,
+      );
       const data = new Uint8Array(await readFile(file));
       expect(parseSps(nals(data, 7)[0]!).picOrderCntType).toBe(0);
       const { parts, samples } = transmuxed(data, 0.5);

@@ -41,12 +41,7 @@ export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayPicture | u
   const ppsId = grayPpsId(sps, usedPpsIds);
   if (ppsId === undefined) return undefined;
   // §7.3.3 slice_header, an IDR I slice covering the picture.
-  const w = new BitWriter()
-    .ue(0) // first_mb_in_slice
-    .ue(7) // slice_type: I, every slice of the picture
-    .ue(ppsId)
-    .u(sps.log2MaxFrameNum, 0) // frame_num
-    .ue(0); // idr_pic_id
+  const w = sliceHeaderStart(sps, ppsId, 0).ue(0); // idr_pic_id
   if (sps.picOrderCntType === 0) w.u(sps.log2MaxPocLsb, 0);
   else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
   w.u(1, 0) // dec_ref_pic_marking: no_output_of_prior_pics_flag
@@ -82,11 +77,7 @@ export function grayAnchor(
   const ppsId = grayPpsId(sps, usedPpsIds);
   if (ppsId === undefined) return undefined;
   // §7.3.3 slice_header of a non-IDR I slice with nal_ref_idc 0: no dec_ref_pic_marking.
-  const w = new BitWriter()
-    .ue(0) // first_mb_in_slice
-    .ue(7) // slice_type: I, every slice of the picture
-    .ue(ppsId)
-    .u(sps.log2MaxFrameNum, recovery.frameNum);
+  const w = sliceHeaderStart(sps, ppsId, recovery.frameNum);
   if (sps.picOrderCntType === 0) {
     const maxLsb = 2 ** sps.log2MaxPocLsb;
     w.u(sps.log2MaxPocLsb, (recovery.picOrderCntLsb + maxLsb - 1) % maxLsb);
@@ -96,6 +87,15 @@ export function grayAnchor(
     sei: ANCHOR_SEI,
     slice: nal(0, NalType.SliceNonIdr, grayMacroblocks(w, sps)),
   };
+}
+
+/** §7.3.3 slice_header up to frame_num: an I slice that covers the picture, under the gray PPS. */
+function sliceHeaderStart(sps: Sps, ppsId: number, frameNum: number): BitWriter {
+  return new BitWriter()
+    .ue(0) // first_mb_in_slice
+    .ue(7) // slice_type: I, every slice of the picture
+    .ue(ppsId)
+    .u(sps.log2MaxFrameNum, frameNum);
 }
 
 /** The gray pictures' PPS id, the highest not in use; undefined for an SPS they do not cover. */

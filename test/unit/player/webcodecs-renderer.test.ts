@@ -31,6 +31,11 @@ class SwitchableVisibility implements Visibility {
 
 const FRAME_MS = 1000 / 30;
 
+/** A sink that shows nothing. */
+function nullSink(): FrameSink {
+  return { kind: 'track', dropped: 0, show: () => undefined, close: () => undefined };
+}
+
 function setup(paintMs = 0) {
   const clock = new FakeClock();
   const visibility = new SwitchableVisibility();
@@ -142,12 +147,7 @@ describe('WebCodecsRenderer', () => {
     // WebKitGTK decoding 3840x2160: frames arrive at 30 a second and come out of the decoder at 20.
     // Taken at the decoder's output, the pace read 0.67 (a slow camera), and the picture slowed to it.
     const clock = new FakeClock();
-    const sink: FrameSink = {
-      kind: 'track',
-      dropped: 0,
-      show: () => undefined,
-      close: () => undefined,
-    };
+    const sink = nullSink();
     const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock);
     const { init, media } = segmentsOf('p01', { fragment: 'frame' });
     renderer.appendInit(init);
@@ -477,12 +477,7 @@ describe('WebCodecsRenderer at a recovery point that is not an IDR picture', () 
     const anchors = media.flatMap((m) => m.samples).filter((s) => s.anchor);
     expect(anchors).toHaveLength(4);
     const clock = new FakeClock();
-    const sink: FrameSink = {
-      kind: 'track',
-      dropped: 0,
-      show: () => undefined,
-      close: () => undefined,
-    };
+    const sink = nullSink();
     const renderer = new WebCodecsRenderer(sink, { targetLatency: 0 }, clock);
     renderer.appendInit(init);
     const decoder = ScriptedDecoder.last!;
