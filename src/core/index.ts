@@ -14,6 +14,7 @@ export {
   type ErrorDetail,
 } from './errors.js';
 export type * from './types.js';
+export { isRandomAccess } from './random-access.js';
 export { sniffContainer, containerName, type ContainerGuess } from './detect.js';
 export { AnnexBSplitter } from './h264/annexb.js';
 export { findRecoveryPoint, type RecoveryPoint } from './h264/sei.js';

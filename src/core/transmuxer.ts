@@ -144,8 +144,8 @@ export class Transmuxer {
   private use: SpsUse | undefined;
   private keySets: ActiveConfig | undefined;
   private decodeIndex = 0;
-  /** Decode index of the last picture output that an engine takes as a random access point (intra-coded). */
-  private lastIntraIndex = -Infinity;
+  /** Decode index of the last picture output that every engine takes as a random access point (isRandomAccess). */
+  private lastRandomAccessIndex = -Infinity;
   private outputIndex = 0;
   private framesOut = 0;
   private readonly bumping: Frame[] = [];
@@ -519,7 +519,8 @@ export class Transmuxer {
     if (picture.idr) this.applyDepth(picture.sps);
     const use = this.useFor(picture.sps);
     use.measured = Math.max(use.measured, this.meter.add(picture.poc));
-    const intra = isIntraPicture(picture.pictureType);
+    // Chromium's MSE begins only at these (media/formats/mp4/avc.cc); other engines at any sync sample.
+    const randomAccess = picture.idr || picture.recoveryPoint?.recoveryFrameCnt === 0;
     const startPicture =
       this.options.startPicture && afterInit && !picture.idr
         ? grayIdr(picture.sps, this.sets.ppsIds())
@@ -538,9 +539,9 @@ export class Transmuxer {
       use,
       depth: this.reorder,
       startPicture,
-      anchor: keyframe && !startPicture && !intra ? this.anchorFor(picture) : undefined,
+      anchor: keyframe && !startPicture && !randomAccess ? this.anchorFor(picture) : undefined,
     };
-    if ((keyframe && intra) || startPicture) this.lastIntraIndex = frame.index;
+    if (randomAccess || startPicture) this.lastRandomAccessIndex = frame.index;
     this.freshStart = false;
     this.decodeIndex++;
     this.bumping.push(frame);
@@ -558,14 +559,14 @@ export class Transmuxer {
       this.closeFragment();
   }
 
-  /** An anchor before this recovery point on a P picture, when the last intra-coded one is far enough back. */
+  /** An anchor before this recovery point, when the last picture every engine starts at is far enough back. */
   private anchorFor(picture: Picture): GrayPicture | undefined {
     const seconds = this.options.anchorInterval ?? 0;
     const timing = this.timing as Timing;
     const frames = Math.ceil((seconds * timing.timescale) / timing.frameDuration);
-    if (!(seconds > 0) || this.decodeIndex - this.lastIntraIndex < frames) return undefined;
+    if (!(seconds > 0) || this.decodeIndex - this.lastRandomAccessIndex < frames) return undefined;
     const anchor = grayAnchor(picture.sps, this.sets.ppsIds(), picture.header);
-    if (anchor) this.lastIntraIndex = this.decodeIndex;
+    if (anchor) this.lastRandomAccessIndex = this.decodeIndex;
     return anchor;
   }
 
@@ -801,7 +802,9 @@ export class Transmuxer {
           dts,
           pts,
           keyframe: true,
-          recoveryPoint: false,
+          // The anchor has a recovery point SEI of its own, of count 0.
+          recoveryPoint: !start,
+          ...(start ? {} : { recoveryFrameCnt: 0 }),
           pictureType: start ? 'IDR' : 'I',
           nalRefIdc: start ? 3 : 0,
           frameNum: start ? 0 : f.picture.header.frameNum,
@@ -836,6 +839,9 @@ export class Transmuxer {
         pts,
         keyframe: f.keyframe && !start,
         recoveryPoint: f.picture.recoveryPoint !== undefined,
+        ...(f.picture.recoveryPoint
+          ? { recoveryFrameCnt: f.picture.recoveryPoint.recoveryFrameCnt }
+          : {}),
         pictureType: f.picture.pictureType,
         nalRefIdc: f.picture.nalRefIdc,
         frameNum: f.picture.header.frameNum,

@@ -71,11 +71,11 @@ export interface TransmuxerOptions {
    */
   readonly startPicture?: boolean;
   /**
-   * Playback: at least this many seconds apart (decode time), a recovery point on a P picture gets an
-   * anchor before it: a mid-gray I picture that is neither an IDR nor a reference picture, a sample of
-   * one tick at the recovery point's time (which takes the rest of its slot), so that an MSE engine that
-   * takes only intra-coded pictures as random access points (Chromium) has one there and the buffer
-   * behind the playhead can be trimmed (./h264/gray-idr.ts `grayAnchor`). A decoder already running
+   * Playback: at least this many seconds apart (decode time), a recovery point that Chromium's MSE does
+   * not take as a random access point (not an IDR picture, its recovery_frame_cnt not 0: periodic intra
+   * refresh) gets an anchor before it: a mid-gray I picture that is neither an IDR nor a reference picture, a sample of
+   * one tick at the recovery point's time (which takes the rest of its slot), so that Chromium has a
+   * random access point there and the buffer behind the playhead can be trimmed (./h264/gray-idr.ts `grayAnchor`). A decoder already running
    * decodes the stream as it would without it. Its SampleInfo says `anchor`; `MediaSegment.frames` does
    * not count it. Default 0: none.
    */
@@ -187,6 +187,8 @@ export interface SampleInfo {
   readonly pts: number;
   readonly keyframe: boolean;
   readonly recoveryPoint: boolean;
+  /** Its recovery point SEI's recovery_frame_cnt (§D.2.8), where it has one. */
+  readonly recoveryFrameCnt?: number;
   readonly pictureType: PictureType;
   readonly nalRefIdc: number;
   readonly frameNum: number;

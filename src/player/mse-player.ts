@@ -16,7 +16,7 @@
  * exists without a page (a worker in Chromium).
  */
 import type { InitSegment, MediaSegment } from '../core/index.js';
-import { isIntraPicture } from '../core/h264/access-unit.js';
+import { isRandomAccess } from '../core/random-access.js';
 import { AppendQueue } from './append-queue.js';
 import { BackBuffer } from './back-buffer.js';
 import { systemClock } from './clock.js';
@@ -218,12 +218,10 @@ export class MsePlayer {
 
   appendMedia(segment: MediaSegment): void {
     if (!this.accepting) return;
-    // Trimming cuts only where every engine starts: Chromium's MSE takes a sync sample as a random
-    // access point only where it is intra-coded (not a recovery point on a P picture).
+    // Trimming cuts only where every engine starts (not at a recovery point on a P picture).
     const keyframes: number[] = [];
     for (const sample of segment.samples) {
-      if (sample.keyframe && isIntraPicture(sample.pictureType))
-        keyframes.push(sample.pts / segment.timescale);
+      if (isRandomAccess(sample)) keyframes.push(sample.pts / segment.timescale);
     }
     if (segment.frames > 0)
       this.setFrameDuration(segment.duration / segment.frames / segment.timescale);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import { concatBytes } from '../../src/core/bytes/concat.js';
-import { Transmuxer } from '../../src/core/index.js';
+import { isRandomAccess, Transmuxer } from '../../src/core/index.js';
 import type { InitSegment, MediaSegment } from '../../src/core/index.js';
 import { grayAnchor, grayIdr } from '../../src/core/h264/gray-idr.js';
 import { findRecoveryPoint } from '../../src/core/h264/sei.js';
@@ -261,6 +261,42 @@ describe('TransmuxerOptions.anchorInterval', () => {
       expect(anchors.length).toBeGreaterThanOrEqual(3);
       await expectSameDecode(data, parts, anchors.length);
     });
+  });
+
+  it("an open GOP's I recovery points (recovery_frame_cnt 0) get none: Chromium starts at them", async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'open-gop.h264');
+      await x264(
+        file,
+        ['-preset', 'veryfast', '-x264-params', 'open-gop=1:keyint=20:bframes=2'],
+        75,
+      );
+      const data = new Uint8Array(await readFile(file));
+      const { samples } = transmuxed(data, 0.5);
+      const keys = samples.filter((s) => s.keyframe);
+      expect(keys.length).toBeGreaterThanOrEqual(3);
+      expect(keys.every((s) => isRandomAccess(s))).toBe(true);
+      expect(
+        keys.filter((s) => s.pictureType === 'I' && s.recoveryFrameCnt === 0).length,
+      ).toBeGreaterThan(1);
+      expect(samples.filter((s) => s.anchor)).toEqual([]);
+    });
+  });
+
+  it('isRandomAccess: an IDR picture, or a sync sample whose recovery point SEI counts 0 (an anchor)', async () => {
+    const data = new Uint8Array(await readFile(fixturePath('p17_intra_refresh_vga30.h264')));
+    const { samples } = transmuxed(data, 1);
+    const taken = samples.filter((s) => isRandomAccess(s));
+    expect(taken.map((s) => [s.index, s.pictureType, s.anchor ?? false])).toEqual([
+      [0, 'IDR', false],
+      [30, 'I', true],
+      [60, 'I', true],
+      [90, 'I', true],
+      [120, 'I', true],
+    ]);
+    // The recovery points on P pictures are sync samples (Firefox starts at them), counting 29 (x264).
+    const recovery = samples.filter((s) => s.keyframe && s.pictureType === 'P');
+    expect(recovery.map((s) => s.recoveryFrameCnt)).toEqual([29, 29, 29, 29]);
   });
 
   it("grayAnchor: a non-IDR, non-reference I slice with the recovery point's frame_num", () => {
