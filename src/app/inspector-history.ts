@@ -40,8 +40,11 @@ export class InspectorHistory {
         this.init = out;
       } else if (out.type === 'media') {
         this.latest = out;
-        for (const sample of out.samples)
+        for (const sample of out.samples) {
+          // The player's gray pictures (start pictures, anchors) are not the stream's.
+          if (sample.startPicture || sample.anchor) continue;
           this.held.push({ sample, timescale: out.timescale, init: this.init });
+        }
         this.version++;
       }
     }

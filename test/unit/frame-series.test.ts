@@ -61,6 +61,22 @@ describe('inspector data', () => {
     expect(summary).not.toContain('30–30');
   });
 
+  it("p17 as the player plays it: the stream's frames, without the player's anchors", () => {
+    const history = new InspectorHistory();
+    const data = readFixture('p17_intra_refresh_vga30.h264');
+    // From its IDR picture: an anchor before each recovery point on a P picture (a second apart).
+    const outputs = transmux(data, {
+      fragment: 'frame',
+      startPicture: true,
+      anchorInterval: 1,
+    }).outputs;
+    expect(outputs.some((o) => o.type === 'media' && o.samples.some((s) => s.anchor))).toBe(true);
+    history.addOutputs(outputs);
+    expect(history.frames).toHaveLength(150);
+    expect(history.frames.map((f) => f.sample.index)).toEqual([...Array(150).keys()]);
+    expect(gopSummary([...history.frames])).toContain('GOPs shown: 30 frames.');
+  });
+
   it('GOPs of different lengths are given as a range; a stream without changes has none', () => {
     const frames = inspectedFrames('p01_pi_baseline_vga30_inline.h264');
     expect(resolutionChanges(frames)).toEqual([]);
