@@ -11,6 +11,7 @@
  * - ./live-playout.ts   live latency (policy in ./live-latency.ts): playbackRate and jumps
  * - ./room.ts           backpressure for a file's source
  * - ./frame-counter.ts  decoded/dropped frames across engine counter resets
+ * - ./gray-tally.ts     the transmuxer's gray pictures taken out of those counts
  *
  * It never touches `document` (the page's visibility is a dependency), so that it can run where MSE
  * exists without a page (a worker in Chromium).
@@ -24,8 +25,9 @@ import type { Clock, TimerId } from './clock.js';
 import { DecodePace } from './decode-pace.js';
 import { PlayerError } from './errors.js';
 import { FileTimeline } from './file-timeline.js';
-import { FrameCounter } from './frame-counter.js';
+import { FrameCounter, type FrameCounts } from './frame-counter.js';
 import { GapController } from './gap-controller.js';
+import { GrayTally } from './gray-tally.js';
 import { PlayoutDelayPolicy } from './live-latency.js';
 import type { LatencyPolicy } from './live-latency.js';
 import { LivePlayout } from './live-playout.js';
@@ -63,6 +65,8 @@ type AppendMeta =
   | {
       readonly kind: 'media';
       readonly keyframes: readonly number[];
+      /** The transmuxer's gray pictures (start pictures, anchors): frames counted that are not the stream's. */
+      readonly grays: readonly number[];
       readonly generation: number;
       readonly seconds: number;
       /** The newest frame's presentation time (s, the stream's timeline). */
@@ -92,6 +96,7 @@ export class MsePlayer {
   private readonly gaps: GapController;
   private readonly file: FileTimeline;
   private readonly frames: FrameCounter;
+  private readonly grays = new GrayTally();
   private pace: DecodePace | undefined;
   private readonly room: BufferRoom;
   private playout: LivePlayout | undefined;
@@ -220,8 +225,10 @@ export class MsePlayer {
     if (!this.accepting) return;
     // Trimming cuts only where every engine starts (not at a recovery point on a P picture).
     const keyframes: number[] = [];
+    const grays: number[] = [];
     for (const sample of segment.samples) {
       if (isRandomAccess(sample)) keyframes.push(sample.pts / segment.timescale);
+      if (sample.startPicture || sample.anchor) grays.push(sample.pts / segment.timescale);
     }
     if (segment.frames > 0)
       this.setFrameDuration(segment.duration / segment.frames / segment.timescale);
@@ -236,6 +243,7 @@ export class MsePlayer {
       meta: {
         kind: 'media',
         keyframes,
+        grays,
         generation: this.backBuffer.generation,
         seconds: segment.duration / segment.timescale,
         newest:
@@ -252,6 +260,7 @@ export class MsePlayer {
   restart(timestampOffset: number): void {
     if (this.state === 'failed' || this.state === 'destroyed') return;
     this.file.restart(timestampOffset);
+    this.grays.restart();
   }
 
   /** File: the expected duration (s) while the file is read; the real one is set at the end. */
@@ -277,9 +286,9 @@ export class MsePlayer {
     const media = this.media;
     const buffered = media.buffered;
     const { start, end } = bounds(buffered);
-    const frames = this.frames.read();
-    const live = this.playout;
     const now = this.clock.now();
+    const frames = this.frameCounts(now);
+    const live = this.playout;
     const minutes = live?.startedAt !== undefined ? (now - live.startedAt) / 60_000 : 0;
     return {
       mediaSource: this.host.name,
@@ -367,6 +376,8 @@ export class MsePlayer {
         meta.keyframes.map((k) => k + offset),
         meta.generation,
       );
+      if (meta.generation === this.backBuffer.generation)
+        this.grays.add(meta.grays.map((t) => t + offset));
     }
     if (media) {
       const starting = this.state === 'loading';
@@ -419,6 +430,11 @@ export class MsePlayer {
     this.onStarted?.();
   }
 
+  /** The element's frame counts less the transmuxer's gray pictures (read from the timer too: ./gray-tally.ts). */
+  private frameCounts(now: number): FrameCounts {
+    return this.grays.correct(this.frames.read(), this.media.currentTime, now);
+  }
+
   /** Timer: gaps, live latency or file pace, trimming; runs in hidden pages too (throttled). */
   private maintain(): void {
     // A file that reached its end while appends were queued starts here once they are done.
@@ -426,6 +442,7 @@ export class MsePlayer {
     if (this.state !== 'playing') return;
     const media = this.media;
     if (media.buffered.length === 0) return;
+    this.frameCounts(this.clock.now());
     this.gaps.tick();
     this.playout?.tick();
     this.pace?.tick();
