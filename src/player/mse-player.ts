@@ -203,6 +203,8 @@ export class MsePlayer {
   appendInit(segment: InitSegment): void {
     if (!this.accepting) return;
     const { mimeType, info } = segment;
+    this.reorderDepth = info.reorderDepth;
+    this.livePolicy?.setReorderDepth(info.reorderDepth);
     this.queue.push({
       kind: 'call',
       name: 'prepare',
@@ -339,6 +341,8 @@ export class MsePlayer {
   }
 
   private livePolicy: LatencyPolicy | undefined;
+  /** The last init segment's StreamInfo.reorderDepth. */
+  private reorderDepth = 0;
 
   /** Appends are taken until the player failed or the end of a file was queued. */
   private get accepting(): boolean {
@@ -420,6 +424,7 @@ export class MsePlayer {
         queueIdle: () => this.queue.idle,
       });
       this.playout.setFrameDuration(this.frameDuration);
+      this.livePolicy.setReorderDepth(this.reorderDepth);
       this.playout.start();
     } else {
       this.pace = new DecodePace(this.media, this.clock, this.frames, this.options.playbackRate);
