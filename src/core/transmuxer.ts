@@ -6,7 +6,7 @@ import { type Picture, AccessUnitAssembler, isIntraPicture } from './h264/access
 import { AnnexBSplitter } from './h264/annexb.js';
 import { HEAD_BYTES, NalType, type NalUnit } from './h264/nal.js';
 import { earlierFramesHeld, pruneUnavailableUnrefs } from './h264/recovery-marking.js';
-import { grayAnchor, grayIdr, type GrayPicture } from './h264/gray-idr.js';
+import { anchorPicture, grayIdr, type GrayPicture } from './h264/gray-idr.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { ReorderMeter } from './h264/reorder.js';
 import { endsFrame, judgeLastPicture } from './h264/truncation.js';
@@ -565,7 +565,7 @@ export class Transmuxer {
     const timing = this.timing as Timing;
     const frames = Math.ceil((seconds * timing.timescale) / timing.frameDuration);
     if (!(seconds > 0) || this.decodeIndex - this.lastRandomAccessIndex < frames) return undefined;
-    const anchor = grayAnchor(picture.sps, this.sets.ppsIds(), picture.header);
+    const anchor = anchorPicture(picture.sps, this.sets.ppsIds(), picture.header);
     if (anchor) this.lastRandomAccessIndex = this.decodeIndex;
     return anchor;
   }
@@ -792,7 +792,9 @@ export class Transmuxer {
         samples.push({
           duration: 1,
           cts: pts - dts,
-          flags: SampleFlags.DependsOnNone | (start ? 0 : SampleFlags.NotDependedOn),
+          flags: start
+            ? SampleFlags.DependsOnNone
+            : SampleFlags.DependsOnOthers | SampleFlags.NotDependedOn,
           units: grayUnits.map((unit) => [unit]),
           size,
         });
@@ -805,7 +807,7 @@ export class Transmuxer {
           // The anchor has a recovery point SEI of its own, of count 0.
           recoveryPoint: !start,
           ...(start ? {} : { recoveryFrameCnt: 0 }),
-          pictureType: start ? 'IDR' : 'I',
+          pictureType: start ? 'IDR' : 'P',
           nalRefIdc: start ? 3 : 0,
           frameNum: start ? 0 : f.picture.header.frameNum,
           poc: start ? 0 : f.picture.poc - 1,

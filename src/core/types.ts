@@ -73,11 +73,12 @@ export interface TransmuxerOptions {
   /**
    * Playback: at least this many seconds apart (decode time), a recovery point that Chromium's MSE does
    * not take as a random access point (not an IDR picture, its recovery_frame_cnt not 0: periodic intra
-   * refresh) gets an anchor before it: a mid-gray I picture that is neither an IDR nor a reference picture, a sample of
-   * one tick at the recovery point's time (which takes the rest of its slot), so that Chromium has a
-   * random access point there and the buffer behind the playhead can be trimmed (./h264/gray-idr.ts `grayAnchor`). A decoder already running
-   * decodes the stream as it would without it. Its SampleInfo says `anchor`; `MediaSegment.frames` does
-   * not count it. Default 0: none.
+   * refresh) gets an anchor before it: a P picture of skipped macroblocks that is not a reference picture,
+   * with a recovery point SEI of count 0, a sample of one tick at the recovery point's time (which takes
+   * the rest of its slot), so that Chromium has a random access point there and the buffer behind the
+   * playhead can be trimmed (./h264/gray-idr.ts `anchorPicture`). A decoder already running decodes the
+   * stream as it would without it, and shows the last reference picture again for its tick. Its
+   * SampleInfo says `anchor`; `MediaSegment.frames` does not count it. Default 0: none.
    */
   readonly anchorInterval?: number;
 }

@@ -54,14 +54,15 @@ export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayPicture | u
 
 /**
  * A random access point for an engine that takes few pictures as one, placed just before a recovery point
- * on a P picture (periodic intra refresh), for a decoder that is already running: a mid-gray I picture
- * that is not an IDR picture and not a reference picture, so that it changes nothing a continuing decoder
- * holds (§8.2.5: only reference pictures are marked) and the recovery point decodes as it would without
- * it. Chromium's MSE takes a sync sample as a random access point only where it is an IDR picture or has
- * a recovery point SEI with recovery_frame_cnt 0 (media/formats/mp4/avc.cc), and a removal takes every
- * frame up to the next one (W3C MSE §3.5.9 "coded frame removal"): without such pictures, trimming the
- * buffer behind the playhead removed the whole buffer (a live intra-refresh camera stopped after 5 s; a
- * file jumped to its end). The anchor has that SEI.
+ * (periodic intra refresh), for a decoder that is already running: a P picture of P_Skip macroblocks that
+ * is not a reference picture, so that it changes nothing a continuing decoder holds (§8.2.5: only
+ * reference pictures are marked), the recovery point decodes as it would without it, and where the engine
+ * shows its tick it shows the last reference picture again (a gray I picture here flashed in Chromium
+ * once per anchor). Chromium's MSE takes a sync sample as a random access point only where it is an IDR
+ * picture or has a recovery point SEI with recovery_frame_cnt 0 (media/formats/mp4/avc.cc), and a removal
+ * takes every frame up to the next one (W3C MSE §3.5.9 "coded frame removal"): without such pictures,
+ * trimming the buffer behind the playhead removed the whole buffer (a live intra-refresh camera stopped
+ * after 5 s; a file jumped to its end). The anchor has that SEI.
  *
  * `recovery` is the recovery point's slice header: the anchor takes its frame_num (a non-reference picture
  * after the previous reference picture has PrevRefFrameNum + 1, §7.4.3, as the recovery point has when it
@@ -69,23 +70,36 @@ export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayPicture | u
  * it (types 1 and 2 place a non-reference picture before the reference picture of the same frame_num,
  * §8.2.1.2-3).
  */
-export function grayAnchor(
+export function anchorPicture(
   sps: Sps,
   usedPpsIds: Iterable<number>,
   recovery: { readonly frameNum: number; readonly picOrderCntLsb: number },
 ): GrayPicture | undefined {
   const ppsId = grayPpsId(sps, usedPpsIds);
   if (ppsId === undefined) return undefined;
-  // §7.3.3 slice_header of a non-IDR I slice with nal_ref_idc 0: no dec_ref_pic_marking.
-  const w = sliceHeaderStart(sps, ppsId, recovery.frameNum);
+  // §7.3.3 slice_header of a P slice with nal_ref_idc 0 (no dec_ref_pic_marking), under the gray PPS
+  // (one reference index, no weighting, CAVLC).
+  const w = new BitWriter()
+    .ue(0) // first_mb_in_slice
+    .ue(5) // slice_type: P, every slice of the picture
+    .ue(ppsId)
+    .u(sps.log2MaxFrameNum, recovery.frameNum);
   if (sps.picOrderCntType === 0) {
     const maxLsb = 2 ** sps.log2MaxPocLsb;
     w.u(sps.log2MaxPocLsb, (recovery.picOrderCntLsb + maxLsb - 1) % maxLsb);
   } else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
+  w.u(1, 0) // num_ref_idx_active_override_flag
+    .u(1, 0) // ref_pic_list_modification_flag_l0
+    .se(0) // slice_qp_delta
+    .ue(1) // disable_deblocking_filter_idc: off (a copy has nothing to filter)
+    // §7.3.4 slice_data (CAVLC): one mb_skip_run over the picture, then no more data. A P_Skip
+    // macroblock copies the co-located block of RefPicList0[0] (its predicted motion is 0: §8.4.1.1,
+    // the first has no neighbours, the others neighbours with motion 0).
+    .ue(sps.picWidthInMbs * sps.picHeightInMapUnits);
   return {
     pps: nal(3, NalType.Pps, grayPps(sps, ppsId)),
     sei: ANCHOR_SEI,
-    slice: nal(0, NalType.SliceNonIdr, grayMacroblocks(w, sps)),
+    slice: nal(0, NalType.SliceNonIdr, w.finish()),
   };
 }
 
