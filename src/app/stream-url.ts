@@ -5,7 +5,9 @@
  *
  * 1. A scheme (`name:` not followed by a port number) is kept: `http(s)://` and `ws(s)://` play, any
  *    other scheme is refused later with BAD_URL.
- * 2. Text starting with `/`, `.`, `?` or `#` is a path on this page's server.
+ * 2. Text starting with `/`, `.`, `?` or `#` is a path on this page's server; the path `/stream` (the
+ *    WebSocket of `h264mux serve`, whose page this may be) is its WebSocket: `ws://`, or `wss://` from
+ *    an https page.
  * 3. Text whose part before the first `/` names a host is given a scheme: a host is `localhost`, an IPv4
  *    address, a bracketed IPv6 address, any name followed by `:port`, or a dotted name whose last label
  *    is letters only and not a video file extension (`stream.h264` and `clip.avc` are file names). The
@@ -19,7 +21,7 @@ export interface StreamUrl {
   /** The absolute URL to play. */
   readonly href: string;
   /** The scheme added to what was typed (rule 3), or undefined when none was. */
-  readonly assumed: 'http://' | 'ws://' | undefined;
+  readonly assumed: 'http://' | 'ws://' | 'wss://' | undefined;
 }
 
 /** Labels that end file names, not host names. */
@@ -56,6 +58,15 @@ export function normaliseStreamUrl(text: string, base: string): StreamUrl {
     }
   }
   try {
+    if (/^\/stream(?:[?#]|$)/.test(typed)) {
+      // The relay's WebSocket on this page's server: over http, a 404 (its HTTP stream is /stream.h264).
+      const url = new URL(typed, base);
+      if (url.protocol === 'http:' || url.protocol === 'https:') {
+        assumed = url.protocol === 'https:' ? 'wss://' : 'ws://';
+        url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+        return { href: url.href, assumed };
+      }
+    }
     return { href: new URL(candidate, base).href, assumed };
   } catch {
     throw new SourceError('BAD_URL', `Not a valid URL: ${typed}`, { url: typed });

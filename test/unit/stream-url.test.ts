@@ -58,6 +58,18 @@ describe('normaliseStreamUrl', () => {
     expect(play('192.168.1.42:8080/streams/1')[1]).toBe('http://');
   });
 
+  it("reads the path /stream alone as the page's own relay's WebSocket (ws://, wss:// from https)", () => {
+    // Over http it was a 404: the relay's HTTP stream is /stream.h264.
+    expect(play('/stream')).toEqual(['ws://127.0.0.1:4173/stream', 'ws://']);
+    expect(play('/stream?framing=none')).toEqual([
+      'ws://127.0.0.1:4173/stream?framing=none',
+      'ws://',
+    ]);
+    const secure = normaliseStreamUrl('/stream', 'https://pi.local:8443/');
+    expect([secure.href, secure.assumed]).toEqual(['wss://pi.local:8443/stream', 'wss://']);
+    expect(play('/streams/1')).toEqual(['http://127.0.0.1:4173/streams/1', undefined]);
+  });
+
   it('reads paths and file names as relative to the page', () => {
     expect(play('/stream.h264')).toEqual(['http://127.0.0.1:4173/stream.h264', undefined]);
     expect(play('./clip.264')).toEqual(['http://127.0.0.1:4173/some/app/clip.264', undefined]);
