@@ -38,6 +38,13 @@ export type UpstreamNotice =
 /** Repeat of a `down` notice on WebSocket while the source stays down (ms). */
 export const UPSTREAM_REPEAT_MS = 2000;
 
+/**
+ * WebSocket close code of a relay that refuses a page for its origin (`--allow-origin`; 4000-4999 are
+ * private, RFC 6455 §7.4.2): it takes the handshake and closes at once with this code and the reason
+ * (what to do). A browser tells a page a close's code and reason, but nothing of a refused handshake.
+ */
+export const ORIGIN_REFUSED_CODE = 4403;
+
 export const UPSTREAM_HEADER = 'X-Relay-Upstream';
 export const UPSTREAM_REASON_HEADER = 'X-Relay-Upstream-Reason';
 

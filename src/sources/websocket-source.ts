@@ -9,6 +9,7 @@
  */
 import { parseAnnouncement } from './framing.js';
 import {
+  ORIGIN_REFUSED_CODE,
   parseReceiptRequest,
   parseSkipMessage,
   parseSourceFpsMessage,
@@ -30,6 +31,8 @@ export class WebSocketSource implements ByteSource {
   reconnects = 0;
   private readonly stopController = new AbortController();
   private socket: WebSocket | undefined;
+  /** The close reason of a relay that refused this page for its origin (ORIGIN_REFUSED_CODE). */
+  private refusal: string | undefined;
 
   constructor(
     readonly label: string,
@@ -67,6 +70,17 @@ export class WebSocketSource implements ByteSource {
         attempt = 0;
       });
       if (this.stopController.signal.aborted) return;
+      if (this.refusal !== undefined) {
+        // An h264mux relay that refuses this page's origin: retrying changes nothing.
+        sink.error(
+          new SourceError(
+            'WS_REFUSED',
+            `${url.host} refused this page: ${this.refusal || 'its origin is not allowed'} (the relay's own page may always play it).`,
+            { url: url.href, status: 403 },
+          ),
+        );
+        return;
+      }
       if (connections === 0) {
         const error = await diagnoseWsFailure(url, outcome);
         if (this.stopController.signal.aborted) return;
@@ -202,6 +216,7 @@ export class WebSocketSource implements ByteSource {
       socket.onclose = (event: CloseEvent) => {
         clearTimeout(timer);
         clearTimeout(receiptTimer);
+        if (event.code === ORIGIN_REFUSED_CODE) this.refusal = event.reason;
         if (this.socket === socket) this.socket = undefined;
         if (!opened) resolve(event.reason || `closed with code ${event.code}`);
         else

@@ -874,3 +874,37 @@ for (const renderer of ['mse', 'webcodecs'] as const) {
     }
   });
 }
+
+test('a relay that does not allow this page (--allow-origin) refuses it at once, and the page says how to let it in', async ({
+  page,
+  appUrl,
+}) => {
+  // The relay took the page's handshake for a 403, which a browser does not show a page: the page said
+  // to check the path or a proxy, and reconnected for ever, and the relay said nothing.
+  const logged: string[] = [];
+  const relay = await startServe(
+    {
+      source: { kind: 'file', path: P01, loop: true },
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: undefined,
+      gopCache: true,
+      maxViewerBuffer: undefined,
+      allowOrigin: [],
+    },
+    { log: (line) => logged.push(line) },
+  );
+  try {
+    await page.goto(
+      `${appUrl}?renderer=mse&src=${encodeURIComponent(`ws://127.0.0.1:${relay.port}/stream`)}`,
+    );
+    await expect.poll(async () => (await debug(page)).state, { timeout: 10_000 }).toBe('error');
+    const state = await debug(page);
+    expect(state.errors[0]?.code).toBe('WS_REFUSED');
+    expect(state.errors[0]?.message).toContain(`--allow-origin ${new URL(appUrl).origin}`);
+    expect(logged.filter((line) => line.includes('--allow-origin'))).toHaveLength(1);
+    expect(relay.relay.stats().viewers.list).toEqual([]);
+  } finally {
+    await relay.close();
+  }
+});

@@ -205,6 +205,43 @@ describe('runServe', () => {
     expect(r.out).toMatch(/open http:\/\/127\.0\.0\.1:\d+\//);
   });
 
+  it('error answers carry CORS * too: a page on another origin sees "not found", not a CORS error', async () => {
+    const cors = (res: { headers: Record<string, unknown> }): unknown =>
+      res.headers['access-control-allow-origin'];
+    const r = await serve(
+      ['--file', demo, '--loop', '--host', '127.0.0.1', '--port', '0', '--static', app],
+      async (port) => {
+        const answers: [string, string, number][] = [
+          ['/stream.h246', 'GET', 404], // a mistyped stream path
+          ['/stream', 'GET', 404], // the WebSocket's path, fetched over HTTP
+          ['/hls/live.m3u8', 'GET', 404], // without --hls
+          ['/stream.h246', 'HEAD', 404],
+          ['/%', 'GET', 400],
+          ['/../secret.txt', 'GET', 403],
+          ['/assets/main-abc.js', 'POST', 405],
+          ['/stream.h264', 'POST', 405],
+        ];
+        for (const [path, method, status] of answers) {
+          const res = await raw(port, path, method, { Origin: 'http://app.example:8000' });
+          expect(res.status, `${method} ${path}`).toBe(status);
+          expect(cors(res), `${method} ${path}`).toBe('*');
+        }
+      },
+    );
+    expect(r.code).toBe(0);
+    // Without the web app built: its 404 says so, and carries CORS.
+    const bare = await serve(
+      ['--file', demo, '--host', '127.0.0.1', '--port', '0', '--static', join(base, 'none')],
+      async (port) => {
+        const res = await raw(port, '/assets/main-abc.js');
+        expect(res.status).toBe(404);
+        expect(res.body).toContain('The web app is not built');
+        expect(cors(res)).toBe('*');
+      },
+    );
+    expect(bare.code).toBe(0);
+  });
+
   it('port in use: says so and names the flag to change it', async () => {
     const blocker = createServer();
     await new Promise<void>((res) => blocker.listen(0, '127.0.0.1', res));

@@ -2,6 +2,7 @@
 // identical requests from many viewers reach the relay once, a blocking reload comes back with exactly the
 // awaited part, and ffmpeg reading the live playlist through nginx decodes the raw stream's frames.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { startNginx, type NginxHandle } from '../../scripts/nginx.mjs';
 import { run } from '../helpers/ffmpeg.js';
 import { framemd5 } from '../helpers/ffmpeg.js';
@@ -121,5 +122,25 @@ describe('LL-HLS through nginx', () => {
     expect(got).toEqual(got.map((_, i) => raw[(start + i) % raw.length]!.md5));
     const counts = await requests();
     expect(counts.segment).toBeGreaterThan(0);
+  });
+
+  it('a bare visit on nginx’s own port is sent to the stream on that port, and the page may open it', async () => {
+    // The documented `listen` is 80; here it is another port, which a Host without it (nginx's $host) lost.
+    const visit = await fetch(`${nginx.base}/`, { redirect: 'manual' });
+    expect(visit.status).toBe(302);
+    const stream = `ws://127.0.0.1:${nginx.port}/stream`;
+    const location = visit.headers.get('location') ?? '';
+    expect(location.startsWith('/?')).toBe(true);
+    expect(new URLSearchParams(location.slice(2)).get('src')).toBe(stream);
+    // The relay's own page, served through nginx, opens the WebSocket through nginx (its Origin is
+    // the Host the relay sees).
+    const ws = new WebSocket(stream, { origin: nginx.base });
+    const opened = await new Promise<number>((resolve) => {
+      ws.on('message', () => resolve(101));
+      ws.on('close', (code) => resolve(code));
+      ws.on('error', () => resolve(0));
+    });
+    ws.terminate();
+    expect(opened).toBe(101);
   });
 });

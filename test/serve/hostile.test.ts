@@ -59,6 +59,27 @@ function openWs(
   });
 }
 
+/**
+ * A WebSocket from a page on `origin`: the close the server sent and how many messages came first (a
+ * handshake answered otherwise: code 0, the reason its HTTP status).
+ */
+function refused(
+  url: string,
+  origin: string,
+): Promise<{ code: number; reason: string; messages: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { origin });
+    let messages = 0;
+    ws.on('message', () => messages++);
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString(), messages }));
+    ws.on('unexpected-response', (_req, res) => {
+      resolve({ code: 0, reason: `HTTP ${res.statusCode}`, messages: 0 });
+      res.resume();
+    });
+    ws.on('error', () => undefined);
+  });
+}
+
 /** Resolves with the close code the server sent. */
 function closed(ws: WebSocket): Promise<number> {
   return new Promise((resolve) => ws.on('close', (code) => resolve(code)));
@@ -245,19 +266,38 @@ describe('WebSocket: viewers receive, they do not send', () => {
   it('pages on other origins need --allow-origin; the own page and non-browsers always may', async () => {
     const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
     const url = `ws://127.0.0.1:${r.port}/stream`;
-    const tries = async (origins: (string | undefined)[]): Promise<number[]> => {
-      const out: number[] = [];
-      for (const origin of origins) {
-        const { status, ws } = await openWs(url, origin);
-        ws?.terminate();
-        out.push(status);
-      }
-      return out;
-    };
     const own = `http://127.0.0.1:${r.port}`;
-    expect(await tries([undefined, own, 'http://evil.example', 'null'])).toEqual([
-      101, 101, 403, 403,
+    for (const origin of [undefined, own]) {
+      const { status, ws } = await openWs(url, origin);
+      ws?.terminate();
+      expect(status, origin).toBe(101);
+    }
+    // Refused: the handshake is taken and closed at once with 4403 and why, before any media (a
+    // browser tells a page nothing of a handshake answered 403); the terminal names the flag, once a
+    // minute for each origin.
+    expect(await refused(url, 'http://evil.example')).toEqual({
+      code: 4403,
+      reason:
+        'pages on other origins may open this stream only with --allow-origin http://evil.example',
+      messages: 0,
+    });
+    expect(await refused(url, 'null')).toEqual({
+      code: 4403,
+      reason: "pages on other origins may open this stream only with --allow-origin '*'",
+      messages: 0,
+    });
+    const long = `http://${'x'.repeat(100)}.example`;
+    expect((await refused(url, long)).reason).toBe(
+      'pages on other origins may open this stream only with --allow-origin',
+    );
+    expect((await refused(url, 'http://evil.example')).code).toBe(4403);
+    const told = r.logs.filter((l) => l.includes('refused the WebSocket stream'));
+    expect(told).toEqual([
+      'relay: refused the WebSocket stream to a page on another origin, "http://evil.example": to let it play, restart with --allow-origin http://evil.example',
+      `relay: refused the WebSocket stream to a page on another origin, "null": to let it play, restart with --allow-origin '*'`,
+      `relay: refused the WebSocket stream to a page on another origin, "${long}": to let it play, restart with --allow-origin ${long}`,
     ]);
+    expect((await status(r)).viewers.total).toBe(0);
 
     const listed = await relay(
       { kind: 'file', path: fixturePath(P01), loop: true },
@@ -267,7 +307,7 @@ describe('WebSocket: viewers receive, they do not send', () => {
     const app = await openWs(listedUrl, 'http://app.example:8000');
     app.ws?.terminate();
     expect(app.status).toBe(101);
-    expect((await openWs(listedUrl, 'http://evil.example')).status).toBe(403);
+    expect((await refused(listedUrl, 'http://evil.example')).code).toBe(4403);
 
     const open = await relay(
       { kind: 'file', path: fixturePath(P01), loop: true },

@@ -73,4 +73,41 @@ describe('h264mux serve --stdin (a process)', () => {
       child.kill();
     }
   });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} to the relay alone while its stdin stays open (the camera writes on): exits 0 at once`, async () => {
+      const child = spawn(
+        process.execPath,
+        [CLI, 'serve', '--stdin', '--host', '127.0.0.1', '--port', '0'],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.stdin.on('error', () => undefined);
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      try {
+        await waitFor('listening', () => /open http:\/\/127\.0\.0\.1:\d+\//.test(out));
+        const base = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
+        child.stdin.write(fixture('p01_pi_baseline_vga30_inline.h264'));
+        await waitFor(
+          'streaming',
+          async () =>
+            (await getJson<{ source: { state: string } }>(`${base}/status`)).source.state ===
+            'streaming',
+        );
+        child.kill(signal);
+        // It used to print "stopped" and live on until SIGKILL (systemctl stop hung for 90 s).
+        const code = await Promise.race([
+          exited,
+          new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000)),
+        ]);
+        expect(code).toBe(0);
+        expect(err).toMatch(/h264mux serve: stopped\n$/);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  }
 });

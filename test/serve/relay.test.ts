@@ -129,6 +129,42 @@ describe('h264mux serve', () => {
     abort.abort();
   }, 20_000);
 
+  it('HEAD /stream.h264: the headers of GET (source up or down, its rates), no body, no viewer', async () => {
+    /** The headers a GET and a HEAD get, but for those of the connection. */
+    const headersOf = async (url: string, method: 'GET' | 'HEAD'): Promise<object> => {
+      const abort = new AbortController();
+      const res = await fetch(url, { method, signal: abort.signal });
+      const own = ['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length'];
+      const headers = Object.fromEntries([...res.headers].filter(([k]) => !own.includes(k)));
+      if (method === 'HEAD') expect(await res.text()).toBe('');
+      abort.abort();
+      return headers;
+    };
+    const timed = await relay({
+      kind: 'file',
+      path: fixturePath('p02_pi_baseline_vga30_notiming.h264'),
+      loop: true,
+      fps: 25,
+    });
+    await waitFor('the rate known', async () => (await status(timed)).sourceFps !== null);
+    const head = await headersOf(`${timed.base}/stream.h264`, 'HEAD');
+    expect(head).toMatchObject({ 'x-relay-upstream': 'up', 'x-relay-fps': '25' });
+    expect(head).toHaveProperty('x-relay-source-fps');
+    expect(head).toEqual(await headersOf(`${timed.base}/stream.h264`, 'GET'));
+    // A camera that cannot be reached: down, and why.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const down = await relay({ kind: 'tcp', host: '127.0.0.1', port });
+    await waitFor('an error', async () => (await status(down)).source.error !== null);
+    const downHead = await headersOf(`${down.base}/stream.h264`, 'HEAD');
+    expect(downHead).toMatchObject({ 'x-relay-upstream': 'down' });
+    expect(downHead).toHaveProperty('x-relay-upstream-reason');
+    expect(downHead).toEqual(await headersOf(`${down.base}/stream.h264`, 'GET'));
+    await waitFor('no viewers', async () => (await status(timed)).viewers.total === 0);
+  }, 20_000);
+
   it('WebSocket ?framing=none: raw bytes as they arrive, no announcement, still from a keyframe', async () => {
     const r = await relay({ kind: 'file', path: fixturePath(P01), loop: true });
     await waitFor('40 access units', async () => (await status(r)).accessUnits >= 40);

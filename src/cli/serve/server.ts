@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { UPSTREAM_REPEAT_MS } from '../../sources/relay-protocol.js';
+import { ORIGIN_REFUSED_CODE, UPSTREAM_REPEAT_MS } from '../../sources/relay-protocol.js';
 import { describeSystemError, isSystemError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { HlsHttp, HLS_PATH, PLAYLIST_PATH } from './hls/http.js';
@@ -16,7 +16,7 @@ import { givenRate, RATE_CHECK_MS, RateCheck, SteadyRate } from '../rate-check.j
 import { Relay } from './relay.js';
 import { fanOut, SourceRunner, type SourceOptions } from './sources.js';
 import { Heartbeat } from './heartbeat.js';
-import { StaticFiles } from './static.js';
+import { ERROR_HEADERS, StaticFiles } from './static.js';
 import { requestTimeouts, tlsFront } from './tls-front.js';
 import {
   certificateDir,
@@ -24,7 +24,7 @@ import {
   selfSignedCertificate,
   type CertificateFiles,
 } from './self-signed.js';
-import { END_OF_STREAM, HttpViewer, STREAM_HEADERS, WsViewer } from './viewers.js';
+import { END_OF_STREAM, HttpViewer, streamHeaders, WsViewer } from './viewers.js';
 
 export interface ServeIo extends SourceOptions {
   log(message: string): void;
@@ -99,6 +99,57 @@ export function originAllowed(
   }
   if (host !== undefined && url.host === host.toLowerCase()) return true;
   return allow.includes(url.origin);
+}
+
+export { ORIGIN_REFUSED_CODE };
+
+/** A refused page's origin is told on the terminal once in this long (ms). */
+export const ORIGIN_LOG_EVERY_MS = 60_000;
+
+/**
+ * The flag that lets a page on `origin` play: the origin itself when it is http(s), else '*' (`null`:
+ * a file or sandboxed page, which --allow-origin cannot name).
+ */
+function allowFlag(origin: string): string {
+  try {
+    const url = new URL(origin);
+    if (url.protocol === 'http:' || url.protocol === 'https:')
+      return `--allow-origin ${url.origin}`;
+  } catch {
+    // Not a URL: only '*' lets it in.
+  }
+  return "--allow-origin '*'";
+}
+
+/** The close reason for a page on `origin`: the flag that lets it play, when it fits (123 bytes, §5.5). */
+export function originRefusal(origin: string): string {
+  const generic = 'pages on other origins may open this stream only with --allow-origin';
+  const named = `${generic.slice(0, -'--allow-origin'.length)}${allowFlag(origin)}`;
+  return Buffer.byteLength(named) <= 123 ? named : generic;
+}
+
+/**
+ * Whether `key` is to be told now: not told in the last `everyMs`. At most `max` keys are held (a
+ * client inventing origins gets no more lines, and no more memory).
+ */
+class OncePerKey {
+  private readonly told = new Map<string, number>();
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly max = 100,
+  ) {}
+
+  first(key: string, now = performance.now()): boolean {
+    // Oldest first (a key is set again only once forgotten).
+    for (const [k, at] of this.told) {
+      if (now - at < this.everyMs) break;
+      this.told.delete(k);
+    }
+    if (this.told.has(key) || this.told.size >= this.max) return false;
+    this.told.set(key, now);
+    return true;
+  }
 }
 
 /** Starts the relay: listens, then starts the source. */
@@ -207,17 +258,13 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     }
     if (READ_ONLY.has(pathname) && req.method !== 'GET' && req.method !== 'HEAD') {
       res
-        .writeHead(405, {
-          Allow: READ_METHODS,
-          'Access-Control-Allow-Origin': '*',
-          'Content-Type': 'text/plain; charset=utf-8',
-        })
+        .writeHead(405, { ...ERROR_HEADERS, Allow: READ_METHODS })
         .end(`${pathname} only answers ${READ_METHODS}\n`);
       return;
     }
     if (pathname === '/stream.h264') {
       if (req.method === 'HEAD') {
-        res.writeHead(200, STREAM_HEADERS).end();
+        res.writeHead(200, streamHeaders(relay.upstreamNotice, relay.sourceFps, timedFps())).end();
         return;
       }
       const remove = relay.addViewer(
@@ -278,7 +325,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       return;
     }
     if (!existsSync(staticDir)) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.writeHead(404, ERROR_HEADERS);
       res.end(
         `The web app is not built (${staticDir} is missing): run "npm run build". The stream is at /stream.h264.\n`,
       );
@@ -299,10 +346,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
           `relay: a request for ${JSON.stringify(req.url?.slice(0, 200))} failed: ${(e as Error).message}`,
         );
         if (res.headersSent) res.destroy();
-        else
-          res
-            .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
-            .end('internal error\n');
+        else res.writeHead(500, ERROR_HEADERS).end('internal error\n');
       }
     },
   );
@@ -330,17 +374,27 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       socket.destroy();
     }
   });
+  const refusedOrigins = new OncePerKey(ORIGIN_LOG_EVERY_MS);
   const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     const { pathname, query } = splitTarget(req.url);
     if (pathname !== '/stream') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    if (!originAllowed(req.headers.origin, req.headers.host, allowOrigin)) {
-      socket.end(
-        'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n' +
-          'pages on other origins may open this stream only with --allow-origin\n',
-      );
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, req.headers.host, allowOrigin)) {
+      // Accepted and closed at once, no media (ORIGIN_REFUSED_CODE); the operator hears of it.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => ws.terminate());
+        ws.close(ORIGIN_REFUSED_CODE, originRefusal(origin));
+      });
+      // Clipped: a header may be 16 KB.
+      const long = origin.length > 200;
+      const shown = JSON.stringify(long ? `${origin.slice(0, 200)}…` : origin);
+      if (refusedOrigins.first(shown))
+        io.log(
+          `relay: refused the WebSocket stream to a page on another origin, ${shown}: to let it play, restart with ${long ? '--allow-origin and that origin' : allowFlag(origin)}`,
+        );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

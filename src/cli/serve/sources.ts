@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AccessUnitReader,
@@ -332,6 +332,8 @@ export class SourceRunner {
   private stopped = false;
   /** The running camera command (--exec). */
   private child: ChildProcessByStdio<null, Readable, null> | undefined;
+  /** The stream read (--stdin), let go at stop. */
+  private stdin: NodeJS.ReadableStream | undefined;
 
   constructor(
     private readonly spec: SourceSpec,
@@ -387,6 +389,8 @@ export class SourceRunner {
     this.abort.abort();
     this.socket?.destroy();
     this.stopChild();
+    // A pipe whose writer lives on (the camera) would keep the process alive after SIGTERM: let go.
+    if (this.stdin instanceof Readable) this.stdin.destroy();
     clearTimeout(this.stallTimer);
     clearTimeout(this.quietTimer);
   }
@@ -572,6 +576,7 @@ export class SourceRunner {
   }
 
   private runStdin(stdin: NodeJS.ReadableStream): void {
+    this.stdin = stdin;
     this.setState('validating', undefined);
     stdin.on('data', (chunk: Buffer) => {
       if (!this.stopped) this.onData(chunk);
@@ -595,7 +600,9 @@ export class SourceRunner {
       this.events.log('source stdin: end of stream');
       this.events.ended();
     });
-    stdin.on('error', (e: Error) => this.events.fatal(`stdin: ${e.message}`));
+    stdin.on('error', (e: Error) => {
+      if (!this.stopped) this.events.fatal(`stdin: ${e.message}`);
+    });
   }
 
   /** TCP client (e.g. `rpicam-vid --listen -o tcp://0.0.0.0:8888`); reconnects forever. */

@@ -29,6 +29,15 @@ export function contentType(path: string): string {
 }
 
 /**
+ * Headers of every error answer: CORS `*` as the relay's stream endpoints, so that a page on another
+ * origin that asks for a wrong path sees the status ("not found") instead of a CORS error.
+ */
+export const ERROR_HEADERS = {
+  'Content-Type': 'text/plain; charset=utf-8',
+  'Access-Control-Allow-Origin': '*',
+} as const;
+
+/**
  * Serves files under `root` only. The request path is percent-decoded once and any `..` segment,
  * backslash or NUL is refused (403) before the path is joined; the real path (symlinks resolved) must
  * still lie inside the real root. Vite's hashed assets are immutable; everything else is revalidated.
@@ -40,25 +49,25 @@ export class StaticFiles {
 
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      res.writeHead(405, { ...ERROR_HEADERS, Allow: 'GET, HEAD' }).end('use GET or HEAD\n');
       return;
     }
     let decoded: string;
     try {
       decoded = decodeURIComponent(pathname);
     } catch {
-      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad path encoding\n');
+      res.writeHead(400, ERROR_HEADERS).end('bad path encoding\n');
       return;
     }
     const segments = decoded.split('/');
     if (decoded.includes('\\') || decoded.includes('\0') || segments.some((s) => s === '..')) {
-      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden\n');
+      res.writeHead(403, ERROR_HEADERS).end('forbidden\n');
       return;
     }
     this.realRoot ??= await realpath(this.root).catch(() => resolve(this.root));
     let file = resolve(this.realRoot, '.' + decoded);
     if (!inside(this.realRoot, file)) {
-      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden\n');
+      res.writeHead(403, ERROR_HEADERS).end('forbidden\n');
       return;
     }
     try {
@@ -84,7 +93,7 @@ export class StaticFiles {
         .on('error', () => res.destroy())
         .pipe(res);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+      res.writeHead(404, ERROR_HEADERS).end('not found\n');
     }
   }
 }

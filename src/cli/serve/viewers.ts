@@ -35,6 +35,23 @@ export const STREAM_HEADERS = {
 } as const;
 
 /**
+ * The headers of `/stream.h264` (GET, and HEAD without the body, RFC 9110 §9.3.2): whether the
+ * source is up, its steady rate once known, the operator's rate (src/sources/relay-protocol.ts).
+ */
+export function streamHeaders(
+  upstream: UpstreamNotice,
+  sourceFps: number | undefined,
+  streamFps: number | undefined,
+): Record<string, string> {
+  return {
+    ...STREAM_HEADERS,
+    ...upstreamHeaders(upstream),
+    ...(sourceFps !== undefined ? { [SOURCE_FPS_HEADER]: String(sourceFps) } : {}),
+    ...(streamFps !== undefined ? { [STREAM_FPS_HEADER]: String(streamFps) } : {}),
+  };
+}
+
+/**
  * `GET /stream.h264`: chunked HTTP/1.1 (RFC 9112 §7.1), bytes written as they arrive. The headers say
  * whether the relay's source is up, and its rate once known (src/sources/relay-protocol.ts); the
  * response stays open while it is down.
@@ -51,12 +68,7 @@ export class HttpViewer implements Viewer {
     streamFps?: number,
   ) {
     res.socket?.setNoDelay(true);
-    res.writeHead(200, {
-      ...STREAM_HEADERS,
-      ...upstreamHeaders(upstream),
-      ...(sourceFps !== undefined ? { [SOURCE_FPS_HEADER]: String(sourceFps) } : {}),
-      ...(streamFps !== undefined ? { [STREAM_FPS_HEADER]: String(streamFps) } : {}),
-    });
+    res.writeHead(200, streamHeaders(upstream, sourceFps, streamFps));
     res.flushHeaders();
     // Camera down: a few zero bytes (leading_zero_8bits, H.264 B.1: every reader skips them), since
     // Firefox's fetch() resolves only with the body's first bytes: without them its page never saw
