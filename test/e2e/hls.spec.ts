@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startServe, type ServeHandle } from '../../src/cli/serve/index.js';
 import { startNginx, type NginxHandle } from '../../scripts/nginx.mjs';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
+import { encodeIntraRefresh } from './support/intra-refresh.js';
 
 const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
 
@@ -61,4 +62,40 @@ test('LL-HLS through nginx: hls.js plays at the live edge, the raw-stream chunks
   // hls.js came in its own chunk; the transmuxer worker of the raw path was never loaded.
   expect(scripts.some((s) => /hls\.light-[\w-]+\.js$/.test(s))).toBe(true);
   expect(scripts.some((s) => /transmux\.worker/.test(s))).toBe(false);
+});
+
+test('LL-HLS of a camera with periodic intra refresh plays in Chromium from a segment after its one IDR picture', async ({
+  page,
+  appUrl,
+}, testInfo) => {
+  // Every segment after the first starts at a recovery point on a P picture, which Chromium's MSE
+  // takes for no random access point: hls.js's first segment never played ('buffering', 0 frames,
+  // bufferAppendNoProgress). Each such segment now starts with an anchor (anchorInterval) it takes.
+  testInfo.setTimeout(90_000);
+  const file = testInfo.outputPath('intra-refresh-60s.h264');
+  encodeIntraRefresh(file, 60);
+  relay = await startServe(
+    {
+      source: { kind: 'file', path: file, loop: true },
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: undefined,
+      gopCache: true,
+      maxViewerBuffer: undefined,
+      hls: true,
+      allowOrigin: '*',
+    },
+    { log: () => undefined },
+  );
+  // Past the IDR picture and the first segments.
+  await page.waitForTimeout(7_000);
+  await page.goto(
+    `${appUrl}?src=${encodeURIComponent(`http://127.0.0.1:${relay.port}/hls/live.m3u8`)}`,
+  );
+  await expect
+    .poll(async () => (await videoState(page)).total, { timeout: 20_000 })
+    .toBeGreaterThan(60);
+  const state = await debug(page);
+  expect(state.errors).toEqual([]);
+  expect(state.state).toBe('playing');
 });

@@ -7,6 +7,9 @@ import {
 import type { SourceSink } from '../sources.js';
 import { HlsSegmenter, type SegmenterOptions } from './segmenter.js';
 
+/** An anchor interval below one frame: an anchor before every recovery point that needs one. */
+const EVERY_RECOVERY_POINT = 1e-6;
+
 export interface HlsPackagerOptions extends Omit<SegmenterOptions, 'epoch'> {
   /** Frame rate for streams without timing (the file source's --fps). */
   readonly fps?: number;
@@ -34,6 +37,9 @@ export class HlsPackager implements SourceSink {
       fragment: 'frame',
       lowLatency: true,
       segmentParts: true,
+      // Each segment may be a player's first: one that starts at a recovery point Chromium's MSE does
+      // not start at (periodic intra refresh) gets an anchor it does (TransmuxerOptions.anchorInterval).
+      anchorInterval: EVERY_RECOVERY_POINT,
       ...(options.fps !== undefined ? { fps: options.fps } : {}),
     };
     this.transmuxer = new Transmuxer(this.transmuxerOptions);
