@@ -51,6 +51,6 @@ export { samplePayloads, keepFirstSamples, mediaSegmentParts } from './mp4/fragm
 /** @internal */
 export { parameterSetsOf } from './mp4/init.js';
 /** @internal */
-export { anchorPicture, grayIdr, type GrayPicture } from './h264/gray-idr.js';
+export { anchorPicture, grayIdr, type AddedPicture } from './h264/added-pictures.js';
 /** @internal */
 export { peekPpsIds } from './h264/pps.js';

@@ -6,7 +6,7 @@ import { type Picture, AccessUnitAssembler, isIntraPicture } from './h264/access
 import { AnnexBSplitter } from './h264/annexb.js';
 import { HEAD_BYTES, NalType, type NalUnit } from './h264/nal.js';
 import { earlierFramesHeld, pruneUnavailableUnrefs } from './h264/recovery-marking.js';
-import { anchorPicture, grayIdr, type GrayPicture } from './h264/gray-idr.js';
+import { anchorPicture, grayIdr, type AddedPicture } from './h264/added-pictures.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
 import { ReorderMeter } from './h264/reorder.js';
 import { endsFrame, judgeLastPicture } from './h264/truncation.js';
@@ -91,9 +91,9 @@ interface Frame {
   /** Frames of reordering the output held for it (the bumping depth when it was decoded). */
   readonly depth: number;
   /** The start picture written before it (TransmuxerOptions.startPicture). */
-  readonly startPicture: GrayPicture | undefined;
+  readonly startPicture: AddedPicture | undefined;
   /** The anchor written before it (TransmuxerOptions.anchorInterval). */
-  readonly anchor: GrayPicture | undefined;
+  readonly anchor: AddedPicture | undefined;
 }
 
 interface ActiveConfig {
@@ -560,7 +560,7 @@ export class Transmuxer {
   }
 
   /** An anchor before this recovery point, when the last picture every engine starts at is far enough back. */
-  private anchorFor(picture: Picture): GrayPicture | undefined {
+  private anchorFor(picture: Picture): AddedPicture | undefined {
     const seconds = this.options.anchorInterval ?? 0;
     const timing = this.timing as Timing;
     const frames = Math.ceil((seconds * timing.timescale) / timing.frameDuration);
@@ -783,19 +783,19 @@ export class Transmuxer {
       let dts = f.dts;
       let duration = timing.frameDuration;
       const start = f.startPicture;
-      const gray = start ?? f.anchor;
-      if (gray) {
+      const added = start ?? f.anchor;
+      if (added) {
         // The start picture or anchor takes the frame's first tick (decoded first, shown for a tick),
         // and the frame the rest of its slot: the next frame is on the grid again.
-        const grayUnits = gray.sei ? [gray.pps, gray.sei, gray.slice] : [gray.pps, gray.slice];
-        const size = grayUnits.reduce((n, unit) => n + 4 + unit.length, 0);
+        const units = added.sei ? [added.pps, added.sei, added.slice] : [added.pps, added.slice];
+        const size = units.reduce((n, unit) => n + 4 + unit.length, 0);
         samples.push({
           duration: 1,
           cts: pts - dts,
           flags: start
             ? SampleFlags.DependsOnNone
             : SampleFlags.DependsOnOthers | SampleFlags.NotDependedOn,
-          units: grayUnits.map((unit) => [unit]),
+          units: units.map((unit) => [unit]),
           size,
         });
         infos.push({
@@ -811,8 +811,8 @@ export class Transmuxer {
           nalRefIdc: start ? 3 : 0,
           frameNum: start ? 0 : f.picture.header.frameNum,
           poc: start ? 0 : f.picture.poc - 1,
-          nalTypes: grayUnits.map((unit) => ((unit[0] ?? 0) & 0x1f) as NalType),
-          nalSizes: grayUnits.map((unit) => unit.length),
+          nalTypes: units.map((unit) => ((unit[0] ?? 0) & 0x1f) as NalType),
+          nalSizes: units.map((unit) => unit.length),
           ...(start ? { startPicture: true } : { anchor: true }),
         });
         pts++;

@@ -63,7 +63,7 @@ export interface TransmuxerOptions {
    * Playback: where output starts after an init segment at a recovery point that is not an IDR picture
    * (periodic intra refresh joined after its one IDR picture; a file or a seek that starts there), a
    * start picture goes first: a mid-gray IDR picture of the stream's size under a PPS of its own
-   * (./h264/gray-idr.ts), a sample of one tick at the recovery point's time, which then takes the rest
+   * (./h264/added-pictures.ts), a sample of one tick at the recovery point's time, which then takes the rest
    * of its slot (one tick later) as a non-sync sample. Chromium's and Firefox's MSE start only at an IDR
    * picture: they showed nothing of such a stream until one came, which a camera never sends. Its
    * SampleInfo says `startPicture`; `MediaSegment.frames` does not count it. Default false: files for
@@ -76,7 +76,7 @@ export interface TransmuxerOptions {
    * refresh) gets an anchor before it: a P picture of skipped macroblocks that is not a reference picture,
    * with a recovery point SEI of count 0, a sample of one tick at the recovery point's time (which takes
    * the rest of its slot), so that Chromium has a random access point there and the buffer behind the
-   * playhead can be trimmed (./h264/gray-idr.ts `anchorPicture`). A decoder already running decodes the
+   * playhead can be trimmed (./h264/added-pictures.ts `anchorPicture`). A decoder already running decodes the
    * stream as it would without it, and shows the last reference picture again for its tick. Its
    * SampleInfo says `anchor`; `MediaSegment.frames` does not count it. Default 0: none.
    */

@@ -11,7 +11,7 @@
  * - ./live-playout.ts   live latency (policy in ./live-latency.ts): playbackRate and jumps
  * - ./room.ts           backpressure for a file's source
  * - ./frame-counter.ts  decoded/dropped frames across engine counter resets
- * - ./gray-tally.ts     the transmuxer's gray pictures taken out of those counts
+ * - ./added-picture-tally.ts     the transmuxer's added pictures taken out of those counts
  *
  * It never touches `document` (the page's visibility is a dependency), so that it can run where MSE
  * exists without a page (a worker in Chromium).
@@ -27,7 +27,7 @@ import { PlayerError } from './errors.js';
 import { FileTimeline } from './file-timeline.js';
 import { FrameCounter, type FrameCounts } from './frame-counter.js';
 import { GapController } from './gap-controller.js';
-import { GrayTally } from './gray-tally.js';
+import { AddedPictureTally } from './added-picture-tally.js';
 import { PlayoutDelayPolicy } from './live-latency.js';
 import type { LatencyPolicy } from './live-latency.js';
 import { LivePlayout } from './live-playout.js';
@@ -65,8 +65,8 @@ type AppendMeta =
   | {
       readonly kind: 'media';
       readonly keyframes: readonly number[];
-      /** The transmuxer's gray pictures (start pictures, anchors): frames counted that are not the stream's. */
-      readonly grays: readonly number[];
+      /** The transmuxer's added pictures (start pictures, anchors): frames counted that are not the stream's. */
+      readonly added: readonly number[];
       readonly generation: number;
       readonly seconds: number;
       /** The newest frame's presentation time (s, the stream's timeline). */
@@ -96,7 +96,7 @@ export class MsePlayer {
   private readonly gaps: GapController;
   private readonly file: FileTimeline;
   private readonly frames: FrameCounter;
-  private readonly grays = new GrayTally();
+  private readonly addedPictures = new AddedPictureTally();
   private pace: DecodePace | undefined;
   private readonly room: BufferRoom;
   private playout: LivePlayout | undefined;
@@ -227,10 +227,10 @@ export class MsePlayer {
     if (!this.accepting) return;
     // Trimming cuts only where every engine starts (not at a recovery point on a P picture).
     const keyframes: number[] = [];
-    const grays: number[] = [];
+    const added: number[] = [];
     for (const sample of segment.samples) {
       if (isRandomAccess(sample)) keyframes.push(sample.pts / segment.timescale);
-      if (sample.startPicture || sample.anchor) grays.push(sample.pts / segment.timescale);
+      if (sample.startPicture || sample.anchor) added.push(sample.pts / segment.timescale);
     }
     if (segment.frames > 0)
       this.setFrameDuration(segment.duration / segment.frames / segment.timescale);
@@ -245,7 +245,7 @@ export class MsePlayer {
       meta: {
         kind: 'media',
         keyframes,
-        grays,
+        added,
         generation: this.backBuffer.generation,
         seconds: segment.duration / segment.timescale,
         newest:
@@ -262,7 +262,7 @@ export class MsePlayer {
   restart(timestampOffset: number): void {
     if (this.state === 'failed' || this.state === 'destroyed') return;
     this.file.restart(timestampOffset);
-    this.grays.restart();
+    this.addedPictures.restart();
   }
 
   /** File: the expected duration (s) while the file is read; the real one is set at the end. */
@@ -381,7 +381,7 @@ export class MsePlayer {
         meta.generation,
       );
       if (meta.generation === this.backBuffer.generation)
-        this.grays.add(meta.grays.map((t) => t + offset));
+        this.addedPictures.add(meta.added.map((t) => t + offset));
     }
     if (media) {
       const starting = this.state === 'loading';
@@ -435,9 +435,9 @@ export class MsePlayer {
     this.onStarted?.();
   }
 
-  /** The element's frame counts less the transmuxer's gray pictures (read from the timer too: ./gray-tally.ts). */
+  /** The element's frame counts less the transmuxer's added pictures (read from the timer too: ./added-picture-tally.ts). */
   private frameCounts(now: number): FrameCounts {
-    return this.grays.correct(this.frames.read(), this.media.currentTime, now);
+    return this.addedPictures.correct(this.frames.read(), this.media.currentTime, now);
   }
 
   /** Timer: gaps, live latency or file pace, trimming; runs in hidden pages too (throttled). */

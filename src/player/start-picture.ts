@@ -1,12 +1,12 @@
 /**
- * A start picture (../core/h264/gray-idr.ts) for a decoder that starts afresh at a recovery point that is
+ * A start picture (../core/h264/added-pictures.ts) for a decoder that starts afresh at a recovery point that is
  * not an IDR picture (§D.2.8): a fresh WebCodecs decoder, or a new MediaSource after a media error or a
  * renderer switch. Chromium's VideoDecoder takes only an IDR picture as the first chunk after configure()
  * ("EncodedVideoChunk was marked as type key but wasn't a key frame": periodic intra refresh, joined after
  * its one IDR picture), and Chromium's MSE starts only at an IDR picture or an intra-coded one.
  */
-import type { GrayPicture } from '../core/h264/gray-idr.js';
-import { grayIdr } from '../core/h264/gray-idr.js';
+import type { AddedPicture } from '../core/h264/added-pictures.js';
+import { grayIdr } from '../core/h264/added-pictures.js';
 import { peekPpsIds } from '../core/h264/pps.js';
 import { parseSps } from '../core/h264/sps.js';
 import { mediaSegment, SampleFlags } from '../core/mp4/fragment.js';
@@ -14,7 +14,7 @@ import { parameterSetsOf } from '../core/mp4/init.js';
 import type { MediaSegment } from '../core/types.js';
 
 /** The start picture under the record's SPS; undefined where its writer does not cover the SPS. */
-function startPicture(description: Uint8Array): GrayPicture | undefined {
+function startPicture(description: Uint8Array): AddedPicture | undefined {
   const sets = parameterSetsOf(description);
   const spsNal = sets.sps[0];
   if (!spsNal) return undefined;

@@ -1,9 +1,10 @@
 // The page plays a relay's LL-HLS rendition (serve --hls) through a real nginx with the documented
 // configuration: hls.js in low-latency mode, loaded only for the playlist URL, reaches the live edge.
 import { join } from 'node:path';
-import { startServe, type ServeHandle } from '../../src/cli/serve/index.js';
+import type { ServeHandle } from '../../src/cli/serve/index.js';
 import { startNginx, type NginxHandle } from '../../scripts/nginx.mjs';
 import { FIXTURES, debug, expect, test, videoState } from './support/fixtures.js';
+import { startFileRelay } from './support/file-relay.js';
 import { encodeIntraRefresh } from './support/intra-refresh.js';
 
 const P01 = join(FIXTURES, 'p01_pi_baseline_vga30_inline.h264');
@@ -21,18 +22,7 @@ test('LL-HLS through nginx: hls.js plays at the live edge, the raw-stream chunks
   page,
   appUrl,
 }) => {
-  relay = await startServe(
-    {
-      source: { kind: 'file', path: P01, loop: true },
-      host: '127.0.0.1',
-      port: 0,
-      staticDir: undefined,
-      gopCache: true,
-      maxViewerBuffer: undefined,
-      hls: true,
-    },
-    { log: () => undefined },
-  );
+  relay = await startFileRelay(P01, { hls: true });
   nginx = await startNginx({ relayPort: relay.port });
   const scripts: string[] = [];
   page.on('request', (r) => {
@@ -74,19 +64,7 @@ test('LL-HLS of a camera with periodic intra refresh plays in Chromium from a se
   testInfo.setTimeout(90_000);
   const file = testInfo.outputPath('intra-refresh-60s.h264');
   encodeIntraRefresh(file, 60);
-  relay = await startServe(
-    {
-      source: { kind: 'file', path: file, loop: true },
-      host: '127.0.0.1',
-      port: 0,
-      staticDir: undefined,
-      gopCache: true,
-      maxViewerBuffer: undefined,
-      hls: true,
-      allowOrigin: '*',
-    },
-    { log: () => undefined },
-  );
+  relay = await startFileRelay(file, { hls: true, allowOrigin: '*' });
   // Past the IDR picture and the first segments.
   await page.waitForTimeout(7_000);
   await page.goto(

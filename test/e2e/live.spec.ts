@@ -18,6 +18,7 @@ import {
   restartAndReconnect,
   serverUpLate,
 } from './support/live-checks.js';
+import { startFileRelay } from './support/file-relay.js';
 import { startStreamServer } from './support/stream-server.mjs';
 import { probeFrames } from '../helpers/ffmpeg.js';
 import { startSlowLink, type SlowLink } from '../helpers/slow-link.js';
@@ -882,18 +883,7 @@ test('a relay that does not allow this page (--allow-origin) refuses it at once,
   // The relay took the page's handshake for a 403, which a browser does not show a page: the page said
   // to check the path or a proxy, and reconnected for ever, and the relay said nothing.
   const logged: string[] = [];
-  const relay = await startServe(
-    {
-      source: { kind: 'file', path: P01, loop: true },
-      host: '127.0.0.1',
-      port: 0,
-      staticDir: undefined,
-      gopCache: true,
-      maxViewerBuffer: undefined,
-      allowOrigin: [],
-    },
-    { log: (line) => logged.push(line) },
-  );
+  const relay = await startFileRelay(P01, { allowOrigin: [] }, (line) => logged.push(line));
   try {
     await page.goto(
       `${appUrl}?renderer=mse&src=${encodeURIComponent(`ws://127.0.0.1:${relay.port}/stream`)}`,

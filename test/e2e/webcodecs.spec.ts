@@ -250,7 +250,7 @@ for (const transport of ['http', 'ws-au'] as const) {
     // looped as a camera. Joined between two recovery points, the first frame the page can start at
     // is a P picture. Before, Chromium's decoder refused it ("EncodedVideoChunk was marked as type key
     // but wasn't a key frame": Playback error, nothing shown); now a gray start picture goes first
-    // (src/core/h264/gray-idr.ts) and the refresh paints the camera's picture over it.
+    // (src/core/h264/added-pictures.ts) and the refresh paints the camera's picture over it.
     const live = (server = await intraRefreshCamera());
     const src = transport === 'http' ? live.httpUrl : live.wsFramedUrl;
     await playsFromRecoveryPoint(page, live, `${appUrl}?src=${encodeURIComponent(src)}`);

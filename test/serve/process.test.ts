@@ -26,21 +26,26 @@ function junk(size: number, seed: number): Uint8Array {
   return out;
 }
 
+/** `h264mux serve --stdin` on a free port, its output collected; resolves once it listens. */
+async function stdinRelay() {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--stdin', '--host', '127.0.0.1', '--port', '0'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const output = { out: '', err: '' };
+  child.stdout.on('data', (b: Buffer) => (output.out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output.err += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await waitFor('listening', () => /open http:\/\/127\.0\.0\.1:\d+\//.test(output.out));
+  const base = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(output.out)![1]!;
+  return { child, output, exited, base };
+}
+
 describe('h264mux serve --stdin (a process)', () => {
   it('5 MB of junk, then a stream: warns, keeps reading, relays from a keyframe, exits 0 at the end', async () => {
-    const child = spawn(
-      process.execPath,
-      [CLI, 'serve', '--stdin', '--host', '127.0.0.1', '--port', '0'],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { child, output, exited, base } = await stdinRelay();
     try {
-      await waitFor('listening', () => /open http:\/\/127\.0\.0\.1:\d+\//.test(out));
-      const base = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
       const bad = junk(5 * 1024 * 1024, 13);
       for (let o = 0; o < bad.length; o += 65536) child.stdin.write(bad.subarray(o, o + 65536));
       child.stdin.write(fixture('p01_pi_baseline_vga30_inline.h264'));
@@ -60,8 +65,8 @@ describe('h264mux serve --stdin (a process)', () => {
       child.stdin.end();
       const grab = await viewer;
       expect(await exited).toBe(0);
-      expect(err).toMatch(/stdin is not a raw H\.264 Annex-B stream.*Still reading/);
-      expect(err).toMatch(/H\.264 found after \d+ bytes of something else/);
+      expect(output.err).toMatch(/stdin is not a raw H\.264 Annex-B stream.*Still reading/);
+      expect(output.err).toMatch(/H\.264 found after \d+ bytes of something else/);
       const aus = completeAus(grab.bytes);
       expect(aus[0]?.keyframe).toBe(true);
       const decoded = await ffmpegDecode(grab.bytes);
@@ -76,20 +81,9 @@ describe('h264mux serve --stdin (a process)', () => {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} to the relay alone while its stdin stays open (the camera writes on): exits 0 at once`, async () => {
-      const child = spawn(
-        process.execPath,
-        [CLI, 'serve', '--stdin', '--host', '127.0.0.1', '--port', '0'],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const { child, output, exited, base } = await stdinRelay();
       child.stdin.on('error', () => undefined);
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       try {
-        await waitFor('listening', () => /open http:\/\/127\.0\.0\.1:\d+\//.test(out));
-        const base = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
         child.stdin.write(fixture('p01_pi_baseline_vga30_inline.h264'));
         await waitFor(
           'streaming',
@@ -104,7 +98,7 @@ describe('h264mux serve --stdin (a process)', () => {
           new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000)),
         ]);
         expect(code).toBe(0);
-        expect(err).toMatch(/h264mux serve: stopped\n$/);
+        expect(output.err).toMatch(/h264mux serve: stopped\n$/);
       } finally {
         child.kill('SIGKILL');
       }

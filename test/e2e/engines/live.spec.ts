@@ -82,7 +82,7 @@ for (const renderer of ['auto', 'mse'] as const) {
     // p17 (x264 --intra-refresh: one IDR picture, then recovery points on P pictures every 30 frames),
     // looped as a camera, joined between two recovery points. Chromium refused to start its decoder at
     // such a P picture, and MSE in Chromium and Firefox starts only at an IDR picture: a start picture
-    // goes first (src/core/h264/gray-idr.ts).
+    // goes first (src/core/h264/added-pictures.ts).
     testInfo.setTimeout(60_000);
     const live = (server = await intraRefreshCamera());
     const joined = live.currentFrame();

@@ -1,7 +1,7 @@
 // A camera with periodic intra refresh for the e2e tests: p17 (x264 --intra-refresh: an IDR picture,
 // then recovery points on P pictures every 30 frames) looped in real time, handed over once its clock is
 // past the loop's IDR picture and before its next recovery point: a viewer joining now starts at a
-// recovery point on a P picture (src/core/h264/gray-idr.ts).
+// recovery point on a P picture (src/core/h264/added-pictures.ts).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES } from './fixtures.js';

@@ -1,22 +1,24 @@
 /**
- * A start picture for a decoder that cannot start at a recovery point: a mid-gray IDR picture of the
- * stream's size, under the stream's SPS and a PPS of its own.
+ * Pictures the player's transmuxer adds to a stream that has no IDR picture where a decoder needs one
+ * (periodic intra refresh, x264 `--intra-refresh` and many low-latency encoders: one IDR picture, at the
+ * very start, then recovery points on P pictures, §D.2.8). Both are written under the stream's SPS and a
+ * PPS of their own (CAVLC, one slice: the stream's PPS may be CABAC).
  *
- * A stream with periodic intra refresh (x264 `--intra-refresh`, many low-latency encoders) has one IDR
- * picture, at its very start; a viewer who joins later starts at a recovery point (§D.2.8), a P picture.
- * Chromium's WebCodecs decoder takes only an IDR picture as the first chunk after configure() ("marked as
- * type key but wasn't a key frame"). Decoded after this picture, the P pictures that follow refer to it in
- * place of the pictures the viewer never had, and the refresh paints the real picture over it in the
- * refresh period, as a decoder joining such a broadcast shows it.
- *
- * The picture is one CAVLC slice (its own PPS: the stream's may be CABAC) of I_16x16 macroblocks
- * predicted DC from no neighbours, with no residual: every sample is 1 << (BitDepth - 1) (§8.3.3.3).
+ * - The start picture (`grayIdr`), for a decoder that starts at such a recovery point: a mid-gray IDR
+ *   picture of the stream's size. Chromium's WebCodecs decoder takes only an IDR picture as the first
+ *   chunk after configure() ("marked as type key but wasn't a key frame"). Decoded after it, the P
+ *   pictures that follow refer to it in place of the pictures the viewer never had, and the refresh
+ *   paints the real picture over it in the refresh period, as a decoder joining such a broadcast shows
+ *   it. One slice of I_16x16 macroblocks predicted DC from no neighbours, with no residual: every sample
+ *   is 1 << (BitDepth - 1) (§8.3.3.3).
+ * - The anchor (`anchorPicture`), a random access point for Chromium's MSE before such a recovery point,
+ *   for a decoder that is already running (see there).
  */
 import { BitWriter, escapeRbsp } from '../bytes/bit-writer.js';
 import { NalType } from './nal.js';
 import type { Sps } from './sps.js';
 
-export interface GrayPicture {
+export interface AddedPicture {
   /** The PPS NAL unit (header byte included, escaped). */
   readonly pps: Uint8Array;
   /** An anchor's recovery point SEI NAL unit (header byte included), written between the two. */
@@ -33,21 +35,26 @@ export interface GrayPicture {
 const ANCHOR_SEI = Uint8Array.of(NalType.Sei, 6, 1, 0b1010_0100, 0x80);
 
 /**
- * The picture for `sps`, its PPS numbered with the highest id not in `usedPpsIds` (the stream's);
+ * The start picture for `sps`, its PPS numbered with the highest id not in `usedPpsIds` (the stream's);
  * undefined where this writer does not cover the SPS: field or MBAFF coding, 4:4:4 or separate colour
  * planes.
  */
-export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): GrayPicture | undefined {
-  const ppsId = grayPpsId(sps, usedPpsIds);
+export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): AddedPicture | undefined {
+  const ppsId = addedPpsId(sps, usedPpsIds);
   if (ppsId === undefined) return undefined;
   // §7.3.3 slice_header, an IDR I slice covering the picture.
-  const w = sliceHeaderStart(sps, ppsId, 0).ue(0); // idr_pic_id
+  const w = new BitWriter()
+    .ue(0) // first_mb_in_slice
+    .ue(7) // slice_type: I, every slice of the picture
+    .ue(ppsId)
+    .u(sps.log2MaxFrameNum, 0) // frame_num
+    .ue(0); // idr_pic_id
   if (sps.picOrderCntType === 0) w.u(sps.log2MaxPocLsb, 0);
   else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
   w.u(1, 0) // dec_ref_pic_marking: no_output_of_prior_pics_flag
     .u(1, 0); // long_term_reference_flag
   return {
-    pps: nal(3, NalType.Pps, grayPps(sps, ppsId)),
+    pps: nal(3, NalType.Pps, addedPps(sps, ppsId)),
     slice: nal(3, NalType.SliceIdr, grayMacroblocks(w, sps)),
   };
 }
@@ -74,10 +81,10 @@ export function anchorPicture(
   sps: Sps,
   usedPpsIds: Iterable<number>,
   recovery: { readonly frameNum: number; readonly picOrderCntLsb: number },
-): GrayPicture | undefined {
-  const ppsId = grayPpsId(sps, usedPpsIds);
+): AddedPicture | undefined {
+  const ppsId = addedPpsId(sps, usedPpsIds);
   if (ppsId === undefined) return undefined;
-  // §7.3.3 slice_header of a P slice with nal_ref_idc 0 (no dec_ref_pic_marking), under the gray PPS
+  // §7.3.3 slice_header of a P slice with nal_ref_idc 0 (no dec_ref_pic_marking), under the added pictures' PPS
   // (one reference index, no weighting, CAVLC).
   const w = new BitWriter()
     .ue(0) // first_mb_in_slice
@@ -97,23 +104,14 @@ export function anchorPicture(
     // the first has no neighbours, the others neighbours with motion 0).
     .ue(sps.picWidthInMbs * sps.picHeightInMapUnits);
   return {
-    pps: nal(3, NalType.Pps, grayPps(sps, ppsId)),
+    pps: nal(3, NalType.Pps, addedPps(sps, ppsId)),
     sei: ANCHOR_SEI,
     slice: nal(0, NalType.SliceNonIdr, w.finish()),
   };
 }
 
-/** §7.3.3 slice_header up to frame_num: an I slice that covers the picture, under the gray PPS. */
-function sliceHeaderStart(sps: Sps, ppsId: number, frameNum: number): BitWriter {
-  return new BitWriter()
-    .ue(0) // first_mb_in_slice
-    .ue(7) // slice_type: I, every slice of the picture
-    .ue(ppsId)
-    .u(sps.log2MaxFrameNum, frameNum);
-}
-
-/** The gray pictures' PPS id, the highest not in use; undefined for an SPS they do not cover. */
-function grayPpsId(sps: Sps, usedPpsIds: Iterable<number>): number | undefined {
+/** The added pictures' PPS id, the highest not in use; undefined for an SPS they do not cover. */
+function addedPpsId(sps: Sps, usedPpsIds: Iterable<number>): number | undefined {
   if (!sps.frameMbsOnly || sps.separateColourPlane || sps.chromaFormatIdc > 2) return undefined;
   const used = new Set(usedPpsIds);
   let ppsId = 255; // §7.4.2.2: 0..255
@@ -122,7 +120,7 @@ function grayPpsId(sps: Sps, usedPpsIds: Iterable<number>): number | undefined {
 }
 
 /** §7.3.2.2 pic_parameter_set_rbsp: CAVLC, one slice group, no reference indices, no weighting. */
-function grayPps(sps: Sps, ppsId: number): Uint8Array {
+function addedPps(sps: Sps, ppsId: number): Uint8Array {
   return new BitWriter()
     .ue(ppsId)
     .ue(sps.id)

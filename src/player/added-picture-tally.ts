@@ -1,17 +1,17 @@
 /**
- * The player's own gray pictures (the transmuxer's start pictures and anchors, a tick each) in the
+ * The player's own pictures (the transmuxer's start pictures and anchors, a tick each) in the
  * element's frame counts. They are no frames of the stream, and the engines count them: Chromium as
- * decoded and dropped (a tick is never shown; a 90 s intra-refresh file read 22 dropped, one per
+ * decoded and dropped (a tick is seldom shown; a 90 s intra-refresh file read 22 dropped, one per
  * anchor), Firefox as decoded. Each one the playhead passes comes off the decoded count, and off the
  * dropped count when the engine's dropped count rose within GRACE_MS of it.
  */
 import type { FrameCounts } from './frame-counter.js';
 
-/** A drop counted this long (ms) after a gray picture passed the playhead is taken for it. */
+/** A drop counted this long (ms) after an added picture passed the playhead is taken for it. */
 const GRACE_MS = 1000;
 
-export class GrayTally {
-  /** Times (s, the buffer's timeline) of gray pictures not yet passed, ascending. */
+export class AddedPictureTally {
+  /** Times (s, the buffer's timeline) of added pictures not yet passed, ascending. */
   private ahead: number[] = [];
   /** When (ms) each passed one that no drop has been taken for yet passed. */
   private unmatched: number[] = [];
@@ -30,7 +30,7 @@ export class GrayTally {
     this.ahead = [];
   }
 
-  /** `counts` less the gray pictures the playhead has passed, read at `now` (ms). */
+  /** `counts` less the added pictures the playhead has passed, read at `now` (ms). */
   correct(counts: FrameCounts, playhead: number, now: number): FrameCounts {
     while (this.ahead.length > 0 && (this.ahead[0] as number) <= playhead) {
       this.ahead.shift();

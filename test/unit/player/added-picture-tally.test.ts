@@ -1,11 +1,11 @@
 // The transmuxer's gray pictures (start pictures, anchors) taken out of the element's frame counts
-// (src/player/gray-tally.ts): Chromium counts each as decoded and dropped, Firefox as decoded.
+// (src/player/added-picture-tally.ts): Chromium counts each as decoded and dropped, Firefox as decoded.
 import { describe, expect, it } from 'vitest';
-import { GrayTally } from '../../../src/player/gray-tally.js';
+import { AddedPictureTally } from '../../../src/player/added-picture-tally.js';
 
-describe('GrayTally', () => {
+describe('AddedPictureTally', () => {
   it('Chromium: each gray picture the playhead passes comes off decoded, and its drop off dropped', () => {
-    const tally = new GrayTally();
+    const tally = new AddedPictureTally();
     tally.add([0, 10, 20]);
     // Read every 250 ms at 30 fps; the engine counts a gray picture dropped as the playhead passes it.
     let decoded = 0;
@@ -21,7 +21,7 @@ describe('GrayTally', () => {
   });
 
   it("Firefox: off decoded only; the engine's own drops stay counted", () => {
-    const tally = new GrayTally();
+    const tally = new AddedPictureTally();
     tally.add([10]);
     expect(tally.correct({ decoded: 300, dropped: 0 }, 9.9, 9_900)).toEqual({
       decoded: 300,
@@ -39,7 +39,7 @@ describe('GrayTally', () => {
   });
 
   it('a drop counted in a later read, within a second, is the gray picture’s; later, the stream’s', () => {
-    const tally = new GrayTally();
+    const tally = new AddedPictureTally();
     tally.add([10, 20]);
     tally.correct({ decoded: 300, dropped: 0 }, 9.9, 9_900);
     tally.correct({ decoded: 304, dropped: 0 }, 10.05, 10_050);
@@ -55,7 +55,7 @@ describe('GrayTally', () => {
   });
 
   it('a restart (a file seek) forgets the gray pictures appended before it', () => {
-    const tally = new GrayTally();
+    const tally = new AddedPictureTally();
     tally.add([10]);
     tally.restart();
     tally.add([50]);

@@ -1,4 +1,4 @@
-// The gray start picture (src/core/h264/gray-idr.ts) against ffmpeg: alone it decodes to one mid-gray
+// The gray start picture (src/core/h264/added-pictures.ts) against ffmpeg: alone it decodes to one mid-gray
 // frame of the stream's size, without a decoder complaint; put before an intra-refresh stream's later
 // recovery point (what a viewer joining it gets), the pictures after one refresh period are the
 // stream's own, bit for bit.
@@ -10,7 +10,7 @@ import { AccessUnitReader } from '../../src/core/access-unit-reader.js';
 import { concatBytes } from '../../src/core/bytes/concat.js';
 import { isRandomAccess, Transmuxer } from '../../src/core/index.js';
 import type { InitSegment, MediaSegment } from '../../src/core/index.js';
-import { anchorPicture, grayIdr } from '../../src/core/h264/gray-idr.js';
+import { anchorPicture, grayIdr } from '../../src/core/h264/added-pictures.js';
 import { findRecoveryPoint } from '../../src/core/h264/sei.js';
 import { parseSps } from '../../src/core/h264/sps.js';
 import { fixturePath } from '../helpers/fixtures.js';
