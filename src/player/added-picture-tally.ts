@@ -16,10 +16,10 @@ export class AddedPictureTally {
   /** When (ms) each passed one that no drop has been taken for yet passed. */
   private unmatched: number[] = [];
   private passed = 0;
-  private droppedGray = 0;
+  private droppedAdded = 0;
   private lastDropped = 0;
 
-  /** Gray pictures appended at `times` (s, the buffer's timeline). */
+  /** Added pictures appended at `times` (s, the buffer's timeline). */
   add(times: readonly number[]): void {
     for (const time of times) this.ahead.push(time);
     if (times.length > 0) this.ahead.sort((a, b) => a - b);
@@ -37,16 +37,15 @@ export class AddedPictureTally {
       this.passed++;
       this.unmatched.push(now);
     }
-    const rise =
-      this.lastDropped === undefined ? 0 : Math.max(0, counts.dropped - this.lastDropped);
+    const rise = Math.max(0, counts.dropped - this.lastDropped);
     this.lastDropped = counts.dropped;
     this.unmatched = this.unmatched.filter((at) => now - at <= GRACE_MS);
     const taken = Math.min(rise, this.unmatched.length);
     this.unmatched.splice(0, taken);
-    this.droppedGray += taken;
+    this.droppedAdded += taken;
     return {
       decoded: Math.max(0, counts.decoded - this.passed),
-      dropped: Math.max(0, counts.dropped - this.droppedGray),
+      dropped: Math.max(0, counts.dropped - this.droppedAdded),
     };
   }
 }

@@ -1,9 +1,10 @@
 /**
- * A start picture (../core/h264/added-pictures.ts) for a decoder that starts afresh at a recovery point that is
- * not an IDR picture (§D.2.8): a fresh WebCodecs decoder, or a new MediaSource after a media error or a
- * renderer switch. Chromium's VideoDecoder takes only an IDR picture as the first chunk after configure()
- * ("EncodedVideoChunk was marked as type key but wasn't a key frame": periodic intra refresh, joined after
- * its one IDR picture), and Chromium's MSE starts only at an IDR picture or an intra-coded one.
+ * A start picture (../core/h264/added-pictures.ts) for a decoder that starts afresh at a recovery point
+ * that is not an IDR picture (§D.2.8): a fresh WebCodecs decoder, or a new MediaSource after a media
+ * error or a renderer switch. Chromium's VideoDecoder takes only an IDR picture as the first chunk after
+ * configure() ("EncodedVideoChunk was marked as type key but wasn't a key frame": periodic intra
+ * refresh, joined after its one IDR picture), and Chromium's MSE starts only where
+ * ../core/random-access.ts says.
  */
 import type { AddedPicture } from '../core/h264/added-pictures.js';
 import { grayIdr } from '../core/h264/added-pictures.js';

@@ -247,8 +247,8 @@ export function parseEarlyStart(hash: string): EarlyStart | undefined {
 
 /**
  * Seconds at least between anchors (TransmuxerOptions.anchorInterval): a live back buffer of a stream
- * without intra-coded pictures holds 4 to 15 s (a file's, 30 to 41 s). Chromium counts each anchor as a
- * dropped frame (its one tick is never shown): one in 300 frames at 30 fps.
+ * with no other random access point Chromium takes (isRandomAccess) holds 4 to 15 s (a file's, 30 to
+ * 41 s). The player's stats leave anchors out (../player/added-picture-tally.ts).
  */
 const ANCHOR_INTERVAL_SECONDS = 10;
 
@@ -263,8 +263,8 @@ export function playbackTransmuxerOptions(live: boolean, fps?: number): Transmux
     ...(live ? { lowLatency: true } : {}),
     // MSE starts only at an IDR picture (Chromium, Firefox): a start at a recovery point gets one.
     startPicture: true,
-    // Chromium's MSE takes only intra-coded pictures as random access points: without them, the
-    // buffer behind the playhead of a periodic-intra-refresh stream cannot be trimmed.
+    // Chromium's MSE takes no recovery point on a P picture as a random access point: without them,
+    // the buffer behind the playhead of a periodic-intra-refresh stream cannot be trimmed.
     anchorInterval: ANCHOR_INTERVAL_SECONDS,
     ...(fps !== undefined ? { fps } : {}),
   };

@@ -414,10 +414,10 @@ describe('MsePlayer, live', () => {
     expect(h.errors).toEqual([]);
   });
 
-  it('trims only at intra-coded pictures: not at a recovery point on a P picture, at an anchor', async () => {
+  it('trims only where Chromium starts: not at a recovery point on a P picture, at an anchor', async () => {
     // p17: an IDR picture at 0, recovery points on P pictures every second; anchors before those at
-    // 2 s and 4 s. Chromium's MSE takes no P picture for a random access point: a removal up to one
-    // takes every frame up to the next one it takes (all of them, in a camera's stream).
+    // 2 s and 4 s. Chromium's MSE takes no such recovery point for a random access point: a removal up
+    // to one takes every frame up to the next one it takes (all of them, in a camera's stream).
     const h = await openPlayer({ ...live, keepBehind: 1 });
     const { init, media } = segmentsOf('p17', {
       fragment: 'frame',
