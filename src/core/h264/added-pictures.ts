@@ -29,7 +29,7 @@ export interface AddedPicture {
 
 /**
  * The anchor's SEI: a recovery point (§D.1.8, payloadType 6) with recovery_frame_cnt 0, exact_match_flag 0,
- * broken_link_flag 1 (the pictures after it, decoded from it, are the refresh period's gray-based ones) and
+ * broken_link_flag 1 (decoded from it, the refresh period's pictures stand on pictures the decoder never had) and
  * changing_slice_group_idc 0, then the payload's alignment bits and rbsp_trailing_bits.
  */
 const ANCHOR_SEI = Uint8Array.of(NalType.Sei, 6, 1, 0b1010_0100, 0x80);
@@ -42,16 +42,9 @@ const ANCHOR_SEI = Uint8Array.of(NalType.Sei, 6, 1, 0b1010_0100, 0x80);
 export function grayIdr(sps: Sps, usedPpsIds: Iterable<number>): AddedPicture | undefined {
   const ppsId = addedPpsId(sps, usedPpsIds);
   if (ppsId === undefined) return undefined;
-  // §7.3.3 slice_header, an IDR I slice covering the picture.
-  const w = new BitWriter()
-    .ue(0) // first_mb_in_slice
-    .ue(7) // slice_type: I, every slice of the picture
-    .ue(ppsId)
-    .u(sps.log2MaxFrameNum, 0) // frame_num
-    .ue(0); // idr_pic_id
-  if (sps.picOrderCntType === 0) w.u(sps.log2MaxPocLsb, 0);
-  else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
-  w.u(1, 0) // dec_ref_pic_marking: no_output_of_prior_pics_flag
+  // §7.3.3 slice_header, an IDR I slice covering the picture (idr_pic_id 0, pic_order_cnt_lsb 0).
+  const w = sliceHeaderHead(sps, ppsId, { sliceType: 7, frameNum: 0, idr: true, pocLsb: 0 })
+    .u(1, 0) // dec_ref_pic_marking: no_output_of_prior_pics_flag
     .u(1, 0); // long_term_reference_flag
   return {
     pps: nal(3, NalType.Pps, addedPps(sps, ppsId)),
@@ -86,16 +79,14 @@ export function anchorPicture(
   if (ppsId === undefined) return undefined;
   // §7.3.3 slice_header of a P slice with nal_ref_idc 0 (no dec_ref_pic_marking), under the added pictures' PPS
   // (one reference index, no weighting, CAVLC).
-  const w = new BitWriter()
-    .ue(0) // first_mb_in_slice
-    .ue(5) // slice_type: P, every slice of the picture
-    .ue(ppsId)
-    .u(sps.log2MaxFrameNum, recovery.frameNum);
-  if (sps.picOrderCntType === 0) {
-    const maxLsb = 2 ** sps.log2MaxPocLsb;
-    w.u(sps.log2MaxPocLsb, (recovery.picOrderCntLsb + maxLsb - 1) % maxLsb);
-  } else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
-  w.u(1, 0) // num_ref_idx_active_override_flag
+  const maxLsb = 2 ** sps.log2MaxPocLsb;
+  const w = sliceHeaderHead(sps, ppsId, {
+    sliceType: 5,
+    frameNum: recovery.frameNum,
+    idr: false,
+    pocLsb: (recovery.picOrderCntLsb + maxLsb - 1) % maxLsb,
+  })
+    .u(1, 0) // num_ref_idx_active_override_flag
     .u(1, 0) // ref_pic_list_modification_flag_l0
     .se(0) // slice_qp_delta
     .ue(1) // disable_deblocking_filter_idc: off (a copy has nothing to filter)
@@ -108,6 +99,33 @@ export function anchorPicture(
     sei: ANCHOR_SEI,
     slice: nal(0, NalType.SliceNonIdr, w.finish()),
   };
+}
+
+/**
+ * §7.3.3 slice_header from first_mb_in_slice to the picture order count fields, for one slice of
+ * `sliceType` (5 P, 7 I: every slice of the picture) that covers the picture, under the added pictures'
+ * PPS (no bottom field order in frame, so no delta_pic_order_cnt_bottom): idr_pic_id 0 where `idr`;
+ * `pocLsb` with pic_order_cnt_type 0, delta_pic_order_cnt[0] 0 with type 1.
+ */
+function sliceHeaderHead(
+  sps: Sps,
+  ppsId: number,
+  h: {
+    readonly sliceType: number;
+    readonly frameNum: number;
+    readonly idr: boolean;
+    readonly pocLsb: number;
+  },
+): BitWriter {
+  const w = new BitWriter()
+    .ue(0) // first_mb_in_slice
+    .ue(h.sliceType)
+    .ue(ppsId)
+    .u(sps.log2MaxFrameNum, h.frameNum);
+  if (h.idr) w.ue(0); // idr_pic_id
+  if (sps.picOrderCntType === 0) w.u(sps.log2MaxPocLsb, h.pocLsb);
+  else if (sps.picOrderCntType === 1 && !sps.deltaPicOrderAlwaysZero) w.se(0);
+  return w;
 }
 
 /** The added pictures' PPS id, the highest not in use; undefined for an SPS they do not cover. */
