@@ -8,6 +8,8 @@ import { HEAD_BYTES, NalType, type NalUnit } from './h264/nal.js';
 import { earlierFramesHeld, pruneUnavailableUnrefs } from './h264/recovery-marking.js';
 import { anchorPicture, grayIdr, type AddedPicture } from './h264/added-pictures.js';
 import { ParameterSets, sameBytes } from './h264/parameter-sets.js';
+import { chromiumStartsAt } from './random-access.js';
+import { anchorSample, startPictureSample } from './added-sample.js';
 import { ReorderMeter } from './h264/reorder.js';
 import { endsFrame, judgeLastPicture } from './h264/truncation.js';
 import { codecString, levelName, profileName, reorderDepth, type Sps } from './h264/sps.js';
@@ -519,8 +521,7 @@ export class Transmuxer {
     if (picture.idr) this.applyDepth(picture.sps);
     const use = this.useFor(picture.sps);
     use.measured = Math.max(use.measured, this.meter.add(picture.poc));
-    // Chromium's MSE begins only at these (media/formats/mp4/avc.cc); other engines at any sync sample.
-    const randomAccess = picture.idr || picture.recoveryPoint?.recoveryFrameCnt === 0;
+    const randomAccess = chromiumStartsAt(picture.idr, picture.recoveryPoint?.recoveryFrameCnt);
     const startPicture =
       this.options.startPicture && afterInit && !picture.idr
         ? grayIdr(picture.sps, this.sets.ppsIds())
@@ -787,34 +788,12 @@ export class Transmuxer {
       if (added) {
         // The start picture or anchor takes the frame's first tick (decoded first, shown for a tick),
         // and the frame the rest of its slot: the next frame is on the grid again.
-        const units = added.sei ? [added.pps, added.sei, added.slice] : [added.pps, added.slice];
-        const size = units.reduce((n, unit) => n + 4 + unit.length, 0);
-        samples.push({
-          duration: 1,
-          cts: pts - dts,
-          flags: start
-            ? SampleFlags.DependsOnNone
-            : SampleFlags.DependsOnOthers | SampleFlags.NotDependedOn,
-          units: units.map((unit) => [unit]),
-          size,
-        });
-        infos.push({
-          index: f.index,
-          size,
-          dts,
-          pts,
-          keyframe: true,
-          // The anchor has a recovery point SEI of its own, of count 0.
-          recoveryPoint: !start,
-          ...(start ? {} : { recoveryFrameCnt: 0 }),
-          pictureType: start ? 'IDR' : 'P',
-          nalRefIdc: start ? 3 : 0,
-          frameNum: start ? 0 : f.picture.header.frameNum,
-          poc: start ? 0 : f.picture.poc - 1,
-          nalTypes: units.map((unit) => ((unit[0] ?? 0) & 0x1f) as NalType),
-          nalSizes: units.map((unit) => unit.length),
-          ...(start ? { startPicture: true } : { anchor: true }),
-        });
+        const at = { index: f.index, dts, pts };
+        const { sample, info } = start
+          ? startPictureSample(start, at)
+          : anchorSample(added, at, { frameNum: f.picture.header.frameNum, poc: f.picture.poc });
+        samples.push(sample);
+        infos.push(info);
         pts++;
         dts++;
         duration--;

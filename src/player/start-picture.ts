@@ -10,7 +10,8 @@ import type { AddedPicture } from '../core/h264/added-pictures.js';
 import { grayIdr } from '../core/h264/added-pictures.js';
 import { peekPpsIds } from '../core/h264/pps.js';
 import { parseSps } from '../core/h264/sps.js';
-import { mediaSegment, SampleFlags } from '../core/mp4/fragment.js';
+import { mediaSegment } from '../core/mp4/fragment.js';
+import { addedUnits, startPictureSample } from '../core/added-sample.js';
 import { parameterSetsOf } from '../core/mp4/init.js';
 import type { MediaSegment } from '../core/types.js';
 
@@ -39,20 +40,14 @@ export function startPictureSegment(
     return undefined;
   const picture = startPicture(description);
   if (!picture) return undefined;
-  const units = [picture.pps, picture.slice];
-  const size = units.reduce((n, unit) => n + 4 + unit.length, 0);
-  const data = mediaSegment(next.sequence, next.baseDecodeTime - 1, [
-    {
-      duration: 1,
-      cts: first.pts - first.dts,
-      flags: SampleFlags.DependsOnNone,
-      units: units.map((unit) => [unit]),
-      size,
-    },
-  ]);
+  const { sample, info } = startPictureSample(picture, {
+    index: first.index,
+    dts: first.dts - 1,
+    pts: first.pts - 1,
+  });
   return {
     type: 'media',
-    data,
+    data: mediaSegment(next.sequence, next.baseDecodeTime - 1, [sample]),
     sequence: next.sequence,
     frames: 0,
     keyframe: true,
@@ -61,23 +56,7 @@ export function startPictureSegment(
     startPts: first.pts - 1,
     endPts: first.pts,
     timescale: next.timescale,
-    samples: [
-      {
-        index: first.index,
-        size,
-        dts: first.dts - 1,
-        pts: first.pts - 1,
-        keyframe: true,
-        recoveryPoint: false,
-        pictureType: 'IDR',
-        nalRefIdc: 3,
-        frameNum: 0,
-        poc: 0,
-        nalTypes: units.map((unit) => (unit[0] ?? 0) & 0x1f),
-        nalSizes: units.map((unit) => unit.length),
-        startPicture: true,
-      },
-    ],
+    samples: [info],
   };
 }
 
@@ -89,7 +68,7 @@ export function startPictureSegment(
 export function startPictureData(description: Uint8Array): Uint8Array | undefined {
   const picture = startPicture(description);
   if (!picture) return undefined;
-  const units = [picture.pps, picture.slice];
+  const units = addedUnits(picture);
   const out = new Uint8Array(units.reduce((n, u) => n + 4 + u.length, 0));
   const view = new DataView(out.buffer);
   let at = 0;
